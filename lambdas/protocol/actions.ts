@@ -1,0 +1,121 @@
+// Input schemas of every client action (PROTOCOL.md, "Actions"). The router validates each frame against these
+// before any work is done, and the route table (routes.ts) is derived from ACTION_NAMES.
+import * as z from 'zod/mini';
+import { LIMITS } from './limits.js';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
+const id = z.string().check(
+  z.minLength(1),
+  z.maxLength(LIMITS.idMaxLength),
+  z.refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' }),
+);
+const httpsUrl = z.string().check(
+  z.maxLength(LIMITS.urlMaxLength),
+  z.refine((s) => isHttpsUrl(s), { message: 'must be an https:// URL' }),
+);
+const seq = z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
+const cursor = z.string().check(z.minLength(1), z.maxLength(2_048));
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+const roomOnly = z.object({ roomId: id });
+
+export const ACTION_SCHEMAS = {
+  hello: z.object({}),
+  ping: z.object({}),
+  updateProfile: z.object({
+    displayName: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.displayNameMaxLength))),
+    // null clears the avatar.
+    avatarUrl: z.optional(z.nullable(httpsUrl)),
+  }),
+  createRoom: z.object({
+    name: z.string().check(z.minLength(1), z.maxLength(LIMITS.roomNameMaxLength)),
+    memberIds: z.optional(z.array(id).check(z.maxLength(LIMITS.memberIdsMax))),
+  }),
+  openDirect: z.object({ userId: id }),
+  addMembers: z.object({
+    roomId: id,
+    userIds: z.array(id).check(z.minLength(1), z.maxLength(LIMITS.memberIdsMax)),
+  }),
+  leaveRoom: roomOnly,
+  listRooms: z.object({ cursor: z.optional(cursor) }),
+  listMembers: z.object({ roomId: id, cursor: z.optional(cursor) }),
+  subscribe: roomOnly,
+  unsubscribe: roomOnly,
+  sendMessage: z.object({
+    roomId: id,
+    clientMessageId: id,
+    // The 4,000-character limit is checked by the action itself: it has its own code, PAYLOAD_TOO_LARGE.
+    content: z.string().check(z.minLength(1)),
+    messageType: z.optional(z.enum(['text', 'image', 'file'])),
+    attachmentUrl: z.optional(httpsUrl),
+  }),
+  getHistory: z.object({
+    roomId: id,
+    before: z.optional(seq),
+    after: z.optional(seq),
+    limit: z.optional(z.int().check(z.gte(1), z.lte(LIMITS.historyMaxLimit))),
+  }),
+  typing: z.object({ roomId: id, isTyping: z.boolean() }),
+  getPresence: roomOnly,
+  markRead: z.object({ roomId: id, seq }),
+} as const;
+
+export type ActionName = keyof typeof ACTION_SCHEMAS;
+export type ActionInput<A extends ActionName> = z.infer<(typeof ACTION_SCHEMAS)[A]>;
+
+export const ACTION_NAMES = Object.keys(ACTION_SCHEMAS) as ActionName[];
+
+export function isActionName(name: string): name is ActionName {
+  return Object.prototype.hasOwnProperty.call(ACTION_SCHEMAS, name);
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** Validates an action's fields and returns an error message that names the offending field. */
+export function validateAction<A extends ActionName>(action: A, fields: unknown): ValidationResult<ActionInput<A>> {
+  const result = ACTION_SCHEMAS[action].safeParse(fields);
+  if (result.success) return { ok: true, value: result.data as ActionInput<A> };
+  return { ok: false, message: describeIssue(result.error.issues[0]) };
+}
+
+export const REQUEST_ID = z.string().check(z.minLength(1), z.maxLength(LIMITS.requestIdMaxLength));
+
+interface Issue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  expected?: string;
+  minimum?: unknown;
+  maximum?: unknown;
+  origin?: string;
+  values?: unknown[];
+}
+
+function describeIssue(issue: Issue | undefined): string {
+  if (!issue) return 'invalid request';
+  const field = issue.path.map(String).join('.') || 'request';
+  const unit = issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : '';
+  switch (issue.code) {
+    case 'invalid_type':
+      return `${field}: expected ${issue.expected}`;
+    case 'too_small':
+      return `${field}: must be at least ${String(issue.minimum)}${unit}`;
+    case 'too_big':
+      return `${field}: must be at most ${String(issue.maximum)}${unit}`;
+    case 'invalid_value':
+      return `${field}: must be one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'custom':
+      return `${field}: ${issue.message}`;
+    default:
+      return `${field}: invalid value`;
+  }
+}
