@@ -1,0 +1,52 @@
+// The chat logic's entry points, one per gateway route kind. Handlers (AWS) and the local stack call these.
+import type { ChatStore, Clock, Logger, Metrics, Notifier } from './ports.js';
+
+export interface ChatConfig {
+  /** The gateway's maximum connection duration (API Gateway: 2 hours); connection items expire after it. */
+  maxConnectionMs: number;
+  /** Per-connection token bucket; the protocol promises at least 20 frames a second with bursts of 50. */
+  rateLimit: { perSecond: number; burst: number };
+}
+
+export const DEFAULT_CHAT_CONFIG: ChatConfig = {
+  maxConnectionMs: 7_200_000,
+  rateLimit: { perSecond: 25, burst: 60 },
+};
+
+export interface ChatDeps {
+  store: ChatStore;
+  notifier: Notifier;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  config: ChatConfig;
+}
+
+export interface ConnectRequest {
+  connectionId: string;
+  userId: string;
+  /** The display name the verified token carries (name, preferred_username, cognito:username, else sub). */
+  tokenDisplayName: string;
+  /** Epoch ms, API Gateway's requestContext.connectedAt. */
+  connectedAt: number;
+}
+
+export interface FrameRequest {
+  connectionId: string;
+  /** Always from the verified token (the authorizer's context), never from the frame. */
+  userId: string;
+  connectedAt: number;
+  body: string;
+}
+
+export interface DisconnectRequest {
+  connectionId: string;
+  userId: string;
+}
+
+export interface ChatService {
+  onConnect(request: ConnectRequest): Promise<void>;
+  onDisconnect(request: DisconnectRequest): Promise<void>;
+  /** Answers the frame (ack / error through the notifier) and broadcasts; never throws for bad input. */
+  onFrame(request: FrameRequest): Promise<void>;
+}
