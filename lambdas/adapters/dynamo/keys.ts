@@ -1,0 +1,63 @@
+// Key material of the single table. Ids are user supplied (1–128 characters, '#' allowed), so every id is escaped
+// before it goes into a key: '%' → '%25' and '#' → '%23'. An escaped id never contains '#', which keeps composite
+// sort keys such as CMID#<senderId>#<clientMessageId> unambiguous (sender "a#b" + id "c" ≠ sender "a" + id "b#c").
+// Escaping only those two characters (not encodeURIComponent) never throws, whatever the string holds.
+import { TABLE_SCHEMA } from '../table-schema.js';
+
+export const PK = TABLE_SCHEMA.partitionKey;
+export const SK = TABLE_SCHEMA.sortKey;
+export const GSI_PK = TABLE_SCHEMA.userIndex.partitionKey;
+export const GSI_SK = TABLE_SCHEMA.userIndex.sortKey;
+export const TTL_ATTRIBUTE = TABLE_SCHEMA.ttlAttribute;
+/** The millisecond expiry that reads filter on; the TTL attribute (seconds) is only for garbage collection. */
+export const EXPIRES_AT_MS = 'expiresAtMs';
+
+export type ItemKey = Record<string, string>;
+
+export const escapeId = (id: string): string => id.replace(/%/g, '%25').replace(/#/g, '%23');
+
+/** Sort-key prefixes of the item kinds that are listed with begins_with. */
+export const SK_PREFIX = {
+  userConnection: 'CONN#',
+  member: 'MEMBER#',
+  subscription: 'SUB#',
+  message: 'MSG#',
+  typing: 'TYPING#',
+} as const;
+
+/** Wide enough for Number.MAX_SAFE_INTEGER, so string order of message sort keys is numeric order of seq. */
+const SEQ_DIGITS = 16;
+export const MAX_SEQ_KEY = '9'.repeat(SEQ_DIGITS);
+
+export const userPk = (userId: string): string => `USER#${escapeId(userId)}`;
+export const roomPk = (roomId: string): string => `ROOM#${escapeId(roomId)}`;
+export const connectionPk = (connectionId: string): string => `CONN#${escapeId(connectionId)}`;
+export const paddedSeq = (seq: number): string => String(seq).padStart(SEQ_DIGITS, '0');
+
+const key = (pk: string, sk: string): ItemKey => ({ [PK]: pk, [SK]: sk });
+
+export const keys = {
+  profile: (userId: string) => key(userPk(userId), 'PROFILE'),
+  userConnection: (userId: string, connectionId: string) =>
+    key(userPk(userId), `${SK_PREFIX.userConnection}${escapeId(connectionId)}`),
+  connection: (connectionId: string) => key(connectionPk(connectionId), 'CONN'),
+  room: (roomId: string) => key(roomPk(roomId), 'META'),
+  member: (roomId: string, userId: string) => key(roomPk(roomId), `${SK_PREFIX.member}${escapeId(userId)}`),
+  /** The byUser index's keys on a membership item: a user's rooms in one Query. */
+  memberIndex: (roomId: string, userId: string): ItemKey => ({ [GSI_PK]: userPk(userId), [GSI_SK]: roomPk(roomId) }),
+  subscription: (roomId: string, connectionId: string) =>
+    key(roomPk(roomId), `${SK_PREFIX.subscription}${escapeId(connectionId)}`),
+  message: (roomId: string, seq: number) => key(roomPk(roomId), `${SK_PREFIX.message}${paddedSeq(seq)}`),
+  claim: (roomId: string, senderId: string, clientMessageId: string) =>
+    key(roomPk(roomId), `CMID#${escapeId(senderId)}#${escapeId(clientMessageId)}`),
+  typing: (roomId: string, userId: string) => key(roomPk(roomId), `${SK_PREFIX.typing}${escapeId(userId)}`),
+};
+
+/** DynamoDB's TTL attribute in epoch seconds, rounded up so TTL never deletes an item before its logical expiry. */
+export const ttlSeconds = (expiresAtMs: number): number => Math.ceil(expiresAtMs / 1000);
+
+/** The two expiry attributes every expiring item carries. */
+export const expiryAttributes = (expiresAtMs: number): Record<string, number> => ({
+  [EXPIRES_AT_MS]: expiresAtMs,
+  [TTL_ATTRIBUTE]: ttlSeconds(expiresAtMs),
+});
