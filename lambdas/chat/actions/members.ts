@@ -1,0 +1,86 @@
+// addMembers, leaveRoom and listMembers: who is in a room.
+import type { MemberJoinedEvent, MemberLeftEvent, RoomJoinedEvent, ServerFrame } from '../../protocol/index.js';
+import type { ActionHandler } from '../context.js';
+import { badRequest } from '../errors.js';
+import { mapWithConcurrency, unique } from '../paging.js';
+import { profileOrPlaceholder, requireMembership, requireProfiles, subscribeLiveConnections } from '../room-access.js';
+import { toRoom, toUser } from '../wire-format.js';
+import { typingStoppedEvent } from './typing.js';
+
+const MEMBERS_PAGE = 100;
+
+export const addMembers: ActionHandler<'addMembers'> = async (runtime, request, input) => {
+  const { store } = runtime;
+  const { roomId } = input;
+  const { room, member } = await requireMembership(store, roomId, request.userId);
+  if (room.kind === 'direct') throw badRequest('roomId: direct rooms have exactly two members');
+  const userIds = unique(input.userIds);
+  // All or nothing: an unknown id fails the request before anything is written.
+  const profiles = await requireProfiles(store, userIds, 'userIds');
+  // New members start with everything before their arrival read: a join does not bring a backlog of "unread".
+  const added = await store.addMembers(
+    roomId,
+    userIds.map((userId) => ({ roomId, userId, joinedAt: request.now, lastReadSeq: room.lastSeq })),
+  );
+  const ack = { room: toRoom(room, member.lastReadSeq) };
+  if (added.length === 0) return { ack };
+
+  const connections = await subscribeLiveConnections(runtime, roomId, added, request.now);
+  const joined: MemberJoinedEvent[] = added.map((userId) => ({
+    type: 'memberJoined',
+    roomId,
+    user: toUser(profileOrPlaceholder(profiles, userId)),
+  }));
+  const roomJoined: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, room.lastSeq) };
+  return {
+    ack,
+    after: async () => {
+      // The added users' connections are subscribed already; they learn of the room from roomJoined instead.
+      await runtime.fanOut.toRoom(roomId, joined, { connectionId: request.connectionId, userIds: added });
+      await runtime.fanOut.toRecipients(connections, roomJoined);
+    },
+  };
+};
+
+export const leaveRoom: ActionHandler<'leaveRoom'> = async (runtime, request, input) => {
+  const { store } = runtime;
+  const { roomId } = input;
+  const { userId, now } = request;
+  await requireMembership(store, roomId, userId);
+  const connections = await store.listConnections(userId, now);
+  const connectionIds = unique([request.connectionId, ...connections.map((c) => c.connectionId)]);
+  // Unsubscribe before the membership goes: if anything fails half way the user is still a member and can retry,
+  // and no connection keeps hearing a room its user has left.
+  await store.deleteSubscriptions(connectionIds.map((connectionId) => ({ roomId, connectionId })));
+  await store.removeMember(roomId, userId);
+  const typing = await store.stopTyping(roomId, userId, now);
+
+  const left: MemberLeftEvent = { type: 'memberLeft', roomId, userId };
+  const toRoomFrames: ServerFrame[] = typing ? [typingStoppedEvent(typing), left] : [left];
+  return {
+    ack: {},
+    after: async () => {
+      // The user's connections are unsubscribed by now; their other devices are told directly.
+      await runtime.fanOut.toRoom(roomId, toRoomFrames, { userIds: [userId] });
+      await runtime.fanOut.toRecipients(
+        connections.filter((c) => c.connectionId !== request.connectionId),
+        left,
+      );
+    },
+  };
+};
+
+export const listMembers: ActionHandler<'listMembers'> = async (runtime, request, input) => {
+  const { store } = runtime;
+  await requireMembership(store, input.roomId, request.userId);
+  const page = await store.listMembers(input.roomId, { cursor: input.cursor, limit: MEMBERS_PAGE });
+  const ids = page.items.map((m) => m.userId);
+  const [profiles, online] = await Promise.all([
+    ids.length > 0 ? store.getProfiles(ids) : Promise.resolve(new Map()),
+    mapWithConcurrency(ids, 16, async (userId) => (await store.listConnections(userId, request.now)).length > 0),
+  ]);
+  const members = ids.map((userId, index) =>
+    toUser(profileOrPlaceholder(profiles, userId), { isOnline: online[index]! }),
+  );
+  return { ack: page.cursor === undefined ? { members } : { members, cursor: page.cursor } };
+};

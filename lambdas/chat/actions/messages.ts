@@ -1,0 +1,76 @@
+// sendMessage: store first, then tell. Idempotent per (room, sender, clientMessageId): a retry, even one racing the
+// first attempt, gets the one stored message, and only the call that wrote it to the history broadcasts it.
+import { randomUUID } from 'node:crypto';
+import { LIMITS, type Message, type MessageEvent } from '../../protocol/index.js';
+import type { ActionHandler, ActionOutcome, ChatRuntime, RequestContext } from '../context.js';
+import { ChatError, forbidden } from '../errors.js';
+import { loadProfile } from '../room-access.js';
+import { toIsoTime } from '../wire-format.js';
+import { broadcastTyping, typingStoppedEvent } from './typing.js';
+
+function broadcastMessage(runtime: ChatRuntime, request: RequestContext, message: Message): Promise<void> {
+  const event: MessageEvent = { type: 'message', roomId: message.roomId, message };
+  // Every subscriber but the sending connection: the sender's other devices get it too.
+  return runtime.fanOut.toRoom(message.roomId, event, { connectionId: request.connectionId });
+}
+
+/**
+ * The message was claimed before. Its history write may not have happened (an earlier attempt died between the
+ * two writes): writing it now completes that attempt, and then this call owes the broadcast.
+ */
+async function answerWithStored(
+  runtime: ChatRuntime,
+  request: RequestContext,
+  stored: Message,
+): Promise<ActionOutcome<'sendMessage'>> {
+  const wroteHistory = await runtime.store.putMessageIfAbsent(stored);
+  if (!wroteHistory) return { ack: { message: stored } };
+  runtime.metrics.count('MessagesSent');
+  return { ack: { message: stored }, after: () => broadcastMessage(runtime, request, stored) };
+}
+
+export const sendMessage: ActionHandler<'sendMessage'> = async (runtime, request, input) => {
+  const { store } = runtime;
+  if (input.content.length > LIMITS.contentMaxLength) {
+    throw new ChatError('PAYLOAD_TOO_LARGE', `content: must be at most ${LIMITS.contentMaxLength} characters`);
+  }
+  const state = await store.getSendState(input.roomId, request.userId, input.clientMessageId);
+  // getSendState reads the membership, an earlier claim and the typing indicator in one round trip.
+  if (!state.member) throw forbidden();
+  if (state.existing) return answerWithStored(runtime, request, state.existing);
+
+  const [seq, profile] = await Promise.all([store.nextSeq(input.roomId), loadProfile(store, request.userId)]);
+  const message: Message = {
+    id: randomUUID(),
+    roomId: input.roomId,
+    seq,
+    senderId: request.userId,
+    senderName: profile.displayName,
+    content: input.content,
+    messageType: input.messageType ?? 'text',
+    clientMessageId: input.clientMessageId,
+    createdAt: toIsoTime(request.now),
+  };
+  if (profile.avatarUrl !== undefined) message.senderAvatar = profile.avatarUrl;
+  if (input.attachmentUrl !== undefined) message.attachmentUrl = input.attachmentUrl;
+
+  const claimedBefore = await store.claimClientMessageId(message);
+  // A retry racing this one claimed first (its seq wins; ours becomes a gap).
+  if (claimedBefore) return answerWithStored(runtime, request, claimedBefore);
+
+  // False only if the seq were handed out twice; the message is stored either way, and broadcasting is owed by
+  // whoever wrote it.
+  const wroteHistory = await store.putMessageIfAbsent(message);
+  if (!wroteHistory) return { ack: { message } };
+  runtime.metrics.count('MessagesSent');
+
+  const typingWasLive = state.typing !== undefined && state.typing.expiresAt > request.now;
+  const stoppedTyping = typingWasLive ? await store.stopTyping(input.roomId, request.userId, request.now) : undefined;
+  return {
+    ack: { message },
+    after: async () => {
+      await broadcastMessage(runtime, request, message);
+      if (stoppedTyping) await broadcastTyping(runtime, typingStoppedEvent(stoppedTyping));
+    },
+  };
+};

@@ -1,0 +1,94 @@
+// createRoom and openDirect: rooms coming into being. Members' open connections are subscribed before the ack,
+// so whatever is said in the room after the creator hears "done" reaches them.
+import { createHash, randomUUID } from 'node:crypto';
+import type { RoomJoinedEvent } from '../../protocol/index.js';
+import type { ActionHandler } from '../context.js';
+import { badRequest, notFound } from '../errors.js';
+import { unique } from '../paging.js';
+import type { MemberRecord, RoomRecord } from '../ports.js';
+import { profileOrPlaceholder, requestingConnection, requireProfiles, subscribeLiveConnections } from '../room-access.js';
+import { toRoom } from '../wire-format.js';
+
+/**
+ * The same id for the same two users whichever of them asks: a hash of the sorted pair. JSON.stringify keeps the
+ * two ids apart unambiguously (ids may contain any printable character, so no plain separator would).
+ */
+export function directRoomId(userA: string, userB: string): string {
+  const pair = [userA, userB].sort();
+  return `dm_${createHash('sha256').update(JSON.stringify(pair)).digest('hex')}`;
+}
+
+const memberOf = (roomId: string, userId: string, joinedAt: number, lastReadSeq: number): MemberRecord => ({
+  roomId,
+  userId,
+  joinedAt,
+  lastReadSeq,
+});
+
+export const createRoom: ActionHandler<'createRoom'> = async (runtime, request, input) => {
+  const { userId: creator, now } = request;
+  const invited = unique(input.memberIds ?? []).filter((userId) => userId !== creator);
+  // All or nothing: an unknown id fails the request before anything is written.
+  await requireProfiles(runtime.store, invited, 'memberIds');
+  const room: RoomRecord = {
+    roomId: randomUUID(),
+    name: input.name,
+    kind: 'group',
+    createdBy: creator,
+    createdAt: now,
+    lastSeq: 0,
+  };
+  const memberIds = [creator, ...invited];
+  await runtime.store.createRoom(room, memberIds.map((userId) => memberOf(room.roomId, userId, now, 0)));
+  const connections = await subscribeLiveConnections(
+    runtime,
+    room.roomId,
+    memberIds,
+    now,
+    requestingConnection(runtime, request),
+  );
+  const wireRoom = toRoom(room, 0);
+  const event: RoomJoinedEvent = { type: 'roomJoined', room: wireRoom };
+  return {
+    ack: { room: wireRoom },
+    // Every connection of each added member, and the creator's other connections.
+    after: () =>
+      runtime.fanOut.toRecipients(
+        connections.filter((c) => c.connectionId !== request.connectionId),
+        event,
+      ),
+  };
+};
+
+export const openDirect: ActionHandler<'openDirect'> = async (runtime, request, input) => {
+  const { userId: self, now } = request;
+  const other = input.userId;
+  if (other === self) throw badRequest('userId: cannot open a direct room with yourself');
+  const profiles = await runtime.store.getProfiles([self, other]);
+  if (!profiles.has(other)) throw notFound(`userId: no user ${JSON.stringify(other)} has ever connected`);
+
+  const roomId = directRoomId(self, other);
+  // Clients show the other person's name; the stored name serves anything that shows one name for both.
+  const pair = [self, other].sort();
+  const name = pair.map((userId) => profileOrPlaceholder(profiles, userId).displayName).join(' & ');
+  const { room, added } = await runtime.store.ensureRoom(
+    { roomId, name, kind: 'direct', createdBy: self, createdAt: now, lastSeq: 0 },
+    pair.map((userId) => memberOf(roomId, userId, now, 0)),
+  );
+  const connections =
+    added.length > 0
+      ? await subscribeLiveConnections(runtime, roomId, added, now, requestingConnection(runtime, request))
+      : [];
+  const selfAdded = added.includes(self);
+  const lastReadSeq = selfAdded
+    ? 0
+    : ((await runtime.store.getRoomAndMember(roomId, self)).member?.lastReadSeq ?? 0);
+  // Only users whose membership this call added hear roomJoined (the other user the first time, the requester's
+  // other devices when the requester was added); their read markers are new, hence 0.
+  const event: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, 0) };
+  const recipients = connections.filter((c) => c.connectionId !== request.connectionId);
+  return {
+    ack: { room: toRoom(room, lastReadSeq) },
+    after: recipients.length > 0 ? () => runtime.fanOut.toRecipients(recipients, event) : undefined,
+  };
+};

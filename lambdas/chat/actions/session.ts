@@ -1,0 +1,36 @@
+// hello, ping and listRooms: what a client asks for when it (re)connects.
+import { LIMITS, type Room } from '../../protocol/index.js';
+import type { ActionHandler, ChatRuntime } from '../context.js';
+import { loadProfile } from '../room-access.js';
+import { toIsoTime, toRoom, toUser } from '../wire-format.js';
+
+/** One page of the user's rooms, each with the user's own read marker. */
+async function roomsPage(
+  runtime: ChatRuntime,
+  userId: string,
+  cursor: string | undefined,
+): Promise<{ rooms: Room[]; cursor?: string }> {
+  const page = await runtime.store.listMemberships(userId, { cursor, limit: LIMITS.helloRoomsMax });
+  const records = page.items.length > 0 ? await runtime.store.getRooms(page.items.map((m) => m.roomId)) : new Map();
+  const rooms = page.items.flatMap((membership) => {
+    const room = records.get(membership.roomId);
+    return room ? [toRoom(room, membership.lastReadSeq)] : [];
+  });
+  return page.cursor === undefined ? { rooms } : { rooms, cursor: page.cursor };
+}
+
+export const hello: ActionHandler<'hello'> = async (runtime, request) => {
+  const [profile, page] = await Promise.all([
+    loadProfile(runtime.store, request.userId),
+    roomsPage(runtime, request.userId, undefined),
+  ]);
+  return { ack: { user: toUser(profile, { isOnline: true }), ...page, serverTime: toIsoTime(request.now) } };
+};
+
+export const ping: ActionHandler<'ping'> = async (_runtime, request) => ({
+  ack: { serverTime: toIsoTime(request.now) },
+});
+
+export const listRooms: ActionHandler<'listRooms'> = async (runtime, request, input) => ({
+  ack: await roomsPage(runtime, request.userId, input.cursor),
+});

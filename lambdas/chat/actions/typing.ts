@@ -1,0 +1,56 @@
+// typing: indicators that expire on their own. A start is broadcast, a keep-alive only once its last broadcast is
+// old enough for receivers to need the new expiry, a stop only if the indicator was live. Nothing is sent on expiry:
+// receivers drop it at the expiresAt they were told.
+import { LIMITS, type TypingEvent } from '../../protocol/index.js';
+import type { ActionHandler, ChatRuntime } from '../context.js';
+import type { TypingRecord } from '../ports.js';
+import { loadProfile, requireMembership } from '../room-access.js';
+import { toIsoTime } from '../wire-format.js';
+
+export function typingStoppedEvent(record: TypingRecord): TypingEvent {
+  return {
+    type: 'typing',
+    roomId: record.roomId,
+    userId: record.userId,
+    displayName: record.displayName,
+    isTyping: false,
+  };
+}
+
+/** Typing events never go to any of the typing user's own connections. */
+export function broadcastTyping(runtime: ChatRuntime, event: TypingEvent): Promise<void> {
+  return runtime.fanOut.toRoom(event.roomId, event, { userIds: [event.userId] });
+}
+
+export const typing: ActionHandler<'typing'> = async (runtime, request, input) => {
+  const { roomId } = input;
+  const { userId, now } = request;
+  if (!input.isTyping) {
+    await requireMembership(runtime.store, roomId, userId);
+    const wasLive = await runtime.store.stopTyping(roomId, userId, now);
+    if (!wasLive) return { ack: {} };
+    return { ack: {}, after: () => broadcastTyping(runtime, typingStoppedEvent(wasLive)) };
+  }
+  const [, profile] = await Promise.all([
+    requireMembership(runtime.store, roomId, userId),
+    loadProfile(runtime.store, userId),
+  ]);
+  const record: TypingRecord = {
+    roomId,
+    userId,
+    displayName: profile.displayName,
+    expiresAt: now + LIMITS.typingTtlMs,
+    lastBroadcastAt: now,
+  };
+  const shouldBroadcast = await runtime.store.startTyping(record, now, LIMITS.typingRebroadcastMs);
+  if (!shouldBroadcast) return { ack: {} };
+  const event: TypingEvent = {
+    type: 'typing',
+    roomId,
+    userId,
+    displayName: record.displayName,
+    isTyping: true,
+    expiresAt: toIsoTime(record.expiresAt),
+  };
+  return { ack: {}, after: () => broadcastTyping(runtime, event) };
+};

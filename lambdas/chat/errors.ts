@@ -1,0 +1,28 @@
+// Failures the client caused. An action throws a ChatError and the router turns it into an error frame with this
+// code and message; anything else thrown is an internal failure and the client learns nothing about it.
+import type { ErrorCode } from '../protocol/index.js';
+
+export class ChatError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChatError';
+  }
+}
+
+/**
+ * One answer for "no such room" and "not a member": telling them apart would let anyone probe which rooms exist.
+ */
+export const NOT_A_MEMBER_MESSAGE = 'not a member of this room';
+
+export const forbidden = (): ChatError => new ChatError('FORBIDDEN', NOT_A_MEMBER_MESSAGE);
+export const badRequest = (message: string): ChatError => new ChatError('BAD_REQUEST', message);
+export const notFound = (message: string): ChatError => new ChatError('NOT_FOUND', message);
+
+/** What a log line may say about an error: its name, message and stack, never the request that caused it. */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) return { errorName: error.name, errorMessage: error.message, stack: error.stack };
+  return { errorName: typeof error, errorMessage: String(error) };
+}

@@ -1,0 +1,142 @@
+// Delivery of frames to connections: to a room's subscribers (one paginated read of its subscriptions, never a
+// scan) or to named connections. Each frame is serialised once and the same string posted to every recipient.
+// Bounded concurrency with allSettled semantics: a recipient that fails is counted and logged, one that is gone
+// is cleaned up after the others were served, and neither holds up the rest.
+import type { ServerFrame } from '../protocol/index.js';
+import { describeError } from './errors.js';
+import { settleWithConcurrency } from './paging.js';
+import type { ChatStore, Clock, Logger, Metrics, Notifier, Page, SubscriptionRecord } from './ports.js';
+import { serializeFrame } from './wire-format.js';
+
+export interface Recipient {
+  connectionId: string;
+  userId: string;
+}
+
+/** Who a room broadcast skips: the connection that caused it, and/or every connection of some users. */
+export interface Exclusion {
+  connectionId?: string;
+  userIds?: readonly string[];
+}
+
+export interface FanOut {
+  /** Every unmuted, live subscriber of the room but the excluded ones. Never throws. */
+  toRoom(roomId: string, frames: ServerFrame | readonly ServerFrame[], exclude?: Exclusion): Promise<void>;
+  /** The named connections. Never throws. */
+  toRecipients(recipients: readonly Recipient[], frames: ServerFrame | readonly ServerFrame[]): Promise<void>;
+  /** The answer (ack or error) to the connection that sent a request. Never throws. */
+  reply(recipient: Recipient, frame: ServerFrame): Promise<void>;
+}
+
+export interface FanOutDeps {
+  store: ChatStore;
+  notifier: Notifier;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Removes a connection the gateway no longer knows, as if it had disconnected. */
+  onGone: (recipient: Recipient, foundInRoomId?: string) => Promise<void>;
+  /** Posts in flight at once (the AWS SDK's default socket count is 50). */
+  concurrency?: number;
+  subscriptionPageSize?: number;
+}
+
+type PostOutcome = 'delivered' | 'gone' | 'failed';
+
+export function createFanOut(deps: FanOutDeps): FanOut {
+  const concurrency = deps.concurrency ?? 50;
+  const pageSize = deps.subscriptionPageSize ?? 100;
+
+  async function post(recipient: Recipient, payload: string): Promise<PostOutcome> {
+    try {
+      return await deps.notifier.post(recipient.connectionId, payload);
+    } catch (error) {
+      deps.logger.warn('post to connection failed', { connectionId: recipient.connectionId, ...describeError(error) });
+      return 'failed';
+    }
+  }
+
+  /** Posts every payload, in order, to every recipient; returns the recipients found gone. */
+  async function deliver(recipients: readonly Recipient[], payloads: readonly string[]): Promise<Recipient[]> {
+    let delivered = 0;
+    let failed = 0;
+    const gone: Recipient[] = [];
+    await settleWithConcurrency(recipients, concurrency, async (recipient) => {
+      for (const payload of payloads) {
+        const outcome = await post(recipient, payload);
+        if (outcome === 'gone') {
+          gone.push(recipient);
+          return;
+        }
+        if (outcome === 'delivered') delivered += 1;
+        else failed += 1;
+      }
+    });
+    if (delivered > 0) deps.metrics.count('Deliveries', delivered);
+    if (failed > 0) deps.metrics.count('FanOutFailures', failed);
+    if (gone.length > 0) deps.metrics.count('GoneConnections', gone.length);
+    return gone;
+  }
+
+  async function removeGone(gone: readonly Recipient[], foundInRoomId?: string): Promise<void> {
+    const results = await settleWithConcurrency(gone, 10, (recipient) => deps.onGone(recipient, foundInRoomId));
+    results.forEach((result, index) => {
+      if (result.status === 'rejected') {
+        deps.logger.error('removing a gone connection failed', {
+          connectionId: gone[index]!.connectionId,
+          ...describeError(result.reason),
+        });
+      }
+    });
+  }
+
+  function listPage(roomId: string, cursor: string | undefined): Promise<Page<SubscriptionRecord>> {
+    const page = deps.store.listSubscriptions(roomId, deps.clock.now(), { cursor, limit: pageSize });
+    // The next page is read while the current one is delivered; it is awaited later, so its failure must not
+    // count as unhandled in the meantime.
+    page.catch(() => undefined);
+    return page;
+  }
+
+  const asList = (frames: ServerFrame | readonly ServerFrame[]): readonly ServerFrame[] =>
+    Array.isArray(frames) ? frames : [frames as ServerFrame];
+
+  return {
+    async toRoom(roomId, frames, exclude = {}) {
+      const payloads = asList(frames).map(serializeFrame);
+      const excludedUsers = new Set(exclude.userIds ?? []);
+      const isRecipient = (subscription: SubscriptionRecord): boolean =>
+        !subscription.muted &&
+        subscription.connectionId !== exclude.connectionId &&
+        !excludedUsers.has(subscription.userId);
+      const gone: Recipient[] = [];
+      try {
+        let pending: Promise<Page<SubscriptionRecord>> | undefined = listPage(roomId, undefined);
+        while (pending) {
+          const page: Page<SubscriptionRecord> = await pending;
+          pending = page.cursor === undefined ? undefined : listPage(roomId, page.cursor);
+          gone.push(...(await deliver(page.items.filter(isRecipient), payloads)));
+        }
+      } catch (error) {
+        // Subscribers not reached yet miss this event; clients close such gaps with getHistory.
+        deps.metrics.count('FanOutFailures');
+        deps.logger.error('reading a room\'s subscribers failed', { roomId, ...describeError(error) });
+      }
+      await removeGone(gone, roomId);
+    },
+
+    async toRecipients(recipients, frames) {
+      const payloads = asList(frames).map(serializeFrame);
+      const distinct = [...new Map(recipients.map((r) => [r.connectionId, r])).values()];
+      await removeGone(await deliver(distinct, payloads));
+    },
+
+    async reply(recipient, frame) {
+      const outcome = await post(recipient, serializeFrame(frame));
+      if (outcome === 'gone') {
+        deps.metrics.count('GoneConnections');
+        await removeGone([recipient]);
+      }
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// The chat logic's entry point: wires the ports into the connection lifecycle and the frame router.
+// No AWS SDK here: handlers (AWS) and the local stack hand in adapters, unit tests hand in fakes.
+import type { ChatRuntime } from './context.js';
+import { createConnectionLifecycle, type ConnectionLifecycle } from './connection-lifecycle.js';
+import { createFanOut } from './fan-out.js';
+import { createPresence } from './presence.js';
+import { createRateLimiter } from './rate-limiter.js';
+import { createRouter } from './router.js';
+import type { ChatDeps, ChatService } from './service.js';
+
+export function createChat(deps: ChatDeps): ChatService {
+  const rateLimiter = createRateLimiter(deps.config.rateLimit);
+  // The fan-out removes connections it finds gone through the lifecycle, whose presence events go out through the
+  // fan-out: the cycle is closed by this late binding.
+  let lifecycle: ConnectionLifecycle | undefined;
+  const fanOut = createFanOut({ ...deps, onGone: (connection, roomId) => lifecycle!.removeGone(connection, roomId) });
+  const presence = createPresence({ ...deps, fanOut });
+  lifecycle = createConnectionLifecycle({ ...deps, presence, rateLimiter });
+  const runtime: ChatRuntime = { ...deps, fanOut };
+  const onFrame = createRouter(runtime, rateLimiter);
+  const opened = lifecycle;
+  return {
+    onConnect: (request) => opened.open(request),
+    onDisconnect: (request) => opened.close(request),
+    onFrame,
+  };
+}
+
+export { DEFAULT_CHAT_CONFIG } from './service.js';
+export type {
+  ChatConfig,
+  ChatDeps,
+  ChatService,
+  ConnectRequest,
+  DisconnectRequest,
+  FrameRequest,
+} from './service.js';
+export { ChatError } from './errors.js';
+export { directRoomId } from './actions/rooms.js';
+export { InvalidCursorError } from './ports.js';
+export type * from './ports.js';

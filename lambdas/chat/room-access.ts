@@ -1,0 +1,83 @@
+// Membership checks and subscriptions, shared by the actions that name a room.
+import type { ChatRuntime, RequestContext } from './context.js';
+import { forbidden, notFound } from './errors.js';
+import { mapWithConcurrency } from './paging.js';
+import type { ChatStore, ConnectionRecord, MemberRecord, ProfileRecord, RoomRecord, SubscriptionRecord } from './ports.js';
+
+/** The room and the user's membership; FORBIDDEN (one answer for both cases) when either is missing. */
+export async function requireMembership(
+  store: ChatStore,
+  roomId: string,
+  userId: string,
+): Promise<{ room: RoomRecord; member: MemberRecord }> {
+  const { room, member } = await store.getRoomAndMember(roomId, userId);
+  if (!room || !member) throw forbidden();
+  return { room, member };
+}
+
+export function subscriptionOf(
+  roomId: string,
+  connection: Pick<ConnectionRecord, 'connectionId' | 'userId' | 'expiresAt'>,
+  muted = false,
+): SubscriptionRecord {
+  return { roomId, connectionId: connection.connectionId, userId: connection.userId, expiresAt: connection.expiresAt, muted };
+}
+
+/** The requesting connection as a record: its expiry follows from when the gateway opened it. */
+export function requestingConnection(runtime: ChatRuntime, request: RequestContext): ConnectionRecord {
+  return {
+    connectionId: request.connectionId,
+    userId: request.userId,
+    connectedAt: request.connectedAt,
+    expiresAt: request.connectedAt + runtime.config.maxConnectionMs,
+  };
+}
+
+/**
+ * Subscribes every live connection of the users to the room (they just joined it) and returns those connections.
+ * `alsoConnection` is added when its user is among them: a request proves its connection is open even if its
+ * connection item is missing.
+ */
+export async function subscribeLiveConnections(
+  runtime: ChatRuntime,
+  roomId: string,
+  userIds: readonly string[],
+  now: number,
+  alsoConnection?: ConnectionRecord,
+): Promise<ConnectionRecord[]> {
+  const perUser = await mapWithConcurrency(userIds, 16, (userId) => runtime.store.listConnections(userId, now));
+  const connections = perUser.flat();
+  if (
+    alsoConnection &&
+    userIds.includes(alsoConnection.userId) &&
+    !connections.some((c) => c.connectionId === alsoConnection.connectionId)
+  ) {
+    connections.push(alsoConnection);
+  }
+  if (connections.length > 0) {
+    await runtime.store.putSubscriptions(connections.map((connection) => subscriptionOf(roomId, connection)));
+  }
+  return connections;
+}
+
+/** A profile for display even if its item is missing (every connection writes one, so this is a fallback only). */
+export function profileOrPlaceholder(profiles: Map<string, ProfileRecord>, userId: string): ProfileRecord {
+  return profiles.get(userId) ?? { userId, displayName: userId, nameSetByUser: false };
+}
+
+export async function loadProfile(store: ChatStore, userId: string): Promise<ProfileRecord> {
+  return profileOrPlaceholder(await store.getProfiles([userId]), userId);
+}
+
+/** The profiles of the named users; NOT_FOUND naming `field` and the first unknown id when any is missing. */
+export async function requireProfiles(
+  store: ChatStore,
+  userIds: readonly string[],
+  field: string,
+): Promise<Map<string, ProfileRecord>> {
+  if (userIds.length === 0) return new Map();
+  const profiles = await store.getProfiles(userIds);
+  const missing = userIds.find((userId) => !profiles.has(userId));
+  if (missing !== undefined) throw notFound(`${field}: no user ${JSON.stringify(missing)} has ever connected`);
+  return profiles;
+}

@@ -1,0 +1,45 @@
+// Records (epoch milliseconds, store shapes) to the protocol's objects and frames (ISO 8601, wire shapes).
+// Frames are always built as objects and serialised with JSON.stringify: content travels byte for byte, whatever
+// quotes, backslashes or markup it holds.
+import type { Room, ServerFrame, TypingEntry, User } from '../protocol/index.js';
+import type { ProfileRecord, RoomRecord, TypingRecord } from './ports.js';
+
+/** ISO 8601 in UTC with milliseconds, as the protocol promises for every time. */
+export function toIsoTime(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+export function toRoom(room: RoomRecord, lastReadSeq?: number): Room {
+  const wire: Room = {
+    roomId: room.roomId,
+    name: room.name,
+    kind: room.kind,
+    createdBy: room.createdBy,
+    createdAt: toIsoTime(room.createdAt),
+    lastSeq: room.lastSeq,
+  };
+  if (lastReadSeq !== undefined) wire.lastReadSeq = lastReadSeq;
+  return wire;
+}
+
+/**
+ * With `presence`, the user carries isOnline, and lastSeenAt while offline (an online user's last close says
+ * nothing about now).
+ */
+export function toUser(profile: ProfileRecord, presence?: { isOnline: boolean }): User {
+  const user: User = { userId: profile.userId, displayName: profile.displayName };
+  if (profile.avatarUrl !== undefined) user.avatarUrl = profile.avatarUrl;
+  if (presence) {
+    user.isOnline = presence.isOnline;
+    if (!presence.isOnline && profile.lastSeenAt !== undefined) user.lastSeenAt = toIsoTime(profile.lastSeenAt);
+  }
+  return user;
+}
+
+export function toTypingEntry(record: TypingRecord): TypingEntry {
+  return { userId: record.userId, displayName: record.displayName, expiresAt: toIsoTime(record.expiresAt) };
+}
+
+export function serializeFrame(frame: ServerFrame): string {
+  return JSON.stringify(frame);
+}
