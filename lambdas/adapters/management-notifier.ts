@@ -1,0 +1,177 @@
+// The Notifier port over API Gateway's management API (@connections), with the real AWS SDK client. On AWS the
+// endpoint is https://{domainName}/{stage}; on the local stack it is the emulator's http:// endpoint. Same code.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Notifier, PostResult } from '../chat/ports.js';
+
+export interface ManagementNotifierOptions {
+  /** https://{domainName}/{stage} on AWS; the local stack's http://127.0.0.1:PORT. */
+  endpoint: string;
+  region: string;
+  /** Local only; on AWS the SDK's default chain (the function's role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Attempts per call while the gateway throttles (429 / LimitExceededException), the first one included. */
+  maxAttempts?: number;
+  /** Full-jitter exponential backoff: the n-th retry waits a random time below min(maxDelayMs, baseDelayMs * 2^n). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Sockets per endpoint; fan-out keeps about this many posts in flight. */
+  maxSockets?: number;
+  /** Gives up on a call that has not connected / answered by then, so one stuck post cannot hold up a fan-out. */
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface ManagementNotifier extends Notifier {
+  readonly endpoint: string;
+  /** Closes the keep-alive sockets (the local stack's shutdown, tests). */
+  destroy(): void;
+}
+
+/** The gateway throttled a call more times than we retry: the caller gives up on that recipient only. */
+export class ThrottledError extends Error {
+  constructor(
+    readonly operation: 'post' | 'close',
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`management API ${operation}: still throttled after ${attempts} attempts`, options);
+    this.name = 'ThrottledError';
+  }
+}
+
+const DEFAULTS = {
+  maxAttempts: 4,
+  baseDelayMs: 50,
+  maxDelayMs: 1_000,
+  maxSockets: 50,
+  connectionTimeoutMs: 3_000,
+  requestTimeoutMs: 5_000,
+};
+
+const THROTTLING_ERROR_NAMES = new Set([
+  'LimitExceededException',
+  'TooManyRequestsException',
+  'TooManyRequests',
+  'ThrottlingException',
+  'Throttling',
+]);
+
+export function createManagementNotifier(options: ManagementNotifierOptions): ManagementNotifier {
+  const settings = { ...DEFAULTS, ...definedOnly(options) };
+  if (!Number.isInteger(settings.maxAttempts) || settings.maxAttempts < 1) {
+    throw new RangeError('maxAttempts: must be a whole number of at least 1');
+  }
+  const agentOptions = { keepAlive: true, maxSockets: settings.maxSockets };
+  const requestHandler = new NodeHttpHandler({
+    httpAgent: new HttpAgent(agentOptions),
+    httpsAgent: new HttpsAgent(agentOptions),
+    connectionTimeout: settings.connectionTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    throwOnRequestTimeout: true,
+  });
+  const client = new ApiGatewayManagementApiClient({
+    endpoint: options.endpoint,
+    region: options.region,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    requestHandler,
+    // One attempt per SDK call: the SDK's standard retry would also retry 429s (and its attempts would multiply
+    // with ours, 3 x 4 calls per frame). We retry throttling here, where the backoff is ours to bound so one slow
+    // recipient cannot hold a fan-out near the integration timeout; 410 is an answer, never retried by anyone.
+    maxAttempts: 1,
+  });
+
+  async function withThrottlingRetry<T>(operation: 'post' | 'close', call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!isThrottling(error)) throw error;
+        if (attempt >= settings.maxAttempts) throw new ThrottledError(operation, attempt, { cause: error });
+        const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (attempt - 1));
+        await sleep(Math.random() * ceiling);
+      }
+    }
+  }
+
+  return {
+    endpoint: options.endpoint,
+    async post(connectionId: string, payload: string): Promise<PostResult> {
+      try {
+        await withThrottlingRetry('post', () =>
+          client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(payload, 'utf8') })),
+        );
+        return 'delivered';
+      } catch (error) {
+        if (isGone(error)) return 'gone';
+        throw error;
+      }
+    },
+    async close(connectionId: string): Promise<void> {
+      try {
+        await withThrottlingRetry('close', () => client.send(new DeleteConnectionCommand({ ConnectionId: connectionId })));
+      } catch (error) {
+        // Already gone is what closing wanted.
+        if (!isGone(error)) throw error;
+      }
+    },
+    destroy(): void {
+      client.destroy();
+    },
+  };
+}
+
+// One client (and socket pool) per endpoint for the life of the execution environment. On AWS every event of a
+// stage names the same endpoint, so this holds one entry.
+const notifiersByEndpoint = new Map<string, ManagementNotifier>();
+
+export function managementNotifierFor(options: ManagementNotifierOptions): ManagementNotifier {
+  let notifier = notifiersByEndpoint.get(options.endpoint);
+  if (!notifier) {
+    notifier = createManagementNotifier(options);
+    notifiersByEndpoint.set(options.endpoint, notifier);
+  }
+  return notifier;
+}
+
+/**
+ * The management endpoint for an event: the configured one (local stack), else the API's own, https://{domainName}/{stage}.
+ * Behind a custom domain, requestContext carries the custom domain name: configure the execute-api endpoint instead.
+ */
+export function managementEndpointFor(
+  configured: string | undefined,
+  requestContext: { domainName?: string; stage?: string },
+): string {
+  if (configured) return configured;
+  const { domainName, stage } = requestContext;
+  if (!domainName || !stage) {
+    throw new Error('requestContext.domainName and .stage are needed to derive the management endpoint (or set MANAGEMENT_ENDPOINT)');
+  }
+  return `https://${domainName}/${stage}`;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+}
+
+function isGone(error: unknown): boolean {
+  return (error as Error | null)?.name === 'GoneException' || statusOf(error) === 410;
+}
+
+function isThrottling(error: unknown): boolean {
+  return THROTTLING_ERROR_NAMES.has((error as Error | null)?.name ?? '') || statusOf(error) === 429;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,145 @@
+// Builds the four Lambda handlers from a RuntimeConfig: clients, store, notifier and chat service are created once
+// per execution environment (module scope in the handler files), never per invocation. The local stack builds the
+// very same handlers, with its own endpoints in the config and, in tests, faults injected through `overrides`.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { createChat } from '../chat/index.js';
+import type { ChatStore, Clock, Logger, Metrics, Notifier } from '../chat/ports.js';
+import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../chat/service.js';
+import { ConfigError, type RuntimeConfig } from './config.js';
+import { createDynamoStore } from './dynamo-store.js';
+import { toConnectRequest, toDisconnectRequest, toFrameRequest, type WebSocketHandlerEvent } from './gateway-events.js';
+import type { TokenVerifier } from './jwt-verifier.js';
+import { managementEndpointFor, managementNotifierFor } from './management-notifier.js';
+import { observabilityFor, type Observability } from './observability.js';
+
+export { createAuthorizerHandler, UNAUTHORIZED, type AuthorizerHandler } from './authorizer-handler.js';
+
+export interface HandlerOverrides {
+  store: ChatStore;
+  notifier: Notifier;
+  clock: Clock;
+  logger: Logger;
+  /** A `flush()` on it, if any, runs at the end of every invocation. */
+  metrics: Metrics;
+  chatConfig: Partial<ChatConfig>;
+  /** The authorizer's token verifier (else built from config.auth). */
+  verifier: TokenVerifier;
+}
+
+export type WebSocketHandler = (event: WebSocketHandlerEvent, context?: Context) => Promise<{ statusCode: number }>;
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export function createConnectHandler(config: RuntimeConfig, overrides: Partial<HandlerOverrides> = {}): WebSocketHandler {
+  // A failed connect (500) refuses the handshake: API Gateway answers the client with the error status.
+  return chatHandler(chatPartsFor(config, overrides, 'connect'), 'connect failed', (chat, event, now) =>
+    chat.onConnect(toConnectRequest(event, now)),
+  );
+}
+
+export function createDisconnectHandler(config: RuntimeConfig, overrides: Partial<HandlerOverrides> = {}): WebSocketHandler {
+  // The socket is gone whatever we answer; what a failure leaves behind expires with the connection's items.
+  return chatHandler(chatPartsFor(config, overrides, 'disconnect'), 'disconnect failed', (chat, event) =>
+    chat.onDisconnect(toDisconnectRequest(event)),
+  );
+}
+
+export function createMessageHandler(config: RuntimeConfig, overrides: Partial<HandlerOverrides> = {}): WebSocketHandler {
+  // onFrame answers bad input itself (an error frame; the connection stays open) and never throws for it.
+  return chatHandler(chatPartsFor(config, overrides, 'message'), 'frame failed', (chat, event, now) =>
+    chat.onFrame(toFrameRequest(event, now)),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function chatHandler(
+  parts: ChatParts,
+  failure: string,
+  invoke: (chat: ChatService, event: WebSocketHandlerEvent, now: number) => Promise<void>,
+): WebSocketHandler {
+  return (event, context) =>
+    parts.observability.run(context, keysOf(event), async () => {
+      try {
+        await invoke(parts.chatFor(event), event, parts.clock.now());
+        return { statusCode: 200 };
+      } catch (error) {
+        parts.observability.logger.error(failure, { error });
+        return { statusCode: 500 };
+      }
+    });
+}
+
+interface ChatParts {
+  observability: Observability;
+  clock: Clock;
+  chatFor(event: WebSocketHandlerEvent): ChatService;
+}
+
+function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides>, handler: string): ChatParts {
+  if (!overrides.store && !config.tableName) {
+    throw new ConfigError('TABLE_NAME', `the ${handler} handler needs the table (load the config with need "chat")`);
+  }
+  const observability = observabilityFor(config, overrides);
+  const clock = overrides.clock ?? systemClock;
+  const store = overrides.store ?? createDynamoStore({ client: documentClientFor(config), tableName: config.tableName! });
+  const chatConfig: ChatConfig = {
+    ...DEFAULT_CHAT_CONFIG,
+    maxConnectionMs: config.maxConnectionS * 1000,
+    ...overrides.chatConfig,
+  };
+  const build = (notifier: Notifier): ChatService =>
+    createChat({ store, notifier, clock, logger: observability.logger, metrics: observability.metrics, config: chatConfig });
+
+  if (overrides.notifier) {
+    const chat = build(overrides.notifier);
+    return { observability, clock, chatFor: () => chat };
+  }
+  // The notifier needs the management endpoint, which on AWS only the event tells (domainName/stage): one chat
+  // service per endpoint, built on first sight and kept (every event of a stage names the same one).
+  const chatsByEndpoint = new Map<string, ChatService>();
+  return {
+    observability,
+    clock,
+    chatFor(event) {
+      const endpoint = managementEndpointFor(config.managementEndpoint, event.requestContext);
+      let chat = chatsByEndpoint.get(endpoint);
+      if (!chat) {
+        chat = build(
+          managementNotifierFor({
+            endpoint,
+            region: config.region,
+            ...(config.credentials ? { credentials: config.credentials } : {}),
+          }),
+        );
+        chatsByEndpoint.set(endpoint, chat);
+      }
+      return chat;
+    },
+  };
+}
+
+const documentClients = new Map<string, DynamoDBDocumentClient>();
+
+/** One DynamoDB client per (region, endpoint, credentials) for the life of the execution environment. */
+export function documentClientFor(config: Pick<RuntimeConfig, 'region' | 'dynamoEndpoint' | 'credentials'>): DynamoDBDocumentClient {
+  const key = JSON.stringify([config.region, config.dynamoEndpoint ?? null, config.credentials?.accessKeyId ?? null]);
+  let client = documentClients.get(key);
+  if (!client) {
+    const dynamo = new DynamoDBClient({
+      region: config.region,
+      ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
+      ...(config.credentials ? { credentials: config.credentials } : {}),
+    });
+    // removeUndefinedValues: optional fields (avatarUrl, attachmentUrl, ...) are simply left out of items.
+    client = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+    documentClients.set(key, client);
+  }
+  return client;
+}
+
+function keysOf(event: WebSocketHandlerEvent): Record<string, string | undefined> {
+  return { connectionId: event.requestContext?.connectionId, routeKey: event.requestContext?.routeKey };
+}
