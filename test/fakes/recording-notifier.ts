@@ -1,0 +1,72 @@
+// A Notifier that records every post instead of sending it. Connections can be marked gone (the gateway answers
+// 410) or failing (a post throws), to test what the chat logic does with bad recipients.
+import type { ServerFrame } from '../../lambdas/protocol/index.js';
+import type { Notifier, PostResult } from '../../lambdas/chat/ports.js';
+
+export type PostOutcome = PostResult | 'threw';
+
+export interface RecordedPost {
+  connectionId: string;
+  payload: string;
+  outcome: PostOutcome;
+}
+
+export class RecordingNotifier implements Notifier {
+  /** Every post attempt, in order, with what came of it. */
+  readonly attempts: RecordedPost[] = [];
+  readonly closed: string[] = [];
+  private readonly gone = new Set<string>();
+  private readonly failing = new Map<string, Error>();
+  /** Called at each post before it is recorded; lets a test look at the world as a recipient would. */
+  onPost?: (connectionId: string, payload: string) => void | Promise<void>;
+
+  markGone(connectionId: string): void {
+    this.gone.add(connectionId);
+  }
+
+  markFailing(connectionId: string, error: Error = new Error(`post to ${connectionId} failed`)): void {
+    this.failing.set(connectionId, error);
+  }
+
+  async post(connectionId: string, payload: string): Promise<PostResult> {
+    // Always async, like the real notifier.
+    await Promise.resolve();
+    await this.onPost?.(connectionId, payload);
+    const failure = this.failing.get(connectionId);
+    if (failure) {
+      this.attempts.push({ connectionId, payload, outcome: 'threw' });
+      throw failure;
+    }
+    const outcome: PostResult = this.gone.has(connectionId) ? 'gone' : 'delivered';
+    this.attempts.push({ connectionId, payload, outcome });
+    return outcome;
+  }
+
+  async close(connectionId: string): Promise<void> {
+    await Promise.resolve();
+    this.closed.push(connectionId);
+    this.gone.add(connectionId);
+  }
+
+  /** The payloads delivered to a connection, as sent (strings). */
+  payloadsFor(connectionId: string): string[] {
+    return this.attempts
+      .filter((attempt) => attempt.connectionId === connectionId && attempt.outcome === 'delivered')
+      .map((attempt) => attempt.payload);
+  }
+
+  /** The frames delivered to a connection, parsed. */
+  framesFor(connectionId: string): ServerFrame[] {
+    return this.payloadsFor(connectionId).map((payload) => JSON.parse(payload) as ServerFrame);
+  }
+
+  delivered(): RecordedPost[] {
+    return this.attempts.filter((attempt) => attempt.outcome === 'delivered');
+  }
+
+  /** Forgets what was recorded (gone and failing marks stay). */
+  clear(): void {
+    this.attempts.length = 0;
+    this.closed.length = 0;
+  }
+}
