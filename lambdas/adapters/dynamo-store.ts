@@ -35,7 +35,7 @@ import {
   typingFromItem,
   typingItem,
 } from './dynamo/codec.js';
-import { decodeCursor, encodeCursor, type CursorShape } from './dynamo/cursor.js';
+import { assertPageLimit, decodeCursor, encodeCursor, type CursorShape } from './dynamo/cursor.js';
 import {
   EXPIRES_AT_MS,
   GSI_PK,
@@ -85,10 +85,6 @@ const liveAt = (now: number): Partial<QueryParams> => ({
 const pick = (item: Item, names: readonly string[]): Record<string, string> =>
   Object.fromEntries(names.map((name) => [name, String(item[name])]));
 
-function assertLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit: must be a positive integer, got ${limit}`);
-}
-
 export function createDynamoStore(options: DynamoStoreOptions): ChatStore {
   const table = createTable(options);
 
@@ -103,7 +99,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ChatStore {
     cursorShape: CursorShape,
     fromItem: (item: Item) => T,
   ): Promise<Page<T>> {
-    assertLimit(page.limit);
+    assertPageLimit(page.limit);
     const startKey = page.cursor === undefined ? undefined : decodeCursor(page.cursor, cursorShape);
     const { items } = await table.collect(operation, params, page.limit + 1, startKey);
     const result: Page<T> = { items: items.slice(0, page.limit).map(fromItem) };
@@ -401,7 +397,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ChatStore {
     },
 
     async getMessages(roomId, query) {
-      assertLimit(query.limit);
+      assertPageLimit(query.limit);
       if (query.before !== undefined && query.after !== undefined) {
         throw new RangeError('getMessages: before and after cannot be combined');
       }

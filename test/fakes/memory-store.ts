@@ -3,19 +3,19 @@
 // describes behaviour the real store has too; test/contract/chat-store-contract.ts holds both to that.
 // Records are deep-copied in and out: a caller mutating what it passed or got back cannot change stored state.
 import type { Message } from '../../lambdas/protocol/index.js';
-import {
-  InvalidCursorError,
-  type ChatStore,
-  type ConnectionRecord,
-  type HistoryQuery,
-  type MemberRecord,
-  type Page,
-  type PageRequest,
-  type ProfileRecord,
-  type RoomRecord,
-  type SendState,
-  type SubscriptionRecord,
-  type TypingRecord,
+import { assertPageLimit, decodeCursor, encodeCursor } from '../../lambdas/adapters/dynamo/cursor.js';
+import type {
+  ChatStore,
+  ConnectionRecord,
+  HistoryQuery,
+  MemberRecord,
+  Page,
+  PageRequest,
+  ProfileRecord,
+  RoomRecord,
+  SendState,
+  SubscriptionRecord,
+  TypingRecord,
 } from '../../lambdas/chat/ports.js';
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -25,26 +25,20 @@ const key = (...parts: string[]): string => parts.join('\u0000');
 
 type CursorScope = 'members' | 'memberships' | 'subscriptions';
 
-function encodeCursor(scope: CursorScope, owner: string, lastKey: string): string {
-  return Buffer.from(JSON.stringify({ s: scope, o: owner, k: lastKey }), 'utf8').toString('base64url');
-}
+// The same codec as the DynamoDB store: cursors from another listing or owner are refused the same way.
+const cursorFor = (scope: CursorScope, owner: string, lastKey: string) =>
+  encodeCursor({ scope, owner, after: lastKey });
+const lastKeyOf = (cursor: string, scope: CursorScope, owner: string) =>
+  decodeCursor(cursor, { scope: { equals: scope }, owner: { equals: owner }, after: { prefix: '' } }).after!;
 
-/** The last key the previous page ended at; throws InvalidCursorError for anything this store did not issue. */
-function decodeCursor(cursor: string, scope: CursorScope, owner: string): string {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null) {
-      const { s, o, k } = value as Record<string, unknown>;
-      if (s === scope && o === owner && typeof k === 'string') return k;
-    }
-  } catch {
-    // falls through to the error below
+/** Copies of the entries of `map` under `ids` that exist. */
+function copiesOf<T>(map: Map<string, T>, ids: readonly string[]): Map<string, T> {
+  const found = new Map<string, T>();
+  for (const id of ids) {
+    const value = map.get(id);
+    if (value !== undefined) found.set(id, copy(value));
   }
-  throw new InvalidCursorError();
-}
-
-function assertLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit: must be a positive integer, got ${limit}`);
+  return found;
 }
 
 /** One page of `entries` (sorted here by key), starting after the cursor's key. */
@@ -54,14 +48,14 @@ function pageOf<T>(
   scope: CursorScope,
   owner: string,
 ): Page<T> {
-  assertLimit(request.limit);
-  const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, scope, owner);
+  assertPageLimit(request.limit);
+  const after = request.cursor === undefined ? undefined : lastKeyOf(request.cursor, scope, owner);
   const sorted = [...entries]
     .filter(([entryKey]) => after === undefined || entryKey > after)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const taken = sorted.slice(0, request.limit);
   const page: Page<T> = { items: taken.map(([, item]) => copy(item)) };
-  if (sorted.length > request.limit) page.cursor = encodeCursor(scope, owner, taken[taken.length - 1]![0]);
+  if (sorted.length > request.limit) page.cursor = cursorFor(scope, owner, taken[taken.length - 1]![0]);
   return page;
 }
 
@@ -139,12 +133,7 @@ export class MemoryChatStore implements ChatStore {
 
   async getProfiles(userIds: readonly string[]): Promise<Map<string, ProfileRecord>> {
     await this.enter('getProfiles');
-    const found = new Map<string, ProfileRecord>();
-    for (const userId of userIds) {
-      const profile = this.profiles.get(userId);
-      if (profile) found.set(userId, copy(profile));
-    }
-    return found;
+    return copiesOf(this.profiles, userIds);
   }
 
   async updateProfile(
@@ -230,12 +219,7 @@ export class MemoryChatStore implements ChatStore {
 
   async getRooms(roomIds: readonly string[]): Promise<Map<string, RoomRecord>> {
     await this.enter('getRooms');
-    const found = new Map<string, RoomRecord>();
-    for (const roomId of roomIds) {
-      const room = this.rooms.get(roomId);
-      if (room) found.set(roomId, copy(room));
-    }
-    return found;
+    return copiesOf(this.rooms, roomIds);
   }
 
   async addMembers(roomId: string, members: readonly MemberRecord[]): Promise<string[]> {
@@ -347,7 +331,7 @@ export class MemoryChatStore implements ChatStore {
 
   async getMessages(roomId: string, query: HistoryQuery): Promise<{ messages: Message[]; hasMore: boolean }> {
     await this.enter('getMessages');
-    assertLimit(query.limit);
+    assertPageLimit(query.limit);
     if (query.before !== undefined && query.after !== undefined) {
       throw new RangeError('getMessages: before and after cannot be combined');
     }

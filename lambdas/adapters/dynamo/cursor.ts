@@ -37,3 +37,8 @@ export function decodeCursor(cursor: string, shape: CursorShape): Record<string,
   }
   return key;
 }
+
+/** Page sizes and history limits come validated from the wire; a bad one here is a programming error. */
+export function assertPageLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit: must be a positive integer, got ${limit}`);
+}
