@@ -1,0 +1,35 @@
+// The chat SDK for browsers, React Native and Node. Wire types come from the protocol module the backend uses.
+export { ChatClient, type RequestArgs, type RequestOptions } from './chat-client.js';
+export { ChatError, type ChatErrorCode, type ClientErrorCode } from './chat-error.js';
+export type { Listener } from './emitter.js';
+export type { BackoffOptions } from './backoff.js';
+export type {
+  Ack,
+  ActionFields,
+  ActionName,
+  ChatClientEvents,
+  ChatClientOptions,
+  ConnectionState,
+  PendingMessage,
+  PresenceChange,
+  SendMessageOptions,
+  StateChange,
+  TypingChange,
+  TypingUser,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './types.js';
+export type { Message, MessageType, Room, RoomKind, TypingEntry, User } from '../../lambdas/protocol/objects.js';
+export type { ErrorCode } from '../../lambdas/protocol/errors.js';
+export type {
+  AckFields,
+  MemberJoinedEvent,
+  MemberLeftEvent,
+  MessageEvent,
+  PresenceEvent,
+  ReadEvent,
+  RoomJoinedEvent,
+  ServerEvent,
+  TypingEvent,
+} from '../../lambdas/protocol/frames.js';
+export { LIMITS } from '../../lambdas/protocol/limits.js';

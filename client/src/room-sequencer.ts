@@ -1,0 +1,164 @@
+import type { Message } from '../../lambdas/protocol/objects.js';
+
+export interface HistoryPage {
+  messages: Message[];
+  hasMore: boolean;
+}
+
+export interface SequencerDeps {
+  /** getHistory with `after`: the oldest messages with a greater seq, ascending. */
+  fetchAfter(roomId: string, afterSeq: number): Promise<HistoryPage>;
+  emit(message: Message): void;
+  onError(error: unknown): void;
+  gapWaitMs: number;
+}
+
+/** Seqs passed over as gaps are remembered (bounded) so one stored late is still emitted once, not lost. */
+const MAX_SKIPPED = 1_000;
+
+/**
+ * Turns one room's messages from every source (live events, acks of own sends, catch-up pages) into one stream:
+ * each message once, in seq order.
+ *
+ * The server allocates a seq before it stores the message, so a gap in seq is either a message still being stored
+ * (two sends racing) or one that will never exist (a send that failed half way). Messages behind a gap are held
+ * while the gap is fetched; if it is still open after `gapWaitMs` it is passed over. A passed-over seq that shows
+ * up later is emitted then (late, but never lost or doubled).
+ */
+export class RoomSequencer {
+  private readonly held = new Map<number, Message>();
+  private readonly skipped = new Set<number>();
+  private syncing?: Promise<void>;
+  private syncAgain = false;
+  private gapTimer?: ReturnType<typeof setTimeout>;
+  private disposed = false;
+
+  constructor(
+    readonly roomId: string,
+    private lastSeq: number,
+    private readonly deps: SequencerDeps,
+  ) {}
+
+  /** The highest seq emitted (or the starting point). */
+  get lastSeenSeq(): number {
+    return this.lastSeq;
+  }
+
+  /** A message from a live event or an ack. */
+  accept(message: Message): void {
+    if (this.disposed) return;
+    this.take(message);
+    if (this.held.size > 0 && !this.syncing && !this.gapTimer) this.runSync();
+  }
+
+  /** Fetches what was stored after the last seen seq when the room has moved on (`roomLastSeq`) or gaps are open. */
+  catchUp(roomLastSeq: number): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    if (roomLastSeq <= this.lastSeq && this.held.size === 0 && this.skipped.size === 0) return Promise.resolve();
+    return this.runSync();
+  }
+
+  /** The connection is gone: stop waiting on gaps; the next catch-up resumes. */
+  pause(): void {
+    this.clearGapTimer();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.clearGapTimer();
+    this.held.clear();
+  }
+
+  private take(message: Message): void {
+    const { seq } = message;
+    if (seq <= this.lastSeq) {
+      if (this.skipped.delete(seq)) this.deps.emit(message);
+      return;
+    }
+    if (this.held.has(seq)) return;
+    this.held.set(seq, message);
+    this.drain();
+  }
+
+  private drain(): void {
+    for (let next = this.held.get(this.lastSeq + 1); next; next = this.held.get(this.lastSeq + 1)) {
+      this.held.delete(next.seq);
+      this.lastSeq = next.seq;
+      this.deps.emit(next);
+    }
+  }
+
+  private runSync(): Promise<void> {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return this.syncing;
+    }
+    const run = this.fetchAll()
+      .then(() => {
+        this.syncing = undefined;
+        this.afterSync();
+      })
+      .catch((error: unknown) => {
+        // A failed fetch (usually a lost connection) leaves the gap; the next catch-up closes it.
+        this.syncing = undefined;
+        throw error;
+      });
+    this.syncing = run;
+    run.catch((error: unknown) => this.deps.onError(error));
+    return run;
+  }
+
+  private async fetchAll(): Promise<void> {
+    do {
+      this.syncAgain = false;
+      const fromSkipped = this.skipped.size > 0;
+      let after = fromSkipped ? Math.min(this.lastSeq, Math.min(...this.skipped) - 1) : this.lastSeq;
+      for (;;) {
+        const page = await this.deps.fetchAfter(this.roomId, after);
+        if (this.disposed) return;
+        for (const message of page.messages) this.take(message);
+        const last = page.messages[page.messages.length - 1];
+        if (!page.hasMore || !last) break;
+        after = last.seq;
+      }
+      // Everything stored was just read: a passed-over seq still missing belongs to a send that failed.
+      if (fromSkipped) this.skipped.clear();
+    } while (this.syncAgain && !this.disposed);
+  }
+
+  private afterSync(): void {
+    if (this.disposed || this.held.size === 0 || this.gapTimer) return;
+    const gapEnd = Math.max(...this.held.keys());
+    this.gapTimer = setTimeout(() => {
+      this.runSync()
+        .then(() => {
+          this.gapTimer = undefined;
+          this.skipGapsUpTo(gapEnd);
+          this.afterSync();
+        })
+        .catch(() => {
+          this.gapTimer = undefined;
+        });
+    }, this.deps.gapWaitMs);
+  }
+
+  private skipGapsUpTo(limit: number): void {
+    while (!this.disposed) {
+      const lowest = Math.min(...this.held.keys());
+      if (!Number.isFinite(lowest) || lowest > limit) return;
+      for (let seq = Math.max(this.lastSeq + 1, lowest - MAX_SKIPPED); seq < lowest; seq++) this.rememberSkipped(seq);
+      this.lastSeq = lowest - 1;
+      this.drain();
+    }
+  }
+
+  private rememberSkipped(seq: number): void {
+    this.skipped.add(seq);
+    if (this.skipped.size > MAX_SKIPPED) this.skipped.delete(Math.min(...this.skipped));
+  }
+
+  private clearGapTimer(): void {
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
+  }
+}
