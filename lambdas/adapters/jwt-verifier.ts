@@ -3,6 +3,20 @@
 // aws-jwt-verify checks (signature, alg from the JWK, iss, aud, exp/nbf without grace) plus the same claim checks
 // below, so a token the local stack accepts has passed the code path AWS runs.
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
+import {
+  CognitoJwtInvalidClientIdError,
+  CognitoJwtInvalidTokenUseError,
+  JwtExpiredError,
+  JwtInvalidAudienceError,
+  JwtInvalidIssuerError,
+  JwtInvalidSignatureAlgorithmError,
+  JwtInvalidSignatureError,
+  JwtNotBeforeError,
+  JwtParseError,
+  JwtWithoutValidKidError,
+  KidNotFoundInJwksError,
+  ParameterValidationError,
+} from 'aws-jwt-verify/error';
 import { SimpleJwksCache, type Jwks } from 'aws-jwt-verify/jwk';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { LIMITS } from '../protocol/index.js';
@@ -68,11 +82,35 @@ export function createTokenVerifier(auth: AuthConfig, options: { fetcher?: { fet
       try {
         payload = await verify(token);
       } catch (error) {
-        throw new TokenRejectedError(error instanceof Error ? error.name : 'InvalidToken');
+        throw new TokenRejectedError(reasonOf(error));
       }
       return identityOf(payload);
     },
   };
+}
+
+// aws-jwt-verify's errors do not set `name`, and bundling minifies class names: label them by class, explicitly.
+const REASONS: ReadonlyArray<readonly [abstract new (...args: never[]) => Error, string]> = [
+  [JwtExpiredError, 'JwtExpiredError'],
+  [JwtNotBeforeError, 'JwtNotBeforeError'],
+  [JwtInvalidIssuerError, 'JwtInvalidIssuerError'],
+  [JwtInvalidAudienceError, 'JwtInvalidAudienceError'],
+  [JwtInvalidSignatureAlgorithmError, 'JwtInvalidSignatureAlgorithmError'],
+  [JwtInvalidSignatureError, 'JwtInvalidSignatureError'],
+  [JwtWithoutValidKidError, 'JwtWithoutValidKidError'],
+  [KidNotFoundInJwksError, 'KidNotFoundInJwksError'],
+  [CognitoJwtInvalidClientIdError, 'CognitoJwtInvalidClientIdError'],
+  [CognitoJwtInvalidTokenUseError, 'CognitoJwtInvalidTokenUseError'],
+  [JwtParseError, 'JwtParseError'],
+  // An issuer that is not configured (the Cognito verifier looks its config up by the token's iss).
+  [ParameterValidationError, 'UnexpectedIssuer'],
+];
+
+function reasonOf(error: unknown): string {
+  for (const [type, reason] of REASONS) if (error instanceof type) return reason;
+  // Our own checks and the refusing fetcher name their errors with string literals.
+  if (error instanceof Error && error.name !== 'Error') return error.name;
+  return 'InvalidToken';
 }
 
 /** The display name rule of the protocol: name, else preferred_username, else cognito:username, else sub. */

@@ -1,0 +1,179 @@
+// The notifier with the real AWS SDK client against a small HTTP server that speaks the management API.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createManagementNotifier,
+  managementEndpointFor,
+  managementNotifierFor,
+  ThrottledError,
+  type ManagementNotifier,
+} from '../../../lambdas/adapters/management-notifier.js';
+
+interface Recorded {
+  method: string;
+  url: string;
+  body: string;
+  authorization: string | undefined;
+  connection: string | undefined;
+  remotePort: number | undefined;
+}
+
+type Reply = { status: number; errorType?: string };
+
+let server: Server;
+let endpoint: string;
+const requests: Recorded[] = [];
+/** Replies to give, in order, per raw path; afterwards 200. */
+const script = new Map<string, Reply[]>();
+
+beforeAll(async () => {
+  server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      requests.push({
+        method: request.method ?? '',
+        url: request.url ?? '',
+        body: Buffer.concat(chunks).toString('utf8'),
+        authorization: request.headers.authorization,
+        connection: request.headers.connection,
+        remotePort: request.socket.remotePort,
+      });
+      const reply = script.get(request.url ?? '')?.shift() ?? { status: 200 };
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (reply.errorType) headers['x-amzn-errortype'] = reply.errorType;
+      response.writeHead(reply.status, headers);
+      response.end(reply.status === 200 ? '' : JSON.stringify({ message: reply.errorType ?? 'error' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+let notifier: ManagementNotifier;
+beforeEach(() => {
+  requests.length = 0;
+  script.clear();
+  notifier = createManagementNotifier({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    baseDelayMs: 5,
+    maxDelayMs: 20,
+  });
+});
+afterEach(() => notifier.destroy());
+
+describe('createManagementNotifier', () => {
+  it('posts the frame to /@connections/{id}, signed, and reports it delivered', async () => {
+    const frame = JSON.stringify({ type: 'message', content: 'héllo "quoted" </script> 😀' });
+    await expect(notifier.post('conn-1', frame)).resolves.toBe('delivered');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ method: 'POST', url: '/@connections/conn-1', body: frame });
+    expect(requests[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/local\/execute-api\/aws4_request/);
+  });
+
+  it('URL-encodes connection ids (API Gateway ids end in "=")', async () => {
+    await notifier.post('L0SM9cOFvHcCIhw=', '{}');
+    await notifier.post('a/b+c d', '{}');
+    expect(requests.map((r) => r.url)).toEqual(['/@connections/L0SM9cOFvHcCIhw%3D', '/@connections/a%2Fb%2Bc%20d']);
+  });
+
+  it('keeps the stage path of the endpoint', async () => {
+    const staged = createManagementNotifier({ endpoint: `${endpoint}/prod`, region: 'local', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    try {
+      await staged.post('c1', '{}');
+      expect(requests[0]!.url).toBe('/prod/@connections/c1');
+    } finally {
+      staged.destroy();
+    }
+  });
+
+  it('answers "gone" for a 410 GoneException, once, without retrying', async () => {
+    script.set('/@connections/old', [{ status: 410, errorType: 'GoneException' }]);
+    await expect(notifier.post('old', '{}')).resolves.toBe('gone');
+    expect(requests).toHaveLength(1);
+  });
+
+  it('retries a throttled post (429 LimitExceededException) and then delivers', async () => {
+    script.set('/@connections/busy', [
+      { status: 429, errorType: 'LimitExceededException' },
+      { status: 429, errorType: 'LimitExceededException' },
+    ]);
+    await expect(notifier.post('busy', '{"n":1}')).resolves.toBe('delivered');
+    expect(requests.map((r) => r.url)).toEqual(Array(3).fill('/@connections/busy'));
+    expect(requests.every((r) => r.body === '{"n":1}')).toBe(true);
+  });
+
+  it('retries a bare 429 (no error type) too', async () => {
+    script.set('/@connections/bare', [{ status: 429 }]);
+    await expect(notifier.post('bare', '{}')).resolves.toBe('delivered');
+    expect(requests).toHaveLength(2);
+  });
+
+  it('gives up after maxAttempts throttled attempts and throws, the SDK adding none of its own', async () => {
+    script.set('/@connections/flooded', Array(10).fill({ status: 429, errorType: 'LimitExceededException' }));
+    const error = await notifier.post('flooded', '{}').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect((error as ThrottledError).attempts).toBe(4);
+    expect(requests).toHaveLength(4);
+  });
+
+  it('throws other errors at once (403 ForbiddenException, 500)', async () => {
+    script.set('/@connections/forbidden', [{ status: 403, errorType: 'ForbiddenException' }]);
+    await expect(notifier.post('forbidden', '{}')).rejects.toMatchObject({ name: 'ForbiddenException' });
+    script.set('/@connections/broken', [{ status: 500, errorType: 'InternalServerErrorException' }]);
+    await expect(notifier.post('broken', '{}')).rejects.toBeInstanceOf(Error);
+    expect(requests).toHaveLength(2);
+  });
+
+  it('closes with DELETE /@connections/{id}; a connection already gone is fine', async () => {
+    await notifier.close('c-close');
+    script.set('/@connections/c-gone', [{ status: 410, errorType: 'GoneException' }]);
+    await expect(notifier.close('c-gone')).resolves.toBeUndefined();
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /@connections/c-close', 'DELETE /@connections/c-gone']);
+  });
+
+  it('reuses keep-alive sockets across posts', async () => {
+    for (let i = 0; i < 5; i += 1) await notifier.post(`k${i}`, '{}');
+    expect(new Set(requests.map((r) => r.remotePort)).size).toBe(1);
+    expect(requests.every((r) => r.connection === 'keep-alive')).toBe(true);
+  });
+
+  it('keeps at most maxSockets connections open under a burst', async () => {
+    const small = createManagementNotifier({ endpoint, region: 'local', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxSockets: 3 });
+    try {
+      await Promise.all(Array.from({ length: 12 }, (_, i) => small.post(`burst-${i}`, '{}')));
+      expect(requests).toHaveLength(12);
+      expect(new Set(requests.map((r) => r.remotePort)).size).toBeLessThanOrEqual(3);
+    } finally {
+      small.destroy();
+    }
+  });
+});
+
+describe('managementNotifierFor / managementEndpointFor', () => {
+  it('derives https://{domainName}/{stage} unless an endpoint is configured', () => {
+    expect(managementEndpointFor(undefined, { domainName: 'abc.execute-api.eu-west-1.amazonaws.com', stage: 'prod' })).toBe(
+      'https://abc.execute-api.eu-west-1.amazonaws.com/prod',
+    );
+    expect(managementEndpointFor('http://127.0.0.1:8080', { domainName: 'x', stage: 'y' })).toBe('http://127.0.0.1:8080');
+    expect(() => managementEndpointFor(undefined, {})).toThrow(/domainName/);
+  });
+
+  it('caches one notifier per endpoint', () => {
+    const options = { region: 'local', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } };
+    const a = managementNotifierFor({ endpoint: `${endpoint}/a`, ...options });
+    expect(managementNotifierFor({ endpoint: `${endpoint}/a`, ...options })).toBe(a);
+    const b = managementNotifierFor({ endpoint: `${endpoint}/b`, ...options });
+    expect(b).not.toBe(a);
+    a.destroy();
+    b.destroy();
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../lambdas/adapters/config.js';
+
+const awsChatEnv = { AWS_REGION: 'eu-west-1', TABLE_NAME: 'ChatTable-123' };
+const awsAuthEnv = { AWS_REGION: 'eu-west-1', USER_POOL_ID: 'eu-west-1_AbC123', USER_POOL_CLIENT_ID: 'client-abc' };
+
+function errorOf(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('reads the chat handlers\' settings with defaults', () => {
+    expect(loadConfig(awsChatEnv, 'chat')).toEqual({ region: 'eu-west-1', tableName: 'ChatTable-123', maxConnectionS: 7200 });
+  });
+
+  it('reads the authorizer\'s Cognito settings and needs no table', () => {
+    expect(loadConfig(awsAuthEnv, 'auth')).toEqual({
+      region: 'eu-west-1',
+      maxConnectionS: 7200,
+      auth: { mode: 'cognito', userPoolId: 'eu-west-1_AbC123', clientId: 'client-abc' },
+    });
+  });
+
+  it('takes the authorizer\'s region from the pool id when AWS_REGION is absent', () => {
+    const { AWS_REGION: _omitted, ...env } = awsAuthEnv;
+    expect(loadConfig(env, 'auth').region).toBe('eu-west-1');
+  });
+
+  it('names the missing variable', () => {
+    expect(errorOf(() => loadConfig({ AWS_REGION: 'eu-west-1' }, 'chat')).message).toBe('TABLE_NAME: is required');
+    expect(errorOf(() => loadConfig({ TABLE_NAME: 't' }, 'chat')).variable).toBe('AWS_REGION');
+    expect(errorOf(() => loadConfig({ AWS_REGION: 'eu-west-1' }, 'auth')).variable).toBe('USER_POOL_ID');
+    const { USER_POOL_CLIENT_ID: _omitted, ...noClient } = awsAuthEnv;
+    expect(errorOf(() => loadConfig(noClient, 'auth')).message).toBe('USER_POOL_CLIENT_ID: is required');
+  });
+
+  it('treats blank values as missing', () => {
+    expect(errorOf(() => loadConfig({ ...awsChatEnv, TABLE_NAME: '   ' }, 'chat')).variable).toBe('TABLE_NAME');
+  });
+
+  it('names an ill-formed variable and says what is expected', () => {
+    const pool = errorOf(() => loadConfig({ ...awsAuthEnv, USER_POOL_ID: 'not-a-pool' }, 'auth'));
+    expect(pool.message).toMatch(/^USER_POOL_ID: .*<region>_<id>/);
+    for (const bad of ['0', '-5', '1.5', '7201', 'soon']) {
+      const error = errorOf(() => loadConfig({ ...awsChatEnv, MAX_CONNECTION_S: bad }, 'chat'));
+      expect(error.message).toMatch(/^MAX_CONNECTION_S: .*from 1 to 7200/);
+    }
+    expect(errorOf(() => loadConfig({ ...awsChatEnv, DYNAMODB_ENDPOINT: 'localhost:8000' }, 'chat')).variable).toBe(
+      'DYNAMODB_ENDPOINT',
+    );
+    expect(errorOf(() => loadConfig({ ...awsChatEnv, MANAGEMENT_ENDPOINT: 'ftp://x' }, 'chat')).variable).toBe(
+      'MANAGEMENT_ENDPOINT',
+    );
+  });
+
+  it('reads the optional local endpoints and MAX_CONNECTION_S', () => {
+    const config = loadConfig(
+      {
+        ...awsChatEnv,
+        MAX_CONNECTION_S: '60',
+        DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567/',
+        MANAGEMENT_ENDPOINT: 'http://127.0.0.1:8080',
+      },
+      'chat',
+    );
+    expect(config).toMatchObject({
+      maxConnectionS: 60,
+      dynamoEndpoint: 'http://127.0.0.1:4567',
+      managementEndpoint: 'http://127.0.0.1:8080',
+    });
+  });
+
+  it('reads a local issuer from LOCAL_JWKS, and refuses a private key or a malformed JWKS by name', () => {
+    const jwk = { kty: 'RSA', kid: 'k1', n: 'abc', e: 'AQAB', alg: 'RS256' };
+    const env = { LOCAL_JWKS: JSON.stringify({ keys: [jwk] }), LOCAL_JWT_ISSUER: 'http://127.0.0.1:8080', LOCAL_JWT_AUDIENCE: 'local' };
+    expect(loadConfig(env, 'auth')).toEqual({
+      region: 'local',
+      maxConnectionS: 7200,
+      auth: { mode: 'local', issuer: 'http://127.0.0.1:8080', audience: 'local', jwks: { keys: [jwk] } },
+    });
+    expect(errorOf(() => loadConfig({ ...env, LOCAL_JWKS: '{oops' }, 'auth')).variable).toBe('LOCAL_JWKS');
+    expect(errorOf(() => loadConfig({ ...env, LOCAL_JWKS: '{"keys":[]}' }, 'auth')).variable).toBe('LOCAL_JWKS');
+    expect(errorOf(() => loadConfig({ ...env, LOCAL_JWKS: JSON.stringify({ keys: [{ ...jwk, d: 'secret' }] }) }, 'auth')).message).toMatch(
+      /^LOCAL_JWKS: keys\[0\] is a private key/,
+    );
+    const { LOCAL_JWT_AUDIENCE: _omitted, ...noAudience } = env;
+    expect(errorOf(() => loadConfig(noAudience, 'auth')).variable).toBe('LOCAL_JWT_AUDIENCE');
+  });
+});
