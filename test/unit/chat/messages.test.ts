@@ -1,6 +1,6 @@
 // sendMessage: PROTOCOL.md "sendMessage" and "Retries racing".
 import { describe, expect, it } from 'vitest';
-import type { Message, MessageEvent } from '../../../lambdas/protocol/index.js';
+import type { AckFrame, Message, MessageEvent } from '../../../lambdas/protocol/index.js';
 import { createChatHarness, type ChatHarness, type TestConnection } from '../../fakes/chat-harness.js';
 
 async function roomOfThree(): Promise<{
@@ -199,11 +199,11 @@ describe('retries', () => {
       h.send(alicePhone, { ...frame, requestId: 'phone' }),
       h.send(aliceLaptop, { ...frame, requestId: 'laptop' }),
     ]);
-    const phoneAck = h.framesOf(alicePhone).find((f) => f.type === 'ack');
-    const laptopAck = h.framesOf(aliceLaptop).find((f) => f.type === 'ack');
+    const phoneAck = h.framesOf(alicePhone).find((f): f is AckFrame => f.type === 'ack');
+    const laptopAck = h.framesOf(aliceLaptop).find((f): f is AckFrame => f.type === 'ack');
     expect(phoneAck).toMatchObject({ requestId: 'phone' });
     expect(laptopAck).toMatchObject({ requestId: 'laptop' });
-    expect((laptopAck as { message: Message }).message).toEqual((phoneAck as { message: Message }).message);
+    expect(laptopAck?.message).toEqual(phoneAck?.message);
     expect(h.store.dump().messages).toHaveLength(1);
     // Both sends got past the duplicate check before either claimed (a real race): the loser's seq is a gap.
     expect(h.store.dump().rooms.find((r) => r.roomId === roomId)!.lastSeq).toBe(2);
