@@ -1,0 +1,80 @@
+// `npm start`: the local stack on 127.0.0.1, configured from the environment, until Ctrl-C.
+import { startLocalStack, type LocalStackOptions } from './stack.js';
+
+function readSeconds(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1) throw new Error(`${name}: "${raw}" must be a whole number of seconds, 1 or more`);
+  return value;
+}
+
+function readPort(): number {
+  const raw = process.env.PORT?.trim();
+  if (!raw) return 8080;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > 65_535) throw new Error(`PORT: "${raw}" must be a port number from 0 to 65535`);
+  return value;
+}
+
+function readOptions(): LocalStackOptions {
+  const inMemory = process.argv.slice(2).includes('--in-memory');
+  return {
+    port: readPort(),
+    dataDir: inMemory ? null : process.env.CHAT_DATA_DIR?.trim() || '.local-data',
+    idleTimeoutS: readSeconds('CHAT_IDLE_TIMEOUT_S', 600),
+    maxConnectionS: readSeconds('CHAT_MAX_CONNECTION_S', 7_200),
+    logLevel: process.env.POWERTOOLS_LOG_LEVEL?.trim() || 'INFO',
+  };
+}
+
+async function main(): Promise<void> {
+  let options: LocalStackOptions;
+  try {
+    options = readOptions();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exitCode = 2;
+    return;
+  }
+  const stack = await startLocalStack(options);
+  const storage = options.dataDir === null ? 'in memory' : `in ${options.dataDir}`;
+  console.log(
+    [
+      `Local chat stack ready (data ${storage}).`,
+      `  WebSocket:  ${stack.wsUrl}/?token=<token>`,
+      `  Demo page:  ${stack.httpUrl}/`,
+      `  Management: ${stack.httpUrl}/@connections/<connectionId>`,
+      `Try it:`,
+      `  TOKEN=$(curl -s '${stack.httpUrl}/dev/token?sub=alice&name=Alice' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')`,
+      `  npx wscat -c "${stack.wsUrl}/?token=$TOKEN"   then send: {"action":"hello","requestId":"1"}`,
+      `  or: node -e 'const w=new (require("ws"))(process.argv[1]);w.on("open",()=>w.send(JSON.stringify({action:"hello",requestId:"1"})));w.on("message",m=>{console.log(String(m));w.close()})' "${stack.wsUrl}/?token=$TOKEN"`,
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      // A second Ctrl-C: the user does not want to wait for $disconnect.
+      process.exit(130);
+    }
+    stopping = true;
+    console.log(`${signal}: closing connections and stopping...`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('stop failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') console.error(`Port ${process.env.PORT ?? 8080} is in use: set PORT to another port (PORT=0 picks a free one).`);
+  else console.error(error);
+  process.exit(1);
+});

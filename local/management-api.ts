@@ -1,0 +1,86 @@
+// The API Gateway management API (@connections) as the real @aws-sdk/client-apigatewaymanagementapi client speaks
+// it: restJson1, errors named by the x-amzn-errortype header. Requests are signed with SigV4 by the client; the
+// signature is accepted without checking, since there are no real credentials locally.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LIMITS } from '../lambdas/protocol/index.js';
+import { awsStyleId } from './gateway/aws-style-id.js';
+import type { WebSocketGateway } from './gateway/websocket-gateway.js';
+import { readBody, sendJson } from './http-util.js';
+
+/** `/@connections/<id>`, optionally behind a stage segment as in `https://<api>/<stage>/@connections/<id>`. */
+const CONNECTION_PATH = /^(?:\/[^/@]+)?\/@connections\/([^/]+)$/;
+
+/** Bodies past the message limit are read and dropped, but a body this big is cut off instead. */
+const MAX_READ_BYTES = 16 * 1024 * 1024;
+
+/** Handles the request when it is a management API call; false when the path is not one. */
+export async function handleManagementRequest(
+  gateway: WebSocketGateway,
+  request: IncomingMessage,
+  response: ServerResponse,
+  pathname: string,
+): Promise<boolean> {
+  const match = CONNECTION_PATH.exec(pathname);
+  if (!match) return false;
+  let connectionId: string;
+  try {
+    connectionId = decodeURIComponent(match[1]!);
+  } catch {
+    sendError(response, 400, 'BadRequestException', 'Invalid connection id');
+    return true;
+  }
+
+  await dispatch(gateway, request, response, connectionId);
+  return true;
+}
+
+async function dispatch(gateway: WebSocketGateway, request: IncomingMessage, response: ServerResponse, connectionId: string): Promise<void> {
+  switch (request.method) {
+    case 'POST':
+      return postToConnection(gateway, request, response, connectionId);
+    case 'GET': {
+      const connection = gateway.describe(connectionId);
+      if (!connection) return sendGone(response);
+      // restJson1 names: the SDK maps connectedAt to ConnectedAt (a Date), identity.sourceIp to Identity.SourceIp.
+      const identity = { sourceIp: connection.sourceIp, ...(connection.userAgent !== undefined && { userAgent: connection.userAgent }) };
+      const body = {
+        connectedAt: new Date(connection.connectedAt).toISOString(),
+        identity,
+        lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+      };
+      return sendJson(response, 200, body, requestIdHeader());
+    }
+    case 'DELETE':
+      if (!gateway.disconnect(connectionId)) return sendGone(response);
+      response.writeHead(204, requestIdHeader()).end();
+      return;
+    default:
+      response.writeHead(405, { Allow: 'GET, POST, DELETE' }).end();
+  }
+}
+
+async function postToConnection(gateway: WebSocketGateway, request: IncomingMessage, response: ServerResponse, connectionId: string): Promise<void> {
+  const declaredLength = Number(request.headers['content-length'] ?? 0);
+  if (declaredLength > MAX_READ_BYTES) {
+    sendError(response, 413, 'PayloadTooLargeException', 'Request entity too large');
+    request.destroy();
+    return;
+  }
+  const { body, tooLarge } = await readBody(request, LIMITS.messageMaxBytes);
+  if (tooLarge) return sendError(response, 413, 'PayloadTooLargeException', 'Request entity too large');
+  const outcome = await gateway.post(connectionId, body);
+  if (outcome === 'gone') return sendGone(response);
+  response.writeHead(200, { 'Content-Length': 0, ...requestIdHeader() }).end();
+}
+
+function sendGone(response: ServerResponse): void {
+  sendError(response, 410, 'GoneException', 'Connection is gone');
+}
+
+function sendError(response: ServerResponse, status: number, errorType: string, message: string): void {
+  sendJson(response, status, { message }, { 'x-amzn-errortype': errorType, ...requestIdHeader() });
+}
+
+function requestIdHeader(): Record<string, string> {
+  return { 'x-amzn-RequestId': awsStyleId() };
+}

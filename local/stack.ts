@@ -1,0 +1,205 @@
+// The whole backend on one machine: dynalite for DynamoDB, a dev token issuer for Cognito, and the WebSocket gateway
+// emulator for API Gateway, all running the very same handler code as AWS (built by the same wiring factories).
+import { mkdir } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RuntimeConfig } from '../lambdas/adapters/config.js';
+import { asLoggerPort, createLogger } from '../lambdas/adapters/logger.js';
+import {
+  createAuthorizerHandler,
+  createConnectHandler,
+  createDisconnectHandler,
+  createMessageHandler,
+  type HandlerOverrides,
+} from '../lambdas/adapters/wiring.js';
+import { LIMITS } from '../lambdas/protocol/index.js';
+import { createDevTokenIssuer, type DevTokenIssuer } from './dev-token-issuer.js';
+import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.js';
+import type { WebSocketRouteEvent } from './gateway/events.js';
+import { WebSocketGateway, type RouteFunction } from './gateway/websocket-gateway.js';
+import { createHttpRoutes } from './http-routes.js';
+import { sendJson } from './http-util.js';
+import { handleManagementRequest } from './management-api.js';
+
+export const LOCAL_AUDIENCE = 'local-chat-client';
+export const LOCAL_TABLE_NAME = 'chat-local';
+export const LOCAL_REGION = 'us-east-1';
+const ISSUER_PATH = '/local-issuer';
+const HOST = '127.0.0.1';
+/** dynalite and the local management API take any credentials, but the SDK signs every request with some. */
+const DUMMY_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface LocalStackOptions {
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Default '.local-data' (relative to the working directory); null keeps everything in memory. */
+  dataDir?: string | null;
+  /** Seconds without a client frame before the gateway closes a connection; default 600, as API Gateway. */
+  idleTimeoutS?: number;
+  /** Seconds before the gateway closes any connection; default 7200, as API Gateway. */
+  maxConnectionS?: number;
+  /** Log level of the handlers and the gateway; default 'WARN'. */
+  logLevel?: string;
+  /** Replaces parts of the handlers' wiring, for fault injection in tests. */
+  overrides?: Partial<Omit<HandlerOverrides, 'verifier'>>;
+  /** Sees every event handed to $connect, $disconnect and the message route, before the handler runs (tests). */
+  onIntegrationEvent?: (event: WebSocketRouteEvent) => void;
+  /** The folder the demo page is served from; default local/public. */
+  publicDir?: string;
+}
+
+export interface LocalStack {
+  port: number;
+  /** ws://127.0.0.1:PORT */
+  wsUrl: string;
+  /** http://127.0.0.1:PORT, also the management API endpoint */
+  httpUrl: string;
+  /** The dev token issuer behind GET /dev/token. */
+  issuer: Pick<DevTokenIssuer, 'mint' | 'jwks'>;
+  /** What the handlers run with (endpoints, table, auth). */
+  config: RuntimeConfig;
+  /** Runs $disconnect for every open connection, then closes the servers and the store. */
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const dataDir = options.dataDir === undefined ? '.local-data' : options.dataDir;
+  const dataPath = dataDir === null ? undefined : resolve(dataDir);
+  const logLevel = options.logLevel ?? 'WARN';
+  const gatewayLogger = asLoggerPort(createLogger({ serviceName: 'local-gateway', logLevel }));
+  const handlerLogger = asLoggerPort(createLogger({ logLevel }));
+
+  let dynamo: EmbeddedDynamo | undefined;
+  let server: Server | undefined;
+  try {
+    let dynamoDir: string | undefined;
+    if (dataPath) {
+      dynamoDir = join(dataPath, 'dynamodb');
+      await mkdir(dynamoDir, { recursive: true });
+    }
+    dynamo = await startEmbeddedDynamo(dynamoDir ? { dataDir: dynamoDir } : {});
+    const setupClient = new DynamoDBClient(embeddedDynamoClientConfig(dynamo.endpoint));
+    try {
+      await ensureTable(setupClient, LOCAL_TABLE_NAME);
+    } finally {
+      setupClient.destroy();
+    }
+
+    // Listen first: the issuer URL and the management endpoint name the port, which may be chosen by the system.
+    let ready = false;
+    let handleHttp: (request: IncomingMessage, response: ServerResponse) => Promise<void> = async (_request, response) => {
+      sendJson(response, 503, { status: 'starting' });
+    };
+    server = createServer((request, response) => {
+      handleHttp(request, response).catch((error: unknown) => {
+        gatewayLogger.error('http request failed', { error: error instanceof Error ? error.message : String(error) });
+        if (!response.headersSent) sendJson(response, 500, { message: 'Internal server error' });
+        else response.destroy();
+      });
+    });
+    const port = await listen(server, options.port ?? 8080);
+    const httpUrl = `http://${HOST}:${port}`;
+
+    const issuer = await createDevTokenIssuer({
+      issuer: `${httpUrl}${ISSUER_PATH}`,
+      audience: LOCAL_AUDIENCE,
+      ...(dataPath && { keyFile: join(dataPath, 'dev-token-key.pem') }),
+    });
+    const maxConnectionS = options.maxConnectionS ?? LIMITS.maxConnectionS;
+    const config: RuntimeConfig = {
+      tableName: LOCAL_TABLE_NAME,
+      region: LOCAL_REGION,
+      dynamoEndpoint: dynamo.endpoint,
+      managementEndpoint: httpUrl,
+      auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
+      maxConnectionS,
+      credentials: DUMMY_CREDENTIALS,
+    };
+    const handlerOverrides = { logger: handlerLogger, ...options.overrides };
+    const observe = (route: RouteFunction): RouteFunction => {
+      const onEvent = options.onIntegrationEvent;
+      if (!onEvent) return route;
+      return (event) => {
+        onEvent(event);
+        return route(event);
+      };
+    };
+    const gateway = new WebSocketGateway({
+      api: { apiId: 'local', stage: 'local', domainName: `${HOST}:${port}`, region: LOCAL_REGION, accountId: '000000000000' },
+      integrations: {
+        authorizer: createAuthorizerHandler(config, { logger: handlerLogger }),
+        connect: observe(createConnectHandler(config, handlerOverrides)),
+        disconnect: observe(createDisconnectHandler(config, handlerOverrides)),
+        message: observe(createMessageHandler(config, handlerOverrides)),
+      },
+      idleTimeoutS: options.idleTimeoutS ?? LIMITS.idleTimeoutS,
+      maxConnectionS,
+      logger: gatewayLogger,
+    });
+    const routes = createHttpRoutes({
+      issuer,
+      issuerPath: ISSUER_PATH,
+      ...(options.publicDir !== undefined && { publicDir: options.publicDir }),
+      isReady: () => ready,
+    });
+    handleHttp = async (request, response) => {
+      const url = new URL(request.url ?? '/', httpUrl);
+      if (await handleManagementRequest(gateway, request, response, url.pathname)) return;
+      if (await routes(request, response, url)) return;
+      sendJson(response, 404, { message: 'Not Found' });
+    };
+    server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) => {
+      if (!ready) {
+        socket.destroy();
+        return;
+      }
+      gateway.handleUpgrade(request, socket, head);
+    });
+    ready = true;
+
+    const runningServer = server;
+    const runningDynamo = dynamo;
+    let stopping: Promise<void> | undefined;
+    return {
+      port,
+      wsUrl: `ws://${HOST}:${port}`,
+      httpUrl,
+      issuer,
+      config,
+      stop() {
+        stopping ??= (async () => {
+          ready = false;
+          // The management API must stay up while $disconnect runs: the handlers tell other connections about it.
+          await gateway.close();
+          await closeServer(runningServer);
+          await runningDynamo.stop();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    if (server) await closeServer(server).catch(() => undefined);
+    if (dynamo) await dynamo.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => {
+      server.off('error', reject);
+      resolveListen((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose());
+    // Keep-alive sockets (the SDK's management client) would otherwise hold close() open.
+    server.closeAllConnections();
+  });
+}
