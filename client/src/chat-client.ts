@@ -371,8 +371,10 @@ export class ChatClient {
     }
     this.socket = socket;
     this.timers.connect = setTimeout(() => this.dropConnection(socket, 'connection attempt timed out'), this.connectTimeoutMs);
+    let opened = false;
     socket.onopen = () => {
       if (socket !== this.socket) return;
+      opened = true;
       this.clearTimer('connect');
       void this.onSocketOpen(socket);
     };
@@ -382,7 +384,10 @@ export class ChatClient {
     // Every error is followed by a close event, which is where recovery happens.
     socket.onerror = () => undefined;
     socket.onclose = (event: { code?: number; reason?: string }) => {
-      if (socket === this.socket) this.onSocketClosed(socket, event?.code);
+      if (socket !== this.socket) return;
+      // Browsers hide why a handshake failed (a 401 for a bad token looks like any network error): 1006.
+      if (!opened) this.emitError(new ChatError('CONNECT_FAILED', `the connection was refused or lost while opening (${event?.code ?? 'no code'})`));
+      this.onSocketClosed(socket, event?.code);
     };
   }
 

@@ -1,0 +1,142 @@
+// The SDK against the real local stack: it comes back by itself after every way a connection ends.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { StateChange } from '../../client/src/index.js';
+import { createUser, record, sleep, startStackFixture, waitFor, type StackFixture, type TestUser } from './local-stack-fixture.js';
+
+describe('ChatClient reconnects', () => {
+  let fixture: StackFixture;
+  const users: TestUser[] = [];
+  const user = (label: string, options?: Parameters<typeof createUser>[2]) => {
+    const created = createUser(fixture, label, options);
+    users.push(created);
+    return created;
+  };
+
+  beforeAll(async () => {
+    fixture = await startStackFixture();
+  });
+  afterEach(() => {
+    for (const u of users.splice(0)) u.client.close();
+  });
+  afterAll(async () => {
+    await fixture.stop();
+  });
+
+  it('after the server drops the connection (DELETE @connections), with a fresh token, and works again', async () => {
+    const alice = user('alice');
+    const states = record(alice.client, 'state');
+    await alice.client.connect();
+    expect(alice.tokenCalls()).toBe(1);
+    const [connectionId] = fixture.connectionsOf(alice.userId);
+    expect(connectionId).toBeDefined();
+
+    expect(await fixture.deleteConnection(connectionId!)).toBe(204);
+    await waitFor(() => states.some((s) => s.state === 'reconnecting'), 'reconnecting');
+    await waitFor(() => alice.client.state === 'open', 'open again');
+
+    expect(alice.tokenCalls()).toBe(2);
+    const [newConnectionId] = fixture.connectionsOf(alice.userId);
+    expect(newConnectionId).toBeDefined();
+    expect(newConnectionId).not.toBe(connectionId);
+    expect(states.map((s) => s.state)).toEqual(['connecting', 'open', 'reconnecting', 'open']);
+    const room = await alice.client.createRoom('after the drop');
+    expect(room.createdBy).toBe(alice.userId);
+  });
+
+  it('asks getToken again on every reconnect and keeps retrying while the token is not there', async () => {
+    const alice = user('alice');
+    await alice.client.connect();
+    for (let round = 1; round <= 3; round++) {
+      const release = alice.holdTokens();
+      await fixture.deleteConnection(fixture.connectionsOf(alice.userId)[0]!);
+      await waitFor(() => alice.client.state === 'reconnecting', 'reconnecting');
+      await sleep(50);
+      expect(alice.client.state).toBe('reconnecting');
+      release();
+      await waitFor(() => alice.client.state === 'open', 'open again');
+      expect(alice.tokenCalls()).toBe(1 + round);
+    }
+  });
+
+  it('retries with backoff when the handshake is refused, and connects once the token is good', async () => {
+    let good = false;
+    let calls = 0;
+    const alice = user('alice');
+    const { ChatClient } = await import('../../client/src/index.js');
+    const WebSocket = (await import('ws')).default;
+    const client = new ChatClient({
+      url: fixture.stack.wsUrl,
+      WebSocket: WebSocket as never,
+      reconnectDelay: { initialMs: 20, maxMs: 100 },
+      getToken: () => {
+        calls += 1;
+        return good ? fixture.stack.issuer.mint({ sub: alice.userId, name: 'Alice' }).token : 'not-a-token';
+      },
+    });
+    const errors = record(client, 'error');
+    const connected = client.connect();
+    await waitFor(() => calls >= 3, 'three refused attempts');
+    expect(client.state).toBe('connecting');
+    good = true;
+    await connected;
+    expect(client.state).toBe('open');
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+    expect(errors.every((e) => 'code' in e && e.code === 'CONNECT_FAILED')).toBe(true);
+    client.close();
+  });
+
+  it('reconnects ahead of the connection cap (maxConnectionMs) without losing its place', async () => {
+    const alice = user('alice', { maxConnectionMs: 600 });
+    const states = record(alice.client, 'state');
+    await alice.client.connect();
+    await waitFor(() => alice.tokenCalls() >= 3, 'two proactive reconnects', 5_000);
+    await waitFor(() => alice.client.state === 'open', 'open');
+    const delays = states.filter((s): s is StateChange & { delayMs: number } => s.state === 'reconnecting').map((s) => s.delayMs);
+    expect(delays.length).toBeGreaterThanOrEqual(2);
+    // Planned: no backoff wait.
+    expect(delays.every((d) => d === 0)).toBe(true);
+  });
+
+  it('closes the client for good: no reconnect, requests fail with CLOSED', async () => {
+    const alice = user('alice');
+    await alice.client.connect();
+    alice.client.close();
+    await sleep(100);
+    expect(alice.client.state).toBe('closed');
+    expect(fixture.connectionsOf(alice.userId)).toEqual([]);
+    await expect(alice.client.request('ping')).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(alice.client.sendMessage('r', 'x')).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(alice.tokenCalls()).toBe(1);
+  });
+});
+
+describe('ChatClient and the idle timeout', () => {
+  let fixture: StackFixture;
+  beforeAll(async () => {
+    fixture = await startStackFixture({ idleTimeoutS: 1 });
+  });
+  afterAll(async () => {
+    await fixture.stop();
+  });
+
+  it('is cut after the idle timeout when it does not ping, and reconnects by itself', async () => {
+    const alice = createUser(fixture, 'alice', { pingIntervalMs: 60_000 });
+    const states = record(alice.client, 'state');
+    await alice.client.connect();
+    await waitFor(() => states.some((s) => s.state === 'reconnecting'), 'the idle cut', 4_000);
+    await waitFor(() => alice.client.state === 'open', 'open again');
+    expect(alice.tokenCalls()).toBeGreaterThanOrEqual(2);
+    alice.client.close();
+  });
+
+  it('pings often enough that the idle timeout never fires', async () => {
+    const alice = createUser(fixture, 'alice', { pingIntervalMs: 300 });
+    const states = record(alice.client, 'state');
+    await alice.client.connect();
+    const [connectionId] = fixture.connectionsOf(alice.userId);
+    await sleep(2_500);
+    expect(states.map((s) => s.state)).toEqual(['connecting', 'open']);
+    expect(fixture.connectionsOf(alice.userId)).toEqual([connectionId]);
+    alice.client.close();
+  });
+});
