@@ -1,0 +1,126 @@
+// One local stack per test file, and helpers to make uniquely named users and connect them. Connections opened
+// inside a test are closed after it; those opened in beforeAll live until the file ends.
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import type { Room } from '../../../lambdas/protocol/index.js';
+import { startLocalStack, type LocalStackOptions } from '../../../local/stack.js';
+import { HandshakeRefused, TestClient } from './test-client.js';
+
+export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
+
+export interface TestUser {
+  userId: string;
+  /** The `name` claim of the user's tokens. */
+  name: string;
+}
+
+export interface ConnectOptions {
+  /** Extra or replacing token claims (a claim set to undefined is left out of the token). */
+  claims?: Record<string, unknown>;
+  /** Prefix of this connection's requestIds and of its diagnostics. */
+  label?: string;
+}
+
+export const uniqueSuffix = (): string => randomBytes(5).toString('hex');
+
+export function useLocalStack(options: Omit<LocalStackOptions, 'port' | 'dataDir'> = {}) {
+  let stack: LocalStack | undefined;
+  let testClients: TestClient[] | undefined;
+  const fileClients: TestClient[] = [];
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ logLevel: 'WARN', ...options, port: 0, dataDir: null });
+  });
+
+  beforeEach(() => {
+    testClients = [];
+  });
+
+  afterEach(async () => {
+    const clients = testClients ?? [];
+    testClients = undefined;
+    await Promise.all(clients.map((client) => client.close()));
+    expect(clients.flatMap((client) => client.violations.map((v) => `${client.label}: ${v}`))).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(fileClients.map((client) => client.close()));
+    await stack?.stop();
+    expect(fileClients.flatMap((client) => client.violations.map((v) => `${client.label}: ${v}`))).toEqual([]);
+  });
+
+  const fixture = {
+    get stack(): LocalStack {
+      if (!stack) throw new Error('the local stack is not running');
+      return stack;
+    },
+
+    /** A user nobody else uses: its id carries a random suffix. */
+    user(label = 'user'): TestUser {
+      const suffix = uniqueSuffix();
+      return { userId: `${label}-${suffix}`, name: `${label[0]!.toUpperCase()}${label.slice(1)} ${suffix}` };
+    },
+
+    async token(user: TestUser | string, claims: Record<string, unknown> = {}): Promise<string> {
+      const sub = typeof user === 'string' ? user : user.userId;
+      const name = typeof user === 'string' ? undefined : user.name;
+      const minted = await fixture.stack.issuer.mint({ sub, name, ...claims } as Parameters<LocalStack['issuer']['mint']>[0]);
+      return minted.token;
+    },
+
+    urlWithToken(token: string): string {
+      return `${fixture.stack.wsUrl}/?token=${encodeURIComponent(token)}`;
+    },
+
+    /** Opens a connection to any URL of the stack and tracks it for closing. */
+    async open(url: string, label = 'client'): Promise<TestClient> {
+      const client = await TestClient.open(url, label);
+      (testClients ?? fileClients).push(client);
+      return client;
+    },
+
+    async connect(user: TestUser, connectOptions: ConnectOptions = {}): Promise<TestClient> {
+      const token = await fixture.token(user, connectOptions.claims);
+      return fixture.open(fixture.urlWithToken(token), connectOptions.label ?? user.userId.split('-')[0]);
+    },
+
+    /** Makes a user and connects it once; returns both. */
+    async connectNew(label = 'user'): Promise<{ user: TestUser; client: TestClient }> {
+      const user = fixture.user(label);
+      return { user, client: await fixture.connect(user, { label }) };
+    },
+
+    /** Makes users that exist (have connected once, so others can name them) but have no open connection. */
+    async registered(...labels: string[]): Promise<TestUser[]> {
+      return Promise.all(
+        labels.map(async (label) => {
+          const user = fixture.user(label);
+          const client = await TestClient.open(fixture.urlWithToken(await fixture.token(user)), label);
+          await client.ack('ping');
+          await client.close();
+          return user;
+        }),
+      );
+    },
+
+    /** The HTTP status the handshake is refused with; fails if the connection opens. */
+    async refusal(url: string): Promise<number> {
+      try {
+        const client = await TestClient.open(url, 'refused');
+        await client.close();
+      } catch (error) {
+        if (error instanceof HandshakeRefused) return error.statusCode;
+        throw error;
+      }
+      throw new Error('the handshake was accepted');
+    },
+
+    async createRoom(creator: TestClient, members: TestUser[] = [], name = `room ${uniqueSuffix()}`): Promise<Room> {
+      const ack = await creator.ack('createRoom', { name, memberIds: members.map((m) => m.userId) });
+      return ack.room as Room;
+    },
+  };
+  return fixture;
+}
+
+export type StackFixture = ReturnType<typeof useLocalStack>;
