@@ -1,6 +1,4 @@
 // The notifier with the real AWS SDK client against a small HTTP server that speaks the management API.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createManagementNotifier,
@@ -9,57 +7,23 @@ import {
   ThrottledError,
   type ManagementNotifier,
 } from '../../../lambdas/adapters/management-notifier.js';
+import { startManagementApiStub, type ManagementApiStub, type RecordedRequest, type ScriptedReply } from './support/management-api-stub.js';
 
-interface Recorded {
-  method: string;
-  url: string;
-  body: string;
-  authorization: string | undefined;
-  connection: string | undefined;
-  remotePort: number | undefined;
-}
-
-type Reply = { status: number; errorType?: string };
-
-let server: Server;
+let stub: ManagementApiStub;
 let endpoint: string;
-const requests: Recorded[] = [];
-/** Replies to give, in order, per raw path; afterwards 200. */
-const script = new Map<string, Reply[]>();
+let requests: RecordedRequest[];
+let script: Map<string, ScriptedReply[]>;
 
 beforeAll(async () => {
-  server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      requests.push({
-        method: request.method ?? '',
-        url: request.url ?? '',
-        body: Buffer.concat(chunks).toString('utf8'),
-        authorization: request.headers.authorization,
-        connection: request.headers.connection,
-        remotePort: request.socket.remotePort,
-      });
-      const reply = script.get(request.url ?? '')?.shift() ?? { status: 200 };
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (reply.errorType) headers['x-amzn-errortype'] = reply.errorType;
-      response.writeHead(reply.status, headers);
-      response.end(reply.status === 200 ? '' : JSON.stringify({ message: reply.errorType ?? 'error' }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  stub = await startManagementApiStub();
+  ({ endpoint, requests, script } = stub);
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => stub.stop());
 
 let notifier: ManagementNotifier;
 beforeEach(() => {
-  requests.length = 0;
-  script.clear();
+  stub.reset();
   notifier = createManagementNotifier({
     endpoint,
     region: 'local',
