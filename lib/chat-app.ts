@@ -1,0 +1,44 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ChatBackendStack, DISPOSABLE_STAGE } from './chat-backend-stack.js';
+
+/**
+ * Builds the app from its context (`-c key=value` or cdk.json), the same way for `cdk synth`/`deploy` and for the
+ * tests, and checks it with cdk-nag's AWS Solutions rules on every synthesis.
+ *
+ * Context: stage (default dev), userPoolId + userPoolClientId (an existing pool; else one is created),
+ * selfSignUp (true/false), apiGatewayLogsRole (true/false), alarmEmail.
+ */
+export function defineChatBackend(app: App): ChatBackendStack {
+  const context = (key: string): string | undefined => {
+    const value: unknown = app.node.tryGetContext(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    return String(value);
+  };
+  const flag = (key: string, fallback: boolean): boolean => {
+    const value = context(key);
+    if (value === undefined) return fallback;
+    if (value === 'true' || value === 'false') return value === 'true';
+    throw new Error(`context ${key}: expected true or false, got "${value}"`);
+  };
+
+  const stage = context('stage') ?? DISPOSABLE_STAGE;
+  const userPoolId = context('userPoolId');
+  const userPoolClientId = context('userPoolClientId');
+  if ((userPoolId === undefined) !== (userPoolClientId === undefined)) {
+    throw new Error('context userPoolId and userPoolClientId: give both (an existing pool) or neither (a new pool)');
+  }
+  const alarmEmail = context('alarmEmail');
+
+  const stack = new ChatBackendStack(app, `ChatBackend-${stage}`, {
+    description: `Serverless real-time chat backend (stage ${stage})`,
+    stage,
+    ...(userPoolId && userPoolClientId && { existingUserPool: { userPoolId, userPoolClientId } }),
+    selfSignUpEnabled: flag('selfSignUp', false),
+    manageApiGatewayLogsRole: flag('apiGatewayLogsRole', true),
+    ...(alarmEmail && { alarmEmail }),
+  });
+
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return stack;
+}

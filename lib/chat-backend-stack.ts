@@ -1,0 +1,115 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ApiGatewayLoggingRole } from './api-gateway-logging-role.js';
+import { ChatAuth, type ExistingUserPool } from './chat-auth.js';
+import { ChatFunctions } from './chat-functions.js';
+import { ChatMonitoring } from './chat-monitoring.js';
+import { ChatTable } from './chat-table.js';
+import { ChatWebSocketApi, type StageThrottle } from './chat-websocket-api.js';
+
+/** The stage that may be torn down with its data: everything else keeps table, users and logs. */
+export const DISPOSABLE_STAGE = 'dev';
+
+/** Where the handlers' Powertools metrics land; the `service` dimension (`chat-<stage>`) keeps stages apart. */
+export const METRICS_NAMESPACE = 'ChatBackend';
+
+export interface ChatBackendStackProps extends StackProps {
+  /** The API Gateway stage name and the suffix of every stage-specific name (default `dev`). */
+  readonly stage: string;
+  /** Use this Cognito pool and app client instead of creating them. */
+  readonly existingUserPool?: ExistingUserPool;
+  /** For a created pool: let users sign themselves up (default false: administrators create users). */
+  readonly selfSignUpEnabled?: boolean;
+  /** Set API Gateway's account-wide CloudWatch role (default true); false when the account already has one. */
+  readonly manageApiGatewayLogsRole?: boolean;
+  readonly throttle?: StageThrottle;
+  /** Subscribe this address to the alarm topic. */
+  readonly alarmEmail?: string;
+  /** Folder with the handler entry files (default lambdas/handlers). */
+  readonly handlersDir?: string;
+}
+
+export class ChatBackendStack extends Stack {
+  public readonly stage: string;
+  public readonly table: ChatTable;
+  public readonly auth: ChatAuth;
+  public readonly functions: ChatFunctions;
+  public readonly webSocket: ChatWebSocketApi;
+  public readonly monitoring: ChatMonitoring;
+  public readonly apiGatewayLoggingRole?: ApiGatewayLoggingRole;
+
+  constructor(scope: Construct, id: string, props: ChatBackendStackProps) {
+    super(scope, id, props);
+    assertStageName(props.stage);
+    this.stage = props.stage;
+
+    const disposable = props.stage === DISPOSABLE_STAGE;
+    const removalPolicy = disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const logRetention = disposable ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.THREE_MONTHS;
+    const serviceName = `chat-${props.stage}`;
+
+    this.table = new ChatTable(this, 'Chat', { removalPolicy });
+    this.auth = new ChatAuth(this, 'Auth', {
+      ...(props.existingUserPool && { existing: props.existingUserPool }),
+      removalPolicy,
+      selfSignUpEnabled: props.selfSignUpEnabled ?? false,
+    });
+    this.functions = new ChatFunctions(this, 'Functions', {
+      table: this.table,
+      userPoolId: this.auth.userPool.userPoolId,
+      userPoolClientId: this.auth.userPoolClient.userPoolClientId,
+      serviceName,
+      metricsNamespace: METRICS_NAMESPACE,
+      logRetention,
+      removalPolicy,
+      ...(props.handlersDir && { handlersDir: props.handlersDir }),
+    });
+    this.webSocket = new ChatWebSocketApi(this, 'WebSocket', {
+      functions: this.functions,
+      stageName: props.stage,
+      accessLogRetention: logRetention,
+      removalPolicy,
+      ...(props.throttle && { throttle: props.throttle }),
+    });
+    this.functions.grantManageConnections(this.webSocket.api, this.webSocket.stage.stageName);
+
+    if (props.manageApiGatewayLogsRole ?? true) {
+      this.apiGatewayLoggingRole = new ApiGatewayLoggingRole(this, 'ApiGatewayLogging');
+      // The stage's access logging is refused until the account names a logging role.
+      this.webSocket.stage.node.addDependency(this.apiGatewayLoggingRole.account);
+    }
+
+    this.monitoring = new ChatMonitoring(this, 'Monitoring', {
+      functions: this.functions,
+      table: this.table,
+      webSocket: this.webSocket,
+      metricsNamespace: METRICS_NAMESPACE,
+      serviceName,
+      ...(props.alarmEmail && { alarmEmail: props.alarmEmail }),
+    });
+
+    new CfnOutput(this, 'WebSocketUrl', {
+      description: 'Connect here with ?token=<Cognito ID token>',
+      value: this.webSocket.url,
+    });
+    new CfnOutput(this, 'ManagementApiUrl', {
+      description: 'The @connections management (callback) API of the stage',
+      value: this.webSocket.callbackUrl,
+    });
+    new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
+    new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.auth.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+}
+
+/** API Gateway stage names and stack names share this alphabet; a bad one fails here instead of mid-deploy. */
+export function assertStageName(stage: string): void {
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(stage)) {
+    throw new Error(
+      `stage: "${stage}" must start with a letter and use only letters, digits and hyphens (at most 64 characters)`,
+    );
+  }
+}

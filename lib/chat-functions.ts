@@ -1,0 +1,242 @@
+import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import type { HandlerName } from '../lambdas/protocol/routes.js';
+import type { ChatTable } from './chat-table.js';
+import { MANAGEMENT_ACCESS, TABLE_ACCESS } from './table-access.js';
+import { capitalize } from './naming.js';
+
+/** The four Lambda functions: the `$connect` authorizer and the three route handlers of the route table. */
+export type ChatFunctionName = 'authorizer' | HandlerName;
+export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = ['authorizer', 'connect', 'disconnect', 'message'];
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers', import.meta.url));
+
+/**
+ * The newest Node.js runtime this aws-cdk-lib knows; the bundles target it (esbuild's target follows the runtime).
+ * Lambda's Node.js 24 runtime has no AWS SDK v2 and runs ESM natively, which the bundles rely on.
+ */
+export const CHAT_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/**
+ * esbuild's ESM output still contains CommonJS dependencies that call `require` (some AWS SDK and Powertools
+ * internals); ESM has no `require`, so the banner provides one.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+interface FunctionSettings {
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+}
+
+// Lambda gives CPU in proportion to memory. The authorizer verifies one JWT against a cached JWKS: 256 MB is plenty.
+// The other three fan frames out to many connections (JSON, TLS, up to 50 requests in flight), which is CPU work:
+// 512 MB halves their duration for the same GB-second cost. Timeouts: API Gateway waits at most 29 s for an
+// integration, so a longer one only lets a function run on after its answer is lost; the authorizer's one network
+// call (Cognito's JWKS, on a cold start) takes well under a second.
+const SETTINGS: Readonly<Record<ChatFunctionName, FunctionSettings>> = {
+  authorizer: {
+    description: 'Verifies the Cognito ID token of a WebSocket $connect request',
+    memorySize: 256,
+    timeout: Duration.seconds(10),
+  },
+  connect: {
+    description: 'WebSocket $connect: records the connection, subscribes it to the user rooms, announces presence',
+    memorySize: 512,
+    timeout: Duration.seconds(29),
+  },
+  disconnect: {
+    description: 'WebSocket $disconnect: removes the connection and its subscriptions, announces presence',
+    memorySize: 512,
+    timeout: Duration.seconds(29),
+  },
+  message: {
+    description: 'Every chat action ($default and one route per protocol action): one router, one warm function',
+    memorySize: 512,
+    timeout: Duration.seconds(29),
+  },
+};
+
+export interface ChatFunctionsProps {
+  readonly table: ChatTable;
+  readonly userPoolId: string;
+  readonly userPoolClientId: string;
+  /** POWERTOOLS_SERVICE_NAME: shared by all four, so the dashboard reads one `service` dimension. */
+  readonly serviceName: string;
+  /** POWERTOOLS_METRICS_NAMESPACE: where the handlers' custom metrics land. */
+  readonly metricsNamespace: string;
+  readonly logRetention: logs.RetentionDays;
+  /** For the functions' log groups: keep them (RETAIN) wherever the data is kept. */
+  readonly removalPolicy: RemovalPolicy;
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Folder with authorizer.ts, connect.ts, disconnect.ts, message.ts; defaults to lambdas/handlers. */
+  readonly handlersDir?: string;
+}
+
+/**
+ * The functions, each with its own role (no managed policies: only its own log group, and later the table actions
+ * and management API methods it uses) and its own log group with a retention.
+ */
+export class ChatFunctions extends Construct {
+  public readonly authorizer: NodejsFunction;
+  public readonly connect: NodejsFunction;
+  public readonly disconnect: NodejsFunction;
+  public readonly message: NodejsFunction;
+  public readonly roles: Readonly<Record<ChatFunctionName, iam.Role>>;
+  public readonly logGroups: Readonly<Record<ChatFunctionName, logs.LogGroup>>;
+
+  constructor(scope: Construct, id: string, props: ChatFunctionsProps) {
+    super(scope, id);
+
+    const handlersDir = props.handlersDir ?? HANDLERS_DIR;
+    const powertools = {
+      POWERTOOLS_SERVICE_NAME: props.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+      POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+      // Stack traces point into the TypeScript sources instead of the minified bundle.
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    const environment: Readonly<Record<ChatFunctionName, Record<string, string>>> = {
+      authorizer: {
+        ...powertools,
+        USER_POOL_ID: props.userPoolId,
+        USER_POOL_CLIENT_ID: props.userPoolClientId,
+      },
+      connect: { ...powertools, TABLE_NAME: props.table.table.tableName },
+      disconnect: { ...powertools, TABLE_NAME: props.table.table.tableName },
+      message: { ...powertools, TABLE_NAME: props.table.table.tableName },
+    };
+
+    const roles = {} as Record<ChatFunctionName, iam.Role>;
+    const logGroups = {} as Record<ChatFunctionName, logs.LogGroup>;
+    const functions = {} as Record<ChatFunctionName, NodejsFunction>;
+
+    for (const name of CHAT_FUNCTION_NAMES) {
+      const settings = SETTINGS[name];
+      const logGroup = new logs.LogGroup(this, `${capitalize(name)}Logs`, {
+        retention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+      });
+      // Not AWSLambdaBasicExecutionRole: that one may write to every log group in the account.
+      const role = new iam.Role(this, `${capitalize(name)}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Runs the chat ${name} function`,
+      });
+      logGroup.grantWrite(role);
+
+      functions[name] = new NodejsFunction(this, capitalize(name), {
+        entry: `${handlersDir}/${name}.ts`,
+        handler: 'handler',
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
+        runtime: CHAT_RUNTIME,
+        architecture: lambda.Architecture.ARM_64,
+        description: settings.description,
+        memorySize: settings.memorySize,
+        timeout: settings.timeout,
+        role,
+        logGroup,
+        environment: environment[name],
+        bundling: {
+          format: OutputFormat.ESM,
+          banner: ESM_REQUIRE_BANNER,
+          // Prefer packages' ESM builds, which tree-shake; fall back to CommonJS.
+          mainFields: ['module', 'main'],
+          minify: true,
+          sourceMap: true,
+          sourceMapMode: SourceMapMode.DEFAULT,
+          // Source text is in the repository; the map only needs positions, which keeps the zip small.
+          sourcesContent: false,
+          // Bundle the SDK: the version is pinned by package-lock.json instead of whatever the runtime ships.
+          bundleAwsSDK: true,
+          forceDockerBundling: false,
+        },
+      });
+      roles[name] = role;
+      logGroups[name] = logGroup;
+    }
+
+    this.authorizer = functions.authorizer;
+    this.connect = functions.connect;
+    this.disconnect = functions.disconnect;
+    this.message = functions.message;
+    this.roles = roles;
+    this.logGroups = logGroups;
+
+    for (const handler of Object.keys(TABLE_ACCESS) as HandlerName[]) {
+      const access = TABLE_ACCESS[handler];
+      roles[handler].addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ChatTable',
+          actions: [...access.table],
+          resources: [props.table.table.tableArn],
+        }),
+      );
+      if (access.userIndex.length > 0) {
+        roles[handler].addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'ChatTableUserIndex',
+            actions: [...access.userIndex],
+            resources: [props.table.userIndexArn],
+          }),
+        );
+      }
+    }
+  }
+
+  /** The function that serves a route of the route table. */
+  public forHandler(handler: HandlerName): NodejsFunction {
+    return this[handler];
+  }
+
+  public get all(): ReadonlyArray<readonly [ChatFunctionName, NodejsFunction]> {
+    return CHAT_FUNCTION_NAMES.map((name) => [name, this[name]] as const);
+  }
+
+  /**
+   * `execute-api:ManageConnections` on this API's stage only, and only for the HTTP methods each function calls on
+   * `@connections/{connectionId}`. The trailing `*` stands for the connection id, which exists only at run time:
+   * the one wildcard in the functions' policies, acknowledged to cdk-nag for exactly these ARNs.
+   */
+  public grantManageConnections(api: apigwv2.WebSocketApi, stageName: string): void {
+    const apiLogicalId = Stack.of(api).getLogicalId(api.node.defaultChild as CfnElement);
+    for (const handler of Object.keys(MANAGEMENT_ACCESS) as HandlerName[]) {
+      const methods = MANAGEMENT_ACCESS[handler];
+      if (methods.length === 0) continue;
+      this.roles[handler].addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ManageConnections',
+          actions: ['execute-api:ManageConnections'],
+          resources: methods.map((method) => managementArn(this, api.apiId, stageName, method)),
+        }),
+      );
+      Validations.of(this.roles[handler]).acknowledge(
+        ...methods.map((method) => ({
+          id:
+            'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:' +
+            `<${apiLogicalId}>/${stageName}/${method}/@connections/*]`,
+          reason:
+            'The management API addresses each connection by an id API Gateway assigns at connect time, so the ' +
+            'policy cannot list them; the ARN is pinned to this API, this stage and the one HTTP method used.',
+        })),
+      );
+    }
+  }
+}
+
+/** arn:<partition>:execute-api:<region>:<account>:<apiId>/<stage>/<METHOD>/@connections/* */
+export function managementArn(scope: Construct, apiId: string, stageName: string, method: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'execute-api',
+    resource: apiId,
+    resourceName: `${stageName}/${method}/@connections/*`,
+  });
+}

@@ -1,0 +1,216 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { MetricName } from '../lambdas/chat/ports.js';
+import type { ChatFunctionName, ChatFunctions } from './chat-functions.js';
+import type { ChatTable } from './chat-table.js';
+import type { ChatWebSocketApi } from './chat-websocket-api.js';
+import { capitalize } from './naming.js';
+
+/**
+ * The custom metrics the handlers publish with Powertools. `satisfies` plus the exhaustiveness check below make the
+ * build fail when the chat logic adds or renames a metric the dashboard does not know.
+ */
+export const CHAT_METRICS = [
+  'ConnectionsOpened',
+  'ConnectionsClosed',
+  'MessagesSent',
+  'Deliveries',
+  'FanOutFailures',
+  'GoneConnections',
+  'ActionErrors',
+] as const satisfies readonly MetricName[];
+type Missing = Exclude<MetricName, (typeof CHAT_METRICS)[number]>;
+const everyMetricListed: Missing extends never ? true : Missing = true;
+void everyMetricListed;
+
+const PERIOD = Duration.minutes(5);
+
+export interface ChatMonitoringProps {
+  readonly functions: ChatFunctions;
+  readonly table: ChatTable;
+  readonly webSocket: ChatWebSocketApi;
+  /** Where the handlers' Powertools metrics land (POWERTOOLS_METRICS_NAMESPACE). */
+  readonly metricsNamespace: string;
+  /** Powertools adds it as the `service` dimension of every metric (POWERTOOLS_SERVICE_NAME). */
+  readonly serviceName: string;
+  /** Subscribe this address to the alarm topic (it must confirm the subscription). */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * Alarms on what needs a person (function errors and throttles, API integration and execution errors, table
+ * throttles), all sent to one SNS topic, and a dashboard of connections, messages, fan-out and latency.
+ */
+export class ChatMonitoring extends Construct {
+  public readonly alarmTopic: sns.Topic;
+  public readonly alarms: readonly cloudwatch.Alarm[];
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: ChatMonitoringProps) {
+    super(scope, id);
+    const { functions, webSocket, table } = props;
+
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'Chat backend alarms',
+      enforceSSL: true,
+    });
+    Validations.of(this.alarmTopic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry metric names and thresholds, no chat data. CloudWatch cannot publish to a topic ' +
+        'encrypted with the AWS-managed SNS key, so encryption would need a customer key ($1/month) for no gain.',
+    });
+    if (props.alarmEmail) {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+
+    const apiMetric = (metricName: string, statistic = cloudwatch.Stats.SUM) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: { ApiId: webSocket.api.apiId, Stage: webSocket.stage.stageName },
+        statistic,
+        period: PERIOD,
+      });
+    const chatMetric = (metricName: (typeof CHAT_METRICS)[number]) =>
+      new cloudwatch.Metric({
+        namespace: props.metricsNamespace,
+        metricName,
+        dimensionsMap: { service: props.serviceName },
+        statistic: cloudwatch.Stats.SUM,
+        period: PERIOD,
+      });
+
+    const alarms: cloudwatch.Alarm[] = [];
+    const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+      const created = new cloudwatch.Alarm(this, id, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // No traffic is no problem.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+      created.addOkAction(new actions.SnsAction(this.alarmTopic));
+      alarms.push(created);
+      return created;
+    };
+
+    for (const [name, fn] of functions.all) {
+      const label = capitalize(name);
+      // The handlers answer bad input with error frames; a Lambda error is a crash or a timeout: always a bug.
+      alarm(`${label}Errors`, fn.metricErrors({ period: PERIOD }), 1, `The ${name} function failed (crash or timeout)`);
+      alarm(
+        `${label}Throttles`,
+        fn.metricThrottles({ period: PERIOD }),
+        1,
+        `The ${name} function was throttled: the account's concurrency limit is reached`,
+      );
+    }
+
+    // WebSocket APIs publish no 5XX metric: IntegrationError counts integration failures (the function errored or
+    // timed out), ExecutionError failures inside API Gateway itself. A few are transient, so the threshold is 5.
+    alarm('ApiIntegrationErrors', apiMetric('IntegrationError'), 5, 'The WebSocket API got errors from its functions');
+    alarm('ApiExecutionErrors', apiMetric('ExecutionError'), 5, 'The WebSocket API failed to run its integrations');
+
+    // On-demand tables still throttle beyond a partition's or the account's limits; the store retries, but
+    // sustained throttling shows as slow or failed actions.
+    const tableThrottles = new cloudwatch.MathExpression({
+      expression: 'tableReads + tableWrites + indexReads + indexWrites',
+      usingMetrics: {
+        tableReads: table.table.metric('ReadThrottleEvents', { statistic: cloudwatch.Stats.SUM, period: PERIOD }),
+        tableWrites: table.table.metric('WriteThrottleEvents', { statistic: cloudwatch.Stats.SUM, period: PERIOD }),
+        indexReads: table.table.metric('ReadThrottleEvents', {
+          statistic: cloudwatch.Stats.SUM,
+          period: PERIOD,
+          dimensionsMap: { TableName: table.table.tableName, GlobalSecondaryIndexName: table.userIndexName },
+        }),
+        indexWrites: table.table.metric('WriteThrottleEvents', {
+          statistic: cloudwatch.Stats.SUM,
+          period: PERIOD,
+          dimensionsMap: { TableName: table.table.tableName, GlobalSecondaryIndexName: table.userIndexName },
+        }),
+      },
+      label: 'Throttled reads and writes',
+      period: PERIOD,
+    });
+    alarm('TableThrottles', tableThrottles, 1, 'DynamoDB throttled reads or writes of the chat table or its index');
+    this.alarms = alarms;
+
+    const lambdaWidget = (title: string, metric: (name: ChatFunctionName) => cloudwatch.IMetric) =>
+      new cloudwatch.GraphWidget({
+        title,
+        width: 8,
+        left: functions.all.map(([name]) => metric(name)),
+      });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Connections',
+            width: 8,
+            left: [
+              chatMetric('ConnectionsOpened'),
+              chatMetric('ConnectionsClosed'),
+              apiMetric('ConnectCount').with({ label: 'API Gateway connects' }),
+            ],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Messages',
+            width: 8,
+            left: [chatMetric('MessagesSent'), apiMetric('MessageCount').with({ label: 'API Gateway frames' })],
+            right: [chatMetric('Deliveries')],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Fan-out failures and errors',
+            width: 8,
+            left: [chatMetric('FanOutFailures'), chatMetric('GoneConnections'), chatMetric('ActionErrors')],
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'API latency (integration, ms)',
+            width: 8,
+            left: [
+              apiMetric('IntegrationLatency', cloudwatch.Stats.p(50)),
+              apiMetric('IntegrationLatency', cloudwatch.Stats.p(90)),
+              apiMetric('IntegrationLatency', cloudwatch.Stats.p(99)),
+            ],
+          }),
+          lambdaWidget('Function duration p99 (ms)', (name) =>
+            functions[name].metricDuration({ period: PERIOD, statistic: cloudwatch.Stats.p(99), label: name }),
+          ),
+          new cloudwatch.GraphWidget({
+            title: 'API errors',
+            width: 8,
+            left: [apiMetric('IntegrationError'), apiMetric('ExecutionError'), apiMetric('ClientError')],
+          }),
+        ],
+        [
+          lambdaWidget('Function errors', (name) => functions[name].metricErrors({ period: PERIOD, label: name })),
+          lambdaWidget('Function throttles', (name) =>
+            functions[name].metricThrottles({ period: PERIOD, label: name }),
+          ),
+          new cloudwatch.GraphWidget({
+            title: 'Table capacity and throttles',
+            width: 8,
+            left: [
+              table.table.metricConsumedReadCapacityUnits({ period: PERIOD }),
+              table.table.metricConsumedWriteCapacityUnits({ period: PERIOD }),
+            ],
+            right: [tableThrottles],
+          }),
+        ],
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms })],
+      ],
+    });
+  }
+}

@@ -1,0 +1,65 @@
+// Which DynamoDB actions each function may call, on the table and on the user index. Kept apart from the
+// constructs so a test can run the real handlers' code paths against an embedded DynamoDB, record the commands they
+// send, and fail when a path needs an action that is not listed here (an AccessDenied that would otherwise first
+// show up in production).
+import type { HandlerName } from '../lambdas/protocol/routes.js';
+
+export type DynamoDbAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:BatchWriteItem';
+
+export interface TableAccess {
+  /** Actions on the table itself. */
+  readonly table: readonly DynamoDbAction[];
+  /** Actions on the byUser index (only Query is possible on an index). */
+  readonly userIndex: readonly 'dynamodb:Query'[];
+}
+
+/**
+ * The authorizer is absent on purpose: it verifies a token and touches no table. test/infra/least-privilege.test.ts
+ * runs the handlers and fails when a list here has an action too many or too few.
+ */
+export const TABLE_ACCESS: Readonly<Record<HandlerName, TableAccess>> = {
+  // Profile upsert (Update, then Get when it exists), connection and subscription items (BatchWrite), the user's
+  // rooms (index), live connections (Query); presence fan-out, whose 410s remove a stale connection (Delete).
+  connect: {
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    userIndex: ['dynamodb:Query'],
+  },
+  // Connection items removed (Delete returns the old item, so no Get), subscriptions (BatchWrite), last seen
+  // (Update), remaining connections and presence fan-out (Query, index).
+  disconnect: {
+    table: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    userIndex: ['dynamodb:Query'],
+  },
+  // Every protocol action: rooms, members, messages, typing, read markers, profiles.
+  message: {
+    table: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+    ],
+    userIndex: ['dynamodb:Query'],
+  },
+};
+
+/**
+ * Management API (@connections/{id}) methods each function calls: POST sends a frame. DELETE (close a connection)
+ * and GET (its details) are not used by the chat logic, so no function may call them.
+ */
+export type ManagementMethod = 'POST' | 'GET' | 'DELETE';
+
+export const MANAGEMENT_ACCESS: Readonly<Record<HandlerName, readonly ManagementMethod[]>> = {
+  connect: ['POST'],
+  disconnect: ['POST'],
+  message: ['POST'],
+};

@@ -1,0 +1,240 @@
+// The IAM grants of lib/table-access.ts against what the handlers really do: the real connect, message and
+// disconnect handlers run a session that touches every protocol action and the failure paths (gone connections,
+// unknown users, bad frames) against dynalite and a local management API, while every DynamoDB command and every
+// @connections request is recorded per handler. A path that needs an action the stack does not grant would be an
+// AccessDenied on AWS; a grant that no path uses is privilege to remove. Both fail here.
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
+import { createDynamoStore } from '../../lambdas/adapters/dynamo-store.js';
+import type { WebSocketHandlerEvent } from '../../lambdas/adapters/gateway-events.js';
+import {
+  createConnectHandler,
+  createDisconnectHandler,
+  createMessageHandler,
+  type WebSocketHandler,
+} from '../../lambdas/adapters/wiring.js';
+import type { Logger } from '../../lambdas/chat/ports.js';
+import { ACTION_NAMES } from '../../lambdas/protocol/actions.js';
+import type { HandlerName } from '../../lambdas/protocol/routes.js';
+import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo.js';
+import { MANAGEMENT_ACCESS, TABLE_ACCESS } from '../../lib/table-access.js';
+import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
+
+const HANDLERS: readonly HandlerName[] = ['connect', 'disconnect', 'message'];
+
+interface Observed {
+  table: Set<string>;
+  userIndex: Set<string>;
+  management: Set<string>;
+}
+
+let dynamo: EmbeddedDynamo;
+let management: ManagementRecorder;
+let baseClient: DynamoDBClient;
+const errors: Array<{ message: string; extra?: Record<string, unknown> }> = [];
+const observed = Object.fromEntries(
+  HANDLERS.map((h) => [h, { table: new Set(), userIndex: new Set(), management: new Set() }]),
+) as Record<HandlerName, Observed>;
+const actionsSent = new Set<string>();
+let current: HandlerName | undefined;
+
+const logger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error(message, extra) {
+    errors.push({ message, ...(extra && { extra }) });
+  },
+};
+
+beforeAll(async () => {
+  dynamo = await startEmbeddedDynamo();
+  management = await startManagementRecorder();
+  baseClient = new DynamoDBClient(embeddedDynamoClientConfig(dynamo.endpoint));
+  const tableName = `chat-least-privilege-${randomUUID()}`;
+  await ensureTable(baseClient, tableName);
+  // Recorded on the low-level client: the names are the API operations IAM knows (GetItem, Query, ...).
+  baseClient.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (current) {
+        const action = `dynamodb:${(context.commandName ?? '?').replace(/Command$/, '')}`;
+        const input = args.input as { IndexName?: string };
+        observed[current][input.IndexName ? 'userIndex' : 'table'].add(action);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordDynamoDbActions' },
+  );
+  const store = createDynamoStore({
+    client: DynamoDBDocumentClient.from(baseClient, { marshallOptions: { removeUndefinedValues: true } }),
+    tableName,
+  });
+  const config: RuntimeConfig = {
+    tableName,
+    region: 'us-east-1',
+    dynamoEndpoint: dynamo.endpoint,
+    managementEndpoint: management.endpoint,
+    maxConnectionS: 7200,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+  const overrides = { store, logger, metrics: { count() {} } };
+  handlers = {
+    connect: createConnectHandler(config, overrides),
+    disconnect: createDisconnectHandler(config, overrides),
+    message: createMessageHandler(config, overrides),
+  };
+  await runSession();
+});
+
+afterAll(async () => {
+  baseClient?.destroy();
+  await management?.stop();
+  await dynamo?.stop();
+});
+
+let handlers: Record<HandlerName, WebSocketHandler>;
+
+const users = {
+  alice: `alice-${randomUUID()}`,
+  bob: `bob-${randomUUID()}`,
+  carol: `carol-${randomUUID()}`,
+  erin: `erin-${randomUUID()}`,
+  neverConnected: `nobody-${randomUUID()}`,
+};
+type UserKey = keyof typeof users;
+const connections = new Map<string, UserKey>();
+
+async function invoke(handler: HandlerName, connectionId: string, body?: string): Promise<void> {
+  const user = connections.get(connectionId)!;
+  const routeKey = handler === 'connect' ? '$connect' : handler === 'disconnect' ? '$disconnect' : '$default';
+  const event: WebSocketHandlerEvent = {
+    requestContext: {
+      connectionId,
+      connectedAt: Date.now(),
+      routeKey,
+      eventType: handler.toUpperCase(),
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      stage: 'dev',
+      requestId: randomUUID(),
+      authorizer: { principalId: users[user], userId: users[user], displayName: user },
+    },
+    isBase64Encoded: false,
+    ...(body !== undefined && { body }),
+  };
+  const callsBefore = management.calls.length;
+  current = handler;
+  try {
+    const result = await handler_(handler)(event);
+    expect(result, `${handler} ${body ?? ''}: ${JSON.stringify(errors.at(-1))}`).toEqual({ statusCode: 200 });
+  } finally {
+    current = undefined;
+  }
+  for (const call of management.calls.slice(callsBefore)) observed[handler].management.add(call.method);
+}
+const handler_ = (name: HandlerName) => handlers[name];
+
+async function connect(user: UserKey): Promise<string> {
+  const connectionId = `${user}-${randomUUID()}=`;
+  connections.set(connectionId, user);
+  await invoke('connect', connectionId);
+  return connectionId;
+}
+
+let requestCounter = 0;
+/** Sends a frame and returns the ack (or error) that answers it. */
+async function send(connectionId: string, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const requestId = `r-${++requestCounter}`;
+  if (typeof frame.action === 'string') actionsSent.add(frame.action);
+  await invoke('message', connectionId, JSON.stringify({ ...frame, requestId }));
+  const answer = management.framesTo(connectionId).find((f) => f.requestId === requestId);
+  expect(answer, `an answer to ${JSON.stringify(frame)}`).toBeDefined();
+  return answer!;
+}
+
+async function runSession(): Promise<void> {
+  const erin1 = await connect('erin');
+  const carol1 = await connect('carol');
+  const bob1 = await connect('bob');
+  const alice1 = await connect('alice');
+  const alice2 = await connect('alice');
+
+  await send(alice1, { action: 'hello' });
+  await send(alice1, { action: 'ping' });
+  await send(alice1, { action: 'updateProfile', displayName: 'Alice A.', avatarUrl: 'https://example.com/a.png' });
+  const created = await send(alice1, { action: 'createRoom', name: 'team', memberIds: [users.bob, users.carol] });
+  const roomId = (created.room as { roomId: string }).roomId;
+  await send(alice1, { action: 'openDirect', userId: users.bob });
+  await send(alice1, { action: 'openDirect', userId: users.bob });
+  await send(alice1, { action: 'addMembers', roomId, userIds: [users.erin] });
+  await send(alice1, { action: 'addMembers', roomId, userIds: [users.neverConnected] });
+  await send(alice1, { action: 'listRooms' });
+  await send(alice1, { action: 'listMembers', roomId });
+  await send(alice1, { action: 'unsubscribe', roomId });
+  await send(alice1, { action: 'subscribe', roomId });
+  await send(bob1, { action: 'typing', roomId, isTyping: true });
+  await send(bob1, { action: 'typing', roomId, isTyping: true });
+  await send(alice1, { action: 'getPresence', roomId });
+  await send(bob1, { action: 'typing', roomId, isTyping: false });
+
+  // Carol's connection went away without a $disconnect: fan-out meets a 410 and cleans up after it.
+  management.gone.add(carol1);
+  await send(alice1, { action: 'sendMessage', roomId, clientMessageId: 'm-1', content: 'hello' });
+  await send(alice1, { action: 'sendMessage', roomId, clientMessageId: 'm-1', content: 'hello' });
+  await send(bob1, { action: 'typing', roomId, isTyping: true });
+  await send(bob1, { action: 'sendMessage', roomId, clientMessageId: 'm-2', content: 'hi' });
+  await send(alice1, { action: 'getHistory', roomId });
+  await send(alice1, { action: 'getHistory', roomId, after: 0, limit: 1 });
+  await send(alice1, { action: 'getHistory', roomId, before: 2 });
+  await send(alice1, { action: 'markRead', roomId, seq: 1 });
+  await send(alice1, { action: 'markRead', roomId, seq: 1 });
+  await send(erin1, { action: 'leaveRoom', roomId });
+
+  // Bad input and refusals: answered with error frames, nothing written.
+  await invoke('message', alice1, 'not json');
+  await send(alice1, { action: 'noSuchAction' });
+  await send(alice1, { action: 'createRoom', name: '' });
+  await send(erin1, { action: 'sendMessage', roomId, clientMessageId: 'm-3', content: 'not a member any more' });
+
+  // The last connection of a user closes (offline presence); a reconnect re-subscribes to the user's rooms and
+  // announces presence, which meets another stale connection of Carol's: the connect handler cleans up after it.
+  await invoke('disconnect', alice2);
+  await invoke('disconnect', alice1);
+  const carol2 = await connect('carol');
+  management.gone.add(carol2);
+  const bob2 = await connect('bob');
+  const alice3 = await connect('alice');
+  await send(alice3, { action: 'hello' });
+  // Bob's last connection closing announces him offline and meets a third stale one: the disconnect handler's turn.
+  const carol3 = await connect('carol');
+  management.gone.add(carol3);
+  await invoke('disconnect', bob1);
+  await invoke('disconnect', bob2);
+  await invoke('disconnect', alice3);
+  await invoke('disconnect', erin1);
+  expect(management.calls.filter((c) => c.connectionId === carol2).length, 'posts to carol2').toBeGreaterThan(0);
+  expect(management.calls.filter((c) => c.connectionId === carol3).length, 'posts to carol3').toBeGreaterThan(0);
+  // A $disconnect for a connection already cleaned up after a 410.
+  await invoke('disconnect', carol1);
+}
+
+describe('least privilege: the grants match what the handlers do', () => {
+  it('the session exercised every protocol action', () => {
+    for (const action of ACTION_NAMES) expect(actionsSent, action).toContain(action);
+    expect(errors).toEqual([]);
+  });
+
+  it.each(HANDLERS)('%s uses only the table actions granted to it, and every one of them', (handler) => {
+    expect([...observed[handler].table].sort()).toEqual([...TABLE_ACCESS[handler].table].sort());
+  });
+
+  it.each(HANDLERS)('%s queries the user index only if granted, and uses the grant', (handler) => {
+    expect([...observed[handler].userIndex].sort()).toEqual([...TABLE_ACCESS[handler].userIndex].sort());
+  });
+
+  it.each(HANDLERS)('%s calls only the management API methods granted to it, and every one of them', (handler) => {
+    expect([...observed[handler].management].sort()).toEqual([...MANAGEMENT_ACCESS[handler]].sort());
+  });
+});
