@@ -1,0 +1,123 @@
+// Fan-out: paging through a room's subscribers, bounded concurrency, and bad recipients (gone or throwing).
+import { describe, expect, it } from 'vitest';
+import { createChatHarness, type TestConnection } from '../../fakes/chat-harness.js';
+
+async function roomWithListeners(listeners: number) {
+  const h = createChatHarness();
+  const alice = await h.connect('alice');
+  const bob = await h.connect('bob');
+  const room = await h.createRoom(alice, 'busy', ['bob']);
+  const bobDevices: TestConnection[] = [bob];
+  for (let i = 1; i < listeners; i += 1) bobDevices.push(await h.connect('bob'));
+  h.clearFrames();
+  return { h, alice, bobDevices, roomId: room.roomId };
+}
+
+describe('fan-out', () => {
+  it('reaches every subscriber across many pages of subscriptions', async () => {
+    const { h, alice, bobDevices, roomId } = await roomWithListeners(260);
+    await h.ack(alice, 'sendMessage', { roomId, clientMessageId: 'm', content: 'to all' });
+    const reached = bobDevices.filter((d) => h.eventsOf(d, 'message').length === 1);
+    expect(reached).toHaveLength(260);
+  });
+
+  it('keeps at most 50 posts in flight', async () => {
+    const { h, alice, roomId } = await roomWithListeners(180);
+    let inFlight = 0;
+    let peak = 0;
+    h.notifier.onPost = async () => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight -= 1;
+    };
+    await h.ack(alice, 'sendMessage', { roomId, clientMessageId: 'm', content: 'x' });
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(50);
+    expect(h.notifier.delivered().filter((p) => p.payload.includes('"type":"message"'))).toHaveLength(180);
+  });
+
+  it('a gone recipient is removed like a disconnect; the others are still served', async () => {
+    const { h, alice, bobDevices, roomId } = await roomWithListeners(5);
+    const [, goneDevice] = bobDevices;
+    h.notifier.markGone(goneDevice!.connectionId);
+    await h.ack(alice, 'sendMessage', { roomId, clientMessageId: 'm', content: 'x' });
+    for (const device of bobDevices.filter((d) => d !== goneDevice)) expect(h.eventsOf(device, 'message')).toHaveLength(1);
+    const state = h.store.dump();
+    expect(state.connections.some((c) => c.connectionId === goneDevice!.connectionId)).toBe(false);
+    expect(state.subscriptions.some((s) => s.connectionId === goneDevice!.connectionId)).toBe(false);
+    expect(h.metrics.total('GoneConnections')).toBe(1);
+    // bob still has other devices: no offline presence.
+    expect(h.eventsOf(alice, 'presence')).toEqual([]);
+    // Later broadcasts do not try it again.
+    h.clearFrames();
+    await h.ack(alice, 'sendMessage', { roomId, clientMessageId: 'm2', content: 'y' });
+    expect(h.notifier.attempts.filter((a) => a.connectionId === goneDevice!.connectionId)).toEqual([]);
+  });
+
+  it('a user\'s last connection found gone makes them offline to their rooms', async () => {
+    const h = createChatHarness();
+    const alice = await h.connect('alice');
+    const bob = await h.connect('bob');
+    const room = await h.createRoom(alice, 'r', ['bob']);
+    h.clearFrames();
+    h.notifier.markGone(bob.connectionId);
+    await h.ack(alice, 'sendMessage', { roomId: room.roomId, clientMessageId: 'm', content: 'x' });
+    expect(h.eventsOf(alice, 'presence')).toEqual([
+      { type: 'presence', roomId: room.roomId, userId: 'bob', isOnline: false, lastSeenAt: new Date(h.clock.now()).toISOString() },
+    ]);
+    expect(h.store.dump().profiles.find((p) => p.userId === 'bob')!.lastSeenAt).toBe(h.clock.now());
+  });
+
+  it('a subscription left behind in a room the user no longer belongs to is removed when found gone', async () => {
+    const h = createChatHarness();
+    const alice = await h.connect('alice');
+    const room = await h.createRoom(alice, 'r');
+    // A stale item, as a crashed clean-up could leave it.
+    await h.store.putSubscriptions([
+      { roomId: room.roomId, connectionId: 'stale', userId: 'zed', expiresAt: h.clock.now() + 60_000, muted: false },
+    ]);
+    h.notifier.markGone('stale');
+    await h.ack(alice, 'sendMessage', { roomId: room.roomId, clientMessageId: 'm', content: 'x' });
+    expect(h.store.dump().subscriptions.map((s) => s.connectionId)).toEqual([alice.connectionId]);
+  });
+
+  it('one throwing recipient does not stop the rest; it is counted and logged', async () => {
+    const { h, alice, bobDevices, roomId } = await roomWithListeners(6);
+    h.notifier.markFailing(bobDevices[0]!.connectionId, new Error('socket hang up'));
+    h.notifier.markFailing(bobDevices[3]!.connectionId);
+    const before = h.metrics.total('FanOutFailures');
+    const ack = await h.request(alice, 'sendMessage', { roomId, clientMessageId: 'm', content: 'x' });
+    expect(ack.type).toBe('ack');
+    const served = bobDevices.filter((_, i) => i !== 0 && i !== 3);
+    for (const device of served) expect(h.eventsOf(device, 'message')).toHaveLength(1);
+    expect(h.metrics.total('FanOutFailures') - before).toBe(2);
+    expect(h.logger.entries.filter((e) => e.level === 'warn')).toHaveLength(2);
+    // A throwing post is not "gone": the connection is kept.
+    expect(h.store.dump().connections.some((c) => c.connectionId === bobDevices[0]!.connectionId)).toBe(true);
+  });
+
+  it('a failure reading the subscribers is logged; the sender still has its ack and the message is stored', async () => {
+    const { h, alice, bobDevices, roomId } = await roomWithListeners(2);
+    h.store.failNext('listSubscriptions');
+    const answer = await h.request(alice, 'sendMessage', { roomId, clientMessageId: 'm', content: 'x' });
+    expect(answer.type).toBe('ack');
+    expect(h.store.dump().messages).toHaveLength(1);
+    expect(h.eventsOf(bobDevices[0]!, 'message')).toEqual([]);
+    expect(h.logger.entries.some((e) => e.level === 'error' && e.extra?.roomId === roomId)).toBe(true);
+  });
+
+  it('a later page failing still leaves the earlier pages served', async () => {
+    const { h, alice, bobDevices, roomId } = await roomWithListeners(150);
+    const store = h.store;
+    const original = store.listSubscriptions.bind(store);
+    store.listSubscriptions = async (room, now, page) => {
+      if (page.cursor !== undefined) throw new Error('throttled');
+      return original(room, now, page);
+    };
+    await h.ack(alice, 'sendMessage', { roomId, clientMessageId: 'm', content: 'x' });
+    const reached = bobDevices.filter((d) => h.eventsOf(d, 'message').length === 1).length;
+    expect(reached).toBeGreaterThanOrEqual(99);
+    expect(reached).toBeLessThan(150);
+  });
+});
