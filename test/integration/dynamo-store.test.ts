@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoStore } from '../../lambdas/adapters/dynamo-store.js';
 import { keys } from '../../lambdas/adapters/dynamo/keys.js';
 import type { ChatStore, SubscriptionRecord } from '../../lambdas/chat/ports.js';
-import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo.js';
+import type { Message } from '../../lambdas/protocol/index.js';
+import {
+  embeddedDynamoClientConfig,
+  ensureTable,
+  startEmbeddedDynamo,
+  type EmbeddedDynamo,
+} from '../../local/embedded-dynamo.js';
 import { describeChatStoreContract } from '../contract/chat-store-contract.js';
 
 const tableName = `chat-store-test-${randomUUID()}`;
@@ -103,6 +109,21 @@ afterAll(async () => {
 
 describeChatStoreContract('DynamoDB on dynalite', async () => ({ store, cleanup: async () => {} }));
 
+function messageAt(roomId: string, seq: number, overrides: Partial<Message> = {}): Message {
+  return {
+    id: `m${seq}`,
+    roomId,
+    seq,
+    senderId: 's',
+    senderName: 'S',
+    content: 'x',
+    messageType: 'text',
+    clientMessageId: `c${seq}`,
+    createdAt: new Date(T0).toISOString(),
+    ...overrides,
+  };
+}
+
 const raw = async (key: Record<string, string>) =>
   (await documents.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
 
@@ -124,9 +145,15 @@ describe('DynamoDB store: adapter specifics', () => {
   });
 
   it('writes the TTL attribute in epoch seconds (rounded up) beside the millisecond expiry', async () => {
-    const connection = { connectionId: `conn-${randomUUID()}`, userId: `user-${randomUUID()}`, connectedAt: T0, expiresAt: T0 + 7_200_001 };
+    const connection = {
+      connectionId: `conn-${randomUUID()}`,
+      userId: `user-${randomUUID()}`,
+      connectedAt: T0,
+      expiresAt: T0 + 7_200_001,
+    };
     await store.putConnection(connection);
-    for (const key of [keys.connection(connection.connectionId), keys.userConnection(connection.userId, connection.connectionId)]) {
+    const { connectionId, userId } = connection;
+    for (const key of [keys.connection(connectionId), keys.userConnection(userId, connectionId)]) {
       expect(await raw(key)).toMatchObject({ expiresAtMs: T0 + 7_200_001, expiresAt: T0 / 1000 + 7_201 });
     }
     const roomId = `room-${randomUUID()}`;
@@ -149,17 +176,21 @@ describe('DynamoDB store: adapter specifics', () => {
     await documents.send(
       new PutCommand({
         TableName: tableName,
-        Item: { ...keys.subscription(roomId, 'late'), roomId, connectionId: 'late', userId: 'u', muted: false, expiresAtMs: T0 + 10_000, expiresAt: 1 },
+        Item: {
+          ...keys.subscription(roomId, 'late'),
+          ...{ roomId, connectionId: 'late', userId: 'u', muted: false },
+          expiresAtMs: T0 + 10_000,
+          expiresAt: 1,
+        },
       }),
     );
-    expect((await store.listSubscriptions(roomId, T0 + 9_999, { limit: 5 })).items.map((item) => item.connectionId)).toEqual(['late']);
+    const live = await store.listSubscriptions(roomId, T0 + 9_999, { limit: 5 });
+    expect(live.items.map((item) => item.connectionId)).toEqual(['late']);
   });
 
   it('escapes ids in keys so that # cannot make two keys collide', async () => {
     const roomId = `room#${randomUUID()}`;
-    await store.claimClientMessageId({
-      id: 'm1', roomId, seq: 1, senderId: 'a#b', senderName: 'A', content: 'x', messageType: 'text', clientMessageId: 'c%d', createdAt: new Date(T0).toISOString(),
-    });
+    await store.claimClientMessageId(messageAt(roomId, 1, { id: 'm1', senderId: 'a#b', clientMessageId: 'c%d' }));
     expect(keys.claim(roomId, 'a#b', 'c%d').sk).toBe('CMID#a%23b#c%25d');
     expect(await raw(keys.claim(roomId, 'a#b', 'c%d'))).toMatchObject({ id: 'm1', senderId: 'a#b', clientMessageId: 'c%d' });
   });
@@ -200,9 +231,7 @@ describe('DynamoDB store: adapter specifics', () => {
     // 1 MB at which a Query page ends, on DynamoDB and on dynalite (which counts UTF-16 units).
     const content = `😀 ${'x'.repeat(40_000)}`;
     for (let seq = 1; seq <= 40; seq++) {
-      await store.putMessageIfAbsent({
-        id: `m${seq}`, roomId, seq, senderId: 's', senderName: 'S', content, messageType: 'text', clientMessageId: `c${seq}`, createdAt: new Date(T0).toISOString(),
-      });
+      await store.putMessageIfAbsent(messageAt(roomId, seq, { content }));
     }
     const mark = sent.length;
     const newest = await store.getMessages(roomId, { limit: 35 });
