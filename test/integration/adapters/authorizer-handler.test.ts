@@ -12,15 +12,19 @@ const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef123/prod/$c
 
 let issuer: DevTokenIssuer;
 let handler: AuthorizerHandler;
+/** Everything the process wrote to stdout and stderr. */
 const stdout: string[] = [];
 const tokensUsed: string[] = [];
 
 beforeAll(async () => {
   issuer = await createDevTokenIssuer({ issuer: ISSUER, audience: AUDIENCE });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  });
+  // Powertools writes INFO/DEBUG to stdout and WARN/ERROR to stderr: capture both.
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    });
+  }
   // The handler file's own wiring: config from the environment at import (cold start).
   Object.assign(process.env, {
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
