@@ -60,6 +60,12 @@ const CLOSE = {
   tooBig: { code: 1009, reason: 'Message too big' },
 };
 
+/** ws's error codes for a client that broke the protocol, and the close code ws sent for each. */
+const PROTOCOL_ERROR_CLOSE_CODES: Record<string, number> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+  WS_ERR_INVALID_UTF8: 1007,
+};
+
 /** The first frame an API Gateway client sees when an integration fails; it has no `type`, so clients ignore it. */
 const INTEGRATION_FAILURE = 'Internal server error';
 
@@ -248,9 +254,12 @@ export class WebSocketGateway {
       const body = rawDataToString(data, isBinary);
       this.track(this.invokeMessage(connection, body));
     });
-    ws.on('error', (error) => {
-      // ws closes with 1009 itself for a message over maxPayload; 'close' follows and runs $disconnect.
-      logger.info('websocket error', { ...log, error: error.message });
+    ws.on('error', (error: Error & { code?: string }) => {
+      // ws has already sent the close frame (1009 for a message over maxPayload) and stops reading, so it never sees
+      // the client's answer and would report 1006: $disconnect is told the code the gateway closed with instead.
+      logger.info('client broke a websocket rule', { ...log, error: error.message });
+      const code = PROTOCOL_ERROR_CLOSE_CODES[error.code ?? ''] ?? 1002;
+      this.endConnection(connection, code, code === CLOSE.tooBig.code ? CLOSE.tooBig.reason : error.message, false);
     });
     ws.on('close', (code, reason) => {
       this.sockets.delete(ws);
