@@ -112,8 +112,9 @@ export function createUser(
   fixture: StackFixture,
   label: string,
   options: Partial<Omit<ChatClientOptions, 'url' | 'getToken'>> = {},
+  /** Another device of an existing user: pass their id. */
+  userId = uniqueUserId(label),
 ): TestUser {
-  const userId = uniqueUserId(label);
   const name = label[0]!.toUpperCase() + label.slice(1);
   let calls = 0;
   let gate: Promise<void> | undefined;
