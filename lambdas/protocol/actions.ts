@@ -6,10 +6,14 @@ import { LIMITS } from './limits.js';
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
+// Lone UTF-16 surrogates cannot be stored as UTF-8 (DynamoDB would alter them): they are refused on the way in.
+const wellFormed = z.refine<string>((s) => s.isWellFormed(), { message: 'must be well-formed Unicode' });
+
 const id = z.string().check(
   z.minLength(1),
   z.maxLength(LIMITS.idMaxLength),
   z.refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' }),
+  wellFormed,
 );
 const httpsUrl = z.string().check(
   z.maxLength(LIMITS.urlMaxLength),
@@ -32,12 +36,12 @@ export const ACTION_SCHEMAS = {
   hello: z.object({}),
   ping: z.object({}),
   updateProfile: z.object({
-    displayName: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.displayNameMaxLength))),
+    displayName: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.displayNameMaxLength), wellFormed)),
     // null clears the avatar.
     avatarUrl: z.optional(z.nullable(httpsUrl)),
   }),
   createRoom: z.object({
-    name: z.string().check(z.minLength(1), z.maxLength(LIMITS.roomNameMaxLength)),
+    name: z.string().check(z.minLength(1), z.maxLength(LIMITS.roomNameMaxLength), wellFormed),
     memberIds: z.optional(z.array(id).check(z.maxLength(LIMITS.memberIdsMax))),
   }),
   openDirect: z.object({ userId: id }),
@@ -54,7 +58,7 @@ export const ACTION_SCHEMAS = {
     roomId: id,
     clientMessageId: id,
     // The 4,000-character limit is checked by the action itself: it has its own code, PAYLOAD_TOO_LARGE.
-    content: z.string().check(z.minLength(1)),
+    content: z.string().check(z.minLength(1), wellFormed),
     messageType: z.optional(z.enum(['text', 'image', 'file'])),
     attachmentUrl: z.optional(httpsUrl),
   }),
