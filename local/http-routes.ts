@@ -65,7 +65,7 @@ export function createHttpRoutes(options: HttpRoutesOptions): RouteHandler {
     if (url.pathname === '/healthz') {
       if (method !== 'GET') return methodNotAllowed(response);
       const ready = options.isReady();
-      sendJson(response, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' });
+      sendJson(response, ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable' });
       return true;
     }
     if (url.pathname === '/dev/token') {

@@ -150,13 +150,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (await routes(request, response, url)) return;
       sendJson(response, 404, { message: 'Not Found' });
     };
-    server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) => {
-      if (!ready) {
-        socket.destroy();
-        return;
-      }
-      gateway.handleUpgrade(request, socket, head);
-    });
+    // Registered only now: until then Node refuses upgrades itself; once stopping, the gateway answers them 503.
+    server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) => gateway.handleUpgrade(request, socket, head));
     ready = true;
 
     const runningServer = server;

@@ -216,7 +216,8 @@ export class WebSocketGateway {
   }
 
   private open(handshake: HandshakeRequest, authorizer: AuthorizerContext, ws: WebSocket, socket: Duplex): void {
-    const connection: OpenConnection = { handshake, authorizer, socket: ws, lastActiveAt: Date.now(), timers: [] };
+    // The handshake is the client's last activity until its first frame.
+    const connection: OpenConnection = { handshake, authorizer, socket: ws, lastActiveAt: handshake.connectedAt, timers: [] };
     this.connections.set(handshake.connectionId, connection);
     this.sockets.add(ws);
     const { idleTimeoutS, maxConnectionS, logger } = this.options;
