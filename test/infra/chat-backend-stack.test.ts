@@ -1,0 +1,486 @@
+// The deployable stack as `npx cdk synth` builds it for the default stage (dev, a new user pool), with the
+// functions really bundled: each property the deployment promises is asserted on the template.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_NAMES } from '../../lambdas/protocol/actions.js';
+import { ROUTES, ROUTE_SELECTION_EXPRESSION } from '../../lambdas/protocol/routes.js';
+import { CHAT_FUNCTION_NAMES, ESM_REQUIRE_BANNER } from '../../lib/chat-functions.js';
+import { CHAT_METRICS } from '../../lib/chat-monitoring.js';
+import { MANAGEMENT_ACCESS, TABLE_ACCESS } from '../../lib/table-access.js';
+import { render, resourcesOf, synthChatBackend, type Synthesized } from './support/synth.js';
+
+let synth: Synthesized;
+let resources: Record<string, { Type: string; Properties: Record<string, any>; [key: string]: any }>;
+
+beforeAll(() => {
+  synth = synthChatBackend({ bundle: true });
+  resources = synth.template.toJSON().Resources;
+}, 180_000);
+
+const logicalId = (construct: { node: { defaultChild?: unknown } } | unknown): string =>
+  synth.stack.getLogicalId(
+    ((construct as { node: { defaultChild?: unknown } }).node.defaultChild ?? construct) as never,
+  );
+const fnId = (name: (typeof CHAT_FUNCTION_NAMES)[number]) => logicalId(synth.stack.functions[name]);
+const tableId = () => logicalId(synth.stack.table.table);
+const apiId = () => logicalId(synth.stack.webSocket.api);
+
+describe('DynamoDB table', () => {
+  it('has the keys, index and TTL of TABLE_SCHEMA, on demand, with PITR and encryption', () => {
+    synth.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byUser',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('may be destroyed with the dev stage (no deletion protection)', () => {
+    synth.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+  });
+});
+
+describe('WebSocket API', () => {
+  it('selects routes by the frame action', () => {
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: ROUTE_SELECTION_EXPRESSION,
+    });
+    expect(ROUTE_SELECTION_EXPRESSION).toBe('$request.body.action');
+  });
+
+  const routeKeys = () => resourcesOf(synth.template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+
+  it('has one route per entry of the shared route table, and no other', () => {
+    expect(routeKeys().sort()).toEqual(ROUTES.map((r) => r.routeKey).sort());
+  });
+
+  it.each(ACTION_NAMES)('routes the protocol action %s to the message function', (action) => {
+    const [, route] = resourcesOf(synth.template, 'AWS::ApiGatewayV2::Route').find(
+      ([, r]) => r.Properties.RouteKey === action,
+    ) ?? [undefined, undefined];
+    expect(route, `a route for "${action}"`).toBeDefined();
+    const integrationId = render(route!.Properties.Target).replace(/^integrations\/\$\{(.+)\}$/, '$1');
+    expect(render(resources[integrationId]!.Properties.IntegrationUri)).toContain(`\${${fnId('message')}.Arn}`);
+  });
+
+  it.each([
+    ['$connect', 'connect'],
+    ['$disconnect', 'disconnect'],
+    ['$default', 'message'],
+  ] as const)('routes %s to the %s function', (routeKey, fn) => {
+    const [, route] = resourcesOf(synth.template, 'AWS::ApiGatewayV2::Route').find(
+      ([, r]) => r.Properties.RouteKey === routeKey,
+    )!;
+    const integrationId = render(route.Properties.Target).replace(/^integrations\/\$\{(.+)\}$/, '$1');
+    expect(resources[integrationId]!.Properties.IntegrationType).toBe('AWS_PROXY');
+    expect(render(resources[integrationId]!.Properties.IntegrationUri)).toContain(`\${${fnId(fn)}.Arn}`);
+  });
+
+  it('authorizes $connect with the authorizer function and the token query parameter; no other route has one', () => {
+    const [[authorizerId, authorizer]] = resourcesOf(synth.template, 'AWS::ApiGatewayV2::Authorizer') as [
+      [string, { Properties: Record<string, any> }],
+    ];
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['route.request.querystring.token'],
+    });
+    expect(render(authorizer.Properties.AuthorizerUri)).toContain(`\${${fnId('authorizer')}.Arn}`);
+    for (const [, route] of resourcesOf(synth.template, 'AWS::ApiGatewayV2::Route')) {
+      if (route.Properties.RouteKey === '$connect') {
+        expect(route.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+      } else {
+        expect(route.Properties.AuthorizationType).toBe('NONE');
+      }
+    }
+  });
+
+  it('lets API Gateway invoke each function it integrates, from this API only', () => {
+    for (const name of CHAT_FUNCTION_NAMES) {
+      const permissions = resourcesOf(synth.template, 'AWS::Lambda::Permission').filter(
+        ([, p]) => render(p.Properties.FunctionName) === `\${${fnId(name)}.Arn}`,
+      );
+      expect(permissions.length, name).toBeGreaterThan(0);
+      for (const [, permission] of permissions) {
+        expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
+        expect(render(permission.Properties.SourceArn)).toContain(`:\${${apiId()}}/`);
+      }
+    }
+  });
+});
+
+describe('stage', () => {
+  const stage = () => resourcesOf(synth.template, 'AWS::ApiGatewayV2::Stage')[0]![1];
+
+  it('auto-deploys under the stage name, with default route throttling', () => {
+    synth.template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    expect(stage().Properties).toMatchObject({
+      StageName: 'dev',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+    });
+  });
+
+  it('writes access logs to a log group of its own', () => {
+    const destination = render(stage().Properties.AccessLogSettings.DestinationArn);
+    const accessLogsId = logicalId(synth.stack.webSocket.accessLogs);
+    expect(destination).toBe(`\${${accessLogsId}.Arn}`);
+    expect(resources[accessLogsId]!.Type).toBe('AWS::Logs::LogGroup');
+    expect(resources[accessLogsId]!.Properties.RetentionInDays).toBe(7);
+    for (const name of CHAT_FUNCTION_NAMES) {
+      expect(render(resources[fnId(name)]!.Properties.LoggingConfig.LogGroup)).not.toBe(`\${${accessLogsId}}`);
+    }
+  });
+
+  it('logs one JSON object of $context fields per request, never the query string and its token', () => {
+    const format: string = stage().Properties.AccessLogSettings.Format;
+    const fields = JSON.parse(format) as Record<string, string>;
+    for (const value of Object.values(fields)) expect(value).toMatch(/^\$context\.[A-Za-z.]+$/);
+    expect(Object.values(fields)).toEqual(
+      expect.arrayContaining([
+        '$context.requestId',
+        '$context.connectionId',
+        '$context.routeKey',
+        '$context.eventType',
+        '$context.status',
+        '$context.integration.error',
+      ]),
+    );
+    expect(format).not.toMatch(/querystring|token|\$request|\$input|\$method|identity\.apiKey/i);
+  });
+
+  it('is deployed after API Gateway has the account logging role it needs for access logs', () => {
+    const [[accountId, account]] = resourcesOf(synth.template, 'AWS::ApiGateway::Account') as [[string, any]];
+    const [stageId] = resourcesOf(synth.template, 'AWS::ApiGatewayV2::Stage')[0]!;
+    expect(resources[stageId]!.DependsOn).toContain(accountId);
+    const roleId = render(account.Properties.CloudWatchRoleArn).replace(/^\$\{(.+)\.Arn\}$/, '$1');
+    expect(resources[roleId]!.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({
+      Service: 'apigateway.amazonaws.com',
+    });
+  });
+});
+
+describe('functions', () => {
+  const MEMORY = { authorizer: 256, connect: 512, disconnect: 512, message: 512 };
+  const TIMEOUT = { authorizer: 10, connect: 29, disconnect: 29, message: 29 };
+
+  it.each(CHAT_FUNCTION_NAMES)('%s: Node.js 24 on arm64, its memory and timeout', (name) => {
+    synth.template.resourceCountIs('AWS::Lambda::Function', 4);
+    expect(resources[fnId(name)]!.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: MEMORY[name],
+      Timeout: TIMEOUT[name],
+    });
+  });
+
+  it.each(CHAT_FUNCTION_NAMES)('%s: exactly the environment its config loader reads', (name) => {
+    const variables = resources[fnId(name)]!.Properties.Environment.Variables as Record<string, unknown>;
+    const common = {
+      POWERTOOLS_SERVICE_NAME: 'chat-dev',
+      POWERTOOLS_METRICS_NAMESPACE: 'ChatBackend',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    const userPoolId = logicalId(synth.stack.auth.userPool);
+    const clientId = logicalId(synth.stack.auth.userPoolClient);
+    expect(variables).toEqual(
+      name === 'authorizer'
+        ? { ...common, USER_POOL_ID: { Ref: userPoolId }, USER_POOL_CLIENT_ID: { Ref: clientId } }
+        : { ...common, TABLE_NAME: { Ref: tableId() } },
+    );
+  });
+
+  it.each(CHAT_FUNCTION_NAMES)('%s: logs to its own log group with a retention', (name) => {
+    const logGroupId = render(resources[fnId(name)]!.Properties.LoggingConfig.LogGroup).replace(/^\$\{(.+)\}$/, '$1');
+    expect(resources[logGroupId]!.Type).toBe('AWS::Logs::LogGroup');
+    expect(resources[logGroupId]!.Properties.RetentionInDays).toBe(7);
+    expect(logGroupId).toBe(logicalId(synth.stack.functions.logGroups[name]));
+  });
+
+  it.each(CHAT_FUNCTION_NAMES)('%s: bundled as a minified ESM file with a source map and the AWS SDK inside', (name) => {
+    const dir = assetDirOf(name);
+    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+    expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    // Minified: a few very long lines, not thousands of short ones.
+    expect(code.split('\n').length).toBeLessThan(200);
+    // Nothing is left to resolve at run time but Node's own modules: the AWS SDK and every package are inside.
+    const specifiers = [...code.matchAll(/\b(?:from\s*|import\s*\(\s*|require\(\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
+    expect(specifiers.length).toBeGreaterThan(0);
+    // The SDK's error messages show `require("@aws-sdk/signature-v4-crt")` as advice: text, not imports.
+    const optional = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'];
+    const unresolved = specifiers.filter((s) => !builtinModules.includes(s.replace(/^node:/, '')) && !optional.includes(s));
+    expect(unresolved).toEqual([]);
+  });
+
+  it.each(CHAT_FUNCTION_NAMES)('%s: the bundle loads on its own in Node and exports the handler', (name) => {
+    const dir = assetDirOf(name);
+    const variables = resources[fnId(name)]!.Properties.Environment.Variables as Record<string, unknown>;
+    // CloudFormation fills the references at deploy time; plausible values stand in for them here.
+    const stand: Record<string, string> = {
+      USER_POOL_ID: 'eu-west-1_Example1',
+      USER_POOL_CLIENT_ID: 'exampleclientid',
+      TABLE_NAME: 'chat-table',
+    };
+    const env = Object.fromEntries(
+      Object.entries(variables).map(([key, value]) => [key, typeof value === 'string' ? value : stand[key]!]),
+    );
+    const result = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', "const m = await import('./index.mjs'); console.log(typeof m.handler);"],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...env, NODE_OPTIONS: '' },
+        timeout: 30_000,
+      },
+    );
+    expect(result.stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?a\.co\/\w+\n/g, '')).not.toMatch(
+      /Error/,
+    );
+    expect(result.stdout.trim()).toBe('function');
+  });
+
+  it('the bundle fails at load time, naming the variable, when the environment lacks it', () => {
+    const result = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', "await import('./index.mjs');"],
+      { cwd: assetDirOf('connect'), encoding: 'utf8', env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1' } },
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('TABLE_NAME');
+  });
+});
+
+describe('least privilege', () => {
+  interface Statement {
+    Sid?: string;
+    Effect: string;
+    Action: string | string[];
+    Resource: unknown;
+  }
+  const statementsOf = (name: (typeof CHAT_FUNCTION_NAMES)[number]): Statement[] => {
+    const roleId = logicalId(synth.stack.functions.roles[name]);
+    const role = resources[roleId]!;
+    expect(role.Properties.ManagedPolicyArns, `${name} has no managed policies`).toBeUndefined();
+    return resourcesOf(synth.template, 'AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties.Roles as unknown[]).some((r) => render(r) === `\${${roleId}}`))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+  };
+  const actions = (s: Statement) => [s.Action].flat().sort();
+
+  it.each(CHAT_FUNCTION_NAMES)('%s may write only to its own log group', (name) => {
+    const logs = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('logs:')));
+    expect(logs).toHaveLength(1);
+    expect(actions(logs[0]!)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(render(logs[0]!.Resource)).toBe(`\${${logicalId(synth.stack.functions.logGroups[name])}.Arn}`);
+  });
+
+  it('the authorizer has no access to the table or the management API', () => {
+    const other = statementsOf('authorizer').filter((s) => !actions(s).every((a) => a.startsWith('logs:')));
+    expect(other).toEqual([]);
+  });
+
+  it.each(['connect', 'disconnect', 'message'] as const)('%s: exactly its table actions, on the table and its index', (name) => {
+    const statements = statementsOf(name);
+    const table = statements.filter((s) => s.Sid === 'ChatTable');
+    const index = statements.filter((s) => s.Sid === 'ChatTableUserIndex');
+    expect(table).toHaveLength(1);
+    expect(actions(table[0]!)).toEqual([...TABLE_ACCESS[name].table].sort());
+    expect(render(table[0]!.Resource)).toBe(`\${${tableId()}.Arn}`);
+    expect(index).toHaveLength(1);
+    expect(actions(index[0]!)).toEqual(['dynamodb:Query']);
+    expect(render(index[0]!.Resource)).toBe(`\${${tableId()}.Arn}/index/byUser`);
+    const dynamo = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(2);
+  });
+
+  it.each(['connect', 'disconnect', 'message'] as const)('%s: ManageConnections on this API and stage only', (name) => {
+    const manage = statementsOf(name).filter((s) => actions(s).includes('execute-api:ManageConnections'));
+    expect(manage).toHaveLength(1);
+    expect(actions(manage[0]!)).toEqual(['execute-api:ManageConnections']);
+    expect([manage[0]!.Resource].flat().map(render).sort()).toEqual(
+      MANAGEMENT_ACCESS[name]
+        .map((method) => `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${apiId()}}/dev/${method}/@connections/*`)
+        .sort(),
+    );
+  });
+
+  it('no policy in the stack allows a wildcard action or a "*" resource', () => {
+    // The only "*" is the connection id at the end of the ManageConnections ARNs (asserted above): API Gateway
+    // assigns connection ids at run time. Everything else names its resource.
+    for (const [id, policy] of resourcesOf(synth.template, 'AWS::IAM::Policy')) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+        for (const action of actions(statement)) expect(action, id).not.toContain('*');
+        for (const resource of [statement.Resource].flat().map(render)) {
+          expect(resource, id).not.toBe('*');
+          if (resource.includes('*')) expect(resource, id).toMatch(/\/@connections\/\*$/);
+        }
+      }
+    }
+  });
+});
+
+describe('Cognito', () => {
+  it('creates a user pool with a strong password policy and optional TOTP MFA', () => {
+    synth.template.hasResourceProperties('AWS::Cognito::UserPool', {
+      Policies: {
+        PasswordPolicy: Match.objectLike({
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        }),
+      },
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      UsernameAttributes: ['email'],
+    });
+  });
+
+  it('creates an app client without a secret that allows SRP and USER_PASSWORD_AUTH', () => {
+    synth.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: Match.arrayEquals(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
+      UserPoolId: { Ref: logicalId(synth.stack.auth.userPool) },
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+  });
+});
+
+describe('operations', () => {
+  const alarms = () => resourcesOf(synth.template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+  const topicRef = () => ({ Ref: logicalId(synth.stack.monitoring.alarmTopic) });
+
+  it.each(CHAT_FUNCTION_NAMES)('%s: alarms on errors and throttles', (name) => {
+    for (const metricName of ['Errors', 'Throttles']) {
+      const found = alarms().filter(
+        (a) =>
+          a.Namespace === 'AWS/Lambda' &&
+          a.MetricName === metricName &&
+          a.Dimensions?.some((d: any) => d.Name === 'FunctionName' && render(d.Value) === `\${${fnId(name)}}`),
+      );
+      expect(found, `${name} ${metricName}`).toHaveLength(1);
+      expect(found[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    }
+  });
+
+  it.each(['IntegrationError', 'ExecutionError'])('alarms on the API stage %s metric', (metricName) => {
+    const found = alarms().filter((a) => a.Namespace === 'AWS/ApiGateway' && a.MetricName === metricName);
+    expect(found).toHaveLength(1);
+    expect(found[0].Dimensions).toEqual(
+      expect.arrayContaining([
+        { Name: 'ApiId', Value: { Ref: apiId() } },
+        { Name: 'Stage', Value: 'dev' },
+      ]),
+    );
+  });
+
+  it('alarms on DynamoDB read and write throttles of the table and its index', () => {
+    const found = alarms().filter((a) => a.Metrics?.some((m: any) => m.MetricStat?.Metric?.Namespace === 'AWS/DynamoDB'));
+    expect(found).toHaveLength(1);
+    const stats = found[0].Metrics.filter((m: any) => m.MetricStat).map((m: any) => ({
+      name: m.MetricStat.Metric.MetricName,
+      index: m.MetricStat.Metric.Dimensions.find((d: any) => d.Name === 'GlobalSecondaryIndexName')?.Value,
+    }));
+    expect(stats).toEqual(
+      expect.arrayContaining([
+        { name: 'ReadThrottleEvents', index: undefined },
+        { name: 'WriteThrottleEvents', index: undefined },
+        { name: 'ReadThrottleEvents', index: 'byUser' },
+        { name: 'WriteThrottleEvents', index: 'byUser' },
+      ]),
+    );
+  });
+
+  it('every alarm notifies the alarm topic', () => {
+    expect(alarms()).toHaveLength(4 * 2 + 2 + 1);
+    for (const alarm of alarms()) {
+      expect(alarm.AlarmActions).toEqual([topicRef()]);
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+    }
+  });
+
+  it('has a dashboard of connections, messages, fan-out failures and latency from the handlers metrics', () => {
+    const [[, dashboard]] = resourcesOf(synth.template, 'AWS::CloudWatch::Dashboard') as [[string, any]];
+    const body = render(dashboard.Properties.DashboardBody);
+    for (const title of ['Connections', 'Messages', 'Fan-out failures', 'latency']) expect(body).toContain(title);
+    const widgets = (JSON.parse(body) as { widgets: Array<{ properties: { metrics?: unknown[][] } }> }).widgets;
+    const metrics = widgets.flatMap((w) => w.properties.metrics ?? []);
+    for (const name of CHAT_METRICS) {
+      expect(metrics, name).toContainEqual(expect.arrayContaining(['ChatBackend', name, 'service', 'chat-dev']));
+    }
+    for (const name of ['ConnectCount', 'MessageCount', 'IntegrationLatency']) {
+      expect(metrics, name).toContainEqual(expect.arrayContaining(['AWS/ApiGateway', name, 'ApiId']));
+    }
+  });
+});
+
+describe('outputs', () => {
+  it('gives the wss:// URL, the management URL, the table, the user pool and the client', () => {
+    const outputs = synth.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const api = `\${${apiId()}}`;
+    expect(render(outputs.WebSocketUrl!.Value)).toBe(`wss://${api}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/dev`);
+    expect(render(outputs.ManagementApiUrl!.Value)).toBe(`https://${api}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/dev`);
+    expect(outputs.TableName!.Value).toEqual({ Ref: tableId() });
+    expect(outputs.UserPoolId!.Value).toEqual({ Ref: logicalId(synth.stack.auth.userPool) });
+    expect(outputs.UserPoolClientId!.Value).toEqual({ Ref: logicalId(synth.stack.auth.userPoolClient) });
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('has no unacknowledged finding', () => {
+    expect(synth.unacknowledged).toEqual([]);
+    const annotations = Annotations.fromStack(synth.stack);
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('gives every acknowledgement a written reason', () => {
+    const acknowledged = synth.stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'))
+      .flatMap((m) => Object.entries(m.data as Record<string, { reason?: string } | string>));
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [id, entry] of acknowledged) {
+      const reason = typeof entry === 'string' ? entry : entry.reason;
+      expect(reason, id).toMatch(/\w{4,}.{60,}/);
+    }
+  });
+});
+
+function assetDirOf(name: (typeof CHAT_FUNCTION_NAMES)[number]): string {
+  const key: string = resources[fnId(name)]!.Properties.Code.S3Key;
+  const dir = join(synth.assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
+  expect(existsSync(join(dir, 'index.mjs')), dir).toBe(true);
+  return dir;
+}

@@ -1,0 +1,74 @@
+// Builds the CDK app exactly as bin/chat-backend.ts does (defineChatBackend reads the same context keys), in a
+// throw-away output folder, and hands the tests its template, the cdk-nag report and the cloud assembly.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { defineChatBackend } from '../../../lib/chat-app.js';
+import type { ChatBackendStack } from '../../../lib/chat-backend-stack.js';
+
+export interface SynthOptions {
+  context?: Record<string, string>;
+  /** Bundle the functions with esbuild (slow-ish); off, CDK stages placeholder code and the template is the same. */
+  bundle?: boolean;
+}
+
+export interface Synthesized {
+  app: App;
+  stack: ChatBackendStack;
+  template: Template;
+  assembly: CloudAssembly;
+  /** cdk-nag's AWS Solutions findings that no acknowledgement covers (rule id → construct paths). */
+  unacknowledged: Array<{ rule: string; severity: string; paths: string[] }>;
+}
+
+export function synthChatBackend(options: SynthOptions = {}): Synthesized {
+  const app = new App({
+    outdir: mkdtempSync(join(tmpdir(), 'chat-cdk-')),
+    context: {
+      ...options.context,
+      // CDK skips asset bundling for stacks not listed here.
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
+  const stack = defineChatBackend(app);
+  // app.synth() runs the registered cdk-nag plugin too and throws on any unacknowledged finding.
+  const assembly = app.synth();
+  const template = Template.fromStack(stack);
+  const report = new AwsSolutionsChecks().validateScope(app);
+  const unacknowledged = report.violations.map((v) => ({
+    rule: v.ruleName,
+    severity: v.severity ?? 'unknown',
+    paths: v.violatingResources.map((r) => r.constructPath ?? r.resourceLogicalId ?? '?'),
+  }));
+  return { app, stack, template, assembly, unacknowledged };
+}
+
+type Json = unknown;
+
+/**
+ * Renders a CloudFormation value to one string: literals as they are, `Ref`/`GetAtt` as `${Name}`, `Fn::Join`
+ * joined. Enough to compare ARNs, URLs and the dashboard body against expected text.
+ */
+export function render(value: Json): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value && typeof value === 'object') {
+    const object = value as Record<string, Json>;
+    if ('Ref' in object) return `\${${String(object.Ref)}}`;
+    if ('Fn::GetAtt' in object) return `\${${(object['Fn::GetAtt'] as string[]).join('.')}}`;
+    if ('Fn::Join' in object) {
+      const [separator, parts] = object['Fn::Join'] as [string, Json[]];
+      return parts.map(render).join(separator);
+    }
+  }
+  return JSON.stringify(value);
+}
+
+/** Every resource of a type, by logical id. */
+export function resourcesOf(template: Template, type: string): Array<[string, { Properties: Record<string, any> } & Record<string, any>]> {
+  return Object.entries(template.findResources(type)) as Array<[string, { Properties: Record<string, any> }]>;
+}
