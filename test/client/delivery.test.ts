@@ -1,15 +1,7 @@
 // Nothing lost, nothing doubled: the SDK against the real local stack while connections die and frames go missing.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message, MessageEvent } from '../../client/src/index.js';
-import {
-  createUser,
-  record,
-  startStackFixture,
-  tapped,
-  waitFor,
-  type StackFixture,
-  type TestUser,
-} from './local-stack-fixture.js';
+import { record, tapped, useLocalStack, waitFor } from './local-stack-fixture.js';
 
 function contentsOf(events: readonly MessageEvent[], roomId: string): string[] {
   return events.filter((e) => e.roomId === roomId).map((e) => e.message.content);
@@ -20,34 +12,8 @@ function seqsOf(events: readonly MessageEvent[], roomId: string): number[] {
 }
 
 describe('ChatClient delivery', () => {
-  let fixture: StackFixture;
-  const users: TestUser[] = [];
-  const user = (label: string, options?: Parameters<typeof createUser>[2]) => {
-    const created = createUser(fixture, label, options);
-    users.push(created);
-    return created;
-  };
-
-  /** Bob connects first (a user must have connected to be added), then Alice creates a room with him. */
-  async function pair(bobOptions?: Parameters<typeof createUser>[2], aliceOptions?: Parameters<typeof createUser>[2]) {
-    const bob = user('bob', bobOptions);
-    const alice = user('alice', aliceOptions);
-    await bob.client.connect();
-    await alice.client.connect();
-    const room = await alice.client.createRoom('delivery', [bob.userId]);
-    await waitFor(() => bob.client.room(room.roomId) !== undefined, 'bob hears of the room');
-    return { alice, bob, roomId: room.roomId };
-  }
-
-  beforeAll(async () => {
-    fixture = await startStackFixture();
-  });
-  afterEach(() => {
-    for (const u of users.splice(0)) u.client.close();
-  });
-  afterAll(async () => {
-    await fixture.stop();
-  });
+  const local = useLocalStack();
+  const { user, pair } = local;
 
   it('delivers live messages once, in order, own sends included', async () => {
     const { alice, bob, roomId } = await pair();
@@ -73,7 +39,7 @@ describe('ChatClient delivery', () => {
     await waitFor(() => bobSees.length === 1, 'bob sees the first message');
 
     const release = bob.holdTokens();
-    await fixture.deleteConnection(fixture.connectionsOf(bob.userId)[0]!);
+    await local.fixture.deleteConnection(local.fixture.connectionsOf(bob.userId)[0]!);
     await waitFor(() => bob.client.state === 'reconnecting', 'bob away');
     const away = Array.from({ length: 130 }, (_, i) => `while away ${i + 1}`);
     // Sent concurrently: the outbox still stores them in the order they were sent.
@@ -94,7 +60,7 @@ describe('ChatClient delivery', () => {
     const { alice, bob, roomId } = await pair();
     const bobSees = record(bob.client, 'message');
     const release = alice.holdTokens();
-    await fixture.deleteConnection(fixture.connectionsOf(alice.userId)[0]!);
+    await local.fixture.deleteConnection(local.fixture.connectionsOf(alice.userId)[0]!);
     await waitFor(() => alice.client.state === 'reconnecting', 'alice away');
 
     const sending = [alice.client.sendMessage(roomId, 'queued 1'), alice.client.sendMessage(roomId, 'queued 2')];

@@ -2,6 +2,7 @@
 // (drop a connection through the management API, hold back tokens, lose frames on the client's side).
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ChatClient } from '../../client/src/index.js';
 import type { ChatClientEvents, ChatClientOptions, WebSocketConstructor, WebSocketLike } from '../../client/src/index.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
@@ -162,4 +163,46 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+type UserOptions = Parameters<typeof createUser>[2];
+
+/**
+ * One local stack for a test file (started before its tests, stopped after them) and users whose clients are
+ * closed after each test.
+ */
+export function useLocalStack(options: Omit<LocalStackOptions, 'port' | 'dataDir'> = {}) {
+  let started: StackFixture | undefined;
+  const users: TestUser[] = [];
+  beforeAll(async () => {
+    started = await startStackFixture(options);
+  });
+  afterEach(() => {
+    for (const u of users.splice(0)) u.client.close();
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  const context = {
+    get fixture(): StackFixture {
+      if (!started) throw new Error('the local stack is not started yet');
+      return started;
+    },
+    user(label: string, userOptions?: UserOptions, userId?: string): TestUser {
+      const created = createUser(context.fixture, label, userOptions, userId);
+      users.push(created);
+      return created;
+    },
+    /** Bob connects first (only users who have connected can be added), then Alice creates a room with him. */
+    async pair(bobOptions?: UserOptions, aliceOptions?: UserOptions) {
+      const bob = context.user('bob', bobOptions);
+      const alice = context.user('alice', aliceOptions);
+      await bob.client.connect();
+      await alice.client.connect();
+      const room = await alice.client.createRoom('a room for two', [bob.userId]);
+      await waitFor(() => bob.client.room(room.roomId) !== undefined, 'bob hears of the room');
+      return { alice, bob, roomId: room.roomId };
+    },
+  };
+  return context;
 }

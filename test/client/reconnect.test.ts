@@ -1,41 +1,27 @@
 // The SDK against the real local stack: it comes back by itself after every way a connection ends.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { StateChange } from '../../client/src/index.js';
-import { createUser, record, sleep, startStackFixture, waitFor, type StackFixture, type TestUser } from './local-stack-fixture.js';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ChatClient, type StateChange, type WebSocketConstructor } from '../../client/src/index.js';
+import { record, sleep, useLocalStack, waitFor } from './local-stack-fixture.js';
 
 describe('ChatClient reconnects', () => {
-  let fixture: StackFixture;
-  const users: TestUser[] = [];
-  const user = (label: string, options?: Parameters<typeof createUser>[2]) => {
-    const created = createUser(fixture, label, options);
-    users.push(created);
-    return created;
-  };
-
-  beforeAll(async () => {
-    fixture = await startStackFixture();
-  });
-  afterEach(() => {
-    for (const u of users.splice(0)) u.client.close();
-  });
-  afterAll(async () => {
-    await fixture.stop();
-  });
+  const local = useLocalStack();
+  const { user } = local;
 
   it('after the server drops the connection (DELETE @connections), with a fresh token, and works again', async () => {
     const alice = user('alice');
     const states = record(alice.client, 'state');
     await alice.client.connect();
     expect(alice.tokenCalls()).toBe(1);
-    const [connectionId] = fixture.connectionsOf(alice.userId);
+    const [connectionId] = local.fixture.connectionsOf(alice.userId);
     expect(connectionId).toBeDefined();
 
-    expect(await fixture.deleteConnection(connectionId!)).toBe(204);
+    expect(await local.fixture.deleteConnection(connectionId!)).toBe(204);
     await waitFor(() => states.some((s) => s.state === 'reconnecting'), 'reconnecting');
     await waitFor(() => alice.client.state === 'open', 'open again');
 
     expect(alice.tokenCalls()).toBe(2);
-    const [newConnectionId] = fixture.connectionsOf(alice.userId);
+    const [newConnectionId] = local.fixture.connectionsOf(alice.userId);
     expect(newConnectionId).toBeDefined();
     expect(newConnectionId).not.toBe(connectionId);
     expect(states.map((s) => s.state)).toEqual(['connecting', 'open', 'reconnecting', 'open']);
@@ -48,7 +34,7 @@ describe('ChatClient reconnects', () => {
     await alice.client.connect();
     for (let round = 1; round <= 3; round++) {
       const release = alice.holdTokens();
-      await fixture.deleteConnection(fixture.connectionsOf(alice.userId)[0]!);
+      await local.fixture.deleteConnection(local.fixture.connectionsOf(alice.userId)[0]!);
       await waitFor(() => alice.client.state === 'reconnecting', 'reconnecting');
       await sleep(50);
       expect(alice.client.state).toBe('reconnecting');
@@ -62,15 +48,13 @@ describe('ChatClient reconnects', () => {
     let good = false;
     let calls = 0;
     const alice = user('alice');
-    const { ChatClient } = await import('../../client/src/index.js');
-    const WebSocket = (await import('ws')).default;
     const client = new ChatClient({
-      url: fixture.stack.wsUrl,
-      WebSocket: WebSocket as never,
+      url: local.fixture.stack.wsUrl,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
       reconnectDelay: { initialMs: 20, maxMs: 100 },
       getToken: () => {
         calls += 1;
-        return good ? fixture.stack.issuer.mint({ sub: alice.userId, name: 'Alice' }).token : 'not-a-token';
+        return good ? local.fixture.stack.issuer.mint({ sub: alice.userId, name: 'Alice' }).token : 'not-a-token';
       },
     });
     const errors = record(client, 'error');
@@ -103,7 +87,7 @@ describe('ChatClient reconnects', () => {
     alice.client.close();
     await sleep(100);
     expect(alice.client.state).toBe('closed');
-    expect(fixture.connectionsOf(alice.userId)).toEqual([]);
+    expect(local.fixture.connectionsOf(alice.userId)).toEqual([]);
     await expect(alice.client.request('ping')).rejects.toMatchObject({ code: 'CLOSED' });
     await expect(alice.client.sendMessage('r', 'x')).rejects.toMatchObject({ code: 'CLOSED' });
     expect(alice.tokenCalls()).toBe(1);
@@ -111,32 +95,25 @@ describe('ChatClient reconnects', () => {
 });
 
 describe('ChatClient and the idle timeout', () => {
-  let fixture: StackFixture;
-  beforeAll(async () => {
-    fixture = await startStackFixture({ idleTimeoutS: 1 });
-  });
-  afterAll(async () => {
-    await fixture.stop();
-  });
+  const local = useLocalStack({ idleTimeoutS: 1 });
+  const { user } = local;
 
   it('is cut after the idle timeout when it does not ping, and reconnects by itself', async () => {
-    const alice = createUser(fixture, 'alice', { pingIntervalMs: 60_000 });
+    const alice = user('alice', { pingIntervalMs: 60_000 });
     const states = record(alice.client, 'state');
     await alice.client.connect();
     await waitFor(() => states.some((s) => s.state === 'reconnecting'), 'the idle cut', 4_000);
     await waitFor(() => alice.client.state === 'open', 'open again');
     expect(alice.tokenCalls()).toBeGreaterThanOrEqual(2);
-    alice.client.close();
   });
 
   it('pings often enough that the idle timeout never fires', async () => {
-    const alice = createUser(fixture, 'alice', { pingIntervalMs: 300 });
+    const alice = user('alice', { pingIntervalMs: 300 });
     const states = record(alice.client, 'state');
     await alice.client.connect();
-    const [connectionId] = fixture.connectionsOf(alice.userId);
+    const [connectionId] = local.fixture.connectionsOf(alice.userId);
     await sleep(2_500);
     expect(states.map((s) => s.state)).toEqual(['connecting', 'open']);
-    expect(fixture.connectionsOf(alice.userId)).toEqual([connectionId]);
-    alice.client.close();
+    expect(local.fixture.connectionsOf(alice.userId)).toEqual([connectionId]);
   });
 });

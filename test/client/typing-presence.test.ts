@@ -1,36 +1,11 @@
 // Typing indicators and presence through the SDK, against the real local stack.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PresenceChange, TypingChange } from '../../client/src/index.js';
-import { createUser, record, sleep, startStackFixture, tapped, waitFor, type StackFixture, type TestUser } from './local-stack-fixture.js';
+import { record, sleep, tapped, useLocalStack, waitFor } from './local-stack-fixture.js';
 
 describe('ChatClient typing and presence', () => {
-  let fixture: StackFixture;
-  const users: TestUser[] = [];
-  const user = (label: string, options?: Parameters<typeof createUser>[2], userId?: string) => {
-    const created = createUser(fixture, label, options, userId);
-    users.push(created);
-    return created;
-  };
-
-  async function pair(aliceOptions?: Parameters<typeof createUser>[2]) {
-    const bob = user('bob');
-    const alice = user('alice', aliceOptions);
-    await bob.client.connect();
-    await alice.client.connect();
-    const room = await alice.client.createRoom('typing', [bob.userId]);
-    await waitFor(() => bob.client.room(room.roomId) !== undefined, 'bob hears of the room');
-    return { alice, bob, roomId: room.roomId };
-  }
-
-  beforeAll(async () => {
-    fixture = await startStackFixture();
-  });
-  afterEach(() => {
-    for (const u of users.splice(0)) u.client.close();
-  });
-  afterAll(async () => {
-    await fixture.stop();
-  });
+  const local = useLocalStack();
+  const { user, pair } = local;
 
   it('tells the receiver "stopped" at expiresAt when no isTyping:false ever comes', async () => {
     const { alice, bob, roomId } = await pair();
@@ -60,7 +35,7 @@ describe('ChatClient typing and presence', () => {
         if (frame.action === 'typing') typingFrames.push(frame.isTyping!);
       },
     });
-    const { alice, bob, roomId } = await pair({ WebSocket, typingResendMs: 1_000, typingIdleMs: 600 });
+    const { alice, bob, roomId } = await pair(undefined, { WebSocket, typingResendMs: 1_000, typingIdleMs: 600 });
     const changes: TypingChange[] = record(bob.client, 'typingChanged');
     const input = alice.client.typingIndicator(roomId);
     // 2.2 s of keystrokes every 100 ms.
@@ -107,16 +82,22 @@ describe('ChatClient typing and presence', () => {
 
   it('refreshes a watched room after its own reconnect, catching presence changes it missed', async () => {
     const { alice, bob, roomId } = await pair();
+    // Carol stays connected: she tells the test when the server has Alice offline.
+    const carol = user('carol');
+    await carol.client.connect();
+    await alice.client.addMembers(roomId, [carol.userId]);
+    await waitFor(() => carol.client.room(roomId) !== undefined, 'carol in the room');
+    await carol.client.presence.watch(roomId);
     await bob.client.presence.watch(roomId);
     const changes = record(bob.client, 'presenceChanged');
     const release = bob.holdTokens();
-    await fixture.deleteConnection(fixture.connectionsOf(bob.userId)[0]!);
+    await local.fixture.deleteConnection(local.fixture.connectionsOf(bob.userId)[0]!);
     await waitFor(() => bob.client.state === 'reconnecting', 'bob away');
     alice.client.close();
-    await waitFor(() => fixture.connectionsOf(alice.userId).length === 0, 'alice gone');
+    await waitFor(() => !carol.client.presence.online(roomId).some((u) => u.userId === alice.userId), 'alice offline');
     release();
     await waitFor(() => changes.length === 1, 'bob learns alice left');
     expect(changes[0]).toMatchObject({ userId: alice.userId, isOnline: false });
-    expect(bob.client.presence.online(roomId).map((u) => u.userId)).toEqual([bob.userId]);
+    expect(bob.client.presence.online(roomId).map((u) => u.userId).sort()).toEqual([bob.userId, carol.userId].sort());
   });
 });
