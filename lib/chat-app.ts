@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ChatBackendStack, DISPOSABLE_STAGE } from './chat-backend-stack.js';
+import { ChatBackendStack, DISPOSABLE_STAGE, assertStageName } from './chat-backend-stack.js';
 
 /**
  * Builds the app from its context (`-c key=value` or cdk.json), the same way for `cdk synth`/`deploy` and for the
@@ -23,6 +23,8 @@ export function defineChatBackend(app: App): ChatBackendStack {
   };
 
   const stage = context('stage') ?? DISPOSABLE_STAGE;
+  // Before the stack exists: its name contains the stage, and a bad one should be reported as the stage's fault.
+  assertStageName(stage);
   const userPoolId = context('userPoolId');
   const userPoolClientId = context('userPoolClientId');
   if ((userPoolId === undefined) !== (userPoolClientId === undefined)) {
