@@ -15,9 +15,7 @@ async function lastReadSeq(client: TestClient, roomId: string): Promise<number |
 describe('markRead', () => {
   it('moves forward, broadcasting read to the room but not to the requesting connection', async () => {
     const { client: a } = await local.connectNew('alice');
-    const bob = local.user('bob');
-    const b1 = await local.connect(bob, { label: 'b1' });
-    const b2 = await local.connect(bob, { label: 'b2' });
+    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
     const { client: carol } = await local.connectNew('carol');
     const room = await local.createRoom(a, [bob]);
     for (const n of [1, 2, 3]) await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: `c${n}`, content: `${n}` });

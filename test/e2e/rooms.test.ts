@@ -35,12 +35,8 @@ async function membersOf(client: TestClient, roomId: string): Promise<User[]> {
 
 describe('createRoom', () => {
   it('acks the room; roomJoined goes to every connection of each member and to the creator\'s other connections', async () => {
-    const alice = local.user('alice');
-    const a1 = await local.connect(alice, { label: 'a1' });
-    const a2 = await local.connect(alice, { label: 'a2' });
-    const bob = local.user('bob');
-    const b1 = await local.connect(bob, { label: 'b1' });
-    const b2 = await local.connect(bob, { label: 'b2' });
+    const { user: alice, clients: [a1, a2] } = await local.devices('alice');
+    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
     const { client: carol } = await local.connectNew('carol');
 
     const before = Date.now();
@@ -109,9 +105,7 @@ describe('createRoom', () => {
 describe('openDirect', () => {
   it('gives the same room every time; roomJoined reaches the other user only the first time', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
-    const bob = local.user('bob');
-    const b1 = await local.connect(bob, { label: 'b1' });
-    const b2 = await local.connect(bob, { label: 'b2' });
+    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
 
     const first = (await a.ack('openDirect', { userId: bob.userId })).room as Room;
     expectRoomShape(first);
@@ -151,13 +145,9 @@ describe('openDirect', () => {
 
 describe('addMembers', () => {
   it('acks the room; memberJoined to the room (not the requester); roomJoined to every connection of the added', async () => {
-    const alice = local.user('alice');
-    const a1 = await local.connect(alice, { label: 'a1' });
-    const a2 = await local.connect(alice, { label: 'a2' });
+    const { user: alice, clients: [a1, a2] } = await local.devices('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
-    const carol = local.user('carol');
-    const c1 = await local.connect(carol, { label: 'c1' });
-    const c2 = await local.connect(carol, { label: 'c2' });
+    const { user: carol, clients: [c1, c2] } = await local.devices('carol');
     const { client: outsider } = await local.connectNew('dave');
     const room = await local.createRoom(a1, [bob]);
     await b.waitFor(roomJoined(room.roomId));
@@ -205,9 +195,7 @@ describe('addMembers', () => {
 describe('leaveRoom', () => {
   it("acks; memberLeft goes to the room including the leaver's other devices; the leaver hears no more", async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
-    const bob = local.user('bob');
-    const b1 = await local.connect(bob, { label: 'b1' });
-    const b2 = await local.connect(bob, { label: 'b2' });
+    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
     const room = await local.createRoom(a, [bob]);
 
     const ack = await b1.ack('leaveRoom', { roomId: room.roomId });

@@ -29,9 +29,7 @@ describe('subscriptions', () => {
 
   it('unsubscribe stops the events of that room for that connection only; subscribe restarts them', async () => {
     const { client: a } = await local.connectNew('alice');
-    const bob = local.user('bob');
-    const b1 = await local.connect(bob, { label: 'b1' });
-    const b2 = await local.connect(bob, { label: 'b2' });
+    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
     const room = await local.createRoom(a, [bob]);
     const other = await local.createRoom(a, [bob]);
 
@@ -89,9 +87,7 @@ describe('subscriptions', () => {
 
   it('users added to a room are subscribed at once on every open connection', async () => {
     const { client: a } = await local.connectNew('alice');
-    const carol = local.user('carol');
-    const c1 = await local.connect(carol, { label: 'c1' });
-    const c2 = await local.connect(carol, { label: 'c2' });
+    const { user: carol, clients: [c1, c2] } = await local.devices('carol');
     const { user: dave, client: d } = await local.connectNew('dave');
 
     const created = await local.createRoom(a, [carol]);
@@ -111,9 +107,7 @@ describe('subscriptions', () => {
 
   it('leaving a room unsubscribes every connection of the leaver', async () => {
     const { client: a } = await local.connectNew('alice');
-    const bob = local.user('bob');
-    const b1 = await local.connect(bob, { label: 'b1' });
-    const b2 = await local.connect(bob, { label: 'b2' });
+    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
     const room = await local.createRoom(a, [bob]);
     await b1.ack('leaveRoom', { roomId: room.roomId });
     await b2.waitFor(frameOf('memberLeft', { roomId: room.roomId }));

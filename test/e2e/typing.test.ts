@@ -18,9 +18,7 @@ interface Scene {
 
 /** Alice on two devices and Bob on one, in one room. */
 async function scene(): Promise<Scene> {
-  const alice = local.user('alice');
-  const a1 = await local.connect(alice, { label: 'a1' });
-  const a2 = await local.connect(alice, { label: 'a2' });
+  const { user: alice, clients: [a1, a2] } = await local.devices('alice');
   const { user: bob, client: b } = await local.connectNew('bob');
   const room = await local.createRoom(a1, [bob]);
   return { alice, a1, a2, bob, b, roomId: room.roomId };

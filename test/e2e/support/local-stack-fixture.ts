@@ -21,6 +21,8 @@ export interface ConnectOptions {
   label?: string;
 }
 
+const REGISTRATION_BATCH = 10;
+
 export const uniqueSuffix = (): string => randomBytes(5).toString('hex');
 
 export function useLocalStack(options: Omit<LocalStackOptions, 'port' | 'dataDir'> = {}) {
@@ -90,17 +92,28 @@ export function useLocalStack(options: Omit<LocalStackOptions, 'port' | 'dataDir
       return { user, client: await fixture.connect(user, { label }) };
     },
 
+    /** One new user on several devices (connections labelled by initial and number: a1, a2, ...). */
+    async devices(label: string, count = 2): Promise<{ user: TestUser; clients: TestClient[] }> {
+      const user = fixture.user(label);
+      const clients: TestClient[] = [];
+      for (let i = 1; i <= count; i += 1) clients.push(await fixture.connect(user, { label: `${label[0]}${i}` }));
+      return { user, clients };
+    },
+
     /** Makes users that exist (have connected once, so others can name them) but have no open connection. */
     async registered(...labels: string[]): Promise<TestUser[]> {
-      return Promise.all(
-        labels.map(async (label) => {
-          const user = fixture.user(label);
-          const client = await TestClient.open(fixture.urlWithToken(await fixture.token(user)), label);
-          await client.ack('ping');
-          await client.close();
-          return user;
-        }),
-      );
+      const users = labels.map((label) => fixture.user(label));
+      // A few at a time: a hundred handshakes at once would only queue up in the one stack process.
+      for (let i = 0; i < users.length; i += REGISTRATION_BATCH) {
+        await Promise.all(
+          users.slice(i, i + REGISTRATION_BATCH).map(async (user) => {
+            // The gateway answers the upgrade only after $connect has run, so an open connection has a profile.
+            const client = await TestClient.open(fixture.urlWithToken(await fixture.token(user)), 'registering');
+            await client.close();
+          }),
+        );
+      }
+      return users;
     },
 
     /** The HTTP status the handshake is refused with; fails if the connection opens. */
