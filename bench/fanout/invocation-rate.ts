@@ -1,0 +1,184 @@
+// Section 5: how fast one invocation of the message handler fans a message out, against a management API that
+// answers every post after 10 ms (the services worker). The handler is the real one (createMessageHandler: the
+// DynamoDB store, the management-API notifier with its keep-alive agent, the chat logic's bounded fan-out); only the
+// logger is silenced. A second variant keeps the same fan-out but posts with a hand-signed node:http request, to
+// show how much of the time is the SDK client's own per-call work.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
+import { createDynamoStore } from '../../lambdas/adapters/dynamo-store.js';
+import { createMessageHandler } from '../../lambdas/adapters/wiring.js';
+import { createChat, DEFAULT_CHAT_CONFIG, type ChatService } from '../../lambdas/chat/index.js';
+import { embeddedDynamoClientConfig, ensureTable } from '../../local/embedded-dynamo.js';
+import { BENCH_CONTENT, CHAT_TABLE_NAME, silentLogger } from '../capacity/capacity-bench.js';
+import { connectionIdOf, roomItems, subscriberItems, userItems, writeItems } from '../capacity/seed.js';
+import { progress } from '../lib/progress.js';
+import type { WorkerProcess } from '../lib/worker-process.js';
+import { spread, type Spread } from '../lib/stats.js';
+import { createSignedPoster } from './signed-poster.js';
+
+const SENDER = 'fanout-sender';
+const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const UNTHROTTLED = { rateLimit: { perSecond: 1e6, burst: 1e6 } };
+/** The memory the CDK stack gives the message function (lib/chat-functions.ts). */
+export const MESSAGE_FUNCTION_MEMORY_MB = 512;
+
+export interface FanOutRateRow {
+  variant: string;
+  recipients: number;
+  /** Posts (deliveries + the ack) per second of the whole invocation. */
+  invocationPostsPerSecond: Spread;
+  /** Posts per second between the first post's arrival and the last one's answer, at the management API. */
+  fanOutPostsPerSecond: Spread;
+  durationMs: Spread;
+  /** Process CPU time per post (the handler's process only; the management API runs elsewhere). */
+  cpuMicrosPerPost: Spread;
+  /** Posts in flight at once at the management API: the most, and the average (rate × 10 ms). */
+  maxInFlight: number;
+  averageInFlight: number;
+  /** New TCP connections the management API saw during the invocation (keep-alive reuses the rest). */
+  newSockets: number;
+}
+
+export interface FanOutRateResults {
+  delayMs: number;
+  memoryMb: number;
+  rows: FanOutRateRow[];
+}
+
+interface PostStats {
+  posts: number;
+  firstAt: number;
+  lastAt: number;
+  maxInFlight: number;
+  sockets: number;
+}
+
+export async function runInvocationRate(options: {
+  services: WorkerProcess;
+  runs: number;
+  recipients: readonly number[];
+}): Promise<FanOutRateResults> {
+  const { services } = options;
+  const dynamoEndpoint = services.info.dynamoEndpoint as string;
+  const managementEndpoint = services.info.managementEndpoint as string;
+  const delayMs = Number(services.info.delayMs);
+  const base = new DynamoDBClient(embeddedDynamoClientConfig(dynamoEndpoint));
+  const setup = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  const connectedAt = Date.now();
+  await ensureTable(base, CHAT_TABLE_NAME);
+  const items = userItems([SENDER], connectedAt);
+  for (const count of options.recipients) {
+    items.push(...roomItems(roomOf(count), [SENDER], connectedAt), ...subscriberItems(roomOf(count), count, connectedAt));
+  }
+  await writeItems(setup, CHAT_TABLE_NAME, items);
+
+  const config: RuntimeConfig = {
+    tableName: CHAT_TABLE_NAME,
+    region: 'us-east-1',
+    dynamoEndpoint,
+    managementEndpoint,
+    maxConnectionS: 7200,
+    credentials: CREDENTIALS,
+  };
+  const handler = createMessageHandler(config, { logger: silentLogger, chatConfig: UNTHROTTLED });
+  const signedPoster = createSignedPoster({ endpoint: managementEndpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  const leanChat: ChatService = createChat({
+    store: createDynamoStore({ client: setup, tableName: CHAT_TABLE_NAME }),
+    notifier: signedPoster,
+    clock: { now: () => Date.now() },
+    logger: silentLogger,
+    metrics: { count() {} },
+    config: { ...DEFAULT_CHAT_CONFIG, ...UNTHROTTLED },
+  });
+
+  const variants: Array<{ name: string; send: (roomId: string, clientMessageId: string) => Promise<unknown> }> = [
+    {
+      name: 'message handler as deployed (AWS SDK management client)',
+      send: (roomId, clientMessageId) => handler(messageEvent(roomId, clientMessageId, managementEndpoint)),
+    },
+    {
+      name: 'same fan-out, posts signed by hand over node:http',
+      send: (roomId, clientMessageId) =>
+        leanChat.onFrame({ connectionId: connectionIdOf(SENDER), userId: SENDER, connectedAt, body: sendBody(roomId, clientMessageId) }),
+    },
+  ];
+
+  const rows: FanOutRateRow[] = [];
+  try {
+    for (const count of options.recipients) {
+      for (const variant of variants) {
+        // Warm-up invocations: a warm Lambda has run its code before (JIT, sockets).
+        for (let warm = 0; warm < 2; warm++) await variant.send(roomOf(count), `warm-${count}-${warm}-${Date.now()}`);
+        const invocation: number[] = [];
+        const window: number[] = [];
+        const durations: number[] = [];
+        const cpu: number[] = [];
+        let maxInFlight = 0;
+        let newSockets = 0;
+        for (let run = 0; run < options.runs; run++) {
+          await services.request('resetPostStats');
+          const cpuBefore = process.cpuUsage();
+          const begin = performance.now();
+          await variant.send(roomOf(count), `rate-${count}-${run}-${Date.now()}`);
+          const duration = performance.now() - begin;
+          const used = process.cpuUsage(cpuBefore);
+          const stats = await services.request<PostStats>('postStats');
+          durations.push(duration);
+          invocation.push((stats.posts / duration) * 1000);
+          window.push((stats.posts / Math.max(1, stats.lastAt - stats.firstAt)) * 1000);
+          cpu.push((used.user + used.system) / Math.max(1, stats.posts));
+          maxInFlight = Math.max(maxInFlight, stats.maxInFlight);
+          newSockets = Math.max(newSockets, stats.sockets);
+          if (stats.posts !== count + 1) throw new Error(`fan-out to ${count}: the management API saw ${stats.posts} posts, expected ${count + 1}`);
+        }
+        const row: FanOutRateRow = {
+          variant: variant.name,
+          recipients: count,
+          invocationPostsPerSecond: spread(invocation),
+          fanOutPostsPerSecond: spread(window),
+          durationMs: spread(durations),
+          cpuMicrosPerPost: spread(cpu),
+          maxInFlight,
+          averageInFlight: (spread(window).median * delayMs) / 1000,
+          newSockets,
+        };
+        rows.push(row);
+        progress(
+          `  ${count} recipients, ${variant.name}: ${row.invocationPostsPerSecond.median.toFixed(0)} posts/s ` +
+            `(${row.cpuMicrosPerPost.median.toFixed(0)} µs CPU per post, up to ${maxInFlight} in flight)`,
+        );
+      }
+    }
+    return { delayMs, memoryMb: MESSAGE_FUNCTION_MEMORY_MB, rows };
+  } finally {
+    signedPoster.destroy();
+    setup.destroy();
+    base.destroy();
+  }
+}
+
+const roomOf = (count: number): string => `fanout-${count}`;
+
+function sendBody(roomId: string, clientMessageId: string): string {
+  return JSON.stringify({ action: 'sendMessage', requestId: 'r-1', roomId, clientMessageId, content: BENCH_CONTENT });
+}
+
+/** A message-route event as API Gateway sends it (the fields the handler reads, plus the usual others). */
+function messageEvent(roomId: string, clientMessageId: string, managementEndpoint: string) {
+  const host = new URL(managementEndpoint).host;
+  return {
+    requestContext: {
+      routeKey: 'sendMessage',
+      eventType: 'MESSAGE',
+      connectionId: connectionIdOf(SENDER),
+      connectedAt: Date.now(),
+      domainName: host,
+      stage: 'bench',
+      requestId: `bench-${clientMessageId}`,
+      authorizer: { userId: SENDER, displayName: SENDER, principalId: SENDER },
+    },
+    body: sendBody(roomId, clientMessageId),
+    isBase64Encoded: false,
+  };
+}
