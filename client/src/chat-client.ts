@@ -1,11 +1,12 @@
 import type { AckFrame, ErrorFrame, MessageEvent, ServerEvent } from '../../lambdas/protocol/frames.js';
 import { LIMITS } from '../../lambdas/protocol/limits.js';
 import type { Message, Room, User } from '../../lambdas/protocol/objects.js';
-import { Backoff, jitteredDelayMs } from './backoff.js';
+import { Backoff } from './backoff.js';
 import { ChatError } from './chat-error.js';
 import { Emitter, type Listener } from './emitter.js';
 import { randomId, utf8Length } from './ids.js';
 import { PresenceView } from './presence.js';
+import { Outbox } from './outbox.js';
 import { RoomSequencer, type HistoryPage } from './room-sequencer.js';
 import type {
   Ack,
@@ -43,14 +44,6 @@ interface PendingRequest {
   timer: Timer;
   resolve(ack: AckFrame): void;
   reject(error: ChatError): void;
-}
-
-interface OutboxEntry extends PendingMessage {
-  resolve(message: Message): void;
-  reject(error: ChatError): void;
-  inFlight: boolean;
-  failures: number;
-  retryTimer?: Timer;
 }
 
 const SOCKET_OPEN = 1;
@@ -103,7 +96,7 @@ export class ChatClient {
   private me?: User;
   private reportingListenerError = false;
   private readonly pending = new Map<string, PendingRequest>();
-  private readonly outbox = new Map<string, OutboxEntry[]>();
+  private readonly outbox: Outbox;
   private readonly roomMap = new Map<string, Room>();
   private readonly sequencers = new Map<string, RoomSequencer>();
   private openWaiters: Array<{ resolve(): void; reject(error: ChatError): void }> = [];
@@ -143,6 +136,15 @@ export class ChatClient {
       stop: (roomId) => this.typingSender.stop(roomId),
       users: (roomId) => this.typingTracker.users(roomId),
     };
+    this.outbox = new Outbox({
+      canSend: () => this.currentState === 'open' && this.socket !== undefined,
+      send: async ({ roomId, clientMessageId, content, messageType, attachmentUrl }) => {
+        const fields: Record<string, unknown> = { roomId, clientMessageId, content };
+        if (messageType) fields.messageType = messageType;
+        if (attachmentUrl) fields.attachmentUrl = attachmentUrl;
+        return (await this.sendRequest(this.socket, 'sendMessage', fields, this.requestTimeoutMs)).message;
+      },
+    });
     this.presence = {
       watch: (roomId) => this.watchPresence(roomId),
       unwatch: (roomId) => this.presenceView.unwatch(roomId),
@@ -185,13 +187,7 @@ export class ChatClient {
       this.pending.delete(requestId);
       request.reject(closed());
     }
-    for (const queue of this.outbox.values()) {
-      for (const entry of queue) {
-        if (entry.retryTimer) clearTimeout(entry.retryTimer);
-        entry.reject(closed());
-      }
-    }
-    this.outbox.clear();
+    this.outbox.rejectAll(closed());
     for (const waiter of this.openWaiters.splice(0)) waiter.reject(closed());
     this.typingSender.reset();
     this.typingTracker.dispose();
@@ -229,7 +225,7 @@ export class ChatClient {
     const [fields, options] = args;
     const timeoutMs = options?.timeoutMs ?? this.requestTimeoutMs;
     await this.whenOpen(timeoutMs);
-    return this.sendRequest(this.socket!, action, (fields ?? {}) as Record<string, unknown>, timeoutMs);
+    return this.sendRequest(this.socket, action, (fields ?? {}) as Record<string, unknown>, timeoutMs);
   }
 
   /**
@@ -248,35 +244,18 @@ export class ChatClient {
         new ChatError('PAYLOAD_TOO_LARGE', `content: must be at most ${LIMITS.contentMaxLength} characters`, 'sendMessage'),
       );
     }
-    return new Promise<Message>((resolve, reject) => {
-      const entry: OutboxEntry = {
-        roomId,
-        clientMessageId: options.clientMessageId ?? randomId(),
-        content,
-        ...(options.messageType ? { messageType: options.messageType } : {}),
-        ...(options.attachmentUrl ? { attachmentUrl: options.attachmentUrl } : {}),
-        resolve,
-        reject,
-        inFlight: false,
-        failures: 0,
-      };
-      let queue = this.outbox.get(roomId);
-      if (!queue) this.outbox.set(roomId, (queue = []));
-      queue.push(entry);
-      this.transmitNext(roomId);
+    return this.outbox.enqueue({
+      roomId,
+      clientMessageId: options.clientMessageId ?? randomId(),
+      content,
+      ...(options.messageType ? { messageType: options.messageType } : {}),
+      ...(options.attachmentUrl ? { attachmentUrl: options.attachmentUrl } : {}),
     });
   }
 
   /** Messages not yet acked, oldest first (e.g. to show them as "sending", or to save them before the app quits). */
   pendingMessages(roomId?: string): PendingMessage[] {
-    const queues = roomId ? [this.outbox.get(roomId) ?? []] : [...this.outbox.values()];
-    return queues.flat().map(({ roomId: room, clientMessageId, content, messageType, attachmentUrl }) => ({
-      roomId: room,
-      clientMessageId,
-      content,
-      ...(messageType ? { messageType } : {}),
-      ...(attachmentUrl ? { attachmentUrl } : {}),
-    }));
+    return this.outbox.pending(roomId);
   }
 
   /** The user's rooms as last heard (hello, room events, acks). */
@@ -415,7 +394,7 @@ export class ChatClient {
     this.schedulePing(socket);
     this.setState('open');
     for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
-    for (const roomId of this.outbox.keys()) this.transmitNext(roomId);
+    this.outbox.flush();
     void this.afterOpen(socket);
   }
 
@@ -534,7 +513,7 @@ export class ChatClient {
   // ---- Requests and frames ---------------------------------------------------------------------------------------
 
   private sendRequest<A extends ActionName>(
-    socket: WebSocketLike,
+    socket: WebSocketLike | undefined,
     action: A,
     fields: Record<string, unknown>,
     timeoutMs: number,
@@ -753,53 +732,6 @@ export class ChatClient {
     this.presenceView.learn({ userId: message.senderId, displayName: message.senderName });
     const event: MessageEvent = { type: 'message', roomId: message.roomId, message };
     this.events.emit('message', event);
-  }
-
-  // ---- Outbox ----------------------------------------------------------------------------------------------------
-
-  /** Sends the oldest unsent message of a room, if the connection is up and nothing of that room is in flight. */
-  private transmitNext(roomId: string): void {
-    const head = this.outbox.get(roomId)?.[0];
-    if (!head || head.inFlight || head.retryTimer || this.currentState !== 'open' || !this.socket) return;
-    head.inFlight = true;
-    const { clientMessageId, content, messageType, attachmentUrl } = head;
-    const fields: Record<string, unknown> = { roomId, clientMessageId, content };
-    if (messageType) fields.messageType = messageType;
-    if (attachmentUrl) fields.attachmentUrl = attachmentUrl;
-    this.sendRequest(this.socket, 'sendMessage', fields, this.requestTimeoutMs).then(
-      (ack) => {
-        head.inFlight = false;
-        if (!this.removeFromOutbox(head)) return;
-        head.resolve(ack.message);
-        this.transmitNext(roomId);
-      },
-      (error: ChatError) => {
-        head.inFlight = false;
-        if (!this.outbox.get(roomId)?.includes(head)) return;
-        // Lost with the connection: sent again, with the same clientMessageId, once a new one is up.
-        if (error.code === 'DISCONNECTED' || error.code === 'TIMEOUT') return;
-        if (error.code === 'RATE_LIMITED' || error.code === 'INTERNAL') {
-          head.retryTimer = setTimeout(() => {
-            head.retryTimer = undefined;
-            this.transmitNext(roomId);
-          }, jitteredDelayMs(head.failures++, 500, 30_000));
-          return;
-        }
-        // FORBIDDEN, BAD_REQUEST, PAYLOAD_TOO_LARGE: sending again cannot help.
-        this.removeFromOutbox(head);
-        head.reject(error);
-        this.transmitNext(roomId);
-      },
-    );
-  }
-
-  private removeFromOutbox(entry: OutboxEntry): boolean {
-    const queue = this.outbox.get(entry.roomId);
-    const index = queue?.indexOf(entry) ?? -1;
-    if (!queue || index < 0) return false;
-    queue.splice(index, 1);
-    if (queue.length === 0) this.outbox.delete(entry.roomId);
-    return true;
   }
 
   // ---- Typing and presence ---------------------------------------------------------------------------------------

@@ -175,45 +175,37 @@ function closeRoomView() {
   $('room-empty').hidden = false;
 }
 
-$('new-room-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const name = $('new-room-name').value.trim();
+/** Runs a form's action on submit; a failure shows as a notice and leaves the form as it was. */
+function onSubmit(formId, action) {
+  $(formId).addEventListener('submit', (event) => {
+    event.preventDefault();
+    action().catch(showError);
+  });
+}
+
+onSubmit('new-room-form', async () => {
   const memberIds = parseIds($('new-room-members').value);
-  try {
-    const room = await client.createRoom(name, memberIds.length ? memberIds : undefined);
-    $('new-room-name').value = '';
-    $('new-room-members').value = '';
-    await openRoom(room.roomId);
-  } catch (error) {
-    showError(error);
-  }
+  const room = await client.createRoom($('new-room-name').value.trim(), memberIds.length ? memberIds : undefined);
+  $('new-room-name').value = '';
+  $('new-room-members').value = '';
+  await openRoom(room.roomId);
 });
 
-$('direct-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  try {
-    const room = await client.openDirect($('direct-user').value.trim());
-    $('direct-user').value = '';
-    await openRoom(room.roomId);
-  } catch (error) {
-    showError(error);
-  }
+onSubmit('direct-form', async () => {
+  const room = await client.openDirect($('direct-user').value.trim());
+  $('direct-user').value = '';
+  await openRoom(room.roomId);
 });
 
-$('add-members-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
+onSubmit('add-members-form', async () => {
   const userIds = parseIds($('add-members-input').value);
   if (!currentRoomId || userIds.length === 0) return;
-  try {
-    await client.addMembers(currentRoomId, userIds);
-    $('add-members-input').value = '';
-    const members = await client.listMembers(currentRoomId);
-    viewOf(currentRoomId).members = new Map(members.map((member) => [member.userId, member]));
-    renderMembers();
-    toast(`Added ${userIds.join(', ')}`);
-  } catch (error) {
-    showError(error);
-  }
+  await client.addMembers(currentRoomId, userIds);
+  $('add-members-input').value = '';
+  const members = await client.listMembers(currentRoomId);
+  viewOf(currentRoomId).members = new Map(members.map((member) => [member.userId, member]));
+  renderMembers();
+  toast(`Added ${userIds.join(', ')}`);
 });
 
 function parseIds(text) {
