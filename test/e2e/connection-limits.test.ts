@@ -16,12 +16,17 @@ async function closeCodeWithin(closed: Promise<{ code: number }>, ms: number): P
 }
 
 describe('size limits', () => {
-  it('a frame just under 32 KB is served; one over 32 KB closes the connection with 1009', async () => {
+  it('a frame of exactly 32 KB is served; one byte more closes the connection with 1009', async () => {
     const { client } = await local.connectNew('big');
-    const padding = 'p'.repeat(31 * 1024);
-    const ack = await client.ack('ping', { padding });
-    expect(ack.serverTime).toEqual(expect.any(String));
-    client.sendRaw(JSON.stringify({ action: 'ping', requestId: 'too-big', padding: 'p'.repeat(33 * 1024) }));
+    const frameOfBytes = (bytes: number, requestId: string): string => {
+      const empty = JSON.stringify({ action: 'ping', requestId, padding: '' });
+      return JSON.stringify({ action: 'ping', requestId, padding: 'p'.repeat(bytes - Buffer.byteLength(empty)) });
+    };
+    const largest = frameOfBytes(32 * 1024, 'largest');
+    expect(Buffer.byteLength(largest)).toBe(32 * 1024);
+    client.sendRaw(largest);
+    expect(await client.waitFor((f) => f.requestId === 'largest')).toMatchObject({ type: 'ack', action: 'ping' });
+    client.sendRaw(frameOfBytes(32 * 1024 + 1, 'too-big'));
     expect(await closeCodeWithin(client.closed, 3_000)).toBe(1009);
     expect(client.received.some((f) => f.requestId === 'too-big')).toBe(false);
   });

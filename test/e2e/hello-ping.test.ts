@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Room } from '../../lambdas/protocol/index.js';
 import { useLocalStack } from './support/local-stack-fixture.js';
-import { expectIsoTime, expectRoomShape, frameOf, ISO_UTC_MS } from './support/wire.js';
+import { expectAckFields, expectIsoTime, expectRoomShape, frameOf, ISO_UTC_MS } from './support/wire.js';
 
 const local = useLocalStack();
 
@@ -19,6 +19,7 @@ describe('hello', () => {
 
     const before = Date.now();
     const hello = await a.ack('hello');
+    expectAckFields(hello, ['user', 'rooms', 'serverTime'], ['cursor']);
     expect(hello.user).toMatchObject({ userId: alice.userId, displayName: alice.name });
     expectIsoTime(hello.serverTime, before);
     expect(hello.cursor).toBeUndefined();

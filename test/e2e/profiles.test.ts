@@ -1,6 +1,7 @@
 // PROTOCOL.md "Profiles" and the updateProfile action.
 import { describe, expect, it } from 'vitest';
 import { useLocalStack } from './support/local-stack-fixture.js';
+import { expectAckFields } from './support/wire.js';
 
 const local = useLocalStack();
 
@@ -18,6 +19,7 @@ describe('profiles', () => {
   it('updateProfile acks the user with the chosen name and avatar', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const ack = await a.ack('updateProfile', { displayName: 'Alice in Wonderland', avatarUrl: 'https://example.com/a.png' });
+    expectAckFields(ack, ['user']);
     expect(ack.user).toMatchObject({
       userId: alice.userId,
       displayName: 'Alice in Wonderland',

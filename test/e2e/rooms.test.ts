@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Room, User } from '../../lambdas/protocol/index.js';
 import { useLocalStack } from './support/local-stack-fixture.js';
 import type { TestClient } from './support/test-client.js';
-import { anyEventFor, expectIsoTime, expectRoomShape, frameOf, messageEvent } from './support/wire.js';
+import { anyEventFor, expectAckFields, expectIsoTime, expectRoomShape, frameOf, messageEvent } from './support/wire.js';
 
 const local = useLocalStack();
 
@@ -107,7 +107,9 @@ describe('openDirect', () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const { user: bob, clients: [b1, b2] } = await local.devices('bob');
 
-    const first = (await a.ack('openDirect', { userId: bob.userId })).room as Room;
+    const opened = await a.ack('openDirect', { userId: bob.userId });
+    expectAckFields(opened, ['room']);
+    const first = opened.room as Room;
     expectRoomShape(first);
     expect(first).toMatchObject({ kind: 'direct', createdBy: alice.userId, lastSeq: 0 });
     for (const client of [b1, b2]) await client.waitFor(roomJoined(first.roomId));
@@ -153,6 +155,7 @@ describe('addMembers', () => {
     await b.waitFor(roomJoined(room.roomId));
 
     const ack = await a1.ack('addMembers', { roomId: room.roomId, userIds: [carol.userId] });
+    expectAckFields(ack, ['room']);
     expect(ack.room).toMatchObject({ roomId: room.roomId, kind: 'group' });
 
     for (const client of [b, a2]) {
@@ -237,7 +240,7 @@ describe('listRooms and listMembers', () => {
     await a.ack('markRead', { roomId: shared.roomId, seq: 1 });
 
     const page = await a.ack('listRooms');
-    expect(page.cursor).toBeUndefined();
+    expectAckFields(page, ['rooms']);
     const rooms = page.rooms as Room[];
     rooms.forEach(expectRoomShape);
     expect(rooms.map((r) => r.roomId).sort()).toEqual([shared.roomId, own.roomId].sort());
@@ -254,7 +257,7 @@ describe('listRooms and listMembers', () => {
     await a.waitFor(frameOf('presence', { userId: bob.userId, isOnline: false }));
 
     const page = await a.ack('listMembers', { roomId: room.roomId });
-    expect(page.cursor).toBeUndefined();
+    expectAckFields(page, ['members']);
     const members = page.members as User[];
     expect(members.find((m) => m.userId === alice.userId)).toMatchObject({ displayName: alice.name, isOnline: true });
     const gone = members.find((m) => m.userId === bob.userId);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { useLocalStack, type TestUser } from './support/local-stack-fixture.js';
 import { sleep, type TestClient } from './support/test-client.js';
-import { expectIsoTime, frameOf, messageEvent } from './support/wire.js';
+import { expectIsoTime, expectIsoTimeBetween, frameOf, messageEvent } from './support/wire.js';
 
 const local = useLocalStack();
 
@@ -32,11 +32,12 @@ describe('typing', () => {
     const { alice, a1, a2, b, roomId } = await scene();
     const before = Date.now();
     const ack = await a1.ack('typing', { roomId, isTyping: true });
+    const after = Date.now();
     expect(Object.keys(ack).sort()).toEqual(['action', 'requestId', 'type']);
     const event = await b.waitFor(typingIn(roomId));
     expect(event).toMatchObject({ type: 'typing', roomId, userId: alice.userId, displayName: alice.name, isTyping: true });
     expect(Object.keys(event).sort()).toEqual(['displayName', 'expiresAt', 'isTyping', 'roomId', 'type', 'userId']);
-    expectIsoTime(event.expiresAt, before + 5_000, 1_500);
+    expectIsoTimeBetween(event.expiresAt, before + 5_000, after + 5_000);
     await a1.expectNoFrame(frameOf('typing'));
     await a2.expectNoFrame(frameOf('typing'), 0);
   });
@@ -68,10 +69,11 @@ describe('typing', () => {
     await sleep(Math.max(0, answeredAt + 3_150 - Date.now()));
     const resentAt = Date.now();
     await a2.ack('typing', { roomId, isTyping: true });
+    const resentAckAt = Date.now();
     const second = await b.waitFor(typingIn(roomId, true));
     expect(second).toMatchObject({ userId: alice.userId, displayName: alice.name, isTyping: true });
     const firstExpiry = expectIsoTime(first.expiresAt);
-    const secondExpiry = expectIsoTime(second.expiresAt, resentAt + 5_000, 1_500);
+    const secondExpiry = expectIsoTimeBetween(second.expiresAt, resentAt + 5_000, resentAckAt + 5_000);
     expect(secondExpiry).toBeGreaterThan(firstExpiry);
     await a1.expectNoFrame(frameOf('typing'));
     await a2.expectNoFrame(frameOf('typing'), 0);

@@ -13,6 +13,14 @@ export function expectIsoTime(value: unknown, near?: number, toleranceMs = 5_000
   return ms;
 }
 
+/** The time must fall between two instants this process saw (same clock as the stack's, so no tolerance is needed). */
+export function expectIsoTimeBetween(value: unknown, earliest: number, latest: number): number {
+  const ms = expectIsoTime(value);
+  expect(ms).toBeGreaterThanOrEqual(earliest - 5);
+  expect(ms).toBeLessThanOrEqual(latest + 5);
+  return ms;
+}
+
 export function expectRoomShape(room: unknown): void {
   expect(room).toMatchObject({
     roomId: expect.any(String),
@@ -55,3 +63,9 @@ export const messageEvent = (roomId: string, messageId?: string): FramePredicate
  */
 export const anyEventFor = (roomId: string): FramePredicate => (frame) =>
   frame.type !== 'ack' && frame.type !== 'error' && frame.type !== 'roomJoined' && frame.roomId === roomId;
+
+/** An ack carries type, requestId and action, the listed fields, and nothing else (the optional ones may be absent). */
+export function expectAckFields(ack: Frame, fields: string[], optional: string[] = []): void {
+  const keys = Object.keys(ack).filter((key) => !optional.includes(key));
+  expect(keys.sort()).toEqual(['action', 'requestId', 'type', ...fields].sort());
+}
