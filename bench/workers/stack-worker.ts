@@ -1,0 +1,73 @@
+// The local stack (gateway emulator, handlers, dynalite, management API) in a process of its own, as it runs under
+// `npm start`; the benchmark's WebSocket clients live in the parent. The worker learns each connection's id from
+// the $connect events and, on request, puts users in rooms straight through the table (no presence storm of a
+// thousand connects into a room of a thousand).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { memberItem, roomItem, subscriptionItem } from '../../lambdas/adapters/dynamo/codec.js';
+import { LOCAL_TABLE_NAME, startLocalStack } from '../../local/stack.js';
+import { writeItems } from '../capacity/seed.js';
+import { serveRequests } from '../lib/worker-process.js';
+
+const connectionsByUser = new Map<string, { connectionId: string; connectedAt: number }>();
+
+const stackStarted = startLocalStack({
+  port: 0,
+  dataDir: null,
+  logLevel: 'ERROR',
+  // The receivers never send; the run must not be cut short by the 10-minute idle timeout.
+  idleTimeoutS: 3600,
+  onIntegrationEvent(event) {
+    const { eventType, authorizer, connectionId, connectedAt } = event.requestContext;
+    if (eventType === 'CONNECT') connectionsByUser.set(String(authorizer.userId), { connectionId, connectedAt });
+  },
+});
+
+async function start() {
+  const stack = await stackStarted;
+  const config = stack.config;
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ region: config.region, endpoint: config.dynamoEndpoint!, credentials: config.credentials! }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  return { stack, client };
+}
+const started = start();
+
+serveRequests({
+  async ready() {
+    const { stack } = await started;
+    return { wsUrl: stack.wsUrl, httpUrl: stack.httpUrl, pid: process.pid };
+  },
+  async mint(request) {
+    const { stack } = await started;
+    const tokens = (request.userIds as string[]).map((sub) => stack.issuer.mint({ sub, name: sub, ttlS: 7200 }).token);
+    return { tokens };
+  },
+  connectedCount() {
+    return { count: connectionsByUser.size };
+  },
+  async setupRoom(request) {
+    const { client } = await started;
+    const roomId = request.roomId as string;
+    const memberIds = request.memberIds as string[];
+    const now = Date.now();
+    const items: Record<string, unknown>[] = [
+      roomItem({ roomId, name: roomId, kind: 'group', createdBy: memberIds[0]!, createdAt: now, lastSeq: 0 }),
+    ];
+    for (const userId of memberIds) {
+      const connection = connectionsByUser.get(userId);
+      if (!connection) throw new Error(`setupRoom: ${userId} has no open connection`);
+      items.push(memberItem(roomId, { roomId, userId, joinedAt: now, lastReadSeq: 0 }));
+      items.push(
+        subscriptionItem({ roomId, connectionId: connection.connectionId, userId, expiresAt: connection.connectedAt + 7_200_000, muted: false }),
+      );
+    }
+    await writeItems(client, LOCAL_TABLE_NAME, items);
+    return { members: memberIds.length };
+  },
+  cpuUsage() {
+    const usage = process.cpuUsage();
+    return { micros: usage.user + usage.system };
+  },
+});
