@@ -5,13 +5,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_NAMES } from '../../lambdas/protocol/actions.js';
 import { ROUTES, ROUTE_SELECTION_EXPRESSION } from '../../lambdas/protocol/routes.js';
 import { CHAT_FUNCTION_NAMES, ESM_REQUIRE_BANNER } from '../../lib/chat-functions.js';
 import { CHAT_METRICS } from '../../lib/chat-monitoring.js';
 import { MANAGEMENT_ACCESS, TABLE_ACCESS } from '../../lib/table-access.js';
-import { render, resourcesOf, synthChatBackend, type Synthesized } from './support/synth.js';
+import { removeSynthOutputs, render, resourcesOf, synthChatBackend, type Synthesized } from './support/synth.js';
+
+afterAll(removeSynthOutputs);
 
 let synth: Synthesized;
 let resources: Record<string, { Type: string; Properties: Record<string, any>; [key: string]: any }>;

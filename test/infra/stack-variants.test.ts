@@ -6,9 +6,11 @@ import { App, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineChatBackend } from '../../lib/chat-app.js';
-import { render, resourcesOf, synthChatBackend, type Synthesized } from './support/synth.js';
+import { removeSynthOutputs, render, resourcesOf, scratchOutdir, synthChatBackend, type Synthesized } from './support/synth.js';
+
+afterAll(removeSynthOutputs);
 
 describe('a named stage (prod)', () => {
   let prod: Synthesized;
@@ -136,7 +138,7 @@ describe('switches', () => {
 
 describe('context mistakes fail before anything is deployed', () => {
   const define = (context: Record<string, string>) => () =>
-    defineChatBackend(new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } }));
+    defineChatBackend(new App({ outdir: scratchOutdir(), context: { ...context, 'aws:cdk:bundling-stacks': [] } }));
 
   it('a pool id without a client id (and the reverse)', () => {
     expect(define({ userPoolId: 'eu-west-1_AbCdEf123' })).toThrow(/userPoolId and userPoolClientId/);
@@ -155,7 +157,7 @@ describe('context mistakes fail before anything is deployed', () => {
 
 describe('cdk-nag runs on every synthesis of the app', () => {
   it('refuses to synthesize when a finding is not acknowledged', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ outdir: scratchOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = defineChatBackend(app);
     stack.functions.roles.message.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: ['*'] }),
@@ -166,7 +168,7 @@ describe('cdk-nag runs on every synthesis of the app', () => {
   });
 
   it('an acknowledgement with its reason lets it through', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ outdir: scratchOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = defineChatBackend(app);
     stack.functions.roles.message.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: ['*'] }),

@@ -1,6 +1,6 @@
 // Builds the CDK app exactly as bin/chat-backend.ts does (defineChatBackend reads the same context keys), in a
 // throw-away output folder, and hands the tests its template, the cdk-nag report and the cloud assembly.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -25,9 +25,23 @@ export interface Synthesized {
   unacknowledged: Array<{ rule: string; severity: string; paths: string[] }>;
 }
 
+const outdirs: string[] = [];
+
+/** Deletes what the syntheses of this test file wrote (bundles are a few MB each): call it in afterAll. */
+export function removeSynthOutputs(): void {
+  for (const outdir of outdirs.splice(0)) rmSync(outdir, { recursive: true, force: true });
+}
+
+/** A fresh output folder for an App, removed by removeSynthOutputs. */
+export function scratchOutdir(): string {
+  const outdir = mkdtempSync(join(tmpdir(), 'chat-cdk-'));
+  outdirs.push(outdir);
+  return outdir;
+}
+
 export function synthChatBackend(options: SynthOptions = {}): Synthesized {
   const app = new App({
-    outdir: mkdtempSync(join(tmpdir(), 'chat-cdk-')),
+    outdir: scratchOutdir(),
     context: {
       ...options.context,
       // CDK skips asset bundling for stacks not listed here.
