@@ -1,7 +1,7 @@
 import type { AckFrame, ErrorFrame, MessageEvent, ServerEvent } from '../../lambdas/protocol/frames.js';
 import { LIMITS } from '../../lambdas/protocol/limits.js';
 import type { Message, Room, User } from '../../lambdas/protocol/objects.js';
-import { Backoff } from './backoff.js';
+import { Backoff, jitteredDelayMs } from './backoff.js';
 import { ChatError } from './chat-error.js';
 import { Emitter, type Listener } from './emitter.js';
 import { randomId, utf8Length } from './ids.js';
@@ -52,6 +52,8 @@ const STABLE_CONNECTION_MS = 10_000;
 /** Rooms caught up (and presence refreshed) in parallel after a reconnect. */
 const SYNC_CONCURRENCY = 4;
 const HISTORY_PAGE = LIMITS.historyMaxLimit;
+/** A catch-up page refused for being too fast (or an internal error) is asked for again this many times. */
+const FETCH_RETRIES = 5;
 
 /**
  * A chat connection that survives what mobile networks do to it: it reconnects by itself, keeps unsent messages
@@ -710,14 +712,20 @@ export class ChatClient {
   }
 
   private async fetchAfter(roomId: string, after: number): Promise<HistoryPage> {
-    if (!this.socket || this.currentState !== 'open') throw new ChatError('DISCONNECTED', 'not connected', 'getHistory');
-    const { messages, hasMore } = await this.sendRequest(
-      this.socket,
-      'getHistory',
-      { roomId, after, limit: HISTORY_PAGE },
-      this.requestTimeoutMs,
-    );
-    return { messages, hasMore };
+    for (let attempt = 0; ; attempt++) {
+      if (this.currentState !== 'open') throw new ChatError('DISCONNECTED', 'not connected', 'getHistory');
+      try {
+        const fields = { roomId, after, limit: HISTORY_PAGE };
+        const { messages, hasMore } = await this.sendRequest(this.socket, 'getHistory', fields, this.requestTimeoutMs);
+        return { messages, hasMore };
+      } catch (error) {
+        // Catching up many rooms at once can meet the rate limit; a room left behind would stay behind until the
+        // next reconnect, so wait and ask again.
+        const transient = error instanceof ChatError && (error.code === 'RATE_LIMITED' || error.code === 'INTERNAL');
+        if (!transient || attempt >= FETCH_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, jitteredDelayMs(attempt, 250, 5_000)));
+      }
+    }
   }
 
   private acceptMessage(message: Message): void {

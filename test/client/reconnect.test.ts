@@ -117,3 +117,17 @@ describe('ChatClient and the idle timeout', () => {
     expect(local.fixture.connectionsOf(alice.userId)).toEqual([connectionId]);
   });
 });
+
+describe('ChatClient and the connection cap', () => {
+  const local = useLocalStack({ maxConnectionS: 2 });
+
+  it('comes back after the gateway cuts a connection at its maximum duration, and gets messages sent meanwhile', async () => {
+    const { alice, bob, roomId } = await local.pair();
+    const bobSees = record(bob.client, 'message');
+    const bobStates = record(bob.client, 'state');
+    await waitFor(() => bobStates.some((s) => s.state === 'reconnecting'), 'the cut', 6_000);
+    await alice.client.sendMessage(roomId, 'across the cut');
+    await waitFor(() => bobSees.length === 1, 'the message');
+    expect(bobSees[0]!.message.content).toBe('across the cut');
+  });
+});
