@@ -65,7 +65,7 @@ export function connectMethodArn(api: ApiIdentity): string {
 }
 
 export function buildAuthorizerEvent(api: ApiIdentity, handshake: HandshakeRequest, now: number): APIGatewayRequestAuthorizerEvent {
-  const { authorizer: _none, ...requestContext } = requestContextFor(api, handshake, '$connect', 'CONNECT', now);
+  const requestContext = requestContextFor(api, handshake, '$connect', 'CONNECT', now);
   // The WebSocket flavour of the REQUEST event has no resource/path/httpMethod; the shared type insists on them.
   const event = {
     type: 'REQUEST' as const,
@@ -143,7 +143,7 @@ function requestContextFor(
   routeKey: string,
   eventType: WebSocketRequestContext['eventType'],
   now: number,
-): Omit<WebSocketRequestContext, 'authorizer'> & { authorizer?: undefined } {
+): Omit<WebSocketRequestContext, 'authorizer'> {
   return {
     routeKey,
     eventType,

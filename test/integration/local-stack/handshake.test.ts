@@ -1,10 +1,11 @@
 // The $connect handshake: the authorizer runs first and a refused token never reaches $connect or the table; an
 // accepted connection carries the authorizer's context in every later event.
 import { request as httpRequest } from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatStore } from '../../../lambdas/chat/ports.js';
 import { startLocalStack } from '../../../local/stack.js';
-import { GatewayClient, sleep, uniqueId } from './support/gateway-client.js';
+import WebSocket from 'ws';
+import { GatewayClient, sleep, uniqueId, waitUntil } from './support/gateway-client.js';
 import { storeOf, useStack } from './support/stack-fixture.js';
 
 async function nothingStoredFor(store: ChatStore, userId: string): Promise<void> {
@@ -137,7 +138,8 @@ describe('handshake', () => {
 });
 
 describe('handshake when $connect fails', () => {
-  // The real connect handler over a store whose putConnection fails for users named "broken-...".
+  // The real connect handler over a store whose putConnection fails for users named "broken-..." and is slow for
+  // users named "slow-...".
   let real: ChatStore | undefined;
   const failing = new Proxy({} as ChatStore, {
     get(_target, name: keyof ChatStore) {
@@ -145,6 +147,7 @@ describe('handshake when $connect fails', () => {
       if (name === 'putConnection') {
         return async (connection: Parameters<ChatStore['putConnection']>[0]) => {
           if (connection.userId.startsWith('broken-')) throw new Error('injected store failure');
+          if (connection.userId.startsWith('slow-')) await sleep(400);
           return real!.putConnection(connection);
         };
       }
@@ -153,9 +156,11 @@ describe('handshake when $connect fails', () => {
     },
   });
   const s = useStack({ overrides: { store: failing } });
+  beforeAll(() => {
+    real = storeOf(s.stack);
+  });
 
   it('refuses the handshake with HTTP 500 and never runs $disconnect', async () => {
-    real = storeOf(s.stack);
     const userId = uniqueId('broken');
     const refused = await GatewayClient.refusal(s.url(s.token(userId)));
     expect(refused.statusCode).toBe(500);
@@ -167,5 +172,19 @@ describe('handshake when $connect fails', () => {
     // Other users still get in.
     const ok = await s.connect('fine');
     expect(await ok.client.request('ping')).toMatchObject({ type: 'ack', action: 'ping' });
+  });
+
+  it('runs $disconnect once when the client leaves while $connect is still running', async () => {
+    const userId = uniqueId('slow');
+    const socket = new WebSocket(s.url(s.token(userId)));
+    socket.on('error', () => undefined);
+    await waitUntil(() => s.log.of('CONNECT').some((e) => e.requestContext.authorizer.userId === userId), '$connect to start');
+    socket.terminate();
+    const connectionId = s.log.connectionIdOf(userId);
+    const disconnect = await s.log.disconnected(connectionId);
+    expect(disconnect.requestContext.disconnectStatusCode).toBe(1006);
+    await sleep(200);
+    expect(s.log.of('DISCONNECT', connectionId)).toHaveLength(1);
+    expect(await real!.getConnection(connectionId)).toBeUndefined();
   });
 });
