@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadAuthConfig } from '../lambdas/adapters/config.js';
 import { ChatBackendStack, DISPOSABLE_STAGE, assertStageName } from './chat-backend-stack.js';
 
 /**
@@ -30,6 +31,7 @@ export function defineChatBackend(app: App): ChatBackendStack {
   if ((userPoolId === undefined) !== (userPoolClientId === undefined)) {
     throw new Error('context userPoolId and userPoolClientId: give both (an existing pool) or neither (a new pool)');
   }
+  if (userPoolId && userPoolClientId) assertUserPool(userPoolId, userPoolClientId);
   const alarmEmail = context('alarmEmail');
 
   const stack = new ChatBackendStack(app, `ChatBackend-${stage}`, {
@@ -43,4 +45,13 @@ export function defineChatBackend(app: App): ChatBackendStack {
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;
+}
+
+/** The authorizer checks these at cold start; checked here too, so a typo fails the deploy and not every connect. */
+function assertUserPool(userPoolId: string, userPoolClientId: string): void {
+  try {
+    loadAuthConfig({ USER_POOL_ID: userPoolId, USER_POOL_CLIENT_ID: userPoolClientId });
+  } catch (error) {
+    throw new Error(`context userPoolId / userPoolClientId: ${(error as Error).message}`);
+  }
 }

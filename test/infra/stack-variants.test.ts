@@ -145,6 +145,12 @@ describe('context mistakes fail before anything is deployed', () => {
     expect(define({ userPoolClientId: 'abc' })).toThrow(/userPoolId and userPoolClientId/);
   });
 
+  it('a user pool id that is not one (the authorizer would refuse it at every cold start)', () => {
+    expect(define({ userPoolId: 'AbCdEf123', userPoolClientId: 'abc' })).toThrow(
+      /context userPoolId \/ userPoolClientId: USER_POOL_ID: "AbCdEf123" is not a Cognito user pool id/,
+    );
+  });
+
   it('a stage name API Gateway or CloudFormation would refuse', () => {
     expect(define({ stage: 'my stage' })).toThrow(/stage: "my stage"/);
     expect(define({ stage: '1prod' })).toThrow(/stage/);
