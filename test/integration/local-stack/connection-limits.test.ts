@@ -14,7 +14,7 @@ describe('idle timeout', () => {
     const elapsed = Date.now() - openedAt;
     expect(closed).toEqual({ code: 1001, reason: 'Going away' });
     expect(elapsed).toBeGreaterThanOrEqual(900);
-    expect(elapsed).toBeLessThan(2_500);
+    expect(elapsed).toBeLessThan(3_000);
     const disconnect = await s.log.disconnected(connectionId);
     expect(disconnect.requestContext).toMatchObject({ disconnectStatusCode: 1001, authorizer: expect.objectContaining({ principalId: expect.any(String) }) });
     await sleep(300);
@@ -28,7 +28,7 @@ describe('idle timeout', () => {
     try {
       const openedAt = Date.now();
       expect((await client.closed).code).toBe(1001);
-      expect(Date.now() - openedAt).toBeLessThan(2_500);
+      expect(Date.now() - openedAt).toBeLessThan(3_000);
     } finally {
       clearInterval(pinger);
     }
@@ -36,11 +36,13 @@ describe('idle timeout', () => {
 
   it('keeps a connection that sends data frames open past the idle timeout', async () => {
     const { client } = await s.connect();
-    for (let i = 0; i < 6; i += 1) {
-      await sleep(400);
-      expect(await client.request('ping')).toMatchObject({ type: 'ack' });
+    // Without a requestId a ping gets no answer: the frames go out every 300 ms whatever the server's latency.
+    for (let i = 0; i < 8; i += 1) {
+      await sleep(300);
+      await client.send(JSON.stringify({ action: 'ping' }));
     }
     expect(client.isOpen).toBe(true);
+    expect(await client.request('ping')).toMatchObject({ type: 'ack' });
     // And once it stops, the timeout strikes.
     expect((await client.closed).code).toBe(1001);
   });
@@ -60,7 +62,7 @@ describe('maximum connection duration', () => {
     }
     const elapsed = Date.now() - openedAt;
     expect(elapsed).toBeGreaterThanOrEqual(1_900);
-    expect(elapsed).toBeLessThan(3_500);
+    expect(elapsed).toBeLessThan(4_500);
     await s.log.disconnected(connectionId);
     await sleep(300);
     expect(s.log.of('DISCONNECT', connectionId)).toHaveLength(1);
