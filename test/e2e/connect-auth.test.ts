@@ -1,6 +1,6 @@
 // PROTOCOL.md "Connecting": who may open a connection, what a refused handshake looks like, and that a refused
 // one writes nothing; plus the local stack's /healthz and /dev/token.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 import { decodeJwt, signWithForeignKey, unsignedJwt, withTamperedPayload } from './support/jwt.js';
 import { useLocalStack, type TestUser } from './support/local-stack-fixture.js';
 import { sleep, type TestClient } from './support/test-client.js';
@@ -15,14 +15,14 @@ async function expectNeverConnected(observer: TestClient, userId: string): Promi
 }
 
 describe('accepted handshakes', () => {
-  it('accepts a token minted by the stack and identifies the user by its sub', async () => {
+  local.it('accepts a token minted by the stack and identifies the user by its sub', async () => {
     const alice = local.user('alice');
     const client = await local.connect(alice);
     const hello = await client.ack('hello');
     expect(hello.user).toMatchObject({ userId: alice.userId, displayName: alice.name });
   });
 
-  it('accepts a token from GET /dev/token, shaped like a Cognito ID token', async () => {
+  local.it('accepts a token from GET /dev/token, shaped like a Cognito ID token', async () => {
     const sub = local.user('dev').userId;
     const before = Date.now();
     const response = await fetch(`${local.stack.httpUrl}/dev/token?sub=${encodeURIComponent(sub)}&name=Dev%20User&ttl=120`);
@@ -39,7 +39,7 @@ describe('accepted handshakes', () => {
     expect(hello.user).toMatchObject({ userId: sub, displayName: 'Dev User' });
   });
 
-  it('answers GET /healthz with 200', async () => {
+  local.it('answers GET /healthz with 200', async () => {
     const response = await fetch(`${local.stack.httpUrl}/healthz`);
     expect(response.status).toBe(200);
   });
@@ -121,7 +121,7 @@ describe('refused handshakes: HTTP 401 and nothing written', () => {
     ],
   ];
 
-  it.each(cases)('refuses %s', async (_name, build) => {
+  local.each(cases)('refuses %s', async (_name, build) => {
     const user = local.user('refused');
     const { url, userIds } = await build(user);
     expect(await local.refusal(url)).toBe(401);
@@ -129,7 +129,7 @@ describe('refused handshakes: HTTP 401 and nothing written', () => {
     for (const userId of userIds) await expectNeverConnected(watcher, userId);
   });
 
-  it('still accepts a genuine token for the same kind of user (the cases above fail for their flaw alone)', async () => {
+  local.it('still accepts a genuine token for the same kind of user (the cases above fail for their flaw alone)', async () => {
     const watcher = await observe();
     const user = local.user('genuine');
     const client = await local.connect(user);
@@ -148,7 +148,7 @@ describe('display name from the token', () => {
     ['sub when no name claim at all', { name: undefined, 'cognito:username': undefined }, (u) => u.userId],
   ];
 
-  it.each(cases)('%s', async (_name, claims, expected) => {
+  local.each(cases)('%s', async (_name, claims, expected) => {
     const user = local.user('named');
     const token = await local.token(user, claims);
     // The token must carry exactly the claims under test, or this case would test the issuer instead.

@@ -121,7 +121,7 @@ const badFields: Array<[string, string, unknown]> = [
 ];
 
 describe('ill-typed fields', () => {
-  it.each(badFields)('%s with %s = %j is BAD_REQUEST naming the field', async (action, field, value) => {
+  local.each(badFields)('%s with %s = %j is BAD_REQUEST naming the field', async (action, field, value) => {
     const client = await local.connect(alice, { label: 'alice' });
     const fields = { ...valid()[action] };
     if (value === MISSING) delete fields[field];
@@ -132,7 +132,7 @@ describe('ill-typed fields', () => {
     await client.ack('ping');
   });
 
-  it('the valid fields used above are accepted (so each case above fails for its one field)', async () => {
+  local.it('the valid fields used above are accepted (so each case above fails for its one field)', async () => {
     const client = await local.connect(alice, { label: 'alice' });
     // A room of its own, so the shared room sees no events from this test.
     const spare = await local.createRoom(client, []);
@@ -156,7 +156,7 @@ describe('FORBIDDEN for a non-member on every action that names a room', () => {
     ['markRead', (roomId) => ({ roomId, seq: 1 })],
   ];
 
-  it.each(roomActions)('%s: same answer for an existing and a nonexistent room, nothing done', async (action, fields) => {
+  local.each(roomActions)('%s: same answer for an existing and a nonexistent room, nothing done', async (action, fields) => {
     const { client: mallory } = await local.connectNew('mallory');
     const existing = await mallory.error(action, fields(room.roomId));
     const missing = await mallory.error(action, fields(`no-such-room-${Date.now()}`));

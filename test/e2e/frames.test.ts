@@ -1,5 +1,5 @@
 // PROTOCOL.md "Frames": what a frame must be, requestId rules, and that the connection outlives every error.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 import type { Room } from '../../lambdas/protocol/index.js';
 import { useLocalStack, type TestUser } from './support/local-stack-fixture.js';
 import type { Frame, TestClient } from './support/test-client.js';
@@ -46,7 +46,7 @@ describe('frames that are not requests', () => {
     ['an object with an object action', '{"action":{"name":"ping"}}'],
   ];
 
-  it.each(cases)('%s is BAD_REQUEST and the connection stays open', async (_name, text) => {
+  local.each(cases)('%s is BAD_REQUEST and the connection stays open', async (_name, text) => {
     const client = await connectAlice();
     client.sendRaw(text);
     const error = await client.waitFor(errorWithoutRequestId);
@@ -55,7 +55,7 @@ describe('frames that are not requests', () => {
     await expectStillOpen(client);
   });
 
-  it('a frame without action but with a requestId gets the error with that requestId', async () => {
+  local.it('a frame without action but with a requestId gets the error with that requestId', async () => {
     const client = await connectAlice();
     client.sendRaw({ requestId: 'r-no-action' });
     const reply = await client.waitFor((f) => f.requestId === 'r-no-action');
@@ -69,14 +69,14 @@ describe('frames that are not requests', () => {
 describe('unknown actions', () => {
   const names = ['fly', 'PING', 'Ping', 'send_message', '$connect', '$disconnect', '$default', 'toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf'];
 
-  it.each(names)('%s is UNKNOWN_ACTION, with the requestId, and the connection stays open', async (action) => {
+  local.each(names)('%s is UNKNOWN_ACTION, with the requestId, and the connection stays open', async (action) => {
     const client = await connectAlice();
     const error = await client.error(action, {});
     expect(error).toMatchObject({ type: 'error', code: 'UNKNOWN_ACTION', message: expect.any(String) });
     await expectStillOpen(client);
   });
 
-  it('without a requestId still gets the error', async () => {
+  local.it('without a requestId still gets the error', async () => {
     const client = await connectAlice();
     client.sendRaw({ action: 'fly' });
     expect(await client.waitFor(errorWithoutRequestId)).toMatchObject({ code: 'UNKNOWN_ACTION' });
@@ -85,7 +85,7 @@ describe('unknown actions', () => {
 });
 
 describe('requestId', () => {
-  it('a request with one gets exactly one ack carrying it', async () => {
+  local.it('a request with one gets exactly one ack carrying it', async () => {
     const client = await connectAlice();
     const ack = await client.ack('ping', {}, { requestId: 'exactly-once' });
     expect(ack.requestId).toBe('exactly-once');
@@ -93,21 +93,21 @@ describe('requestId', () => {
     // The fixture also fails the test if any requestId is answered twice.
   });
 
-  it('a failing request with one gets exactly one error carrying it', async () => {
+  local.it('a failing request with one gets exactly one error carrying it', async () => {
     const client = await connectAlice();
     const error = await client.error('getHistory', { roomId: room.roomId, limit: 0 }, { requestId: 'err-once' });
     expect(error).toMatchObject({ requestId: 'err-once', code: 'BAD_REQUEST' });
     await client.expectNoFrame((f) => f.requestId === 'err-once');
   });
 
-  it('accepts 1 and 64 characters of any kind', async () => {
+  local.it('accepts 1 and 64 characters of any kind', async () => {
     const client = await connectAlice();
     for (const requestId of ['x', 'r'.repeat(64), 'ünïcødé 😀 with spaces', '{"json":1}']) {
       expect((await client.ack('ping', {}, { requestId })).requestId).toBe(requestId);
     }
   });
 
-  it('a request without one gets no ack, but its work is done and its errors still come', async () => {
+  local.it('a request without one gets no ack, but its work is done and its errors still come', async () => {
     const client = await connectAlice();
     const b = await local.connect(bob, { label: 'bob' });
     client.sendRaw({ action: 'sendMessage', roomId: room.roomId, clientMessageId: `silent-${Date.now()}`, content: 'quiet send' });
@@ -133,7 +133,7 @@ describe('requestId', () => {
     ['a boolean', true],
   ];
 
-  it.each(illFormed)('an ill-formed requestId (%s) gets BAD_REQUEST without it and no ack', async (_name, requestId) => {
+  local.each(illFormed)('an ill-formed requestId (%s) gets BAD_REQUEST without it and no ack', async (_name, requestId) => {
     const client = await connectAlice();
     client.sendRaw({ action: 'ping', requestId });
     const error = await client.waitFor((f) => f.type === 'error');

@@ -1,5 +1,5 @@
 // hello and ping, and the rule that every time on the wire is ISO 8601 UTC with milliseconds.
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Room } from '../../lambdas/protocol/index.js';
 import { useLocalStack } from './support/local-stack-fixture.js';
 import { expectAckFields, expectIsoTime, expectRoomShape, frameOf, ISO_UTC_MS } from './support/wire.js';
@@ -7,7 +7,7 @@ import { expectAckFields, expectIsoTime, expectRoomShape, frameOf, ISO_UTC_MS } 
 const local = useLocalStack();
 
 describe('hello', () => {
-  it('acks the user, their rooms with lastReadSeq, and the server time; no cursor for a few rooms', async () => {
+  local.it('acks the user, their rooms with lastReadSeq, and the server time; no cursor for a few rooms', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const [bob] = await local.registered('bob');
     const group = await local.createRoom(a, [bob!], 'group for hello');
@@ -36,14 +36,14 @@ describe('hello', () => {
     expect(rooms.find((r) => r.roomId === direct.roomId)).toMatchObject({ kind: 'direct', lastSeq: 0, lastReadSeq: 0 });
   });
 
-  it('a user without rooms gets an empty list', async () => {
+  local.it('a user without rooms gets an empty list', async () => {
     const { client } = await local.connectNew('loner');
     const hello = await client.ack('hello');
     expect(hello.rooms).toEqual([]);
     expect(hello.cursor).toBeUndefined();
   });
 
-  it('lists at most 100 rooms; its cursor continues with listRooms until every room was listed once', async () => {
+  local.it('lists at most 100 rooms; its cursor continues with listRooms until every room was listed once', async () => {
     const { user: target, client: t } = await local.connectNew('target');
     // Three creators keep each connection inside the burst the protocol always allows.
     const creators = await Promise.all(['c1', 'c2', 'c3'].map((label) => local.connectNew(label)));
@@ -76,7 +76,7 @@ describe('hello', () => {
 });
 
 describe('ping', () => {
-  it('acks with the server time', async () => {
+  local.it('acks with the server time', async () => {
     const { client } = await local.connectNew('pinger');
     const before = Date.now();
     const ack = await client.ack('ping');
@@ -84,7 +84,7 @@ describe('ping', () => {
     expect(Object.keys(ack).sort()).toEqual(['action', 'requestId', 'serverTime', 'type']);
   });
 
-  it('without a requestId gets no answer at all', async () => {
+  local.it('without a requestId gets no answer at all', async () => {
     const { client } = await local.connectNew('pinger');
     client.sendRaw({ action: 'ping' });
     await client.expectNoFrame();
@@ -93,7 +93,7 @@ describe('ping', () => {
 });
 
 describe('times on the wire', () => {
-  it('are ISO 8601 in UTC with milliseconds everywhere', async () => {
+  local.it('are ISO 8601 in UTC with milliseconds everywhere', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);

@@ -1,5 +1,5 @@
 // getHistory: newest, after (catch-up), before (scrolling back), hasMore in both directions, and its bounds.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 import type { Message, Room } from '../../lambdas/protocol/index.js';
 import { useLocalStack } from './support/local-stack-fixture.js';
 import type { TestClient } from './support/test-client.js';
@@ -43,12 +43,12 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('getHistory', () => {
-  it('returns exactly the stored messages, ascending', async () => {
+  local.it('returns exactly the stored messages, ascending', async () => {
     const { messages } = await history({ roomId: twelve.roomId });
     expect(messages).toEqual(twelveSent);
   });
 
-  it('without before/after gives the newest messages', async () => {
+  local.it('without before/after gives the newest messages', async () => {
     expect(await history({ roomId: twelve.roomId, limit: 5 })).toMatchObject({ seqs: range(8, 12), hasMore: true });
     expect(await history({ roomId: twelve.roomId, limit: 11 })).toMatchObject({ seqs: range(2, 12), hasMore: true });
     expect(await history({ roomId: twelve.roomId, limit: 12 })).toMatchObject({ seqs: range(1, 12), hasMore: false });
@@ -56,11 +56,11 @@ describe('getHistory', () => {
     expect(await history({ roomId: twelve.roomId })).toMatchObject({ seqs: range(1, 12), hasMore: false });
   });
 
-  it('has a default limit of 50', async () => {
+  local.it('has a default limit of 50', async () => {
     expect(await history({ roomId: many.roomId })).toMatchObject({ seqs: range(MANY - 49, MANY), hasMore: true });
   });
 
-  it('with after gives the oldest messages past it', async () => {
+  local.it('with after gives the oldest messages past it', async () => {
     expect(await history({ roomId: twelve.roomId, after: 0, limit: 5 })).toMatchObject({ seqs: range(1, 5), hasMore: true });
     expect(await history({ roomId: twelve.roomId, after: 5, limit: 5 })).toMatchObject({ seqs: range(6, 10), hasMore: true });
     expect(await history({ roomId: twelve.roomId, after: 7, limit: 5 })).toMatchObject({ seqs: range(8, 12), hasMore: false });
@@ -70,7 +70,7 @@ describe('getHistory', () => {
     expect(await history({ roomId: many.roomId, after: 0 })).toMatchObject({ seqs: range(1, 50), hasMore: true });
   });
 
-  it('with before gives the newest messages below it', async () => {
+  local.it('with before gives the newest messages below it', async () => {
     expect(await history({ roomId: twelve.roomId, before: 13, limit: 5 })).toMatchObject({ seqs: range(8, 12), hasMore: true });
     expect(await history({ roomId: twelve.roomId, before: 8, limit: 5 })).toMatchObject({ seqs: range(3, 7), hasMore: true });
     expect(await history({ roomId: twelve.roomId, before: 6, limit: 5 })).toMatchObject({ seqs: range(1, 5), hasMore: false });
@@ -80,7 +80,7 @@ describe('getHistory', () => {
     expect(await history({ roomId: many.roomId, before: MANY + 1 })).toMatchObject({ seqs: range(MANY - 49, MANY), hasMore: true });
   });
 
-  it('pages back with before and forward with after over every message exactly once', async () => {
+  local.it('pages back with before and forward with after over every message exactly once', async () => {
     const backwards: number[] = [];
     let page = await history({ roomId: many.roomId, limit: 7 });
     backwards.unshift(...page.seqs);
@@ -100,14 +100,14 @@ describe('getHistory', () => {
     expect(forwards).toEqual(range(1, MANY));
   });
 
-  it('an empty room has no history', async () => {
+  local.it('an empty room has no history', async () => {
     const room = await local.createRoom(alice);
     expect(await history({ roomId: room.roomId }, alice)).toMatchObject({ seqs: [], hasMore: false });
     expect(await history({ roomId: room.roomId, after: 0 }, alice)).toMatchObject({ seqs: [], hasMore: false });
     expect(await history({ roomId: room.roomId, before: 10 }, alice)).toMatchObject({ seqs: [], hasMore: false });
   });
 
-  it('accepts limit 1 and 100 and refuses 0, 101, fractions and strings, naming limit', async () => {
+  local.it('accepts limit 1 and 100 and refuses 0, 101, fractions and strings, naming limit', async () => {
     expect(await history({ roomId: twelve.roomId, limit: 1 })).toMatchObject({ seqs: [12], hasMore: true });
     expect((await history({ roomId: many.roomId, limit: 100 })).seqs).toEqual(range(1, MANY));
     for (const limit of [0, 101, -1, 1.5, '10', null]) {
@@ -116,7 +116,7 @@ describe('getHistory', () => {
     }
   });
 
-  it('refuses before and after together, and ill-typed seqs naming the field', async () => {
+  local.it('refuses before and after together, and ill-typed seqs naming the field', async () => {
     const both = await reader.error('getHistory', { roomId: twelve.roomId, before: 10, after: 2 });
     expect(both.code).toBe('BAD_REQUEST');
     for (const field of ['before', 'after']) {
@@ -127,7 +127,7 @@ describe('getHistory', () => {
     }
   });
 
-  it('is FORBIDDEN to a non-member', async () => {
+  local.it('is FORBIDDEN to a non-member', async () => {
     const { client: mallory } = await local.connectNew('mallory');
     expect((await mallory.error('getHistory', { roomId: twelve.roomId })).code).toBe('FORBIDDEN');
   });

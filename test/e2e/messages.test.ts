@@ -1,5 +1,5 @@
 // sendMessage: the ack, the broadcast, idempotent and racing retries, and content delivered byte for byte.
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Message } from '../../lambdas/protocol/index.js';
 import { uniqueSuffix, useLocalStack } from './support/local-stack-fixture.js';
 import { expectIsoTime, expectMessageShape, messageEvent } from './support/wire.js';
@@ -7,7 +7,7 @@ import { expectIsoTime, expectMessageShape, messageEvent } from './support/wire.
 const local = useLocalStack();
 
 describe('sendMessage', () => {
-  it('acks the stored message to the sender and broadcasts it to every other subscribed connection', async () => {
+  local.it('acks the stored message to the sender and broadcasts it to every other subscribed connection', async () => {
     const { user: alice, clients: [a1, a2] } = await local.devices('alice');
     const { user: bob, clients: [b1, b2] } = await local.devices('bob');
     const { client: carol } = await local.connectNew('carol');
@@ -43,7 +43,7 @@ describe('sendMessage', () => {
     expect(history.messages).toEqual([message]);
   });
 
-  it('assigns seq 1, 2, 3, ... per room and keeps lastSeq', async () => {
+  local.it('assigns seq 1, 2, 3, ... per room and keeps lastSeq', async () => {
     const { client: a } = await local.connectNew('alice');
     const one = await local.createRoom(a);
     const two = await local.createRoom(a);
@@ -60,7 +60,7 @@ describe('sendMessage', () => {
     expect(rooms.find((r) => r.roomId === two.roomId)?.lastSeq).toBe(1);
   });
 
-  it('takes the sender from the token, never from the frame', async () => {
+  local.it('takes the sender from the token, never from the frame', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const { user: bob } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
@@ -75,7 +75,7 @@ describe('sendMessage', () => {
     expect(ack.message).toMatchObject({ senderId: alice.userId, senderName: alice.name });
   });
 
-  it('carries messageType and attachmentUrl', async () => {
+  local.it('carries messageType and attachmentUrl', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
@@ -96,7 +96,7 @@ describe('sendMessage', () => {
 });
 
 describe('retries', () => {
-  it('a retry with the same clientMessageId returns the stored message and broadcasts nothing', async () => {
+  local.it('a retry with the same clientMessageId returns the stored message and broadcasts nothing', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
@@ -119,7 +119,7 @@ describe('retries', () => {
     expect(next.seq).toBe(2);
   });
 
-  it('the same clientMessageId from another user, or in another room, is another message', async () => {
+  local.it('the same clientMessageId from another user, or in another room, is another message', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
@@ -132,7 +132,7 @@ describe('retries', () => {
     expect(fromBob.content).toBe('b');
   });
 
-  it.each([
+  local.each([
     ['one connection', false],
     ['two devices', true],
   ])('racing retries from %s both get the one stored message, broadcast once', async (_name, twoDevices) => {
@@ -176,7 +176,7 @@ describe('content arrives byte for byte', () => {
     ['a lone percent sign and URL escapes', '100% %20 %E2%82%AC'],
   ];
 
-  it.each(contents)('%s', async (_label, content) => {
+  local.each(contents)('%s', async (_label, content) => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
@@ -188,7 +188,7 @@ describe('content arrives byte for byte', () => {
     expect((history.messages as Message[])[0]?.content).toBe(content);
   });
 
-  it('4,000 characters are accepted; 4,001 are PAYLOAD_TOO_LARGE and nothing is stored or sent', async () => {
+  local.it('4,000 characters are accepted; 4,001 are PAYLOAD_TOO_LARGE and nothing is stored or sent', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
@@ -217,7 +217,7 @@ describe('content arrives byte for byte', () => {
     expect((history.messages as Message[]).map((m) => m.clientMessageId)).toEqual(['max', 'emoji-max']);
   });
 
-  it('refuses empty content and bad message types and attachment URLs, naming the field', async () => {
+  local.it('refuses empty content and bad message types and attachment URLs, naming the field', async () => {
     const { client: a } = await local.connectNew('alice');
     const room = await local.createRoom(a);
     const cases: Array<[Record<string, unknown>, string]> = [

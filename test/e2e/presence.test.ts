@@ -1,6 +1,6 @@
 // PROTOCOL.md "presence": online with the first connection, offline with the last, nothing for the devices between,
 // to every room of the user but never to the user's own connections; getPresence and listMembers agree.
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { User } from '../../lambdas/protocol/index.js';
 import { useLocalStack } from './support/local-stack-fixture.js';
 import { expectIsoTime, frameOf } from './support/wire.js';
@@ -11,7 +11,7 @@ const presenceOf = (userId: string, isOnline?: boolean) => (frame: { type?: stri
   frame.type === 'presence' && frame.userId === userId && (isOnline === undefined || frame.isOnline === isOnline);
 
 describe('presence', () => {
-  it('across two devices: online once, nothing for the second device, offline with lastSeenAt after the last', async () => {
+  local.it('across two devices: online once, nothing for the second device, offline with lastSeenAt after the last', async () => {
     const [alice] = await local.registered('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const { client: c } = await local.connectNew('carol');
@@ -51,7 +51,7 @@ describe('presence', () => {
     expectIsoTime(carolOffline.lastSeenAt, closedAt, 3_000);
   });
 
-  it("is never sent to the user's own connections", async () => {
+  local.it("is never sent to the user's own connections", async () => {
     const alice = local.user('alice');
     const a1 = await local.connect(alice, { label: 'a1' });
     const { user: bob, client: b } = await local.connectNew('bob');
@@ -63,7 +63,7 @@ describe('presence', () => {
     await a1.expectNoFrame(presenceOf(alice.userId));
   });
 
-  it('getPresence lists the online members and listMembers tells online from offline', async () => {
+  local.it('getPresence lists the online members and listMembers tells online from offline', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const [carol] = await local.registered('carol');
@@ -88,7 +88,7 @@ describe('presence', () => {
     expect(members.find((m) => m.userId === carol!.userId)).toMatchObject({ isOnline: false, lastSeenAt: expect.any(String) });
   });
 
-  it('a connection dropped without a close handshake still ends in offline', async () => {
+  local.it('a connection dropped without a close handshake still ends in offline', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     await local.createRoom(a, [bob]);
@@ -97,7 +97,7 @@ describe('presence', () => {
     expectIsoTime(offline.lastSeenAt);
   });
 
-  it('getPresence is FORBIDDEN to a non-member', async () => {
+  local.it('getPresence is FORBIDDEN to a non-member', async () => {
     const { client: a } = await local.connectNew('alice');
     const { client: mallory } = await local.connectNew('mallory');
     const room = await local.createRoom(a);

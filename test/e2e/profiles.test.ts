@@ -1,12 +1,12 @@
 // PROTOCOL.md "Profiles" and the updateProfile action.
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { useLocalStack } from './support/local-stack-fixture.js';
 import { expectAckFields } from './support/wire.js';
 
 const local = useLocalStack();
 
 describe('profiles', () => {
-  it("fills the profile from the token's name on the first connection", async () => {
+  local.it("fills the profile from the token's name on the first connection", async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
@@ -16,7 +16,7 @@ describe('profiles', () => {
     );
   });
 
-  it('updateProfile acks the user with the chosen name and avatar', async () => {
+  local.it('updateProfile acks the user with the chosen name and avatar', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const ack = await a.ack('updateProfile', { displayName: 'Alice in Wonderland', avatarUrl: 'https://example.com/a.png' });
     expectAckFields(ack, ['user']);
@@ -29,7 +29,7 @@ describe('profiles', () => {
     expect(hello.user).toMatchObject({ displayName: 'Alice in Wonderland', avatarUrl: 'https://example.com/a.png' });
   });
 
-  it('updateProfile with only an avatar keeps the name, and with nothing changes nothing', async () => {
+  local.it('updateProfile with only an avatar keeps the name, and with nothing changes nothing', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const avatarOnly = await a.ack('updateProfile', { avatarUrl: 'https://example.com/b.png' });
     expect(avatarOnly.user).toMatchObject({ userId: alice.userId, displayName: alice.name, avatarUrl: 'https://example.com/b.png' });
@@ -37,7 +37,7 @@ describe('profiles', () => {
     expect(nothing.user).toMatchObject({ userId: alice.userId, displayName: alice.name, avatarUrl: 'https://example.com/b.png' });
   });
 
-  it('accepts a display name of 64 characters and refuses 0 or 65', async () => {
+  local.it('accepts a display name of 64 characters and refuses 0 or 65', async () => {
     const { client: a } = await local.connectNew('alice');
     const longest = 'n'.repeat(64);
     expect((await a.ack('updateProfile', { displayName: longest })).user).toMatchObject({ displayName: longest });
@@ -49,7 +49,7 @@ describe('profiles', () => {
     expect((await a.ack('hello')).user).toMatchObject({ displayName: longest });
   });
 
-  it('refuses an avatar that is not an https URL', async () => {
+  local.it('refuses an avatar that is not an https URL', async () => {
     const { client: a } = await local.connectNew('alice');
     for (const avatarUrl of ['http://example.com/a.png', 'not a url', 'javascript:alert(1)', `https://e.com/${'a'.repeat(2_040)}`]) {
       const error = await a.error('updateProfile', { avatarUrl });
@@ -58,7 +58,7 @@ describe('profiles', () => {
     }
   });
 
-  it('later connections do not override a name chosen with updateProfile', async () => {
+  local.it('later connections do not override a name chosen with updateProfile', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const { client: b } = await local.connectNew('bob');
     const room = await local.createRoom(b, [alice]);
@@ -76,7 +76,7 @@ describe('profiles', () => {
     expect(sent.message).toMatchObject({ senderId: alice.userId, senderName: 'Chosen Name' });
   });
 
-  it('a message carries the sender name at the time it was sent', async () => {
+  local.it('a message carries the sender name at the time it was sent', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const room = await local.createRoom(a);
     const first = await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'c1', content: 'one' });

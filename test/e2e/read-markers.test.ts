@@ -1,5 +1,5 @@
 // PROTOCOL.md "read": markers only move forward, and only a move is broadcast.
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Room } from '../../lambdas/protocol/index.js';
 import { useLocalStack } from './support/local-stack-fixture.js';
 import type { TestClient } from './support/test-client.js';
@@ -13,7 +13,7 @@ async function lastReadSeq(client: TestClient, roomId: string): Promise<number |
 }
 
 describe('markRead', () => {
-  it('moves forward, broadcasting read to the room but not to the requesting connection', async () => {
+  local.it('moves forward, broadcasting read to the room but not to the requesting connection', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, clients: [b1, b2] } = await local.devices('bob');
     const { client: carol } = await local.connectNew('carol');
@@ -39,7 +39,7 @@ describe('markRead', () => {
     expect(await lastReadSeq(b1, room.roomId)).toBe(3);
   });
 
-  it('a seq at or below the marker is acked and broadcasts nothing', async () => {
+  local.it('a seq at or below the marker is acked and broadcasts nothing', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
@@ -59,7 +59,7 @@ describe('markRead', () => {
     await a.expectNoFrame(frameOf('read'));
   });
 
-  it('a seq above the room\'s lastSeq is BAD_REQUEST and changes nothing', async () => {
+  local.it('a seq above the room\'s lastSeq is BAD_REQUEST and changes nothing', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
@@ -72,7 +72,7 @@ describe('markRead', () => {
     expect((await b.error('markRead', { roomId: empty.roomId, seq: 1 })).code).toBe('BAD_REQUEST');
   });
 
-  it('refuses an ill-typed seq naming it, and a non-member with FORBIDDEN', async () => {
+  local.it('refuses an ill-typed seq naming it, and a non-member with FORBIDDEN', async () => {
     const { client: a } = await local.connectNew('alice');
     const { client: mallory } = await local.connectNew('mallory');
     const room = await local.createRoom(a);

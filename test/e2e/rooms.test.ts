@@ -1,5 +1,5 @@
 // createRoom, openDirect, addMembers, leaveRoom, listRooms, listMembers and their membership events.
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Room, User } from '../../lambdas/protocol/index.js';
 import { useLocalStack } from './support/local-stack-fixture.js';
 import type { TestClient } from './support/test-client.js';
@@ -34,7 +34,7 @@ async function membersOf(client: TestClient, roomId: string): Promise<User[]> {
 }
 
 describe('createRoom', () => {
-  it('acks the room; roomJoined goes to every connection of each member and to the creator\'s other connections', async () => {
+  local.it('acks the room; roomJoined goes to every connection of each member and to the creator\'s other connections', async () => {
     const { user: alice, clients: [a1, a2] } = await local.devices('alice');
     const { user: bob, clients: [b1, b2] } = await local.devices('bob');
     const { client: carol } = await local.connectNew('carol');
@@ -57,14 +57,14 @@ describe('createRoom', () => {
     expect(new Set((await membersOf(a1, room.roomId)).map((m) => m.userId))).toEqual(new Set([alice.userId, bob.userId]));
   });
 
-  it('creates a room with only its creator', async () => {
+  local.it('creates a room with only its creator', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const room = await local.createRoom(a, [], 'solo');
     expect((await membersOf(a, room.roomId)).map((m) => m.userId)).toEqual([alice.userId]);
     expect(await roomIdsOf(a)).toContain(room.roomId);
   });
 
-  it('a member who never connected is NOT_FOUND and nothing is created', async () => {
+  local.it('a member who never connected is NOT_FOUND and nothing is created', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const roomsBefore = await roomIdsOf(a);
@@ -75,7 +75,7 @@ describe('createRoom', () => {
     await b.expectNoFrame(anyRoomJoined);
   });
 
-  it('accepts a name of 100 characters and refuses 0 or 101; refuses 101 member ids', async () => {
+  local.it('accepts a name of 100 characters and refuses 0 or 101; refuses 101 member ids', async () => {
     const { client: a } = await local.connectNew('alice');
     expect((await local.createRoom(a, [], 'n'.repeat(100))).name).toBe('n'.repeat(100));
     for (const name of ['', 'n'.repeat(101)]) {
@@ -87,7 +87,7 @@ describe('createRoom', () => {
     expect(error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('memberIds') });
   });
 
-  it('a room of 101 members (100 named) lists every member once through listMembers paging', async () => {
+  local.it('a room of 101 members (100 named) lists every member once through listMembers paging', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const others = await local.registered(...Array.from({ length: 100 }, (_, i) => `m${i}`));
     const room = await local.createRoom(a, others, 'crowd');
@@ -103,7 +103,7 @@ describe('createRoom', () => {
 });
 
 describe('openDirect', () => {
-  it('gives the same room every time; roomJoined reaches the other user only the first time', async () => {
+  local.it('gives the same room every time; roomJoined reaches the other user only the first time', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const { user: bob, clients: [b1, b2] } = await local.devices('bob');
 
@@ -127,7 +127,7 @@ describe('openDirect', () => {
     expect((await roomIdsOf(a)).filter((id) => id === first.roomId)).toHaveLength(1);
   });
 
-  it('both users are subscribed to the new direct room at once', async () => {
+  local.it('both users are subscribed to the new direct room at once', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = (await a.ack('openDirect', { userId: bob.userId })).room as Room;
@@ -137,7 +137,7 @@ describe('openDirect', () => {
     expect((event.message as { senderId: string }).senderId).toBe(bob.userId);
   });
 
-  it('to oneself is BAD_REQUEST; to a user who never connected is NOT_FOUND; neither creates a room', async () => {
+  local.it('to oneself is BAD_REQUEST; to a user who never connected is NOT_FOUND; neither creates a room', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     expect((await a.error('openDirect', { userId: alice.userId })).code).toBe('BAD_REQUEST');
     expect((await a.error('openDirect', { userId: local.user('ghost').userId })).code).toBe('NOT_FOUND');
@@ -146,7 +146,7 @@ describe('openDirect', () => {
 });
 
 describe('addMembers', () => {
-  it('acks the room; memberJoined to the room (not the requester); roomJoined to every connection of the added', async () => {
+  local.it('acks the room; memberJoined to the room (not the requester); roomJoined to every connection of the added', async () => {
     const { user: alice, clients: [a1, a2] } = await local.devices('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const { user: carol, clients: [c1, c2] } = await local.devices('carol');
@@ -173,7 +173,7 @@ describe('addMembers', () => {
     );
   });
 
-  it('an unknown user among those named is NOT_FOUND and nobody is added', async () => {
+  local.it('an unknown user among those named is NOT_FOUND and nobody is added', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: carol, client: c } = await local.connectNew('carol');
     const room = await local.createRoom(a);
@@ -183,7 +183,7 @@ describe('addMembers', () => {
     await c.expectNoFrame(anyRoomJoined);
   });
 
-  it('by a non-member is FORBIDDEN and adds nobody', async () => {
+  local.it('by a non-member is FORBIDDEN and adds nobody', async () => {
     const { client: a } = await local.connectNew('alice');
     const { client: mallory } = await local.connectNew('mallory');
     const { user: carol, client: c } = await local.connectNew('carol');
@@ -196,7 +196,7 @@ describe('addMembers', () => {
 });
 
 describe('leaveRoom', () => {
-  it("acks; memberLeft goes to the room including the leaver's other devices; the leaver hears no more", async () => {
+  local.it("acks; memberLeft goes to the room including the leaver's other devices; the leaver hears no more", async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const { user: bob, clients: [b1, b2] } = await local.devices('bob');
     const room = await local.createRoom(a, [bob]);
@@ -220,7 +220,7 @@ describe('leaveRoom', () => {
     expect((await membersOf(a, room.roomId)).map((m) => m.userId)).toEqual([alice.userId]);
   });
 
-  it('by a non-member is FORBIDDEN', async () => {
+  local.it('by a non-member is FORBIDDEN', async () => {
     const { client: a } = await local.connectNew('alice');
     const { client: mallory } = await local.connectNew('mallory');
     const room = await local.createRoom(a);
@@ -229,7 +229,7 @@ describe('leaveRoom', () => {
 });
 
 describe('listRooms and listMembers', () => {
-  it("listRooms lists exactly the user's rooms with lastSeq and lastReadSeq", async () => {
+  local.it("listRooms lists exactly the user's rooms with lastSeq and lastReadSeq", async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const shared = await local.createRoom(a, [bob]);
@@ -248,7 +248,7 @@ describe('listRooms and listMembers', () => {
     expect(rooms.map((r) => r.roomId)).not.toContain(bobsOwn.roomId);
   });
 
-  it('listMembers tells who is online and when the others were last seen', async () => {
+  local.it('listMembers tells who is online and when the others were last seen', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
@@ -265,7 +265,7 @@ describe('listRooms and listMembers', () => {
     expectIsoTime(gone?.lastSeenAt, closedAt);
   });
 
-  it('listMembers by a non-member is FORBIDDEN', async () => {
+  local.it('listMembers by a non-member is FORBIDDEN', async () => {
     const { client: a } = await local.connectNew('alice');
     const { client: mallory } = await local.connectNew('mallory');
     const room = await local.createRoom(a);

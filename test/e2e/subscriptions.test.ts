@@ -1,5 +1,5 @@
 // PROTOCOL.md "Subscriptions": which connections hear a room's events.
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Room } from '../../lambdas/protocol/index.js';
 import { useLocalStack } from './support/local-stack-fixture.js';
 import type { TestClient } from './support/test-client.js';
@@ -15,7 +15,7 @@ async function send(client: TestClient, roomId: string, content = 'hello'): Prom
 }
 
 describe('subscriptions', () => {
-  it('a connection is subscribed to all its rooms when it opens', async () => {
+  local.it('a connection is subscribed to all its rooms when it opens', async () => {
     const { client: a } = await local.connectNew('alice');
     const bob = (await local.registered('bob'))[0]!;
     const roomOne = await local.createRoom(a, [bob]);
@@ -27,7 +27,7 @@ describe('subscriptions', () => {
     }
   });
 
-  it('unsubscribe stops the events of that room for that connection only; subscribe restarts them', async () => {
+  local.it('unsubscribe stops the events of that room for that connection only; subscribe restarts them', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, clients: [b1, b2] } = await local.devices('bob');
     const room = await local.createRoom(a, [bob]);
@@ -54,7 +54,7 @@ describe('subscriptions', () => {
     await b2.waitFor(messageEvent(room.roomId, heard));
   });
 
-  it('subscribing twice, or unsubscribing twice, does no harm', async () => {
+  local.it('subscribing twice, or unsubscribing twice, does no harm', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
@@ -69,7 +69,7 @@ describe('subscriptions', () => {
     await b.expectNoFrame(messageEvent(room.roomId));
   });
 
-  it('a non-member gets FORBIDDEN and no subscription, whether or not the room exists', async () => {
+  local.it('a non-member gets FORBIDDEN and no subscription, whether or not the room exists', async () => {
     const { client: a } = await local.connectNew('alice');
     const { client: mallory } = await local.connectNew('mallory');
     const room = await local.createRoom(a);
@@ -85,7 +85,7 @@ describe('subscriptions', () => {
     await mallory.expectNoFrame(anyEventFor(room.roomId));
   });
 
-  it('users added to a room are subscribed at once on every open connection', async () => {
+  local.it('users added to a room are subscribed at once on every open connection', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: carol, clients: [c1, c2] } = await local.devices('carol');
     const { user: dave, client: d } = await local.connectNew('dave');
@@ -105,7 +105,7 @@ describe('subscriptions', () => {
     await d.waitFor(messageEvent(direct.roomId, inDirect));
   });
 
-  it('leaving a room unsubscribes every connection of the leaver', async () => {
+  local.it('leaving a room unsubscribes every connection of the leaver', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, clients: [b1, b2] } = await local.devices('bob');
     const room = await local.createRoom(a, [bob]);
@@ -119,7 +119,7 @@ describe('subscriptions', () => {
     expect((await b2.error('subscribe', { roomId: room.roomId })).code).toBe('FORBIDDEN');
   });
 
-  it('a connection opened after leaving is not subscribed either', async () => {
+  local.it('a connection opened after leaving is not subscribed either', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);

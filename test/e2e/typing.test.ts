@@ -1,6 +1,6 @@
 // PROTOCOL.md "typing": start, silence within 3 s, re-broadcast after 3 s, stop, clearing by sendMessage, expiry.
 // Two tests wait real time (the 3-second re-broadcast and the 5-second expiry).
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { useLocalStack, type TestUser } from './support/local-stack-fixture.js';
 import { sleep, type TestClient } from './support/test-client.js';
 import { expectIsoTime, expectIsoTimeBetween, frameOf, messageEvent } from './support/wire.js';
@@ -28,7 +28,7 @@ const typingIn = (roomId: string, isTyping?: boolean) => (frame: { type?: string
   frame.type === 'typing' && frame.roomId === roomId && (isTyping === undefined || frame.isTyping === isTyping);
 
 describe('typing', () => {
-  it('a start is broadcast with expiresAt 5 s ahead, never to the typing user\'s own connections', async () => {
+  local.it('a start is broadcast with expiresAt 5 s ahead, never to the typing user\'s own connections', async () => {
     const { alice, a1, a2, b, roomId } = await scene();
     const before = Date.now();
     const ack = await a1.ack('typing', { roomId, isTyping: true });
@@ -42,7 +42,7 @@ describe('typing', () => {
     await a2.expectNoFrame(frameOf('typing'), 0);
   });
 
-  it('a repeat within 3 s sends nothing, from any of the user\'s devices', async () => {
+  local.it('a repeat within 3 s sends nothing, from any of the user\'s devices', async () => {
     const { a1, a2, b, roomId } = await scene();
     await a1.ack('typing', { roomId, isTyping: true });
     await b.waitFor(typingIn(roomId, true));
@@ -53,7 +53,7 @@ describe('typing', () => {
     await a2.expectNoFrame(frameOf('typing'), 0);
   });
 
-  it('is re-broadcast with the new expiresAt once 3 s have passed since the last broadcast', async () => {
+  local.it('is re-broadcast with the new expiresAt once 3 s have passed since the last broadcast', async () => {
     const { alice, a1, a2, b, roomId } = await scene();
     const startedAt = Date.now();
     await a1.ack('typing', { roomId, isTyping: true });
@@ -79,7 +79,7 @@ describe('typing', () => {
     await a2.expectNoFrame(frameOf('typing'), 0);
   });
 
-  it('isTyping false broadcasts a stop only while the indicator is live', async () => {
+  local.it('isTyping false broadcasts a stop only while the indicator is live', async () => {
     const { alice, a1, a2, b, roomId } = await scene();
     // Not live yet: nothing.
     await a1.ack('typing', { roomId, isTyping: false });
@@ -100,7 +100,7 @@ describe('typing', () => {
     await a2.expectNoFrame(frameOf('typing'), 0);
   });
 
-  it('sendMessage clears a live indicator with isTyping false, and sends no typing frame otherwise', async () => {
+  local.it('sendMessage clears a live indicator with isTyping false, and sends no typing frame otherwise', async () => {
     const { alice, a1, a2, b, roomId } = await scene();
     await a1.ack('typing', { roomId, isTyping: true });
     await b.waitFor(typingIn(roomId, true));
@@ -117,7 +117,7 @@ describe('typing', () => {
     await a2.expectNoFrame(frameOf('typing'), 0);
   });
 
-  it('getPresence lists the indicator until it expires; nothing is sent at expiry', async () => {
+  local.it('getPresence lists the indicator until it expires; nothing is sent at expiry', async () => {
     const { alice, a1, b, roomId } = await scene();
     await a1.ack('typing', { roomId, isTyping: true });
     const start = await b.waitFor(typingIn(roomId, true));
@@ -138,7 +138,7 @@ describe('typing', () => {
     await b.waitFor(typingIn(roomId, true));
   });
 
-  it('reaches no unsubscribed connection and no non-member; a non-member may not type', async () => {
+  local.it('reaches no unsubscribed connection and no non-member; a non-member may not type', async () => {
     const { a1, b, roomId } = await scene();
     const { client: mallory } = await local.connectNew('mallory');
     await b.ack('unsubscribe', { roomId });
@@ -148,7 +148,7 @@ describe('typing', () => {
     expect((await mallory.error('typing', { roomId, isTyping: true })).code).toBe('FORBIDDEN');
   });
 
-  it('refuses a missing or ill-typed isTyping, naming it', async () => {
+  local.it('refuses a missing or ill-typed isTyping, naming it', async () => {
     const { a1, roomId } = await scene();
     for (const fields of [{ roomId }, { roomId, isTyping: 'yes' }, { roomId, isTyping: 1 }, { roomId, isTyping: null }]) {
       const error = await a1.error('typing', fields);

@@ -1,7 +1,8 @@
 // One local stack per test file, and helpers to make uniquely named users and connect them. Connections opened
 // inside a test are closed after it; those opened in beforeAll live until the file ends.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Room } from '../../../lambdas/protocol/index.js';
 import { startLocalStack, type LocalStackOptions } from '../../../local/stack.js';
 import { HandshakeRefused, TestClient } from './test-client.js';
@@ -23,6 +24,25 @@ export interface ConnectOptions {
 
 const REGISTRATION_BATCH = 10;
 
+/** The connections of the concurrent test that is running in this async context (see fixture.it). */
+const concurrentTestClients = new AsyncLocalStorage<TestClient[]>();
+
+const violationsOf = (clients: TestClient[]): string[] =>
+  clients.flatMap((client) => client.violations.map((v) => `${client.label}: ${v}`));
+
+/** Runs a test body with its own list of connections, and closes and checks them when it ends. */
+async function runWithOwnConnections(body: () => Promise<void>): Promise<void> {
+  const clients: TestClient[] = [];
+  try {
+    await concurrentTestClients.run(clients, body);
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+  }
+  expect(violationsOf(clients)).toEqual([]);
+}
+
+type CaseArgs<T> = T extends readonly unknown[] ? T : [T];
+
 export const uniqueSuffix = (): string => randomBytes(5).toString('hex');
 
 export function useLocalStack(options: Omit<LocalStackOptions, 'port' | 'dataDir'> = {}) {
@@ -42,19 +62,38 @@ export function useLocalStack(options: Omit<LocalStackOptions, 'port' | 'dataDir
     const clients = testClients ?? [];
     testClients = undefined;
     await Promise.all(clients.map((client) => client.close()));
-    expect(clients.flatMap((client) => client.violations.map((v) => `${client.label}: ${v}`))).toEqual([]);
+    expect(violationsOf(clients)).toEqual([]);
   });
 
   afterAll(async () => {
     await Promise.all(fileClients.map((client) => client.close()));
     await stack?.stop();
-    expect(fileClients.flatMap((client) => client.violations.map((v) => `${client.label}: ${v}`))).toEqual([]);
+    expect(violationsOf(fileClients)).toEqual([]);
   });
 
   const fixture = {
     get stack(): LocalStack {
       if (!stack) throw new Error('the local stack is not running');
       return stack;
+    },
+
+    /**
+     * A test that runs concurrently with the other such tests of its file (they share nothing: every user, and so
+     * every room, is new). Its connections are closed and checked when it ends.
+     */
+    it(name: string, body: () => Promise<void>, timeoutMs?: number): void {
+      it.concurrent(name, () => runWithOwnConnections(body), timeoutMs);
+    },
+
+    /** it.each, concurrent in the same way as fixture.it. */
+    each<T>(cases: readonly T[]) {
+      return (name: string, body: (...args: CaseArgs<T>) => Promise<void>, timeoutMs?: number): void => {
+        it.concurrent.each(cases as T[])(
+          name,
+          (...args: unknown[]) => runWithOwnConnections(() => body(...(args as CaseArgs<T>))),
+          timeoutMs,
+        );
+      };
     },
 
     /** A user nobody else uses: its id carries a random suffix. */
@@ -77,7 +116,7 @@ export function useLocalStack(options: Omit<LocalStackOptions, 'port' | 'dataDir
     /** Opens a connection to any URL of the stack and tracks it for closing. */
     async open(url: string, label = 'client'): Promise<TestClient> {
       const client = await TestClient.open(url, label);
-      (testClients ?? fileClients).push(client);
+      (concurrentTestClients.getStore() ?? testClients ?? fileClients).push(client);
       return client;
     },
 
