@@ -41,6 +41,8 @@ export interface BundleRow {
   loadWithSourceMapsMs: Spread;
   /** Spawn to exit of that fresh process (Node's own start included). */
   processMs: Spread;
+  /** Bytes of the bundle by package (esbuild's metafile), largest first. */
+  packages: Array<{ name: string; bytes: number }>;
 }
 
 export interface ColdStartResults {
@@ -66,6 +68,7 @@ export function esbuildArgs(handler: ChatFunctionName, outfile: string, external
     `--banner:js=${ESM_REQUIRE_BANNER}`,
     '--main-fields=module,main',
     '--log-level=warning',
+    `--metafile=${outfile}.meta.json`,
   ];
 }
 
@@ -89,6 +92,7 @@ export async function runColdStart(options: { runs: number }): Promise<ColdStart
     await run(ESBUILD, esbuildArgs(handler, outfile, externalSdk), {});
     const code = await readFile(outfile);
     const sourceMap = await stat(`${outfile}.map`);
+    const packages = packagesOf(JSON.parse(await readFile(`${outfile}.meta.json`, 'utf8')) as Metafile);
     const load: number[] = [];
     const loadCpu: number[] = [];
     const loadMapped: number[] = [];
@@ -112,11 +116,29 @@ export async function runColdStart(options: { runs: number }): Promise<ColdStart
       loadCpuMs: spread(loadCpu),
       loadWithSourceMapsMs: spread(loadMapped),
       processMs: spread(processTimes),
+      packages,
     };
     rows.push(row);
     progress(`  ${handler} (${variant}): ${(row.bytes / 1024).toFixed(0)} KB, loads in ${row.loadMs.median.toFixed(0)} ms (${row.loadWithSourceMapsMs.median.toFixed(0)} ms with source maps)`);
   }
   return { target: nodeTarget(), nodeVersion: process.version, rows };
+}
+
+interface Metafile {
+  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+}
+
+/** Output bytes by npm package (or by source folder for the project's own code). */
+export function packagesOf(metafile: Metafile): Array<{ name: string; bytes: number }> {
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const name = match ? match[1]! : input.replace(/^(\.\.\/)+/, '').split('/').slice(0, 2).join('/');
+      bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...bytes.entries()].map(([name, size]) => ({ name, bytes: size })).sort((a, b) => b.bytes - a.bytes);
 }
 
 async function importInFreshProcess(file: string, sourceMaps: boolean): Promise<{ loadMs: number; loadCpuMs: number; processMs: number }> {

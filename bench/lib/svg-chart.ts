@@ -21,8 +21,9 @@ export interface BarChartSpec {
 
 const PALETTE = ['#2b6cb0', '#63b3ed', '#c05621', '#f6ad55', '#2f855a', '#9ae6b4'];
 const WIDTH = 760;
-const HEIGHT = 420;
-const MARGIN = { top: 64, right: 20, bottom: 84, left: 76 };
+const HEIGHT = 440;
+const MARGIN = { top: 64, right: 20, bottom: 104, left: 76 };
+const LEGEND_CHAR_WIDTH = 6.2;
 
 export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -39,10 +40,15 @@ export function linearTicks(max: number): number[] {
   return ticks;
 }
 
-/** Powers of ten covering [min, max]. */
+/**
+ * Powers of ten covering [min, max], starting a decade lower when the smallest value sits near a power of ten (a
+ * bar of 1.05 on an axis starting at 1 would be invisible).
+ */
 export function logTicks(min: number, max: number): number[] {
   const ticks: number[] = [];
-  for (let exponent = Math.floor(Math.log10(min)); exponent <= Math.ceil(Math.log10(max)); exponent++) ticks.push(10 ** exponent);
+  for (let exponent = Math.floor(Math.log10(min / 2)); exponent <= Math.ceil(Math.log10(max)); exponent++) {
+    ticks.push(Number((10 ** exponent).toPrecision(12)));
+  }
   return ticks;
 }
 
@@ -64,7 +70,7 @@ export function renderBarChart(spec: BarChartSpec): string {
     return MARGIN.top + plotHeight * (1 - share);
   };
   const groupWidth = plotWidth / spec.groups.length;
-  const barWidth = Math.min(36, (groupWidth * 0.8) / spec.series.length);
+  const barWidth = Math.min(40, (groupWidth * 0.84) / spec.series.length);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
@@ -89,7 +95,7 @@ export function renderBarChart(spec: BarChartSpec): string {
       parts.push(
         `<rect x="${x.toFixed(1)}" y="${barTop.toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${height.toFixed(1)}" fill="${PALETTE[seriesIndex % PALETTE.length]}"><title>${escapeXml(`${group.label}, ${spec.series[seriesIndex]}: ${format(value)}`)}</title></rect>`,
       );
-      parts.push(`<text x="${(x + (barWidth - 2) / 2).toFixed(1)}" y="${(barTop - 4).toFixed(1)}" text-anchor="middle" font-size="10" fill="#222">${escapeXml(format(value))}</text>`);
+      parts.push(`<text x="${(x + (barWidth - 2) / 2).toFixed(1)}" y="${(barTop - 4).toFixed(1)}" text-anchor="middle" font-size="9" fill="#222">${escapeXml(format(value))}</text>`);
     });
     parts.push(
       `<text x="${(MARGIN.left + groupIndex * groupWidth + groupWidth / 2).toFixed(1)}" y="${MARGIN.top + plotHeight + 18}" text-anchor="middle" fill="#222">${escapeXml(group.label)}</text>`,
@@ -98,16 +104,25 @@ export function renderBarChart(spec: BarChartSpec): string {
   if (spec.reference) {
     const at = y(spec.reference.value).toFixed(1);
     parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${at}" y2="${at}" stroke="#c53030" stroke-dasharray="6 4"/>`);
-    parts.push(`<text x="${WIDTH - MARGIN.right - 4}" y="${(Number(at) - 5).toFixed(1)}" text-anchor="end" fill="#c53030">${escapeXml(spec.reference.label)}</text>`);
   }
   parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${MARGIN.top + plotHeight}" y2="${MARGIN.top + plotHeight}" stroke="#333"/>`);
-  const legendY = HEIGHT - 28;
+  // The legend wraps onto as many rows as it needs; the reference line is its last entry.
+  const entries: Array<{ name: string; mark: string }> = spec.series.map((name, index) => ({
+    name,
+    mark: `<rect x="0" y="-10" width="12" height="12" fill="${PALETTE[index % PALETTE.length]}"/>`,
+  }));
+  if (spec.reference) entries.push({ name: spec.reference.label, mark: '<line x1="0" x2="12" y1="-4" y2="-4" stroke="#c53030" stroke-dasharray="4 2"/>' });
   let legendX = MARGIN.left;
-  spec.series.forEach((name, index) => {
-    parts.push(`<rect x="${legendX}" y="${legendY - 10}" width="12" height="12" fill="${PALETTE[index % PALETTE.length]}"/>`);
-    parts.push(`<text x="${legendX + 16}" y="${legendY}" fill="#222">${escapeXml(name)}</text>`);
-    legendX += 24 + name.length * 6.4;
-  });
+  let legendY = MARGIN.top + plotHeight + 44;
+  for (const entry of entries) {
+    const width = 24 + entry.name.length * LEGEND_CHAR_WIDTH;
+    if (legendX + width > WIDTH - MARGIN.right && legendX > MARGIN.left) {
+      legendX = MARGIN.left;
+      legendY += 18;
+    }
+    parts.push(`<g transform="translate(${legendX.toFixed(1)} ${legendY})">${entry.mark}<text x="16" y="0" fill="#222">${escapeXml(entry.name)}</text></g>`);
+    legendX += width;
+  }
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }

@@ -70,3 +70,25 @@ describe('connection minutes', () => {
     expect(connectionMinutesCost(1, 60 * 24 * 30, AWS_PRICES)).toBeCloseTo((43_200 * 0.25) / 1e6, 12);
   });
 });
+
+describe('cost rows per design', () => {
+  it('counts inbound, ack and N-1 deliveries for the single-table design', async () => {
+    const { singleTableCost } = await import('../../bench/cost/cost-tables.js');
+    const row = singleTableCost({ roomSize: 100, inboundBytes: 160, ackBytes: 400, deliveryBytes: 380, readUnits: 5.5, writeUnits: 3, durationMs: 50, memoryMb: 512 });
+    expect(row.deliveriesPerMessage).toBe(99);
+    expect(row.gatewayMessagesPerMessage).toBe(101);
+    expect(row.perMillionMessages.gateway).toBeCloseTo(101, 9);
+    expect(row.perMillionDeliveries.gateway).toBeCloseTo(101 / 99, 9);
+    expect(row.perMillionMessages.dynamoReads).toBeCloseTo(5.5 * 0.125, 9);
+    expect(row.perMillionMessages.dynamoWrites).toBeCloseTo(3 * 0.625, 9);
+  });
+
+  it('counts the echo to the sender and no writes for the scan design, at its 256 MB', async () => {
+    const { scanDesignCost } = await import('../../bench/cost/cost-tables.js');
+    const row = scanDesignCost({ roomSize: 10, totalConnections: 10_000, inboundBytes: 160, deliveryBytes: 380, readUnits: 61, durationMs: 100 });
+    expect(row.gatewayMessagesPerMessage).toBe(11);
+    expect(row.perMillionMessages.dynamoWrites).toBe(0);
+    expect(row.perMillionMessages.dynamoReads).toBeCloseTo(61 * 0.125, 9);
+    expect(row.perMillionMessages.lambdaDuration).toBeCloseTo(0.25 * 0.1 * 0.0000133334 * 1e6, 9);
+  });
+});

@@ -9,6 +9,7 @@ describe('axis ticks', () => {
 
   it('covers a log range with powers of ten', () => {
     expect(logTicks(0.3, 250)).toEqual([0.1, 1, 10, 100, 1000]);
+    expect(logTicks(1.04, 6)).toEqual([0.1, 1, 10]);
   });
 });
 

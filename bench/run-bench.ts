@@ -1,0 +1,133 @@
+// npm run bench [-- --quick] [-- --only=1,2,5,6] [-- --out=<folder>] [-- --render=<results.json>]
+// Runs the benchmark sections, shows progress on stderr, and writes the dated Markdown report and its SVG charts.
+// Each run also keeps its raw measurements in bench/tmp/results-<date>.json; --render rewrites a report from them.
+// Sections 2, 3 and 4 come together (the comparison and the cost model are computed from section 2's run).
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCapacityBench, ROOM_SIZES, TOTAL_CONNECTIONS } from './capacity/capacity-bench.js';
+import { runColdStart } from './cold-start/cold-start.js';
+import { runInvocationRate } from './fanout/invocation-rate.js';
+import { runLocalStackFanOut } from './fanout/local-stack-fanout.js';
+import { describeMachine } from './lib/machine.js';
+import { progress, step } from './lib/progress.js';
+import { startWorker } from './lib/worker-process.js';
+import { renderReport, type BenchResults } from './report/render-report.js';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+interface Options {
+  quick: boolean;
+  sections: Set<number>;
+  out: string;
+  render?: string;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const quick = argv.includes('--quick');
+  const only = argv.find((arg) => arg.startsWith('--only='));
+  const out = argv.find((arg) => arg.startsWith('--out='));
+  const render = argv.find((arg) => arg.startsWith('--render='));
+  const known = ['--only=', '--out=', '--render='];
+  const unknown = argv.filter((arg) => arg !== '--quick' && !known.some((prefix) => arg.startsWith(prefix)));
+  if (unknown.length > 0) throw new Error(`bench: unknown argument ${unknown.join(' ')} (use --quick, --only=1,2,5,6, --out=<folder>, --render=<results.json>)`);
+  const sections = new Set(only ? only.slice('--only='.length).split(',').map(Number) : [1, 2, 5, 6]);
+  for (const section of sections) {
+    if (![1, 2, 5, 6].includes(section)) throw new Error(`bench: --only takes sections 1, 2, 5 and 6 (3 and 4 come with 2), not ${section}`);
+  }
+  return {
+    quick,
+    sections,
+    out: out ? out.slice('--out='.length) : join(REPO_ROOT, quick ? 'bench/tmp/results-quick' : 'bench/results'),
+    ...(render && { render: render.slice('--render='.length) }),
+  };
+}
+
+async function writeReport(results: BenchResults, out: string): Promise<void> {
+  const report = renderReport(results);
+  await mkdir(out, { recursive: true });
+  const reportFile = join(out, `${results.date}.md`);
+  await writeFile(reportFile, report.markdown);
+  for (const chart of report.charts) await writeFile(join(out, chart.file), chart.svg);
+  progress(`report written: ${relative(REPO_ROOT, reportFile)} (+ ${report.charts.length} charts)`);
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  if (options.render) {
+    const saved = JSON.parse(await readFile(options.render, 'utf8')) as BenchResults;
+    await writeReport(saved, options.out);
+    return;
+  }
+  const runs = options.quick ? 2 : 5;
+  const startedAt = new Date();
+  const began = performance.now();
+  const machineStart = describeMachine();
+  progress(`${options.quick ? 'quick' : 'full'} run, ${runs} runs per figure, sections ${[...options.sections].join(', ')}; ${machineStart.cpuModel}, ${machineStart.cores} cores, load ${machineStart.loadAverage.join(' ')}`);
+  const results: BenchResults = {
+    date: startedAt.toISOString().slice(0, 10),
+    startedAt: startedAt.toISOString(),
+    durationS: 0,
+    quick: options.quick,
+    runs,
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machineStart,
+    machineEnd: machineStart,
+  };
+
+  if (options.sections.has(2) || options.sections.has(5)) {
+    const services = await step('starting dynalite and the 10 ms management API', () => startWorker(new URL('./workers/services-worker.ts', import.meta.url)));
+    try {
+      if (options.sections.has(2)) {
+        results.capacity = await step('sections 2-3: DynamoDB capacity, and the scan design side by side', () =>
+          runCapacityBench({
+            dynamoEndpoint: services.info.dynamoEndpoint as string,
+            managementEndpoint: services.info.managementEndpoint as string,
+            managementDelayMs: Number(services.info.delayMs),
+            runs,
+            roomSizes: options.quick ? [2, 10, 100] : ROOM_SIZES,
+            totals: options.quick ? [500, 2000] : TOTAL_CONNECTIONS,
+          }),
+        );
+      }
+      if (options.sections.has(5)) {
+        results.rate = await step('section 5: fan-out rate of one invocation', () =>
+          runInvocationRate({ services, runs, recipients: options.quick ? [1000] : [1000, 5000] }),
+        );
+      }
+    } finally {
+      await services.stop();
+    }
+  }
+  if (options.sections.has(1)) {
+    results.localStack = await step('section 1: fan-out on the local stack with WebSocket clients', () =>
+      runLocalStackFanOut({
+        roomSizes: options.quick ? [10, 100] : [10, 100, 1000],
+        runs,
+        messagesPerRun: (size) => (options.quick ? 5 : size >= 1000 ? 10 : 40),
+        throughputRooms: options.quick ? [100] : [100, 1000],
+        throughputSeconds: options.quick ? 2 : 5,
+        senders: 10,
+      }),
+    );
+  }
+  if (options.sections.has(6)) {
+    results.coldStart = await step('section 6: bundles and cold start', () => runColdStart({ runs: options.quick ? 2 : 7 }));
+  }
+
+  results.machineEnd = describeMachine();
+  results.durationS = (performance.now() - began) / 1000;
+  await mkdir(join(REPO_ROOT, 'bench', 'tmp'), { recursive: true });
+  await writeFile(join(REPO_ROOT, 'bench', 'tmp', `results-${results.date}${options.quick ? '-quick' : ''}.json`), JSON.stringify(results, null, 1));
+  await writeReport(results, options.out);
+  progress(`done in ${(results.durationS / 60).toFixed(1)} minutes`);
+}
+
+main().then(
+  // Worker processes and sockets are closed; anything left (an SDK agent's idle socket) must not keep the run alive.
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
