@@ -102,10 +102,6 @@ export class WebSocketGateway {
     });
   }
 
-  get openConnectionCount(): number {
-    return this.connections.size;
-  }
-
   /** The http.Server 'upgrade' listener. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     // Until ws owns the socket nobody else listens for its errors, and an unheard error would end the process.
@@ -239,6 +235,8 @@ export class WebSocketGateway {
       'data',
       createFrameInspector(this.frameMaxBytes, {
         onDataFrame: () => {
+          // A refreshed timer is re-armed even after it fired: a closing connection must not get one back.
+          if (connection.disconnected) return;
           connection.lastActiveAt = Date.now();
           idleTimer.refresh();
         },
@@ -249,10 +247,10 @@ export class WebSocketGateway {
       }),
     );
 
-    ws.on('message', (data, isBinary) => {
+    ws.on('message', (data) => {
       if (connection.disconnected) return;
       // API Gateway hands binary messages to the integration as well; the chat protocol is text, so decode as text.
-      const body = rawDataToString(data, isBinary);
+      const body = rawDataToString(data);
       this.track(this.invokeMessage(connection, body));
     });
     ws.on('error', (error: Error & { code?: string }) => {
@@ -302,7 +300,8 @@ export class WebSocketGateway {
 
   private runDisconnect(handshake: HandshakeRequest, authorizer: AuthorizerContext, code: number, reason: string): Promise<void> {
     const event = buildDisconnectEvent(this.options.api, handshake, authorizer, code, reason, Date.now());
-    const run = this.options.integrations.disconnect(event).then(
+    // Through a promise even if the integration throws synchronously: callers are timers and socket events.
+    const run = Promise.resolve(event).then((e) => this.options.integrations.disconnect(e)).then(
       () => undefined,
       (error: unknown) => {
         this.options.logger.error('$disconnect failed', { connectionId: handshake.connectionId, error: describeError(error) });
@@ -393,7 +392,7 @@ function closeReasonFor(code: number): string {
   return '';
 }
 
-function rawDataToString(data: WebSocket.RawData, _isBinary: boolean): string {
+function rawDataToString(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
   return data.toString('utf8');
