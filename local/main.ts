@@ -29,6 +29,9 @@ function readOptions(): LocalStackOptions {
 }
 
 async function main(): Promise<void> {
+  // The AWS SDK prints a notice that its 2027 releases need Node 22 (Lambda runs Node 24); on a laptop running the
+  // local stack on Node 20 it is noise in the ready message. Set the variable to false to see it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let options: LocalStackOptions;
   try {
     options = readOptions();
