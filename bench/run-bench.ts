@@ -110,6 +110,18 @@ async function main(): Promise<void> {
         senders: 10,
       }),
     );
+    // The same latencies with the handlers posting by hand-signed node:http: what the SDK client's per-call work costs.
+    results.localStackSignedPosts = await step('section 1: the same with hand-signed posts instead of the SDK client', () =>
+      runLocalStackFanOut({
+        roomSizes: [10, 100],
+        runs,
+        messagesPerRun: () => (options.quick ? 5 : 40),
+        throughputRooms: [],
+        throughputSeconds: 0,
+        senders: 1,
+        poster: 'signed',
+      }),
+    );
   }
   if (options.sections.has(6)) {
     results.coldStart = await step('section 6: bundles and cold start', () => runColdStart({ runs: options.quick ? 2 : 7 }));

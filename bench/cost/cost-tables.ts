@@ -32,6 +32,8 @@ export interface CostRow {
   totalConnections?: number;
   deliveriesPerMessage: number;
   gatewayMessagesPerMessage: number;
+  lambdaMemoryMb: number;
+  lambdaDurationMs: number;
   perMillionMessages: CostBreakdown;
   perMillionDeliveries: CostBreakdown;
 }
@@ -56,6 +58,8 @@ export function singleTableCost(send: SingleTableSend): CostRow {
     roomSize: send.roomSize,
     deliveriesPerMessage: deliveries,
     gatewayMessagesPerMessage: frameBytes.length,
+    lambdaMemoryMb: send.memoryMb,
+    lambdaDurationMs: send.durationMs,
     perMillionMessages: perMillionMessages(cost),
     perMillionDeliveries: perMillionDeliveries(cost, deliveries),
   };
@@ -82,6 +86,8 @@ export function scanDesignCost(send: ScanDesignSend): CostRow {
     totalConnections: send.totalConnections,
     deliveriesPerMessage: deliveries,
     gatewayMessagesPerMessage: frameBytes.length,
+    lambdaMemoryMb: SCAN_DESIGN_MEMORY_MB,
+    lambdaDurationMs: send.durationMs,
     perMillionMessages: perMillionMessages(cost),
     perMillionDeliveries: perMillionDeliveries(cost, deliveries),
   };

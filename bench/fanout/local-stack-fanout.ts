@@ -20,6 +20,8 @@ export interface LatencyRow {
   p99: Spread;
   /** Publish → the sender's ack. */
   ackP50: Spread;
+  /** The stack process's CPU time over the measured messages, per delivery: what one delivery costs it. */
+  stackCpuMicrosPerDelivery: number;
   /** Every sample of every run, for the chart. */
   samples: number[];
 }
@@ -35,6 +37,8 @@ export interface ThroughputRow {
 }
 
 export interface LocalStackResults {
+  /** How the handlers post: the AWS SDK client as shipped, or hand-signed node:http requests. */
+  poster: 'sdk' | 'signed';
   connections: number;
   connectSeconds: number;
   latency: LatencyRow[];
@@ -113,9 +117,11 @@ export async function runLocalStackFanOut(options: {
   throughputRooms: readonly number[];
   throughputSeconds: number;
   senders: number;
+  poster?: 'sdk' | 'signed';
 }): Promise<LocalStackResults> {
+  const poster = options.poster ?? 'sdk';
   const largest = Math.max(...options.roomSizes, ...options.throughputRooms);
-  const stack = await startWorker(new URL('../workers/stack-worker.ts', import.meta.url));
+  const stack = await startWorker(new URL('../workers/stack-worker.ts', import.meta.url), { env: { BENCH_POSTER: poster } });
   const arrivals = new Arrivals();
   const clients: Client[] = [];
   try {
@@ -152,6 +158,7 @@ export async function runLocalStackFanOut(options: {
       for (let warm = 0; warm < 3; warm++) await send(`warm-${size}-${warm}`);
       const perRun: Array<{ toLast: number[]; toAck: number[] }> = [];
       const messages = options.messagesPerRun(size);
+      const cpuBefore = (await stack.request<{ micros: number }>('cpuUsage')).micros;
       for (let run = 0; run < options.runs; run++) {
         const toLast: number[] = [];
         const toAck: number[] = [];
@@ -164,6 +171,7 @@ export async function runLocalStackFanOut(options: {
         }
         perRun.push({ toLast, toAck });
       }
+      const cpuUsed = (await stack.request<{ micros: number }>('cpuUsage')).micros - cpuBefore;
       const summaries = perRun.map((run) => latencySummary(run.toLast));
       const row: LatencyRow = {
         subscribers: size,
@@ -173,10 +181,14 @@ export async function runLocalStackFanOut(options: {
         p95: spread(summaries.map((summary) => summary.p95)),
         p99: spread(summaries.map((summary) => summary.p99)),
         ackP50: spread(perRun.map((run) => latencySummary(run.toAck).p50)),
+        stackCpuMicrosPerDelivery: cpuUsed / (options.runs * messages * (size - 1)),
         samples: perRun.flatMap((run) => run.toLast),
       };
       latency.push(row);
-      progress(`  room of ${size}: publish → last delivery p50 ${row.p50.median.toFixed(1)} ms, p99 ${row.p99.median.toFixed(1)} ms`);
+      progress(
+        `  ${poster === 'sdk' ? '' : '(hand-signed posts) '}room of ${size}: publish → last delivery p50 ${row.p50.median.toFixed(1)} ms, ` +
+          `p99 ${row.p99.median.toFixed(1)} ms; ${row.stackCpuMicrosPerDelivery.toFixed(0)} µs of stack CPU per delivery`,
+      );
     }
 
     const throughput: ThroughputRow[] = [];
@@ -227,7 +239,7 @@ export async function runLocalStackFanOut(options: {
       throughput.push(row);
       progress(`  room of ${size}, ${senderIds.length} senders: ${row.deliveriesPerSecond.median.toFixed(0)} deliveries/s sustained`);
     }
-    return { connections: clients.length, connectSeconds, latency, throughput };
+    return { poster, connections: clients.length, connectSeconds, latency, throughput };
   } finally {
     // The stack is killed, not stopped: a graceful stop would run $disconnect for every client, and each would
     // announce presence to a room of up to a thousand.

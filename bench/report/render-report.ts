@@ -20,6 +20,8 @@ export interface BenchResults {
   machineStart: Machine;
   machineEnd: Machine;
   localStack?: LocalStackResults;
+  /** Section 1's latencies again, with the handlers posting by hand-signed node:http requests. */
+  localStackSignedPosts?: LocalStackResults;
   capacity?: CapacityResults;
   rate?: FanOutRateResults;
   coldStart?: ColdStartResults;
@@ -56,7 +58,7 @@ export function renderReport(results: BenchResults): RenderedReport {
 
   sections.push(header(results));
   sections.push(summary(results, targets, costs));
-  if (results.localStack) sections.push(localStackSection(results.localStack, chartName('latency'), charts));
+  if (results.localStack) sections.push(localStackSection(results.localStack, results.localStackSignedPosts, chartName('latency'), charts));
   if (results.capacity) sections.push(capacitySection(results.capacity));
   if (results.capacity) sections.push(comparisonSection(results.capacity, chartName('reads-per-message'), charts));
   if (results.capacity && costs) sections.push(costSection(results.capacity, costs, chartName('cost-per-delivery'), charts));
@@ -182,7 +184,7 @@ function evaluateTargets(results: BenchResults, costs: CostRow[] | undefined): T
     });
   }
   const latency = results.localStack?.latency.find((l) => l.subscribers === 100);
-  const tp = results.localStack?.throughput.find((t) => t.subscribers === 100) ?? results.localStack?.throughput[0];
+  const signedLatency = results.localStackSignedPosts?.latency.find((l) => l.subscribers === 100);
   const deployedRates = results.rate?.rows.filter((r) => r.variant.startsWith('message handler')) ?? [];
   const leanRates = results.rate?.rows.filter((r) => r.variant.startsWith('same fan-out')) ?? [];
   const sdkCpu = deployedRates[deployedRates.length - 1]?.cpuMicrosPerPost.median;
@@ -193,10 +195,13 @@ function evaluateTargets(results: BenchResults, costs: CostRow[] | undefined): T
     measured: latency ? `p99 ${num(latency.p99.median, 0)} ms (p50 ${num(latency.p50.median, 0)} ms)` : '—',
     met: latency ? latency.p99.median < TARGETS.p99Room100Ms : undefined,
     why: latency
-      ? `The stack runs every post through the AWS SDK management client and the emulator's HTTP server in one process: ` +
-        (tp ? `${num(tp.stackCpuMicrosPerDelivery.median, 0)} µs of the stack's CPU per delivery, ` : '') +
-        `so 99 deliveries take the p50 above on their own. ` +
-        (sdkCpu !== undefined && leanCpu !== undefined ? `Posting without the SDK's per-call work (${num(sdkCpu, 0)} → ${num(leanCpu, 0)} µs per post in section 5) would cut it by about that ratio.` : '')
+      ? `The stack runs every delivery through the AWS SDK management client, the emulator's management API and a socket write, in one process: ` +
+        `${num(latency.stackCpuMicrosPerDelivery, 0)} µs of the stack's CPU per delivery, ${num((latency.stackCpuMicrosPerDelivery * 99) / 1000, 0)} ms of CPU for 99 deliveries before any waiting for a core. ` +
+        (sdkCpu !== undefined && leanCpu !== undefined ? `Posting without the SDK's per-call work costs ${num(leanCpu, 0)} instead of ${num(sdkCpu, 0)} µs per post (section 5)` : 'Posting without the SDK\'s per-call work') +
+        (signedLatency
+          ? `; with it the same stack spent ${num(signedLatency.stackCpuMicrosPerDelivery, 0)} µs per delivery and measured p99 ${num(signedLatency.p99.median, 0)} ms (p50 ${num(signedLatency.p50.median, 0)} ms). ` +
+            `Under 50 ms needs under ${num(50_000 / 99, 0)} µs per delivery on a free core: the SDK's share, then the emulator's own HTTP handling, are what to cut.`
+          : '.')
       : 'section 1 did not run',
   });
   const best = deployedRates[deployedRates.length - 1];
@@ -244,19 +249,27 @@ function evaluateTargets(results: BenchResults, costs: CostRow[] | undefined): T
 
 // --- section 1 ------------------------------------------------------------------------------------------------------
 
-function localStackSection(local: LocalStackResults, chartFile: string, charts: RenderedReport['charts']): string {
+function localStackSection(local: LocalStackResults, signed: LocalStackResults | undefined, chartFile: string, charts: RenderedReport['charts']): string {
+  const signedRow = (size: number) => signed?.latency.find((row) => row.subscribers === size);
   charts.push({
     file: chartFile,
     svg: renderBarChart({
       title: 'Publish → last delivery on the local stack',
       subtitle: `median of ${local.latency[0]?.runs ?? 0} runs; WebSocket clients in their own process`,
       yLabel: 'milliseconds',
-      series: ['p50', 'p95', 'p99'],
-      groups: local.latency.map((row) => ({ label: `room of ${num(row.subscribers)}`, values: [row.p50.median, row.p95.median, row.p99.median] })),
+      series: ['p50', 'p95', 'p99', ...(signed ? ['p50, hand-signed posts', 'p99, hand-signed posts'] : [])],
+      groups: local.latency.map((row) => ({
+        label: `room of ${num(row.subscribers)}`,
+        values: [row.p50.median, row.p95.median, row.p99.median, ...(signed ? [signedRow(row.subscribers)?.p50.median, signedRow(row.subscribers)?.p99.median] : [])],
+      })),
       log: true,
       reference: { value: TARGETS.p99Room100Ms, label: `target for a room of 100: p99 < ${TARGETS.p99Room100Ms} ms` },
     }),
   });
+  const latencyRows = [
+    ...local.latency.map((row) => ({ row, poster: 'AWS SDK client (as shipped)' })),
+    ...(signed?.latency ?? []).map((row) => ({ row, poster: 'hand-signed node:http' })),
+  ];
   return [
     '## 1. Fan-out on the local stack',
     '',
@@ -266,9 +279,24 @@ function localStackSection(local: LocalStackResults, chartFile: string, charts: 
       'A room of N is the sender plus N−1 receivers. The sender sends one message at a time, at most one every 50 ms (the protocol\'s 20 frames a second), and the clock stops when the last receiver has it.',
     '',
     table(
-      ['room', 'messages', 'p50 ms', 'p95 ms', 'p99 ms', 'ack p50 ms'],
-      local.latency.map((row) => [`${num(row.subscribers)} subscribers`, `${row.runs} × ${row.messagesPerRun}`, ranged(row.p50), ranged(row.p95), ranged(row.p99), ranged(row.ackP50)]),
+      ['room', 'handlers post with', 'messages', 'p50 ms', 'p95 ms', 'p99 ms', 'ack p50 ms', 'stack CPU per delivery'],
+      latencyRows.map(({ row, poster }) => [
+        `${num(row.subscribers)} subscribers`,
+        poster,
+        `${row.runs} × ${row.messagesPerRun}`,
+        ranged(row.p50),
+        ranged(row.p95),
+        ranged(row.p99),
+        ranged(row.ackP50),
+        `${num(row.stackCpuMicrosPerDelivery, 0)} µs`,
+      ]),
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
+    '',
+    signed
+      ? 'The second set of rows is the same stack with one change, made from the benchmark through the stack\'s `overrides.notifier`: the handlers post with a hand-signed (SigV4) node:http request instead of the SDK\'s PostToConnectionCommand (bench/fanout/signed-poster.ts). ' +
+        `It was a separate stack with ${num(signed.connections)} clients, run right after the first.`
+      : '',
     '',
     `![publish to last delivery](${chartFile})`,
     '',
@@ -480,19 +508,24 @@ function costSection(capacity: CapacityResults, costs: CostRow[], chartFile: str
     '- Deliveries per message: N−1 in both (the sender\'s echo is not a delivery, as the ack is not).',
     '',
     table(
-      ['room', 'design', 'gateway msgs per message', 'per million messages', 'gateway', 'Lambda', 'DynamoDB', 'per million deliveries'],
+      ['room', 'design', 'gateway msgs per message', 'Lambda MB × ms (measured)', 'per million messages', 'gateway', 'Lambda', 'DynamoDB', 'per million deliveries'],
       costs.map((row) => [
         num(row.roomSize),
         label(row),
         num(row.gatewayMessagesPerMessage),
+        `${row.lambdaMemoryMb} × ${num(row.lambdaDurationMs, 0)}`,
         dollars(row.perMillionMessages.total, 2),
         dollars(row.perMillionMessages.gateway, 2),
         dollars(row.perMillionMessages.lambdaRequests + row.perMillionMessages.lambdaDuration, 3),
         dollars(row.perMillionMessages.dynamoReads + row.perMillionMessages.dynamoWrites, 3),
         `**${dollars(row.perMillionDeliveries.total, 3)}**`,
       ]),
-      ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
+    '',
+    `The Lambda durations are this run's send times (section 3), on a busy machine against dynalite: on AWS, with DynamoDB and the management API a few milliseconds away, they would be shorter. ` +
+      `Their weight: every 10 ms of a 512 MB invocation adds ${dollars(0.5 * 0.01 * AWS_PRICES.lambdaPerGbSecond * 1e6, 3)} per million messages, ` +
+      `${dollars((0.5 * 0.01 * AWS_PRICES.lambdaPerGbSecond * 1e6) / 9, 4)} per million deliveries in a room of 10 and ${dollars((0.5 * 0.01 * AWS_PRICES.lambdaPerGbSecond * 1e6) / 99, 5)} in a room of 100.`,
     '',
     `![cost per million deliveries](${chartFile})`,
     '',
@@ -598,35 +631,28 @@ function findingsSection(results: BenchResults, costs: CostRow[] | undefined): s
     const typing = results.capacity.operations.find((o) => o.operation.startsWith('typing keep-alive'));
     if (typing && typing.failedConditionalWrites > 0) {
       findings.push(
-        `2. **A typing keep-alive pays for a failed write.** \`startTyping\` tries a conditional put first and, when the indicator is live and recently broadcast, falls back to an update: ` +
-          `${num(typing.writeUnits.median)} write units where 1 would do. Keep-alives are the most frequent typing frames (one every few seconds while typing), so trying the update first when the client's previous frame was a start would halve them.`,
-      );
-    }
-    const send = results.capacity.sends[0];
-    if (send) {
-      findings.push(
-        `3. **sendMessage reads three items with strong consistency** (\`getSendState\`: membership, claim, typing: ${num(send.measured.byStoreOperation.getSendState?.read ?? 0)} read units). ` +
-          'Only the claim needs a consistent read (a retry right after the first attempt); the conditional put of the claim already catches a racing duplicate, so eventually consistent reads would halve it. It is a small share of the cost (section 4).',
+        `2. **A typing keep-alive pays for a failed write.** \`startTyping\` tries a conditional put first and, when the indicator is live and was broadcast less than 3 s ago, falls back to an update: ` +
+          `${num(typing.writeUnits.median)} write units for a frame that changes one item. Trying the update first (conditional on "live and recently broadcast") would make keep-alives cost 1 and starts 2 instead; which order is cheaper depends on how often clients send keep-alives.`,
       );
     }
     const hello = results.capacity.operations.find((o) => o.operation === 'hello, user in 100 rooms');
     if (hello) {
       findings.push(
-        `4. **hello reads every room with a separate 0.5-unit read** (\`getRooms\` is a BatchGetItem; each room item is rounded up to 4 KB on its own): ${num(hello.readUnits.median)} read units for a user in 100 rooms. ` +
+        `3. **hello reads every room with a separate 0.5-unit read** (\`getRooms\` is a BatchGetItem; each room item is rounded up to 4 KB on its own): ${num(hello.readUnits.median)} read units for a user in 100 rooms. ` +
           'Fine at one hello per connection; worth knowing before anything calls it often.',
       );
     }
     const connect100 = results.capacity.operations.find((o) => o.operation === 'connect, user in 100 rooms');
     if (connect100) {
       findings.push(
-        `5. **Presence costs grow with the user's rooms**: a first connection of a user in 100 rooms costs ${num(connect100.readUnits.median)} read and ${num(connect100.writeUnits.median)} write units (a subscription per room, and a Query of each room's subscribers to announce presence). ` +
+        `4. **Presence costs grow with the user's rooms**: a first connection of a user in 100 rooms costs ${num(connect100.readUnits.median)} read and ${num(connect100.writeUnits.median)} write units (a subscription per room, and a Query of each room's subscribers to announce presence). ` +
           'A flapping mobile connection of a member of many rooms is the expensive case.',
       );
     }
   }
   if (costs) {
     findings.push(
-      '6. **No cost grows with connections outside a room** for the single table (section 2 and 3: equal units at both totals), while the scan design\'s every send reads every connection.',
+      '5. **No cost grows with connections outside a room** for the single table (section 2 and 3: equal units at both totals), while the scan design\'s every send reads every connection.',
     );
   }
   return ['## Findings', '', 'Nothing in `lambdas/` was changed by the benchmark. What the measurements show about the backend:', '', ...findings].join('\n');

@@ -6,10 +6,21 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { memberItem, roomItem, subscriptionItem } from '../../lambdas/adapters/dynamo/codec.js';
 import { LOCAL_TABLE_NAME, startLocalStack } from '../../local/stack.js';
+import type { Notifier } from '../../lambdas/chat/ports.js';
 import { writeItems } from '../capacity/seed.js';
+import { createSignedPoster } from '../fanout/signed-poster.js';
 import { serveRequests } from '../lib/worker-process.js';
 
 const connectionsByUser = new Map<string, { connectionId: string; connectedAt: number }>();
+
+// BENCH_POSTER=signed: the handlers post with hand-signed node:http requests instead of the SDK client (section 1's
+// second variant, to show what the SDK's per-call work costs the stack). The stack's URL is known only once it
+// listens, so the poster is made on first use.
+let signed: Notifier | undefined;
+const signedNotifier: Notifier = {
+  post: (connectionId, payload) => signed!.post(connectionId, payload),
+  close: (connectionId) => signed!.close(connectionId),
+};
 
 const stackStarted = startLocalStack({
   port: 0,
@@ -17,6 +28,7 @@ const stackStarted = startLocalStack({
   logLevel: 'ERROR',
   // The receivers never send; the run must not be cut short by the 10-minute idle timeout.
   idleTimeoutS: 3600,
+  ...(process.env.BENCH_POSTER === 'signed' && { overrides: { notifier: signedNotifier } }),
   onIntegrationEvent(event) {
     const { eventType, authorizer, connectionId, connectedAt } = event.requestContext;
     if (eventType === 'CONNECT') connectionsByUser.set(String(authorizer.userId), { connectionId, connectedAt });
@@ -26,6 +38,7 @@ const stackStarted = startLocalStack({
 async function start() {
   const stack = await stackStarted;
   const config = stack.config;
+  signed = createSignedPoster({ endpoint: stack.httpUrl, region: config.region, credentials: config.credentials! });
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({ region: config.region, endpoint: config.dynamoEndpoint!, credentials: config.credentials! }),
     { marshallOptions: { removeUndefinedValues: true } },
