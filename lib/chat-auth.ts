@@ -88,7 +88,7 @@ export class ChatAuth extends Construct {
     const userPoolClient = userPool.addClient('AppClient', {
       // Mobile and browser apps cannot keep a secret.
       generateSecret: false,
-      // SRP for apps; USER_PASSWORD_AUTH lets the aws CLI fetch a token for a test user (docs/deploy.md).
+      // SRP for apps; USER_PASSWORD_AUTH lets the aws CLI fetch a token for a test user (README, "Deploy to AWS").
       authFlows: { userSrp: true, userPassword: true },
       // The apps sign in through the Cognito API, not the hosted UI, so no OAuth flows or callback URLs.
       disableOAuth: true,
