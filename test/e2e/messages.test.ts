@@ -92,6 +92,18 @@ describe('sendMessage', () => {
     expect(event.message).toMatchObject({ messageType: 'image', attachmentUrl: url });
     const file = await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'file', content: 'f', messageType: 'file' });
     expect(file.message).toMatchObject({ messageType: 'file' });
+
+    // The longest allowed: a 2,048-character URL and a 128-character clientMessageId.
+    const longestUrl = `https://example.com/${'u'.repeat(2_048 - 'https://example.com/'.length)}`;
+    const longestId = 'i'.repeat(128);
+    const longest = await a.ack('sendMessage', {
+      roomId: room.roomId,
+      clientMessageId: longestId,
+      content: 'big',
+      messageType: 'file',
+      attachmentUrl: longestUrl,
+    });
+    expect(longest.message).toMatchObject({ clientMessageId: longestId, attachmentUrl: longestUrl });
   });
 });
 
