@@ -1,7 +1,7 @@
 // Connections opening, closing, and found gone. A connection is subscribed to every room of its user when it opens;
 // closing (or being found gone by a post) removes it and its subscriptions the same way, idempotently.
 import { forEachPage } from './paging.js';
-import type { ChatStore, Clock, Metrics } from './ports.js';
+import type { ChatStore, Clock, ConnectionRecord, Metrics } from './ports.js';
 import { isFirstConnection, type Presence } from './presence.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { subscriptionOf } from './room-access.js';
@@ -12,6 +12,13 @@ export interface ConnectionLifecycle {
   close(request: DisconnectRequest): Promise<void>;
   /** A post found the connection gone: the same clean-up as a close, plus its subscription in that room. */
   removeGone(connection: { connectionId: string; userId: string }, foundInRoomId?: string): Promise<void>;
+  /**
+   * Writes an open connection's items again if they are missing; true when it had to. The gateway cannot post to
+   * a connection before its $connect has returned (API Gateway answers 410), so a broadcast that reads the new
+   * subscriptions while $connect still runs finds the connection "gone" and removes it: the connection then opens
+   * without items, deaf to its rooms. A connection that sends a frame is open, so its items belong there.
+   */
+  restore(connection: ConnectionRecord): Promise<boolean>;
 }
 
 export interface ConnectionLifecycleDeps {
@@ -57,22 +64,40 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
     }
   }
 
+  async function subscribeToEveryRoom(connection: ConnectionRecord): Promise<void> {
+    await forEachPage(
+      (cursor) => store.listMemberships(connection.userId, { cursor, limit: MEMBERSHIP_PAGE }),
+      async (memberships) => {
+        if (memberships.length > 0) {
+          await store.putSubscriptions(memberships.map((m) => subscriptionOf(m.roomId, connection)));
+        }
+      },
+    );
+  }
+
+  async function announceIfFirst(connection: ConnectionRecord): Promise<void> {
+    // Read after this connection was written: see isFirstConnection for why that order matters.
+    const live = await store.listConnections(connection.userId, deps.clock.now());
+    if (isFirstConnection(connection, live)) await presence.announce(connection.userId, true);
+  }
+
   return {
     async open({ connectionId, userId, tokenDisplayName, connectedAt }) {
       const connection = { connectionId, userId, connectedAt, expiresAt: connectedAt + deps.config.maxConnectionMs };
       await Promise.all([store.ensureProfile(userId, tokenDisplayName), store.putConnection(connection)]);
-      await forEachPage(
-        (cursor) => store.listMemberships(userId, { cursor, limit: MEMBERSHIP_PAGE }),
-        async (memberships) => {
-          if (memberships.length > 0) {
-            await store.putSubscriptions(memberships.map((m) => subscriptionOf(m.roomId, connection)));
-          }
-        },
-      );
+      await subscribeToEveryRoom(connection);
       deps.metrics.count('ConnectionsOpened');
-      // Read after this connection was written: see isFirstConnection for why that order matters.
-      const live = await store.listConnections(userId, deps.clock.now());
-      if (isFirstConnection(connection, live)) await presence.announce(userId, true);
+      await announceIfFirst(connection);
+    },
+
+    async restore(connection) {
+      if (await store.getConnection(connection.connectionId)) return false;
+      await store.putConnection(connection);
+      // Rooms it had muted come back unmuted: the mute went with the items, and hearing too much beats hearing nothing.
+      await subscribeToEveryRoom(connection);
+      // The removal told its rooms the user went offline if this was their only connection.
+      await announceIfFirst(connection);
+      return true;
     },
 
     close({ connectionId, userId }) {

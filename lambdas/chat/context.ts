@@ -1,10 +1,12 @@
 // What every action is handed: the ports plus the shared fan-out, and who is asking.
 import type { AckFields, ActionInput, ActionName } from '../protocol/index.js';
+import type { ConnectionLifecycle } from './connection-lifecycle.js';
 import type { FanOut } from './fan-out.js';
 import type { ChatDeps } from './service.js';
 
 export interface ChatRuntime extends ChatDeps {
   fanOut: FanOut;
+  connections: Pick<ConnectionLifecycle, 'restore'>;
 }
 
 /** The requesting connection; userId comes from the verified token, never from the frame. */

@@ -16,7 +16,7 @@ export function createChat(deps: ChatDeps): ChatService {
   const fanOut = createFanOut({ ...deps, onGone: (connection, roomId) => lifecycle!.removeGone(connection, roomId) });
   const presence = createPresence({ ...deps, fanOut });
   lifecycle = createConnectionLifecycle({ ...deps, presence, rateLimiter });
-  const runtime: ChatRuntime = { ...deps, fanOut };
+  const runtime: ChatRuntime = { ...deps, fanOut, connections: lifecycle };
   const onFrame = createRouter(runtime, rateLimiter);
   const opened = lifecycle;
   return {

@@ -1,7 +1,7 @@
 // hello, ping and listRooms: what a client asks for when it (re)connects.
 import { LIMITS, type Room } from '../../protocol/index.js';
 import type { ActionHandler, ChatRuntime } from '../context.js';
-import { loadProfile } from '../room-access.js';
+import { loadProfile, requestingConnection } from '../room-access.js';
 import { toIsoTime, toRoom, toUser } from '../wire-format.js';
 
 /** One page of the user's rooms, each with the user's own read marker. */
@@ -20,6 +20,9 @@ async function roomsPage(
 }
 
 export const hello: ActionHandler<'hello'> = async (runtime, request) => {
+  // hello is a client's first frame: a connection a racing broadcast took for gone while it was connecting is
+  // restored here, before the rooms' lastSeq is read, so whatever it missed lies within what this ack reports.
+  await runtime.connections.restore(requestingConnection(runtime, request));
   const [profile, page] = await Promise.all([
     loadProfile(runtime.store, request.userId),
     roomsPage(runtime, request.userId, undefined),
