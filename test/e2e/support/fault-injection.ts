@@ -1,0 +1,93 @@
+// Faults injected around the real parts: a store that calls through to the stack's own DynamoDB store unless a
+// fault is set, a notifier that calls through to the real management-API client unless a recipient is marked
+// failing, and a record of the gateway's connection events (to learn connection ids, which clients never see).
+import { createDynamoStore } from '../../../lambdas/adapters/dynamo-store.js';
+import { createManagementNotifier, type ManagementNotifier } from '../../../lambdas/adapters/management-notifier.js';
+import { documentClientFor } from '../../../lambdas/adapters/wiring.js';
+import type { ChatStore, Notifier, PostResult } from '../../../lambdas/chat/ports.js';
+import { LOCAL_TABLE_NAME, type LocalStackOptions } from '../../../local/stack.js';
+import type { WebSocketRouteEvent } from '../../../local/gateway/events.js';
+import type { LocalStack } from './local-stack-fixture.js';
+import { sleep } from './test-client.js';
+
+/** Returns the error a store call must fail with, or undefined to let it through. */
+export type StoreFault = (method: string, args: unknown[]) => Error | undefined;
+
+export class FaultInjection {
+  storeFault: StoreFault | undefined;
+  failingRecipients = new Set<string>();
+
+  private realStore: ChatStore | undefined;
+  private realNotifier: ManagementNotifier | undefined;
+  private readonly connectionsOf = new Map<string, string>();
+  private readonly disconnectsSeen = new Set<string>();
+
+  readonly store: ChatStore = new Proxy({} as ChatStore, {
+    get: (_target, method) => {
+      // Not a thenable, and no symbol lookups: only the port's methods.
+      if (typeof method !== 'string' || method === 'then') return undefined;
+      return async (...args: unknown[]): Promise<unknown> => {
+        const fault = this.storeFault?.(method, args);
+        if (fault) throw fault;
+        const target = this.realStore as unknown as Record<string, (...a: unknown[]) => unknown>;
+        return target[method]!.apply(this.realStore, args);
+      };
+    },
+  });
+
+  readonly notifier: Notifier = {
+    post: async (connectionId: string, payload: string): Promise<PostResult> => {
+      if (this.failingRecipients.has(connectionId)) throw new Error('socket hang up');
+      return this.realNotifier!.post(connectionId, payload);
+    },
+    close: (connectionId: string) => this.realNotifier!.close(connectionId),
+  };
+
+  /** Stack options that route the handlers through this injection. */
+  get stackOptions(): Pick<LocalStackOptions, 'overrides' | 'onIntegrationEvent'> {
+    return {
+      overrides: { store: this.store, notifier: this.notifier },
+      onIntegrationEvent: (event: WebSocketRouteEvent) => {
+        const { eventType, connectionId, authorizer } = event.requestContext;
+        if (eventType === 'CONNECT') this.connectionsOf.set(connectionId, String(authorizer.principalId));
+        if (eventType === 'DISCONNECT') this.disconnectsSeen.add(connectionId);
+      },
+    };
+  }
+
+  /** Builds the real parts once the stack runs (they need its endpoints). */
+  attach(stack: LocalStack): void {
+    this.realStore = createDynamoStore({ client: documentClientFor(stack.config), tableName: LOCAL_TABLE_NAME });
+    this.realNotifier = createManagementNotifier({
+      endpoint: stack.httpUrl,
+      region: stack.config.region,
+      credentials: stack.config.credentials,
+    });
+  }
+
+  detach(): void {
+    this.realNotifier?.destroy();
+  }
+
+  /** The user's connection ids, in the order they opened. */
+  connectionIdsOf(userId: string): string[] {
+    return [...this.connectionsOf].filter(([, owner]) => owner === userId).map(([connectionId]) => connectionId);
+  }
+
+  /**
+   * Closes a connection so that its $disconnect fails on its first store call, as if the close never reached the
+   * backend (on AWS $disconnect is best effort).
+   */
+  async loseDisconnect(connectionId: string, close: () => Promise<void>): Promise<void> {
+    this.storeFault = (_method, args) => (JSON.stringify(args).includes(connectionId) ? new Error('lost') : undefined);
+    try {
+      await close();
+      for (let waited = 0; !this.disconnectsSeen.has(connectionId) && waited < 3_000; waited += 50) await sleep(50);
+      if (!this.disconnectsSeen.has(connectionId)) throw new Error(`no $disconnect for ${connectionId}`);
+      // $disconnect makes its first store call at once.
+      await sleep(200);
+    } finally {
+      this.storeFault = undefined;
+    }
+  }
+}
