@@ -2,33 +2,8 @@
 // connection at once, a tenth of the clients dropping for 2 s of every 15 s; prints the figures and exits 1 when any
 // delivery check failed. `--small` runs the size that npm test runs; `--json <file>` also writes the report.
 import { writeFile } from 'node:fs/promises';
-import { describeReport, runSoak, type SoakOptions } from './lib/soak.js';
-
-export const FULL_SOAK: Omit<SoakOptions, 'log'> = {
-  rooms: 100,
-  connections: 1_000,
-  churningClients: 100,
-  twoDeviceUsers: 50,
-  messages: 10_000,
-  sendPhaseMs: 60_000,
-  maxInFlight: 100,
-  churn: { downMs: 2_000, periodMs: 15_000 },
-  connectConcurrency: 25,
-  settleMs: 60_000,
-};
-
-export const SMALL_SOAK: Omit<SoakOptions, 'log'> = {
-  rooms: 10,
-  connections: 100,
-  churningClients: 10,
-  twoDeviceUsers: 5,
-  messages: 1_000,
-  sendPhaseMs: 16_000,
-  maxInFlight: 40,
-  churn: { downMs: 2_000, periodMs: 15_000 },
-  connectConcurrency: 20,
-  settleMs: 20_000,
-};
+import { FULL_SOAK, SMALL_SOAK } from './lib/presets.js';
+import { describeReport, runSoak } from './lib/soak.js';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -44,9 +19,7 @@ async function main(): Promise<void> {
   process.exitCode = report.ok ? 0 : 1;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

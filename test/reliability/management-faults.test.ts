@@ -1,0 +1,224 @@
+// Management API faults injected at the HTTP level between the handlers' real notifier (the AWS SDK client) and the
+// local stack's @connections API: connections answering 410, bursts of 429, 500s and answers held back. Gone
+// connections lose all their items on the first failure; throttled posts are retried and arrive once; a failing or
+// slow recipient never holds the others back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManagementNotifier } from '../../lambdas/adapters/management-notifier.js';
+import type { Message } from '../../lambdas/protocol/index.js';
+import { sleep, type Frame, type ProbeSocket } from '../soak/lib/probe-socket.js';
+import { startProbedStack, type ProbedStack } from '../soak/lib/probed-stack.js';
+import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
+
+let proxy: FaultProxy;
+let probed: ProbedStack;
+let userCounter = 0;
+const sockets: ProbeSocket[] = [];
+
+beforeAll(async () => {
+  proxy = await startFaultProxy();
+  const notifier = createManagementNotifier({
+    endpoint: proxy.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  // Injected failures are logged by design; keep the output clean.
+  probed = await startProbedStack({ logLevel: 'SILENT', overrides: { notifier } });
+  proxy.target = probed.stack.httpUrl;
+});
+
+afterAll(async () => {
+  await Promise.all(sockets.map((socket) => socket.close().catch(() => undefined)));
+  await probed?.stop();
+  await proxy?.close();
+});
+
+interface Listener {
+  userId: string;
+  connectionId: string;
+  socket: ProbeSocket;
+}
+
+/** Alice and `count` listeners, all in two rooms; resolves once every listener has heard of both. */
+async function twoRoomsWith(count: number) {
+  userCounter += 1;
+  const alice = await probed.connect(`mf${userCounter}-alice`);
+  sockets.push(alice.socket);
+  const listeners: Listener[] = [];
+  for (let i = 0; i < count; i++) {
+    const userId = `mf${userCounter}-listener${i}`;
+    const { socket, connectionId } = await probed.connect(userId);
+    sockets.push(socket);
+    listeners.push({ userId, connectionId, socket });
+  }
+  const memberIds = listeners.map((l) => l.userId);
+  const roomId = ((await alice.socket.ack('createRoom', { name: 'faults', memberIds })).room as { roomId: string }).roomId;
+  const otherRoomId = ((await alice.socket.ack('createRoom', { name: 'other', memberIds })).room as { roomId: string }).roomId;
+  for (const listener of listeners) {
+    for (const id of [roomId, otherRoomId]) {
+      await listener.socket.waitForEvent((f) => f.type === 'roomJoined' && (f.room as { roomId: string }).roomId === id);
+    }
+  }
+  return { alice: alice.socket, listeners, roomId, otherRoomId };
+}
+
+const isMessage = (id: string) => (frame: Frame) => frame.type === 'message' && (frame.message as Message).id === id;
+const countOf = (socket: ProbeSocket, id: string) => socket.events.filter((entry) => isMessage(id)(entry.frame)).length;
+
+async function send(socket: ProbeSocket, roomId: string, clientMessageId: string): Promise<Message> {
+  return (await socket.ack('sendMessage', { roomId, clientMessageId, content: `content of ${clientMessageId}` })).message as Message;
+}
+
+/** Items that carry the connection id in their keys (its connection items and subscriptions). */
+async function itemsOfConnection(connectionId: string) {
+  const items = await probed.tableItems();
+  return items.filter((item) => String(item.pk).includes(connectionId) || String(item.sk).includes(connectionId));
+}
+
+async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('connections answering 410', () => {
+  it('are removed with all their items on the first failure, are never posted to again, and hold no one back', async () => {
+    const { alice, listeners, roomId, otherRoomId } = await twoRoomsWith(8);
+    const gone = listeners.slice(0, 3);
+    const healthy = listeners.slice(3);
+    const goneIds = new Set(gone.map((l) => l.connectionId));
+    for (const listener of gone) expect((await itemsOfConnection(listener.connectionId)).length).toBe(4);
+    proxy.decide = ({ method, connectionId }) => (method === 'POST' && goneIds.has(connectionId) ? 410 : 'pass');
+    const mark = proxy.calls.length;
+    try {
+      const first = await send(alice, roomId, 'gone-1');
+      for (const listener of healthy) await listener.socket.waitForEvent(isMessage(first.id));
+      for (const listener of gone) {
+        // The connection, its user's connection item and its subscriptions in both rooms: all gone.
+        await eventually(async () => (await itemsOfConnection(listener.connectionId)).length === 0, `${listener.userId}'s items removed`);
+        const posts = proxy.calls.slice(mark).filter((c) => c.connectionId === listener.connectionId && c.method === 'POST');
+        expect(posts.map((c) => c.status)).toEqual([410]);
+      }
+      // Each was their user's only connection: the rooms hear they went offline.
+      for (const listener of gone) {
+        for (const id of [roomId, otherRoomId]) {
+          await alice.waitForEvent((f) => f.type === 'presence' && f.userId === listener.userId && f.roomId === id && f.isOnline === false);
+        }
+      }
+      const second = await send(alice, otherRoomId, 'gone-2');
+      for (const listener of healthy) await listener.socket.waitForEvent(isMessage(second.id));
+      await sleep(200);
+      const later = proxy.calls.slice(mark).filter((c) => goneIds.has(c.connectionId));
+      expect(later).toHaveLength(gone.length);
+      for (const listener of gone) expect(countOf(listener.socket, first.id) + countOf(listener.socket, second.id)).toBe(0);
+      for (const listener of healthy) expect(countOf(listener.socket, first.id)).toBe(1);
+    } finally {
+      proxy.decide = undefined;
+    }
+  });
+});
+
+describe('bursts of 429', () => {
+  it('throttled posts are retried and arrive exactly once, and the connections are kept', async () => {
+    const { alice, listeners, roomId } = await twoRoomsWith(6);
+    const throttledTimes = new Map<string, number>();
+    const ids = new Set(listeners.map((l) => l.connectionId));
+    // Every recipient throttled twice in a row: a burst that hits the whole fan-out at once.
+    proxy.decide = ({ method, connectionId }) => {
+      if (method !== 'POST' || !ids.has(connectionId)) return 'pass';
+      const times = (throttledTimes.get(connectionId) ?? 0) + 1;
+      throttledTimes.set(connectionId, times);
+      return times <= 2 ? 429 : 'pass';
+    };
+    const mark = proxy.calls.length;
+    try {
+      const message = await send(alice, roomId, 'throttled');
+      for (const listener of listeners) await listener.socket.waitForEvent(isMessage(message.id));
+      await sleep(300);
+      for (const listener of listeners) {
+        expect(countOf(listener.socket, message.id)).toBe(1);
+        const posts = proxy.calls.slice(mark).filter((c) => c.connectionId === listener.connectionId);
+        expect(posts.map((c) => c.status)).toEqual([429, 429, 200]);
+        expect((await itemsOfConnection(listener.connectionId)).length).toBe(4);
+      }
+    } finally {
+      proxy.decide = undefined;
+    }
+  });
+
+  it('a recipient throttled past the retry budget misses that frame only: kept, and served the next one', async () => {
+    const { alice, listeners, roomId } = await twoRoomsWith(4);
+    const [throttled, ...others] = listeners as [Listener, ...Listener[]];
+    proxy.decide = ({ method, connectionId }) => (method === 'POST' && connectionId === throttled.connectionId ? 429 : 'pass');
+    const mark = proxy.calls.length;
+    let first: Message;
+    try {
+      first = await send(alice, roomId, 'over-budget');
+      for (const listener of others) await listener.socket.waitForEvent(isMessage(first.id));
+      await eventually(() => proxy.calls.slice(mark).filter((c) => c.connectionId === throttled.connectionId).length >= 4, 'four attempts');
+      await sleep(300);
+      // The notifier's budget: four attempts, then it gives up on that recipient alone.
+      expect(proxy.calls.slice(mark).filter((c) => c.connectionId === throttled.connectionId).map((c) => c.status)).toEqual([429, 429, 429, 429]);
+    } finally {
+      proxy.decide = undefined;
+    }
+    expect(countOf(throttled.socket, first.id)).toBe(0);
+    expect((await itemsOfConnection(throttled.connectionId)).length).toBe(4);
+    const next = await send(alice, roomId, 'after-throttling');
+    await throttled.socket.waitForEvent(isMessage(next.id));
+  });
+});
+
+describe('500s from the management API', () => {
+  it('are not taken for gone: the recipient is kept and the others are served', async () => {
+    const { alice, listeners, roomId } = await twoRoomsWith(5);
+    const failing = listeners.slice(0, 2);
+    const failingIds = new Set(failing.map((l) => l.connectionId));
+    proxy.decide = ({ method, connectionId }) => (method === 'POST' && failingIds.has(connectionId) ? 500 : 'pass');
+    const mark = proxy.calls.length;
+    let first: Message;
+    try {
+      first = await send(alice, roomId, 'five-hundred');
+      for (const listener of listeners.slice(2)) await listener.socket.waitForEvent(isMessage(first.id));
+      await sleep(300);
+    } finally {
+      proxy.decide = undefined;
+    }
+    for (const listener of failing) {
+      // Not a throttle: no retry; not a 410: nothing removed.
+      expect(proxy.calls.slice(mark).filter((c) => c.connectionId === listener.connectionId).map((c) => c.status)).toEqual([500]);
+      expect((await itemsOfConnection(listener.connectionId)).length).toBe(4);
+      expect(countOf(listener.socket, first.id)).toBe(0);
+    }
+    const next = await send(alice, roomId, 'after-500');
+    for (const listener of listeners) await listener.socket.waitForEvent(isMessage(next.id));
+  });
+});
+
+describe('a recipient whose posts hang', () => {
+  it('holds back neither the sender\'s ack nor the other recipients, and gets its frame once it answers', async () => {
+    const { alice, listeners, roomId } = await twoRoomsWith(5);
+    const [slow, ...others] = listeners as [Listener, ...Listener[]];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    proxy.decide = ({ method, connectionId }) =>
+      method === 'POST' && connectionId === slow.connectionId ? { holdUntil: released } : 'pass';
+    try {
+      const first = await send(alice, roomId, 'slow-1');
+      for (const listener of others) await listener.socket.waitForEvent(isMessage(first.id));
+      // A second sender's message goes past the stuck post too.
+      const second = await send(others[0]!.socket, roomId, 'slow-2');
+      for (const listener of others.slice(1)) await listener.socket.waitForEvent(isMessage(second.id));
+      await alice.waitForEvent(isMessage(second.id));
+      expect(countOf(slow.socket, first.id) + countOf(slow.socket, second.id)).toBe(0);
+      proxy.decide = undefined;
+      release();
+      await slow.socket.waitForEvent(isMessage(first.id));
+      await slow.socket.waitForEvent(isMessage(second.id));
+    } finally {
+      proxy.decide = undefined;
+      release();
+    }
+  });
+});

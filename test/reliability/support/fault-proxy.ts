@@ -1,0 +1,111 @@
+// An HTTP proxy in front of the local stack's management API (@connections), where faults are injected the way
+// API Gateway shows them: 410 GoneException for a connection it no longer knows, 429 LimitExceededException when it
+// throttles, 500 when it fails, or an answer held back. The handlers' real notifier (the AWS SDK client) talks to
+// the proxy, so the SDK's error parsing and the notifier's retries are what is tested.
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type FaultDecision = 'pass' | 410 | 429 | 500 | { holdUntil: Promise<void> };
+
+export interface ProxiedCall {
+  method: string;
+  connectionId: string;
+  /** This connection's call number, from 1. */
+  attempt: number;
+  status: number;
+  at: number;
+}
+
+export interface FaultProxy {
+  url: string;
+  /** Where calls that pass go (the stack's http URL). */
+  target: string | undefined;
+  /** Decides each call; 'pass' when unset. */
+  decide: ((call: { method: string; connectionId: string; attempt: number }) => FaultDecision) | undefined;
+  readonly calls: ProxiedCall[];
+  callsTo(connectionId: string, method?: string): ProxiedCall[];
+  close(): Promise<void>;
+}
+
+const ERROR_TYPES: Record<number, string> = {
+  410: 'GoneException',
+  429: 'LimitExceededException',
+  500: 'InternalServerErrorException',
+};
+
+const CONNECTION_PATH = /\/@connections\/([^/]+)$/;
+
+export async function startFaultProxy(): Promise<FaultProxy> {
+  const attempts = new Map<string, number>();
+  const proxy: FaultProxy = {
+    url: '',
+    target: undefined,
+    decide: undefined,
+    calls: [],
+    callsTo: (connectionId, method) =>
+      proxy.calls.filter((call) => call.connectionId === connectionId && (method === undefined || call.method === method)),
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+
+  async function handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+    const body = await readAll(incoming);
+    const match = CONNECTION_PATH.exec(incoming.url ?? '');
+    const connectionId = match ? decodeURIComponent(match[1]!) : '';
+    const method = incoming.method ?? 'GET';
+    const attempt = (attempts.get(connectionId) ?? 0) + 1;
+    attempts.set(connectionId, attempt);
+    const decision = proxy.decide?.({ method, connectionId, attempt }) ?? 'pass';
+    const record = (status: number) => proxy.calls.push({ method, connectionId, attempt, status, at: Date.now() });
+    if (typeof decision === 'number') {
+      record(decision);
+      const payload = JSON.stringify({ message: ERROR_TYPES[decision] });
+      outgoing.writeHead(decision, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(payload),
+        'x-amzn-errortype': ERROR_TYPES[decision]!,
+        'x-amzn-RequestId': `fault-${attempt}`,
+      });
+      outgoing.end(payload);
+      return;
+    }
+    if (decision !== 'pass') await decision.holdUntil;
+    const status = await forward(proxy.target!, incoming, body, outgoing);
+    record(status);
+  }
+
+  const server = createServer((incoming, outgoing) => {
+    handle(incoming, outgoing).catch(() => {
+      if (!outgoing.headersSent) outgoing.writeHead(502).end();
+      else outgoing.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return proxy;
+}
+
+function readAll(stream: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+function forward(target: string, incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse): Promise<number> {
+  const url = new URL(incoming.url ?? '/', target);
+  const headers = { ...incoming.headers, host: url.host, 'content-length': String(body.length) };
+  return new Promise((resolve, reject) => {
+    const call = httpRequest(url, { method: incoming.method, headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+      answer.on('end', () => resolve(answer.statusCode ?? 502));
+    });
+    call.on('error', reject);
+    call.end(body);
+  });
+}

@@ -1,0 +1,33 @@
+// The two sizes of the soak: the full one behind `npm run soak`, and the small one `npm test` runs.
+import type { SoakOptions } from './soak.js';
+
+export type SoakPreset = Omit<SoakOptions, 'log'>;
+
+/** 1,000 connections in 100 rooms, 10,000 messages, a tenth of the clients down for 2 s of every 15 s. */
+export const FULL_SOAK: SoakPreset = {
+  rooms: 100,
+  connections: 1_000,
+  churningClients: 100,
+  twoDeviceUsers: 50,
+  messages: 10_000,
+  // Offered load about 33 messages a second; the stack's own pace sets the real one (it shares two cores).
+  sendPhaseMs: 300_000,
+  maxInFlight: 32,
+  churn: { downMs: 2_000, periodMs: 15_000 },
+  connectConcurrency: 25,
+  settleMs: 120_000,
+};
+
+/** About 100 connections and 1,000 messages: the same checks, under a minute on two quiet cores. */
+export const SMALL_SOAK: SoakPreset = {
+  rooms: 20,
+  connections: 100,
+  churningClients: 10,
+  twoDeviceUsers: 5,
+  messages: 1_000,
+  sendPhaseMs: 20_000,
+  maxInFlight: 16,
+  churn: { downMs: 2_000, periodMs: 15_000 },
+  connectConcurrency: 20,
+  settleMs: 30_000,
+};
