@@ -25,6 +25,10 @@ beforeAll(async () => {
       } else if (frame.action === 'event') {
         socket.send(JSON.stringify({ type: 'message', roomId: 'r1', message: { id: 'm1' } }));
         socket.send(JSON.stringify(ack));
+      } else if (frame.action === 'broken') {
+        socket.send(JSON.stringify({ type: 'error', requestId: frame.requestId, code: 'OOPS', message: '', stack: 'x' }));
+        socket.send(JSON.stringify({ type: 'message', roomId: 'r1', message: { id: 'm1', createdAt: '2020-01-01T00:00:00Z' } }));
+        socket.send(JSON.stringify({ hello: 'no type' }));
       } else if (frame.action === 'fail') {
         socket.send(JSON.stringify({ type: 'error', requestId: frame.requestId, code: 'BAD_REQUEST', message: 'x' }));
       } else {
@@ -63,6 +67,20 @@ describe('TestClient', () => {
     expect(await client.waitFor((f) => f.type === 'message')).toMatchObject({ roomId: 'r1' });
     await expect(client.waitFor((f) => f.type === 'message', 100)).rejects.toThrow(/no matching frame/);
     await client.expectNoFrame((f) => f.type === 'message', 50);
+    await client.close();
+  });
+
+  it('records frames that break the wire rules', async () => {
+    const client = await TestClient.open(url, 't');
+    await client.error('broken');
+    await client.expectNoFrame(() => false, 100);
+    expect(client.violations).toEqual([
+      expect.stringContaining('unknown error code'),
+      expect.stringContaining('error without message'),
+      expect.stringContaining('error with extra fields'),
+      expect.stringContaining('createdAt is not ISO 8601 UTC with ms'),
+      expect.stringContaining('unknown frame type'),
+    ]);
     await client.close();
   });
 

@@ -2,6 +2,7 @@
 // requestId, and lets a test wait for a frame or assert that none arrives. A frame is claimed at most once (by a
 // request or a waitFor), so a later expectation never matches a frame an earlier step already accounted for.
 import WebSocket from 'ws';
+import { ERROR_CODES } from '../../../lambdas/protocol/index.js';
 
 export type Frame = { type?: string; [field: string]: unknown };
 export type FramePredicate = (frame: Frame) => boolean;
@@ -230,6 +231,7 @@ export class TestClient {
       return;
     }
     this.received.push(frame);
+    this.violations.push(...wireRuleBreaches(frame, text));
     if ((frame.type === 'ack' || frame.type === 'error') && typeof frame.requestId === 'string') {
       if (this.answeredRequestIds.has(frame.requestId)) {
         this.violations.push(`second reply for requestId ${frame.requestId}: ${text.slice(0, 200)}`);
@@ -250,5 +252,43 @@ export class TestClient {
       }
     }
     this.unclaimed.push(frame);
+  }
+}
+
+const SERVER_FRAME_TYPES = new Set(['ack', 'error', 'message', 'typing', 'presence', 'read', 'roomJoined', 'memberJoined', 'memberLeft']);
+const ERROR_FIELDS = new Set(['type', 'requestId', 'code', 'message']);
+const TIME_FIELDS = new Set(['createdAt', 'expiresAt', 'lastSeenAt', 'serverTime']);
+const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Rules every server frame keeps, checked on every frame of the suite (PROTOCOL.md "Frames" and "Errors"). */
+function wireRuleBreaches(frame: Frame, text: string): string[] {
+  const breaches: string[] = [];
+  const excerpt = text.slice(0, 200);
+  if (typeof frame.type !== 'string' || !SERVER_FRAME_TYPES.has(frame.type)) breaches.push(`unknown frame type: ${excerpt}`);
+  if ('requestId' in frame && (typeof frame.requestId !== 'string' || frame.requestId.length === 0)) {
+    breaches.push(`ill-formed requestId: ${excerpt}`);
+  }
+  if (frame.type === 'ack' && (typeof frame.requestId !== 'string' || typeof frame.action !== 'string')) {
+    breaches.push(`ack without requestId or action: ${excerpt}`);
+  }
+  if (frame.type === 'error') {
+    if (!(ERROR_CODES as readonly unknown[]).includes(frame.code)) breaches.push(`unknown error code: ${excerpt}`);
+    if (typeof frame.message !== 'string' || frame.message.length === 0) breaches.push(`error without message: ${excerpt}`);
+    if (Object.keys(frame).some((key) => !ERROR_FIELDS.has(key))) breaches.push(`error with extra fields: ${excerpt}`);
+  }
+  visitTimes(frame, (field, value) => {
+    if (typeof value !== 'string' || !ISO_UTC_MS.test(value)) breaches.push(`${field} is not ISO 8601 UTC with ms: ${excerpt}`);
+  });
+  return breaches;
+}
+
+function visitTimes(value: unknown, visit: (field: string, value: unknown) => void): void {
+  if (Array.isArray(value)) {
+    value.forEach((item) => visitTimes(item, visit));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (TIME_FIELDS.has(key)) visit(key, inner);
+      else visitTimes(inner, visit);
+    }
   }
 }
