@@ -140,7 +140,7 @@ export async function runCapacityBench(options: {
         );
       }
       results.operations.push(...(await step(`capacity: connect and disconnect at ${total} connections`, () => measureConnections(world, runs, total))));
-      if (total === totals[0]) results.operations.push(...(await step('capacity: typing, markRead, getHistory, hello', () => measureOtherOperations(world, runs))));
+      if (total === totals[0]) results.operations.push(...(await step('capacity: typing, markRead, getHistory, hello', () => measureOtherOperations(world, runs, roomSizes))));
     }
     const scanConnect = await measureRuns(world, runs, 'scan design: connect', '', {
       work: (run) => world.meter.label('scanConnect', () => world.meteredScan.onConnect(`scan-joiner-${run}`, [roomIdOf(10)])),
@@ -194,8 +194,6 @@ async function buildWorld(dynamoEndpoint: string, managementEndpoint: string, ro
   // largest room's members are all the connections the smallest total needs. The sender (user 0) is in them all.
   const largest = Math.max(...roomSizes);
   const items = roomSizes.flatMap((size) => roomItems(roomIdOf(size), range(size).map(userIdOf), connectedAt));
-  // room-10's history: more than getHistory's default page of 50.
-  items.push(...historyItems(roomIdOf(10), 60, connectedAt));
   // Users who connect in the connect scenarios: each is in 1, 10 or 100 rooms of two, the other member (user 1)
   // online in all of them.
   for (const count of JOIN_ROOM_COUNTS) {
@@ -207,6 +205,8 @@ async function buildWorld(dynamoEndpoint: string, managementEndpoint: string, ro
     }
   }
   await writeItems(setup, CHAT_TABLE_NAME, items);
+  // room-10's history, more than getHistory's default page of 50; written after the room so its lastSeq (60) wins.
+  await writeItems(setup, CHAT_TABLE_NAME, historyItems(roomIdOf(10), 60, connectedAt));
   progress(`  rooms of ${roomSizes.join(', ')} and the connect scenarios' rooms seeded (largest room: ${largest})`);
   return world;
 }
@@ -256,8 +256,9 @@ function sendFrame(chat: ChatService, userId: string, roomId: string, clientMess
   return frame(chat, userId, body);
 }
 
-async function frame(chat: ChatService, userId: string, body: string): Promise<number> {
-  await chat.onFrame({ connectionId: connectionIdOf(userId), userId, connectedAt: Date.now(), body });
+/** A frame from one of the user's connections (the seeded one unless named: frames only come from open connections). */
+async function frame(chat: ChatService, userId: string, body: string, connectionId = connectionIdOf(userId)): Promise<number> {
+  await chat.onFrame({ connectionId, userId, connectedAt: Date.now(), body });
   return Buffer.byteLength(body, 'utf8');
 }
 
@@ -284,6 +285,8 @@ async function measureRuns(
     const frames: Record<string, { count: number; bytes: number }> = {};
     for (const [type, frameTally] of world.counting.byType) frames[type] = { count: frameTally.count, bytes: median(frameTally.bytes) };
     perRun.push({ totals: totalsOf(tally.charges), hook: tally.hookUnits, frames, charges: tally.charges, ...(typeof result === 'number' && { inbound: result }) });
+    // A refused request would measure the cost of an error: the scenario is wrong, not the backend.
+    if (frames.error) throw new Error(`${operation}: the chat answered with an error frame, so the scenario does not measure the operation`);
   }
   const middle = perRun[Math.floor(perRun.length / 2)]!;
   const byStoreOperation: MeasuredOperation['byStoreOperation'] = {};
@@ -356,10 +359,10 @@ async function measureConnections(world: World, runs: number, total: number): Pr
   return measured;
 }
 
-async function measureOtherOperations(world: World, runs: number): Promise<MeasuredOperation[]> {
+async function measureOtherOperations(world: World, runs: number, roomSizes: readonly number[]): Promise<MeasuredOperation[]> {
   const chat = world.meteredChat;
   const measured: MeasuredOperation[] = [];
-  for (const size of [10, 100]) {
+  for (const size of [10, 100].filter((size) => roomSizes.includes(size))) {
     const roomId = roomIdOf(size);
     const typing = (isTyping: boolean) => frame(chat, SENDER, JSON.stringify({ action: 'typing', requestId: 't-1', roomId, isTyping }));
     measured.push(
@@ -377,17 +380,30 @@ async function measureOtherOperations(world: World, runs: number): Promise<Measu
     await measureRuns(world, runs, 'getHistory, newest 50', 'room of 10, 60+ messages', {
       work: () => frame(chat, SENDER, JSON.stringify({ action: 'getHistory', requestId: 'h-1', roomId: room10 })),
     }),
-    await measureRuns(world, runs, 'hello, user in 4 rooms', '', {
+    await measureRuns(world, runs, `hello, user in ${roomSizes.length} rooms`, '', {
       work: () => frame(chat, SENDER, JSON.stringify({ action: 'hello', requestId: 'x-1' })),
     }),
-    await measureRuns(world, runs, 'hello, user in 100 rooms', '', {
-      work: () => frame(chat, joinerOf(100), JSON.stringify({ action: 'hello', requestId: 'x-1' })),
-    }),
+    await withConnection(chat, joinerOf(100), (connectionId) =>
+      measureRuns(world, runs, 'hello, user in 100 rooms', '', {
+        work: () => frame(chat, joinerOf(100), JSON.stringify({ action: 'hello', requestId: 'x-1' }), connectionId),
+      }),
+    ),
     await measureRuns(world, runs, 'ping', 'no table access', {
       work: () => frame(chat, SENDER, JSON.stringify({ action: 'ping', requestId: 'p-1' })),
     }),
   );
   return measured;
+}
+
+/** Runs `work` while the user has an open connection (opened and closed around it, unmeasured). */
+async function withConnection<T>(chat: ChatService, userId: string, work: (connectionId: string) => Promise<T>): Promise<T> {
+  const connectionId = `conn-${userId}-session`;
+  await chat.onConnect({ connectionId, userId, tokenDisplayName: userId, connectedAt: Date.now() });
+  try {
+    return await work(connectionId);
+  } finally {
+    await chat.onDisconnect({ connectionId, userId });
+  }
 }
 
 function range(count: number): number[] {
