@@ -35,8 +35,8 @@ const MEMBERSHIP_PAGE = 100;
 export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): ConnectionLifecycle {
   const { store, presence } = deps;
 
-  async function remove(userId: string, connectionId: string, alsoRoomIds: readonly string[]): Promise<void> {
-    deps.rateLimiter.forget(connectionId);
+  /** Deletes the connection's items and its subscriptions; true when the connection item was there. */
+  async function deleteItemsOf(userId: string, connectionId: string, alsoRoomIds: readonly string[]): Promise<boolean> {
     const existed = await store.deleteConnection(userId, connectionId);
     // Subscriptions go even when the connection item was already gone: a half-finished earlier clean-up is
     // finished here, and deleting what is not there is invisible.
@@ -53,6 +53,12 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
     if (leftover.size > 0) {
       await store.deleteSubscriptions([...leftover].map((roomId) => ({ roomId, connectionId })));
     }
+    return existed;
+  }
+
+  async function remove(userId: string, connectionId: string, alsoRoomIds: readonly string[]): Promise<void> {
+    deps.rateLimiter.forget(connectionId);
+    const existed = await deleteItemsOf(userId, connectionId, alsoRoomIds);
     // A second close of the same connection, or a close racing a gone clean-up, announces nothing.
     if (!existed) return;
     deps.metrics.count('ConnectionsClosed');
@@ -84,10 +90,21 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
   return {
     async open({ connectionId, userId, tokenDisplayName, connectedAt }) {
       const connection = { connectionId, userId, connectedAt, expiresAt: connectedAt + deps.config.maxConnectionMs };
-      await Promise.all([store.ensureProfile(userId, tokenDisplayName), store.putConnection(connection)]);
-      await subscribeToEveryRoom(connection);
+      try {
+        // Both settle before a failure is acted on: an undo racing a write still in flight would be overtaken by it.
+        const written = await Promise.allSettled([store.ensureProfile(userId, tokenDisplayName), store.putConnection(connection)]);
+        const failed = written.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
+        await subscribeToEveryRoom(connection);
+        await announceIfFirst(connection);
+      } catch (error) {
+        // A failed $connect refuses the handshake: the connection never opens and no $disconnect comes for it. What
+        // was written of it goes now, or the user would count as online until it expired (best effort: if this
+        // fails too, expiry still ends it).
+        await deleteItemsOf(userId, connectionId, []).catch(() => undefined);
+        throw error;
+      }
       deps.metrics.count('ConnectionsOpened');
-      await announceIfFirst(connection);
     },
 
     async restore(connection) {
