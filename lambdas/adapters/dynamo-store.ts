@@ -52,7 +52,7 @@ import {
   userPk,
 } from './dynamo/keys.js';
 import { TABLE_SCHEMA } from './table-schema.js';
-import { createTable, type ConsumedCapacityListener, type Item, type QueryParams } from './dynamo/table.js';
+import { allWritesSettled, createTable, type ConsumedCapacityListener, type Item, type QueryParams } from './dynamo/table.js';
 
 export interface DynamoStoreOptions {
   client: DynamoDBDocumentClient;
@@ -119,7 +119,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ChatStore {
 
   /** Conditional puts, one per member: exactly the ones that were not members yet succeed. */
   async function putAbsentMembers(operation: string, roomId: string, members: readonly MemberRecord[]) {
-    const written = await Promise.all(
+    const written = await allWritesSettled(
       members.map((member) => table.putIf(operation, memberItem(roomId, member), ITEM_ABSENT)),
     );
     return members.filter((_, index) => written[index]).map((member) => member.userId);
@@ -203,7 +203,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ChatStore {
     },
 
     async deleteConnection(userId, connectionId) {
-      const [removed] = await Promise.all([
+      const [removed] = await allWritesSettled([
         // Conditional on the owner, so a caller naming the wrong user cannot remove someone else's connection.
         table.remove('deleteConnection', keys.connection(connectionId), {
           expression: 'userId = :userId',
@@ -226,7 +226,20 @@ export function createDynamoStore(options: DynamoStoreOptions): ChatStore {
     // Rooms and members
 
     async createRoom(room, members) {
-      const created = await table.putIf('createRoom', roomItem(room), ITEM_ABSENT);
+      let created: boolean;
+      try {
+        created = await table.putIf('createRoom', roomItem(room), ITEM_ABSENT);
+      } catch (error) {
+        // The put may have been applied with its answer lost on the way back (a timeout): remove the room if it is
+        // the one this call wrote, or it would stay behind without members. Best effort: the write error wins.
+        await table
+          .remove('createRoom', keys.room(room.roomId), {
+            expression: 'createdBy = :createdBy AND createdAt = :createdAt AND lastSeq = :lastSeq',
+            values: { ':createdBy': room.createdBy, ':createdAt': room.createdAt, ':lastSeq': room.lastSeq },
+          })
+          .catch(() => undefined);
+        throw error;
+      }
       if (!created) throw new Error(`createRoom: room ${room.roomId} already exists`);
       try {
         await table.batchWrite(

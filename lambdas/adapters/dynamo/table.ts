@@ -49,6 +49,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Exponential with full jitter, capped: retries of a throttled batch spread out instead of hammering in step. */
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(1_000, 20 * 2 ** attempt));
 
+/**
+ * Promise.all for writes: waits until every write has settled before it rejects with the first failure. With
+ * Promise.all a caller that undoes after a failure could run while a sibling write is still in flight, and that
+ * write would land after the undo.
+ */
+export async function allWritesSettled<T>(writes: readonly Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<T>).value);
+}
+
 function chunks<T>(list: readonly T[], size: number): T[][] {
   const result: T[][] = [];
   for (let start = 0; start < list.length; start += size) result.push(list.slice(start, start + size));
@@ -216,7 +228,7 @@ export function createTable({ client, tableName, onConsumedCapacity }: TableOpti
   /** Puts and deletes in batches of 25; a later request for the same key wins (BatchWriteItem refuses duplicates). */
   async function batchWrite(operation: string, requests: readonly WriteRequest[]) {
     const unique = [...new Map(requests.map((request) => [keyId(writeKey(request)), request])).values()];
-    await Promise.all(
+    await allWritesSettled(
       chunks(unique, BATCH_WRITE_MAX).map(async (chunk) => {
         let pending: WriteRequest[] = chunk;
         for (let attempt = 0; pending.length > 0; attempt++) {
