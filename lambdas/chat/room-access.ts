@@ -34,13 +34,11 @@ export function requestingConnection(runtime: ChatRuntime, request: RequestConte
 }
 
 /**
- * Subscribes every live connection of the users to the room (they just joined it) and returns those connections.
- * `alsoConnection` is added when its user is among them: a request proves its connection is open even if its
- * connection item is missing.
+ * Every live connection of the users. `alsoConnection` is added when its user is among them: a request proves its
+ * connection is open even if its connection item is missing.
  */
-export async function subscribeLiveConnections(
+export async function liveConnectionsOf(
   runtime: ChatRuntime,
-  roomId: string,
   userIds: readonly string[],
   now: number,
   alsoConnection?: ConnectionRecord,
@@ -54,10 +52,39 @@ export async function subscribeLiveConnections(
   ) {
     connections.push(alsoConnection);
   }
+  return connections;
+}
+
+export async function subscribeConnections(runtime: ChatRuntime, roomId: string, connections: readonly ConnectionRecord[]): Promise<void> {
   if (connections.length > 0) {
     await runtime.store.putSubscriptions(connections.map((connection) => subscriptionOf(roomId, connection)));
   }
-  return connections;
+}
+
+/**
+ * Undoes the joins of a request that failed half way: the subscriptions it wrote, then the memberships it wrote
+ * (those carrying its `joinedAt`), so a retry adds, subscribes and tells those users afresh. Without it a retry
+ * would find them members already and leave their connections deaf to the room. Best effort: the original error
+ * is what the client hears.
+ */
+export async function undoJoins(
+  runtime: ChatRuntime,
+  roomId: string,
+  userIds: readonly string[],
+  joinedAt: number,
+  subscribed: readonly ConnectionRecord[],
+): Promise<void> {
+  const { store } = runtime;
+  try {
+    if (subscribed.length > 0) {
+      await store.deleteSubscriptions(subscribed.map(({ connectionId }) => ({ roomId, connectionId })));
+    }
+    const members = await mapWithConcurrency(userIds, 16, async (userId) => (await store.getRoomAndMember(roomId, userId)).member);
+    const joinedByThisRequest = members.filter((member) => member?.joinedAt === joinedAt).map((member) => member!.userId);
+    await mapWithConcurrency(joinedByThisRequest, 16, (userId) => store.removeMember(roomId, userId));
+  } catch {
+    // The original failure is reported; what stays behind is completed by the next attempt or expires.
+  }
 }
 
 /** A profile for display even if its item is missing (every connection writes one, so this is a fallback only). */

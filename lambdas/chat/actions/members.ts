@@ -3,7 +3,15 @@ import type { MemberJoinedEvent, MemberLeftEvent, RoomJoinedEvent, ServerFrame }
 import type { ActionHandler } from '../context.js';
 import { badRequest } from '../errors.js';
 import { mapWithConcurrency, unique } from '../paging.js';
-import { profileOrPlaceholder, requireMembership, requireProfiles, subscribeLiveConnections } from '../room-access.js';
+import type { ConnectionRecord } from '../ports.js';
+import {
+  liveConnectionsOf,
+  profileOrPlaceholder,
+  requireMembership,
+  requireProfiles,
+  subscribeConnections,
+  undoJoins,
+} from '../room-access.js';
 import { toRoom, toUser } from '../wire-format.js';
 import { typingStoppedEvent } from './typing.js';
 
@@ -18,14 +26,22 @@ export const addMembers: ActionHandler<'addMembers'> = async (runtime, request, 
   // All or nothing: an unknown id fails the request before anything is written.
   const profiles = await requireProfiles(store, userIds, 'userIds');
   // New members start with everything before their arrival read: a join does not bring a backlog of "unread".
-  const added = await store.addMembers(
-    roomId,
-    userIds.map((userId) => ({ roomId, userId, joinedAt: request.now, lastReadSeq: room.lastSeq })),
-  );
+  const joinedAt = request.now;
+  let added: string[] = [];
+  let connections: ConnectionRecord[] = [];
+  try {
+    added = await store.addMembers(roomId, userIds.map((userId) => ({ roomId, userId, joinedAt, lastReadSeq: room.lastSeq })));
+    if (added.length > 0) {
+      connections = await liveConnectionsOf(runtime, added, request.now);
+      await subscribeConnections(runtime, roomId, connections);
+    }
+  } catch (error) {
+    await undoJoins(runtime, roomId, userIds, joinedAt, connections);
+    throw error;
+  }
   const ack = { room: toRoom(room, member.lastReadSeq) };
   if (added.length === 0) return { ack };
 
-  const connections = await subscribeLiveConnections(runtime, roomId, added, request.now);
   const joined: MemberJoinedEvent[] = added.map((userId) => ({
     type: 'memberJoined',
     roomId,

@@ -5,8 +5,15 @@ import type { RoomJoinedEvent } from '../../protocol/index.js';
 import type { ActionHandler } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { unique } from '../paging.js';
-import type { MemberRecord, RoomRecord } from '../ports.js';
-import { profileOrPlaceholder, requestingConnection, requireProfiles, subscribeLiveConnections } from '../room-access.js';
+import type { ConnectionRecord, MemberRecord, RoomRecord } from '../ports.js';
+import {
+  liveConnectionsOf,
+  profileOrPlaceholder,
+  requestingConnection,
+  requireProfiles,
+  subscribeConnections,
+  undoJoins,
+} from '../room-access.js';
 import { toRoom } from '../wire-format.js';
 
 /**
@@ -39,14 +46,19 @@ export const createRoom: ActionHandler<'createRoom'> = async (runtime, request, 
     lastSeq: 0,
   };
   const memberIds = [creator, ...invited];
-  await runtime.store.createRoom(room, memberIds.map((userId) => memberOf(room.roomId, userId, now, 0)));
-  const connections = await subscribeLiveConnections(
-    runtime,
-    room.roomId,
-    memberIds,
-    now,
-    requestingConnection(runtime, request),
-  );
+  const connections = await liveConnectionsOf(runtime, memberIds, now, requestingConnection(runtime, request));
+  // Subscriptions first, the room last: once the room is written nothing is left to fail, so a client told INTERNAL
+  // has no room (a retry cannot make a second one), and one told "created" has every member's connections hearing
+  // it. Nobody knows the room's random id before the ack, so the early subscriptions hear nothing meanwhile.
+  try {
+    await subscribeConnections(runtime, room.roomId, connections);
+    await runtime.store.createRoom(room, memberIds.map((userId) => memberOf(room.roomId, userId, now, 0)));
+  } catch (error) {
+    await runtime.store
+      .deleteSubscriptions(connections.map(({ connectionId }) => ({ roomId: room.roomId, connectionId })))
+      .catch(() => undefined);
+    throw error;
+  }
   const wireRoom = toRoom(room, 0);
   const event: RoomJoinedEvent = { type: 'roomJoined', room: wireRoom };
   return {
@@ -71,18 +83,25 @@ export const openDirect: ActionHandler<'openDirect'> = async (runtime, request, 
   // Clients show the other person's name; the stored name serves anything that shows one name for both.
   const pair = [self, other].sort();
   const name = pair.map((userId) => profileOrPlaceholder(profiles, userId).displayName).join(' & ');
-  const { room, added } = await runtime.store.ensureRoom(
-    { roomId, name, kind: 'direct', createdBy: self, createdAt: now, lastSeq: 0 },
-    pair.map((userId) => memberOf(roomId, userId, now, 0)),
-  );
-  const connections =
-    added.length > 0
-      ? await subscribeLiveConnections(runtime, roomId, added, now, requestingConnection(runtime, request))
-      : [];
-  const selfAdded = added.includes(self);
-  const lastReadSeq = selfAdded
-    ? 0
-    : ((await runtime.store.getRoomAndMember(roomId, self)).member?.lastReadSeq ?? 0);
+  const members = pair.map((userId) => memberOf(roomId, userId, now, 0));
+  let connections: ConnectionRecord[] = [];
+  let stored: { room: RoomRecord; added: string[] };
+  let lastReadSeq = 0;
+  try {
+    stored = await runtime.store.ensureRoom({ roomId, name, kind: 'direct', createdBy: self, createdAt: now, lastSeq: 0 }, members);
+    if (stored.added.length > 0) {
+      connections = await liveConnectionsOf(runtime, stored.added, now, requestingConnection(runtime, request));
+      await subscribeConnections(runtime, roomId, connections);
+    }
+    if (!stored.added.includes(self)) {
+      lastReadSeq = (await runtime.store.getRoomAndMember(roomId, self)).member?.lastReadSeq ?? 0;
+    }
+  } catch (error) {
+    // The room itself may stay without members: its id is the pair's, so the next openDirect completes it.
+    await undoJoins(runtime, roomId, pair, now, connections);
+    throw error;
+  }
+  const { room } = stored;
   // Only users whose membership this call added hear roomJoined (the other user the first time, the requester's
   // other devices when the requester was added); their read markers are new, hence 0.
   const event: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, 0) };
