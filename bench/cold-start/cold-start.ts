@@ -2,7 +2,8 @@
 // minified, source map without sources, the AWS SDK bundled, the runtime's Node target, the require banner), its
 // size, and the time a fresh Node process takes to import it (module-scope wiring included: config, clients).
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -49,6 +50,17 @@ export interface ColdStartResults {
   target: string;
   nodeVersion: string;
   rows: BundleRow[];
+  /** Where one import of the message bundle spends its time (a CPU profile, sampled every 100 µs). */
+  messageProfile?: ImportProfile;
+}
+
+export interface ImportProfile {
+  /** V8 compiling the module's source. */
+  compileMs: number;
+  /** Running the bundle's own code: module-scope statements of the SDK, Powertools, zod and the wiring. */
+  bundleCodeMs: number;
+  /** Everything else sampled: Node's loader, garbage collection, idle. */
+  otherMs: number;
 }
 
 /** esbuild's arguments, as aws-lambda-nodejs builds them for the stack's bundling options. */
@@ -121,7 +133,38 @@ export async function runColdStart(options: { runs: number }): Promise<ColdStart
     rows.push(row);
     progress(`  ${handler} (${variant}): ${(row.bytes / 1024).toFixed(0)} KB, loads in ${row.loadMs.median.toFixed(0)} ms (${row.loadWithSourceMapsMs.median.toFixed(0)} ms with source maps)`);
   }
-  return { target: nodeTarget(), nodeVersion: process.version, rows };
+  const messageProfile = await profileImport(join(BUNDLE_DIR, 'message', 'index.mjs'));
+  progress(`  message bundle import profile: ${messageProfile.compileMs.toFixed(0)} ms compiling, ${messageProfile.bundleCodeMs.toFixed(0)} ms running its top-level code`);
+  return { target: nodeTarget(), nodeVersion: process.version, rows, messageProfile };
+}
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string } }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** One import under --cpu-prof: the sampled time split into compiling, the bundle's own code, and the rest. */
+async function profileImport(file: string): Promise<ImportProfile> {
+  const folder = await mkdtemp(join(tmpdir(), 'bench-profile-'));
+  try {
+    const script = `await import(${JSON.stringify(pathToFileURL(file).href)});`;
+    await run(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '100', `--cpu-prof-dir=${folder}`, '--input-type=module', '-e', script], HANDLER_ENV);
+    const [name] = (await readdir(folder)).filter((entry) => entry.endsWith('.cpuprofile'));
+    const profile = JSON.parse(await readFile(join(folder, name!), 'utf8')) as CpuProfile;
+    const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+    const split = { compileMs: 0, bundleCodeMs: 0, otherMs: 0 };
+    profile.samples.forEach((id, index) => {
+      const { functionName, url } = nodes.get(id)!.callFrame;
+      const ms = profile.timeDeltas[index]! / 1000;
+      if (url.endsWith('index.mjs')) split.bundleCodeMs += ms;
+      else if (/compile/i.test(functionName)) split.compileMs += ms;
+      else split.otherMs += ms;
+    });
+    return split;
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 }
 
 interface Metafile {

@@ -152,7 +152,12 @@ function summary(results: BenchResults, targets: Target[], costs: CostRow[] | un
   }
   if (results.coldStart) {
     const message = results.coldStart.rows.find((r) => r.handler === 'message' && r.variant === 'as deployed');
-    if (message) headline.push(`- The message handler's bundle: **${kib(message.bytes)}** (${kib(message.gzipBytes)} gzipped); it loads in **${num(message.loadMs.median, 0)} ms** (${num(message.loadCpuMs.median, 0)} ms of CPU).`);
+    if (message) {
+      headline.push(
+        `- The message handler's bundle: **${kib(message.bytes)}** (${kib(message.gzipBytes)} gzipped); it loads in **${num(message.loadWithSourceMapsMs.median, 0)} ms** as deployed ` +
+          `(${num(message.loadMs.median, 0)} ms without --enable-source-maps, ${num(message.loadCpuMs.median, 0)} ms of CPU).`,
+      );
+    }
   }
   if (headline.length > 0) lines.push('', '## Headline figures', '', ...headline);
   return lines.join('\n');
@@ -173,8 +178,9 @@ function evaluateTargets(results: BenchResults, costs: CostRow[] | undefined): T
       measured: row ? `${dollars(row.perMillionDeliveries.total)} per million` : '—',
       met: row ? row.perMillionDeliveries.total <= limit : undefined,
       why: row
-        ? `API Gateway alone bills ${size + 1} frames (inbound, ack, ${size - 1} deliveries) per ${size - 1} deliveries: ${dollars(gatewayFloor)} per million before Lambda and DynamoDB, ` +
-          `which add only ${dollars(row.perMillionDeliveries.total - row.perMillionDeliveries.gateway)}. ` +
+        ? `API Gateway alone bills ${size + 1} frames (inbound, ack, ${size - 1} deliveries) per ${size - 1} deliveries: ${dollars(gatewayFloor)} per million. ` +
+          `Lambda adds ${dollars(row.perMillionDeliveries.lambdaRequests + row.perMillionDeliveries.lambdaDuration)} (measured ${num(row.lambdaDurationMs, 0)} ms at ${row.lambdaMemoryMb} MB) ` +
+          `and DynamoDB ${dollars(row.perMillionDeliveries.dynamoReads + row.perMillionDeliveries.dynamoWrites)} (mostly the 3 write units that store the message once: counter, de-duplicating claim, history item). ` +
           (gatewayFloor > limit
             ? `No backend change reaches ${dollars(limit, 2)} while each message is its own frame with its own ack; batching several messages into one frame per recipient (a 32 KB frame holds dozens) would.`
             : row.perMillionDeliveries.total > limit
@@ -233,17 +239,27 @@ function evaluateTargets(results: BenchResults, costs: CostRow[] | undefined): T
       : 'section 6 did not run',
   });
   const deployed = results.coldStart?.rows.filter((r) => r.variant === 'as deployed') ?? [];
-  const slowest = [...deployed].sort((a, b) => b.loadMs.median - a.loadMs.median)[0];
+  // As deployed means with NODE_OPTIONS=--enable-source-maps (lib/chat-functions.ts): that is the figure judged.
+  const asDeployedMs = (row: (typeof deployed)[number]) => row.loadWithSourceMapsMs.median;
+  const slowest = [...deployed].sort((a, b) => asDeployedMs(b) - asDeployedMs(a))[0];
+  const allFast = deployed.every((r) => asDeployedMs(r) < TARGETS.loadMs);
+  const plainFast = deployed.every((r) => r.loadMs.median < TARGETS.loadMs);
   targets.push({
     name: 'every handler loads',
     target: `< ${TARGETS.loadMs} ms`,
-    measured: deployed.length > 0 ? deployed.map((r) => `${r.handler} ${num(r.loadMs.median, 0)} ms (CPU ${num(r.loadCpuMs.median, 0)})`).join(', ') : '—',
-    met: deployed.length > 0 ? deployed.every((r) => r.loadMs.median < TARGETS.loadMs) : undefined,
+    measured:
+      deployed.length > 0
+        ? deployed.map((r) => `${r.handler} ${num(asDeployedMs(r), 0)} ms (${num(r.loadMs.median, 0)} without source maps, CPU ${num(r.loadCpuMs.median, 0)})`).join('; ')
+        : '—',
+    met: deployed.length > 0 ? allFast : undefined,
     why: slowest
-      ? (deployed.every((r) => r.loadMs.median < TARGETS.loadMs)
-          ? `Met on this machine, the slowest (${slowest.handler}) with ${num(TARGETS.loadMs - slowest.loadMs.median, 0)} ms to spare. `
-          : `Parsing and running ${kib(slowest.bytes)} of minified code, most of it the SDK, at module scope; the CPU times show the code's own part, the rest is waiting for a core on this busy machine. `) +
-        'These are times on a full core; Lambda gives 512 MB (256 MB for the authorizer) a fraction of a vCPU, so the CPU column is the one to scale. Smaller bundles (above) are the lever.'
+      ? (allFast
+          ? `Met on this machine with the stack's NODE_OPTIONS=--enable-source-maps, the slowest (${slowest.handler}) with ${num(TARGETS.loadMs - asDeployedMs(slowest), 0)} ms to spare. `
+          : plainFast
+            ? `The import itself is under ${TARGETS.loadMs} ms; --enable-source-maps, which the stack sets, makes Node read the ${kib(slowest.sourceMapBytes)} source map at load (${num(asDeployedMs(slowest) - slowest.loadMs.median, 0)} ms for ${slowest.handler}). ` +
+              'Leaving the flag off (and mapping stack traces from the uploaded map when needed) or a smaller bundle (above) would meet it. '
+            : `Parsing and running ${kib(slowest.bytes)} of minified code, most of it the SDK, at module scope; the CPU column shows the code's own part, the rest is waiting for a core on this busy machine. `) +
+        'These times are on a full core; Lambda gives 512 MB (256 MB for the authorizer) a fraction of a vCPU, so the CPU column is the one to scale.'
       : 'section 6 did not run',
   });
   return targets;
@@ -601,6 +617,12 @@ function coldStartSection(cold: ColdStartResults): string {
       ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
+    cold.messageProfile
+      ? `Where one import of the message bundle spends its time (a CPU profile sampled every 100 µs): ${num(cold.messageProfile.compileMs, 0)} ms compiling the module, ` +
+        `${num(cold.messageProfile.bundleCodeMs, 0)} ms running its top-level code (the SDK's, Powertools', zod's and the wiring's module-scope statements), ${num(cold.messageProfile.otherMs, 0)} ms in Node's loader and the rest. ` +
+        'Both main parts scale with the bundle: less code to ship is less code to compile and run.'
+      : '',
+    '',
     message
       ? `What the message bundle is made of (esbuild metafile): ${message.packages
           .slice(0, 10)
@@ -608,7 +630,7 @@ function coldStartSection(cold: ColdStartResults): string {
           .join(', ')}.`
       : '',
     '',
-    'How to read it: the stack deploys with `NODE_OPTIONS=--enable-source-maps`, which makes Node read the source map when an error is first printed; the column shows what it costs at load. ' +
+    'How to read it: the stack deploys with `NODE_OPTIONS=--enable-source-maps`, which makes Node read and parse each module\'s source map as the module loads; that column is the load time as deployed, and the one the target is judged on. ' +
       '"AWS SDK left to the runtime" is the same message handler with the SDK marked external (what `bundleAwsSDK: false` would do): smaller, but the runtime\'s SDK is read from hundreds of files at import.',
   ].join('\n');
 }
