@@ -8,6 +8,11 @@ export type CursorShape = Record<string, { equals: string } | { prefix: string }
 
 /** Far above any key this table produces (ids are ≤ 128 characters); refuses absurd input before parsing it. */
 const MAX_CURSOR_LENGTH = 4_096;
+/**
+ * DynamoDB's limit for a sort key (1,024 bytes; a partition key may have 2,048). The table's own keys stay well below
+ * (an escaped id is at most 384 bytes), so a longer attribute is forged, and DynamoDB would refuse the request.
+ */
+const MAX_KEY_ATTRIBUTE_BYTES = 1_024;
 
 export function encodeCursor(key: Record<string, string>): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
@@ -30,7 +35,9 @@ export function decodeCursor(cursor: string, shape: CursorShape): Record<string,
   const key: Record<string, string> = {};
   for (const [name, rule] of expected) {
     const attribute = (value as Record<string, unknown>)[name];
-    if (typeof attribute !== 'string') throw new InvalidCursorError();
+    if (typeof attribute !== 'string' || Buffer.byteLength(attribute, 'utf8') > MAX_KEY_ATTRIBUTE_BYTES) {
+      throw new InvalidCursorError();
+    }
     const fits = 'equals' in rule ? attribute === rule.equals : attribute.startsWith(rule.prefix);
     if (!fits) throw new InvalidCursorError();
     key[name] = attribute;
