@@ -1,0 +1,102 @@
+// Micro-benchmark of the management-API notifier alone: CPU per post of one warm notifier, and the rate of a fan-out
+// with 50 posts in flight against a management API that answers after 10 ms. The server runs in a child process so
+// that process.cpuUsage() counts the notifier's work only. Usage: npx tsx bench/fanout/notifier-cpu.ts [runs] [posts]
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createManagementNotifier, type ManagementNotifier } from '../../lambdas/adapters/management-notifier.js';
+
+const SERVER_FLAG = '--management-api-server';
+
+async function startServer(delayMs: number): Promise<{ endpoint: string; child: ChildProcess }> {
+  const child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG, String(delayMs)], { execArgv: ['--import', 'tsx'] });
+  const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(Number(m))));
+  return { endpoint: `http://127.0.0.1:${port}`, child };
+}
+
+const FRAME = JSON.stringify({ type: 'message', roomId: 'r1', seq: 42, content: 'x'.repeat(200), sentAt: new Date().toISOString() });
+
+function notifierFor(endpoint: string, tuned: boolean): ManagementNotifier {
+  return createManagementNotifier({
+    endpoint: `${endpoint}/prod`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    clientTuning: tuned,
+  });
+}
+
+async function sequentialCpuMicrosPerPost(notifier: ManagementNotifier, posts: number): Promise<number> {
+  for (let i = 0; i < 200; i += 1) await notifier.post(`warm-${i}=`, FRAME);
+  const before = process.cpuUsage();
+  for (let i = 0; i < posts; i += 1) await notifier.post(`conn-${i}=`, FRAME);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / posts;
+}
+
+async function fanOut(notifier: ManagementNotifier, posts: number, inFlight: number): Promise<{ perSecond: number; cpuMicros: number }> {
+  for (let i = 0; i < 200; i += 1) await notifier.post(`warm-${i}=`, FRAME);
+  let next = 0;
+  const started = performance.now();
+  const before = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < posts) {
+        next += 1;
+        await notifier.post(`conn-${next}=`, FRAME);
+      }
+    }),
+  );
+  const used = process.cpuUsage(before);
+  return { perSecond: posts / ((performance.now() - started) / 1000), cpuMicros: (used.user + used.system) / posts };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const range = (values: number[]): string => `${Math.round(median(values))} (${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))})`;
+
+async function main(): Promise<void> {
+  const runs = Number(process.argv[2] ?? 5);
+  const posts = Number(process.argv[3] ?? 5000);
+  const only = process.argv[4];
+  const immediate = await startServer(0);
+  const slow = await startServer(10);
+  try {
+    for (const tuned of only === 'tuned' ? [true] : only === 'plain' ? [false] : [false, true]) {
+      const cpu: number[] = [];
+      const rate: number[] = [];
+      const rateCpu: number[] = [];
+      for (let run = 0; run < runs; run += 1) {
+        const a = notifierFor(immediate.endpoint, tuned);
+        cpu.push(await sequentialCpuMicrosPerPost(a, posts));
+        a.destroy();
+        const b = notifierFor(slow.endpoint, tuned);
+        const result = await fanOut(b, posts, 50);
+        b.destroy();
+        rate.push(result.perSecond);
+        rateCpu.push(result.cpuMicros);
+      }
+      const label = tuned ? 'tuned client ' : 'plain client ';
+      console.log(`${label}: sequential CPU µs/post ${range(cpu)} | 50 in flight, 10 ms server: posts/s ${range(rate)}, CPU µs/post ${range(rateCpu)}`);
+    }
+  } finally {
+    immediate.child.kill();
+    slow.child.kill();
+  }
+}
+
+if (process.argv.includes(SERVER_FLAG)) {
+  // Child: answers every request with 200 after delayMs (0: at once).
+  const delayMs = Number(process.argv[process.argv.indexOf(SERVER_FLAG) + 1]);
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      const answer = () => response.writeHead(200, { 'content-type': 'application/json' }).end();
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => process.send?.((server.address() as AddressInfo).port));
+} else {
+  await main();
+}
