@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RuntimeConfig } from '../lambdas/adapters/config.js';
 import { asLoggerPort, createLogger } from '../lambdas/adapters/logger.js';
+import { createAuthorizerHandler } from '../lambdas/adapters/authorizer-handler.js';
 import {
-  createAuthorizerHandler,
   createConnectHandler,
   createDisconnectHandler,
   createMessageHandler,

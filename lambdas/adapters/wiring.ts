@@ -14,7 +14,8 @@ import type { TokenVerifier } from './jwt-verifier.js';
 import { managementEndpointFor, managementNotifierFor } from './management-notifier.js';
 import { observabilityFor, type Observability } from './observability.js';
 
-export { createAuthorizerHandler, UNAUTHORIZED, type AuthorizerHandler } from './authorizer-handler.js';
+// The authorizer is not re-exported here: it is imported from ./authorizer-handler.js, so aws-jwt-verify stays out
+// of the connect, disconnect and message bundles (and DynamoDB code out of the authorizer's).
 
 export interface HandlerOverrides {
   store: ChatStore;
