@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { CHAT_FUNCTION_NAMES, CHAT_RUNTIME, ESM_REQUIRE_BANNER, type ChatFunctionName } from '../../lib/chat-functions.js';
+import {
+  CHAT_FUNCTION_NAMES,
+  CHAT_RUNTIME,
+  ESM_REQUIRE_BANNER,
+  LAMBDA_CREDENTIALS_ALIAS,
+  type ChatFunctionName,
+} from '../../lib/chat-functions.js';
 import { progress } from '../lib/progress.js';
 import { spread, type Spread } from '../lib/stats.js';
 
@@ -16,7 +22,7 @@ const ESBUILD = join(REPO_ROOT, 'node_modules', 'esbuild', 'bin', 'esbuild');
 export const BUNDLE_DIR = join(REPO_ROOT, 'bench', 'tmp', 'bundles');
 
 /** What the deployed functions see (lib/chat-functions.ts), with placeholder values. */
-const HANDLER_ENV: NodeJS.ProcessEnv = {
+export const HANDLER_ENV: NodeJS.ProcessEnv = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
@@ -79,6 +85,9 @@ export function esbuildArgs(handler: ChatFunctionName, outfile: string, external
     '--sources-content=false',
     `--banner:js=${ESM_REQUIRE_BANNER}`,
     '--main-fields=module,main',
+    // CHAT_BUNDLING's esbuildArgs (resolved from REPO_ROOT, the working directory of run()).
+    `--alias:${LAMBDA_CREDENTIALS_ALIAS}`,
+    '--legal-comments=none',
     '--log-level=warning',
     `--metafile=${outfile}.meta.json`,
   ];

@@ -1,0 +1,122 @@
+// The message handler's bundle, built exactly as the stack builds it (CHAT_BUNDLING: the credential chain replaced
+// by the environment-only provider), run in a fresh Node process against the local stack's dynalite and management
+// API with credentials only in the environment, as on Lambda: its DynamoDB and management API calls are signed with
+// them, and the client receives the ack. Without them no call goes out, and the log says where credentials come from.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_BUNDLING, CHAT_RUNTIME } from '../../lib/chat-functions.js';
+import { useStack } from '../integration/local-stack/support/stack-fixture.js';
+import { removeSynthOutputs, scratchOutdir } from './support/synth.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+afterAll(removeSynthOutputs);
+
+let bundle: string;
+
+beforeAll(() => {
+  const app = new App({ outdir: scratchOutdir() });
+  const stack = new Stack(app, 'Bundled');
+  const fn = new NodejsFunction(stack, 'Message', {
+    entry: join(REPO_ROOT, 'lambdas', 'handlers', 'message.ts'),
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+    runtime: CHAT_RUNTIME,
+    bundling: { ...CHAT_BUNDLING, metafile: true },
+  });
+  const assembly = app.synth();
+  const resources = assembly.getStackByName('Bundled').template.Resources as Record<string, any>;
+  const key: string = resources[stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)].Properties.Code.S3Key;
+  bundle = join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
+}, 120_000);
+
+describe('the bundled message handler', () => {
+  const s = useStack();
+
+  it('carries none of the credential chain beyond the environment provider', () => {
+    const inputs = Object.keys(JSON.parse(readFileSync(join(bundle, 'index.meta.json'), 'utf8')).inputs as object);
+    expect(inputs.some((input) => input.includes('@aws-sdk/credential-provider-env'))).toBe(true);
+    expect(inputs.some((input) => input.endsWith('lambdas/adapters/lambda-credentials.ts'))).toBe(true);
+    const chain = inputs.filter((input) =>
+      /@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers)\/|@smithy\/credential-provider-imds\//.test(
+        input,
+      ),
+    );
+    expect(chain).toEqual([]);
+    // The authorizer's verifier is not in the chat bundles either.
+    expect(inputs.filter((input) => input.includes('aws-jwt-verify'))).toEqual([]);
+  });
+
+  it('signs its DynamoDB and management API calls with the credentials from the environment', async () => {
+    const { client, event } = await createRoomEventFor('bundled', 'from the bundle', 'bundled-1');
+
+    const result = await invokeBundle(event, { AWS_ACCESS_KEY_ID: 'ASIALOCAL', AWS_SECRET_ACCESS_KEY: 'local', AWS_SESSION_TOKEN: 'local' });
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(JSON.parse(result.stdout)).toEqual({ statusCode: 200 });
+    const ack = await client.frame((frame) => frame.requestId === 'bundled-1');
+    expect(ack).toMatchObject({ type: 'ack', action: 'createRoom', room: { name: 'from the bundle' } });
+    // Written through the bundle's DynamoDB client: the local handlers see the room.
+    expect((await client.request('hello')).rooms).toEqual([expect.objectContaining({ name: 'from the bundle' })]);
+  });
+
+  it('refuses to call AWS without credentials in the environment, and says where they must come from', async () => {
+    const { client, event } = await createRoomEventFor('bundled-nocreds', 'never written', 'bundled-2');
+    const result = await invokeBundle(event, {});
+    const errors = result.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: string; errorMessage?: string });
+    expect(errors).toEqual([
+      expect.objectContaining({ level: 'ERROR', errorMessage: expect.stringContaining('AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: not set') }),
+    ]);
+    expect((await client.request('hello')).rooms).toEqual([]);
+  });
+
+  /** A connected client, and a createRoom frame event of its connection as the gateway builds it (from a real one). */
+  async function createRoomEventFor(label: string, name: string, requestId: string) {
+    const { client, connectionId } = await s.connect(label);
+    await client.request('hello');
+    const template = s.log.of('MESSAGE', connectionId)[0]!;
+    const event = {
+      ...template,
+      body: JSON.stringify({ action: 'createRoom', name, requestId }),
+      requestContext: { ...template.requestContext, routeKey: 'createRoom', requestId: `${requestId}-request` },
+    };
+    return { client, event };
+  }
+
+  // Asynchronous: the local stack serves the bundle's requests from this very process.
+  async function invokeBundle(event: unknown, credentials: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
+    const script = `const { handler } = await import('./index.mjs');
+const result = await handler(JSON.parse(process.env.EVENT));
+process.stdout.write(JSON.stringify(result));`;
+    const env = {
+      PATH: process.env.PATH,
+      NODE_OPTIONS: '',
+      AWS_REGION: 'us-east-1',
+      TABLE_NAME: s.stack.config.tableName!,
+      DYNAMODB_ENDPOINT: s.stack.config.dynamoEndpoint!,
+      MANAGEMENT_ENDPOINT: s.stack.httpUrl,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      EVENT: JSON.stringify(event),
+      ...credentials,
+    };
+    const result = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        { cwd: bundle, encoding: 'utf8', timeout: 30_000, env },
+        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr })),
+      ),
+    );
+    // The SDK's notice about Node 20 (this machine) is not an error of the bundle.
+    const notice = /\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?trace-warnings[^\n]*\n/g;
+    return { ...result, stderr: result.stderr.replace(notice, '') };
+  }
+});
