@@ -3,11 +3,12 @@
 // `defaultProvider` and calls it as `defaultProvider(clientConfig)()` when no `credentials` were given. The real
 // chain (environment, SSO, ini files, credential_process, web identity, ECS/EC2 metadata) drags the STS and SSO
 // clients into every bundle (about a fifth of it). On Lambda the chain always stops at its first link: the runtime
-// puts the function role's session in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN for the whole
-// life of the execution environment, and sets no AWS_PROFILE that would make the chain skip it. So the first link
-// is all a function needs. If the functions ever run where credentials come from elsewhere (e.g. a container
+// puts the execution role's session in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, and sets no
+// AWS_PROFILE that would make the chain skip it. This module reads the same variables through the same provider
+// (fromEnv), so what a function signs with is unchanged; only the unreachable links are gone. If the functions ever run where credentials come from elsewhere (e.g. a container
 // credentials endpoint), the error below says so at the first call, and the alias has to go.
-// The local stack and the tests never load this: they run the sources, and pass explicit credentials anyway.
+// The local stack and the tests run the sources (the SDK's own chain) and pass explicit credentials anyway; only the
+// bundles carry this module (test/infra/bundled-handler.test.ts runs one with credentials in the environment).
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
