@@ -1,4 +1,7 @@
 // The notifier with the real AWS SDK client against a small HTTP server that speaks the management API.
+import { createHash, createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createManagementNotifier,
@@ -118,6 +121,71 @@ describe('createManagementNotifier', () => {
       expect(new Set(requests.map((r) => r.remotePort)).size).toBeLessThanOrEqual(3);
     } finally {
       small.destroy();
+    }
+  });
+});
+
+describe('the tuned SDK client still signs every request with SigV4 that verifies', () => {
+  const hmac = (key: Buffer | string, text: string) => createHmac('sha256', key).update(text, 'utf8').digest();
+  const sha256Hex = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+  /** Recomputes the signature from what arrived on the wire, as API Gateway does, with the secret key. */
+  function expectedSignature(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer, secret: string): string {
+    const auth = /^AWS4-HMAC-SHA256 Credential=[^/]+\/(\d{8})\/([^/]+)\/execute-api\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(
+      headers.authorization ?? '',
+    );
+    expect(auth, headers.authorization).not.toBeNull();
+    const [, day, region, signedHeaders] = auth!;
+    const names = signedHeaders!.split(';');
+    const canonicalHeaders = names.map((name) => `${name}:${String(headers[name]).trim()}\n`).join('');
+    // SigV4 for every service but S3 encodes the (already encoded) path segments once more: %3D becomes %253D.
+    const canonicalPath = path.split('/').map((segment) => encodeURIComponent(segment)).join('/');
+    const canonicalRequest = `${method}\n${canonicalPath}\n\n${canonicalHeaders}\n${signedHeaders}\n${sha256Hex(body)}`;
+    const scope = `${day}/${region}/execute-api/aws4_request`;
+    const stringToSign = `AWS4-HMAC-SHA256\n${headers['x-amz-date']}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+    const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, day!), region!), 'execute-api'), 'aws4_request');
+    return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+  }
+
+  it('posts and deletes with Authorization, x-amz-date, host and the payload hash signed, on every call', async () => {
+    const seen: Array<{ method: string; url: string; headers: IncomingHttpHeaders; body: Buffer }> = [];
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        seen.push({ method: request.method!, url: request.url!, headers: request.headers, body: Buffer.concat(chunks) });
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const secret = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+    const signed = createManagementNotifier({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/prod`,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret },
+    });
+    try {
+      // Several calls of each kind: the client caches its resolved handlers after the first one.
+      for (const frame of ['{"n":1}', '{"n":2,"text":"héllo 😀"}', '{}']) await signed.post('L0SM9cOFvHcCIhw=', frame);
+      await signed.close('c1=');
+      await signed.close('c2=');
+      expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual([
+        ...Array(3).fill('POST /prod/@connections/L0SM9cOFvHcCIhw%3D'),
+        'DELETE /prod/@connections/c1%3D',
+        'DELETE /prod/@connections/c2%3D',
+      ]);
+      for (const request of seen) {
+        const signedHeaders = /SignedHeaders=([^,]+)/.exec(request.headers.authorization ?? '')![1]!.split(';');
+        expect(signedHeaders).toEqual(expect.arrayContaining(['host', 'x-amz-date', 'x-amz-content-sha256']));
+        expect(request.headers['x-amz-content-sha256']).toBe(sha256Hex(request.body));
+        expect(request.headers['user-agent']).toMatch(/^aws-sdk-js\/\S+ .*api\/apigatewaymanagementapi#/);
+        const signature = /Signature=([0-9a-f]{64})$/.exec(request.headers.authorization!)![1];
+        expect(signature).toBe(expectedSignature(request.method, request.url, request.headers, request.body, secret));
+      }
+    } finally {
+      signed.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
