@@ -20,9 +20,12 @@
 // management API is called with SigV4 like any execute-api request, so no UNSIGNED-PAYLOAD), serde, endpoint, 410 /
 // 429 handling, URL-encoding of ids.
 //
-// Measured with bench/fanout/notifier-cpu.ts (3 runs, 3,000 posts, medians, on a shared two-core machine, so noisy):
-// sequential CPU per post 789 µs as the SDK builds the client, 543 µs tuned; 50 in flight against a 10 ms server,
-// CPU per post 824 → 536 µs. Most of what is left is the SDK's per-call serde/signing and the socket write itself.
+// Measured with bench/fanout/notifier-cpu.ts (5 runs of 5,000 posts, medians (min–max), a shared two-core machine,
+// so noisy), the SDK's client as built vs tuned: sequential posts to a server that answers at once, CPU per post
+// 768 (611–1,302) → 642 (521–669) µs; 50 in flight against a server that answers after 10 ms, CPU per post
+// 828 (723–912) → 565 (527–674) µs and 1,035 (945–1,148) → 1,472 (1,182–1,782) posts/s. Still far from the
+// hand-signed node:http post (~220 µs): what is left is the SDK's per-call serde (it spreads the whole client config
+// into a context twice per call), endpoint resolution, the signer's wrappers, and the socket write itself.
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 
 export function tuneManagementClient(client: ApiGatewayManagementApiClient): void {
