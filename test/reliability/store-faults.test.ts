@@ -329,6 +329,8 @@ const scenarios: Scenario<any>[] = [
 
 /** Faults after which a listener never got the message live (it is stored; clients fill the gap from history). */
 const undelivered: string[] = [];
+/** Calls faulted per action, for the summary. */
+const callsPerAction = new Map<string, number>();
 
 describe.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('store faults during %s', (_name, scenario) => {
   it('every DynamoDB call failing in turn, before and after it is applied: a clean answer, a sound table, a retry that completes', async () => {
@@ -339,6 +341,7 @@ describe.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('
     const { calls } = dynamo.disarm();
     expect(outcome.kind === 'answer' ? outcome.frame.type : outcome.kind).toMatch(/ack|completed/);
     expect(calls.length).toBeGreaterThan(0);
+    callsPerAction.set(scenario.name, calls.length);
 
     for (let failAt = 1; failAt <= calls.length; failAt++) {
       for (const mode of ['before', 'after'] as FaultMode[]) {
@@ -364,5 +367,7 @@ describe.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('
 });
 
 afterAll(() => {
+  const cases = [...callsPerAction.values()].reduce((sum, calls) => sum + 2 * calls, 0);
+  console.info(`store faults: ${cases} faulted runs over ${callsPerAction.size} actions (${[...callsPerAction].map(([a, n]) => `${a} ${n}`).join(', ')} calls)`);
   if (undelivered.length > 0) console.info(`stored but never broadcast (left to clients' gap filling):\n  ${[...new Set(undelivered)].join('\n  ')}`);
 });

@@ -1,6 +1,7 @@
 // `npm run soak`: the full soak on the local stack. 1,000 connections in 100 rooms, 10,000 messages from every
 // connection at once, a tenth of the clients dropping for 2 s of every 15 s; prints the figures and exits 1 when any
-// delivery check failed. `--small` runs the size that npm test runs; `--json <file>` also writes the report.
+// delivery check failed. `--small` runs the size that npm test runs; `--json <file>` also writes the report;
+// `--in-process` keeps the stack in this process (as the test does).
 import { writeFile } from 'node:fs/promises';
 import { FULL_SOAK, SMALL_SOAK } from './lib/presets.js';
 import { describeReport, runSoak } from './lib/soak.js';
@@ -12,6 +13,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const report = await runSoak({
     ...options,
+    // The stack gets a process (and so a core) of its own; the clients stay here.
+    stackProcess: !args.includes('--in-process'),
     log: (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`),
   });
   console.log(describeReport(report));

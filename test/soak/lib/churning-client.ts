@@ -16,7 +16,7 @@ export interface ChurnSchedule {
 export interface ChurningClientOptions {
   url: string;
   userId: string;
-  mintToken(): string;
+  mintToken(): string | Promise<string>;
   /** DELETE /@connections/<id> of the client's current connection; resolves with the HTTP status. */
   deleteConnection(userId: string): Promise<number | undefined>;
   schedule: ChurnSchedule;

@@ -19,7 +19,8 @@ import {
   type SentRecord,
 } from './delivery-check.js';
 import { NoAnswer, sleep, type Frame, type ProbeSocket } from './probe-socket.js';
-import { startProbedStack, type ProbedStack } from './probed-stack.js';
+import { startProbedStack } from './probed-stack.js';
+import { connectTo, inProcess, startStackProcess, type SoakStack } from './soak-stack.js';
 import { planSoak, soakContent, type PlannedConnection } from './soak-plan.js';
 
 export interface SoakOptions {
@@ -37,6 +38,8 @@ export interface SoakOptions {
   connectConcurrency: number;
   /** After the last send, how long to wait for deliveries still on their way. */
   settleMs: number;
+  /** Runs the stack in a child process, so it has a core to itself (the clients stay in this one). */
+  stackProcess?: boolean;
   log?: (line: string) => void;
 }
 
@@ -45,6 +48,7 @@ export interface SoakReport {
   problems: string[];
   date: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; os: string; node: string };
+  stack: SoakStack['where'];
   options: Omit<SoakOptions, 'log'>;
   durationsMs: { connect: number; rooms: number; send: number; settle: number; total: number };
   /** Stored messages per second over the send phase. */
@@ -52,6 +56,8 @@ export interface SoakReport {
   sends: { acked: number; retried: number; rateLimited: number; ackLatencyMs?: LatencySummary };
   history: HistoryFindings;
   raw: RawFindings;
+  /** For churning clients that miss messages: what the gateway and the table say about their connections. */
+  diagnosis: string[];
   churn: ChurnFindings & {
     drops: number;
     dropsByGateway: number;
@@ -99,11 +105,11 @@ function machine(): SoakReport['machine'] {
   };
 }
 
-export async function runSoak(options: SoakOptions, existing?: ProbedStack): Promise<SoakReport> {
+export async function runSoak(options: SoakOptions, existing?: SoakStack): Promise<SoakReport> {
   const log = options.log ?? (() => undefined);
   const runId = randomBytes(3).toString('hex');
   const plan = planSoak({ runId, ...options });
-  const probed = existing ?? (await startProbedStack());
+  const probed = existing ?? (options.stackProcess ? await startStackProcess() : inProcess(await startProbedStack()));
   const started = Date.now();
   const sockets = new Map<string, ProbeSocket>();
   const rawRecords = new Map<string, RawConnectionRecord>();
@@ -122,7 +128,7 @@ export async function runSoak(options: SoakOptions, existing?: ProbedStack): Pro
     log(`connecting ${plan.connections.length} connections (${options.churningClients} churning SDK clients)`);
     const rawConnections = plan.connections.filter((c) => c.kind === 'raw');
     await runLimited(rawConnections, options.connectConcurrency, async (planned) => {
-      const { socket } = await probed.connect(planned.userId, { label: planned.label, keepEvents: false });
+      const { socket } = await connectTo(probed, planned.userId, { label: planned.label, keepEvents: false });
       const record: RawConnectionRecord = { label: planned.label, userId: planned.userId, roomIds: new Set(), deliveries: [] };
       socket.onEvent = (frame, at) => {
         if (frame.type !== 'message') return;
@@ -135,9 +141,9 @@ export async function runSoak(options: SoakOptions, existing?: ProbedStack): Pro
     });
     for (const planned of plan.connections.filter((c) => c.kind === 'churning')) {
       const churner = new ChurningClient({
-        url: probed.stack.wsUrl,
+        url: probed.wsUrl,
         userId: planned.userId,
-        mintToken: () => probed.tokenFor(planned.userId),
+        mintToken: () => probed.mintToken(planned.userId),
         deleteConnection: async (userId) => {
           const id = probed.connectionsOf(userId).at(-1);
           return id === undefined ? undefined : probed.deleteConnection(id);
@@ -285,17 +291,6 @@ export async function runSoak(options: SoakOptions, existing?: ProbedStack): Pro
     const settled = Date.now();
 
     const historyFindings = checkHistory(history, sent, acked);
-    if (process.env.SOAK_DEBUG) {
-      const findings = checkChurningClients(history, churnRecords());
-      const items = await probed.tableItems();
-      for (const sample of findings.missingSamples.slice(0, 3)) {
-        const churner = [...churners.values()].find((c) => c.userId === sample.userId)!;
-        log(`DEBUG ${sample.userId} state=${churner.client.state} open=${JSON.stringify(probed.connectionsOf(sample.userId))} ` +
-          `subs=${JSON.stringify(items.filter((i) => String(i.pk).includes(sample.roomId) && String(i.sk).startsWith('SUB#') && i.userId === sample.userId).map((i) => i.sk))} ` +
-          `conns=${JSON.stringify(items.filter((i) => i.userId === sample.userId && String(i.sk).startsWith('CONN')).map((i) => [i.pk, i.sk]))} ` +
-          `events=${JSON.stringify(probed.gatewayEvents.filter((e) => e.userId === sample.userId).slice(-4))}`);
-      }
-    }
     const raw = checkRawDeliveries(history, sent, [...rawRecords.values()]);
     const churnFindings = checkChurningClients(history, churnRecords());
     const catchUps = [...churners.values()].flatMap((churner) => churner.catchUpMs);
@@ -322,6 +317,19 @@ export async function runSoak(options: SoakOptions, existing?: ProbedStack): Pro
     }
     if (violations.length > 0) problems.push(...violations.slice(0, 5));
 
+    const diagnosis: string[] = [];
+    for (const userId of new Set(churnFindings.missingSamples.map((sample) => sample.userId))) {
+      const atGateway = probed.connectionsOf(userId);
+      const inTable = (await probed.store.listConnections(userId, Date.now())).map((c) => c.connectionId);
+      const rooms = userRooms.get(userId)!.map((index) => roomIds[index]!);
+      const subscribed = [];
+      for (const roomId of rooms) {
+        const page = await probed.store.listSubscriptions(roomId, Date.now(), { limit: 100 });
+        subscribed.push(...page.items.filter((sub) => sub.userId === userId).map((sub) => `${sub.connectionId}${sub.muted ? ' (muted)' : ''}`));
+      }
+      diagnosis.push(`${userId}: open at the gateway ${JSON.stringify(atGateway)}, connection items ${JSON.stringify(inTable)}, subscriptions ${JSON.stringify(subscribed)}`);
+    }
+
     const drops = [...churners.values()].reduce((sum, churner) => sum + churner.drops, 0);
     if (options.churningClients > 0 && drops === 0) problems.push('no churning client was ever dropped: the run was too short');
     return {
@@ -329,6 +337,7 @@ export async function runSoak(options: SoakOptions, existing?: ProbedStack): Pro
       problems,
       date: new Date(started).toISOString(),
       machine: machine(),
+      stack: probed.where,
       options: { ...options, log: undefined } as Omit<SoakOptions, 'log'>,
       durationsMs: {
         connect: connected - started,
@@ -341,6 +350,7 @@ export async function runSoak(options: SoakOptions, existing?: ProbedStack): Pro
       sends: { acked: acked.size, retried, rateLimited, ...(ackLatencies.length > 0 && { ackLatencyMs: latencySummary(ackLatencies) }) },
       history: historyFindings,
       raw,
+      diagnosis,
       churn: {
         ...churnFindings,
         drops,
@@ -357,7 +367,7 @@ export async function runSoak(options: SoakOptions, existing?: ProbedStack): Pro
 }
 
 /** The ground truth: each room's whole history, read page by page from the table the handlers wrote. */
-async function readHistory(probed: ProbedStack, roomIds: readonly string[]): Promise<Map<string, Message[]>> {
+async function readHistory(probed: SoakStack, roomIds: readonly string[]): Promise<Map<string, Message[]>> {
   const history = new Map<string, Message[]>();
   await runLimited(roomIds, 8, async (roomId) => {
     const messages: Message[] = [];
@@ -386,7 +396,7 @@ export function describeReport(report: SoakReport): string {
   const { raw, churn, history, sends } = report;
   return [
     `soak ${report.ok ? 'PASSED' : 'FAILED'} on ${report.date}`,
-    `machine: ${report.machine.cpus} x ${report.machine.cpuModel}, ${report.machine.memoryGiB} GiB, ${report.machine.os}, Node ${report.machine.node}`,
+    `machine: ${report.machine.cpus} x ${report.machine.cpuModel}, ${report.machine.memoryGiB} GiB, ${report.machine.os}, Node ${report.machine.node}; the stack ran ${report.stack}`,
     `connections: ${report.options.connections} (${report.options.churningClients} churning SDK clients) in ${report.options.rooms} rooms`,
     `messages: ${history.messagesStored} stored of ${report.options.messages}; ${report.messagesPerSecond} msg/s over ${(report.durationsMs.send / 1000).toFixed(1)} s; ${sends.retried} retried, ${sends.rateLimited} rate limited`,
     `ack latency: ${l(sends.ackLatencyMs)}`,
@@ -400,5 +410,6 @@ export function describeReport(report: SoakReport): string {
     `durations: connect ${report.durationsMs.connect} ms, rooms ${report.durationsMs.rooms} ms, send ${report.durationsMs.send} ms, settle ${report.durationsMs.settle} ms`,
     ...(report.problems.length > 0 ? ['problems:', ...report.problems.map((p) => `  - ${p}`)] : []),
     ...(churn.missingSamples.length > 0 ? ['missing at churning clients (samples):', ...churn.missingSamples.map((m) => `  ${JSON.stringify(m)}`)] : []),
+    ...report.diagnosis.map((line) => `  ${line}`),
   ].join('\n');
 }
