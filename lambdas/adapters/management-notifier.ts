@@ -96,8 +96,9 @@ export function createManagementNotifier(options: ManagementNotifierOptions): Ma
       try {
         return await call();
       } catch (error) {
-        if (!isThrottling(error)) throw error;
-        if (attempt >= settings.maxAttempts) throw new ThrottledError(operation, attempt, { cause: error });
+        const throttled = isThrottling(error);
+        if (!throttled && !isConnectionLost(error)) throw error;
+        if (attempt >= settings.maxAttempts) throw throttled ? new ThrottledError(operation, attempt, { cause: error }) : error;
         const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (attempt - 1));
         await sleep(Math.random() * ceiling);
       }
@@ -166,6 +167,17 @@ function statusOf(error: unknown): number | undefined {
 
 function isGone(error: unknown): boolean {
   return (error as Error | null)?.name === 'GoneException' || statusOf(error) === 410;
+}
+
+/**
+ * The call died on its socket before any answer: almost always a keep-alive socket the server closed as the request
+ * went out (ECONNRESET, EPIPE), or a connect refused. The SDK would retry these, but its retries are off (see
+ * maxAttempts above), and not sending again would lose the frame for that recipient.
+ */
+const CONNECTION_LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
+
+function isConnectionLost(error: unknown): boolean {
+  return CONNECTION_LOST_CODES.has((error as { code?: unknown } | null)?.code as string);
 }
 
 function isThrottling(error: unknown): boolean {
