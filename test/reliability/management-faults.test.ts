@@ -196,6 +196,29 @@ describe('500s from the management API', () => {
   });
 });
 
+describe('a post whose socket is reset before any answer', () => {
+  it('is sent again and arrives once (a keep-alive socket the server closed under the request)', async () => {
+    const { alice, listeners, roomId } = await twoRoomsWith(3);
+    const [reset, ...others] = listeners as [Listener, ...Listener[]];
+    let resets = 0;
+    proxy.decide = ({ method, connectionId }) => {
+      if (method !== 'POST' || connectionId !== reset.connectionId || resets > 0) return 'pass';
+      resets += 1;
+      return 'reset';
+    };
+    const mark = proxy.calls.length;
+    try {
+      const message = await send(alice, roomId, 'after-reset');
+      for (const listener of [reset, ...others]) await listener.socket.waitForEvent(isMessage(message.id));
+      await sleep(200);
+      expect(countOf(reset.socket, message.id)).toBe(1);
+      expect(proxy.calls.slice(mark).filter((c) => c.connectionId === reset.connectionId).map((c) => c.status)).toEqual([0, 200]);
+    } finally {
+      proxy.decide = undefined;
+    }
+  });
+});
+
 describe('a recipient whose posts hang', () => {
   it('holds back neither the sender\'s ack nor the other recipients, and gets its frame once it answers', async () => {
     const { alice, listeners, roomId } = await twoRoomsWith(5);

@@ -1,11 +1,12 @@
 // An HTTP proxy in front of the local stack's management API (@connections), where faults are injected the way
 // API Gateway shows them: 410 GoneException for a connection it no longer knows, 429 LimitExceededException when it
-// throttles, 500 when it fails, or an answer held back. The handlers' real notifier (the AWS SDK client) talks to
+// throttles, 500 when it fails, a connection reset without an answer, or an answer held back. The handlers' real notifier (the AWS SDK client) talks to
 // the proxy, so the SDK's error parsing and the notifier's retries are what is tested.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FaultDecision = 'pass' | 410 | 429 | 500 | { holdUntil: Promise<void> };
+/** 'reset': the socket is destroyed without an answer, as when a server closes a keep-alive socket under a request. */
+export type FaultDecision = 'pass' | 'reset' | 410 | 429 | 500 | { holdUntil: Promise<void> };
 
 export interface ProxiedCall {
   method: string;
@@ -69,6 +70,11 @@ export async function startFaultProxy(): Promise<FaultProxy> {
         'x-amzn-RequestId': `fault-${attempt}`,
       });
       outgoing.end(payload);
+      return;
+    }
+    if (decision === 'reset') {
+      record(0);
+      incoming.socket.destroy();
       return;
     }
     if (decision !== 'pass') await decision.holdUntil;
