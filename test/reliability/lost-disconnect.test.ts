@@ -63,8 +63,9 @@ describe('a $disconnect that never reached the backend', () => {
     const before = (await creator.ack('listMembers', { roomId })).members as Member[];
     expect(before.find((m) => m.userId === bobId)?.isOnline).toBe(true);
 
-    // A second device of the creator, opened after bob: when the gateway cuts the first one, the creator is still
-    // online and no presence post goes to the room (it would find the ghost and remove it).
+    // A second device of the creator, opened late enough to outlive bob's expiresAt: when the gateway cuts the first
+    // one, the creator is still online and no presence post goes to the room (it would find the ghost and remove it).
+    await sleep(Math.max(0, connectedAt + (MAX_CONNECTION_S - 1) * 1000 - Date.now()));
     const watcher = (await probed.connect(creatorId, { label: `watcher-${counter}` })).socket;
     await creator.closed;
     await sleep(Math.max(0, connectedAt + MAX_CONNECTION_S * 1000 + 300 - Date.now()));

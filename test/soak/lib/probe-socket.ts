@@ -25,6 +25,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 interface PendingAnswer {
   resolve(frame: Frame): void;
+  reject(error: Error): void;
   timer: NodeJS.Timeout;
 }
 
@@ -52,7 +53,11 @@ export class ProbeSocket {
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
         this.closeInfo = { code, reason: reason.toString('utf8') };
-        for (const [, answer] of this.pending) clearTimeout(answer.timer);
+        for (const [requestId, answer] of this.pending) {
+          clearTimeout(answer.timer);
+          answer.reject(new Error(`${label}: the connection closed (${code}) before an answer to ${requestId}`));
+        }
+        this.pending.clear();
         resolve(this.closeInfo);
       });
     });
@@ -101,7 +106,7 @@ export class ProbeSocket {
         this.pending.delete(requestId);
         reject(new NoAnswer(this.label, action, requestId, timeoutMs));
       }, timeoutMs);
-      this.pending.set(requestId, { resolve, timer });
+      this.pending.set(requestId, { resolve, reject, timer });
       this.send({ ...fields, action, requestId });
     });
   }
