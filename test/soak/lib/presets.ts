@@ -11,7 +11,7 @@ export const FULL_SOAK: SoakPreset = {
   twoDeviceUsers: 50,
   messages: 10_000,
   // About 17 messages (190 deliveries) a second: what one process of the local stack sustains on one core. Offered
-  // faster, the stack still stores every message but its fan-out falls behind (see docs/reliability.md).
+  // faster, the stack still stores every message but its fan-out falls behind (see the README, "Reliability and security").
   sendPhaseMs: 600_000,
   maxInFlight: 32,
   churn: { downMs: 2_000, periodMs: 15_000 },
