@@ -49,6 +49,13 @@ interface PendingRequest {
 const SOCKET_OPEN = 1;
 /** A connection that stayed up this long resets the reconnect backoff. */
 const STABLE_CONNECTION_MS = 10_000;
+/**
+ * A broadcast that reaches a connection while the gateway is still running its $connect gets 410 (the gateway
+ * cannot post before $connect returns) and may remove the new connection's subscriptions. `hello` restores them,
+ * but a removal that lands after the first hello leaves the connection deaf; a second hello a moment later restores
+ * them again, and the catch-up that follows fetches whatever was missed in between.
+ */
+const RECONFIRM_AFTER_OPEN_MS = 2_000;
 /** Rooms caught up (and presence refreshed) in parallel after a reconnect. */
 const SYNC_CONCURRENCY = 4;
 const HISTORY_PAGE = LIMITS.historyMaxLimit;
@@ -102,7 +109,14 @@ export class ChatClient {
   private readonly roomMap = new Map<string, Room>();
   private readonly sequencers = new Map<string, RoomSequencer>();
   private openWaiters: Array<{ resolve(): void; reject(error: ChatError): void }> = [];
-  private readonly timers: { reconnect?: Timer; connect?: Timer; ping?: Timer; recycle?: Timer; stable?: Timer } = {};
+  private readonly timers: {
+    reconnect?: Timer;
+    connect?: Timer;
+    ping?: Timer;
+    recycle?: Timer;
+    stable?: Timer;
+    reconfirm?: Timer;
+  } = {};
 
   constructor(options: ChatClientOptions) {
     const WebSocketClass =
@@ -398,6 +412,20 @@ export class ChatClient {
     for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
     this.outbox.flush();
     void this.afterOpen(socket);
+    this.timers.reconfirm = setTimeout(() => void this.reconfirm(socket), RECONFIRM_AFTER_OPEN_MS);
+  }
+
+  /** Says hello again on a connection that just opened (see RECONFIRM_AFTER_OPEN_MS) and catches up once more. */
+  private async reconfirm(socket: WebSocketLike): Promise<void> {
+    if (socket !== this.socket) return;
+    try {
+      const hello = await this.sendRequest(socket, 'hello', {}, this.requestTimeoutMs);
+      if (socket !== this.socket) return;
+      for (const room of hello.rooms) this.upsertRoom(room, false);
+      await this.afterOpen(socket);
+    } catch {
+      // The connection closed meanwhile: the next one says hello and catches up anyway.
+    }
   }
 
   /** Catches every room up from the last seq seen and refreshes presence of watched rooms. */
@@ -413,7 +441,7 @@ export class ChatClient {
 
   private onSocketClosed(socket: WebSocketLike, code?: number): void {
     this.socket = undefined;
-    for (const name of ['connect', 'ping', 'recycle', 'stable'] as const) this.clearTimer(name);
+    for (const name of ['connect', 'ping', 'recycle', 'stable', 'reconfirm'] as const) this.clearTimer(name);
     for (const [requestId, request] of this.pending) {
       if (request.socket !== socket) continue;
       clearTimeout(request.timer);
