@@ -238,7 +238,7 @@ function evaluateTargets(results: BenchResults, costs: CostRow[] | undefined): T
     why: message
       ? `The bundled AWS SDK (${kib(sdkBytes ?? 0)} of it; @smithy/core alone ${kib(message.packages.find((p) => p.name === '@smithy/core')?.bytes ?? 0)}). ` +
         (external ? `Leaving the SDK to the runtime gives ${kib(external.bytes)} but loads slower here (${num(external.loadMs.median, 0)} ms: hundreds of unbundled files). ` : '') +
-        'aws-jwt-verify also lands in it through wiring.ts re-exporting the authorizer (about 17 KB).'
+        (message.packages.some((p) => p.name === 'aws-jwt-verify') ? 'aws-jwt-verify lands in it too, which only the authorizer needs.' : '')
       : 'section 6 did not run',
   });
   const deployed = results.coldStart?.rows.filter((r) => r.variant === 'as deployed') ?? [];
