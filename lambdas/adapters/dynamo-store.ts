@@ -90,7 +90,8 @@ export function createDynamoStore(options: DynamoStoreOptions): ChatStore {
 
   /**
    * One page of up to `limit` items. It reads limit + 1 so the cursor is issued only when another item follows,
-   * and builds the cursor from the last item returned (the LastEvaluatedKey a Limit of `limit` would have given).
+   * and builds the cursor from the last item returned (the LastEvaluatedKey a Limit of `limit` would have given);
+   * cursorAfter builds the same from any item of the page.
    */
   async function listPage<T>(
     operation: string,
@@ -102,8 +103,10 @@ export function createDynamoStore(options: DynamoStoreOptions): ChatStore {
     assertPageLimit(page.limit);
     const startKey = page.cursor === undefined ? undefined : decodeCursor(page.cursor, cursorShape);
     const { items } = await table.collect(operation, params, page.limit + 1, startKey);
-    const result: Page<T> = { items: items.slice(0, page.limit).map(fromItem) };
-    if (items.length > page.limit) result.cursor = encodeCursor(pick(items[page.limit - 1]!, Object.keys(cursorShape)));
+    const kept = items.slice(0, page.limit);
+    const cursorAfter = (index: number): string => encodeCursor(pick(kept[index]!, Object.keys(cursorShape)));
+    const result: Page<T> = { items: kept.map(fromItem), cursorAfter };
+    if (items.length > page.limit) result.cursor = cursorAfter(page.limit - 1);
     return result;
   }
 

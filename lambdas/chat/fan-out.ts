@@ -24,8 +24,8 @@ export interface FanOut {
   toRoom(roomId: string, frames: ServerFrame | readonly ServerFrame[], exclude?: Exclusion): Promise<void>;
   /** The named connections. Never throws. */
   toRecipients(recipients: readonly Recipient[], frames: ServerFrame | readonly ServerFrame[]): Promise<void>;
-  /** The answer (ack or error) to the connection that sent a request. Never throws. */
-  reply(recipient: Recipient, frame: ServerFrame): Promise<void>;
+  /** The answer (ack or error, or one serialised already) to the connection that sent a request. Never throws. */
+  reply(recipient: Recipient, frame: ServerFrame | string): Promise<void>;
 }
 
 export interface FanOutDeps {
@@ -132,7 +132,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
     },
 
     async reply(recipient, frame) {
-      const outcome = await post(recipient, serializeFrame(frame));
+      const outcome = await post(recipient, typeof frame === 'string' ? frame : serializeFrame(frame));
       if (outcome === 'gone') {
         deps.metrics.count('GoneConnections');
         await removeGone([recipient]);

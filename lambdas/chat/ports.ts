@@ -58,6 +58,11 @@ export interface Page<T> {
   items: T[];
   /** Opaque; present when more items follow. */
   cursor?: string;
+  /**
+   * A cursor that resumes right after items[index], for a caller that uses only the first items of the page (an
+   * answer that would not fit in one frame otherwise).
+   */
+  cursorAfter(index: number): string;
 }
 
 export interface PageRequest {

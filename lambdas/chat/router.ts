@@ -14,9 +14,11 @@ import { ACTION_HANDLERS } from './actions/index.js';
 import type { ActionHandler, ActionOutcome, ChatRuntime, RequestContext } from './context.js';
 import { ChatError, describeError } from './errors.js';
 import type { Recipient } from './fan-out.js';
+import { FRAME_MAX_BYTES } from './frame-budget.js';
 import { InvalidCursorError } from './ports.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { FrameRequest } from './service.js';
+import { serializeFrame } from './wire-format.js';
 
 type ParsedFrame =
   | { ok: true; action: string; requestId?: string; fields: Record<string, unknown> }
@@ -104,7 +106,16 @@ export function createRouter(runtime: ChatRuntime, rateLimiter: RateLimiter): (r
     }
     if (requestId !== undefined) {
       const ack: AckFrame = { type: 'ack', requestId, action, ...outcome.ack };
-      await fanOut.reply(requester, ack);
+      // The gateway would refuse it and the client would hear nothing: lists are bounded so this never happens,
+      // and if it ever did, the client still gets its one answer.
+      const payload = serializeFrame(ack);
+      const bytes = Buffer.byteLength(payload, 'utf8');
+      if (bytes > FRAME_MAX_BYTES) {
+        logger.error('answer too large for one frame', { action, connectionId: request.connectionId, bytes });
+        await sendError(requester, 'INTERNAL', 'internal error: the answer was too large to send', requestId);
+      } else {
+        await fanOut.reply(requester, payload);
+      }
     }
     if (outcome.after) {
       try {

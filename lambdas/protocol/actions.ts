@@ -69,7 +69,7 @@ export const ACTION_SCHEMAS = {
     limit: z.optional(z.int().check(z.gte(1), z.lte(LIMITS.historyMaxLimit))),
   }),
   typing: z.object({ roomId: id, isTyping: z.boolean() }),
-  getPresence: roomOnly,
+  getPresence: z.object({ roomId: id, cursor: z.optional(cursor) }),
   markRead: z.object({ roomId: id, seq }),
 } as const;
 

@@ -59,6 +59,6 @@ export interface AckFields {
   sendMessage: { message: Message };
   getHistory: { messages: Message[]; hasMore: boolean };
   typing: Record<string, never>;
-  getPresence: { online: User[]; typing: TypingEntry[] };
+  getPresence: { online: User[]; typing: TypingEntry[]; cursor?: string };
   markRead: Record<string, never>;
 }

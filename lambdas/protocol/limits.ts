@@ -10,6 +10,13 @@ export const LIMITS = {
   historyDefaultLimit: 50,
   historyMaxLimit: 100,
   helloRoomsMax: 100,
+  /**
+   * Every list in an answer (messages, rooms, members, online users) stops before its JSON would pass this many
+   * UTF-8 bytes, so the whole frame stays under API Gateway's 128 KB with the rest of the answer beside it.
+   */
+  answerListMaxBytes: 100 * 1024,
+  /** getPresence's `typing` list stops before this many bytes. */
+  presenceTypingMaxBytes: 16 * 1024,
   /** API Gateway: a client frame over 32 KB closes the connection with 1009. */
   frameMaxBytes: 32 * 1024,
   /** API Gateway: a message (possibly split across frames) over 128 KB closes the connection with 1009. */

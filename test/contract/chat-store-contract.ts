@@ -246,7 +246,35 @@ export function describeChatStoreContract(name: string, makeStore: () => Promise
         expect(second.items.length).toBe(2);
         expect(second.cursor).toBeUndefined();
         expect((await store.listMembers(created.roomId, { limit: 4 })).cursor).toBeUndefined();
-        expect(await store.listMembers(uid('empty'), { limit: 10 })).toEqual({ items: [] });
+        const empty = await store.listMembers(uid('empty'), { limit: 10 });
+        expect(empty.items).toEqual([]);
+        expect(empty.cursor).toBeUndefined();
+      });
+
+      it('cursorAfter(i) resumes right after the i-th item of a page, in every listing', async () => {
+        const userId = uid('user');
+        const userIds = Array.from({ length: 9 }, (_, index) => `user-${index}#x`);
+        const created = await roomWithMembers([...userIds, userId]);
+        await Promise.all(Array.from({ length: 5 }, () => roomWithMembers([userId])));
+        const roomId = created.roomId;
+        await store.putSubscriptions(Array.from({ length: 8 }, (_, index) => subscription(roomId, `c-${index}#y`, T0 + 99)));
+
+        const listings: [string, (page: PageRequest) => Promise<Page<{ roomId: string; userId: string } | SubscriptionRecord>>, (item: never) => string][] = [
+          ['listMembers', (page) => store.listMembers(roomId, page), (item: MemberRecord) => item.userId],
+          ['listMemberships', (page) => store.listMemberships(userId, page), (item: MemberRecord) => item.roomId],
+          ['listSubscriptions', (page) => store.listSubscriptions(roomId, T0, page), (item: SubscriptionRecord) => item.connectionId],
+        ];
+        for (const [listing, list, idOf] of listings) {
+          const everything = (await readAll(list, 100)).items.map((item) => idOf(item as never));
+          const first = await list({ limit: 4 });
+          // Taking only the first two of the page, then resuming, neither skips nor repeats an item.
+          const rest = await readAll((page) => list({ ...page, cursor: page.cursor ?? first.cursorAfter(1) }), 3);
+          const resumed = [...first.items.slice(0, 2), ...rest.items].map((item) => idOf(item as never));
+          expect(resumed, listing).toEqual(everything);
+          // After the last item of a page: the same place as the page's own cursor.
+          const next = await list({ limit: 4, cursor: first.cursorAfter(3) });
+          expect(next.items.map((item) => idOf(item as never)), listing).toEqual(everything.slice(4, 8));
+        }
       });
 
       it('refuses cursors it did not issue for that listing', async () => {

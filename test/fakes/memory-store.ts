@@ -54,8 +54,9 @@ function pageOf<T>(
     .filter(([entryKey]) => after === undefined || entryKey > after)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const taken = sorted.slice(0, request.limit);
-  const page: Page<T> = { items: taken.map(([, item]) => copy(item)) };
-  if (sorted.length > request.limit) page.cursor = cursorFor(scope, owner, taken[taken.length - 1]![0]);
+  const cursorAfter = (index: number): string => cursorFor(scope, owner, taken[index]![0]);
+  const page: Page<T> = { items: taken.map(([, item]) => copy(item)), cursorAfter };
+  if (sorted.length > request.limit) page.cursor = cursorAfter(taken.length - 1);
   return page;
 }
 

@@ -1,6 +1,8 @@
 // A Notifier that records every post instead of sending it. Connections can be marked gone (the gateway answers
-// 410) or failing (a post throws), to test what the chat logic does with bad recipients.
-import type { ServerFrame } from '../../lambdas/protocol/index.js';
+// 410) or failing (a post throws), to test what the chat logic does with bad recipients. Like API Gateway, it
+// refuses a frame over 128 KiB (the post throws, as the real notifier does on a 413), so no unit test can pass with
+// an answer the gateway would never deliver.
+import { LIMITS, type ServerFrame } from '../../lambdas/protocol/index.js';
 import type { Notifier, PostResult } from '../../lambdas/chat/ports.js';
 
 export type PostOutcome = PostResult | 'threw';
@@ -32,7 +34,10 @@ export class RecordingNotifier implements Notifier {
     // Always async, like the real notifier.
     await Promise.resolve();
     await this.onPost?.(connectionId, payload);
-    const failure = this.failing.get(connectionId);
+    const failure =
+      Buffer.byteLength(payload, 'utf8') > LIMITS.messageMaxBytes
+        ? new Error(`PayloadTooLargeException: a frame of ${Buffer.byteLength(payload, 'utf8')} bytes`)
+        : this.failing.get(connectionId);
     if (failure) {
       this.attempts.push({ connectionId, payload, outcome: 'threw' });
       throw failure;

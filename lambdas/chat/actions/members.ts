@@ -1,7 +1,8 @@
 // addMembers, leaveRoom and listMembers: who is in a room.
-import type { MemberJoinedEvent, MemberLeftEvent, RoomJoinedEvent, ServerFrame } from '../../protocol/index.js';
+import { LIMITS, type MemberJoinedEvent, type MemberLeftEvent, type RoomJoinedEvent, type ServerFrame } from '../../protocol/index.js';
 import type { ActionHandler } from '../context.js';
 import { badRequest } from '../errors.js';
+import { fitPage, ListBudget } from '../frame-budget.js';
 import { mapWithConcurrency, unique } from '../paging.js';
 import type { ConnectionRecord } from '../ports.js';
 import {
@@ -95,8 +96,12 @@ export const listMembers: ActionHandler<'listMembers'> = async (runtime, request
     ids.length > 0 ? store.getProfiles(ids) : Promise.resolve(new Map()),
     mapWithConcurrency(ids, 16, async (userId) => (await store.listConnections(userId, request.now)).length > 0),
   ]);
-  const members = ids.map((userId, index) =>
-    toUser(profileOrPlaceholder(profiles, userId), { isOnline: online[index]! }),
+  const isOnline = new Map(ids.map((userId, index) => [userId, online[index]!]));
+  // Profiles with the longest names and avatars take ~13 KB each: the page stops early rather than overflow a frame.
+  const { items: members, cursor } = fitPage(
+    page,
+    ({ userId }) => toUser(profileOrPlaceholder(profiles, userId), { isOnline: isOnline.get(userId)! }),
+    new ListBudget(LIMITS.answerListMaxBytes),
   );
-  return { ack: page.cursor === undefined ? { members } : { members, cursor: page.cursor } };
+  return { ack: cursor === undefined ? { members } : { members, cursor } };
 };

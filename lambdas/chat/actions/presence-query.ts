@@ -1,27 +1,47 @@
 // getPresence: who is in the room now (any live subscription, muted ones included) and who is typing.
+import { LIMITS, type User } from '../../protocol/index.js';
 import type { ActionHandler } from '../context.js';
-import { forEachPage } from '../paging.js';
+import { countWithinBudget, fitPage, ListBudget } from '../frame-budget.js';
+import type { ProfileRecord } from '../ports.js';
+import { unique } from '../paging.js';
 import { profileOrPlaceholder, requireMembership } from '../room-access.js';
 import { toTypingEntry, toUser } from '../wire-format.js';
+
+const SUBSCRIPTIONS_PAGE = 100;
 
 export const getPresence: ActionHandler<'getPresence'> = async (runtime, request, input) => {
   const { store } = runtime;
   const { roomId } = input;
   await requireMembership(store, roomId, request.userId);
-  const onlineIds = new Set<string>();
-  await forEachPage(
-    (cursor) => store.listSubscriptions(roomId, request.now, { cursor, limit: 100 }),
-    (subscriptions) => subscriptions.forEach((subscription) => onlineIds.add(subscription.userId)),
-  );
-  const ids = [...onlineIds];
-  const [profiles, typing] = await Promise.all([
-    ids.length > 0 ? store.getProfiles(ids) : Promise.resolve(new Map()),
-    store.listTyping(roomId, request.now),
-  ]);
-  return {
-    ack: {
-      online: ids.map((userId) => toUser(profileOrPlaceholder(profiles, userId), { isOnline: true })),
-      typing: typing.map(toTypingEntry),
-    },
-  };
+  // Typing indicators come with the first page only; they are few and short-lived (events keep clients current).
+  const typingRead = input.cursor === undefined ? store.listTyping(roomId, request.now) : Promise.resolve([]);
+  typingRead.catch(() => undefined);
+
+  // The room's subscriptions, page after page, until they end or the list is full: a user with several
+  // connections is listed once per answer (once per page of the answer, when it is paged).
+  const budget = new ListBudget(LIMITS.answerListMaxBytes);
+  const listed = new Set<string>();
+  const online: User[] = [];
+  let cursor = input.cursor;
+  do {
+    const page = await store.listSubscriptions(roomId, request.now, { cursor, limit: SUBSCRIPTIONS_PAGE });
+    const newIds = unique(page.items.map((s) => s.userId)).filter((userId) => !listed.has(userId));
+    const profiles: Map<string, ProfileRecord> = newIds.length > 0 ? await store.getProfiles(newIds) : new Map();
+    const fitted = fitPage(
+      page,
+      ({ userId }) => {
+        if (listed.has(userId)) return undefined;
+        listed.add(userId);
+        return toUser(profileOrPlaceholder(profiles, userId), { isOnline: true });
+      },
+      budget,
+    );
+    online.push(...fitted.items);
+    cursor = fitted.cursor;
+    if (fitted.full) break;
+  } while (cursor !== undefined);
+
+  const typing = (await typingRead).map(toTypingEntry);
+  const typingShown = typing.slice(0, countWithinBudget(typing, LIMITS.presenceTypingMaxBytes));
+  return { ack: cursor === undefined ? { online, typing: typingShown } : { online, typing: typingShown, cursor } };
 };

@@ -1,6 +1,8 @@
 // hello, ping and listRooms: what a client asks for when it (re)connects.
 import { LIMITS, type Room } from '../../protocol/index.js';
 import type { ActionHandler, ChatRuntime } from '../context.js';
+import { fitPage, ListBudget } from '../frame-budget.js';
+import type { RoomRecord } from '../ports.js';
 import { loadProfile, requestingConnection } from '../room-access.js';
 import { toIsoTime, toRoom, toUser } from '../wire-format.js';
 
@@ -11,12 +13,17 @@ async function roomsPage(
   cursor: string | undefined,
 ): Promise<{ rooms: Room[]; cursor?: string }> {
   const page = await runtime.store.listMemberships(userId, { cursor, limit: LIMITS.helloRoomsMax });
-  const records = page.items.length > 0 ? await runtime.store.getRooms(page.items.map((m) => m.roomId)) : new Map();
-  const rooms = page.items.flatMap((membership) => {
-    const room = records.get(membership.roomId);
-    return room ? [toRoom(room, membership.lastReadSeq)] : [];
-  });
-  return page.cursor === undefined ? { rooms } : { rooms, cursor: page.cursor };
+  const records: Map<string, RoomRecord> =
+    page.items.length > 0 ? await runtime.store.getRooms(page.items.map((m) => m.roomId)) : new Map();
+  const fitted = fitPage(
+    page,
+    (membership) => {
+      const room = records.get(membership.roomId);
+      return room && toRoom(room, membership.lastReadSeq);
+    },
+    new ListBudget(LIMITS.answerListMaxBytes),
+  );
+  return fitted.cursor === undefined ? { rooms: fitted.items } : { rooms: fitted.items, cursor: fitted.cursor };
 }
 
 export const hello: ActionHandler<'hello'> = async (runtime, request) => {

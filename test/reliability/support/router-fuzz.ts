@@ -92,7 +92,7 @@ export function actionFields(target: FuzzTarget): Record<Exclude<ActionName, 'he
     },
     getHistory: { base: room, fields: { roomId: 'id', before: 'seq', after: 'seq', limit: 'limit' } },
     typing: { base: { roomId, isTyping: true }, fields: { roomId: 'id', isTyping: 'boolean' } },
-    getPresence: { base: room, fields: { roomId: 'id' } },
+    getPresence: { base: room, fields: { roomId: 'id', cursor: 'cursor' } },
     markRead: { base: { roomId, seq: 0 }, fields: { roomId: 'id', seq: 'seq' } },
   };
 }
@@ -149,7 +149,8 @@ export function validFrameProperty(target: FuzzTarget) {
     fc.record({ action: fc.constant('createRoom'), name: wellFormedText(1, 100), memberIds: fc.array(userId, { maxLength: 3 }) }, { requiredKeys: ['action', 'name'] }),
     fc.record({ action: fc.constant('openDirect'), userId }),
     fc.record({ action: fc.constant('addMembers'), roomId, userIds: fc.array(userId, { minLength: 1, maxLength: 3 }) }),
-    fc.record({ action: fc.constantFrom('leaveRoom', 'subscribe', 'unsubscribe', 'getPresence'), roomId }),
+    fc.record({ action: fc.constantFrom('leaveRoom', 'subscribe', 'unsubscribe'), roomId }),
+    fc.record({ action: fc.constant('getPresence'), roomId, cursor: wellFormedText(1, 200) }, { requiredKeys: ['action', 'roomId'] }),
     fc.record({ action: fc.constantFrom('listRooms'), cursor: wellFormedText(1, 200) }, { requiredKeys: ['action'] }),
     fc.record({ action: fc.constant('listMembers'), roomId, cursor: wellFormedText(1, 200) }, { requiredKeys: ['action', 'roomId'] }),
     fc.record(
