@@ -9,6 +9,7 @@
 // Items (ids escaped in keys, see ./dynamo/keys.ts):
 //   USER#<user>  PROFILE                    profile
 //   USER#<user>  CONN#<connection>          the user's connections (presence across devices), expiring
+//   USER#<user>  PRESENCE                   online, gen (connects counted), liveUntil: where presence flips
 //   CONN#<conn>  CONN                       the connection (userId), expiring
 //   ROOM#<room>  META                       room; lastSeq is the message counter
 //   ROOM#<room>  MEMBER#<user>              membership, lastReadSeq; gsi1pk USER#<user>, gsi1sk ROOM#<room>
@@ -27,6 +28,7 @@ import {
   memberItem,
   messageFromItem,
   messageItem,
+  presenceFromItem,
   profileFromItem,
   roomFromItem,
   roomItem,
@@ -65,6 +67,7 @@ const ITEM_EXISTS: { expression: string; names: Record<string, string> } = {
   expression: 'attribute_exists(#pk)',
   names: { '#pk': PK },
 };
+const PRESENCE_NAMES = { '#online': 'online', '#gen': 'gen', '#liveUntil': 'liveUntil' };
 const ITEM_ABSENT = { expression: 'attribute_not_exists(#pk)', names: { '#pk': PK } };
 
 /** A Query over one partition's sort-key prefix. */
@@ -220,10 +223,50 @@ export function createDynamoStore(options: DynamoStoreOptions): ChatStore {
     async listConnections(userId, now) {
       const { items } = await table.collect(
         'listConnections',
-        prefixQuery(userPk(userId), SK_PREFIX.userConnection, liveAt(now)),
+        prefixQuery(userPk(userId), SK_PREFIX.userConnection, { ...liveAt(now), ConsistentRead: true }),
         Infinity,
       );
       return items.map(connectionFromItem);
+    },
+
+    // Presence
+
+    async markOnline(userId, liveUntil) {
+      const result = await table.updateIf(
+        'markOnline',
+        keys.presence(userId),
+        {
+          expression: 'SET #online = :true, #liveUntil = :liveUntil ADD #gen :one',
+          names: PRESENCE_NAMES,
+          values: { ':true': true, ':liveUntil': liveUntil, ':one': 1 },
+        },
+        undefined,
+        'UPDATED_OLD',
+      );
+      const old = result?.attributes;
+      return old && presenceFromItem(old);
+    },
+
+    async getPresence(userId) {
+      const item = await table.get('getPresence', keys.presence(userId), true);
+      return item && presenceFromItem(item);
+    },
+
+    async settlePresence(userId, seen, liveUntil) {
+      const update =
+        liveUntil === undefined
+          ? { expression: 'SET #online = :false', values: { ':false': false } }
+          : {
+              expression: 'SET #liveUntil = :liveUntil',
+              names: { '#liveUntil': PRESENCE_NAMES['#liveUntil'] },
+              values: { ':liveUntil': liveUntil },
+            };
+      const result = await table.updateIf('settlePresence', keys.presence(userId), update, {
+        expression: '#gen = :gen AND #online = :true',
+        names: { '#gen': PRESENCE_NAMES['#gen'], '#online': PRESENCE_NAMES['#online'] },
+        values: { ':gen': seen.gen, ':true': true },
+      });
+      return result !== undefined;
     },
 
     // Rooms and members

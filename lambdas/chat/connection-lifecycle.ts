@@ -2,7 +2,7 @@
 // closing (or being found gone by a post) removes it and its subscriptions the same way, idempotently.
 import { forEachPage } from './paging.js';
 import type { ChatStore, Clock, ConnectionRecord, Metrics } from './ports.js';
-import { isFirstConnection, type Presence } from './presence.js';
+import type { Presence } from './presence.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { subscriptionOf } from './room-access.js';
 import type { ChatConfig, ConnectRequest, DisconnectRequest } from './service.js';
@@ -62,12 +62,7 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
     // A second close of the same connection, or a close racing a gone clean-up, announces nothing.
     if (!existed) return;
     deps.metrics.count('ConnectionsClosed');
-    const now = deps.clock.now();
-    const remaining = await store.listConnections(userId, now);
-    if (remaining.length === 0) {
-      await store.setLastSeen(userId, now);
-      await presence.announce(userId, false, now);
-    }
+    await presence.disconnected(userId, { announce: true });
   }
 
   async function subscribeToEveryRoom(connection: ConnectionRecord): Promise<void> {
@@ -81,12 +76,6 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
     );
   }
 
-  async function announceIfFirst(connection: ConnectionRecord): Promise<void> {
-    // Read after this connection was written: see isFirstConnection for why that order matters.
-    const live = await store.listConnections(connection.userId, deps.clock.now());
-    if (isFirstConnection(connection, live)) await presence.announce(connection.userId, true);
-  }
-
   return {
     async open({ connectionId, userId, tokenDisplayName, connectedAt }) {
       const connection = { connectionId, userId, connectedAt, expiresAt: connectedAt + deps.config.maxConnectionMs };
@@ -96,12 +85,15 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
         const failed = written.find((result) => result.status === 'rejected');
         if (failed) throw failed.reason;
         await subscribeToEveryRoom(connection);
-        await announceIfFirst(connection);
+        // Written after the connection item: presence decisions read the connections after the presence state.
+        await presence.connected(connection);
       } catch (error) {
         // A failed $connect refuses the handshake: the connection never opens and no $disconnect comes for it. What
         // was written of it goes now, or the user would count as online until it expired (best effort: if this
-        // fails too, expiry still ends it).
-        await deleteItemsOf(userId, connectionId, []).catch(() => undefined);
+        // fails too, expiry still ends it). If it had marked the user online it never said so: it unmarks silently.
+        await deleteItemsOf(userId, connectionId, [])
+          .then(() => presence.disconnected(userId, { announce: false }))
+          .catch(() => undefined);
         throw error;
       }
       deps.metrics.count('ConnectionsOpened');
@@ -113,7 +105,7 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
       // Rooms it had muted come back unmuted: the mute went with the items, and hearing too much beats hearing nothing.
       await subscribeToEveryRoom(connection);
       // The removal told its rooms the user went offline if this was their only connection.
-      await announceIfFirst(connection);
+      await presence.connected(connection);
       return true;
     },
 

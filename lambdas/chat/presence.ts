@@ -1,51 +1,91 @@
-// Presence events: a user's online/offline change, told to each of their rooms (never to their own connections).
+// Presence: a user's online/offline change, told to each of their rooms (never to their own connections), exactly
+// once however many of their devices connect or close at the same moment.
+//
+// The user's presence item (PresenceState) is where "online" flips, each flip by one write that only one of several
+// racing devices can win:
+// - a connect, after its connection item is written, sets online and adds 1 to gen in one update that returns the
+//   state before: the connect that found the user offline (or online only by a stale record: every connection ended
+//   without its close reaching the backend) announces "online"; the others stay silent;
+// - a close, after its connection items are gone, reads the state, then lists the user's live connections: if none
+//   is left it sets offline, on condition that gen is still what it read and the user still online, and announces
+//   "offline" only when that write succeeded. A connect the listing missed was written after it, so its gen was
+//   added after the state was read: the condition fails and the user stays online, announced by nobody, rightly.
+//   Of several devices closing at once at least one lists none left (each deletes its own items before listing),
+//   and only the first conditional write wins.
+// No transactions (dynalite has none): one conditional update per flip is enough.
 import type { PresenceEvent } from '../protocol/index.js';
 import { describeError } from './errors.js';
 import type { FanOut } from './fan-out.js';
 import { forEachPage, settleWithConcurrency } from './paging.js';
-import type { ChatStore, ConnectionRecord, Logger, Metrics } from './ports.js';
+import type { ChatStore, Clock, ConnectionRecord, Logger, Metrics } from './ports.js';
 import { toIsoTime } from './wire-format.js';
 
 export interface Presence {
-  /** Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). */
-  announce(userId: string, isOnline: boolean, lastSeenAt?: number): Promise<void>;
+  /** After the connection's items were written: marks the user online, and announces it if this flipped them. */
+  connected(connection: ConnectionRecord): Promise<void>;
+  /**
+   * After a connection's items were removed: marks the user offline if none of their connections is left, and
+   * (with `announce`) records lastSeenAt and announces it if this flipped them.
+   */
+  disconnected(userId: string, options: { announce: boolean }): Promise<void>;
 }
 
-export function createPresence(deps: { store: ChatStore; fanOut: FanOut; logger: Logger; metrics: Metrics }): Presence {
+export interface PresenceDeps {
+  store: ChatStore;
+  fanOut: FanOut;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export function createPresence(deps: PresenceDeps): Presence {
+  const { store, clock } = deps;
+
+  /** Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). */
+  async function announce(userId: string, isOnline: boolean, lastSeenAt?: number): Promise<void> {
+    try {
+      await forEachPage(
+        (cursor) => store.listMemberships(userId, { cursor, limit: 100 }),
+        async (memberships) => {
+          // A few rooms at a time: each room's fan-out already has its own posts in flight.
+          await settleWithConcurrency(memberships, 4, (membership) => {
+            const event: PresenceEvent = { type: 'presence', roomId: membership.roomId, userId, isOnline };
+            if (lastSeenAt !== undefined) event.lastSeenAt = toIsoTime(lastSeenAt);
+            return deps.fanOut.toRoom(membership.roomId, event, { userIds: [userId] });
+          });
+        },
+      );
+    } catch (error) {
+      deps.metrics.count('FanOutFailures');
+      deps.logger.error('presence announcement failed', { userId, isOnline, ...describeError(error) });
+    }
+  }
+
   return {
-    async announce(userId, isOnline, lastSeenAt) {
-      try {
-        await forEachPage(
-          (cursor) => deps.store.listMemberships(userId, { cursor, limit: 100 }),
-          async (memberships) => {
-            // A few rooms at a time: each room's fan-out already has its own posts in flight.
-            await settleWithConcurrency(memberships, 4, (membership) => {
-              const event: PresenceEvent = { type: 'presence', roomId: membership.roomId, userId, isOnline };
-              if (lastSeenAt !== undefined) event.lastSeenAt = toIsoTime(lastSeenAt);
-              return deps.fanOut.toRoom(membership.roomId, event, { userIds: [userId] });
-            });
-          },
-        );
-      } catch (error) {
-        deps.metrics.count('FanOutFailures');
-        deps.logger.error('presence announcement failed', { userId, isOnline, ...describeError(error) });
+    async connected(connection) {
+      const before = await store.markOnline(connection.userId, connection.expiresAt);
+      const wasOnline = before !== undefined && before.online && before.liveUntil > clock.now();
+      if (!wasOnline) await announce(connection.userId, true);
+    },
+
+    async disconnected(userId, options) {
+      // The state first, then the listing: see the top of this file for why the order matters.
+      const seen = await store.getPresence(userId);
+      if (seen && !seen.online) return;
+      const now = clock.now();
+      const remaining = await store.listConnections(userId, now);
+      if (remaining.length > 0) {
+        // Keeps liveUntil exact when the longest-lived connection was the one that left, so that a connection that
+        // later ends without its close reaching the backend leaves a record that goes stale when it should.
+        if (seen) await store.settlePresence(userId, seen, Math.max(...remaining.map((c) => c.expiresAt)));
+        return;
       }
+      // No presence item: the user's connections all opened before there was one (a backend upgraded while they
+      // were connected), and the last of them is gone.
+      const flipped = seen ? await store.settlePresence(userId, seen) : true;
+      if (!flipped || !options.announce) return;
+      await store.setLastSeen(userId, now);
+      await announce(userId, false, now);
     },
   };
-}
-
-/**
- * Whether `connection` is the user's first: no other live connection of theirs opened before it, ties broken by
- * connection id. Each connection is written before its user's connections are read, so of two connections opening
- * at once at least one sees the other: when both see each other only the earlier one announces, and a user is
- * never left without an announcement. (Exactly once would need an atomic counter the store does not offer; a
- * repeated "online" is harmless to clients, a missing one is not.)
- */
-export function isFirstConnection(connection: ConnectionRecord, live: readonly ConnectionRecord[]): boolean {
-  return !live.some(
-    (other) =>
-      other.connectionId !== connection.connectionId &&
-      (other.connectedAt < connection.connectedAt ||
-        (other.connectedAt === connection.connectedAt && other.connectionId < connection.connectionId)),
-  );
 }

@@ -199,6 +199,48 @@ export function describeChatStoreContract(name: string, makeStore: () => Promise
       });
     });
 
+    describe('presence', () => {
+      it('markOnline returns the state before it and counts connects; getPresence reads it back', async () => {
+        const userId = uid('user');
+        expect(await store.getPresence(userId)).toBeUndefined();
+        expect(await store.markOnline(userId, T0 + 10)).toBeUndefined();
+        expect(await store.getPresence(userId)).toEqual({ online: true, gen: 1, liveUntil: T0 + 10 });
+        expect(await store.markOnline(userId, T0 + 20)).toEqual({ online: true, gen: 1, liveUntil: T0 + 10 });
+        expect(await store.getPresence(userId)).toEqual({ online: true, gen: 2, liveUntil: T0 + 20 });
+      });
+
+      it('settlePresence writes only while gen is what was read and the user is online', async () => {
+        const userId = uid('user');
+        await store.markOnline(userId, T0 + 10);
+        const seen = (await store.getPresence(userId))!;
+        expect(await store.settlePresence(userId, seen, T0 + 5)).toBe(true);
+        expect(await store.getPresence(userId)).toEqual({ online: true, gen: 1, liveUntil: T0 + 5 });
+
+        await store.markOnline(userId, T0 + 30); // a connect after `seen` was read
+        expect(await store.settlePresence(userId, seen)).toBe(false);
+        const fresh = (await store.getPresence(userId))!;
+        expect(fresh.online).toBe(true);
+        expect(await store.settlePresence(userId, fresh)).toBe(true);
+        expect(await store.getPresence(userId)).toEqual({ online: false, gen: 2, liveUntil: T0 + 30 });
+        // Offline already: nothing more to settle, with or without liveUntil.
+        expect(await store.settlePresence(userId, fresh)).toBe(false);
+        expect(await store.settlePresence(userId, fresh, T0 + 40)).toBe(false);
+        expect(await store.settlePresence(uid('never-seen'), fresh)).toBe(false);
+      });
+
+      it('of many racing writes exactly one flips: one markOnline finds the user offline, one settle wins', async () => {
+        const userId = uid('user');
+        const befores = await Promise.all(Array.from({ length: 12 }, (_, i) => store.markOnline(userId, T0 + i)));
+        expect(befores.filter((before) => !before?.online)).toHaveLength(1);
+        const seen = (await store.getPresence(userId))!;
+        expect(seen.gen).toBe(12);
+        const settled = await Promise.all(Array.from({ length: 12 }, () => store.settlePresence(userId, seen)));
+        expect(settled.filter(Boolean)).toHaveLength(1);
+        const again = await Promise.all(Array.from({ length: 12 }, (_, i) => store.markOnline(userId, T0 + i)));
+        expect(again.filter((before) => !before?.online)).toHaveLength(1);
+      });
+    });
+
     describe('rooms and members', () => {
       it('creates a room with its members, read back with getRoomAndMember and getRooms', async () => {
         const created = await roomWithMembers(['alice', 'bob#2']);

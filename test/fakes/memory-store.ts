@@ -11,6 +11,7 @@ import type {
   MemberRecord,
   Page,
   PageRequest,
+  PresenceState,
   ProfileRecord,
   RoomRecord,
   SendState,
@@ -65,6 +66,7 @@ type FailableMethod = keyof ChatStore;
 export class MemoryChatStore implements ChatStore {
   private readonly profiles = new Map<string, ProfileRecord>();
   private readonly connections = new Map<string, ConnectionRecord>();
+  private readonly presence = new Map<string, PresenceState>();
   private readonly rooms = new Map<string, RoomRecord>();
   /** key(roomId, userId) */
   private readonly members = new Map<string, MemberRecord>();
@@ -187,6 +189,30 @@ export class MemoryChatStore implements ChatStore {
       .filter((connection) => connection.userId === userId && connection.expiresAt > now)
       .sort((a, b) => (a.connectionId < b.connectionId ? -1 : 1))
       .map(copy);
+  }
+
+  // Presence
+
+  async markOnline(userId: string, liveUntil: number): Promise<PresenceState | undefined> {
+    await this.enter('markOnline');
+    const before = this.presence.get(userId);
+    this.presence.set(userId, { online: true, gen: (before?.gen ?? 0) + 1, liveUntil });
+    return before && copy(before);
+  }
+
+  async getPresence(userId: string): Promise<PresenceState | undefined> {
+    await this.enter('getPresence');
+    const state = this.presence.get(userId);
+    return state && copy(state);
+  }
+
+  async settlePresence(userId: string, seen: PresenceState, liveUntil?: number): Promise<boolean> {
+    await this.enter('settlePresence');
+    const state = this.presence.get(userId);
+    if (!state || state.gen !== seen.gen || !state.online) return false;
+    if (liveUntil === undefined) state.online = false;
+    else state.liveUntil = liveUntil;
+    return true;
   }
 
   // Rooms and members

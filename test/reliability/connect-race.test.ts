@@ -29,7 +29,7 @@ function holdConnectOf(userId: string) {
   const gate = new Promise<void>((resolve) => (release = resolve));
   let first = true;
   intercepted.hook = async (method, args) => {
-    if (method === 'listConnections' && args[0] === userId && first) {
+    if (method === 'markOnline' && args[0] === userId && first) {
       first = false;
       reached();
       await gate;

@@ -5,6 +5,7 @@ import type { Message } from '../../protocol/index.js';
 import type {
   ConnectionRecord,
   MemberRecord,
+  PresenceState,
   ProfileRecord,
   RoomRecord,
   SubscriptionRecord,
@@ -32,6 +33,13 @@ export const profileFromItem = (item: Item): ProfileRecord =>
     lastSeenAt: optionalNum(item, 'lastSeenAt'),
     nameSetByUser: item.nameSetByUser === true,
   });
+
+/** Absent attributes read as offline, counted 0, never live. */
+export const presenceFromItem = (item: Item): PresenceState => ({
+  online: item.online === true,
+  gen: optionalNum(item, 'gen') ?? 0,
+  liveUntil: optionalNum(item, 'liveUntil') ?? 0,
+});
 
 /** The connection item and its twin under the user (which lets presence list a user's connections). */
 export function connectionItems(connection: ConnectionRecord): [Item, Item] {

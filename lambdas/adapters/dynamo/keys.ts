@@ -38,6 +38,7 @@ const key = (pk: string, sk: string): ItemKey => ({ [PK]: pk, [SK]: sk });
 
 export const keys = {
   profile: (userId: string) => key(userPk(userId), 'PROFILE'),
+  presence: (userId: string) => key(userPk(userId), 'PRESENCE'),
   userConnection: (userId: string, connectionId: string) =>
     key(userPk(userId), `${SK_PREFIX.userConnection}${escapeId(connectionId)}`),
   connection: (connectionId: string) => key(connectionPk(connectionId), 'CONN'),

@@ -133,7 +133,7 @@ export function createTable({ client, tableName, onConsumedCapacity }: TableOpti
     key: ItemKey,
     update: Expression,
     condition: Expression | undefined,
-    returnValues: 'NONE' | 'ALL_NEW' | 'UPDATED_NEW' = 'NONE',
+    returnValues: 'NONE' | 'ALL_NEW' | 'UPDATED_NEW' | 'UPDATED_OLD' = 'NONE',
   ): Promise<{ attributes: Item | undefined } | undefined> {
     try {
       const output = await client.send(

@@ -1,7 +1,7 @@
 // Connections opening and closing: subscriptions at connect, profiles, and PROTOCOL.md "presence".
 import { describe, expect, it } from 'vitest';
 import type { PresenceEvent } from '../../../lambdas/protocol/index.js';
-import { createChatHarness } from '../../fakes/chat-harness.js';
+import { createChatHarness, type ChatHarness, type TestConnection } from '../../fakes/chat-harness.js';
 
 async function aliceAndBobInTwoRooms() {
   const h = createChatHarness();
@@ -172,6 +172,126 @@ describe('presence', () => {
     expect(((await h.ack(bob, 'listMembers', { roomId })).members as { isOnline: boolean }[]).map((m) => m.isOnline)).toEqual([
       true,
       true,
+    ]);
+  });
+});
+
+describe('presence exactly once, whatever the devices of one user do at the same moment', () => {
+  /** Alice and Bob share one room; Alice is offline. Counts the presence events Bob hears about Alice. */
+  async function observed() {
+    const h = createChatHarness();
+    const bob = await h.connect('bob');
+    const alice = await h.connect('alice');
+    const room = await h.createRoom(bob, 'room', ['alice']);
+    await h.disconnect(alice);
+    h.clearFrames();
+    const count = (isOnline: boolean) =>
+      h.eventsOf(bob, 'presence').filter((e) => e.userId === 'alice' && e.roomId === room.roomId && e.isOnline === isOnline).length;
+    return { h, count };
+  }
+
+  /** Lets every store call of the harness wait a random number of turns, so concurrent calls interleave differently. */
+  function shuffleStoreCalls(h: ChatHarness, random: () => number): void {
+    const store = h.store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const method of ['putConnection', 'deleteConnection', 'listConnections', 'markOnline', 'getPresence', 'settlePresence', 'putSubscriptions', 'deleteSubscriptions']) {
+      const original = store[method]!.bind(h.store);
+      store[method] = async (...args) => {
+        for (let turns = Math.floor(random() * 6); turns > 0; turns--) await Promise.resolve();
+        return original(...args);
+      };
+    }
+  }
+
+  it('ten devices connecting at once announce online once; closing at once, offline once', async () => {
+    const { h, count } = await observed();
+    const devices = await Promise.all(Array.from({ length: 10 }, () => h.connect('alice')));
+    expect(count(true)).toBe(1);
+    await Promise.all(devices.map((device) => h.disconnect(device)));
+    expect(count(false)).toBe(1);
+    expect(count(true)).toBe(1);
+  });
+
+  it('a close that read the presence before a connect it did not list leaves the user online, announcing nothing', async () => {
+    const { h, count } = await observed();
+    const phone = await h.connect('alice');
+    expect(count(true)).toBe(1);
+    // The phone's close has read the presence state; before it lists the connections, the laptop connects fully.
+    const store = h.store as unknown as { listConnections: (...args: unknown[]) => Promise<unknown> };
+    const list = store.listConnections.bind(h.store);
+    let laptop: TestConnection | undefined;
+    let listedWithoutLaptop = false;
+    store.listConnections = async (...args) => {
+      if (!laptop && args[0] === 'alice') {
+        const listed = await list(...args);
+        listedWithoutLaptop = (listed as unknown[]).length === 0;
+        laptop = await h.connect('alice');
+        return listed;
+      }
+      return list(...args);
+    };
+    await h.disconnect(phone);
+    expect(listedWithoutLaptop).toBe(true);
+    expect(laptop).toBeDefined();
+    expect(count(false)).toBe(0);
+    expect(count(true)).toBe(1);
+    await h.disconnect(laptop!);
+    expect(count(false)).toBe(1);
+  });
+
+  it('under random interleavings of connects and closes, every flip is announced once and only flips are', async () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const { h, count } = await observed();
+      let state = seed;
+      const random = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+      shuffleStoreCalls(h, random);
+      const open = await Promise.all(Array.from({ length: 1 + (seed % 4) }, () => h.connect('alice')));
+      // Some devices close while others open, all at once; then everything closes at once.
+      const churn = await Promise.all([
+        ...open.slice(0, 1 + (seed % 3)).map(async (device) => {
+          await h.disconnect(device);
+          return undefined;
+        }),
+        ...Array.from({ length: 1 + (seed % 5) }, () => h.connect('alice')),
+      ]);
+      const stillOpen = [...open.slice(1 + (seed % 3)), ...churn.filter((c): c is TestConnection => c !== undefined)];
+      await Promise.all(stillOpen.map((device) => h.disconnect(device)));
+      // Offline at the start and at the end: each "online" was followed by exactly one "offline".
+      expect(count(true), `seed ${seed}`).toBe(count(false));
+      expect(count(true)).toBeGreaterThanOrEqual(1);
+      expect(await h.store.getPresence('alice')).toMatchObject({ online: false });
+    }
+  });
+
+  it('a refused $connect that had marked the user online unmarks them silently: the next connect announces', async () => {
+    const { h, count } = await observed();
+    // markOnline applies, then the last step's answer is lost: the store throws after writing.
+    const store = h.store as unknown as { markOnline: (...args: unknown[]) => Promise<unknown> };
+    const markOnline = store.markOnline.bind(h.store);
+    store.markOnline = async (...args) => {
+      store.markOnline = markOnline;
+      await markOnline(...args);
+      throw new Error('timed out on the way back');
+    };
+    await expect(h.connect('alice')).rejects.toThrow('timed out');
+    expect(count(true)).toBe(0);
+    expect(count(false)).toBe(0);
+    expect(await h.store.getPresence('alice')).toMatchObject({ online: false });
+    await h.connect('alice');
+    expect(count(true)).toBe(1);
+  });
+
+  it('a user whose connections predate the presence item still goes offline once the last one closes', async () => {
+    const h = createChatHarness();
+    const bob = await h.connect('bob');
+    const room = await h.createRoom(bob, 'room', []);
+    const connectedAt = h.clock.now();
+    // Carol connected to a backend without presence items: her profile, membership and connection exist, no more.
+    await h.store.ensureProfile('carol', 'Carol');
+    await h.store.addMembers(room.roomId, [{ roomId: room.roomId, userId: 'carol', joinedAt: connectedAt, lastReadSeq: 0 }]);
+    await h.store.putConnection({ connectionId: 'old', userId: 'carol', connectedAt, expiresAt: connectedAt + h.config.maxConnectionMs });
+    await h.disconnect({ connectionId: 'old', userId: 'carol', connectedAt });
+    expect(h.eventsOf(bob, 'presence')).toEqual([
+      { type: 'presence', roomId: room.roomId, userId: 'carol', isOnline: false, lastSeenAt: new Date(connectedAt).toISOString() },
     ]);
   });
 });
