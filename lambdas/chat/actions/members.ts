@@ -17,7 +17,10 @@ import { typingStoppedEvent } from './typing.js';
 
 const MEMBERS_PAGE = 100;
 
-export const addMembers: ActionHandler<'addMembers', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (runtime, request, input) => {
+export const addMembers: ActionHandler<
+  'addMembers',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions'
+> = async (runtime, request, input) => {
   const { profiles: profileStore, connections: connectionStore, rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
   const { room, member } = await requireMembership(rooms, roomId, request.userId);
@@ -58,7 +61,10 @@ export const addMembers: ActionHandler<'addMembers', 'profiles' | 'connections' 
   };
 };
 
-export const leaveRoom: ActionHandler<'leaveRoom', 'connections' | 'rooms' | 'subscriptions' | 'typing'> = async (runtime, request, input) => {
+export const leaveRoom: ActionHandler<
+  'leaveRoom',
+  'connections' | 'rooms' | 'subscriptions' | 'typing'
+> = async (runtime, request, input) => {
   const { rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
   const { userId, now } = request;
@@ -86,7 +92,10 @@ export const leaveRoom: ActionHandler<'leaveRoom', 'connections' | 'rooms' | 'su
   };
 };
 
-export const listMembers: ActionHandler<'listMembers', 'profiles' | 'connections' | 'rooms'> = async (runtime, request, input) => {
+export const listMembers: ActionHandler<
+  'listMembers',
+  'profiles' | 'connections' | 'rooms'
+> = async (runtime, request, input) => {
   const { profiles: profileStore, connections, rooms } = runtime.stores;
   await requireMembership(rooms, input.roomId, request.userId);
   const page = await rooms.listMembers(input.roomId, { cursor: input.cursor, limit: MEMBERS_PAGE });

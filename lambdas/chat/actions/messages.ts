@@ -29,7 +29,10 @@ async function answerWithStored(
   return { ack: { message: stored }, after: () => broadcastMessage(runtime, request, stored) };
 }
 
-export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' | 'typing'> = async (runtime, request, input) => {
+export const sendMessage: ActionHandler<
+  'sendMessage',
+  'profiles' | 'messages' | 'typing'
+> = async (runtime, request, input) => {
   const { messages } = runtime.stores;
   if (input.content.length > LIMITS.contentMaxLength) {
     throw new ChatError('PAYLOAD_TOO_LARGE', `content: must be at most ${LIMITS.contentMaxLength} characters`);

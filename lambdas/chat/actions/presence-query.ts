@@ -4,7 +4,10 @@ import { forEachPage } from '../paging.js';
 import { profileOrPlaceholder, requireMembership } from '../room-access.js';
 import { toTypingEntry, toUser } from '../wire-format.js';
 
-export const getPresence: ActionHandler<'getPresence', 'profiles' | 'rooms' | 'subscriptions' | 'typing'> = async (runtime, request, input) => {
+export const getPresence: ActionHandler<
+  'getPresence',
+  'profiles' | 'rooms' | 'subscriptions' | 'typing'
+> = async (runtime, request, input) => {
   const { profiles: profileStore, rooms, subscriptions, typing: typingStore } = runtime.stores;
   const { roomId } = input;
   await requireMembership(rooms, roomId, request.userId);

@@ -32,7 +32,10 @@ const memberOf = (roomId: string, userId: string, joinedAt: number, lastReadSeq:
   lastReadSeq,
 });
 
-export const createRoom: ActionHandler<'createRoom', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (runtime, request, input) => {
+export const createRoom: ActionHandler<
+  'createRoom',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions'
+> = async (runtime, request, input) => {
   const { userId: creator, now } = request;
   const { rooms, subscriptions } = runtime.stores;
   const invited = unique(input.memberIds ?? []).filter((userId) => userId !== creator);
@@ -73,7 +76,10 @@ export const createRoom: ActionHandler<'createRoom', 'profiles' | 'connections' 
   };
 };
 
-export const openDirect: ActionHandler<'openDirect', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (runtime, request, input) => {
+export const openDirect: ActionHandler<
+  'openDirect',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions'
+> = async (runtime, request, input) => {
   const { userId: self, now } = request;
   const other = input.userId;
   if (other === self) throw badRequest('userId: cannot open a direct room with yourself');
