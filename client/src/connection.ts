@@ -103,9 +103,9 @@ export class Connection {
   /** See ChatClient.reconnectNow. */
   reconnectNow(): void {
     if (this.currentState === 'closed' || this.currentState === 'idle') return;
-    this.backoff.reset();
     // Still opening: the attempt may hang on a network that is gone; its end schedules the retry run below.
     if (this.transport && !this.transport.isOpen) this.transport.drop('retrying at once');
+    this.backoff.reset();
     if (this.reconnectTimer) {
       this.clearReconnectTimer();
       void this.openConnection();
