@@ -1,7 +1,7 @@
 import { LIMITS } from '../../lambdas/protocol/limits.js';
 import type { Message, Room, User } from '../../lambdas/protocol/objects.js';
 import { jitteredDelayMs } from './backoff.js';
-import { ChatError } from './chat-error.js';
+import { ChatError, describeError } from './chat-error.js';
 import { ChatState } from './chat-state.js';
 import { Connection } from './connection.js';
 import { Emitter, type Listener } from './emitter.js';
@@ -9,7 +9,7 @@ import { randomId } from './ids.js';
 import { Outbox } from './outbox.js';
 import type { HistoryPage } from './room-sequencer.js';
 import { sayHelloAgainSoon } from './second-hello.js';
-import { describe, type Transport } from './transport.js';
+import type { Transport } from './transport.js';
 import type {
   Ack,
   ActionFields,
@@ -374,7 +374,7 @@ export class ChatClient {
     }
     this.reportingListenerError = true;
     try {
-      this.emitError(error instanceof Error ? error : new Error(describe(error)));
+      this.emitError(error instanceof Error ? error : new Error(describeError(error)));
     } finally {
       this.reportingListenerError = false;
     }

@@ -1,11 +1,10 @@
 import type { AckFrame, MessageEvent, ServerEvent } from '../../lambdas/protocol/frames.js';
 import { LIMITS } from '../../lambdas/protocol/limits.js';
 import type { Message, Room, User } from '../../lambdas/protocol/objects.js';
-import { ChatError } from './chat-error.js';
+import { ChatError, describeError } from './chat-error.js';
 import type { Emitter } from './emitter.js';
 import { PresenceView } from './presence.js';
 import { RoomSequencer, type HistoryPage } from './room-sequencer.js';
-import { describe } from './transport.js';
 import type { Ack, ActionName, ChatClientEvents, RoomSeq } from './types.js';
 import { TypingTracker } from './typing.js';
 
@@ -217,7 +216,7 @@ export class ChatState {
       onError: (error) => {
         // A lost connection is routine: the catch-up after the reconnect resumes.
         if (!(error instanceof ChatError && (error.code === 'DISCONNECTED' || error.code === 'CLOSED' || error.code === 'TIMEOUT'))) {
-          this.deps.events.emit('error', error instanceof Error ? error : new Error(describe(error)));
+          this.deps.events.emit('error', error instanceof Error ? error : new Error(describeError(error)));
         }
       },
       gapWaitMs: this.deps.gapWaitMs,

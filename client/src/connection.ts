@@ -1,8 +1,8 @@
 import type { AckFrame, ErrorFrame, ServerEvent } from '../../lambdas/protocol/frames.js';
 import type { Room, User } from '../../lambdas/protocol/objects.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { ChatError } from './chat-error.js';
-import { describe, Transport, type TransportEnd } from './transport.js';
+import { ChatError, describeError } from './chat-error.js';
+import { Transport, type TransportEnd } from './transport.js';
 import type { Ack, ActionName, ConnectionState, StateChange, WebSocketConstructor } from './types.js';
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -74,11 +74,6 @@ export class Connection {
   /** True while requests can go out now. */
   get isOpen(): boolean {
     return this.currentState === 'open' && this.transport !== undefined;
-  }
-
-  /** The largest wait before a retry, as of now (foreground or background). */
-  get backoffCapMs(): number {
-    return this.backoff.capMs;
   }
 
   start(): void {
@@ -165,7 +160,7 @@ export class Connection {
       token = await this.options.getToken();
     } catch (error) {
       if (this.currentState === 'closed') return;
-      this.hooks.error(new ChatError('CONNECT_FAILED', `getToken failed: ${describe(error)}`));
+      this.hooks.error(new ChatError('CONNECT_FAILED', `getToken failed: ${describeError(error)}`));
       this.scheduleReconnect();
       return;
     }
@@ -184,7 +179,7 @@ export class Connection {
       });
       this.transport = transport;
     } catch (error) {
-      this.hooks.error(new ChatError('CONNECT_FAILED', `could not open a WebSocket: ${describe(error)}`));
+      this.hooks.error(new ChatError('CONNECT_FAILED', `could not open a WebSocket: ${describeError(error)}`));
       this.scheduleReconnect();
     }
   }
@@ -205,7 +200,7 @@ export class Connection {
     } catch (error) {
       // A transport that died meanwhile has already scheduled the next attempt.
       if (transport.isDead) return;
-      this.hooks.error(new ChatError('CONNECT_FAILED', `hello failed: ${describe(error)}`));
+      this.hooks.error(new ChatError('CONNECT_FAILED', `hello failed: ${describeError(error)}`));
       transport.drop('hello failed');
       return;
     }

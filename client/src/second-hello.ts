@@ -1,4 +1,5 @@
-// A stopgap, kept in one place so that removing it is deleting this file and its one call in chat-client.ts.
+// A stopgap, kept in one place so that removing it is deleting this file, its one call in chat-client.ts and its test
+// in test/client/reconnect-policy.test.ts.
 import type { Transport } from './transport.js';
 import type { Ack } from './types.js';
 

@@ -1,6 +1,6 @@
 import type { AckFrame, ErrorFrame, ServerEvent } from '../../lambdas/protocol/frames.js';
 import { LIMITS } from '../../lambdas/protocol/limits.js';
-import { ChatError } from './chat-error.js';
+import { ChatError, describeError } from './chat-error.js';
 import { utf8Length } from './ids.js';
 import type { Ack, ActionName, WebSocketConstructor, WebSocketLike } from './types.js';
 
@@ -122,7 +122,7 @@ export class Transport {
       } catch (error) {
         clearTimeout(timer);
         this.pending.delete(requestId);
-        reject(new ChatError('DISCONNECTED', `send failed: ${describe(error)}`, action));
+        reject(new ChatError('DISCONNECTED', `send failed: ${describeError(error)}`, action));
       }
     });
   }
@@ -235,8 +235,4 @@ export class Transport {
     this.pending.delete(requestId);
     return request;
   }
-}
-
-export function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
