@@ -30,9 +30,16 @@ export const hello: ActionHandler<'hello', 'profiles' | 'rooms'> = async (runtim
   return { ack: { user: toUser(profile, { isOnline: true }), ...page, serverTime: toIsoTime(request.now) } };
 };
 
-export const ping: ActionHandler<'ping', never> = async (_runtime, request) => ({
-  ack: { serverTime: toIsoTime(request.now) },
-});
+// With roomSeqs: true a ping is also a tail check, so a client notices a lost last message that no later message
+// reveals: the lastSeq of one page of the user's own rooms (hello's reads: one membership query and one batch read
+// of at most 100 rooms; room ids are at most 67 characters, so a page is under 10 KB).
+export const ping: ActionHandler<'ping', 'rooms'> = async (runtime, request, input) => {
+  const serverTime = toIsoTime(request.now);
+  if (!input.roomSeqs) return { ack: { serverTime } };
+  const { rooms, cursor } = await roomsPage(runtime, request.userId, input.cursor);
+  const roomSeqs = rooms.map(({ roomId, lastSeq }) => ({ roomId, lastSeq }));
+  return { ack: cursor === undefined ? { serverTime, roomSeqs } : { serverTime, roomSeqs, cursor } };
+};
 
 export const listRooms: ActionHandler<'listRooms', 'rooms'> = async (runtime, request, input) => ({
   ack: await roomsPage(runtime, request.userId, input.cursor),
