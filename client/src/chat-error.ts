@@ -36,3 +36,8 @@ export class ChatError extends Error {
     return RETRYABLE.has(this.code);
   }
 }
+
+/** The message of anything thrown, for an error text. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -29,6 +29,7 @@ export type {
   PresenceEvent,
   ReadEvent,
   RoomJoinedEvent,
+  RoomSeq,
   ServerEvent,
   TypingEvent,
 } from '../../lambdas/protocol/frames.js';

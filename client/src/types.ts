@@ -1,5 +1,6 @@
 import type { AckFields, MemberJoinedEvent, MemberLeftEvent, MessageEvent, PresenceEvent, ReadEvent, RoomJoinedEvent, TypingEvent } from '../../lambdas/protocol/frames.js';
 import type { MessageType, Room, User } from '../../lambdas/protocol/objects.js';
+export type { RoomSeq } from '../../lambdas/protocol/frames.js';
 import type { BackoffOptions } from './backoff.js';
 import type { ChatError } from './chat-error.js';
 
@@ -12,7 +13,7 @@ export type ActionName = keyof AckFields;
  */
 export interface ActionFields {
   hello: Record<string, never>;
-  ping: Record<string, never>;
+  ping: { roomSeqs?: boolean; cursor?: string };
   updateProfile: { displayName?: string; avatarUrl?: string | null };
   createRoom: { name: string; memberIds?: string[] };
   openDirect: { userId: string };
@@ -63,11 +64,24 @@ export interface ChatClientOptions {
   getToken: () => string | Promise<string>;
   /** The WebSocket class; defaults to the global one (browsers, React Native). Pass `ws`'s class in Node. */
   WebSocket?: WebSocketConstructor;
-  /** How often to send the `ping` action; the gateway closes connections idle for 10 minutes. Default 4.5 minutes. */
+  /**
+   * How often to send the `ping` action in the background; the gateway closes connections idle for 10 minutes.
+   * Each ping is also a tail check (the lastSeq of every room). Default 4.5 minutes.
+   */
   pingIntervalMs?: number;
+  /** The same while the app is in the foreground, where a lost last message should show up soon. Default 60 s. */
+  foregroundPingIntervalMs?: number;
+  /**
+   * Whether the app starts in the foreground (a user looking at it): quicker retries and tail checks. Report changes
+   * with `setForeground`. Default true.
+   */
+  foreground?: boolean;
   /** Reconnect proactively after this long; the gateway cuts connections at 2 hours. Default 1 h 55 min. */
   maxConnectionMs?: number;
-  /** Jittered exponential backoff between connection attempts. Defaults: 500 ms first, 30 s at most. */
+  /**
+   * Jittered exponential backoff between connection attempts, reset by every connection that says hello. Defaults:
+   * 500 ms first, at most 5 s in the foreground and 30 s in the background.
+   */
   reconnectDelay?: BackoffOptions;
   /** A request without an answer after this long fails with TIMEOUT and the connection is replaced. Default 20 s. */
   requestTimeoutMs?: number;

@@ -17,7 +17,7 @@ import type { PresenceEvent } from '../protocol/index.js';
 import { describeError } from './errors.js';
 import type { FanOut } from './fan-out.js';
 import { forEachPage, settleWithConcurrency } from './paging.js';
-import type { ChatStore, Clock, ConnectionRecord, Logger, Metrics } from './ports.js';
+import type { ChatStores, Clock, ConnectionRecord, Logger, Metrics } from './ports.js';
 import { toIsoTime } from './wire-format.js';
 
 export interface Presence {
@@ -31,7 +31,7 @@ export interface Presence {
 }
 
 export interface PresenceDeps {
-  store: ChatStore;
+  stores: Pick<ChatStores, 'presence' | 'connections' | 'rooms' | 'profiles'>;
   fanOut: FanOut;
   clock: Clock;
   logger: Logger;
@@ -39,13 +39,14 @@ export interface PresenceDeps {
 }
 
 export function createPresence(deps: PresenceDeps): Presence {
-  const { store, clock } = deps;
+  const { presence, connections, rooms, profiles } = deps.stores;
+  const { clock } = deps;
 
   /** Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). */
   async function announce(userId: string, isOnline: boolean, lastSeenAt?: number): Promise<void> {
     try {
       await forEachPage(
-        (cursor) => store.listMemberships(userId, { cursor, limit: 100 }),
+        (cursor) => rooms.listMemberships(userId, { cursor, limit: 100 }),
         async (memberships) => {
           // A few rooms at a time: each room's fan-out already has its own posts in flight.
           await settleWithConcurrency(memberships, 4, (membership) => {
@@ -63,28 +64,28 @@ export function createPresence(deps: PresenceDeps): Presence {
 
   return {
     async connected(connection) {
-      const before = await store.markOnline(connection.userId, connection.expiresAt);
+      const before = await presence.markOnline(connection.userId, connection.expiresAt);
       const wasOnline = before !== undefined && before.online && before.liveUntil > clock.now();
       if (!wasOnline) await announce(connection.userId, true);
     },
 
     async disconnected(userId, options) {
       // The state first, then the listing: see the top of this file for why the order matters.
-      const seen = await store.getPresence(userId);
+      const seen = await presence.getPresence(userId);
       if (seen && !seen.online) return;
       const now = clock.now();
-      const remaining = await store.listConnections(userId, now);
+      const remaining = await connections.listConnections(userId, now);
       if (remaining.length > 0) {
         // Keeps liveUntil exact when the longest-lived connection was the one that left, so that a connection that
         // later ends without its close reaching the backend leaves a record that goes stale when it should.
-        if (seen) await store.settlePresence(userId, seen, Math.max(...remaining.map((c) => c.expiresAt)));
+        if (seen) await presence.settlePresence(userId, seen, Math.max(...remaining.map((c) => c.expiresAt)));
         return;
       }
       // No presence item: the user's connections all opened before there was one (a backend upgraded while they
       // were connected), and the last of them is gone.
-      const flipped = seen ? await store.settlePresence(userId, seen) : true;
+      const flipped = seen ? await presence.settlePresence(userId, seen) : true;
       if (!flipped || !options.announce) return;
-      await store.setLastSeen(userId, now);
+      await profiles.setLastSeen(userId, now);
       await announce(userId, false, now);
     },
   };

@@ -34,7 +34,8 @@ const roomOnly = z.object({ roomId: id });
 
 export const ACTION_SCHEMAS = {
   hello: z.object({}),
-  ping: z.object({}),
+  // roomSeqs: true asks for the lastSeq of the user's rooms, a page at a time (cursor continues).
+  ping: z.object({ roomSeqs: z.optional(z.boolean()), cursor: z.optional(cursor) }),
   updateProfile: z.object({
     displayName: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.displayNameMaxLength), wellFormed)),
     // null clears the avatar.

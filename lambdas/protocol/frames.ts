@@ -43,10 +43,13 @@ export type ServerEvent =
 export type ServerEventType = ServerEvent['type'];
 export type ServerFrame = ErrorFrame | AckFrame | ServerEvent;
 
+/** A room's last stored seq, as `ping` with `roomSeqs: true` reports it for the user's rooms. */
+export interface RoomSeq { roomId: string; lastSeq: number }
+
 /** The fields each action's ack carries beside type, requestId and action. */
 export interface AckFields {
   hello: { user: User; rooms: Room[]; cursor?: string; serverTime: string };
-  ping: { serverTime: string };
+  ping: { serverTime: string; roomSeqs?: RoomSeq[]; cursor?: string };
   updateProfile: { user: User };
   createRoom: { room: Room };
   openDirect: { room: Room };

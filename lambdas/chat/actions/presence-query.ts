@@ -9,12 +9,15 @@ import { toTypingEntry, toUser } from '../wire-format.js';
 
 const SUBSCRIPTIONS_PAGE = 100;
 
-export const getPresence: ActionHandler<'getPresence'> = async (runtime, request, input) => {
-  const { store } = runtime;
+export const getPresence: ActionHandler<
+  'getPresence',
+  'profiles' | 'rooms' | 'subscriptions' | 'typing'
+> = async (runtime, request, input) => {
+  const { profiles: profileStore, rooms, subscriptions, typing: typingStore } = runtime.stores;
   const { roomId } = input;
-  await requireMembership(store, roomId, request.userId);
+  await requireMembership(rooms, roomId, request.userId);
   // Typing indicators come with the first page only; they are few and short-lived (events keep clients current).
-  const typingRead = input.cursor === undefined ? store.listTyping(roomId, request.now) : Promise.resolve([]);
+  const typingRead = input.cursor === undefined ? typingStore.listTyping(roomId, request.now) : Promise.resolve([]);
   typingRead.catch(() => undefined);
 
   // The room's subscriptions, page after page, until they end or the list is full: a user with several
@@ -24,9 +27,9 @@ export const getPresence: ActionHandler<'getPresence'> = async (runtime, request
   const online: User[] = [];
   let cursor = input.cursor;
   do {
-    const page = await store.listSubscriptions(roomId, request.now, { cursor, limit: SUBSCRIPTIONS_PAGE });
+    const page = await subscriptions.listSubscriptions(roomId, request.now, { cursor, limit: SUBSCRIPTIONS_PAGE });
     const newIds = unique(page.items.map((s) => s.userId)).filter((userId) => !listed.has(userId));
-    const profiles: Map<string, ProfileRecord> = newIds.length > 0 ? await store.getProfiles(newIds) : new Map();
+    const profiles: Map<string, ProfileRecord> = newIds.length > 0 ? await profileStore.getProfiles(newIds) : new Map();
     const fitted = fitPage(
       page,
       ({ userId }) => {

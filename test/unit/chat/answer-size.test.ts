@@ -256,7 +256,7 @@ describe('answers filled with the longest values', () => {
     const h = harness();
     const alice = await h.connect('alice');
     // Past every protocol limit, written around the validation: the last guard before the gateway.
-    await h.store.updateProfile('alice', { avatarUrl: `https://a.example/${'x'.repeat(140_000)}` });
+    await h.stores.profiles.updateProfile('alice', { avatarUrl: `https://a.example/${'x'.repeat(140_000)}` });
     const answer = await h.request(alice, 'hello');
     expect(answer).toMatchObject({ type: 'error', code: 'INTERNAL' });
     expect(h.logger.entries.some((e) => e.level === 'error' && e.message === 'answer too large for one frame')).toBe(true);

@@ -25,13 +25,13 @@ describe('connect', () => {
       h.clock.advance(100); // stay within the rate limit
     }
     const later = await h.connect('bob', { connectedAt: h.clock.now() - 1_000 });
-    const subscribed = h.store
+    const subscribed = h.stores
       .dump()
       .subscriptions.filter((s) => s.connectionId === later.connectionId);
     expect(subscribed.map((s) => s.roomId).sort()).toEqual([...roomIds].sort());
     expect(subscribed.every((s) => !s.muted && s.userId === 'bob')).toBe(true);
     expect(subscribed[0]!.expiresAt).toBe(later.connectedAt + h.config.maxConnectionMs);
-    expect(h.store.dump().connections.find((c) => c.connectionId === later.connectionId)).toEqual({
+    expect(h.stores.dump().connections.find((c) => c.connectionId === later.connectionId)).toEqual({
       connectionId: later.connectionId,
       userId: 'bob',
       connectedAt: later.connectedAt,
@@ -92,7 +92,7 @@ describe('presence', () => {
       ),
     );
     expect(offline).toHaveLength(2);
-    expect(h.store.dump().profiles.find((p) => p.userId === 'alice')!.lastSeenAt).toBe(closedAt);
+    expect(h.stores.dump().profiles.find((p) => p.userId === 'alice')!.lastSeenAt).toBe(closedAt);
     expect(h.metrics.total('ConnectionsClosed')).toBeGreaterThanOrEqual(2);
   });
 
@@ -129,9 +129,9 @@ describe('presence', () => {
   it('a disconnect removes the connection and all of its subscriptions', async () => {
     const { h, rooms } = await aliceAndBobInTwoRooms();
     const alice = await h.connect('alice');
-    expect(h.store.dump().subscriptions.filter((s) => s.connectionId === alice.connectionId)).toHaveLength(2);
+    expect(h.stores.dump().subscriptions.filter((s) => s.connectionId === alice.connectionId)).toHaveLength(2);
     await h.disconnect(alice);
-    const state = h.store.dump();
+    const state = h.stores.dump();
     expect(state.connections.map((c) => c.connectionId)).not.toContain(alice.connectionId);
     expect(state.subscriptions.filter((s) => s.connectionId === alice.connectionId)).toEqual([]);
     expect(rooms).toHaveLength(2);
@@ -192,13 +192,20 @@ describe('presence exactly once, whatever the devices of one user do at the same
 
   /** Lets every store call of the harness wait a random number of turns, so concurrent calls interleave differently. */
   function shuffleStoreCalls(h: ChatHarness, random: () => number): void {
-    const store = h.store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    for (const method of ['putConnection', 'deleteConnection', 'listConnections', 'markOnline', 'getPresence', 'settlePresence', 'putSubscriptions', 'deleteSubscriptions']) {
-      const original = store[method]!.bind(h.store);
-      store[method] = async (...args) => {
-        for (let turns = Math.floor(random() * 6); turns > 0; turns--) await Promise.resolve();
-        return original(...args);
-      };
+    const methods = {
+      connections: ['putConnection', 'deleteConnection', 'listConnections'],
+      presence: ['markOnline', 'getPresence', 'settlePresence'],
+      subscriptions: ['putSubscriptions', 'deleteSubscriptions'],
+    } as const;
+    for (const [name, names] of Object.entries(methods)) {
+      const store = h.stores[name as keyof typeof methods] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      for (const method of names) {
+        const original = store[method]!.bind(store);
+        store[method] = async (...args) => {
+          for (let turns = Math.floor(random() * 6); turns > 0; turns--) await Promise.resolve();
+          return original(...args);
+        };
+      }
     }
   }
 
@@ -216,8 +223,8 @@ describe('presence exactly once, whatever the devices of one user do at the same
     const phone = await h.connect('alice');
     expect(count(true)).toBe(1);
     // The phone's close has read the presence state; before it lists the connections, the laptop connects fully.
-    const store = h.store as unknown as { listConnections: (...args: unknown[]) => Promise<unknown> };
-    const list = store.listConnections.bind(h.store);
+    const store = h.stores.connections as unknown as { listConnections: (...args: unknown[]) => Promise<unknown> };
+    const list = store.listConnections.bind(store);
     let laptop: TestConnection | undefined;
     let listedWithoutLaptop = false;
     store.listConnections = async (...args) => {
@@ -258,15 +265,15 @@ describe('presence exactly once, whatever the devices of one user do at the same
       // Offline at the start and at the end: each "online" was followed by exactly one "offline".
       expect(count(true), `seed ${seed}`).toBe(count(false));
       expect(count(true)).toBeGreaterThanOrEqual(1);
-      expect(await h.store.getPresence('alice')).toMatchObject({ online: false });
+      expect(await h.stores.presence.getPresence('alice')).toMatchObject({ online: false });
     }
   });
 
   it('a refused $connect that had marked the user online unmarks them silently: the next connect announces', async () => {
     const { h, count } = await observed();
     // markOnline applies, then the last step's answer is lost: the store throws after writing.
-    const store = h.store as unknown as { markOnline: (...args: unknown[]) => Promise<unknown> };
-    const markOnline = store.markOnline.bind(h.store);
+    const store = h.stores.presence as unknown as { markOnline: (...args: unknown[]) => Promise<unknown> };
+    const markOnline = store.markOnline.bind(store);
     store.markOnline = async (...args) => {
       store.markOnline = markOnline;
       await markOnline(...args);
@@ -275,7 +282,7 @@ describe('presence exactly once, whatever the devices of one user do at the same
     await expect(h.connect('alice')).rejects.toThrow('timed out');
     expect(count(true)).toBe(0);
     expect(count(false)).toBe(0);
-    expect(await h.store.getPresence('alice')).toMatchObject({ online: false });
+    expect(await h.stores.presence.getPresence('alice')).toMatchObject({ online: false });
     await h.connect('alice');
     expect(count(true)).toBe(1);
   });
@@ -286,9 +293,9 @@ describe('presence exactly once, whatever the devices of one user do at the same
     const room = await h.createRoom(bob, 'room', []);
     const connectedAt = h.clock.now();
     // Carol connected to a backend without presence items: her profile, membership and connection exist, no more.
-    await h.store.ensureProfile('carol', 'Carol');
-    await h.store.addMembers(room.roomId, [{ roomId: room.roomId, userId: 'carol', joinedAt: connectedAt, lastReadSeq: 0 }]);
-    await h.store.putConnection({ connectionId: 'old', userId: 'carol', connectedAt, expiresAt: connectedAt + h.config.maxConnectionMs });
+    await h.stores.profiles.ensureProfile('carol', 'Carol');
+    await h.stores.rooms.addMembers(room.roomId, [{ roomId: room.roomId, userId: 'carol', joinedAt: connectedAt, lastReadSeq: 0 }]);
+    await h.stores.connections.putConnection({ connectionId: 'old', userId: 'carol', connectedAt, expiresAt: connectedAt + h.config.maxConnectionMs });
     await h.disconnect({ connectionId: 'old', userId: 'carol', connectedAt });
     expect(h.eventsOf(bob, 'presence')).toEqual([
       { type: 'presence', roomId: room.roomId, userId: 'carol', isOnline: false, lastSeenAt: new Date(connectedAt).toISOString() },

@@ -1,0 +1,261 @@
+import type { AckFrame, ErrorFrame, ServerEvent } from '../../lambdas/protocol/frames.js';
+import type { Room, User } from '../../lambdas/protocol/objects.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { ChatError, describeError } from './chat-error.js';
+import { Transport, type TransportEnd } from './transport.js';
+import type { Ack, ActionName, ConnectionState, StateChange, WebSocketConstructor } from './types.js';
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/** reconnectNow's check of an open connection: a connection that cannot answer a ping this fast is replaced. */
+const LIVENESS_TIMEOUT_MS = 5_000;
+
+export interface ConnectionOptions {
+  url: string;
+  getToken: () => string | Promise<string>;
+  WebSocket: WebSocketConstructor;
+  pingIntervalMs: number;
+  foregroundPingIntervalMs: number;
+  maxConnectionMs: number;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  reconnectDelay?: BackoffOptions;
+  foreground: boolean;
+}
+
+export interface ConnectionHooks {
+  /** A connection said hello and listed every room; `open` follows. */
+  welcome(user: User, rooms: Room[]): void;
+  /** The connection is open (after welcome): flush, catch up. */
+  opened(transport: Transport): void;
+  /** Time for a ping (keep-alive, or reconnectNow's liveness check) on this transport, within `timeoutMs`. */
+  ping(transport: Transport, timeoutMs: number): Promise<void>;
+  ack(action: ActionName, fields: Record<string, unknown>, ack: AckFrame, sentAt: number): void;
+  unsolicited(frame: ServerEvent | ErrorFrame): void;
+  /** The connection of the moment died; a new attempt is scheduled. */
+  lost(): void;
+  state(change: StateChange): void;
+  error(error: ChatError): void;
+}
+
+interface OnlineEvents {
+  addEventListener?(type: 'online', listener: () => void): void;
+  removeEventListener?(type: 'online', listener: () => void): void;
+}
+
+/**
+ * The chat connection across sockets: one Transport at a time, hello before `open`, and after every death a new
+ * one (a fresh token each time) after a jittered backoff that a successful hello resets, capped lower while the
+ * app is in the foreground, and cut short by the browser's `online` event and `reconnectNow()`.
+ */
+export class Connection {
+  private currentState: ConnectionState = 'idle';
+  /** The socket of the moment; undefined between one's death and the next one's creation. */
+  private transport?: Transport;
+  private reconnectTimer?: Timer;
+  private cancelKeepAlive?: () => void;
+  private welcomed = false;
+  private openWaiters: Array<{ resolve(): void; reject(error: ChatError): void }> = [];
+  private readonly backoff: Backoff;
+  private readonly onOnline = () => this.reconnectNow();
+
+  constructor(
+    private readonly options: ConnectionOptions,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.backoff = new Backoff(options.reconnectDelay);
+    this.backoff.foreground = options.foreground;
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /** True while requests can go out now. */
+  get isOpen(): boolean {
+    return this.currentState === 'open' && this.transport !== undefined;
+  }
+
+  start(): void {
+    if (this.currentState !== 'idle') return;
+    this.setState('connecting');
+    // Browsers say when the network is back: retry then rather than at the end of a backoff wait.
+    (globalThis as OnlineEvents).addEventListener?.('online', this.onOnline);
+    void this.openConnection();
+  }
+
+  /** Ends for good: requests in flight and waiters reject with CLOSED. */
+  close(error: ChatError): void {
+    if (this.currentState === 'closed') return;
+    this.setState('closed');
+    this.clearReconnectTimer();
+    (globalThis as OnlineEvents).removeEventListener?.('online', this.onOnline);
+    this.transport?.dispose(error);
+    this.transport = undefined;
+    for (const waiter of this.openWaiters.splice(0)) waiter.reject(error);
+  }
+
+  /** See ChatClient.reconnectNow. */
+  reconnectNow(): void {
+    if (this.currentState === 'closed' || this.currentState === 'idle') return;
+    // Still opening: the attempt may hang on a network that is gone; its end schedules the retry run below.
+    if (this.transport && !this.transport.isOpen) this.transport.drop('retrying at once');
+    this.backoff.reset();
+    if (this.reconnectTimer) {
+      this.clearReconnectTimer();
+      void this.openConnection();
+    } else if (this.currentState === 'open' && this.transport) {
+      this.hooks.ping(this.transport, LIVENESS_TIMEOUT_MS).catch(() => undefined);
+    }
+  }
+
+  /** See ChatClient.setForeground. */
+  setForeground(foreground: boolean): void {
+    if (this.backoff.foreground === foreground) return;
+    this.backoff.foreground = foreground;
+    if (this.isOpen) this.keepAlive(this.transport!);
+    if (foreground) this.reconnectNow();
+  }
+
+  /** A request on the connection of the moment (DISCONNECTED when there is none). */
+  send<A extends ActionName>(action: A, fields: Record<string, unknown>, timeoutMs: number): Promise<Ack<A>> {
+    if (!this.transport) return Promise.reject(new ChatError('DISCONNECTED', 'not connected', action));
+    return this.transport.request(action, fields, timeoutMs);
+  }
+
+  /** A frame nobody waits for, sent only while open. */
+  sendAndForget(frame: Record<string, unknown>): void {
+    if (this.currentState === 'open') this.transport?.sendAndForget(frame);
+  }
+
+  whenOpen(timeoutMs?: number): Promise<void> {
+    if (this.currentState === 'open') return Promise.resolve();
+    if (this.currentState === 'closed') return Promise.reject(new ChatError('CLOSED', 'the client was closed'));
+    if (this.currentState === 'idle') return Promise.reject(new ChatError('DISCONNECTED', 'call connect() first'));
+    return new Promise<void>((resolve, reject) => {
+      let timer: Timer | undefined;
+      const waiter = {
+        resolve: () => {
+          if (timer) clearTimeout(timer);
+          resolve();
+        },
+        reject: (error: ChatError) => {
+          if (timer) clearTimeout(timer);
+          reject(error);
+        },
+      };
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.openWaiters = this.openWaiters.filter((w) => w !== waiter);
+          reject(new ChatError('TIMEOUT', `not connected within ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
+      this.openWaiters.push(waiter);
+    });
+  }
+
+  private async openConnection(): Promise<void> {
+    let token: string;
+    try {
+      token = await this.options.getToken();
+    } catch (error) {
+      if (this.currentState === 'closed') return;
+      this.hooks.error(new ChatError('CONNECT_FAILED', `getToken failed: ${describeError(error)}`));
+      this.scheduleReconnect();
+      return;
+    }
+    if (this.currentState === 'closed') return;
+    try {
+      const transport: Transport = new Transport({
+        WebSocket: this.options.WebSocket,
+        url: withToken(this.options.url, token),
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        hooks: {
+          onOpen: () => void this.sayHello(transport),
+          onUnsolicited: (frame) => this.hooks.unsolicited(frame),
+          onAck: (action, fields, ack, sentAt) => this.hooks.ack(action, fields, ack, sentAt),
+          onEnd: (end) => this.onTransportEnd(end),
+        },
+      });
+      this.transport = transport;
+    } catch (error) {
+      this.hooks.error(new ChatError('CONNECT_FAILED', `could not open a WebSocket: ${describeError(error)}`));
+      this.scheduleReconnect();
+    }
+  }
+
+  /** The socket opened: hello, every page of rooms, and only then `open`. */
+  private async sayHello(transport: Transport): Promise<void> {
+    const timeoutMs = this.options.requestTimeoutMs;
+    try {
+      const hello = await transport.request('hello', {}, timeoutMs);
+      const rooms = [...hello.rooms];
+      for (let cursor = hello.cursor; cursor; ) {
+        const page = await transport.request('listRooms', { cursor }, timeoutMs);
+        rooms.push(...page.rooms);
+        cursor = page.cursor;
+      }
+      this.welcomed = true;
+      this.hooks.welcome(hello.user, rooms);
+    } catch (error) {
+      // A transport that died meanwhile has already scheduled the next attempt.
+      if (transport.isDead) return;
+      this.hooks.error(new ChatError('CONNECT_FAILED', `hello failed: ${describeError(error)}`));
+      transport.drop('hello failed');
+      return;
+    }
+    // The server knows this client again: whatever failed before, the next drop starts from the shortest wait.
+    this.backoff.reset();
+    transport.schedule(() => transport.recycle(), this.options.maxConnectionMs);
+    this.keepAlive(transport);
+    this.setState('open');
+    for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
+    this.hooks.opened(transport);
+  }
+
+  private onTransportEnd(end: TransportEnd): void {
+    this.transport = undefined;
+    // Browsers hide why a handshake failed (a 401 for a bad token looks like any network error): 1006.
+    if (end.cause === 'closed' && !end.opened) {
+      this.hooks.error(new ChatError('CONNECT_FAILED', `the connection was refused or lost while opening (${end.code ?? 'no code'})`));
+    }
+    this.hooks.lost();
+    this.scheduleReconnect(end.cause === 'recycled' ? 0 : this.backoff.nextDelayMs());
+  }
+
+  private scheduleReconnect(delayMs = this.backoff.nextDelayMs()): void {
+    if (this.currentState === 'closed') return;
+    this.clearReconnectTimer();
+    this.setState(this.currentState === 'connecting' && !this.welcomed ? 'connecting' : 'reconnecting', delayMs);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.openConnection();
+    }, delayMs);
+  }
+
+  private clearReconnectTimer(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  }
+
+  /** Pings on the transport's clock: every minute in the foreground, every 4.5 in the background (by default). */
+  private keepAlive(transport: Transport): void {
+    this.cancelKeepAlive?.();
+    const { foregroundPingIntervalMs, pingIntervalMs, requestTimeoutMs } = this.options;
+    this.cancelKeepAlive = transport.schedule(() => {
+      this.hooks.ping(transport, requestTimeoutMs).catch(() => undefined);
+      this.keepAlive(transport);
+    }, this.backoff.foreground ? foregroundPingIntervalMs : pingIntervalMs);
+  }
+
+  private setState(state: ConnectionState, delayMs?: number): void {
+    const previous = this.currentState;
+    if (previous === state && delayMs === undefined) return;
+    this.currentState = state;
+    this.hooks.state({ state, previous, ...(delayMs !== undefined ? { delayMs } : {}) });
+  }
+}
+
+function withToken(url: string, token: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+}

@@ -1,0 +1,25 @@
+// Paging shapes shared by the stores' list methods: one page per call, an opaque cursor when more follow.
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; present when more items follow. */
+  cursor?: string;
+  /**
+   * A cursor that resumes right after items[index], for a caller that uses only the first items of the page (an
+   * answer that would not fit in one frame otherwise).
+   */
+  cursorAfter(index: number): string;
+}
+
+export interface PageRequest {
+  cursor?: string;
+  limit: number;
+}
+
+/** A cursor the store did not issue (or that is corrupt). The router answers BAD_REQUEST naming `cursor`. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor: not a cursor this server issued');
+    this.name = 'InvalidCursorError';
+  }
+}
