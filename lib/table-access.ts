@@ -26,15 +26,16 @@ export interface TableAccess {
  */
 export const TABLE_ACCESS: Readonly<Record<HandlerName, TableAccess>> = {
   // Profile upsert (Update, then Get when it exists), connection and subscription items (BatchWrite), the user's
-  // rooms (index), live connections (Query); presence fan-out, whose 410s remove a stale connection (Delete).
+  // rooms (index), the presence flip and the completion mark (Update); presence fan-out, whose 410s read the
+  // connection (Get) and remove a stale one (Delete), then settle its user's presence (Get, Query, Update).
   connect: {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
     userIndex: ['dynamodb:Query'],
   },
-  // Connection items removed (Delete returns the old item, so no Get), subscriptions (BatchWrite), last seen
-  // (Update), remaining connections and presence fan-out (Query, index).
+  // Connection items removed (Delete returns the old item), subscriptions (BatchWrite), the presence state read
+  // (Get) and settled (Update), last seen (Update), remaining connections and presence fan-out (Query, index).
   disconnect: {
-    table: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
     userIndex: ['dynamodb:Query'],
   },
   // Every protocol action: rooms, members, messages, typing, read markers, profiles.

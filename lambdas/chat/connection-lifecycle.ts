@@ -1,5 +1,13 @@
 // Connections opening, closing, and found gone. A connection is subscribed to every room of its user when it opens;
 // closing (or being found gone by a post) removes it and its subscriptions the same way, idempotently.
+//
+// The $connect race. The gateway cannot post to a connection before its $connect has returned and the gateway has
+// registered it: API Gateway answers 410, as for a connection that is gone. $connect subscribes the connection
+// first, so a broadcast in that window reaches it and gets 410. Taken for gone, the connection would lose its items
+// and open deaf to its rooms (and its user might be announced offline). So $connect ends by marking the connection
+// record (connectCompletedAt), and a 410 removes nothing while the record says $connect is still running, or
+// completed less than a grace period ago (ChatConfig.connectGraceMs). A connection that truly closed that young is removed by its own
+// $disconnect (or, if that is lost, by a later 410 or its expiry).
 import { forEachPage } from './paging.js';
 import type { ChatStores, Clock, ConnectionRecord, Metrics } from './ports.js';
 import type { Presence } from './presence.js';
@@ -10,13 +18,15 @@ import type { ChatConfig, ConnectRequest, DisconnectRequest } from './service.js
 export interface ConnectionLifecycle {
   open(request: ConnectRequest): Promise<void>;
   close(request: DisconnectRequest): Promise<void>;
-  /** A post found the connection gone: the same clean-up as a close, plus its subscription in that room. */
-  removeGone(connection: { connectionId: string; userId: string }, foundInRoomId?: string): Promise<void>;
   /**
-   * Writes an open connection's items again if they are missing; true when it had to. The gateway cannot post to
-   * a connection before its $connect has returned (API Gateway answers 410), so a broadcast that reads the new
-   * subscriptions while $connect still runs finds the connection "gone" and removes it: the connection then opens
-   * without items, deaf to its rooms. A connection that sends a frame is open, so its items belong there.
+   * A post found the connection gone (410): the same clean-up as a close, plus its subscription in that room;
+   * 'opening' (nothing removed) when the connection is still being opened (see the top of this file).
+   */
+  removeGone(connection: { connectionId: string; userId: string }, foundInRoomId?: string): Promise<GoneOutcome>;
+  /**
+   * Writes an open connection's items again if they are missing; true when it had to. A connection that sends a
+   * frame is open, so its items belong there, whatever removed them (a safety net: the $connect race no longer
+   * removes them).
    */
   restore(connection: ConnectionRecord): Promise<boolean>;
 }
@@ -30,7 +40,20 @@ export interface ConnectionLifecycleDeps {
   rateLimiter: RateLimiter;
 }
 
+export type GoneOutcome = 'removed' | 'opening';
+
 const MEMBERSHIP_PAGE = 100;
+/**
+ * API Gateway gives $connect at most 29 s. A record still without its mark after that belongs to a $connect that
+ * failed and could not clean up after itself: it will never open.
+ */
+export const CONNECT_TIMEOUT_MS = 30_000;
+
+/** Whether a 410 for this connection may be the gateway not having opened it yet, rather than it being gone. */
+export function isStillOpening(connection: ConnectionRecord, now: number, graceMs: number): boolean {
+  if (connection.connectCompletedAt === undefined) return now - connection.connectedAt < CONNECT_TIMEOUT_MS;
+  return now - connection.connectCompletedAt < graceMs;
+}
 
 export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): ConnectionLifecycle {
   const { profiles, connections, rooms, subscriptions } = deps.stores;
@@ -91,6 +114,8 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
         await subscribeToEveryRoom(connection);
         // Written after the connection item: presence decisions read the connections after the presence state.
         await presence.connected(connection);
+        // Last: from here on, a 410 after the grace period means the connection is gone.
+        await connections.markConnectCompleted(connectionId, deps.clock.now());
       } catch (error) {
         // A failed $connect refuses the handshake: the connection never opens and no $disconnect comes for it. What
         // was written of it goes now, or the user would count as online until it expired (best effort: if this
@@ -105,7 +130,8 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
 
     async restore(connection) {
       if (await connections.getConnection(connection.connectionId)) return false;
-      await connections.putConnection(connection);
+      // It sent a frame, so its $connect completed long enough ago for the gateway to have opened it.
+      await connections.putConnection({ ...connection, connectCompletedAt: connection.connectedAt });
       // Rooms it had muted come back unmuted: the mute went with the items, and hearing too much beats hearing nothing.
       await subscribeToEveryRoom(connection);
       // The removal told its rooms the user went offline if this was their only connection.
@@ -117,8 +143,11 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
       return remove(userId, connectionId, []);
     },
 
-    removeGone({ connectionId, userId }, foundInRoomId) {
-      return remove(userId, connectionId, foundInRoomId === undefined ? [] : [foundInRoomId]);
+    async removeGone({ connectionId, userId }, foundInRoomId) {
+      const record = await connections.getConnection(connectionId);
+      if (record && record.userId === userId && isStillOpening(record, deps.clock.now(), deps.config.connectGraceMs)) return 'opening';
+      await remove(userId, connectionId, foundInRoomId === undefined ? [] : [foundInRoomId]);
+      return 'removed';
     },
   };
 }

@@ -34,14 +34,23 @@ export interface FanOutDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
-  /** Removes a connection the gateway no longer knows, as if it had disconnected. */
-  onGone: (recipient: Recipient, foundInRoomId?: string) => Promise<void>;
+  /**
+   * Removes a connection the gateway answered 410 for, as if it had disconnected; 'opening' when it kept it because
+   * the gateway had not opened it yet (see connection-lifecycle.ts).
+   */
+  onGone: (recipient: Recipient, foundInRoomId?: string) => Promise<'removed' | 'opening'>;
   /** Posts in flight at once (the AWS SDK's default socket count is 50). */
   concurrency?: number;
   subscriptionPageSize?: number;
 }
 
 type PostOutcome = 'delivered' | 'gone' | 'failed';
+
+/** A recipient the gateway answered 410 for, and the frames it did not get (from the one refused on). */
+interface GoneRecipient {
+  recipient: Recipient;
+  undelivered: readonly string[];
+}
 
 export function createFanOut(deps: FanOutDeps): FanOut {
   const concurrency = deps.concurrency ?? 50;
@@ -57,15 +66,15 @@ export function createFanOut(deps: FanOutDeps): FanOut {
   }
 
   /** Posts every payload, in order, to every recipient; returns the recipients found gone. */
-  async function deliver(recipients: readonly Recipient[], payloads: readonly string[]): Promise<Recipient[]> {
+  async function deliver(recipients: readonly Recipient[], payloads: readonly string[]): Promise<GoneRecipient[]> {
     let delivered = 0;
     let failed = 0;
-    const gone: Recipient[] = [];
+    const gone: GoneRecipient[] = [];
     await settleWithConcurrency(recipients, concurrency, async (recipient) => {
-      for (const payload of payloads) {
+      for (const [index, payload] of payloads.entries()) {
         const outcome = await post(recipient, payload);
         if (outcome === 'gone') {
-          gone.push(recipient);
+          gone.push({ recipient, undelivered: payloads.slice(index) });
           return;
         }
         if (outcome === 'delivered') delivered += 1;
@@ -78,12 +87,27 @@ export function createFanOut(deps: FanOutDeps): FanOut {
     return gone;
   }
 
-  async function removeGone(gone: readonly Recipient[], foundInRoomId?: string): Promise<void> {
-    const results = await settleWithConcurrency(gone, 10, (recipient) => deps.onGone(recipient, foundInRoomId));
+  /**
+   * Frames that reached a connection before the gateway had opened it (410 while its $connect ran, or just after).
+   * They are not sent again: they were said before the connection opened, and a client reads what was said before
+   * it opened from the history (hello reports each room's lastSeq). This is the place where a redelivery path
+   * would take them, to post them again after a short delay.
+   */
+  async function framesBeforeOpen(gone: GoneRecipient): Promise<void> {
+    deps.logger.info('frames reached a connection before it opened', {
+      connectionId: gone.recipient.connectionId,
+      frames: gone.undelivered.length,
+    });
+  }
+
+  async function removeGone(gone: readonly GoneRecipient[], foundInRoomId?: string): Promise<void> {
+    const results = await settleWithConcurrency(gone, 10, async (entry) => {
+      if ((await deps.onGone(entry.recipient, foundInRoomId)) === 'opening') await framesBeforeOpen(entry);
+    });
     results.forEach((result, index) => {
       if (result.status === 'rejected') {
         deps.logger.error('removing a gone connection failed', {
-          connectionId: gone[index]!.connectionId,
+          connectionId: gone[index]!.recipient.connectionId,
           ...describeError(result.reason),
         });
       }
@@ -109,7 +133,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
         !subscription.muted &&
         subscription.connectionId !== exclude.connectionId &&
         !excludedUsers.has(subscription.userId);
-      const gone: Recipient[] = [];
+      const gone: GoneRecipient[] = [];
       try {
         let pending: Promise<Page<SubscriptionRecord>> | undefined = listPage(roomId, undefined);
         while (pending) {
@@ -132,10 +156,10 @@ export function createFanOut(deps: FanOutDeps): FanOut {
     },
 
     async reply(recipient, frame) {
-      const outcome = await post(recipient, typeof frame === 'string' ? frame : serializeFrame(frame));
-      if (outcome === 'gone') {
+      const payload = typeof frame === 'string' ? frame : serializeFrame(frame);
+      if ((await post(recipient, payload)) === 'gone') {
         deps.metrics.count('GoneConnections');
-        await removeGone([recipient]);
+        await removeGone([{ recipient, undelivered: [payload] }]);
       }
     },
   };

@@ -6,11 +6,18 @@ export interface ChatConfig {
   maxConnectionMs: number;
   /** Per-connection token bucket; the protocol promises at least 20 frames a second with bursts of 50. */
   rateLimit: { perSecond: number; burst: number };
+  /**
+   * How long after $connect returned a 410 may still mean "not registered by the gateway yet" rather than "gone"
+   * (see connection-lifecycle.ts). A few seconds on AWS; none for a gateway that registers a connection in the
+   * same turn as its $connect returns.
+   */
+  connectGraceMs: number;
 }
 
 export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   maxConnectionMs: 7_200_000,
   rateLimit: { perSecond: 25, burst: 60 },
+  connectGraceMs: 5_000,
 };
 
 export interface ChatDeps {

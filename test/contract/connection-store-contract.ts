@@ -20,6 +20,20 @@ export function describeConnectionStoreContract(name: string, makeStores: MakeSt
       expect(await stores.connections.deleteConnection(userId, connection.connectionId)).toBe(false);
     });
 
+    it("marks a connection's $connect completed on its own item only, and never brings back a deleted one", async () => {
+      const userId = uid('user');
+      const connection = { connectionId: uid('conn'), userId, connectedAt: T0, expiresAt: T0 + 7_200_000 };
+      await stores.connections.putConnection(connection);
+      expect(await stores.connections.markConnectCompleted(connection.connectionId, T0 + 5)).toBe(true);
+      expect(await stores.connections.getConnection(connection.connectionId)).toEqual({ ...connection, connectCompletedAt: T0 + 5 });
+      expect(await stores.connections.listConnections(userId, T0)).toEqual([connection]);
+
+      await stores.connections.deleteConnection(userId, connection.connectionId);
+      expect(await stores.connections.markConnectCompleted(connection.connectionId, T0 + 6)).toBe(false);
+      expect(await stores.connections.getConnection(connection.connectionId)).toBeUndefined();
+      expect(await stores.connections.listConnections(userId, T0)).toEqual([]);
+    });
+
     it("does not delete a connection in another user's name", async () => {
       const connection = { connectionId: uid('conn'), userId: uid('owner'), connectedAt: T0, expiresAt: T0 + 1_000 };
       await stores.connections.putConnection(connection);

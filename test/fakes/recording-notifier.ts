@@ -26,6 +26,11 @@ export class RecordingNotifier implements Notifier {
     this.gone.add(connectionId);
   }
 
+  /** The gateway knows the connection (again): a connection it registers once its $connect has returned. */
+  markOpen(connectionId: string): void {
+    this.gone.delete(connectionId);
+  }
+
   markFailing(connectionId: string, error: Error = new Error(`post to ${connectionId} failed`)): void {
     this.failing.set(connectionId, error);
   }

@@ -80,7 +80,9 @@ beforeAll(async () => {
     maxConnectionS: 7200,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   };
-  const overrides = { stores, logger, metrics: { count() {} } };
+  // No grace period after $connect: the session's stale connections are made stale right after they open, and the
+  // 410s that meet them are meant as "gone".
+  const overrides = { stores, logger, metrics: { count() {} }, chatConfig: { connectGraceMs: 0 } };
   handlers = {
     connect: createConnectHandler(config, overrides),
     disconnect: createDisconnectHandler(config, overrides),

@@ -14,7 +14,13 @@ let counter = 0;
 
 beforeAll(async () => {
   // The lost $disconnect is logged as a failure by design; keep the output clean.
-  probed = await startProbedStack({ logLevel: 'SILENT', maxConnectionS: MAX_CONNECTION_S, overrides: { stores: intercepted.stores } });
+  // No grace period after $connect: the ghost connection is cut moments after it opened, and the 410 that finds it is
+  // meant as "gone" (the grace that protects connections still being opened is tested in connect-race.test.ts).
+  probed = await startProbedStack({
+    logLevel: 'SILENT',
+    maxConnectionS: MAX_CONNECTION_S,
+    overrides: { stores: intercepted.stores, chatConfig: { connectGraceMs: 0 } },
+  });
   intercepted.attach(probed.stack);
 });
 

@@ -22,7 +22,9 @@ beforeAll(async () => {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   // Injected failures are logged by design; keep the output clean.
-  probed = await startProbedStack({ logLevel: 'SILENT', overrides: { notifier } });
+  // No grace period after $connect: the faults hit connections opened just before them, and a 410 there is meant
+  // as "gone" (the grace that protects connections still being opened is tested in connect-race.test.ts).
+  probed = await startProbedStack({ logLevel: 'SILENT', overrides: { notifier, chatConfig: { connectGraceMs: 0 } } });
   proxy.target = probed.stack.httpUrl;
 });
 

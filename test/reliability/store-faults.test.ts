@@ -39,7 +39,8 @@ beforeAll(async () => {
     logger,
     metrics: new RecordingMetrics(),
     // The sweep sends many frames per connection in a moment; rate limiting is tested elsewhere.
-    config: { ...DEFAULT_CHAT_CONFIG, rateLimit: { perSecond: 10_000, burst: 10_000 } },
+    // The recording notifier knows a connection from the moment its $connect returns: no grace period is needed.
+    config: { ...DEFAULT_CHAT_CONFIG, rateLimit: { perSecond: 10_000, burst: 10_000 }, connectGraceMs: 0 },
   });
 });
 

@@ -49,18 +49,21 @@ export function connectionItems(connection: ConnectionRecord): [Item, Item] {
     connectedAt: connection.connectedAt,
     ...expiryAttributes(connection.expiresAt),
   };
+  const completed = defined({ connectCompletedAt: connection.connectCompletedAt });
   return [
-    { ...keys.connection(connection.connectionId), ...fields },
+    { ...keys.connection(connection.connectionId), ...fields, ...completed },
     { ...keys.userConnection(connection.userId, connection.connectionId), ...fields },
   ];
 }
 
-export const connectionFromItem = (item: Item): ConnectionRecord => ({
-  connectionId: str(item, 'connectionId'),
-  userId: str(item, 'userId'),
-  connectedAt: num(item, 'connectedAt'),
-  expiresAt: num(item, EXPIRES_AT_MS),
-});
+export const connectionFromItem = (item: Item): ConnectionRecord =>
+  defined({
+    connectionId: str(item, 'connectionId'),
+    userId: str(item, 'userId'),
+    connectedAt: num(item, 'connectedAt'),
+    expiresAt: num(item, EXPIRES_AT_MS),
+    connectCompletedAt: optionalNum(item, 'connectCompletedAt'),
+  });
 
 /** The room's lastSeq attribute is also its message counter (nextSeq adds to it). */
 export const roomItem = (room: RoomRecord): Item => ({ ...keys.room(room.roomId), ...room });

@@ -3,7 +3,7 @@
 import type { ConnectionStore } from '../../chat/ports.js';
 import { connectionFromItem, connectionItems } from './codec.js';
 import { SK_PREFIX, keys, userPk } from './keys.js';
-import { listLive } from './queries.js';
+import { ITEM_EXISTS, listLive } from './queries.js';
 import { allWritesSettled, type Table } from './table.js';
 
 export function createConnectionStore(table: Table): ConnectionStore {
@@ -18,6 +18,15 @@ export function createConnectionStore(table: Table): ConnectionStore {
     async getConnection(connectionId) {
       const item = await table.get('getConnection', keys.connection(connectionId), true);
       return item && connectionFromItem(item);
+    },
+
+    async markConnectCompleted(connectionId, at) {
+      // Conditional: a connection closed while its $connect ran must not come back as half an item.
+      const written = await table.updateIf('markConnectCompleted', keys.connection(connectionId), {
+        update: { expression: 'SET connectCompletedAt = :at', values: { ':at': at } },
+        condition: ITEM_EXISTS,
+      });
+      return written !== undefined;
     },
 
     async deleteConnection(userId, connectionId) {

@@ -6,11 +6,18 @@ export interface ConnectionRecord {
   connectedAt: number;
   /** connectedAt + the gateway's maximum connection duration: past it the connection cannot be open. */
   expiresAt: number;
+  /**
+   * When $connect finished (the gateway opens the connection right after it returns); absent while it runs. Only
+   * the connection's own item carries it (getConnection), not the copy listConnections reads.
+   */
+  connectCompletedAt?: number;
 }
 
 export interface ConnectionStore {
   putConnection(connection: ConnectionRecord): Promise<void>;
   getConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
+  /** Records that the connection's $connect completed at `at`; false (nothing written) when it is gone. */
+  markConnectCompleted(connectionId: string, at: number): Promise<boolean>;
   /** Removes the connection's own items; true when they were there. */
   deleteConnection(userId: string, connectionId: string): Promise<boolean>;
   /** The user's connections whose expiresAt is after `now` (strongly consistent: presence decisions rest on it). */

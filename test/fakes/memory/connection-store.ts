@@ -16,6 +16,14 @@ export class MemoryConnectionStore implements ConnectionStore {
     return connection && copy(connection);
   }
 
+  async markConnectCompleted(connectionId: string, at: number): Promise<boolean> {
+    await this.table.enter('markConnectCompleted');
+    const connection = this.table.connections.get(connectionId);
+    if (!connection) return false;
+    connection.connectCompletedAt = at;
+    return true;
+  }
+
   async deleteConnection(userId: string, connectionId: string): Promise<boolean> {
     await this.table.enter('deleteConnection');
     const connection = this.table.connections.get(connectionId);
@@ -29,6 +37,7 @@ export class MemoryConnectionStore implements ConnectionStore {
     return [...this.table.connections.values()]
       .filter((connection) => connection.userId === userId && connection.expiresAt > now)
       .sort((a, b) => (a.connectionId < b.connectionId ? -1 : 1))
-      .map(copy);
+      // Like the DynamoDB store, whose user-side copy of a connection does not carry the $connect mark.
+      .map(({ connectCompletedAt: _mark, ...connection }) => copy(connection));
   }
 }

@@ -40,6 +40,7 @@ describe('fan-out', () => {
   it('a gone recipient is removed like a disconnect; the others are still served', async () => {
     const { h, alice, bobDevices, roomId } = await roomWithListeners(5);
     const [, goneDevice] = bobDevices;
+    h.clock.advance(h.config.connectGraceMs); // long open: a 410 now means gone
     h.notifier.markGone(goneDevice!.connectionId);
     await h.ack(alice, 'sendMessage', { roomId, clientMessageId: 'm', content: 'x' });
     for (const device of bobDevices.filter((d) => d !== goneDevice)) expect(h.eventsOf(device, 'message')).toHaveLength(1);
@@ -61,6 +62,7 @@ describe('fan-out', () => {
     const bob = await h.connect('bob');
     const room = await h.createRoom(alice, 'r', ['bob']);
     h.clearFrames();
+    h.clock.advance(h.config.connectGraceMs);
     h.notifier.markGone(bob.connectionId);
     await h.ack(alice, 'sendMessage', { roomId: room.roomId, clientMessageId: 'm', content: 'x' });
     expect(h.eventsOf(alice, 'presence')).toEqual([

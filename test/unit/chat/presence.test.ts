@@ -36,6 +36,7 @@ describe('connect', () => {
       userId: 'bob',
       connectedAt: later.connectedAt,
       expiresAt: later.connectedAt + h.config.maxConnectionMs,
+      connectCompletedAt: h.clock.now(),
     });
     expect(h.metrics.total('ConnectionsOpened')).toBe(2);
   });

@@ -189,6 +189,7 @@ describe('failures inside an action', () => {
   it('an answer that finds its own connection gone cleans that connection up', async () => {
     const { h, alice } = await setup();
     const room = await h.createRoom(alice, 'r');
+    h.clock.advance(h.config.connectGraceMs);
     h.notifier.markGone(alice.connectionId);
     await h.send(alice, { action: 'ping', requestId: 'p' });
     const state = h.stores.dump();
