@@ -1,28 +1,19 @@
-// The demo page in Debian's Chromium: two users in two browser contexts chat through the SDK bundle, see each
-// other typing and online, and scroll back through history. Screenshots land in test/artifacts/.
+// The demo page in headless Chromium (./chromium.ts): two users in two browser contexts chat through the SDK bundle,
+// see each other typing and online, and scroll back through history. Screenshots land in test/artifacts/.
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient, type WebSocketConstructor } from '../../client/src/index.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { uniqueUserId } from '../client/local-stack-fixture.js';
+import { launchChromium } from './chromium.js';
 
 const run = promisify(execFile);
 const ARTIFACTS = join(process.cwd(), 'test/artifacts');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 describe('the demo page', () => {
   let stack: LocalStack;
@@ -34,7 +25,7 @@ describe('the demo page', () => {
     await run(process.execPath, ['client/build.mjs', '--demo-only'], { cwd: process.cwd() });
     [stack, browser] = await Promise.all([
       startLocalStack({ port: 0, dataDir: null }),
-      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+      launchChromium(),
     ]);
     await mkdir(ARTIFACTS, { recursive: true });
   }, 120_000);
