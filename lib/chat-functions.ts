@@ -42,17 +42,8 @@ export const LAMBDA_CREDENTIALS_ALIAS = '@aws-sdk/credential-provider-node=./lam
  * How all four functions are bundled (also what bench/cold-start measures; `npx tsx bench/cold-start/bundle-load.ts`
  * builds them through NodejsFunction and times the import).
  *
- * Measured on 2026-11-28 (Node 20 on a shared 2-core machine; import() of the bundle in a fresh process, median of
- * 11, before and after interleaved; load without / with --enable-source-maps):
- *   authorizer   78.9 KB → 78.8 KB    29 / 36 ms → 30 / 36 ms
- *   connect     460.3 KB → 327.6 KB   63 / 81 ms → 57 / 65 ms
- *   disconnect  460.2 KB → 327.5 KB   67 / 83 ms → 57 / 70 ms
- *   message     460.4 KB → 327.7 KB   70 / 76 ms → 56 / 63 ms
- * (the benchmark report's 112–144 ms for the old bundles were taken on a busier machine.) What went: the SDK's
- * default credential chain (@aws-sdk/nested-clients with the STS and SSO clients, ini/process/web-identity/IMDS
- * providers, about 100 KB, some of it run at module scope) and aws-jwt-verify (the authorizer is no longer
- * re-exported by the chat wiring). What is left is mostly the DynamoDB and management API clients (@smithy/core
- * 127 KB, @aws-sdk/core 24 KB, @aws-sdk/client-dynamodb 31 KB); a large part of the import is V8 compiling it.
+ * Left out on purpose: the SDK's default credential chain (see LAMBDA_CREDENTIALS_ALIAS) and aws-jwt-verify outside
+ * the authorizer. What that saved in size and load time: bench/results/2026-11-28-bundle-trim.md.
  */
 export const CHAT_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDynamoStore } from '../../lambdas/adapters/dynamo-store.js';
+import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
 import { messageItem, roomItem } from '../../lambdas/adapters/dynamo/codec.js';
 import { keys } from '../../lambdas/adapters/dynamo/keys.js';
 import { createManagementNotifier } from '../../lambdas/adapters/management-notifier.js';
@@ -166,20 +166,20 @@ async function buildWorld(dynamoEndpoint: string, managementEndpoint: string, ro
   const setup = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
   const meter = createCapacityMeter(clientConfig);
   const counting = new CountingNotifier();
-  const meteredStore = meter.wrapStore(
-    createDynamoStore({ client: meter.client, tableName: CHAT_TABLE_NAME, onConsumedCapacity: meter.onConsumedCapacity }),
+  const meteredStores = meter.wrapStores(
+    createDynamoStores({ client: meter.client, tableName: CHAT_TABLE_NAME, onConsumedCapacity: meter.onConsumedCapacity }),
   );
-  const chatOf = (store: typeof meteredStore, notifier: Notifier) =>
-    createChat({ store, notifier, clock: { now: () => Date.now() }, logger: silentLogger, metrics: silentMetrics, config: UNTHROTTLED });
+  const chatOf = (stores: typeof meteredStores, notifier: Notifier) =>
+    createChat({ stores, notifier, clock: { now: () => Date.now() }, logger: silentLogger, metrics: silentMetrics, config: UNTHROTTLED });
   const timedNotifier = createManagementNotifier({ endpoint: managementEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   const connectedAt = Date.now();
   const world: World = {
     setup,
     meter,
     counting,
-    meteredChat: chatOf(meteredStore, counting),
+    meteredChat: chatOf(meteredStores, counting),
     meteredScan: createScanBroadcast({ client: meter.client, notifier: counting }),
-    timedChat: chatOf(createDynamoStore({ client: setup, tableName: CHAT_TABLE_NAME }), timedNotifier),
+    timedChat: chatOf(createDynamoStores({ client: setup, tableName: CHAT_TABLE_NAME }), timedNotifier),
     timedScan: createScanBroadcast({ client: setup, notifier: timedNotifier }),
     timedNotifier,
     connectedAt,

@@ -5,8 +5,8 @@
 //   Query/Scan read but did not return.
 // The two differ where dynalite's accounting is not DynamoDB's (index writes, failed conditional writes, empty
 // queries, UTF-8); the report shows both and prices the second.
-// Charges are attributed with AsyncLocalStorage: to the measured scope (measure()) and to the ChatStore method
-// that issued them (wrapStore()), which a conditional write that failed cannot report through the store's own
+// Charges are attributed with AsyncLocalStorage: to the measured scope (measure()) and to the store method
+// that issued them (wrapStores()), which a conditional write that failed cannot report through the store's own
 // onConsumedCapacity hook.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
@@ -23,8 +23,8 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ChatStore } from '../../lambdas/chat/ports.js';
-import type { ConsumedCapacityListener } from '../../lambdas/adapters/dynamo-store.js';
+import type { ChatStores } from '../../lambdas/chat/ports.js';
+import type { ConsumedCapacityListener } from '../../lambdas/adapters/dynamo-stores.js';
 import {
   batchGetUnits,
   failedConditionalWriteUnits,
@@ -41,7 +41,7 @@ import {
 /** What one request cost. */
 export interface CapacityCharge {
   command: string;
-  /** The ChatStore method (or the caller's label) that sent it. */
+  /** The store method (or the caller's label) that sent it. */
   operation: string;
   /** By DynamoDB's rules. */
   readUnits: number;
@@ -99,15 +99,15 @@ interface TableShape {
 }
 
 export interface CapacityMeter {
-  /** The instrumented client: hand it to createDynamoStore (or use it directly). */
+  /** The instrumented client: hand it to createDynamoStores (or use it directly). */
   client: DynamoDBDocumentClient;
-  /** Pass to createDynamoStore: the store's own report, cross-checked against what the meter saw. */
+  /** Pass to createDynamoStores: the store's own report, cross-checked against what the meter saw. */
   onConsumedCapacity: ConsumedCapacityListener;
   /** Labels every request of a store method with the method's name. */
-  wrapStore(store: ChatStore): ChatStore;
+  wrapStores(stores: ChatStores): ChatStores;
   /** Runs `work` and returns what every request it caused cost (requests of concurrent work are not mixed in). */
   measure<T>(work: () => Promise<T>): Promise<{ result: T; tally: Tally }>;
-  /** Runs `work` with its requests labelled `operation` (for callers that are not a ChatStore). */
+  /** Runs `work` with its requests labelled `operation` (for callers that are not a store). */
   label<T>(operation: string, work: () => Promise<T>): Promise<T>;
   destroy(): void;
 }
@@ -326,14 +326,23 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
       const tally = scope.getStore();
       if (tally) tally.hookUnits += capacity.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
     },
-    wrapStore(store) {
-      return new Proxy(store, {
-        get(target, property, receiver) {
-          const value = Reflect.get(target, property, receiver) as unknown;
-          if (typeof value !== 'function') return value;
-          return (...args: unknown[]) => operation.run(String(property), () => (value as (...a: unknown[]) => unknown).apply(target, args));
-        },
-      });
+    wrapStores(stores) {
+      const labelled = <S extends object>(store: S): S =>
+        new Proxy(store, {
+          get(target, property, receiver) {
+            const value = Reflect.get(target, property, receiver) as unknown;
+            if (typeof value !== 'function') return value;
+            return (...args: unknown[]) => operation.run(String(property), () => (value as (...a: unknown[]) => unknown).apply(target, args));
+          },
+        });
+      return {
+        profiles: labelled(stores.profiles),
+        connections: labelled(stores.connections),
+        rooms: labelled(stores.rooms),
+        subscriptions: labelled(stores.subscriptions),
+        messages: labelled(stores.messages),
+        typing: labelled(stores.typing),
+      };
     },
     async measure(work) {
       const tally: Tally = { charges: [], hookUnits: 0 };

@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
-import { createDynamoStore } from '../../lambdas/adapters/dynamo-store.js';
+import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
 import { createMessageHandler } from '../../lambdas/adapters/wiring.js';
 import { createChat, DEFAULT_CHAT_CONFIG, type ChatService } from '../../lambdas/chat/index.js';
 import { embeddedDynamoClientConfig, ensureTable } from '../../local/embedded-dynamo.js';
@@ -84,7 +84,7 @@ export async function runInvocationRate(options: {
   const handler = createMessageHandler(config, { logger: silentLogger, chatConfig: UNTHROTTLED });
   const signedPoster = createSignedPoster({ endpoint: managementEndpoint, region: 'us-east-1', credentials: CREDENTIALS });
   const leanChat: ChatService = createChat({
-    store: createDynamoStore({ client: setup, tableName: CHAT_TABLE_NAME }),
+    stores: createDynamoStores({ client: setup, tableName: CHAT_TABLE_NAME }),
     notifier: signedPoster,
     clock: { now: () => Date.now() },
     logger: silentLogger,

@@ -364,7 +364,7 @@ function capacitySection(capacity: CapacityResults): string {
   return [
     '## 2. DynamoDB capacity per operation',
     '',
-    'Driven through the real chat logic (`createChat`) and the real DynamoDB store (`createDynamoStore` with `onConsumedCapacity`) against dynalite, with a notifier that only counts posts. ' +
+    'Driven through the real chat logic (`createChat`) and the real DynamoDB stores (`createDynamoStores` with `onConsumedCapacity`) against dynalite, with a notifier that only counts posts. ' +
       `Users, connections and rooms were seeded straight into the table; each operation ran ${capacity.runs} times.`,
     '',
     '**How the units are counted.** dynalite does answer `ReturnConsumedCapacity`, and for single items it follows DynamoDB\'s rules (4 KB read steps, half for eventually consistent reads, 1 KB write steps, the larger of the item before and after). ' +

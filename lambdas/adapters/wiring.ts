@@ -1,14 +1,14 @@
-// Builds the four Lambda handlers from a RuntimeConfig: clients, store, notifier and chat service are created once
+// Builds the four Lambda handlers from a RuntimeConfig: clients, stores, notifier and chat service are created once
 // per execution environment (module scope in the handler files), never per invocation. The local stack builds the
 // very same handlers, with its own endpoints in the config and, in tests, faults injected through `overrides`.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createChat } from '../chat/index.js';
-import type { ChatStore, Clock, Logger, Metrics, Notifier } from '../chat/ports.js';
+import type { ChatStores, Clock, Logger, Metrics, Notifier } from '../chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../chat/service.js';
 import { ConfigError, type RuntimeConfig } from './config.js';
-import { createDynamoStore } from './dynamo-store.js';
+import { createDynamoStores } from './dynamo-stores.js';
 import { toConnectRequest, toDisconnectRequest, toFrameRequest, type WebSocketHandlerEvent } from './gateway-events.js';
 import type { TokenVerifier } from './jwt-verifier.js';
 import { managementEndpointFor, managementNotifierFor } from './management-notifier.js';
@@ -18,7 +18,7 @@ import { observabilityFor, type Observability } from './observability.js';
 // of the connect, disconnect and message bundles (and DynamoDB code out of the authorizer's).
 
 export interface HandlerOverrides {
-  store: ChatStore;
+  stores: ChatStores;
   notifier: Notifier;
   clock: Clock;
   logger: Logger;
@@ -80,19 +80,19 @@ interface ChatParts {
 }
 
 function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides>, handler: string): ChatParts {
-  if (!overrides.store && !config.tableName) {
+  if (!overrides.stores && !config.tableName) {
     throw new ConfigError('TABLE_NAME', `the ${handler} handler needs the table (load the config with need "chat")`);
   }
   const observability = observabilityFor(config, overrides);
   const clock = overrides.clock ?? systemClock;
-  const store = overrides.store ?? createDynamoStore({ client: documentClientFor(config), tableName: config.tableName! });
+  const stores = overrides.stores ?? createDynamoStores({ client: documentClientFor(config), tableName: config.tableName! });
   const chatConfig: ChatConfig = {
     ...DEFAULT_CHAT_CONFIG,
     maxConnectionMs: config.maxConnectionS * 1000,
     ...overrides.chatConfig,
   };
   const build = (notifier: Notifier): ChatService =>
-    createChat({ store, notifier, clock, logger: observability.logger, metrics: observability.metrics, config: chatConfig });
+    createChat({ stores, notifier, clock, logger: observability.logger, metrics: observability.metrics, config: chatConfig });
 
   if (overrides.notifier) {
     const chat = build(overrides.notifier);

@@ -1,10 +1,10 @@
 // Connections opening, closing, and found gone. A connection is subscribed to every room of its user when it opens;
 // closing (or being found gone by a post) removes it and its subscriptions the same way, idempotently.
 import { forEachPage } from './paging.js';
-import type { ChatStore, Clock, ConnectionRecord, Metrics } from './ports.js';
+import type { ChatStores, Clock, ConnectionRecord, Metrics } from './ports.js';
 import { isFirstConnection, type Presence } from './presence.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { subscriptionOf } from './room-access.js';
+import { subscriptionOf } from './records.js';
 import type { ChatConfig, ConnectRequest, DisconnectRequest } from './service.js';
 
 export interface ConnectionLifecycle {
@@ -22,7 +22,7 @@ export interface ConnectionLifecycle {
 }
 
 export interface ConnectionLifecycleDeps {
-  store: ChatStore;
+  stores: Pick<ChatStores, 'profiles' | 'connections' | 'rooms' | 'subscriptions'>;
   clock: Clock;
   metrics: Metrics;
   config: ChatConfig;
@@ -33,25 +33,26 @@ export interface ConnectionLifecycleDeps {
 const MEMBERSHIP_PAGE = 100;
 
 export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): ConnectionLifecycle {
-  const { store, presence } = deps;
+  const { profiles, connections, rooms, subscriptions } = deps.stores;
+  const { presence } = deps;
 
   /** Deletes the connection's items and its subscriptions; true when the connection item was there. */
   async function deleteItemsOf(userId: string, connectionId: string, alsoRoomIds: readonly string[]): Promise<boolean> {
-    const existed = await store.deleteConnection(userId, connectionId);
+    const existed = await connections.deleteConnection(userId, connectionId);
     // Subscriptions go even when the connection item was already gone: a half-finished earlier clean-up is
     // finished here, and deleting what is not there is invisible.
     const leftover = new Set(alsoRoomIds);
     await forEachPage(
-      (cursor) => store.listMemberships(userId, { cursor, limit: MEMBERSHIP_PAGE }),
+      (cursor) => rooms.listMemberships(userId, { cursor, limit: MEMBERSHIP_PAGE }),
       async (memberships) => {
         memberships.forEach((membership) => leftover.delete(membership.roomId));
         if (memberships.length > 0) {
-          await store.deleteSubscriptions(memberships.map((m) => ({ roomId: m.roomId, connectionId })));
+          await subscriptions.deleteSubscriptions(memberships.map((m) => ({ roomId: m.roomId, connectionId })));
         }
       },
     );
     if (leftover.size > 0) {
-      await store.deleteSubscriptions([...leftover].map((roomId) => ({ roomId, connectionId })));
+      await subscriptions.deleteSubscriptions([...leftover].map((roomId) => ({ roomId, connectionId })));
     }
     return existed;
   }
@@ -63,19 +64,19 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
     if (!existed) return;
     deps.metrics.count('ConnectionsClosed');
     const now = deps.clock.now();
-    const remaining = await store.listConnections(userId, now);
+    const remaining = await connections.listConnections(userId, now);
     if (remaining.length === 0) {
-      await store.setLastSeen(userId, now);
+      await profiles.setLastSeen(userId, now);
       await presence.announce(userId, false, now);
     }
   }
 
   async function subscribeToEveryRoom(connection: ConnectionRecord): Promise<void> {
     await forEachPage(
-      (cursor) => store.listMemberships(connection.userId, { cursor, limit: MEMBERSHIP_PAGE }),
+      (cursor) => rooms.listMemberships(connection.userId, { cursor, limit: MEMBERSHIP_PAGE }),
       async (memberships) => {
         if (memberships.length > 0) {
-          await store.putSubscriptions(memberships.map((m) => subscriptionOf(m.roomId, connection)));
+          await subscriptions.putSubscriptions(memberships.map((m) => subscriptionOf(m.roomId, connection)));
         }
       },
     );
@@ -83,7 +84,7 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
 
   async function announceIfFirst(connection: ConnectionRecord): Promise<void> {
     // Read after this connection was written: see isFirstConnection for why that order matters.
-    const live = await store.listConnections(connection.userId, deps.clock.now());
+    const live = await connections.listConnections(connection.userId, deps.clock.now());
     if (isFirstConnection(connection, live)) await presence.announce(connection.userId, true);
   }
 
@@ -92,7 +93,10 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
       const connection = { connectionId, userId, connectedAt, expiresAt: connectedAt + deps.config.maxConnectionMs };
       try {
         // Both settle before a failure is acted on: an undo racing a write still in flight would be overtaken by it.
-        const written = await Promise.allSettled([store.ensureProfile(userId, tokenDisplayName), store.putConnection(connection)]);
+        const written = await Promise.allSettled([
+          profiles.ensureProfile(userId, tokenDisplayName),
+          connections.putConnection(connection),
+        ]);
         const failed = written.find((result) => result.status === 'rejected');
         if (failed) throw failed.reason;
         await subscribeToEveryRoom(connection);
@@ -108,8 +112,8 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
     },
 
     async restore(connection) {
-      if (await store.getConnection(connection.connectionId)) return false;
-      await store.putConnection(connection);
+      if (await connections.getConnection(connection.connectionId)) return false;
+      await connections.putConnection(connection);
       // Rooms it had muted come back unmuted: the mute went with the items, and hearing too much beats hearing nothing.
       await subscribeToEveryRoom(connection);
       // The removal told its rooms the user went offline if this was their only connection.

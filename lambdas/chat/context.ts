@@ -2,12 +2,16 @@
 import type { AckFields, ActionInput, ActionName } from '../protocol/index.js';
 import type { ConnectionLifecycle } from './connection-lifecycle.js';
 import type { FanOut } from './fan-out.js';
+import type { ChatStores } from './ports.js';
 import type { ChatDeps } from './service.js';
 
 export interface ChatRuntime extends ChatDeps {
   fanOut: FanOut;
   connections: Pick<ConnectionLifecycle, 'restore'>;
 }
+
+/** The runtime with only the named stores: what a part of the chat logic declares it uses, it is handed. */
+export type RuntimeWith<S extends keyof ChatStores> = Omit<ChatRuntime, 'stores'> & { stores: Pick<ChatStores, S> };
 
 /** The requesting connection; userId comes from the verified token, never from the frame. */
 export interface RequestContext {
@@ -27,8 +31,9 @@ export interface ActionOutcome<A extends ActionName> {
   after?: () => Promise<void>;
 }
 
-export type ActionHandler<A extends ActionName> = (
-  runtime: ChatRuntime,
+/** An action's handler; `S` names the stores it uses (a handler over fewer stores fits where all are offered). */
+export type ActionHandler<A extends ActionName, S extends keyof ChatStores = keyof ChatStores> = (
+  runtime: RuntimeWith<S>,
   request: RequestContext,
   input: ActionInput<A>,
 ) => Promise<ActionOutcome<A>>;

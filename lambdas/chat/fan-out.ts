@@ -5,7 +5,7 @@
 import type { ServerFrame } from '../protocol/index.js';
 import { describeError } from './errors.js';
 import { settleWithConcurrency } from './paging.js';
-import type { ChatStore, Clock, Logger, Metrics, Notifier, Page, SubscriptionRecord } from './ports.js';
+import type { ChatStores, Clock, Logger, Metrics, Notifier, Page, SubscriptionRecord } from './ports.js';
 import { serializeFrame } from './wire-format.js';
 
 export interface Recipient {
@@ -29,7 +29,7 @@ export interface FanOut {
 }
 
 export interface FanOutDeps {
-  store: ChatStore;
+  stores: Pick<ChatStores, 'subscriptions'>;
   notifier: Notifier;
   clock: Clock;
   logger: Logger;
@@ -91,7 +91,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
   }
 
   function listPage(roomId: string, cursor: string | undefined): Promise<Page<SubscriptionRecord>> {
-    const page = deps.store.listSubscriptions(roomId, deps.clock.now(), { cursor, limit: pageSize });
+    const page = deps.stores.subscriptions.listSubscriptions(roomId, deps.clock.now(), { cursor, limit: pageSize });
     // The next page is read while the current one is delivered; it is awaited later, so its failure must not
     // count as unhandled in the meantime.
     page.catch(() => undefined);

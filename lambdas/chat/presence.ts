@@ -3,7 +3,7 @@ import type { PresenceEvent } from '../protocol/index.js';
 import { describeError } from './errors.js';
 import type { FanOut } from './fan-out.js';
 import { forEachPage, settleWithConcurrency } from './paging.js';
-import type { ChatStore, ConnectionRecord, Logger, Metrics } from './ports.js';
+import type { ChatStores, ConnectionRecord, Logger, Metrics } from './ports.js';
 import { toIsoTime } from './wire-format.js';
 
 export interface Presence {
@@ -11,12 +11,12 @@ export interface Presence {
   announce(userId: string, isOnline: boolean, lastSeenAt?: number): Promise<void>;
 }
 
-export function createPresence(deps: { store: ChatStore; fanOut: FanOut; logger: Logger; metrics: Metrics }): Presence {
+export function createPresence(deps: { stores: Pick<ChatStores, 'rooms'>; fanOut: FanOut; logger: Logger; metrics: Metrics }): Presence {
   return {
     async announce(userId, isOnline, lastSeenAt) {
       try {
         await forEachPage(
-          (cursor) => deps.store.listMemberships(userId, { cursor, limit: 100 }),
+          (cursor) => deps.stores.rooms.listMemberships(userId, { cursor, limit: 100 }),
           async (memberships) => {
             // A few rooms at a time: each room's fan-out already has its own posts in flight.
             await settleWithConcurrency(memberships, 4, (membership) => {

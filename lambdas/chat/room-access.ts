@@ -1,30 +1,35 @@
-// Membership checks and subscriptions, shared by the actions that name a room.
-import type { ChatRuntime, RequestContext } from './context.js';
+// Membership checks, subscriptions and profiles, shared by the actions that name a room. Each helper takes only the
+// store it reads or writes.
+import type { RequestContext } from './context.js';
 import { forbidden, notFound } from './errors.js';
 import { mapWithConcurrency } from './paging.js';
-import type { ChatStore, ConnectionRecord, MemberRecord, ProfileRecord, RoomRecord, SubscriptionRecord } from './ports.js';
+import type {
+  ChatStores,
+  ConnectionRecord,
+  ConnectionStore,
+  MemberRecord,
+  ProfileRecord,
+  ProfileStore,
+  RoomRecord,
+  RoomStore,
+  SubscriptionStore,
+} from './ports.js';
+import { subscriptionOf } from './records.js';
+import type { ChatConfig } from './service.js';
 
 /** The room and the user's membership; FORBIDDEN (one answer for both cases) when either is missing. */
 export async function requireMembership(
-  store: ChatStore,
+  rooms: RoomStore,
   roomId: string,
   userId: string,
 ): Promise<{ room: RoomRecord; member: MemberRecord }> {
-  const { room, member } = await store.getRoomAndMember(roomId, userId);
+  const { room, member } = await rooms.getRoomAndMember(roomId, userId);
   if (!room || !member) throw forbidden();
   return { room, member };
 }
 
-export function subscriptionOf(
-  roomId: string,
-  connection: Pick<ConnectionRecord, 'connectionId' | 'userId' | 'expiresAt'>,
-  muted = false,
-): SubscriptionRecord {
-  return { roomId, connectionId: connection.connectionId, userId: connection.userId, expiresAt: connection.expiresAt, muted };
-}
-
 /** The requesting connection as a record: its expiry follows from when the gateway opened it. */
-export function requestingConnection(runtime: ChatRuntime, request: RequestContext): ConnectionRecord {
+export function requestingConnection(runtime: { config: ChatConfig }, request: RequestContext): ConnectionRecord {
   return {
     connectionId: request.connectionId,
     userId: request.userId,
@@ -38,12 +43,12 @@ export function requestingConnection(runtime: ChatRuntime, request: RequestConte
  * connection is open even if its connection item is missing.
  */
 export async function liveConnectionsOf(
-  runtime: ChatRuntime,
+  connectionStore: ConnectionStore,
   userIds: readonly string[],
   now: number,
   alsoConnection?: ConnectionRecord,
 ): Promise<ConnectionRecord[]> {
-  const perUser = await mapWithConcurrency(userIds, 16, (userId) => runtime.store.listConnections(userId, now));
+  const perUser = await mapWithConcurrency(userIds, 16, (userId) => connectionStore.listConnections(userId, now));
   const connections = perUser.flat();
   if (
     alsoConnection &&
@@ -55,9 +60,13 @@ export async function liveConnectionsOf(
   return connections;
 }
 
-export async function subscribeConnections(runtime: ChatRuntime, roomId: string, connections: readonly ConnectionRecord[]): Promise<void> {
+export async function subscribeConnections(
+  subscriptions: SubscriptionStore,
+  roomId: string,
+  connections: readonly ConnectionRecord[],
+): Promise<void> {
   if (connections.length > 0) {
-    await runtime.store.putSubscriptions(connections.map((connection) => subscriptionOf(roomId, connection)));
+    await subscriptions.putSubscriptions(connections.map((connection) => subscriptionOf(roomId, connection)));
   }
 }
 
@@ -68,20 +77,20 @@ export async function subscribeConnections(runtime: ChatRuntime, roomId: string,
  * is what the client hears.
  */
 export async function undoJoins(
-  runtime: ChatRuntime,
+  stores: Pick<ChatStores, 'rooms' | 'subscriptions'>,
   roomId: string,
   userIds: readonly string[],
   joinedAt: number,
   subscribed: readonly ConnectionRecord[],
 ): Promise<void> {
-  const { store } = runtime;
+  const { rooms, subscriptions } = stores;
   try {
     if (subscribed.length > 0) {
-      await store.deleteSubscriptions(subscribed.map(({ connectionId }) => ({ roomId, connectionId })));
+      await subscriptions.deleteSubscriptions(subscribed.map(({ connectionId }) => ({ roomId, connectionId })));
     }
-    const members = await mapWithConcurrency(userIds, 16, async (userId) => (await store.getRoomAndMember(roomId, userId)).member);
+    const members = await mapWithConcurrency(userIds, 16, async (userId) => (await rooms.getRoomAndMember(roomId, userId)).member);
     const joinedByThisRequest = members.filter((member) => member?.joinedAt === joinedAt).map((member) => member!.userId);
-    await mapWithConcurrency(joinedByThisRequest, 16, (userId) => store.removeMember(roomId, userId));
+    await mapWithConcurrency(joinedByThisRequest, 16, (userId) => rooms.removeMember(roomId, userId));
   } catch {
     // The original failure is reported; what stays behind is completed by the next attempt or expires.
   }
@@ -92,18 +101,18 @@ export function profileOrPlaceholder(profiles: Map<string, ProfileRecord>, userI
   return profiles.get(userId) ?? { userId, displayName: userId, nameSetByUser: false };
 }
 
-export async function loadProfile(store: ChatStore, userId: string): Promise<ProfileRecord> {
-  return profileOrPlaceholder(await store.getProfiles([userId]), userId);
+export async function loadProfile(profiles: ProfileStore, userId: string): Promise<ProfileRecord> {
+  return profileOrPlaceholder(await profiles.getProfiles([userId]), userId);
 }
 
 /** The profiles of the named users; NOT_FOUND naming `field` and the first unknown id when any is missing. */
 export async function requireProfiles(
-  store: ChatStore,
+  profileStore: ProfileStore,
   userIds: readonly string[],
   field: string,
 ): Promise<Map<string, ProfileRecord>> {
   if (userIds.length === 0) return new Map();
-  const profiles = await store.getProfiles(userIds);
+  const profiles = await profileStore.getProfiles(userIds);
   const missing = userIds.find((userId) => !profiles.has(userId));
   if (missing !== undefined) throw notFound(`${field}: no user ${JSON.stringify(missing)} has ever connected`);
   return profiles;

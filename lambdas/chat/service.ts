@@ -1,5 +1,5 @@
 // The chat logic's entry points, one per gateway route kind. Handlers (AWS) and the local stack call these.
-import type { ChatStore, Clock, Logger, Metrics, Notifier } from './ports.js';
+import type { ChatStores, Clock, Logger, Metrics, Notifier } from './ports.js';
 
 export interface ChatConfig {
   /** The gateway's maximum connection duration (API Gateway: 2 hours); connection items expire after it. */
@@ -14,7 +14,7 @@ export const DEFAULT_CHAT_CONFIG: ChatConfig = {
 };
 
 export interface ChatDeps {
-  store: ChatStore;
+  stores: ChatStores;
   notifier: Notifier;
   clock: Clock;
   logger: Logger;

@@ -1,11 +1,11 @@
-// Wires createChat with the in-memory store, the recording notifier and a manual clock, and offers the moves a
+// Wires createChat with the in-memory stores, the recording notifier and a manual clock, and offers the moves a
 // unit test makes: connect a user, send a frame, read what a connection received.
 import { createChat } from '../../lambdas/chat/index.js';
 import type { Logger, MetricName, Metrics } from '../../lambdas/chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../../lambdas/chat/service.js';
 import type { AckFrame, ErrorFrame, Room, ServerEvent, ServerFrame } from '../../lambdas/protocol/index.js';
 import { ManualClock } from './manual-clock.js';
-import { createMemoryStore, type MemoryChatStore } from './memory-store.js';
+import { createMemoryStores, type MemoryStores } from './memory-stores.js';
 import { RecordingNotifier } from './recording-notifier.js';
 
 export interface LogEntry {
@@ -61,7 +61,7 @@ export type Answer = AckFrame | ErrorFrame;
 
 export interface ChatHarness {
   chat: ChatService;
-  store: MemoryChatStore;
+  stores: MemoryStores;
   notifier: RecordingNotifier;
   clock: ManualClock;
   logger: RecordingLogger;
@@ -90,19 +90,19 @@ export interface ChatHarness {
 }
 
 export function createChatHarness(options: { config?: Partial<ChatConfig>; start?: number } = {}): ChatHarness {
-  const store = createMemoryStore();
+  const stores = createMemoryStores();
   const notifier = new RecordingNotifier();
   const clock = new ManualClock(options.start);
   const logger = new RecordingLogger();
   const metrics = new RecordingMetrics();
   const config: ChatConfig = { ...DEFAULT_CHAT_CONFIG, ...options.config };
-  const chat = createChat({ store, notifier, clock, logger, metrics, config });
+  const chat = createChat({ stores, notifier, clock, logger, metrics, config });
   let connectionCounter = 0;
   let requestCounter = 0;
 
   const harness: ChatHarness = {
     chat,
-    store,
+    stores,
     notifier,
     clock,
     logger,

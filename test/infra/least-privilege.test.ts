@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
-import { createDynamoStore } from '../../lambdas/adapters/dynamo-store.js';
+import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
 import type { WebSocketHandlerEvent } from '../../lambdas/adapters/gateway-events.js';
 import {
   createConnectHandler,
@@ -68,7 +68,7 @@ beforeAll(async () => {
     },
     { step: 'initialize', name: 'recordDynamoDbActions' },
   );
-  const store = createDynamoStore({
+  const stores = createDynamoStores({
     client: DynamoDBDocumentClient.from(baseClient, { marshallOptions: { removeUndefinedValues: true } }),
     tableName,
   });
@@ -80,7 +80,7 @@ beforeAll(async () => {
     maxConnectionS: 7200,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   };
-  const overrides = { store, logger, metrics: { count() {} } };
+  const overrides = { stores, logger, metrics: { count() {} } };
   handlers = {
     connect: createConnectHandler(config, overrides),
     disconnect: createDisconnectHandler(config, overrides),

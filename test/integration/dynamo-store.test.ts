@@ -1,4 +1,4 @@
-// The DynamoDB store against a real dynalite: the shared contract, plus what only this adapter can get wrong
+// The DynamoDB stores against a real dynalite: the shared contracts, plus what only this adapter can get wrong
 // (no Scan, following pages past 1 MB, the TTL attribute in seconds, batch retries, undoing a half-made room).
 // Faults are injected with middleware on the real client: a request is really sent, its answer really altered.
 import { randomUUID } from 'node:crypto';
@@ -6,9 +6,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoStore } from '../../lambdas/adapters/dynamo-store.js';
+import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
 import { keys } from '../../lambdas/adapters/dynamo/keys.js';
-import type { ChatStore, SubscriptionRecord } from '../../lambdas/chat/ports.js';
+import type { ChatStores, SubscriptionRecord } from '../../lambdas/chat/ports.js';
 import type { Message } from '../../lambdas/protocol/index.js';
 import {
   embeddedDynamoClientConfig,
@@ -16,7 +16,7 @@ import {
   startEmbeddedDynamo,
   type EmbeddedDynamo,
 } from '../../local/embedded-dynamo.js';
-import { describeChatStoreContract } from '../contract/chat-store-contract.js';
+import { describeStoreContracts } from '../contract/store-contracts.js';
 
 const tableName = `chat-store-test-${randomUUID()}`;
 const T0 = 1_700_000_000_000; // a whole second: expiries just after it share its TTL second
@@ -24,7 +24,7 @@ const T0 = 1_700_000_000_000; // a whole second: expiries just after it share it
 let dynamo: EmbeddedDynamo;
 let client: DynamoDBClient;
 let documents: DynamoDBDocumentClient;
-let store: ChatStore;
+let stores: ChatStores;
 
 /** Every command the store's client sent in this file, with whether it asked for consumed capacity. */
 const sent: { name: string; askedCapacity: boolean }[] = [];
@@ -99,7 +99,7 @@ beforeAll(async () => {
   installRecorderAndFaults(client.middlewareStack);
   await ensureTable(client, tableName);
   documents = DynamoDBDocumentClient.from(client);
-  store = createDynamoStore({ client: documents, tableName });
+  stores = createDynamoStores({ client: documents, tableName });
 });
 
 afterAll(async () => {
@@ -107,7 +107,7 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
-describeChatStoreContract('DynamoDB on dynalite', async () => ({ store, cleanup: async () => {} }));
+describeStoreContracts('DynamoDB on dynalite', async () => ({ stores, cleanup: async () => {} }));
 
 function messageAt(roomId: string, seq: number, overrides: Partial<Message> = {}): Message {
   return {
@@ -151,26 +151,26 @@ describe('DynamoDB store: adapter specifics', () => {
       connectedAt: T0,
       expiresAt: T0 + 7_200_001,
     };
-    await store.putConnection(connection);
+    await stores.connections.putConnection(connection);
     const { connectionId, userId } = connection;
     for (const key of [keys.connection(connectionId), keys.userConnection(userId, connectionId)]) {
       expect(await raw(key)).toMatchObject({ expiresAtMs: T0 + 7_200_001, expiresAt: T0 / 1000 + 7_201 });
     }
     const roomId = `room-${randomUUID()}`;
-    await store.putSubscriptions([{ roomId, connectionId: 'c', userId: 'u', expiresAt: T0 + 1_000, muted: false }]);
+    await stores.subscriptions.putSubscriptions([{ roomId, connectionId: 'c', userId: 'u', expiresAt: T0 + 1_000, muted: false }]);
     expect(await raw(keys.subscription(roomId, 'c'))).toMatchObject({ expiresAtMs: T0 + 1_000, expiresAt: T0 / 1000 + 1 });
-    await store.startTyping({ roomId, userId: 'u', displayName: 'U', expiresAt: T0 + 5_500, lastBroadcastAt: 0 }, T0, 3_000);
+    await stores.typing.startTyping({ roomId, userId: 'u', displayName: 'U', expiresAt: T0 + 5_500, lastBroadcastAt: 0 }, T0, 3_000);
     expect(await raw(keys.typing(roomId, 'u'))).toMatchObject({ expiresAtMs: T0 + 5_500, expiresAt: T0 / 1000 + 6 });
     // Extending the indicator moves both.
-    await store.startTyping({ roomId, userId: 'u', displayName: 'U', expiresAt: T0 + 6_500, lastBroadcastAt: 0 }, T0 + 1, 3_000);
+    await stores.typing.startTyping({ roomId, userId: 'u', displayName: 'U', expiresAt: T0 + 6_500, lastBroadcastAt: 0 }, T0 + 1, 3_000);
     expect(await raw(keys.typing(roomId, 'u'))).toMatchObject({ expiresAtMs: T0 + 6_500, expiresAt: T0 / 1000 + 7 });
   });
 
   it('decides expiry on milliseconds, never on the TTL seconds', async () => {
     const roomId = `room-${randomUUID()}`;
-    await store.putSubscriptions([{ roomId, connectionId: 'c', userId: 'u', expiresAt: T0 + 500, muted: false }]);
-    expect((await store.listSubscriptions(roomId, T0 + 499, { limit: 5 })).items.length).toBe(1);
-    expect((await store.listSubscriptions(roomId, T0 + 500, { limit: 5 })).items.length).toBe(0);
+    await stores.subscriptions.putSubscriptions([{ roomId, connectionId: 'c', userId: 'u', expiresAt: T0 + 500, muted: false }]);
+    expect((await stores.subscriptions.listSubscriptions(roomId, T0 + 499, { limit: 5 })).items.length).toBe(1);
+    expect((await stores.subscriptions.listSubscriptions(roomId, T0 + 500, { limit: 5 })).items.length).toBe(0);
 
     // A TTL second long past does not hide an item whose millisecond expiry is ahead (TTL is garbage collection).
     await documents.send(
@@ -184,13 +184,13 @@ describe('DynamoDB store: adapter specifics', () => {
         },
       }),
     );
-    const live = await store.listSubscriptions(roomId, T0 + 9_999, { limit: 5 });
+    const live = await stores.subscriptions.listSubscriptions(roomId, T0 + 9_999, { limit: 5 });
     expect(live.items.map((item) => item.connectionId)).toEqual(['late']);
   });
 
   it('escapes ids in keys so that # cannot make two keys collide', async () => {
     const roomId = `room#${randomUUID()}`;
-    await store.claimClientMessageId(messageAt(roomId, 1, { id: 'm1', senderId: 'a#b', clientMessageId: 'c%d' }));
+    await stores.messages.claimClientMessageId(messageAt(roomId, 1, { id: 'm1', senderId: 'a#b', clientMessageId: 'c%d' }));
     expect(keys.claim(roomId, 'a#b', 'c%d').sk).toBe('CMID#a%23b#c%25d');
     expect(await raw(keys.claim(roomId, 'a#b', 'c%d'))).toMatchObject({ id: 'm1', senderId: 'a#b', clientMessageId: 'c%d' });
   });
@@ -217,7 +217,7 @@ describe('DynamoDB store: adapter specifics', () => {
       );
     }
     const mark = sent.length;
-    const page = await store.listSubscriptions(roomId, T0, { limit: 100 });
+    const page = await stores.subscriptions.listSubscriptions(roomId, T0, { limit: 100 });
     expect(page.items.length).toBe(30);
     expect(page.cursor).toBeUndefined();
     expect(sentSince(mark, 'QueryCommand')).toBeGreaterThanOrEqual(2);
@@ -231,16 +231,16 @@ describe('DynamoDB store: adapter specifics', () => {
     // 1 MB at which a Query page ends, on DynamoDB and on dynalite (which counts UTF-16 units).
     const content = `😀 ${'x'.repeat(40_000)}`;
     for (let seq = 1; seq <= 40; seq++) {
-      await store.putMessageIfAbsent(messageAt(roomId, seq, { content }));
+      await stores.messages.putMessageIfAbsent(messageAt(roomId, seq, { content }));
     }
     const mark = sent.length;
-    const newest = await store.getMessages(roomId, { limit: 35 });
+    const newest = await stores.messages.getMessages(roomId, { limit: 35 });
     expect(newest.messages.map((message) => message.seq)).toEqual(Array.from({ length: 35 }, (_, index) => index + 6));
     expect(newest.hasMore).toBe(true);
     expect(newest.messages[0]!.content).toBe(content);
     expect(sentSince(mark, 'QueryCommand')).toBeGreaterThanOrEqual(2);
 
-    const catchUp = await store.getMessages(roomId, { after: 3, limit: 37 });
+    const catchUp = await stores.messages.getMessages(roomId, { after: 3, limit: 37 });
     expect(catchUp.messages.map((message) => message.seq)).toEqual(Array.from({ length: 37 }, (_, index) => index + 4));
     expect(catchUp.hasMore).toBe(false);
   });
@@ -254,13 +254,13 @@ describe('DynamoDB store: adapter specifics', () => {
       expiresAt: index >= 35 ? T0 + 1_000 : T0 - 1_000,
       muted: false,
     }));
-    await store.putSubscriptions(subscriptions);
+    await stores.subscriptions.putSubscriptions(subscriptions);
     const mark = sent.length;
-    const page = await store.listSubscriptions(roomId, T0, { limit: 3 });
+    const page = await stores.subscriptions.listSubscriptions(roomId, T0, { limit: 3 });
     expect(page.items.map((item) => item.connectionId)).toEqual(['conn-35', 'conn-36', 'conn-37']);
     expect(page.cursor).toBeDefined();
     expect(sentSince(mark, 'QueryCommand')).toBeGreaterThan(1);
-    const rest = await store.listSubscriptions(roomId, T0, { limit: 3, cursor: page.cursor! });
+    const rest = await stores.subscriptions.listSubscriptions(roomId, T0, { limit: 3, cursor: page.cursor! });
     expect(rest).toEqual({ items: [subscriptions[38], subscriptions[39]] });
   });
 
@@ -269,7 +269,7 @@ describe('DynamoDB store: adapter specifics', () => {
     const userIds = Array.from({ length: 60 }, (_, index) => `member-${index}`);
     faults.halveBatchWrites = 3;
     const before = injected.halvedBatchWrites;
-    await store.createRoom(
+    await stores.rooms.createRoom(
       { roomId, name: 'Big', kind: 'group', createdBy: 'member-0', createdAt: T0, lastSeq: 0 },
       userIds.map((userId) => ({ roomId, userId, joinedAt: T0, lastReadSeq: 0 })),
     );
@@ -277,10 +277,10 @@ describe('DynamoDB store: adapter specifics', () => {
     const members = (await partitionItems(keys.room(roomId).pk)).filter((item) => String(item.sk).startsWith('MEMBER#'));
     expect(members.length).toBe(60);
 
-    await Promise.all(userIds.map((userId) => store.ensureProfile(userId, userId.toUpperCase())));
+    await Promise.all(userIds.map((userId) => stores.profiles.ensureProfile(userId, userId.toUpperCase())));
     faults.halveBatchGets = 2;
     const beforeGets = injected.halvedBatchGets;
-    const profiles = await store.getProfiles(userIds);
+    const profiles = await stores.profiles.getProfiles(userIds);
     expect(injected.halvedBatchGets - beforeGets).toBe(2);
     expect(profiles.size).toBe(60);
   });
@@ -292,30 +292,30 @@ describe('DynamoDB store: adapter specifics', () => {
     faults.batchWritesBeforeFailure = 1;
     faults.failBatchWrites = 1;
     await expect(
-      store.createRoom(
+      stores.rooms.createRoom(
         { roomId, name: 'Doomed', kind: 'group', createdBy: 'member-0', createdAt: T0, lastSeq: 0 },
         userIds.map((userId) => ({ roomId, userId, joinedAt: T0, lastReadSeq: 0 })),
       ),
     ).rejects.toThrow(/injected/);
     expect(injected.failedBatchWrites).toBeGreaterThanOrEqual(1);
     expect(await partitionItems(keys.room(roomId).pk)).toEqual([]);
-    expect(await store.getRoomAndMember(roomId, 'member-0')).toEqual({});
-    expect((await store.listMemberships('member-59', { limit: 100 })).items.map((item) => item.roomId)).not.toContain(roomId);
+    expect(await stores.rooms.getRoomAndMember(roomId, 'member-0')).toEqual({});
+    expect((await stores.rooms.listMemberships('member-59', { limit: 100 })).items.map((item) => item.roomId)).not.toContain(roomId);
   });
 
   it('reports consumed capacity per store operation only when asked to', async () => {
     const reports: { operation: string; capacity: ConsumedCapacity[] }[] = [];
-    const measured = createDynamoStore({
+    const measured = createDynamoStores({
       client: documents,
       tableName,
       onConsumedCapacity: (operation, capacity) => reports.push({ operation, capacity }),
     });
     const roomId = `room-${randomUUID()}`;
-    await measured.createRoom({ roomId, name: 'R', kind: 'group', createdBy: 'a', createdAt: T0, lastSeq: 0 }, [
+    await measured.rooms.createRoom({ roomId, name: 'R', kind: 'group', createdBy: 'a', createdAt: T0, lastSeq: 0 }, [
       { roomId, userId: 'a', joinedAt: T0, lastReadSeq: 0 },
     ]);
-    await measured.getSendState(roomId, 'a', 'cm');
-    await measured.listMembers(roomId, { limit: 10 });
+    await measured.messages.getSendState(roomId, 'a', 'cm');
+    await measured.rooms.listMembers(roomId, { limit: 10 });
     expect(reports.map((report) => report.operation)).toEqual(['createRoom', 'createRoom', 'getSendState', 'listMembers']);
     for (const report of reports) {
       expect(report.capacity[0]?.TableName).toBe(tableName);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDynamoStore } from '../../lambdas/adapters/dynamo-store.js';
+import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
 import { TABLE_SCHEMA } from '../../lambdas/adapters/table-schema.js';
 import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo.js';
 
@@ -63,15 +63,15 @@ describe('embedded DynamoDB', () => {
     try {
       const first = await start(dataDir);
       await ensureTable(first.client, tableName);
-      const store = createDynamoStore({ client: DynamoDBDocumentClient.from(first.client), tableName });
-      await store.ensureProfile('persisted-user', 'Still Here');
+      const stores = createDynamoStores({ client: DynamoDBDocumentClient.from(first.client), tableName });
+      await stores.profiles.ensureProfile('persisted-user', 'Still Here');
       await stop(first);
       expect((await readdir(dataDir)).length).toBeGreaterThan(0);
 
       const second = await start(dataDir);
       await ensureTable(second.client, tableName);
-      const reopened = createDynamoStore({ client: DynamoDBDocumentClient.from(second.client), tableName });
-      expect((await reopened.getProfiles(['persisted-user'])).get('persisted-user')?.displayName).toBe('Still Here');
+      const reopened = createDynamoStores({ client: DynamoDBDocumentClient.from(second.client), tableName });
+      expect((await reopened.profiles.getProfiles(['persisted-user'])).get('persisted-user')?.displayName).toBe('Still Here');
     } finally {
       for (const entry of [...running]) await stop(entry);
       await rm(dataDir, { recursive: true, force: true });

@@ -25,7 +25,7 @@ async function memoryTarget(): Promise<FuzzTarget> {
     chat: h.chat,
     notifier: h.notifier,
     logger: h.logger,
-    snapshot: async () => JSON.stringify(h.store.dump()),
+    snapshot: async () => JSON.stringify(h.stores.dump()),
     sender: alice,
     roomId: room.roomId,
     bobId: 'bob',
@@ -85,7 +85,7 @@ describe('the router on the DynamoDB store (dynalite)', () => {
     const notifier = new RecordingNotifier();
     const logger = new RecordingLogger();
     const chat = createChat({
-      store: dynamo.store,
+      stores: dynamo.stores,
       notifier,
       clock: { now: () => Date.now() },
       logger,

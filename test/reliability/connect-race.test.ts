@@ -12,7 +12,7 @@ const intercepted = createInterceptedStore();
 let probed: ProbedStack;
 
 beforeAll(async () => {
-  probed = await startProbedStack({ overrides: { store: intercepted.store } });
+  probed = await startProbedStack({ overrides: { stores: intercepted.stores } });
   intercepted.attach(probed.stack);
 });
 

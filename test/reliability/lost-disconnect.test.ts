@@ -14,7 +14,7 @@ let counter = 0;
 
 beforeAll(async () => {
   // The lost $disconnect is logged as a failure by design; keep the output clean.
-  probed = await startProbedStack({ logLevel: 'SILENT', maxConnectionS: MAX_CONNECTION_S, overrides: { store: intercepted.store } });
+  probed = await startProbedStack({ logLevel: 'SILENT', maxConnectionS: MAX_CONNECTION_S, overrides: { stores: intercepted.stores } });
   intercepted.attach(probed.stack);
 });
 

@@ -33,7 +33,7 @@ beforeAll(async () => {
   notifier = new RecordingNotifier();
   logger = new RecordingLogger();
   chat = createChat({
-    store: dynamo.store,
+    stores: dynamo.stores,
     notifier,
     clock: { now: () => Date.now() },
     logger,

@@ -37,7 +37,7 @@ beforeAll(async () => {
   output = captureOutput();
   proxy = await startFaultProxy();
   const notifier = createManagementNotifier({ endpoint: proxy.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  probed = await startProbedStack({ logLevel: 'DEBUG', overrides: { store: intercepted.store, notifier } });
+  probed = await startProbedStack({ logLevel: 'DEBUG', overrides: { stores: intercepted.stores, notifier } });
   proxy.target = probed.stack.httpUrl;
   intercepted.attach(probed.stack);
 });

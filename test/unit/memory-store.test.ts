@@ -1,26 +1,26 @@
-// The in-memory fake the chat logic's unit tests use holds to the same contract as the DynamoDB store.
+// The in-memory fakes the chat logic's unit tests use hold to the same contracts as the DynamoDB stores.
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore } from '../fakes/memory-store.js';
-import { describeChatStoreContract } from '../contract/chat-store-contract.js';
+import { createMemoryStores } from '../fakes/memory-stores.js';
+import { describeStoreContracts } from '../contract/store-contracts.js';
 
-describeChatStoreContract('in memory', async () => ({ store: createMemoryStore(), cleanup: async () => {} }));
+describeStoreContracts('in memory', async () => ({ stores: createMemoryStores(), cleanup: async () => {} }));
 
-describe('memory store test hooks', () => {
+describe('memory stores test hooks', () => {
   it('failNext makes exactly the next call of that method fail, writing nothing', async () => {
-    const store = createMemoryStore();
-    store.failNext('putConnection', new Error('disk on fire'));
+    const stores = createMemoryStores();
+    stores.failNext('putConnection', new Error('disk on fire'));
     const connection = { connectionId: 'c1', userId: 'u1', connectedAt: 1, expiresAt: 10 };
-    await expect(store.putConnection(connection)).rejects.toThrow('disk on fire');
-    expect(store.dump().connections).toEqual([]);
-    await store.putConnection(connection);
-    expect(store.dump().connections).toEqual([connection]);
+    await expect(stores.connections.putConnection(connection)).rejects.toThrow('disk on fire');
+    expect(stores.dump().connections).toEqual([]);
+    await stores.connections.putConnection(connection);
+    expect(stores.dump().connections).toEqual([connection]);
   });
 
   it('keeps copies of what it was given', async () => {
-    const store = createMemoryStore();
+    const stores = createMemoryStores();
     const subscription = { roomId: 'r', connectionId: 'c', userId: 'u', expiresAt: 10, muted: false };
-    await store.putSubscriptions([subscription]);
+    await stores.subscriptions.putSubscriptions([subscription]);
     subscription.muted = true;
-    expect((await store.listSubscriptions('r', 0, { limit: 5 })).items[0]?.muted).toBe(false);
+    expect((await stores.subscriptions.listSubscriptions('r', 0, { limit: 5 })).items[0]?.muted).toBe(false);
   });
 });

@@ -17,7 +17,7 @@ import { PK, SK, type ItemKey } from './keys.js';
 
 export type Item = Record<string, unknown>;
 
-/** Called with the store operation (a ChatStore method name) and what one request consumed. */
+/** Called with the store operation (a store method name) and what one request consumed. */
 export type ConsumedCapacityListener = (operation: string, capacity: ConsumedCapacity[]) => void;
 
 export interface TableOptions {
@@ -31,6 +31,13 @@ export interface Expression {
   expression: string;
   names?: Record<string, string>;
   values?: Record<string, unknown>;
+}
+
+/** An UpdateItem: what to change, on which condition, and which attributes to return (default none). */
+export interface UpdateRequest {
+  update: Expression;
+  condition?: Expression;
+  returnValues?: 'NONE' | 'ALL_NEW' | 'UPDATED_NEW';
 }
 
 export type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: ItemKey } };
@@ -127,28 +134,31 @@ export function createTable({ client, tableName, onConsumedCapacity }: TableOpti
     }
   }
 
-  /** Updates; returns the attributes asked for, or undefined when the condition did not hold. */
+  /** Updates unconditionally; returns the attributes asked for (an empty item for NONE). */
+  async function update(operation: string, key: ItemKey, request: UpdateRequest): Promise<Item> {
+    const output = await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: key,
+        ...mergeExpressions(request.update, request.condition),
+        ReturnValues: request.returnValues ?? 'NONE',
+        ...capacity,
+      }),
+    );
+    report(operation, output.ConsumedCapacity);
+    return output.Attributes ?? {};
+  }
+
+  /** Updates when the condition holds; returns the attributes asked for, or undefined when it did not hold. */
   async function updateIf(
     operation: string,
     key: ItemKey,
-    update: Expression,
-    condition: Expression | undefined,
-    returnValues: 'NONE' | 'ALL_NEW' | 'UPDATED_NEW' = 'NONE',
-  ): Promise<{ attributes: Item | undefined } | undefined> {
+    request: UpdateRequest & { condition: Expression },
+  ): Promise<Item | undefined> {
     try {
-      const output = await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: key,
-          ...mergeExpressions(update, condition),
-          ReturnValues: returnValues,
-          ...capacity,
-        }),
-      );
-      report(operation, output.ConsumedCapacity);
-      return { attributes: output.Attributes };
+      return await update(operation, key, request);
     } catch (error) {
-      if (condition && isConditionalCheckFailed(error)) return undefined;
+      if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
   }
@@ -244,5 +254,5 @@ export function createTable({ client, tableName, onConsumedCapacity }: TableOpti
     );
   }
 
-  return { get, put, putIf, updateIf, remove, collect, batchGet, batchWrite };
+  return { get, put, putIf, update, updateIf, remove, collect, batchGet, batchWrite };
 }

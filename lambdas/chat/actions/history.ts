@@ -5,14 +5,14 @@ import { badRequest } from '../errors.js';
 import type { HistoryQuery } from '../ports.js';
 import { requireMembership } from '../room-access.js';
 
-export const getHistory: ActionHandler<'getHistory'> = async (runtime, request, input) => {
+export const getHistory: ActionHandler<'getHistory', 'rooms' | 'messages'> = async (runtime, request, input) => {
   if (input.before !== undefined && input.after !== undefined) {
     throw badRequest('before: cannot be combined with after (give one direction)');
   }
-  await requireMembership(runtime.store, input.roomId, request.userId);
+  await requireMembership(runtime.stores.rooms, input.roomId, request.userId);
   const query: HistoryQuery = { limit: input.limit ?? LIMITS.historyDefaultLimit };
   if (input.before !== undefined) query.before = input.before;
   if (input.after !== undefined) query.after = input.after;
-  const { messages, hasMore } = await runtime.store.getMessages(input.roomId, query);
+  const { messages, hasMore } = await runtime.stores.messages.getMessages(input.roomId, query);
   return { ack: { messages, hasMore } };
 };

@@ -17,26 +17,29 @@ import { typingStoppedEvent } from './typing.js';
 
 const MEMBERS_PAGE = 100;
 
-export const addMembers: ActionHandler<'addMembers'> = async (runtime, request, input) => {
-  const { store } = runtime;
+export const addMembers: ActionHandler<
+  'addMembers',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions'
+> = async (runtime, request, input) => {
+  const { profiles: profileStore, connections: connectionStore, rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
-  const { room, member } = await requireMembership(store, roomId, request.userId);
+  const { room, member } = await requireMembership(rooms, roomId, request.userId);
   if (room.kind === 'direct') throw badRequest('roomId: direct rooms have exactly two members');
   const userIds = unique(input.userIds);
   // All or nothing: an unknown id fails the request before anything is written.
-  const profiles = await requireProfiles(store, userIds, 'userIds');
+  const profiles = await requireProfiles(profileStore, userIds, 'userIds');
   // New members start with everything before their arrival read: a join does not bring a backlog of "unread".
   const joinedAt = request.now;
   let added: string[] = [];
   let connections: ConnectionRecord[] = [];
   try {
-    added = await store.addMembers(roomId, userIds.map((userId) => ({ roomId, userId, joinedAt, lastReadSeq: room.lastSeq })));
+    added = await rooms.addMembers(roomId, userIds.map((userId) => ({ roomId, userId, joinedAt, lastReadSeq: room.lastSeq })));
     if (added.length > 0) {
-      connections = await liveConnectionsOf(runtime, added, request.now);
-      await subscribeConnections(runtime, roomId, connections);
+      connections = await liveConnectionsOf(connectionStore, added, request.now);
+      await subscribeConnections(subscriptions, roomId, connections);
     }
   } catch (error) {
-    await undoJoins(runtime, roomId, userIds, joinedAt, connections);
+    await undoJoins(runtime.stores, roomId, userIds, joinedAt, connections);
     throw error;
   }
   const ack = { room: toRoom(room, member.lastReadSeq) };
@@ -58,18 +61,21 @@ export const addMembers: ActionHandler<'addMembers'> = async (runtime, request, 
   };
 };
 
-export const leaveRoom: ActionHandler<'leaveRoom'> = async (runtime, request, input) => {
-  const { store } = runtime;
+export const leaveRoom: ActionHandler<
+  'leaveRoom',
+  'connections' | 'rooms' | 'subscriptions' | 'typing'
+> = async (runtime, request, input) => {
+  const { rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
   const { userId, now } = request;
-  await requireMembership(store, roomId, userId);
-  const connections = await store.listConnections(userId, now);
+  await requireMembership(rooms, roomId, userId);
+  const connections = await runtime.stores.connections.listConnections(userId, now);
   const connectionIds = unique([request.connectionId, ...connections.map((c) => c.connectionId)]);
   // Unsubscribe before the membership goes: if anything fails half way the user is still a member and can retry,
   // and no connection keeps hearing a room its user has left.
-  await store.deleteSubscriptions(connectionIds.map((connectionId) => ({ roomId, connectionId })));
-  await store.removeMember(roomId, userId);
-  const typing = await store.stopTyping(roomId, userId, now);
+  await subscriptions.deleteSubscriptions(connectionIds.map((connectionId) => ({ roomId, connectionId })));
+  await rooms.removeMember(roomId, userId);
+  const typing = await runtime.stores.typing.stopTyping(roomId, userId, now);
 
   const left: MemberLeftEvent = { type: 'memberLeft', roomId, userId };
   const toRoomFrames: ServerFrame[] = typing ? [typingStoppedEvent(typing), left] : [left];
@@ -86,14 +92,17 @@ export const leaveRoom: ActionHandler<'leaveRoom'> = async (runtime, request, in
   };
 };
 
-export const listMembers: ActionHandler<'listMembers'> = async (runtime, request, input) => {
-  const { store } = runtime;
-  await requireMembership(store, input.roomId, request.userId);
-  const page = await store.listMembers(input.roomId, { cursor: input.cursor, limit: MEMBERS_PAGE });
+export const listMembers: ActionHandler<
+  'listMembers',
+  'profiles' | 'connections' | 'rooms'
+> = async (runtime, request, input) => {
+  const { profiles: profileStore, connections, rooms } = runtime.stores;
+  await requireMembership(rooms, input.roomId, request.userId);
+  const page = await rooms.listMembers(input.roomId, { cursor: input.cursor, limit: MEMBERS_PAGE });
   const ids = page.items.map((m) => m.userId);
   const [profiles, online] = await Promise.all([
-    ids.length > 0 ? store.getProfiles(ids) : Promise.resolve(new Map()),
-    mapWithConcurrency(ids, 16, async (userId) => (await store.listConnections(userId, request.now)).length > 0),
+    ids.length > 0 ? profileStore.getProfiles(ids) : Promise.resolve(new Map()),
+    mapWithConcurrency(ids, 16, async (userId) => (await connections.listConnections(userId, request.now)).length > 0),
   ]);
   const members = ids.map((userId, index) =>
     toUser(profileOrPlaceholder(profiles, userId), { isOnline: online[index]! }),

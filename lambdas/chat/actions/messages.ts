@@ -2,13 +2,13 @@
 // first attempt, gets the one stored message, and only the call that wrote it to the history broadcasts it.
 import { randomUUID } from 'node:crypto';
 import { LIMITS, type Message, type MessageEvent } from '../../protocol/index.js';
-import type { ActionHandler, ActionOutcome, ChatRuntime, RequestContext } from '../context.js';
+import type { ActionHandler, ActionOutcome, RequestContext, RuntimeWith } from '../context.js';
 import { ChatError, forbidden } from '../errors.js';
 import { loadProfile } from '../room-access.js';
 import { toIsoTime } from '../wire-format.js';
 import { broadcastTyping, typingStoppedEvent } from './typing.js';
 
-function broadcastMessage(runtime: ChatRuntime, request: RequestContext, message: Message): Promise<void> {
+function broadcastMessage(runtime: RuntimeWith<never>, request: RequestContext, message: Message): Promise<void> {
   const event: MessageEvent = { type: 'message', roomId: message.roomId, message };
   // Every subscriber but the sending connection: the sender's other devices get it too.
   return runtime.fanOut.toRoom(message.roomId, event, { connectionId: request.connectionId });
@@ -19,27 +19,30 @@ function broadcastMessage(runtime: ChatRuntime, request: RequestContext, message
  * two writes): writing it now completes that attempt, and then this call owes the broadcast.
  */
 async function answerWithStored(
-  runtime: ChatRuntime,
+  runtime: RuntimeWith<'messages'>,
   request: RequestContext,
   stored: Message,
 ): Promise<ActionOutcome<'sendMessage'>> {
-  const wroteHistory = await runtime.store.putMessageIfAbsent(stored);
+  const wroteHistory = await runtime.stores.messages.putMessageIfAbsent(stored);
   if (!wroteHistory) return { ack: { message: stored } };
   runtime.metrics.count('MessagesSent');
   return { ack: { message: stored }, after: () => broadcastMessage(runtime, request, stored) };
 }
 
-export const sendMessage: ActionHandler<'sendMessage'> = async (runtime, request, input) => {
-  const { store } = runtime;
+export const sendMessage: ActionHandler<
+  'sendMessage',
+  'profiles' | 'messages' | 'typing'
+> = async (runtime, request, input) => {
+  const { messages } = runtime.stores;
   if (input.content.length > LIMITS.contentMaxLength) {
     throw new ChatError('PAYLOAD_TOO_LARGE', `content: must be at most ${LIMITS.contentMaxLength} characters`);
   }
-  const state = await store.getSendState(input.roomId, request.userId, input.clientMessageId);
+  const state = await messages.getSendState(input.roomId, request.userId, input.clientMessageId);
   // getSendState reads the membership, an earlier claim and the typing indicator in one round trip.
   if (!state.member) throw forbidden();
   if (state.existing) return answerWithStored(runtime, request, state.existing);
 
-  const [seq, profile] = await Promise.all([store.nextSeq(input.roomId), loadProfile(store, request.userId)]);
+  const [seq, profile] = await Promise.all([messages.nextSeq(input.roomId), loadProfile(runtime.stores.profiles, request.userId)]);
   const message: Message = {
     id: randomUUID(),
     roomId: input.roomId,
@@ -54,18 +57,18 @@ export const sendMessage: ActionHandler<'sendMessage'> = async (runtime, request
   if (profile.avatarUrl !== undefined) message.senderAvatar = profile.avatarUrl;
   if (input.attachmentUrl !== undefined) message.attachmentUrl = input.attachmentUrl;
 
-  const claimedBefore = await store.claimClientMessageId(message);
+  const claimedBefore = await messages.claimClientMessageId(message);
   // A retry racing this one claimed first (its seq wins; ours becomes a gap).
   if (claimedBefore) return answerWithStored(runtime, request, claimedBefore);
 
   // False only if the seq were handed out twice; the message is stored either way, and broadcasting is owed by
   // whoever wrote it.
-  const wroteHistory = await store.putMessageIfAbsent(message);
+  const wroteHistory = await messages.putMessageIfAbsent(message);
   if (!wroteHistory) return { ack: { message } };
   runtime.metrics.count('MessagesSent');
 
   const typingWasLive = state.typing !== undefined && state.typing.expiresAt > request.now;
-  const stoppedTyping = typingWasLive ? await store.stopTyping(input.roomId, request.userId, request.now) : undefined;
+  const stoppedTyping = typingWasLive ? await runtime.stores.typing.stopTyping(input.roomId, request.userId, request.now) : undefined;
   return {
     ack: { message },
     after: async () => {

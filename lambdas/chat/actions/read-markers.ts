@@ -4,12 +4,12 @@ import type { ActionHandler } from '../context.js';
 import { badRequest } from '../errors.js';
 import { requireMembership } from '../room-access.js';
 
-export const markRead: ActionHandler<'markRead'> = async (runtime, request, input) => {
-  const { room } = await requireMembership(runtime.store, input.roomId, request.userId);
+export const markRead: ActionHandler<'markRead', 'rooms'> = async (runtime, request, input) => {
+  const { room } = await requireMembership(runtime.stores.rooms, input.roomId, request.userId);
   if (input.seq > room.lastSeq) {
     throw badRequest(`seq: must be at most ${room.lastSeq}, the room's last seq`);
   }
-  const moved = await runtime.store.advanceReadMarker(input.roomId, request.userId, input.seq);
+  const moved = await runtime.stores.rooms.advanceReadMarker(input.roomId, request.userId, input.seq);
   if (!moved) return { ack: {} };
   const event: ReadEvent = { type: 'read', roomId: input.roomId, userId: request.userId, seq: input.seq };
   // The user's other devices hear it too: that is how they learn the room was read elsewhere.

@@ -32,11 +32,15 @@ const memberOf = (roomId: string, userId: string, joinedAt: number, lastReadSeq:
   lastReadSeq,
 });
 
-export const createRoom: ActionHandler<'createRoom'> = async (runtime, request, input) => {
+export const createRoom: ActionHandler<
+  'createRoom',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions'
+> = async (runtime, request, input) => {
   const { userId: creator, now } = request;
+  const { rooms, subscriptions } = runtime.stores;
   const invited = unique(input.memberIds ?? []).filter((userId) => userId !== creator);
   // All or nothing: an unknown id fails the request before anything is written.
-  await requireProfiles(runtime.store, invited, 'memberIds');
+  await requireProfiles(runtime.stores.profiles, invited, 'memberIds');
   const room: RoomRecord = {
     roomId: randomUUID(),
     name: input.name,
@@ -46,15 +50,15 @@ export const createRoom: ActionHandler<'createRoom'> = async (runtime, request, 
     lastSeq: 0,
   };
   const memberIds = [creator, ...invited];
-  const connections = await liveConnectionsOf(runtime, memberIds, now, requestingConnection(runtime, request));
+  const connections = await liveConnectionsOf(runtime.stores.connections, memberIds, now, requestingConnection(runtime, request));
   // Subscriptions first, the room last: once the room is written nothing is left to fail, so a client told INTERNAL
   // has no room (a retry cannot make a second one), and one told "created" has every member's connections hearing
   // it. Nobody knows the room's random id before the ack, so the early subscriptions hear nothing meanwhile.
   try {
-    await subscribeConnections(runtime, room.roomId, connections);
-    await runtime.store.createRoom(room, memberIds.map((userId) => memberOf(room.roomId, userId, now, 0)));
+    await subscribeConnections(subscriptions, room.roomId, connections);
+    await rooms.createRoom(room, memberIds.map((userId) => memberOf(room.roomId, userId, now, 0)));
   } catch (error) {
-    await runtime.store
+    await subscriptions
       .deleteSubscriptions(connections.map(({ connectionId }) => ({ roomId: room.roomId, connectionId })))
       .catch(() => undefined);
     throw error;
@@ -72,11 +76,15 @@ export const createRoom: ActionHandler<'createRoom'> = async (runtime, request, 
   };
 };
 
-export const openDirect: ActionHandler<'openDirect'> = async (runtime, request, input) => {
+export const openDirect: ActionHandler<
+  'openDirect',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions'
+> = async (runtime, request, input) => {
   const { userId: self, now } = request;
   const other = input.userId;
   if (other === self) throw badRequest('userId: cannot open a direct room with yourself');
-  const profiles = await runtime.store.getProfiles([self, other]);
+  const { rooms } = runtime.stores;
+  const profiles = await runtime.stores.profiles.getProfiles([self, other]);
   if (!profiles.has(other)) throw notFound(`userId: no user ${JSON.stringify(other)} has ever connected`);
 
   const roomId = directRoomId(self, other);
@@ -88,17 +96,17 @@ export const openDirect: ActionHandler<'openDirect'> = async (runtime, request, 
   let stored: { room: RoomRecord; added: string[] };
   let lastReadSeq = 0;
   try {
-    stored = await runtime.store.ensureRoom({ roomId, name, kind: 'direct', createdBy: self, createdAt: now, lastSeq: 0 }, members);
+    stored = await rooms.ensureRoom({ roomId, name, kind: 'direct', createdBy: self, createdAt: now, lastSeq: 0 }, members);
     if (stored.added.length > 0) {
-      connections = await liveConnectionsOf(runtime, stored.added, now, requestingConnection(runtime, request));
-      await subscribeConnections(runtime, roomId, connections);
+      connections = await liveConnectionsOf(runtime.stores.connections, stored.added, now, requestingConnection(runtime, request));
+      await subscribeConnections(runtime.stores.subscriptions, roomId, connections);
     }
     if (!stored.added.includes(self)) {
-      lastReadSeq = (await runtime.store.getRoomAndMember(roomId, self)).member?.lastReadSeq ?? 0;
+      lastReadSeq = (await rooms.getRoomAndMember(roomId, self)).member?.lastReadSeq ?? 0;
     }
   } catch (error) {
     // The room itself may stay without members: its id is the pair's, so the next openDirect completes it.
-    await undoJoins(runtime, roomId, pair, now, connections);
+    await undoJoins(runtime.stores, roomId, pair, now, connections);
     throw error;
   }
   const { room } = stored;

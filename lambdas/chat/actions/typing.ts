@@ -2,7 +2,7 @@
 // old enough for receivers to need the new expiry, a stop only if the indicator was live. Nothing is sent on expiry:
 // receivers drop it at the expiresAt they were told.
 import { LIMITS, type TypingEvent } from '../../protocol/index.js';
-import type { ActionHandler, ChatRuntime } from '../context.js';
+import type { ActionHandler, RuntimeWith } from '../context.js';
 import type { TypingRecord } from '../ports.js';
 import { loadProfile, requireMembership } from '../room-access.js';
 import { toIsoTime } from '../wire-format.js';
@@ -18,22 +18,22 @@ export function typingStoppedEvent(record: TypingRecord): TypingEvent {
 }
 
 /** Typing events never go to any of the typing user's own connections. */
-export function broadcastTyping(runtime: ChatRuntime, event: TypingEvent): Promise<void> {
+export function broadcastTyping(runtime: RuntimeWith<never>, event: TypingEvent): Promise<void> {
   return runtime.fanOut.toRoom(event.roomId, event, { userIds: [event.userId] });
 }
 
-export const typing: ActionHandler<'typing'> = async (runtime, request, input) => {
+export const typing: ActionHandler<'typing', 'profiles' | 'rooms' | 'typing'> = async (runtime, request, input) => {
   const { roomId } = input;
   const { userId, now } = request;
   if (!input.isTyping) {
-    await requireMembership(runtime.store, roomId, userId);
-    const wasLive = await runtime.store.stopTyping(roomId, userId, now);
+    await requireMembership(runtime.stores.rooms, roomId, userId);
+    const wasLive = await runtime.stores.typing.stopTyping(roomId, userId, now);
     if (!wasLive) return { ack: {} };
     return { ack: {}, after: () => broadcastTyping(runtime, typingStoppedEvent(wasLive)) };
   }
   const [, profile] = await Promise.all([
-    requireMembership(runtime.store, roomId, userId),
-    loadProfile(runtime.store, userId),
+    requireMembership(runtime.stores.rooms, roomId, userId),
+    loadProfile(runtime.stores.profiles, userId),
   ]);
   const record: TypingRecord = {
     roomId,
@@ -42,7 +42,7 @@ export const typing: ActionHandler<'typing'> = async (runtime, request, input) =
     expiresAt: now + LIMITS.typingTtlMs,
     lastBroadcastAt: now,
   };
-  const shouldBroadcast = await runtime.store.startTyping(record, now, LIMITS.typingRebroadcastMs);
+  const shouldBroadcast = await runtime.stores.typing.startTyping(record, now, LIMITS.typingRebroadcastMs);
   if (!shouldBroadcast) return { ack: {} };
   const event: TypingEvent = {
     type: 'typing',

@@ -1,13 +1,14 @@
-// Faults injected around the real parts: a store that calls through to the stack's own DynamoDB store unless a
+// Faults injected around the real parts: stores that call through to the stack's own DynamoDB stores unless a
 // fault is set, a notifier that calls through to the real management-API client unless a recipient is marked
 // failing, and a record of the gateway's connection events (to learn connection ids, which clients never see).
-import { createDynamoStore } from '../../../lambdas/adapters/dynamo-store.js';
+import { createDynamoStores } from '../../../lambdas/adapters/dynamo-stores.js';
 import { createManagementNotifier, type ManagementNotifier } from '../../../lambdas/adapters/management-notifier.js';
 import { documentClientFor } from '../../../lambdas/adapters/wiring.js';
-import type { ChatStore, Notifier, PostResult } from '../../../lambdas/chat/ports.js';
+import type { ChatStores, Notifier, PostResult } from '../../../lambdas/chat/ports.js';
 import { LOCAL_TABLE_NAME, type LocalStackOptions } from '../../../local/stack.js';
 import type { WebSocketRouteEvent } from '../../../local/gateway/events.js';
 import type { LocalStack } from './local-stack-fixture.js';
+import { forwardingStores } from '../../fakes/forwarding-stores.js';
 import { sleep } from './test-client.js';
 
 /** Returns the error a store call must fail with, or undefined to let it through. */
@@ -17,23 +18,15 @@ export class FaultInjection {
   storeFault: StoreFault | undefined;
   failingRecipients = new Set<string>();
 
-  private realStore: ChatStore | undefined;
+  private realStores: ChatStores | undefined;
   private realNotifier: ManagementNotifier | undefined;
   private readonly connectionsOf = new Map<string, string>();
   private readonly disconnectsSeen = new Set<string>();
 
-  readonly store: ChatStore = new Proxy({} as ChatStore, {
-    get: (_target, method) => {
-      // Not a thenable, and no symbol lookups: only the port's methods.
-      if (typeof method !== 'string' || method === 'then') return undefined;
-      return async (...args: unknown[]): Promise<unknown> => {
-        const fault = this.storeFault?.(method, args);
-        if (fault) throw fault;
-        const target = this.realStore as unknown as Record<string, (...a: unknown[]) => unknown>;
-        return target[method]!.apply(this.realStore, args);
-      };
-    },
-  });
+  readonly stores: ChatStores = forwardingStores(
+    () => this.realStores,
+    (method, args) => this.storeFault?.(method, args),
+  );
 
   readonly notifier: Notifier = {
     post: async (connectionId: string, payload: string): Promise<PostResult> => {
@@ -46,7 +39,7 @@ export class FaultInjection {
   /** Stack options that route the handlers through this injection. */
   get stackOptions(): Pick<LocalStackOptions, 'overrides' | 'onIntegrationEvent'> {
     return {
-      overrides: { store: this.store, notifier: this.notifier },
+      overrides: { stores: this.stores, notifier: this.notifier },
       onIntegrationEvent: (event: WebSocketRouteEvent) => {
         const { eventType, connectionId, authorizer } = event.requestContext;
         if (eventType === 'CONNECT') this.connectionsOf.set(connectionId, String(authorizer.principalId));
@@ -57,7 +50,7 @@ export class FaultInjection {
 
   /** Builds the real parts once the stack runs (they need its endpoints). */
   attach(stack: LocalStack): void {
-    this.realStore = createDynamoStore({ client: documentClientFor(stack.config), tableName: LOCAL_TABLE_NAME });
+    this.realStores = createDynamoStores({ client: documentClientFor(stack.config), tableName: LOCAL_TABLE_NAME });
     this.realNotifier = createManagementNotifier({
       endpoint: stack.httpUrl,
       region: stack.config.region,

@@ -19,7 +19,7 @@ describe('idle timeout', () => {
     expect(disconnect.requestContext).toMatchObject({ disconnectStatusCode: 1001, authorizer: expect.objectContaining({ principalId: expect.any(String) }) });
     await sleep(300);
     expect(s.log.of('DISCONNECT', connectionId)).toHaveLength(1);
-    expect(await s.store.getConnection(connectionId)).toBeUndefined();
+    expect(await s.stores.connections.getConnection(connectionId)).toBeUndefined();
   });
 
   it('does not count WebSocket ping frames as activity', async () => {
@@ -70,7 +70,7 @@ describe('maximum connection duration', () => {
 
   it('writes the gateway maximum into the connection record (the chat logic expires connections by it)', async () => {
     const { connectionId } = await s.connect();
-    const record = await s.store.getConnection(connectionId);
+    const record = await s.stores.connections.getConnection(connectionId);
     expect(record).toBeDefined();
     expect(record!.expiresAt - record!.connectedAt).toBe(2_000);
   });

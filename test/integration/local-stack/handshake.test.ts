@@ -2,15 +2,16 @@
 // accepted connection carries the authorizer's context in every later event.
 import { request as httpRequest } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ChatStore } from '../../../lambdas/chat/ports.js';
+import type { ChatStores } from '../../../lambdas/chat/ports.js';
 import { startLocalStack } from '../../../local/stack.js';
 import WebSocket from 'ws';
+import { forwardingStores } from '../../fakes/forwarding-stores.js';
 import { GatewayClient, sleep, uniqueId, waitUntil } from './support/gateway-client.js';
-import { storeOf, useStack } from './support/stack-fixture.js';
+import { storesOf, useStack } from './support/stack-fixture.js';
 
-async function nothingStoredFor(store: ChatStore, userId: string): Promise<void> {
-  expect((await store.getProfiles([userId])).size).toBe(0);
-  expect(await store.listConnections(userId, Date.now())).toEqual([]);
+async function nothingStoredFor(stores: ChatStores, userId: string): Promise<void> {
+  expect((await stores.profiles.getProfiles([userId])).size).toBe(0);
+  expect(await stores.connections.listConnections(userId, Date.now())).toEqual([]);
 }
 
 describe('handshake', () => {
@@ -39,7 +40,7 @@ describe('handshake', () => {
     const refused = await GatewayClient.refusal(s.url(token));
     expect(refused.statusCode).toBe(401);
     expect(s.log.of('CONNECT').length).toBe(connectsBefore);
-    await nothingStoredFor(s.store, userId);
+    await nothingStoredFor(s.stores, userId);
   });
 
   it('refuses an expired token with HTTP 401 and writes nothing', async () => {
@@ -49,7 +50,7 @@ describe('handshake', () => {
     const refused = await GatewayClient.refusal(s.url(token));
     expect(refused.statusCode).toBe(401);
     expect(s.log.of('CONNECT').filter((e) => e.requestContext.authorizer.userId === userId)).toEqual([]);
-    await nothingStoredFor(s.store, userId);
+    await nothingStoredFor(s.stores, userId);
   });
 
   it('refuses a token signed by another stack\'s key with HTTP 401', async () => {
@@ -140,24 +141,20 @@ describe('handshake', () => {
 describe('handshake when $connect fails', () => {
   // The real connect handler over a store whose putConnection fails for users named "broken-..." and is slow for
   // users named "slow-...".
-  let real: ChatStore | undefined;
-  const failing = new Proxy({} as ChatStore, {
-    get(_target, name: keyof ChatStore) {
-      if (!real) throw new Error('store used before the stack started');
-      if (name === 'putConnection') {
-        return async (connection: Parameters<ChatStore['putConnection']>[0]) => {
-          if (connection.userId.startsWith('broken-')) throw new Error('injected store failure');
-          if (connection.userId.startsWith('slow-')) await sleep(400);
-          return real!.putConnection(connection);
-        };
-      }
-      const member = real[name];
-      return typeof member === 'function' ? member.bind(real) : member;
+  let real: ChatStores | undefined;
+  const failing = forwardingStores(
+    () => real,
+    async (method, args) => {
+      if (method !== 'putConnection') return undefined;
+      const [connection] = args as Parameters<ChatStores['connections']['putConnection']>;
+      if (connection.userId.startsWith('broken-')) return new Error('injected store failure');
+      if (connection.userId.startsWith('slow-')) await sleep(400);
+      return undefined;
     },
-  });
-  const s = useStack({ overrides: { store: failing } });
+  );
+  const s = useStack({ overrides: { stores: failing } });
   beforeAll(() => {
-    real = storeOf(s.stack);
+    real = storesOf(s.stack);
   });
 
   it('refuses the handshake with HTTP 500 and never runs $disconnect', async () => {
@@ -185,6 +182,6 @@ describe('handshake when $connect fails', () => {
     expect(disconnect.requestContext.disconnectStatusCode).toBe(1006);
     await sleep(200);
     expect(s.log.of('DISCONNECT', connectionId)).toHaveLength(1);
-    expect(await real!.getConnection(connectionId)).toBeUndefined();
+    expect(await real!.connections.getConnection(connectionId)).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { GatewayClient, uniqueId } from './support/gateway-client.js';
-import { EventLog, storeOf } from './support/stack-fixture.js';
+import { EventLog, storesOf } from './support/stack-fixture.js';
 
 describe('stop and restart with a data folder', () => {
   let dataDir: string;
@@ -34,7 +34,7 @@ describe('stop and restart with a data folder', () => {
     expect(created).toMatchObject({ type: 'ack', room: { name: 'kept across restarts' } });
     const roomId = (created.room as { roomId: string }).roomId;
     const connectionIds = [log.connectionIdOf(alice), log.connectionIdOf(bob)];
-    expect(await storeOf(first).listConnections(alice, Date.now())).toHaveLength(1);
+    expect(await storesOf(first).connections.listConnections(alice, Date.now())).toHaveLength(1);
 
     await first.stop();
     expect((await aliceClient.closed).code).toBe(1001);
@@ -50,8 +50,8 @@ describe('stop and restart with a data folder', () => {
     const second = await startLocalStack({ port: first.port, dataDir });
     stacks.push(second);
     // $disconnect finished before the store closed: no connection of either user is left behind.
-    expect(await storeOf(second).listConnections(alice, Date.now())).toEqual([]);
-    expect(await storeOf(second).listConnections(bob, Date.now())).toEqual([]);
+    expect(await storesOf(second).connections.listConnections(alice, Date.now())).toEqual([]);
+    expect(await storesOf(second).connections.listConnections(bob, Date.now())).toEqual([]);
 
     const again = await GatewayClient.open(`${second.wsUrl}/?token=${encodeURIComponent(aliceToken)}`);
     const hello = await again.request('hello');

@@ -3,8 +3,8 @@
 // table applied it (written, but the caller sees an error, as with a timeout on the way back).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoStore } from '../../../lambdas/adapters/dynamo-store.js';
-import type { ChatStore } from '../../../lambdas/chat/ports.js';
+import { createDynamoStores } from '../../../lambdas/adapters/dynamo-stores.js';
+import type { ChatStores } from '../../../lambdas/chat/ports.js';
 import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../../local/embedded-dynamo.js';
 import type { TableItem } from './table-invariants.js';
 
@@ -18,7 +18,7 @@ export class InjectedStoreFault extends Error {
 }
 
 export interface FaultyDynamo {
-  store: ChatStore;
+  stores: ChatStores;
   /** Starts counting calls; the `failAt`-th one (from 1) fails in the given mode. No failAt: count only. */
   arm(options?: { failAt?: number; mode?: FaultMode }): void;
   /** Stops counting; returns the names of the calls made while armed, and whether the fault fired. */
@@ -55,7 +55,7 @@ export async function startFaultyDynamo(): Promise<FaultyDynamo> {
     { step: 'initialize', name: 'injectStoreFault' },
   );
   return {
-    store: createDynamoStore({ client: documents, tableName: TABLE }),
+    stores: createDynamoStores({ client: documents, tableName: TABLE }),
     arm(options = {}) {
       armed = { ...(options.failAt !== undefined && { failAt: options.failAt }), mode: options.mode ?? 'before', calls: [], fired: false };
     },

@@ -1,46 +1,37 @@
-// A ChatStore that forwards every call to the real DynamoDB store of a running local stack, with a hook in front
-// of each call: a test can delay a call (to open a race window on purpose) or fail it (an injected fault). The
-// stack is given this store through its `overrides` before it starts; the real store is attached once the stack's
-// table exists.
+// Stores that forward every call to the real DynamoDB stores of a running local stack, with a hook in front of
+// each call (see test/fakes/forwarding-stores.ts). The stack is given these stores through its `overrides` before
+// it starts; the real stores are attached once the stack's table exists.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDynamoStore } from '../../../lambdas/adapters/dynamo-store.js';
-import type { ChatStore } from '../../../lambdas/chat/ports.js';
+import { createDynamoStores } from '../../../lambdas/adapters/dynamo-stores.js';
+import type { ChatStores } from '../../../lambdas/chat/ports.js';
 import { embeddedDynamoClientConfig } from '../../../local/embedded-dynamo.js';
 import type { LocalStack } from '../../../local/stack.js';
+import { forwardingStores, type StoreHook } from '../../fakes/forwarding-stores.js';
 
-/** Runs before a store call; may wait, and may return an error to throw instead of making the call. */
-export type StoreHook = (method: keyof ChatStore, args: unknown[]) => Promise<Error | undefined> | Error | undefined;
+export type { StoreHook };
 
 export interface InterceptedStore {
-  store: ChatStore;
+  stores: ChatStores;
   hook: StoreHook | undefined;
-  /** Points the store at the stack's table (call right after the stack started). */
+  /** Points the stores at the stack's table (call right after the stack started). */
   attach(stack: LocalStack): void;
   detach(): void;
 }
 
 export function createInterceptedStore(): InterceptedStore {
-  let real: ChatStore | undefined;
+  let real: ChatStores | undefined;
   let dynamo: DynamoDBClient | undefined;
   const intercepted: InterceptedStore = {
     hook: undefined,
-    store: new Proxy({} as ChatStore, {
-      get(_target, method) {
-        if (typeof method !== 'string' || method === 'then') return undefined;
-        return async (...args: unknown[]) => {
-          const fault = await intercepted.hook?.(method as keyof ChatStore, args);
-          if (fault) throw fault;
-          if (!real) throw new Error('the intercepted store is not attached to a stack yet');
-          const target = real as unknown as Record<string, (...a: unknown[]) => unknown>;
-          return target[method]!.apply(real, args);
-        };
-      },
-    }),
+    stores: forwardingStores(
+      () => real,
+      (method, args) => intercepted.hook?.(method, args),
+    ),
     attach(stack) {
       dynamo = new DynamoDBClient(embeddedDynamoClientConfig(stack.config.dynamoEndpoint!));
       const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-      real = createDynamoStore({ client: documents, tableName: stack.config.tableName! });
+      real = createDynamoStores({ client: documents, tableName: stack.config.tableName! });
     },
     detach() {
       dynamo?.destroy();

@@ -2,8 +2,8 @@
 // connection ids per user, tokens and URLs, DELETE /@connections, and a look at the table behind the handlers.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoStore } from '../../../lambdas/adapters/dynamo-store.js';
-import type { ChatStore } from '../../../lambdas/chat/ports.js';
+import { createDynamoStores } from '../../../lambdas/adapters/dynamo-stores.js';
+import type { ChatStores } from '../../../lambdas/chat/ports.js';
 import { embeddedDynamoClientConfig } from '../../../local/embedded-dynamo.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../../local/stack.js';
 import { ProbeSocket } from './probe-socket.js';
@@ -22,8 +22,8 @@ export interface ProbedStack {
   connect(userId: string, options?: { label?: string; keepEvents?: boolean; name?: string }): Promise<{ socket: ProbeSocket; connectionId: string }>;
   /** DELETE /@connections/<id>: the gateway closes the connection, as API Gateway does. */
   deleteConnection(connectionId: string): Promise<number>;
-  /** A DynamoDB store on the stack's table, for its read methods. */
-  store: ChatStore;
+  /** The DynamoDB stores on the stack's table, for their read methods. */
+  stores: ChatStores;
   /** Every item of the table. A Scan, which only tests use, to see everything the handlers left behind. */
   tableItems(): Promise<TableItem[]>;
   stop(): Promise<void>;
@@ -49,7 +49,7 @@ export async function startProbedStack(options: Omit<LocalStackOptions, 'port' |
   });
   const dynamo = new DynamoDBClient(embeddedDynamoClientConfig(stack.config.dynamoEndpoint!));
   const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  const store = createDynamoStore({ client: documents, tableName: stack.config.tableName! });
+  const stores = createDynamoStores({ client: documents, tableName: stack.config.tableName! });
 
   const probed: ProbedStack = {
     stack,
@@ -74,7 +74,7 @@ export async function startProbedStack(options: Omit<LocalStackOptions, 'port' |
       await response.arrayBuffer();
       return response.status;
     },
-    store,
+    stores,
     async tableItems() {
       const items: TableItem[] = [];
       let startKey: Record<string, unknown> | undefined;

@@ -4,8 +4,8 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDynamoStore } from '../../../lambdas/adapters/dynamo-store.js';
-import type { ChatStore } from '../../../lambdas/chat/ports.js';
+import { createDynamoStores } from '../../../lambdas/adapters/dynamo-stores.js';
+import type { ChatStores } from '../../../lambdas/chat/ports.js';
 import { embeddedDynamoClientConfig } from '../../../local/embedded-dynamo.js';
 import { ProbeSocket, sleep } from './probe-socket.js';
 import type { ProbedStack } from './probed-stack.js';
@@ -19,7 +19,7 @@ export interface SoakStack {
   connectionsOf(userId: string): string[];
   deleteConnection(connectionId: string): Promise<number>;
   /** A DynamoDB store on the stack's table, for reading the history at the end. */
-  store: ChatStore;
+  stores: ChatStores;
   stop(): Promise<void>;
 }
 
@@ -30,7 +30,7 @@ export function inProcess(probed: ProbedStack): SoakStack {
     mintToken: async (userId) => probed.tokenFor(userId),
     connectionsOf: (userId) => probed.connectionsOf(userId),
     deleteConnection: (connectionId) => probed.deleteConnection(connectionId),
-    store: probed.store,
+    stores: probed.stores,
     stop: () => probed.stop(),
   };
 }
@@ -94,7 +94,7 @@ export async function startStackProcess(): Promise<SoakStack> {
       await response.arrayBuffer();
       return response.status;
     },
-    store: createDynamoStore({ client: documents, tableName: info.tableName }),
+    stores: createDynamoStores({ client: documents, tableName: info.tableName }),
     async stop() {
       dynamo.destroy();
       const exited = new Promise((resolve) => child.once('exit', resolve));

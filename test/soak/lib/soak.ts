@@ -320,11 +320,11 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
     const diagnosis: string[] = [];
     for (const userId of new Set(churnFindings.missingSamples.map((sample) => sample.userId))) {
       const atGateway = probed.connectionsOf(userId);
-      const inTable = (await probed.store.listConnections(userId, Date.now())).map((c) => c.connectionId);
+      const inTable = (await probed.stores.connections.listConnections(userId, Date.now())).map((c) => c.connectionId);
       const rooms = userRooms.get(userId)!.map((index) => roomIds[index]!);
       const subscribed = [];
       for (const roomId of rooms) {
-        const page = await probed.store.listSubscriptions(roomId, Date.now(), { limit: 100 });
+        const page = await probed.stores.subscriptions.listSubscriptions(roomId, Date.now(), { limit: 100 });
         subscribed.push(...page.items.filter((sub) => sub.userId === userId).map((sub) => `${sub.connectionId}${sub.muted ? ' (muted)' : ''}`));
       }
       diagnosis.push(`${userId}: open at the gateway ${JSON.stringify(atGateway)}, connection items ${JSON.stringify(inTable)}, subscriptions ${JSON.stringify(subscribed)}`);
@@ -372,7 +372,7 @@ async function readHistory(probed: SoakStack, roomIds: readonly string[]): Promi
   await runLimited(roomIds, 8, async (roomId) => {
     const messages: Message[] = [];
     for (let after = 0; ; ) {
-      const page = await probed.store.getMessages(roomId, { after, limit: 100 });
+      const page = await probed.stores.messages.getMessages(roomId, { after, limit: 100 });
       messages.push(...page.messages);
       if (!page.hasMore || page.messages.length === 0) break;
       after = page.messages.at(-1)!.seq;

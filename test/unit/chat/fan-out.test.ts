@@ -43,7 +43,7 @@ describe('fan-out', () => {
     h.notifier.markGone(goneDevice!.connectionId);
     await h.ack(alice, 'sendMessage', { roomId, clientMessageId: 'm', content: 'x' });
     for (const device of bobDevices.filter((d) => d !== goneDevice)) expect(h.eventsOf(device, 'message')).toHaveLength(1);
-    const state = h.store.dump();
+    const state = h.stores.dump();
     expect(state.connections.some((c) => c.connectionId === goneDevice!.connectionId)).toBe(false);
     expect(state.subscriptions.some((s) => s.connectionId === goneDevice!.connectionId)).toBe(false);
     expect(h.metrics.total('GoneConnections')).toBe(1);
@@ -66,7 +66,7 @@ describe('fan-out', () => {
     expect(h.eventsOf(alice, 'presence')).toEqual([
       { type: 'presence', roomId: room.roomId, userId: 'bob', isOnline: false, lastSeenAt: new Date(h.clock.now()).toISOString() },
     ]);
-    expect(h.store.dump().profiles.find((p) => p.userId === 'bob')!.lastSeenAt).toBe(h.clock.now());
+    expect(h.stores.dump().profiles.find((p) => p.userId === 'bob')!.lastSeenAt).toBe(h.clock.now());
   });
 
   it('a subscription left behind in a room the user no longer belongs to is removed when found gone', async () => {
@@ -74,12 +74,12 @@ describe('fan-out', () => {
     const alice = await h.connect('alice');
     const room = await h.createRoom(alice, 'r');
     // A stale item, as a crashed clean-up could leave it.
-    await h.store.putSubscriptions([
+    await h.stores.subscriptions.putSubscriptions([
       { roomId: room.roomId, connectionId: 'stale', userId: 'zed', expiresAt: h.clock.now() + 60_000, muted: false },
     ]);
     h.notifier.markGone('stale');
     await h.ack(alice, 'sendMessage', { roomId: room.roomId, clientMessageId: 'm', content: 'x' });
-    expect(h.store.dump().subscriptions.map((s) => s.connectionId)).toEqual([alice.connectionId]);
+    expect(h.stores.dump().subscriptions.map((s) => s.connectionId)).toEqual([alice.connectionId]);
   });
 
   it('one throwing recipient does not stop the rest; it is counted and logged', async () => {
@@ -94,22 +94,22 @@ describe('fan-out', () => {
     expect(h.metrics.total('FanOutFailures') - before).toBe(2);
     expect(h.logger.entries.filter((e) => e.level === 'warn')).toHaveLength(2);
     // A throwing post is not "gone": the connection is kept.
-    expect(h.store.dump().connections.some((c) => c.connectionId === bobDevices[0]!.connectionId)).toBe(true);
+    expect(h.stores.dump().connections.some((c) => c.connectionId === bobDevices[0]!.connectionId)).toBe(true);
   });
 
   it('a failure reading the subscribers is logged; the sender still has its ack and the message is stored', async () => {
     const { h, alice, bobDevices, roomId } = await roomWithListeners(2);
-    h.store.failNext('listSubscriptions');
+    h.stores.failNext('listSubscriptions');
     const answer = await h.request(alice, 'sendMessage', { roomId, clientMessageId: 'm', content: 'x' });
     expect(answer.type).toBe('ack');
-    expect(h.store.dump().messages).toHaveLength(1);
+    expect(h.stores.dump().messages).toHaveLength(1);
     expect(h.eventsOf(bobDevices[0]!, 'message')).toEqual([]);
     expect(h.logger.entries.some((e) => e.level === 'error' && e.extra?.roomId === roomId)).toBe(true);
   });
 
   it('a later page failing still leaves the earlier pages served', async () => {
     const { h, alice, bobDevices, roomId } = await roomWithListeners(150);
-    const store = h.store;
+    const store = h.stores.subscriptions;
     const original = store.listSubscriptions.bind(store);
     store.listSubscriptions = async (room, now, page) => {
       if (page.cursor !== undefined) throw new Error('throttled');

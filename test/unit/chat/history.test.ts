@@ -125,7 +125,7 @@ describe('markRead', () => {
       message: expect.stringMatching(/^seq: .*5/),
     });
     expect(h.framesOf(alice)).toEqual([]);
-    expect(h.store.dump().members.find((m) => m.userId === 'bob')!.lastReadSeq).toBe(0);
+    expect(h.stores.dump().members.find((m) => m.userId === 'bob')!.lastReadSeq).toBe(0);
   });
 
   it('a non-member is FORBIDDEN', async () => {

@@ -44,7 +44,7 @@ describe('sendMessage', () => {
     const event: MessageEvent = { type: 'message', roomId, message };
     for (const other of [aliceLaptop, bob, carol]) expect(h.framesOf(other)).toEqual([event]);
     expect(h.eventsOf(alicePhone)).toEqual([]);
-    expect(h.store.dump().messages).toEqual([message]);
+    expect(h.stores.dump().messages).toEqual([message]);
     expect(h.metrics.total('MessagesSent')).toBe(1);
     expect(h.metrics.total('Deliveries') - deliveriesBefore).toBe(3);
   });
@@ -62,7 +62,7 @@ describe('sendMessage', () => {
     const { h, alicePhone, bob, roomId } = await roomOfThree();
     const seenAtPost: number[] = [];
     h.notifier.onPost = (connectionId) => {
-      if (connectionId === bob.connectionId) seenAtPost.push(h.store.dump().messages.length);
+      if (connectionId === bob.connectionId) seenAtPost.push(h.stores.dump().messages.length);
     };
     await send(h, alicePhone, { roomId, clientMessageId: 'c', content: 'first' });
     expect(seenAtPost).toEqual([1]);
@@ -110,7 +110,7 @@ describe('sendMessage', () => {
       code: 'PAYLOAD_TOO_LARGE',
       message: 'content: must be at most 4000 characters',
     });
-    expect(h.store.dump().messages).toHaveLength(1);
+    expect(h.stores.dump().messages).toHaveLength(1);
     expect(h.framesOf(bob)).toEqual([]);
   });
 
@@ -152,7 +152,7 @@ describe('sendMessage', () => {
     const nowhere = await send(h, dave, { roomId: 'no-such-room', clientMessageId: 'y', content: 'hello?' });
     expect(intoRoom).toMatchObject({ type: 'error', code: 'FORBIDDEN', message: 'not a member of this room' });
     expect(nowhere).toMatchObject({ type: 'error', code: 'FORBIDDEN', message: 'not a member of this room' });
-    expect(h.store.dump().messages).toEqual([]);
+    expect(h.stores.dump().messages).toEqual([]);
   });
 
   it('uses the profile name the user chose, not the token\'s', async () => {
@@ -172,7 +172,7 @@ describe('retries', () => {
     expect(retry.message).toEqual(first.message);
     expect(h.framesOf(bob)).toEqual([]);
     expect(h.framesOf(aliceLaptop)).toEqual([]);
-    expect(h.store.dump().messages).toHaveLength(1);
+    expect(h.stores.dump().messages).toHaveLength(1);
   });
 
   it('a retry from the user\'s other device is the same message too', async () => {
@@ -204,9 +204,9 @@ describe('retries', () => {
     expect(phoneAck).toMatchObject({ requestId: 'phone' });
     expect(laptopAck).toMatchObject({ requestId: 'laptop' });
     expect(laptopAck?.message).toEqual(phoneAck?.message);
-    expect(h.store.dump().messages).toHaveLength(1);
+    expect(h.stores.dump().messages).toHaveLength(1);
     // Both sends got past the duplicate check before either claimed (a real race): the loser's seq is a gap.
-    expect(h.store.dump().rooms.find((r) => r.roomId === roomId)!.lastSeq).toBe(2);
+    expect(h.stores.dump().rooms.find((r) => r.roomId === roomId)!.lastSeq).toBe(2);
     for (const recipient of [bob, carol]) expect(h.eventsOf(recipient, 'message')).toHaveLength(1);
     // Each device gets the message once: as an ack, or as an event from the other device's send, never both.
     const phoneEvents = h.eventsOf(alicePhone, 'message').length;
@@ -216,7 +216,7 @@ describe('retries', () => {
 
   it('when the losing racer writes the history first, it is the one that broadcasts, still once', async () => {
     const { h, alicePhone, aliceLaptop, bob, roomId } = await roomOfThree();
-    const store = h.store;
+    const store = h.stores.messages;
     const original = store.putMessageIfAbsent.bind(store);
     let releaseFirst!: () => void;
     const firstMayProceed = new Promise<void>((resolve) => (releaseFirst = resolve));
@@ -238,25 +238,25 @@ describe('retries', () => {
     ]);
     expect(calls).toBe(2);
     expect(h.eventsOf(bob, 'message')).toHaveLength(1);
-    expect(h.store.dump().messages).toHaveLength(1);
+    expect(h.stores.dump().messages).toHaveLength(1);
   });
 
   it('a claim whose history write never happened is completed (and broadcast) by the retry', async () => {
     const { h, alicePhone, bob, roomId } = await roomOfThree();
-    h.store.failNext('putMessageIfAbsent');
+    h.stores.failNext('putMessageIfAbsent');
     const failed = await send(h, alicePhone, { roomId, clientMessageId: 'half', content: 'half way' });
     expect(failed).toMatchObject({ code: 'INTERNAL' });
-    expect(h.store.dump().messages).toEqual([]);
+    expect(h.stores.dump().messages).toEqual([]);
     expect(h.framesOf(bob)).toEqual([]);
 
     const retry = await h.ack(alicePhone, 'sendMessage', { roomId, clientMessageId: 'half', content: 'half way' });
-    expect(h.store.dump().messages).toEqual([retry.message]);
+    expect(h.stores.dump().messages).toEqual([retry.message]);
     expect(h.eventsOf(bob, 'message').map((e) => e.message)).toEqual([retry.message]);
   });
 
   it('a seq lost to a failed send leaves a gap, never a reuse', async () => {
     const { h, alicePhone, roomId } = await roomOfThree();
-    h.store.failNext('claimClientMessageId');
+    h.stores.failNext('claimClientMessageId');
     await send(h, alicePhone, { roomId, clientMessageId: 'lost', content: 'x' });
     const next = await h.ack(alicePhone, 'sendMessage', { roomId, clientMessageId: 'next', content: 'y' });
     expect((next.message as Message).seq).toBe(2);

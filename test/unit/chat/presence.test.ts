@@ -25,13 +25,13 @@ describe('connect', () => {
       h.clock.advance(100); // stay within the rate limit
     }
     const later = await h.connect('bob', { connectedAt: h.clock.now() - 1_000 });
-    const subscribed = h.store
+    const subscribed = h.stores
       .dump()
       .subscriptions.filter((s) => s.connectionId === later.connectionId);
     expect(subscribed.map((s) => s.roomId).sort()).toEqual([...roomIds].sort());
     expect(subscribed.every((s) => !s.muted && s.userId === 'bob')).toBe(true);
     expect(subscribed[0]!.expiresAt).toBe(later.connectedAt + h.config.maxConnectionMs);
-    expect(h.store.dump().connections.find((c) => c.connectionId === later.connectionId)).toEqual({
+    expect(h.stores.dump().connections.find((c) => c.connectionId === later.connectionId)).toEqual({
       connectionId: later.connectionId,
       userId: 'bob',
       connectedAt: later.connectedAt,
@@ -92,7 +92,7 @@ describe('presence', () => {
       ),
     );
     expect(offline).toHaveLength(2);
-    expect(h.store.dump().profiles.find((p) => p.userId === 'alice')!.lastSeenAt).toBe(closedAt);
+    expect(h.stores.dump().profiles.find((p) => p.userId === 'alice')!.lastSeenAt).toBe(closedAt);
     expect(h.metrics.total('ConnectionsClosed')).toBeGreaterThanOrEqual(2);
   });
 
@@ -129,9 +129,9 @@ describe('presence', () => {
   it('a disconnect removes the connection and all of its subscriptions', async () => {
     const { h, rooms } = await aliceAndBobInTwoRooms();
     const alice = await h.connect('alice');
-    expect(h.store.dump().subscriptions.filter((s) => s.connectionId === alice.connectionId)).toHaveLength(2);
+    expect(h.stores.dump().subscriptions.filter((s) => s.connectionId === alice.connectionId)).toHaveLength(2);
     await h.disconnect(alice);
-    const state = h.store.dump();
+    const state = h.stores.dump();
     expect(state.connections.map((c) => c.connectionId)).not.toContain(alice.connectionId);
     expect(state.subscriptions.filter((s) => s.connectionId === alice.connectionId)).toEqual([]);
     expect(rooms).toHaveLength(2);

@@ -32,11 +32,11 @@ describe('createRoom', () => {
     }
     expect(h.eventsOf(alicePhone)).toEqual([]);
     expect(h.framesOf(carol)).toEqual([]);
-    const subscribed = h.store.dump().subscriptions.filter((s) => s.roomId === room.roomId);
+    const subscribed = h.stores.dump().subscriptions.filter((s) => s.roomId === room.roomId);
     expect(subscribed.map((s) => s.connectionId).sort()).toEqual(
       [alicePhone, aliceLaptop, bobPhone, bobLaptop].map((c) => c.connectionId).sort(),
     );
-    expect(h.store.dump().members.filter((m) => m.roomId === room.roomId).map((m) => m.userId).sort()).toEqual([
+    expect(h.stores.dump().members.filter((m) => m.roomId === room.roomId).map((m) => m.userId).sort()).toEqual([
       'alice',
       'bob',
     ]);
@@ -52,15 +52,15 @@ describe('createRoom', () => {
     const answer = await h.request(alice, 'createRoom', { name: 'x', memberIds: ['bob', 'ghost'] });
     expect(answer).toMatchObject({ type: 'error', code: 'NOT_FOUND', message: expect.stringContaining('"ghost"') });
     expect(answer).toMatchObject({ message: expect.stringMatching(/^memberIds: /) });
-    expect(h.store.dump().rooms).toEqual([]);
-    expect(h.store.dump().members).toEqual([]);
+    expect(h.stores.dump().rooms).toEqual([]);
+    expect(h.stores.dump().members).toEqual([]);
   });
 
   it('with no memberIds: a room of one', async () => {
     const h = createChatHarness();
     const alice = await h.connect('alice');
     const room = await h.createRoom(alice, 'notes');
-    expect(h.store.dump().members.map((m) => [m.roomId, m.userId])).toEqual([[room.roomId, 'alice']]);
+    expect(h.stores.dump().members.map((m) => [m.roomId, m.userId])).toEqual([[room.roomId, 'alice']]);
   });
 });
 
@@ -94,7 +94,7 @@ describe('openDirect', () => {
     expect(h.eventsOf(alice)).toEqual([]);
     expect(h.eventsOf(aliceLaptop)).toEqual([]);
     expect(h.eventsOf(bob)).toEqual([]);
-    expect(h.store.dump().rooms).toHaveLength(1);
+    expect(h.stores.dump().rooms).toHaveLength(1);
   });
 
   it('subscribes both users\' open connections', async () => {
@@ -125,7 +125,7 @@ describe('openDirect', () => {
       code: 'NOT_FOUND',
       message: expect.stringMatching(/^userId: .*"nobody"/),
     });
-    expect(h.store.dump().rooms).toEqual([]);
+    expect(h.stores.dump().rooms).toEqual([]);
   });
 
   it('after the other user left, opening again re-adds them and tells them', async () => {
@@ -189,7 +189,7 @@ describe('addMembers', () => {
     const { h, alice, roomId } = await setup();
     const answer = await h.request(alice, 'addMembers', { roomId, userIds: ['carol', 'ghost'] });
     expect(answer).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^userIds: .*"ghost"/) });
-    expect(h.store.dump().members.filter((m) => m.roomId === roomId).map((m) => m.userId).sort()).toEqual(['alice', 'bob']);
+    expect(h.stores.dump().members.filter((m) => m.roomId === roomId).map((m) => m.userId).sort()).toEqual(['alice', 'bob']);
   });
 
   it('by a non-member, or into a room that does not exist: FORBIDDEN', async () => {
@@ -200,7 +200,7 @@ describe('addMembers', () => {
         message: 'not a member of this room',
       });
     }
-    expect(h.store.dump().members.some((m) => m.userId === 'dave')).toBe(false);
+    expect(h.stores.dump().members.some((m) => m.userId === 'dave')).toBe(false);
   });
 
   it('into a direct room: BAD_REQUEST', async () => {
@@ -227,14 +227,14 @@ describe('leaveRoom', () => {
     expect(h.eventsOf(bob)).toEqual([left]);
     expect(h.eventsOf(aliceLaptop)).toEqual([left]);
     expect(h.eventsOf(alice)).toEqual([]);
-    const subs = h.store.dump().subscriptions.filter((s) => s.roomId === room.roomId);
+    const subs = h.stores.dump().subscriptions.filter((s) => s.roomId === room.roomId);
     expect(subs.map((s) => s.userId)).toEqual(['bob']);
     h.clearFrames();
     await h.ack(bob, 'sendMessage', { roomId: room.roomId, clientMessageId: 'm', content: 'gone?' });
     expect(h.framesOf(aliceLaptop)).toEqual([]);
     expect(await h.request(alice, 'getHistory', { roomId: room.roomId })).toMatchObject({ code: 'FORBIDDEN' });
     expect(await h.request(alice, 'subscribe', { roomId: room.roomId })).toMatchObject({ code: 'FORBIDDEN' });
-    expect(h.store.dump().subscriptions.filter((s) => s.roomId === room.roomId).map((s) => s.userId)).toEqual(['bob']);
+    expect(h.stores.dump().subscriptions.filter((s) => s.roomId === room.roomId).map((s) => s.userId)).toEqual(['bob']);
   });
 
   it('clears the leaver\'s live typing indicator (and says so)', async () => {
@@ -358,9 +358,9 @@ describe('subscribe / unsubscribe', () => {
     const room = await h.createRoom(alice, 'r');
     const ack = await h.ack(alice, 'unsubscribe', { roomId: room.roomId });
     expect(ack).toEqual({ type: 'ack', requestId: ack.requestId, action: 'unsubscribe', roomId: room.roomId });
-    expect(h.store.dump().subscriptions.find((s) => s.connectionId === alice.connectionId)).toMatchObject({ muted: true });
+    expect(h.stores.dump().subscriptions.find((s) => s.connectionId === alice.connectionId)).toMatchObject({ muted: true });
     expect((await h.ack(alice, 'subscribe', { roomId: room.roomId })).roomId).toBe(room.roomId);
-    expect(h.store.dump().subscriptions.find((s) => s.connectionId === alice.connectionId)).toMatchObject({
+    expect(h.stores.dump().subscriptions.find((s) => s.connectionId === alice.connectionId)).toMatchObject({
       muted: false,
       expiresAt: alice.connectedAt + h.config.maxConnectionMs,
     });
@@ -370,7 +370,7 @@ describe('subscribe / unsubscribe', () => {
         message: 'not a member of this room',
       });
     }
-    expect(h.store.dump().subscriptions.some((s) => s.userId === 'eve')).toBe(false);
+    expect(h.stores.dump().subscriptions.some((s) => s.userId === 'eve')).toBe(false);
   });
 });
 

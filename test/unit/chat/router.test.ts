@@ -70,7 +70,7 @@ describe('requestId', () => {
     expect(h.framesOf(alice)).toEqual([
       { type: 'error', code: 'BAD_REQUEST', message: 'requestId: must be a string of 1 to 64 characters' },
     ]);
-    expect(h.store.dump().rooms).toEqual([]);
+    expect(h.stores.dump().rooms).toEqual([]);
   });
 
   it('1 and 64 characters are both accepted', async () => {
@@ -88,7 +88,7 @@ describe('requestId', () => {
     await h.send(alice, { action: 'ping' });
     await h.send(alice, { action: 'createRoom', name: 'no ack' });
     expect(h.framesOf(alice)).toEqual([]);
-    expect(h.store.dump().rooms.map((r) => r.name)).toEqual(['no ack']);
+    expect(h.stores.dump().rooms.map((r) => r.name)).toEqual(['no ack']);
     await h.send(alice, { action: 'sendMessage', roomId: 'nope', clientMessageId: 'c1', content: 'hi' });
     expect(h.framesOf(alice)).toEqual([{ type: 'error', code: 'FORBIDDEN', message: 'not a member of this room' }]);
   });
@@ -162,7 +162,7 @@ describe('failures inside an action', () => {
     const { h, alice } = await setup();
     const room = await h.createRoom(alice, 'r');
     h.clearFrames();
-    h.store.failNext('nextSeq', new Error('ProvisionedThroughputExceededException: table chat-prod'));
+    h.stores.failNext('nextSeq', new Error('ProvisionedThroughputExceededException: table chat-prod'));
     const answer = await h.request(alice, 'sendMessage', {
       roomId: room.roomId,
       clientMessageId: 'c1',
@@ -191,7 +191,7 @@ describe('failures inside an action', () => {
     const room = await h.createRoom(alice, 'r');
     h.notifier.markGone(alice.connectionId);
     await h.send(alice, { action: 'ping', requestId: 'p' });
-    const state = h.store.dump();
+    const state = h.stores.dump();
     expect(state.connections).toEqual([]);
     expect(state.subscriptions.filter((s) => s.roomId === room.roomId)).toEqual([]);
     expect(h.metrics.total('GoneConnections')).toBe(1);

@@ -126,7 +126,7 @@ describe('typing', () => {
     const eve = await h.connect('eve');
     const answer = await h.request(eve, 'typing', { roomId, isTyping: true });
     expect(answer).toMatchObject({ type: 'error', code: 'FORBIDDEN', message: 'not a member of this room' });
-    expect(h.store.dump().typing).toEqual([]);
+    expect(h.stores.dump().typing).toEqual([]);
   });
 
   it('without a requestId a typing frame gets no answer at all', async () => {

@@ -1,8 +1,8 @@
 // A local stack (port 0, in memory unless a data folder is given) per describe block, with every integration event
 // it hands to the handlers recorded, so tests can see $connect / $disconnect run (and how often).
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import type { ChatStore } from '../../../../lambdas/chat/ports.js';
-import { createDynamoStore } from '../../../../lambdas/adapters/dynamo-store.js';
+import type { ChatStores } from '../../../../lambdas/chat/ports.js';
+import { createDynamoStores } from '../../../../lambdas/adapters/dynamo-stores.js';
 import { documentClientFor } from '../../../../lambdas/adapters/wiring.js';
 import type { WebSocketRouteEvent } from '../../../../local/gateway/events.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../../../local/stack.js';
@@ -37,8 +37,8 @@ export class EventLog {
 export interface StackHandle {
   readonly stack: LocalStack;
   readonly log: EventLog;
-  /** The real DynamoDB store, on the stack's table. */
-  readonly store: ChatStore;
+  /** The real DynamoDB stores, on the stack's table. */
+  readonly stores: ChatStores;
   token(sub: string, extra?: { name?: string; ttlS?: number }): string;
   url(token: string): string;
   /** A new user, connected; the client is closed after the test. */
@@ -66,8 +66,8 @@ export function useStack(options: Omit<LocalStackOptions, 'port' | 'dataDir' | '
       return stack;
     },
     log,
-    get store() {
-      return storeOf(handle.stack);
+    get stores() {
+      return storesOf(handle.stack);
     },
     token: (sub, extra = {}) => handle.stack.issuer.mint({ sub, ...extra }).token,
     url: (token) => `${handle.stack.wsUrl}/?token=${encodeURIComponent(token)}`,
@@ -81,6 +81,6 @@ export function useStack(options: Omit<LocalStackOptions, 'port' | 'dataDir' | '
   return handle;
 }
 
-export function storeOf(stack: LocalStack): ChatStore {
-  return createDynamoStore({ client: documentClientFor(stack.config), tableName: stack.config.tableName! });
+export function storesOf(stack: LocalStack): ChatStores {
+  return createDynamoStores({ client: documentClientFor(stack.config), tableName: stack.config.tableName! });
 }

@@ -1,0 +1,50 @@
+// The chat stores on one DynamoDB table (keys: ./table-schema.ts), one module per store in ./dynamo/. The same code
+// runs on AWS and on dynalite, which has neither transactions nor TTL deletion, so:
+// - no TransactWriteItems: multi-item writes are ordered so a failure leaves nothing visible (createRoom deletes
+//   what it wrote), or are idempotent and safe to repeat (sendMessage's claim, then seq, then history put);
+// - expiry is logic: every read of an expiring kind filters on expiresAtMs > now; the TTL attribute `expiresAt`
+//   (epoch seconds) only collects garbage, late.
+// No Scan anywhere: every list is a Query on one partition (or the byUser index), following pages.
+//
+// Items (ids escaped in keys, see ./dynamo/keys.ts), and the store that owns them:
+//   USER#<user>  PROFILE                    profile                                                    profiles
+//   USER#<user>  CONN#<connection>          the user's connections (presence across devices), expiring connections
+//   CONN#<conn>  CONN                       the connection (userId), expiring                         connections
+//   ROOM#<room>  META                       room; lastSeq is the message counter (messages.nextSeq)    rooms
+//   ROOM#<room>  MEMBER#<user>              membership, lastReadSeq; gsi1pk USER#<user>, gsi1sk ROOM#  rooms
+//   ROOM#<room>  SUB#<connection>           subscription (what fan-out reads), expiring                subscriptions
+//   ROOM#<room>  MSG#<seq, 16 digits>       message history                                            messages
+//   ROOM#<room>  CMID#<sender>#<client id>  the message first stored under that client message id      messages
+//   ROOM#<room>  TYPING#<user>              typing indicator, expiring                                 typing
+// Keeping a room's members, subscriptions, history and typing in its one partition lets sendMessage read all it
+// needs in one BatchGetItem (messages.getSendState) and getHistory read one key range.
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ChatStores } from '../chat/ports.js';
+import { createConnectionStore } from './dynamo/connection-store.js';
+import { createMessageStore } from './dynamo/message-store.js';
+import { createProfileStore } from './dynamo/profile-store.js';
+import { createRoomStore } from './dynamo/room-store.js';
+import { createSubscriptionStore } from './dynamo/subscription-store.js';
+import { createTable, type ConsumedCapacityListener } from './dynamo/table.js';
+import { createTypingStore } from './dynamo/typing-store.js';
+
+export interface DynamoStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** When given, every request asks for ReturnConsumedCapacity TOTAL and reports it here (benchmarks, cost model). */
+  onConsumedCapacity?: ConsumedCapacityListener;
+}
+
+export function createDynamoStores(options: DynamoStoreOptions): ChatStores {
+  const table = createTable(options);
+  return {
+    profiles: createProfileStore(table),
+    connections: createConnectionStore(table),
+    rooms: createRoomStore(table),
+    subscriptions: createSubscriptionStore(table),
+    messages: createMessageStore(table),
+    typing: createTypingStore(table),
+  };
+}
+
+export type { ConsumedCapacityListener } from './dynamo/table.js';

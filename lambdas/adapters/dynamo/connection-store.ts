@@ -1,0 +1,39 @@
+// Connections on the table: CONN#<conn> CONN (the connection, for its owner) and USER#<user> CONN#<conn> (the
+// user's connections, for presence across devices), both expiring.
+import type { ConnectionStore } from '../../chat/ports.js';
+import { connectionFromItem, connectionItems } from './codec.js';
+import { SK_PREFIX, keys, userPk } from './keys.js';
+import { listLive } from './queries.js';
+import { allWritesSettled, type Table } from './table.js';
+
+export function createConnectionStore(table: Table): ConnectionStore {
+  return {
+    async putConnection(connection) {
+      await table.batchWrite(
+        'putConnection',
+        connectionItems(connection).map((item) => ({ PutRequest: { Item: item } })),
+      );
+    },
+
+    async getConnection(connectionId) {
+      const item = await table.get('getConnection', keys.connection(connectionId), true);
+      return item && connectionFromItem(item);
+    },
+
+    async deleteConnection(userId, connectionId) {
+      const [removed] = await allWritesSettled([
+        // Conditional on the owner, so a caller naming the wrong user cannot remove someone else's connection.
+        table.remove('deleteConnection', keys.connection(connectionId), {
+          expression: 'userId = :userId',
+          values: { ':userId': userId },
+        }),
+        table.remove('deleteConnection', keys.userConnection(userId, connectionId)),
+      ]);
+      return removed !== undefined;
+    },
+
+    async listConnections(userId, now) {
+      return listLive(table, 'listConnections', userPk(userId), SK_PREFIX.userConnection, now, connectionFromItem);
+    },
+  };
+}

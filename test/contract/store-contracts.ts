@@ -1,0 +1,17 @@
+// Every store's contract, for an implementation of all of them (the in-memory fakes, the DynamoDB stores).
+import { describeConnectionStoreContract } from './connection-store-contract.js';
+import { describeMessageStoreContract } from './message-store-contract.js';
+import { describeProfileStoreContract } from './profile-store-contract.js';
+import { describeRoomStoreContract } from './room-store-contract.js';
+import type { MakeStores } from './store-fixtures.js';
+import { describeSubscriptionStoreContract } from './subscription-store-contract.js';
+import { describeTypingStoreContract } from './typing-store-contract.js';
+
+export function describeStoreContracts(name: string, makeStores: MakeStores): void {
+  describeProfileStoreContract(name, makeStores);
+  describeConnectionStoreContract(name, makeStores);
+  describeRoomStoreContract(name, makeStores);
+  describeSubscriptionStoreContract(name, makeStores);
+  describeMessageStoreContract(name, makeStores);
+  describeTypingStoreContract(name, makeStores);
+}

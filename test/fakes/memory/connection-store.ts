@@ -1,0 +1,34 @@
+// Connections in memory.
+import type { ConnectionRecord, ConnectionStore } from '../../../lambdas/chat/ports.js';
+import { copy, type MemoryTable } from './memory-table.js';
+
+export class MemoryConnectionStore implements ConnectionStore {
+  constructor(private readonly table: MemoryTable) {}
+
+  async putConnection(connection: ConnectionRecord): Promise<void> {
+    await this.table.enter('putConnection');
+    this.table.connections.set(connection.connectionId, copy(connection));
+  }
+
+  async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
+    await this.table.enter('getConnection');
+    const connection = this.table.connections.get(connectionId);
+    return connection && copy(connection);
+  }
+
+  async deleteConnection(userId: string, connectionId: string): Promise<boolean> {
+    await this.table.enter('deleteConnection');
+    const connection = this.table.connections.get(connectionId);
+    if (!connection || connection.userId !== userId) return false;
+    this.table.connections.delete(connectionId);
+    return true;
+  }
+
+  async listConnections(userId: string, now: number): Promise<ConnectionRecord[]> {
+    await this.table.enter('listConnections');
+    return [...this.table.connections.values()]
+      .filter((connection) => connection.userId === userId && connection.expiresAt > now)
+      .sort((a, b) => (a.connectionId < b.connectionId ? -1 : 1))
+      .map(copy);
+  }
+}
