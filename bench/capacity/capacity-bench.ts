@@ -18,7 +18,7 @@ import { CountingNotifier } from '../lib/counting-notifier.js';
 import { progress, step } from '../lib/progress.js';
 import { median, spread, type Spread } from '../lib/stats.js';
 import { createCapacityMeter, totalsOf, type CapacityCharge, type CapacityMeter, type TallyTotals } from './capacity-meter.js';
-import { connectionIdOf, MAX_CONNECTION_MS, roomItems, userIdOf, userItems, writeItems } from './seed.js';
+import { connectionIdOf, roomItems, userIdOf, userItems, writeItems } from './seed.js';
 
 export const CHAT_TABLE_NAME = 'bench-chat';
 export const ROOM_SIZES = [2, 10, 100, 1000] as const;

@@ -175,7 +175,7 @@ export class ChatState {
         this.acceptMessage((ack as Ack<'sendMessage'>).message);
         return;
       case 'getPresence':
-        this.absorbPresence(fields.roomId as string, ack as Ack<'getPresence'>);
+        this.absorbPresence(fields.roomId as string, ack as Ack<'getPresence'>, sentAt);
         return;
       case 'listMembers':
         for (const member of (ack as Ack<'listMembers'>).members) this.presenceView.learn(member);
@@ -239,9 +239,9 @@ export class ChatState {
     this.deps.events.emit('message', event);
   }
 
-  private absorbPresence(roomId: string, ack: Ack<'getPresence'>): void {
+  private absorbPresence(roomId: string, ack: Ack<'getPresence'>, askedAt: number): void {
     for (const user of ack.online) this.presenceView.learn(user);
-    this.typingTracker.seed(roomId, ack.typing);
+    this.typingTracker.seed(roomId, ack.typing, askedAt);
     if (!this.presenceView.isWatched(roomId)) return;
     const before = new Set(this.presenceView.online(roomId).map((user) => user.userId));
     this.presenceView.replace(roomId, ack.online);

@@ -59,7 +59,7 @@ export class TypingSender {
  * `isTyping: false` arrives (the sender's app was killed, its network dropped).
  */
 export class TypingTracker {
-  private readonly rooms = new Map<string, Map<string, TypingUser & { timer: Timer }>>();
+  private readonly rooms = new Map<string, Map<string, TypingUser & { timer: Timer; heardAt: number }>>();
 
   constructor(
     private readonly onChange: (change: TypingChange) => void,
@@ -73,11 +73,14 @@ export class TypingTracker {
     else this.remove(event.roomId, event.userId);
   }
 
-  /** The typing list of a getPresence ack. */
-  seed(roomId: string, entries: readonly TypingEntry[]): void {
+  /**
+   * The typing list of a getPresence ack asked for at `askedAt` (local clock). An indicator heard after the request
+   * left is newer than the answer (the answer may have been read before that typing was stored), so it stays.
+   */
+  seed(roomId: string, entries: readonly TypingEntry[], askedAt: number): void {
     const live = new Set(entries.map((e) => e.userId));
-    for (const userId of [...(this.rooms.get(roomId)?.keys() ?? [])]) {
-      if (!live.has(userId)) this.remove(roomId, userId);
+    for (const [userId, entry] of [...(this.rooms.get(roomId)?.entries() ?? [])]) {
+      if (!live.has(userId) && entry.heardAt < askedAt) this.remove(roomId, userId);
     }
     for (const entry of entries) this.set(roomId, entry.userId, entry.displayName, entry.expiresAt);
   }
@@ -122,7 +125,7 @@ export class TypingTracker {
     const existing = room.get(userId);
     if (existing) clearTimeout(existing.timer);
     const timer = setTimeout(() => this.remove(roomId, userId), deadline - now);
-    room.set(userId, { userId, displayName, expiresAt: deadline, timer });
+    room.set(userId, { userId, displayName, expiresAt: deadline, timer, heardAt: now });
     if (!existing) this.onChange({ roomId, userId, displayName, isTyping: true });
   }
 }

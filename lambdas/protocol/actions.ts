@@ -3,7 +3,6 @@
 import * as z from 'zod/mini';
 import { LIMITS } from './limits.js';
 
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 // Lone UTF-16 surrogates cannot be stored as UTF-8 (DynamoDB would alter them): they are refused on the way in.

@@ -144,6 +144,7 @@ async function openRoom(roomId) {
   renderRooms();
   $('room-empty').hidden = true;
   $('room-view').hidden = false;
+  $('chat').classList.add('room-open');
   $('room-name').textContent = room?.name ?? roomId;
   $('room-id').textContent = roomId;
   $('composer-input').value = '';
@@ -173,7 +174,14 @@ function closeRoomView() {
   currentRoomId = undefined;
   $('room-view').hidden = true;
   $('room-empty').hidden = false;
+  $('chat').classList.remove('room-open');
 }
+
+// On a phone the room list and the room are two views (style.css); back to the list, the room counts unread again.
+$('back-to-rooms').addEventListener('click', () => {
+  closeRoomView();
+  renderRooms();
+});
 
 /** Runs a form's action on submit; a failure shows as a notice and leaves the form as it was. */
 function onSubmit(formId, action) {

@@ -1,28 +1,19 @@
-// The demo page in Debian's Chromium: two users in two browser contexts chat through the SDK bundle, see each
-// other typing and online, and scroll back through history. Screenshots land in test/artifacts/.
+// The demo page in headless Chromium (./chromium.ts): two users in two browser contexts chat through the SDK bundle,
+// see each other typing and online, and scroll back through history. Screenshots land in test/artifacts/.
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient, type WebSocketConstructor } from '../../client/src/index.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { uniqueUserId } from '../client/local-stack-fixture.js';
+import { launchChromium } from './chromium.js';
 
 const run = promisify(execFile);
 const ARTIFACTS = join(process.cwd(), 'test/artifacts');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 describe('the demo page', () => {
   let stack: LocalStack;
@@ -34,7 +25,7 @@ describe('the demo page', () => {
     await run(process.execPath, ['client/build.mjs', '--demo-only'], { cwd: process.cwd() });
     [stack, browser] = await Promise.all([
       startLocalStack({ port: 0, dataDir: null }),
-      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+      launchChromium(),
     ]);
     await mkdir(ARTIFACTS, { recursive: true });
   }, 120_000);
@@ -44,8 +35,11 @@ describe('the demo page', () => {
     await stack?.stop();
   });
 
-  async function signIn(name: string, userId: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 760 } });
+  const DESKTOP = { viewport: { width: 1200, height: 760 } };
+  const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+
+  async function signIn(name: string, userId: string, device: typeof DESKTOP | typeof PHONE = DESKTOP): Promise<Page> {
+    const context = await browser.newContext(device);
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
     await page.goto(stack.httpUrl);
@@ -74,6 +68,10 @@ describe('the demo page', () => {
     await bobsRoom.waitFor();
     await bobsRoom.click();
     await bob.locator('#room-name', { hasText: 'Weekend plans' }).waitFor();
+
+    // The desktop layout: the room list beside the room, and no back control.
+    expect(await bob.locator('.sidebar').isVisible()).toBe(true);
+    expect(await bob.locator('#back-to-rooms').isVisible()).toBe(false);
 
     // Presence: each sees the other online.
     await bob.locator(`#member-list li.online[data-user-id="${aliceId}"]`).waitFor();
@@ -104,6 +102,74 @@ describe('the demo page', () => {
     await alice.context().close();
     await bob.locator(`#member-list li[data-user-id="${aliceId}"]:not(.online)`).waitFor();
     await bob.context().close();
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('on a phone shows the room list and the room as two views, with a back control', async () => {
+    const erinId = uniqueUserId('erin');
+    const frankId = uniqueUserId('frank');
+    // A long name: the header and the members strip must still fit the width.
+    const erin = await signIn('Erin Rosalind Featherstonehaugh-Smythe', erinId, PHONE);
+    const frank = await signIn('Frank', frankId, PHONE);
+    const roomName = 'Phone chat about the weekend and after';
+    const erinsRoom = erin.locator('#room-list li', { hasText: roomName });
+    /** Where an element is on the screen, or null when it is not shown. */
+    const box = (page: Page, selector: string) => page.locator(selector).boundingBox();
+    /** Nothing is wider than the screen: no sideways scrolling, no cut-off text. */
+    const fitsTheWidth = async (page: Page) =>
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+    // Signed in: the room list fills the screen; there is no room beside it.
+    expect((await box(frank, '.sidebar'))?.width).toBe(390);
+    expect(await box(frank, '#room')).toBeNull();
+    await fitsTheWidth(frank);
+
+    await frank.fill('#new-room-name', roomName);
+    await frank.fill('#new-room-members', erinId);
+    await frank.tap('#create-room');
+    // Creating the room opens it in place of the list.
+    await frank.locator('#room-name', { hasText: roomName }).waitFor();
+    expect(await box(frank, '.sidebar')).toBeNull();
+    expect((await box(frank, '#room'))?.width).toBe(390);
+
+    await erinsRoom.tap();
+    await erin.locator('#room-name', { hasText: roomName }).waitFor();
+    await erin.locator(`#member-list li.online[data-user-id="${frankId}"]`).waitFor();
+    const long = 'A longer message, to see it wrap on a narrow screen: '.repeat(4).trim();
+    await erin.locator('#composer-input').fill(long);
+    await erin.locator('#send-button').tap();
+    await frank.locator('#message-list .message', { hasText: 'A longer message' }).waitFor();
+    await frank.locator('#composer-input').pressSequentially('Got it', { delay: 20 });
+    await erin.locator('#typing', { hasText: 'Frank is typing…' }).waitFor();
+    await frank.locator('#send-button').tap();
+    await erin.locator('#message-list .message', { hasText: 'Got it' }).waitFor();
+    expect(await messageTexts(erin)).toEqual([long, 'Got it']);
+
+    // The whole room fits the screen: messages, the composer and its send button.
+    for (const page of [erin, frank]) {
+      await fitsTheWidth(page);
+      for (const selector of ['#message-list .message >> nth=0', '#composer-input', '#send-button']) {
+        const shown = (await box(page, selector))!;
+        expect(shown.x, selector).toBeGreaterThanOrEqual(0);
+        expect(shown.x + shown.width, selector).toBeLessThanOrEqual(390);
+        expect(shown.y + shown.height, selector).toBeLessThanOrEqual(844);
+      }
+    }
+    await erin.screenshot({ path: join(ARTIFACTS, 'demo-page-phone-room.png') });
+
+    // Back: the list again, where a message that arrives meanwhile counts as unread.
+    await erin.locator('#back-to-rooms').tap();
+    expect(await box(erin, '#room')).toBeNull();
+    expect((await box(erin, '.sidebar'))?.width).toBe(390);
+    await frank.locator('#composer-input').fill('Still there?');
+    await frank.keyboard.press('Enter');
+    await erinsRoom.locator('.badge', { hasText: '1' }).waitFor();
+    await erin.screenshot({ path: join(ARTIFACTS, 'demo-page-phone-rooms.png') });
+    await erinsRoom.tap();
+    await erin.locator('#message-list .message', { hasText: 'Still there?' }).waitFor();
+
+    await erin.context().close();
+    await frank.context().close();
     expect(pageErrors).toEqual([]);
   }, 60_000);
 

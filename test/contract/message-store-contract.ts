@@ -1,7 +1,7 @@
 // The behaviour every MessageStore must have (see ./store-fixtures.ts for how the contracts run).
 import { describe, expect, it } from 'vitest';
 import type { ChatStores } from '../../lambdas/chat/ports.js';
-import { uid, T0, room, member, message, subscription, typing, sorted, roomWithMembers, storesPerTest, type MakeStores } from './store-fixtures.js';
+import { uid, T0, member, message, subscription, typing, sorted, roomWithMembers, storesPerTest, type MakeStores } from './store-fixtures.js';
 
 export function describeMessageStoreContract(name: string, makeStores: MakeStores): void {
   describe(`MessageStore contract: ${name}`, () => {

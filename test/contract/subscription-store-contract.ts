@@ -1,7 +1,7 @@
 // The behaviour every SubscriptionStore must have (see ./store-fixtures.ts for how the contracts run).
 import { describe, expect, it } from 'vitest';
 
-import { uid, T0, room, subscription, readAll, sorted, storesPerTest, expectCursorAfterResumes, type MakeStores } from './store-fixtures.js';
+import { uid, T0, subscription, readAll, sorted, storesPerTest, expectCursorAfterResumes, type MakeStores } from './store-fixtures.js';
 
 export function describeSubscriptionStoreContract(name: string, makeStores: MakeStores): void {
   describe(`SubscriptionStore contract: ${name}`, () => {

@@ -1,7 +1,7 @@
 // The behaviour every TypingStore must have (see ./store-fixtures.ts for how the contracts run).
 import { describe, expect, it } from 'vitest';
 
-import { uid, T0, room, typing, storesPerTest, type MakeStores } from './store-fixtures.js';
+import { uid, T0, typing, storesPerTest, type MakeStores } from './store-fixtures.js';
 
 export function describeTypingStoreContract(name: string, makeStores: MakeStores): void {
   describe(`TypingStore contract: ${name}`, () => {

@@ -107,7 +107,7 @@ process.stdout.write(JSON.stringify(result));`;
       EVENT: JSON.stringify(event),
       ...credentials,
     };
-    const result = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+    return new Promise((resolve, reject) =>
       execFile(
         process.execPath,
         ['--input-type=module', '-e', script],
@@ -115,8 +115,5 @@ process.stdout.write(JSON.stringify(result));`;
         (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr })),
       ),
     );
-    // The SDK's notice about Node 20 (this machine) is not an error of the bundle.
-    const notice = /\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?trace-warnings[^\n]*\n/g;
-    return { ...result, stderr: result.stderr.replace(notice, '') };
   }
 });
