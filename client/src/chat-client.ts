@@ -8,7 +8,6 @@ import { Emitter, type Listener } from './emitter.js';
 import { randomId } from './ids.js';
 import { Outbox } from './outbox.js';
 import type { HistoryPage } from './room-sequencer.js';
-import { sayHelloAgainSoon } from './second-hello.js';
 import type { Transport } from './transport.js';
 import type {
   Ack,
@@ -96,7 +95,7 @@ export class ChatClient {
       },
       {
         welcome: (user, rooms) => this.model.welcome(user, rooms),
-        opened: (transport) => this.onOpened(transport),
+        opened: () => this.onOpened(),
         ping: (transport, timeoutMs) => this.checkTails(transport, timeoutMs),
         ack: (action, fields, ack, sentAt) => {
           if (action === 'sendMessage') this.typingSender.messageSent((ack as unknown as Ack<'sendMessage'>).message.roomId);
@@ -314,13 +313,9 @@ export class ChatClient {
   // ---- Connections and catching up ------------------------------------------------------------------------------
 
   /** A connection is open: send what waits in the outbox, catch every room up. */
-  private onOpened(transport: Transport): void {
+  private onOpened(): void {
     this.outbox.flush();
     void this.model.catchUpAll();
-    sayHelloAgainSoon(transport, this.requestTimeoutMs, async (again) => {
-      this.model.refreshRooms(again.rooms);
-      await this.model.catchUpAll();
-    });
   }
 
   /**

@@ -70,11 +70,6 @@ export class ChatState {
     this.deps.events.emit('roomsChanged', this.rooms());
   }
 
-  /** Rooms heard of again (a second hello): their lastSeq may have moved. */
-  refreshRooms(rooms: readonly Room[]): void {
-    for (const room of rooms) this.upsertRoom(room, false);
-  }
-
   /** Catches every room up from the last seq seen and refreshes presence of watched rooms. */
   async catchUpAll(): Promise<void> {
     const catchUps = [...this.sequencers.values()].map(

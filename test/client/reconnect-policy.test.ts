@@ -3,7 +3,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Backoff } from '../../client/src/backoff.js';
 import { ChatClient, type ChatClientOptions, type StateChange } from '../../client/src/index.js';
-import { SECOND_HELLO_AFTER_OPEN_MS } from '../../client/src/second-hello.js';
 import { answerHello, fakeSockets, type FakeSocket } from './fake-socket.js';
 import { record } from './local-stack-fixture.js';
 
@@ -155,9 +154,7 @@ describe('ChatClient reconnect policy', () => {
     const c = setup();
     void c.client.connect();
     const socket = await c.welcome();
-    await tick(SECOND_HELLO_AFTER_OPEN_MS);
-    answerHello(socket);
-    await tick(59_999 - SECOND_HELLO_AFTER_OPEN_MS);
+    await tick(59_999);
     expect(socket.requests('ping')).toHaveLength(0);
     await tick(1);
     expect(socket.requests('ping')).toEqual([expect.objectContaining({ roomSeqs: true })]);
@@ -194,16 +191,12 @@ describe('ChatClient reconnect policy', () => {
     c.client.close();
   });
 
-  it('says hello a second time, once, 2 s after opening (until the server closes the $connect race)', async () => {
+  it('says hello once per connection: the server no longer lets a $connect-time 410 deafen it', async () => {
     const c = setup();
     void c.client.connect();
     const socket = await c.welcome();
-    await tick(SECOND_HELLO_AFTER_OPEN_MS - 1);
-    expect(socket.requests('hello')).toHaveLength(1);
-    await tick(1);
-    expect(socket.requests('hello')).toHaveLength(2);
     await tick(10_000);
-    expect(socket.requests('hello')).toHaveLength(2);
+    expect(socket.requests('hello')).toHaveLength(1);
     c.client.close();
   });
 });
