@@ -22,6 +22,9 @@ import { WebSocketGateway, type RouteFunction } from './gateway/websocket-gatewa
 import { createHttpRoutes } from './http-routes.js';
 import { sendJson } from './http-util.js';
 import { handleManagementRequest } from './management-api.js';
+import { dataFolderProblem, portProblem } from './startup-problem.js';
+
+export { LocalStackStartupError, type StartupProblemKind } from './startup-problem.js';
 
 export const LOCAL_AUDIENCE = 'local-chat-client';
 export const LOCAL_TABLE_NAME = 'chat-local';
@@ -77,7 +80,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let dynamoDir: string | undefined;
     if (dataPath) {
       dynamoDir = join(dataPath, 'dynamodb');
-      await mkdir(dynamoDir, { recursive: true });
+      await mkdir(dynamoDir, { recursive: true }).catch((error: unknown) => {
+        throw dataFolderProblem(error, dataPath) ?? error;
+      });
     }
     dynamo = await startEmbeddedDynamo(dynamoDir ? { dataDir: dynamoDir } : {});
     const setupClient = new DynamoDBClient(embeddedDynamoClientConfig(dynamo.endpoint));
@@ -99,7 +104,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         else response.destroy();
       });
     });
-    const port = await listen(server, options.port ?? 8080);
+    const requestedPort = options.port ?? 8080;
+    const port = await listen(server, requestedPort).catch((error: unknown) => {
+      throw portProblem(error, requestedPort) ?? error;
+    });
     const httpUrl = `http://${HOST}:${port}`;
 
     const issuer = await createDevTokenIssuer({
