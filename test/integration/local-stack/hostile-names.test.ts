@@ -1,10 +1,10 @@
 // Names a client chooses (query string parameters, headers, frame fields) that are also the names of JavaScript's
 // own object machinery: `__proto__`, `constructor`, `toString`, `hasOwnProperty`. The gateway must treat them as
 // data: every handshake is answered, the events carry them as plain values, and the stack still stops.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GatewayClient, uniqueId } from './support/gateway-client.js';
 import { useStack } from './support/stack-fixture.js';
-import { runStackProcess } from './support/stack-process.js';
+import { killStartedProcesses, runStackProcess } from './support/stack-process.js';
 
 const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype'];
 
@@ -71,6 +71,8 @@ describe('hostile names in a handshake', () => {
 });
 
 describe('hostile names against `npm start` (local/main.ts as a process)', () => {
+  afterAll(killStartedProcesses);
+
   it('answers such handshakes and still stops on SIGTERM with exit status 0', async () => {
     const stack = await runStackProcess(['--in-memory']);
     try {

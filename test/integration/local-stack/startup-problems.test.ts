@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStackProcess, startMainProcess, type StackProcess } from './support/stack-process.js';
+import { killStartedProcesses, runStackProcess, startMainProcess, type StackProcess } from './support/stack-process.js';
 
 /** Runs local/main.ts to its exit; it must not get as far as being ready. */
 async function failedStart(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -32,7 +32,7 @@ describe('npm start that cannot start', () => {
   }, 60_000);
 
   afterAll(async () => {
-    first?.kill();
+    killStartedProcesses();
     await rm(folder, { recursive: true, force: true });
   });
 

@@ -33,6 +33,13 @@ export interface StartedProcess {
   ready: Promise<{ wsUrl: string; httpUrl: string } | null>;
 }
 
+const running = new Set<StartedProcess>();
+
+/** SIGKILLs every process started here that is still running: for afterAll, so a timed-out test leaves none behind. */
+export function killStartedProcesses(): void {
+  for (const started of running) started.kill();
+}
+
 /** Starts local/main.ts with PORT=0 unless `env` says otherwise. */
 export function startMainProcess(args: string[], env: NodeJS.ProcessEnv = {}): StartedProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
@@ -54,7 +61,7 @@ export function startMainProcess(args: string[], env: NodeJS.ProcessEnv = {}): S
     child.stdout.on('data', check);
     void exited.then(() => resolve(null));
   });
-  return {
+  const started: StartedProcess = {
     exited,
     ready,
     output: () => ({ stdout, stderr }),
@@ -63,6 +70,9 @@ export function startMainProcess(args: string[], env: NodeJS.ProcessEnv = {}): S
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
+  running.add(started);
+  void exited.then(() => running.delete(started));
+  return started;
 }
 
 /** Starts local/main.ts and waits until it is ready; fails with its output when it exits first. */
