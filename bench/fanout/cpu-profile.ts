@@ -44,6 +44,8 @@ const PARTS: ReadonlyArray<readonly [part: string, pattern: RegExp]> = [
   ['local stack: gateway, management API (local/)', /\/local\//],
   ['bench harness', /\/bench\//],
   ['Node HTTP', /^node:(_http|http|internal\/http)/],
+  ['Node crypto (dev keys, token signatures, SigV4 hashes)', /^node:(crypto|internal\/crypto)/],
+  ['module loading (startup)', /^node:internal\/(modules|deps\/cjs-module-lexer)/],
   ['Node sockets and streams', /^node:(net|internal\/(stream|streams|net|tcp_wrap|socket)|stream)/],
   ['Node timers, promises, events', /^node:(internal\/(timers|process\/task_queues|async_hooks|event_target)|events|timers)/],
   ['Node, other', /^node:/],
@@ -52,7 +54,7 @@ const PARTS: ReadonlyArray<readonly [part: string, pattern: RegExp]> = [
 function partOf(frame: ProfileNode['callFrame']): string {
   const key = frame.url || frame.functionName;
   for (const [part, pattern] of PARTS) if (pattern.test(key)) return part;
-  return frame.url ? 'other' : 'V8 built-ins (no script)';
+  return frame.url ? 'other' : 'native (V8 built-ins, microtasks, socket writes)';
 }
 
 export async function summarizeCpuProfile(file: string): Promise<ThreadProfile> {

@@ -65,8 +65,6 @@ export interface LocalCapacityResults {
   shape: BurstShape;
   runs: BurstRun[];
   variants: VariantSummary[];
-  /** Per round (every variant once, back to back): the last variant's deliveries/s ÷ the first's. */
-  speedup?: Spread;
   /** Where the stack's CPU time went in one profiled burst per variant (node --cpu-prof). */
   profiles: Array<{ variant: string; summary: ProfileSummary }>;
 }
@@ -115,18 +113,16 @@ export async function runLocalStackCapacity(options: {
     lost: spread(of(variant).map((run) => run.expectedDeliveries - run.delivered)),
     stackCores: spread(of(variant).map((run) => run.stackCores)),
   }));
-  const first = of(options.variants[0]!);
-  const last = of(options.variants.at(-1)!);
-  return {
-    shape: options.shape,
-    runs,
-    variants,
-    ...(options.variants.length > 1 &&
-      options.runs > 0 && {
-        speedup: spread(first.map((run, index) => last[index]!.deliveriesPerSecond / run.deliveriesPerSecond)),
-      }),
-    profiles,
-  };
+  return { shape: options.shape, runs, variants, profiles };
+}
+
+/** Per round (every variant runs once in a round, back to back): `variant`'s deliveries/s ÷ `baseline`'s. */
+export function ratioPerRound(runs: readonly BurstRun[], variant: string, baseline: string): Spread | undefined {
+  const of = (name: string) => runs.filter((run) => run.variant === name);
+  const [top, bottom] = [of(variant), of(baseline)];
+  const rounds = Math.min(top.length, bottom.length);
+  if (rounds === 0) return undefined;
+  return spread(Array.from({ length: rounds }, (_, index) => top[index]!.deliveriesPerSecond / bottom[index]!.deliveriesPerSecond));
 }
 
 async function burst(shape: BurstShape, variant: StackVariant, profileDir?: string): Promise<BurstRun> {

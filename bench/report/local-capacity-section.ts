@@ -1,5 +1,5 @@
 // Section 7 of the report: the local stack's capacity under a burst, by where its handlers run, and the profile.
-import type { LocalCapacityResults } from '../fanout/local-stack-capacity.js';
+import { ratioPerRound, type LocalCapacityResults } from '../fanout/local-stack-capacity.js';
 import { num, ranged, table } from './markdown.js';
 
 export function localCapacitySection(results: LocalCapacityResults): string {
@@ -26,8 +26,14 @@ export function localCapacitySection(results: LocalCapacityResults): string {
       ]),
     ),
   ];
-  const [first, last] = [results.variants[0], results.variants.at(-1)];
-  if (results.speedup && first && last) lines.push('', `${last.variant} ÷ ${first.variant}, per round: **${ranged(results.speedup, 2)}×**.`);
+  // The thread's gain is measured against the same limit on one event loop: a variant that loses most deliveries
+  // has no capacity to compare with (its rate counts only what arrived).
+  const names = results.variants.map((row) => row.variant);
+  for (const [variant, baseline] of [[names.at(-1), names.at(-2)], [names.at(-1), names[0]]] as const) {
+    if (!variant || !baseline || variant === baseline) continue;
+    const ratio = ratioPerRound(results.runs, variant, baseline);
+    if (ratio) lines.push('', `Deliveries per second, ${variant} ÷ ${baseline}, per round: **${ranged(ratio, 2)}×**.`);
+  }
   for (const { variant, summary } of results.profiles) {
     lines.push('', `Where the stack's CPU went in one profiled burst, ${variant} (node --cpu-prof, whole process life, startup included):`, '');
     for (const thread of summary.threads) {
