@@ -1,8 +1,7 @@
 // Where the local stack's Lambda functions run. On the gateway's own event loop they compete with the gateway, the
-// management API and dynalite for one core, and under a burst the posts they make wait behind all of it (they timed
-// out after 3 s and were lost). On a worker thread of their own they get the second core, as on AWS, where functions
-// never share a process with API Gateway or DynamoDB. The worker is the default; the caller's thread remains for
-// tests that inject faults by handing in objects (those cannot cross to another thread).
+// management API and dynalite for one core; on a worker thread of their own they get the second core, as on AWS,
+// where functions never share a process with API Gateway or DynamoDB. The worker is the default; the caller's thread
+// remains for tests that inject faults by handing in objects (those cannot cross to another thread).
 import { Worker } from 'node:worker_threads';
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
 import { createLocalFunctions, functionNamed, type FunctionName, type LocalFunctionOptions } from './local-functions.js';
@@ -29,18 +28,33 @@ export function inProcessFunctions(config: RuntimeConfig, options: LocalFunction
 /** The functions on a worker thread; resolves once it has built them (or rejects with why it could not). */
 export async function startFunctionThread(config: RuntimeConfig, options: Omit<LocalFunctionOptions, 'overrides'>): Promise<FunctionHost> {
   const data: FunctionThreadData = { config, logLevel: options.logLevel };
-  let thread = await spawn(data);
+  let current = await spawn(data);
+  let replacement: Promise<FunctionThread> | undefined;
   let closing = false;
+  // A thread that died (an uncaught error in a function) is replaced, as Lambda replaces a crashed environment; once,
+  // however many invocations notice it.
+  const live = (): FunctionThread | Promise<FunctionThread> => {
+    if (!current.dead || closing) return current;
+    replacement ??= spawn(data).then(
+      (fresh) => {
+        current = fresh;
+        replacement = undefined;
+        return fresh;
+      },
+      (error: unknown) => {
+        replacement = undefined;
+        throw error;
+      },
+    );
+    return replacement;
+  };
   return {
     placement: 'in-worker',
-    async invoke(name, event) {
-      // A thread that died (an uncaught error in a function) is replaced, as Lambda replaces a crashed environment.
-      if (thread.dead && !closing) thread = await spawn(data);
-      return thread.invoke(name, event);
-    },
+    invoke: async (name, event) => (await live()).invoke(name, event),
     async close() {
       closing = true;
-      await thread.terminate();
+      await replacement?.catch(() => undefined);
+      await current.terminate();
     },
   };
 }
