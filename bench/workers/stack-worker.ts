@@ -88,10 +88,6 @@ serveRequests({
     await writeItems(client, LOCAL_TABLE_NAME, items);
     return { members: memberIds.length };
   },
-  async stackStats() {
-    const { stack } = await started;
-    return { handlers: stack.handlers };
-  },
   cpuUsage() {
     const usage = process.cpuUsage();
     return { micros: usage.user + usage.system };
