@@ -73,7 +73,7 @@ export interface LocalCapacityResults {
 const QUIET_MS = 10_000;
 /** Before the first arrival: every send is in flight at once, so the first fan-out may finish late. */
 const FIRST_ARRIVAL_MS = 60_000;
-const BURST_CAP_MS = 180_000;
+const BURST_CAP_MS = 300_000;
 
 export async function runLocalStackCapacity(options: {
   shape: BurstShape;
