@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=1,2,5,6] [-- --out=<folder>] [-- --render=<results.json>]
+// npm run bench [-- --quick] [-- --only=1,2,5,6,7] [-- --profile] [-- --out=<folder>] [-- --render=<results.json>]
 // Runs the benchmark sections, shows progress on stderr, and writes the dated Markdown report and its SVG charts.
 // Each run also keeps its raw measurements in bench/tmp/results-<date>.json; --render rewrites a report from them.
 // Sections 2, 3 and 4 come together (the comparison and the cost model are computed from section 2's run).
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { runCapacityBench, ROOM_SIZES, TOTAL_CONNECTIONS } from './capacity/capacity-bench.js';
 import { runColdStart } from './cold-start/cold-start.js';
 import { runInvocationRate } from './fanout/invocation-rate.js';
+import { ISSUE_BURST, runLocalStackCapacity, STACK_VARIANTS } from './fanout/local-stack-capacity.js';
 import { runLocalStackFanOut } from './fanout/local-stack-fanout.js';
 import { describeMachine } from './lib/machine.js';
 import { progress, step } from './lib/progress.js';
@@ -18,10 +19,14 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 interface Options {
   quick: boolean;
+  /** Section 7 also profiles one burst per placement (node --cpu-prof, into bench/tmp/profiles/). */
+  profile: boolean;
   sections: Set<number>;
   out: string;
   render?: string;
 }
+
+const SECTIONS = [1, 2, 5, 6, 7];
 
 function parseArgs(argv: readonly string[]): Options {
   const quick = argv.includes('--quick');
@@ -29,14 +34,17 @@ function parseArgs(argv: readonly string[]): Options {
   const out = argv.find((arg) => arg.startsWith('--out='));
   const render = argv.find((arg) => arg.startsWith('--render='));
   const known = ['--only=', '--out=', '--render='];
-  const unknown = argv.filter((arg) => arg !== '--quick' && !known.some((prefix) => arg.startsWith(prefix)));
-  if (unknown.length > 0) throw new Error(`bench: unknown argument ${unknown.join(' ')} (use --quick, --only=1,2,5,6, --out=<folder>, --render=<results.json>)`);
-  const sections = new Set(only ? only.slice('--only='.length).split(',').map(Number) : [1, 2, 5, 6]);
+  const unknown = argv.filter((arg) => arg !== '--quick' && arg !== '--profile' && !known.some((prefix) => arg.startsWith(prefix)));
+  if (unknown.length > 0) {
+    throw new Error(`bench: unknown argument ${unknown.join(' ')} (use --quick, --only=1,2,5,6,7, --profile, --out=<folder>, --render=<results.json>)`);
+  }
+  const sections = new Set(only ? only.slice('--only='.length).split(',').map(Number) : SECTIONS);
   for (const section of sections) {
-    if (![1, 2, 5, 6].includes(section)) throw new Error(`bench: --only takes sections 1, 2, 5 and 6 (3 and 4 come with 2), not ${section}`);
+    if (!SECTIONS.includes(section)) throw new Error(`bench: --only takes sections 1, 2, 5, 6 and 7 (3 and 4 come with 2), not ${section}`);
   }
   return {
     quick,
+    profile: argv.includes('--profile'),
     sections,
     out: out ? out.slice('--out='.length) : join(REPO_ROOT, quick ? 'bench/tmp/results-quick' : 'bench/results'),
     ...(render && { render: render.slice('--render='.length) }),
@@ -121,6 +129,16 @@ async function main(): Promise<void> {
         throughputSeconds: 0,
         senders: 1,
         poster: 'signed',
+      }),
+    );
+  }
+  if (options.sections.has(7)) {
+    results.localCapacity = await step('section 7: capacity of the local stack under a burst', () =>
+      runLocalStackCapacity({
+        shape: options.quick ? { ...ISSUE_BURST, users: 100, rooms: 10 } : ISSUE_BURST,
+        runs: options.quick ? 1 : 3,
+        variants: STACK_VARIANTS,
+        ...(options.profile && { profileDir: join(REPO_ROOT, 'bench', 'tmp', 'profiles', startedAt.toISOString().replace(/[:.]/g, '-')) }),
       }),
     );
   }

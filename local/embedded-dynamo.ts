@@ -12,6 +12,7 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_SCHEMA } from '../lambdas/adapters/table-schema.js';
+import { dataFolderProblem, LocalStackStartupError } from './startup-problem.js';
 
 interface DynaliteOptions {
   path?: string;
@@ -21,7 +22,17 @@ interface DynaliteOptions {
 }
 
 // dynalite is CommonJS and ships no types; this is the one function of it used here.
-const dynalite = createRequire(import.meta.url)('dynalite') as (options: DynaliteOptions) => Server;
+const requireHere = createRequire(import.meta.url);
+const dynalite = requireHere('dynalite') as (options: DynaliteOptions) => Server;
+
+/** The LevelDB binding dynalite stores a data folder with (its own dependency, so always the same version). */
+interface LevelDatabase {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+const { Level } = createRequire(requireHere.resolve('dynalite'))('level') as {
+  Level: new (path: string, options: { valueEncoding: string }) => LevelDatabase;
+};
 
 export interface EmbeddedDynamo {
   /** http://127.0.0.1:<port> */
@@ -30,6 +41,7 @@ export interface EmbeddedDynamo {
 }
 
 export async function startEmbeddedDynamo(options: { dataDir?: string } = {}): Promise<EmbeddedDynamo> {
+  if (options.dataDir !== undefined) await checkDataFolderFree(options.dataDir);
   // Tables become ACTIVE at once: nothing has to poll for them.
   const server = dynalite({
     createTableMs: 0,
@@ -57,6 +69,27 @@ export async function startEmbeddedDynamo(options: { dataDir?: string } = {}): P
       return stopping;
     },
   };
+}
+
+/**
+ * dynalite opens its LevelDB folder lazily and, when another process holds LevelDB's lock on it, fails every request
+ * later with "Database is closed". Opening (and closing) the folder once first turns that into a clear error now.
+ */
+async function checkDataFolderFree(dataDir: string): Promise<void> {
+  const database = new Level(dataDir, { valueEncoding: 'json' });
+  try {
+    await database.open();
+  } catch (error) {
+    const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+    if (cause?.code === 'LEVEL_LOCKED') {
+      throw new LocalStackStartupError('data-folder-in-use', `The data folder ${dataDir} is in use by another local stack (its database is locked).`, {
+        cause: error,
+      });
+    }
+    throw dataFolderProblem(cause, dataDir) ??
+      new LocalStackStartupError('data-folder-unusable', `The data folder ${dataDir} cannot be opened: ${cause?.message ?? String(error)}`, { cause: error });
+  }
+  await database.close();
 }
 
 /** Client settings for dynalite: any region and credentials work, but the SDK insists on having some. */

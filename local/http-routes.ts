@@ -27,7 +27,8 @@ const SUB_MAX_LENGTH = 128;
 const NAME_MAX_LENGTH = 256;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
-const CONTENT_TYPES: Record<string, string> = {
+// Keyed by the extension of a path the client chose: a Map, so no name can reach an inherited property.
+const CONTENT_TYPES = new Map(Object.entries({
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -43,7 +44,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.txt': 'text/plain; charset=utf-8',
   '.woff2': 'font/woff2',
-};
+}));
 
 const PLACEHOLDER_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Local chat stack</title></head>
@@ -128,7 +129,7 @@ async function serveStatic(publicDir: string, pathname: string, response: Server
     if ((await stat(file)).isDirectory()) file = resolve(file, 'index.html');
     const body = await readFile(file);
     response.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': CONTENT_TYPES.get(extname(file).toLowerCase()) ?? 'application/octet-stream',
       'Content-Length': body.length,
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
@@ -139,7 +140,7 @@ async function serveStatic(publicDir: string, pathname: string, response: Server
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
     if (pathname === '/' || pathname === '/index.html') {
-      response.writeHead(200, { 'Content-Type': CONTENT_TYPES['.html']!, 'Cache-Control': 'no-cache' });
+      response.writeHead(200, { 'Content-Type': CONTENT_TYPES.get('.html')!, 'Cache-Control': 'no-cache' });
       response.end(PLACEHOLDER_PAGE);
       return true;
     }

@@ -1,5 +1,5 @@
 // `npm start`: the local stack on 127.0.0.1, configured from the environment, until Ctrl-C.
-import { startLocalStack, type LocalStackOptions } from './stack.js';
+import { LocalStackStartupError, startLocalStack, type LocalStackOptions } from './stack.js';
 
 function readSeconds(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();
@@ -40,7 +40,16 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const stack = await startLocalStack(options);
+  let stack: Awaited<ReturnType<typeof startLocalStack>>;
+  try {
+    stack = await startLocalStack(options);
+  } catch (error) {
+    if (!(error instanceof LocalStackStartupError)) throw error;
+    // Something the user can fix: what is wrong and what to do, without a stack trace.
+    console.error(explainStartupProblem(error, options));
+    process.exitCode = 1;
+    return;
+  }
   const storage = options.dataDir === null ? 'in memory' : `in ${options.dataDir}`;
   console.log(
     [
@@ -75,9 +84,20 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
+/** The startup problem in the words of `npm start`: its flags and variables. */
+function explainStartupProblem(error: LocalStackStartupError, options: LocalStackOptions): string {
+  const otherData = 'start this one with `npm start -- --in-memory` (nothing is kept) or with CHAT_DATA_DIR set to another folder';
+  switch (error.kind) {
+    case 'data-folder-in-use':
+      return `Cannot start: the data folder ${options.dataDir} is in use by another local stack.\nStop that stack (Ctrl-C in its terminal), or ${otherData}.`;
+    case 'data-folder-unusable':
+      return `Cannot start: ${error.message}\nMake it writable, or ${otherData}.`;
+    case 'port-in-use':
+      return `Cannot start: port ${options.port} is in use (another local stack, or another program).\nStop it, or set PORT to another port (PORT=0 picks a free one).`;
+  }
+}
+
 main().catch((error: unknown) => {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') console.error(`Port ${process.env.PORT ?? 8080} is in use: set PORT to another port (PORT=0 picks a free one).`);
-  else console.error(error);
+  console.error(error);
   process.exit(1);
 });

@@ -1,27 +1,33 @@
 // The whole backend on one machine: dynalite for DynamoDB, a dev token issuer for Cognito, and the WebSocket gateway
-// emulator for API Gateway, all running the very same handler code as AWS (built by the same wiring factories).
+// emulator for API Gateway, all running the very same handler code as AWS (built by the same wiring factories), the
+// handlers on a worker thread of their own (functions/function-host.ts).
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RuntimeConfig } from '../lambdas/adapters/config.js';
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { asLoggerPort, createLogger } from '../lambdas/adapters/logger.js';
-import { createAuthorizerHandler } from '../lambdas/adapters/authorizer-handler.js';
-import {
-  createConnectHandler,
-  createDisconnectHandler,
-  createMessageHandler,
-  type HandlerOverrides,
-} from '../lambdas/adapters/wiring.js';
+import type { HandlerOverrides } from '../lambdas/adapters/wiring.js';
 import { LIMITS } from '../lambdas/protocol/index.js';
 import { createDevTokenIssuer, type DevTokenIssuer } from './dev-token-issuer.js';
 import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.js';
 import type { WebSocketRouteEvent } from './gateway/events.js';
 import { WebSocketGateway, type RouteFunction } from './gateway/websocket-gateway.js';
+import {
+  inProcessFunctions,
+  startFunctionThread,
+  withConcurrencyLimit,
+  type FunctionHost,
+  type FunctionPlacement,
+} from './functions/function-host.js';
 import { createHttpRoutes } from './http-routes.js';
 import { sendJson } from './http-util.js';
 import { handleManagementRequest } from './management-api.js';
+import { dataFolderProblem, portProblem } from './startup-problem.js';
+
+export { LocalStackStartupError, type StartupProblemKind } from './startup-problem.js';
 
 export const LOCAL_AUDIENCE = 'local-chat-client';
 export const LOCAL_TABLE_NAME = 'chat-local';
@@ -42,8 +48,19 @@ export interface LocalStackOptions {
   maxConnectionS?: number;
   /** Log level of the handlers and the gateway; default 'WARN'. */
   logLevel?: string;
-  /** Replaces parts of the handlers' wiring, for fault injection in tests. */
+  /** Replaces parts of the handlers' wiring, for fault injection in tests (the handlers then run in process). */
   overrides?: Partial<Omit<HandlerOverrides, 'verifier'>>;
+  /**
+   * Where the handlers run: 'in-worker' (the default) on a worker thread of their own, so they do not compete with
+   * the gateway, the management API and dynalite for one event loop; 'in-process' on the caller's thread, as they must
+   * when `overrides` hands them objects.
+   */
+  handlers?: FunctionPlacement;
+  /**
+   * How many handler invocations run at once; more wait, in order, until one finishes (see withConcurrencyLimit).
+   * Default 16; Infinity for no limit.
+   */
+  maxConcurrentInvocations?: number;
   /** Sees every event handed to $connect, $disconnect and the message route, before the handler runs (tests). */
   onIntegrationEvent?: (event: WebSocketRouteEvent) => void;
   /** The folder the demo page is served from; default local/public. */
@@ -60,6 +77,8 @@ export interface LocalStack {
   issuer: Pick<DevTokenIssuer, 'mint' | 'jwks'>;
   /** What the handlers run with (endpoints, table, auth). */
   config: RuntimeConfig;
+  /** Where the handlers run (see `LocalStackOptions.handlers`). */
+  handlers: FunctionPlacement;
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
   stop(): Promise<void>;
 }
@@ -69,15 +88,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dataPath = dataDir === null ? undefined : resolve(dataDir);
   const logLevel = options.logLevel ?? 'WARN';
   const gatewayLogger = asLoggerPort(createLogger({ serviceName: 'local-gateway', logLevel }));
-  const handlerLogger = asLoggerPort(createLogger({ logLevel }));
 
   let dynamo: EmbeddedDynamo | undefined;
   let server: Server | undefined;
+  let functions: FunctionHost | undefined;
   try {
     let dynamoDir: string | undefined;
     if (dataPath) {
       dynamoDir = join(dataPath, 'dynamodb');
-      await mkdir(dynamoDir, { recursive: true });
+      await mkdir(dynamoDir, { recursive: true }).catch((error: unknown) => {
+        throw dataFolderProblem(error, dataPath) ?? error;
+      });
     }
     dynamo = await startEmbeddedDynamo(dynamoDir ? { dataDir: dynamoDir } : {});
     const setupClient = new DynamoDBClient(embeddedDynamoClientConfig(dynamo.endpoint));
@@ -99,7 +120,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         else response.destroy();
       });
     });
-    const port = await listen(server, options.port ?? 8080);
+    const requestedPort = options.port ?? 8080;
+    const port = await listen(server, requestedPort).catch((error: unknown) => {
+      throw portProblem(error, requestedPort) ?? error;
+    });
     const httpUrl = `http://${HOST}:${port}`;
 
     const issuer = await createDevTokenIssuer({
@@ -117,22 +141,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       maxConnectionS,
       credentials: DUMMY_CREDENTIALS,
     };
-    const handlerOverrides = { logger: handlerLogger, ...options.overrides };
-    const observe = (route: RouteFunction): RouteFunction => {
+    functions = await startFunctions(config, options, logLevel);
+    const host = functions;
+    const route = (name: 'connect' | 'disconnect' | 'message'): RouteFunction => {
       const onEvent = options.onIntegrationEvent;
-      if (!onEvent) return route;
-      return (event) => {
-        onEvent(event);
-        return route(event);
+      return async (event) => {
+        onEvent?.(event);
+        return (await host.invoke(name, event)) as { statusCode?: number } | undefined;
       };
     };
     const gateway = new WebSocketGateway({
       api: { apiId: 'local', stage: 'local', domainName: `${HOST}:${port}`, region: LOCAL_REGION, accountId: '000000000000' },
       integrations: {
-        authorizer: createAuthorizerHandler(config, { logger: handlerLogger }),
-        connect: observe(createConnectHandler(config, handlerOverrides)),
-        disconnect: observe(createDisconnectHandler(config, handlerOverrides)),
-        message: observe(createMessageHandler(config, handlerOverrides)),
+        authorizer: async (event) => (await host.invoke('authorizer', event)) as APIGatewayAuthorizerResult,
+        connect: route('connect'),
+        disconnect: route('disconnect'),
+        message: route('message'),
       },
       idleTimeoutS: options.idleTimeoutS ?? LIMITS.idleTimeoutS,
       maxConnectionS,
@@ -156,6 +180,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const runningServer = server;
     const runningDynamo = dynamo;
+    const runningFunctions = functions;
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -163,11 +188,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       httpUrl,
       issuer,
       config,
+      handlers: runningFunctions.placement,
       stop() {
         stopping ??= (async () => {
           ready = false;
           // The management API must stay up while $disconnect runs: the handlers tell other connections about it.
           await gateway.close();
+          await runningFunctions.close();
           await closeServer(runningServer);
           await runningDynamo.stop();
         })();
@@ -175,10 +202,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     };
   } catch (error) {
+    if (functions) await functions.close().catch(() => undefined);
     if (server) await closeServer(server).catch(() => undefined);
     if (dynamo) await dynamo.stop().catch(() => undefined);
     throw error;
   }
+}
+
+const DEFAULT_MAX_CONCURRENT_INVOCATIONS = 16;
+
+async function startFunctions(config: RuntimeConfig, options: LocalStackOptions, logLevel: string): Promise<FunctionHost> {
+  const placement = options.handlers ?? (options.overrides ? 'in-process' : 'in-worker');
+  if (placement === 'in-worker' && options.overrides) throw new Error('overrides need handlers: "in-process" (objects cannot cross to a worker thread)');
+  const host =
+    placement === 'in-process'
+      ? inProcessFunctions(config, { logLevel, ...(options.overrides && { overrides: options.overrides }) })
+      : await startFunctionThread(config, { logLevel });
+  const limit = options.maxConcurrentInvocations ?? DEFAULT_MAX_CONCURRENT_INVOCATIONS;
+  return limit === Infinity ? host : withConcurrencyLimit(host, limit);
 }
 
 function listen(server: Server, port: number): Promise<number> {

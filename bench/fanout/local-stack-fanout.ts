@@ -51,11 +51,14 @@ interface Client {
 }
 
 /** Arrivals of each message (by clientMessageId) at the receivers, and of the sender's acks. */
-class Arrivals {
+export class Arrivals {
   private readonly deliveries = new Map<string, { count: number; last: number }>();
   private readonly acks = new Map<string, number>();
   private readonly waiters = new Map<string, { expected: number; resolve: () => void }>();
   delivered = 0;
+  acked = 0;
+  /** performance.now() of the latest message or ack. */
+  lastArrival = 0;
 
   onFrame(data: WebSocket.RawData): void {
     const at = performance.now();
@@ -67,9 +70,12 @@ class Arrivals {
       entry.last = at;
       this.deliveries.set(key, entry);
       this.delivered += 1;
+      this.lastArrival = at;
       this.check(key);
     } else if (frame.type === 'ack' && frame.requestId) {
       this.acks.set(frame.requestId, at);
+      this.acked += 1;
+      this.lastArrival = at;
       this.check(frame.requestId);
     }
   }
@@ -248,7 +254,7 @@ export async function runLocalStackFanOut(options: {
   }
 }
 
-function openSocket(url: string): Promise<WebSocket> {
+export function openSocket(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { perMessageDeflate: false });
     socket.once('open', () => resolve(socket));

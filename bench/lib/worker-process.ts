@@ -22,13 +22,16 @@ export interface WorkerProcess {
   /** What the worker answered to 'ready' (its endpoints). */
   info: Record<string, unknown>;
   request<T = Record<string, unknown>>(type: string, fields?: Record<string, unknown>): Promise<T>;
-  /** Ends the worker (by its own pid) and waits for it to exit. */
-  stop(): Promise<void>;
+  /**
+   * Ends the worker (by its own pid) and waits for it to exit. `graceful`: closes its IPC channel first so it exits
+   * by itself (and writes what --cpu-prof collected), killing it only after 10 s.
+   */
+  stop(options?: { graceful?: boolean }): Promise<void>;
 }
 
-export async function startWorker(moduleUrl: URL, options: { env?: NodeJS.ProcessEnv } = {}): Promise<WorkerProcess> {
+export async function startWorker(moduleUrl: URL, options: { env?: NodeJS.ProcessEnv; execArgv?: string[] } = {}): Promise<WorkerProcess> {
   const child: ChildProcess = fork(fileURLToPath(moduleUrl), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -57,8 +60,13 @@ export async function startWorker(moduleUrl: URL, options: { env?: NodeJS.Proces
         child.send({ id, type, ...fields } satisfies WorkerRequest);
       });
     },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    async stop({ graceful = false } = {}) {
+      const running = () => child.exitCode === null && child.signalCode === null;
+      if (graceful && running()) {
+        child.disconnect();
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      }
+      if (running()) child.kill('SIGKILL');
       await exited;
     },
   };

@@ -5,9 +5,11 @@ import type { ColdStartResults } from '../cold-start/cold-start.js';
 import { AWS_PRICES, connectionMinutesCost } from '../cost/cost-model.js';
 import { scanDesignCost, singleTableCost, SCAN_DESIGN_MEMORY_MB, type CostRow } from '../cost/cost-tables.js';
 import type { FanOutRateResults } from '../fanout/invocation-rate.js';
+import type { LocalCapacityResults } from '../fanout/local-stack-capacity.js';
 import type { LocalStackResults } from '../fanout/local-stack-fanout.js';
 import type { Machine } from '../lib/machine.js';
 import { renderBarChart } from '../lib/svg-chart.js';
+import { localCapacitySection } from './local-capacity-section.js';
 import { dollars, kib, num, ranged, table, verdict } from './markdown.js';
 
 export interface BenchResults {
@@ -22,6 +24,8 @@ export interface BenchResults {
   localStack?: LocalStackResults;
   /** Section 1's latencies again, with the handlers posting by hand-signed node:http requests. */
   localStackSignedPosts?: LocalStackResults;
+  /** Section 7: deliveries per second under a burst, handlers on the gateway's loop and on their own thread. */
+  localCapacity?: LocalCapacityResults;
   capacity?: CapacityResults;
   rate?: FanOutRateResults;
   coldStart?: ColdStartResults;
@@ -64,6 +68,7 @@ export function renderReport(results: BenchResults): RenderedReport {
   if (results.capacity && costs) sections.push(costSection(results.capacity, costs, chartName('cost-per-delivery'), charts));
   if (results.rate) sections.push(rateSection(results.rate));
   if (results.coldStart) sections.push(coldStartSection(results.coldStart));
+  if (results.localCapacity) sections.push(localCapacitySection(results.localCapacity));
   sections.push(findingsSection(results, costs));
   sections.push(reproduceSection(results));
   return { markdown: `${sections.join('\n\n')}\n`, charts };

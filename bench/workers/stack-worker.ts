@@ -1,7 +1,9 @@
 // The local stack (gateway emulator, handlers, dynalite, management API) in a process of its own, as it runs under
 // `npm start`; the benchmark's WebSocket clients live in the parent. The worker learns each connection's id from
 // the $connect events and, on request, puts users in rooms straight through the table (no presence storm of a
-// thousand connects into a room of a thousand).
+// thousand connects into a room of a thousand), subscribing every connection of each member.
+// BENCH_HANDLERS=in-process runs the handlers on the gateway's event loop instead of their own thread;
+// BENCH_MAX_CONCURRENT sets maxConcurrentInvocations ('Infinity': no limit).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { memberItem, roomItem, subscriptionItem } from '../../lambdas/adapters/dynamo/codec.js';
@@ -11,7 +13,8 @@ import { writeItems } from '../capacity/seed.js';
 import { createSignedPoster } from '../fanout/signed-poster.js';
 import { serveRequests } from '../lib/worker-process.js';
 
-const connectionsByUser = new Map<string, { connectionId: string; connectedAt: number }>();
+/** Every open connection of each user (a user may have several devices), in the order they connected. */
+const connectionsByUser = new Map<string, Array<{ connectionId: string; connectedAt: number }>>();
 
 // BENCH_POSTER=signed: the handlers post with hand-signed node:http requests instead of the SDK client (section 1's
 // second variant, to show what the SDK's per-call work costs the stack). The stack's URL is known only once it
@@ -25,13 +28,17 @@ const signedNotifier: Notifier = {
 const stackStarted = startLocalStack({
   port: 0,
   dataDir: null,
-  logLevel: 'ERROR',
+  logLevel: process.env.BENCH_LOG_LEVEL ?? 'ERROR',
   // The receivers never send; the run must not be cut short by the 10-minute idle timeout.
   idleTimeoutS: 3600,
   ...(process.env.BENCH_POSTER === 'signed' && { overrides: { notifier: signedNotifier } }),
+  ...(process.env.BENCH_HANDLERS === 'in-process' && { handlers: 'in-process' as const }),
+  ...(process.env.BENCH_MAX_CONCURRENT && { maxConcurrentInvocations: Number(process.env.BENCH_MAX_CONCURRENT) }),
   onIntegrationEvent(event) {
     const { eventType, authorizer, connectionId, connectedAt } = event.requestContext;
-    if (eventType === 'CONNECT') connectionsByUser.set(String(authorizer.userId), { connectionId, connectedAt });
+    if (eventType !== 'CONNECT') return;
+    const userId = String(authorizer.userId);
+    connectionsByUser.set(userId, [...(connectionsByUser.get(userId) ?? []), { connectionId, connectedAt }]);
   },
 });
 
@@ -69,12 +76,14 @@ serveRequests({
       roomItem({ roomId, name: roomId, kind: 'group', createdBy: memberIds[0]!, createdAt: now, lastSeq: 0 }),
     ];
     for (const userId of memberIds) {
-      const connection = connectionsByUser.get(userId);
-      if (!connection) throw new Error(`setupRoom: ${userId} has no open connection`);
+      const connections = connectionsByUser.get(userId);
+      if (!connections) throw new Error(`setupRoom: ${userId} has no open connection`);
       items.push(memberItem(roomId, { roomId, userId, joinedAt: now, lastReadSeq: 0 }));
-      items.push(
-        subscriptionItem({ roomId, connectionId: connection.connectionId, userId, expiresAt: connection.connectedAt + 7_200_000, muted: false }),
-      );
+      for (const connection of connections) {
+        items.push(
+          subscriptionItem({ roomId, connectionId: connection.connectionId, userId, expiresAt: connection.connectedAt + 7_200_000, muted: false }),
+        );
+      }
     }
     await writeItems(client, LOCAL_TABLE_NAME, items);
     return { members: memberIds.length };

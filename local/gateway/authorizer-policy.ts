@@ -25,15 +25,16 @@ export function decide(result: APIGatewayAuthorizerResult | undefined, methodArn
   );
   if (applicable.some((s) => s.Effect === 'Deny') || !applicable.some((s) => s.Effect === 'Allow')) return { outcome: 'deny' };
 
-  const context: Record<string, AuthorizerContextValue> = {};
+  // Gathered in a Map and defined as own properties: a context key is never a prototype or an inherited method.
+  const context = new Map<string, AuthorizerContextValue>();
   for (const [key, value] of Object.entries(result.context ?? {})) {
     if (value === null || value === undefined) continue;
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       return { outcome: 'invalid', problem: `context.${key} is not a string, number or boolean` };
     }
-    context[key] = value;
+    context.set(key, value);
   }
-  return { outcome: 'allow', authorizer: { ...context, principalId: result.principalId, integrationLatency: latencyMs } };
+  return { outcome: 'allow', authorizer: { ...Object.fromEntries(context), principalId: result.principalId, integrationLatency: latencyMs } };
 }
 
 function listOf(value: unknown): string[] {

@@ -48,14 +48,20 @@ export interface ApiIdentity {
   accountId: string;
 }
 
-/** What the handshake request told us, kept for the events of the connection's whole life. */
+/** A name and a value, both chosen by the client (a header, a query string parameter). */
+export type NameValue = readonly [name: string, value: string];
+
+/**
+ * What the handshake request told us, kept for the events of the connection's whole life. Headers and query string
+ * stay name/value lists: the names are the client's, so they only become object keys in `clientRecord`.
+ */
 export interface HandshakeRequest {
   connectionId: string;
   connectedAt: number;
-  headers: Record<string, string>;
-  multiValueHeaders: Record<string, string[]>;
-  queryStringParameters?: Record<string, string>;
-  multiValueQueryStringParameters?: Record<string, string[]>;
+  /** In the client's order and case, repeats included. */
+  headers: readonly NameValue[];
+  /** Decoded; empty when the URL has no query string. */
+  query: readonly NameValue[];
   sourceIp: string;
   userAgent?: string;
 }
@@ -67,13 +73,14 @@ export function connectMethodArn(api: ApiIdentity): string {
 export function buildAuthorizerEvent(api: ApiIdentity, handshake: HandshakeRequest, now: number): APIGatewayRequestAuthorizerEvent {
   const requestContext = requestContextFor(api, handshake, '$connect', 'CONNECT', now);
   // The WebSocket flavour of the REQUEST event has no resource/path/httpMethod; the shared type insists on them.
+  const hasQuery = handshake.query.length > 0;
   const event = {
     type: 'REQUEST' as const,
     methodArn: connectMethodArn(api),
-    headers: handshake.headers,
-    multiValueHeaders: handshake.multiValueHeaders,
-    queryStringParameters: handshake.queryStringParameters ?? null,
-    multiValueQueryStringParameters: handshake.multiValueQueryStringParameters ?? null,
+    headers: clientRecord(handshake.headers, 'last'),
+    multiValueHeaders: clientRecord(handshake.headers, 'all'),
+    queryStringParameters: hasQuery ? clientRecord(handshake.query, 'last') : null,
+    multiValueQueryStringParameters: hasQuery ? clientRecord(handshake.query, 'all') : null,
     stageVariables: {},
     requestContext,
   };
@@ -87,11 +94,11 @@ export function buildConnectEvent(
   now: number,
 ): WebSocketRouteEvent {
   return {
-    headers: handshake.headers,
-    multiValueHeaders: handshake.multiValueHeaders,
-    ...(handshake.queryStringParameters && {
-      queryStringParameters: handshake.queryStringParameters,
-      multiValueQueryStringParameters: handshake.multiValueQueryStringParameters,
+    headers: clientRecord(handshake.headers, 'last'),
+    multiValueHeaders: clientRecord(handshake.headers, 'all'),
+    ...(handshake.query.length > 0 && {
+      queryStringParameters: clientRecord(handshake.query, 'last'),
+      multiValueQueryStringParameters: clientRecord(handshake.query, 'all'),
     }),
     requestContext: { ...requestContextFor(api, handshake, '$connect', 'CONNECT', now), authorizer },
     isBase64Encoded: false,
@@ -126,7 +133,7 @@ export function buildDisconnectEvent(
   now: number,
 ): WebSocketRouteEvent {
   return {
-    headers: pick(handshake.headers, ['Host', 'User-Agent', 'X-Forwarded-For', 'X-Forwarded-Port', 'X-Forwarded-Proto']),
+    headers: clientRecord(pick(handshake.headers, DISCONNECT_HEADERS), 'last'),
     requestContext: {
       ...requestContextFor(api, handshake, '$disconnect', 'DISCONNECT', now),
       disconnectStatusCode: statusCode,
@@ -170,7 +177,29 @@ function clfTime(epochMs: number): string {
   return `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
 }
 
-function pick(headers: Record<string, string>, names: string[]): Record<string, string> {
-  const wanted = new Set(names.map((n) => n.toLowerCase()));
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => wanted.has(name.toLowerCase())));
+/** The only headers API Gateway hands to $disconnect (lower case, for comparison). */
+const DISCONNECT_HEADERS = new Set(['host', 'user-agent', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto']);
+
+function pick(pairs: readonly NameValue[], lowerCaseNames: ReadonlySet<string>): NameValue[] {
+  return pairs.filter(([name]) => lowerCaseNames.has(name.toLowerCase()));
+}
+
+/**
+ * An event field keyed by names the client chose (headers, query string). The event shape needs a plain object; it
+ * is built the way JSON.parse builds it on AWS, with own data properties only (Object.fromEntries defines them), so
+ * a name such as `__proto__`, `constructor` or `toString` is just data: it never sets the prototype and never finds
+ * an inherited method where a value (or a list) was expected. The values are gathered in a Map first for the same
+ * reason. 'last': one value per name, the last one wins, as API Gateway's `headers`; 'all': every value in order.
+ */
+function clientRecord(pairs: readonly NameValue[], values: 'last'): Record<string, string>;
+function clientRecord(pairs: readonly NameValue[], values: 'all'): Record<string, string[]>;
+function clientRecord(pairs: readonly NameValue[], values: 'last' | 'all'): Record<string, string | string[]> {
+  const byName = new Map<string, string | string[]>();
+  for (const [name, value] of pairs) {
+    const seen = byName.get(name);
+    if (values === 'last') byName.set(name, value);
+    else if (Array.isArray(seen)) seen.push(value);
+    else byName.set(name, [value]);
+  }
+  return Object.fromEntries(byName);
 }

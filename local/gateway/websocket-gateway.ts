@@ -2,7 +2,7 @@
 // client message into a route invocation, enforces API Gateway's frame, message, idle and duration limits, and runs
 // $disconnect exactly once per accepted connection. The @connections management API (management-api.ts) reaches
 // open connections through post/describe/disconnect.
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -19,6 +19,7 @@ import {
   type ApiIdentity,
   type AuthorizerContext,
   type HandshakeRequest,
+  type NameValue,
   type WebSocketRouteEvent,
 } from './events.js';
 import { createFrameInspector } from './frame-inspector.js';
@@ -61,10 +62,10 @@ const CLOSE = {
 };
 
 /** ws's error codes for a client that broke the protocol, and the close code ws sent for each. */
-const PROTOCOL_ERROR_CLOSE_CODES: Record<string, number> = {
-  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
-  WS_ERR_INVALID_UTF8: 1007,
-};
+const PROTOCOL_ERROR_CLOSE_CODES = new Map([
+  ['WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 1009],
+  ['WS_ERR_INVALID_UTF8', 1007],
+]);
 
 /** The first frame an API Gateway client sees when an integration fails; it has no `type`, so clients ignore it. */
 const INTEGRATION_FAILURE = 'Internal server error';
@@ -109,7 +110,13 @@ export class WebSocketGateway {
     const problem = handshakeProblem(request);
     if (problem) return refuse(socket, 400, problem);
     if (!this.accepting) return refuse(socket, 503, 'Service Unavailable');
-    this.track(this.completeHandshake(request, socket, head));
+    this.track(
+      this.completeHandshake(request, socket, head).catch((error: unknown) => {
+        // A handshake must always be answered: an unanswered one hangs its client and holds the server open on stop.
+        this.options.logger.error('handshake failed', { error: describeError(error) });
+        refuse(socket, 500, INTEGRATION_FAILURE);
+      }),
+    );
   }
 
   /** PostToConnection: one text frame with exactly these bytes. */
@@ -257,7 +264,7 @@ export class WebSocketGateway {
       // ws has already sent the close frame (1009 for a message over maxPayload) and stops reading, so it never sees
       // the client's answer and would report 1006: $disconnect is told the code the gateway closed with instead.
       logger.info('client broke a websocket rule', { ...log, error: error.message });
-      const code = PROTOCOL_ERROR_CLOSE_CODES[error.code ?? ''] ?? 1002;
+      const code = PROTOCOL_ERROR_CLOSE_CODES.get(error.code ?? '') ?? 1002;
       this.endConnection(connection, code, code === CLOSE.tooBig.code ? CLOSE.tooBig.reason : error.message, false);
     });
     ws.on('close', (code, reason) => {
@@ -338,29 +345,16 @@ function handshakeProblem(request: IncomingMessage): string | undefined {
 }
 
 function describeHandshake(request: IncomingMessage): HandshakeRequest {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
   // API Gateway keeps the client's header case; rawHeaders still has it.
-  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
-    const name = request.rawHeaders[i]!;
-    const value = request.rawHeaders[i + 1]!;
-    headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
-  }
-  const query = new URL(request.url ?? '/', 'http://gateway.invalid').searchParams;
-  let queryStringParameters: Record<string, string> | undefined;
-  let multiValueQueryStringParameters: Record<string, string[]> | undefined;
-  for (const [name, value] of query) {
-    (queryStringParameters ??= {})[name] = value;
-    ((multiValueQueryStringParameters ??= {})[name] ??= []).push(value);
-  }
+  const headers: NameValue[] = [];
+  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) headers.push([request.rawHeaders[i]!, request.rawHeaders[i + 1]!]);
+  const query = [...new URL(request.url ?? '/', 'http://gateway.invalid').searchParams];
   const userAgent = request.headers['user-agent'];
   return {
     connectionId: awsStyleId(),
     connectedAt: Date.now(),
     headers,
-    multiValueHeaders,
-    ...(queryStringParameters && { queryStringParameters, multiValueQueryStringParameters }),
+    query,
     sourceIp: (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
     ...(userAgent !== undefined && { userAgent }),
   };
@@ -382,8 +376,7 @@ function refuse(socket: Duplex, status: number, message: string): void {
 }
 
 function statusText(status: number): string {
-  const texts: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-  return texts[status] ?? 'Error';
+  return STATUS_CODES[status] ?? 'Error';
 }
 
 function closeReasonFor(code: number): string {

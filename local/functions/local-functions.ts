@@ -1,0 +1,36 @@
+// The Lambda functions the local stack runs, by name, built by the same wiring factories as on AWS. One list for both
+// placements (on the gateway's thread, or on a thread of their own), so a function added here (another emulated
+// service's consumer, say) runs the same either way.
+import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
+import { asLoggerPort, createLogger } from '../../lambdas/adapters/logger.js';
+import { createAuthorizerHandler } from '../../lambdas/adapters/authorizer-handler.js';
+import { createConnectHandler, createDisconnectHandler, createMessageHandler, type HandlerOverrides } from '../../lambdas/adapters/wiring.js';
+
+/** A Lambda function as the local stack calls it: an event in, a result (or a thrown error) out. */
+export type LocalFunction = (event: never) => Promise<unknown>;
+
+export interface LocalFunctionOptions {
+  logLevel: string;
+  /** Replaces parts of the wiring (tests' fault injection); only where the functions share the caller's thread. */
+  overrides?: Partial<Omit<HandlerOverrides, 'verifier'>>;
+}
+
+export const FUNCTION_NAMES = ['authorizer', 'connect', 'disconnect', 'message'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+export function createLocalFunctions(config: RuntimeConfig, options: LocalFunctionOptions): Map<FunctionName, LocalFunction> {
+  const logger = asLoggerPort(createLogger({ logLevel: options.logLevel }));
+  const overrides = { logger, ...options.overrides };
+  return new Map<FunctionName, LocalFunction>([
+    ['authorizer', createAuthorizerHandler(config, { logger }) as LocalFunction],
+    ['connect', createConnectHandler(config, overrides) as LocalFunction],
+    ['disconnect', createDisconnectHandler(config, overrides) as LocalFunction],
+    ['message', createMessageHandler(config, overrides) as LocalFunction],
+  ]);
+}
+
+export function functionNamed(functions: Map<FunctionName, LocalFunction>, name: FunctionName): LocalFunction {
+  const fn = functions.get(name);
+  if (!fn) throw new Error(`no local function named ${name}`);
+  return fn;
+}
