@@ -9,7 +9,13 @@ import { frameOf, messageEvent } from './support/wire.js';
 
 const faults = new FaultInjection();
 // The injected failures are logged as errors by design; keep the test output clean.
-const local = useLocalStack({ logLevel: 'SILENT', ...faults.stackOptions });
+// A 410 within the grace period after $connect means "still opening", not gone (see connection-lifecycle.ts); the
+// lost close below happens seconds after the connection opened, so the grace is 0 here.
+const local = useLocalStack({
+  logLevel: 'SILENT',
+  ...faults.stackOptions,
+  overrides: { ...faults.stackOptions.overrides, chatConfig: { connectGraceMs: 0 } },
+});
 
 beforeAll(() => faults.attach(local.stack));
 afterAll(() => faults.detach());
