@@ -22,6 +22,9 @@ export const CHAT_METRICS = [
   'FanOutFailures',
   'GoneConnections',
   'ActionErrors',
+  'FramesQueued',
+  'FramesRedelivered',
+  'FramesGivenUp',
 ] as const satisfies readonly MetricName[];
 type Missing = Exclude<MetricName, (typeof CHAT_METRICS)[number]>;
 const everyMetricListed: Missing extends never ? true : Missing = true;
