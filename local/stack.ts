@@ -12,6 +12,7 @@ import {
   createConnectHandler,
   createDisconnectHandler,
   createMessageHandler,
+  createRedeliveryHandler,
   type HandlerOverrides,
 } from '../lambdas/adapters/wiring.js';
 import { LIMITS } from '../lambdas/protocol/index.js';
@@ -22,6 +23,7 @@ import { WebSocketGateway, type RouteFunction } from './gateway/websocket-gatewa
 import { createHttpRoutes } from './http-routes.js';
 import { sendJson } from './http-util.js';
 import { handleManagementRequest } from './management-api.js';
+import { startLocalRedelivery, type LocalRedelivery, type LocalRedeliveryOptions } from './redelivery.js';
 
 export const LOCAL_AUDIENCE = 'local-chat-client';
 export const LOCAL_TABLE_NAME = 'chat-local';
@@ -48,6 +50,13 @@ export interface LocalStackOptions {
   onIntegrationEvent?: (event: WebSocketRouteEvent) => void;
   /** The folder the demo page is served from; default local/public. */
   publicDir?: string;
+  /**
+   * Where the handlers post (MANAGEMENT_ENDPOINT on AWS); default the stack's own @connections. A fault proxy in front
+   * of `httpUrl` goes here.
+   */
+  managementEndpoint?: string;
+  /** The redelivery queue's timing (tests shorten it). */
+  redelivery?: Pick<LocalRedeliveryOptions, 'visibilityTimeoutMs' | 'maxReceiveCount'>;
 }
 
 export interface LocalStack {
@@ -60,6 +69,8 @@ export interface LocalStack {
   issuer: Pick<DevTokenIssuer, 'mint' | 'jwks'>;
   /** What the handlers run with (endpoints, table, auth). */
   config: RuntimeConfig;
+  /** The SQS endpoint and queues of the redelivery path. */
+  redelivery: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl' | 'maxReceiveCount'>;
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
   stop(): Promise<void>;
 }
@@ -73,6 +84,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   let dynamo: EmbeddedDynamo | undefined;
   let server: Server | undefined;
+  let redelivery: LocalRedelivery | undefined;
   try {
     let dynamoDir: string | undefined;
     if (dataPath) {
@@ -108,11 +120,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(dataPath && { keyFile: join(dataPath, 'dev-token-key.pem') }),
     });
     const maxConnectionS = options.maxConnectionS ?? LIMITS.maxConnectionS;
+    redelivery = await startLocalRedelivery({ region: LOCAL_REGION, credentials: DUMMY_CREDENTIALS, logger: handlerLogger, ...options.redelivery });
     const config: RuntimeConfig = {
       tableName: LOCAL_TABLE_NAME,
       region: LOCAL_REGION,
       dynamoEndpoint: dynamo.endpoint,
-      managementEndpoint: httpUrl,
+      managementEndpoint: options.managementEndpoint ?? httpUrl,
+      redeliveryQueueUrl: redelivery.queueUrl,
+      redeliveryMaxReceives: redelivery.maxReceiveCount,
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
       credentials: DUMMY_CREDENTIALS,
@@ -150,12 +165,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (await routes(request, response, url)) return;
       sendJson(response, 404, { message: 'Not Found' });
     };
+    redelivery.start(createRedeliveryHandler(config, handlerOverrides));
     // Registered only now: until then Node refuses upgrades itself; once stopping, the gateway answers them 503.
     server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) => gateway.handleUpgrade(request, socket, head));
     ready = true;
 
     const runningServer = server;
     const runningDynamo = dynamo;
+    const runningRedelivery = redelivery;
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -163,11 +180,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       httpUrl,
       issuer,
       config,
+      redelivery: runningRedelivery,
       stop() {
         stopping ??= (async () => {
           ready = false;
           // The management API must stay up while $disconnect runs: the handlers tell other connections about it.
           await gateway.close();
+          await runningRedelivery.stop();
           await closeServer(runningServer);
           await runningDynamo.stop();
         })();
@@ -175,6 +194,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     };
   } catch (error) {
+    if (redelivery) await redelivery.stop().catch(() => undefined);
     if (server) await closeServer(server).catch(() => undefined);
     if (dynamo) await dynamo.stop().catch(() => undefined);
     throw error;
