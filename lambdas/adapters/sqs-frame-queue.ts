@@ -84,7 +84,11 @@ export function createSqsFrameQueue(options: SqsFrameQueueOptions): SqsFrameQueu
       let queued = 0;
       let next = 0;
       const worker = async () => {
-        while (next < batches.length) queued += await sendBatch(batches[next++]!);
+        while (next < batches.length) {
+          // Not `queued += await ...`: that would read `queued` before the wait and lose the other workers' counts.
+          const sent = await sendBatch(batches[next++]!);
+          queued += sent;
+        }
       };
       await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, batches.length) }, worker));
       return { queued, failed: frames.length - queued };
