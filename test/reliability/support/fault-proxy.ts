@@ -45,7 +45,8 @@ const ERROR_TYPES: Record<number, string> = {
 
 const CONNECTION_PATH = /\/@connections\/([^/]+)$/;
 
-export async function startFaultProxy(): Promise<FaultProxy> {
+/** keepCalls: false records no calls (a soak makes tens of thousands). */
+export async function startFaultProxy(options: { keepCalls?: boolean } = {}): Promise<FaultProxy> {
   const attempts = new Map<string, number>();
   const proxy: FaultProxy = {
     url: '',
@@ -68,7 +69,9 @@ export async function startFaultProxy(): Promise<FaultProxy> {
     const attempt = (attempts.get(connectionId) ?? 0) + 1;
     attempts.set(connectionId, attempt);
     const decision = proxy.decide?.({ method, connectionId, attempt }) ?? 'pass';
-    const record = (status: number) => proxy.calls.push({ method, connectionId, attempt, status, at: Date.now() });
+    const record = (status: number) => {
+      if (options.keepCalls !== false) proxy.calls.push({ method, connectionId, attempt, status, at: Date.now() });
+    };
     if (typeof decision === 'number') {
       record(decision);
       const payload = JSON.stringify({ message: ERROR_TYPES[decision] });

@@ -29,6 +29,13 @@ export interface SoakOptions {
   churningClients: number;
   twoDeviceUsers: number;
   messages: number;
+  /** Exactly this many members per room (see planSoak). */
+  membersPerRoom?: number;
+  /**
+   * A share of posts (0 to 1) the proxy in front of @connections answers with a timeout, a reset or a 500. Retried
+   * posts may then arrive twice: a delivery counts once per seq (as clients de-duplicate), repeats are reported.
+   */
+  faultShare?: number;
   /** Each sender spreads its messages over about this long (the run takes longer if the stack is slower). */
   sendPhaseMs: number;
   /** Sends in flight at once, all raw senders together. */
@@ -109,7 +116,10 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
   const log = options.log ?? (() => undefined);
   const runId = randomBytes(3).toString('hex');
   const plan = planSoak({ runId, ...options });
-  const probed = existing ?? (options.stackProcess ? await startStackProcess() : inProcess(await startProbedStack()));
+  const probed =
+    existing ??
+    (options.stackProcess ? await startStackProcess({ faultShare: options.faultShare ?? 0 }) : inProcess(await startProbedStack()));
+  if (!existing && !options.stackProcess && options.faultShare) throw new Error('faultShare needs the stack process');
   const started = Date.now();
   const sockets = new Map<string, ProbeSocket>();
   const rawRecords = new Map<string, RawConnectionRecord>();
@@ -302,7 +312,8 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
       'stored content altered': historyFindings.contentAltered,
       'acked but not stored': historyFindings.ackedButNotStored,
       'raw deliveries missing': raw.missing,
-      'raw deliveries duplicated': raw.duplicated,
+      // With faults, a retried post may arrive twice; clients drop the repeat by seq (docs/PROTOCOL.md).
+      'raw deliveries duplicated': options.faultShare ? 0 : raw.duplicated,
       'raw deliveries outside their room': raw.outsideRoom,
       'own messages echoed to the sender': raw.echoedToSender,
       'delivered content altered': raw.contentAltered,
@@ -400,7 +411,8 @@ export function describeReport(report: SoakReport): string {
     `connections: ${report.options.connections} (${report.options.churningClients} churning SDK clients) in ${report.options.rooms} rooms`,
     `messages: ${history.messagesStored} stored of ${report.options.messages}; ${report.messagesPerSecond} msg/s over ${(report.durationsMs.send / 1000).toFixed(1)} s; ${sends.retried} retried, ${sends.rateLimited} rate limited`,
     `ack latency: ${l(sends.ackLatencyMs)}`,
-    `raw connections: ${raw.delivered} of ${raw.expectedDeliveries} expected deliveries; missing ${raw.missing}, duplicated ${raw.duplicated}, outside room ${raw.outsideRoom}, echoed ${raw.echoedToSender}, altered ${raw.contentAltered}`,
+    ...(report.options.faultShare ? [`faults: ${(report.options.faultShare * 100).toFixed(1)} % of posts timed out, reset or answered 500 at a proxy in front of @connections`] : []),
+    `raw connections: ${raw.delivered} of ${raw.expectedDeliveries} expected deliveries; missing ${raw.missing}, duplicated ${raw.duplicated}${report.options.faultShare ? ' (repeats of a retried post, dropped by seq)' : ''}, outside room ${raw.outsideRoom}, echoed ${raw.echoedToSender}, altered ${raw.contentAltered}`,
     `  wire order: ${raw.arrivedOutOfOrder} deliveries (${((raw.arrivedOutOfOrder / Math.max(1, raw.delivered)) * 100).toFixed(2)} %) arrived after a higher seq of their room`,
     `  delivery latency (send to receipt): ${l(raw.latencyMs)}`,
     `history: seq gaps ${history.seqGaps}, duplicate clientMessageIds ${history.duplicateClientMessageIds}, altered ${history.contentAltered}, acked but not stored ${history.ackedButNotStored}`,
