@@ -46,6 +46,8 @@ export function createSqsFrameQueue(options: SqsFrameQueueOptions): SqsFrameQueu
       httpAgent: new HttpAgent({ keepAlive: true }),
       httpsAgent: new HttpsAgent({ keepAlive: true }),
       connectionTimeout: 3_000,
+      // Past it the SDK warns but keeps waiting (no throwOnRequestTimeout): a slow answer from SQS still queues the
+      // frames, where giving up would lose them; the function's own timeout bounds the wait.
       requestTimeout: 5_000,
     }),
   });

@@ -17,7 +17,7 @@ export interface EventSourceMappingOptions {
   logger: Logger;
   /** Records per invocation (the mapping's BatchSize, at most 10 here). */
   batchSize?: number;
-  /** Batches handled at once (the mapping's concurrency). */
+  /** Batches handled at once; default 5, the concurrency Lambda starts an SQS mapping with (it scales up from there). */
   pollers?: number;
   /** Long-poll wait per receive; short, so stopping is quick. */
   waitTimeSeconds?: number;
@@ -85,7 +85,7 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
     }
   }
 
-  const pollers = Array.from({ length: options.pollers ?? 2 }, poller);
+  const pollers = Array.from({ length: options.pollers ?? 5 }, poller);
   return {
     async stop() {
       running = false;

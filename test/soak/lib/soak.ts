@@ -60,7 +60,7 @@ export interface SoakReport {
   durationsMs: { connect: number; rooms: number; send: number; settle: number; total: number };
   /** Stored messages per second over the send phase. */
   messagesPerSecond: number;
-  sends: { acked: number; retried: number; rateLimited: number; ackLatencyMs?: LatencySummary };
+  sends: { acked: number; retried: number; rateLimited: number; repeatedAnswers: number; ackLatencyMs?: LatencySummary };
   history: HistoryFindings;
   raw: RawFindings;
   /** For churning clients that miss messages: what the gateway and the table say about their connections. */
@@ -304,7 +304,11 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
     const raw = checkRawDeliveries(history, sent, [...rawRecords.values()]);
     const churnFindings = checkChurningClients(history, churnRecords());
     const catchUps = [...churners.values()].flatMap((churner) => churner.catchUpMs);
-    const violations = [...sockets.values()].flatMap((socket) => socket.violations.map((v) => `${socket.label}: ${v}`));
+    const allViolations = [...sockets.values()].flatMap((socket) => socket.violations.map((v) => `${socket.label}: ${v}`));
+    // With faults, an answer whose post was retried may arrive twice (docs/PROTOCOL.md): counted, not a violation.
+    const isRepeatedAnswer = (violation: string) => Boolean(options.faultShare) && /: answer number \d+ for requestId /.test(violation);
+    const repeatedAnswers = allViolations.filter(isRepeatedAnswer).length;
+    const violations = allViolations.filter((violation) => !isRepeatedAnswer(violation));
 
     if (historyFindings.messagesStored !== options.messages) problems.push(`stored ${historyFindings.messagesStored} of ${options.messages} messages`);
     for (const [name, value] of Object.entries({
@@ -358,7 +362,7 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
         total: settled - started,
       },
       messagesPerSecond: Math.round((historyFindings.messagesStored / ((sendEnded - sendStarted) / 1000)) * 10) / 10,
-      sends: { acked: acked.size, retried, rateLimited, ...(ackLatencies.length > 0 && { ackLatencyMs: latencySummary(ackLatencies) }) },
+      sends: { acked: acked.size, retried, rateLimited, repeatedAnswers, ...(ackLatencies.length > 0 && { ackLatencyMs: latencySummary(ackLatencies) }) },
       history: historyFindings,
       raw,
       diagnosis,
@@ -410,7 +414,7 @@ export function describeReport(report: SoakReport): string {
     `machine: ${report.machine.cpus} x ${report.machine.cpuModel}, ${report.machine.memoryGiB} GiB, ${report.machine.os}, Node ${report.machine.node}; the stack ran ${report.stack}`,
     `connections: ${report.options.connections} (${report.options.churningClients} churning SDK clients) in ${report.options.rooms} rooms`,
     `messages: ${history.messagesStored} stored of ${report.options.messages}; ${report.messagesPerSecond} msg/s over ${(report.durationsMs.send / 1000).toFixed(1)} s; ${sends.retried} retried, ${sends.rateLimited} rate limited`,
-    `ack latency: ${l(sends.ackLatencyMs)}`,
+    `ack latency: ${l(sends.ackLatencyMs)}${sends.repeatedAnswers > 0 ? `; ${sends.repeatedAnswers} answers arrived twice (retried posts)` : ''}`,
     ...(report.options.faultShare ? [`faults: ${(report.options.faultShare * 100).toFixed(1)} % of posts timed out, reset or answered 500 at a proxy in front of @connections`] : []),
     `raw connections: ${raw.delivered} of ${raw.expectedDeliveries} expected deliveries; missing ${raw.missing}, duplicated ${raw.duplicated}${report.options.faultShare ? ' (repeats of a retried post, dropped by seq)' : ''}, outside room ${raw.outsideRoom}, echoed ${raw.echoedToSender}, altered ${raw.contentAltered}`,
     `  wire order: ${raw.arrivedOutOfOrder} deliveries (${((raw.arrivedOutOfOrder / Math.max(1, raw.delivered)) * 100).toFixed(2)} %) arrived after a higher seq of their room`,
