@@ -27,7 +27,7 @@ beforeAll(async () => {
   probed = await startProbedStack({
     managementEndpoint: proxy.url,
     // A short visibility timeout: a frame that failed again is tried again within a test's patience.
-    redelivery: { visibilityTimeoutMs: 300, maxReceiveCount: MAX_RECEIVES },
+    redelivery: { visibilityTimeoutMs: 1_000, maxReceiveCount: MAX_RECEIVES },
     overrides: { metrics, logger },
   });
   proxy.target = probed.stack.httpUrl;
@@ -238,7 +238,7 @@ describe('the redelivery queue', () => {
       }
       const statuses = proxy.callsTo(leaving.connectionId, 'POST').map((c) => c.status).filter((status) => status !== 200);
       expect(statuses.slice(0, 5)).toEqual([500, 500, 500, 500, 410]);
-      // The test's visibility timeout (300 ms) is shorter than the clean-up: SQS may hand the frame out once more,
+      // The visibility timeout here (1 s) is shorter than the clean-up: SQS may hand the frame out once more,
       // which meets the same 410 (delivery is at least once; the clean-up is idempotent).
       expect(new Set(statuses.slice(5))).toEqual(new Set(statuses.length > 5 ? [410] : []));
     } finally {
