@@ -17,8 +17,13 @@ export interface EventSourceMappingOptions {
   logger: Logger;
   /** Records per invocation (the mapping's BatchSize, at most 10 here). */
   batchSize?: number;
-  /** Batches handled at once; default 5, the concurrency Lambda starts an SQS mapping with (it scales up from there). */
+  /**
+   * Batches handled at once at the start; default 5, the concurrency Lambda starts an SQS mapping with. While the
+   * queue keeps filling whole batches, Lambda adds pollers (up to 300 a minute); here 5 a second, up to maxPollers.
+   */
   pollers?: number;
+  /** The most batches at once (default 50; a bound for one process, where AWS goes to 1,250 invocations). */
+  maxPollers?: number;
   /** Long-poll wait per receive; short, so stopping is quick. */
   waitTimeSeconds?: number;
 }
@@ -30,6 +35,8 @@ export interface EventSourceMapping {
 
 export function startEventSourceMapping(options: EventSourceMappingOptions): EventSourceMapping {
   let running = true;
+  /** Receives that came back with a whole batch since the scaler last looked. */
+  let fullBatches = 0;
 
   async function pollOnce(): Promise<void> {
     const answer = await options.client.send(
@@ -42,6 +49,7 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
       }),
     );
     const messages = answer.Messages ?? [];
+    if (messages.length === (options.batchSize ?? 10)) fullBatches += 1;
     if (messages.length === 0 || !running) return;
     const event: SQSEvent = { Records: messages.map((message) => recordOf(message, options)) };
     const settled = await settledRecords(event);
@@ -86,9 +94,17 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
   }
 
   const pollers = Array.from({ length: options.pollers ?? 5 }, poller);
+  // A backlog (whole batches in the last second) gets more pollers, as Lambda scales an SQS mapping up.
+  const scaler = setInterval(() => {
+    const room = (options.maxPollers ?? 50) - pollers.length;
+    if (fullBatches > 0 && room > 0) pollers.push(...Array.from({ length: Math.min(5, room) }, poller));
+    fullBatches = 0;
+  }, 1_000);
+  scaler.unref();
   return {
     async stop() {
       running = false;
+      clearInterval(scaler);
       await Promise.all(pollers);
     },
   };
