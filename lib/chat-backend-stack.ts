@@ -3,8 +3,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ApiGatewayLoggingRole } from './api-gateway-logging-role.js';
 import { ChatAuth, type ExistingUserPool } from './chat-auth.js';
-import { ChatFunctions } from './chat-functions.js';
+import { ChatFunctions, REDELIVERY_TIMEOUT } from './chat-functions.js';
 import { ChatMonitoring } from './chat-monitoring.js';
+import { RedeliveryQueue } from './chat-redelivery-queue.js';
 import { ChatTable } from './chat-table.js';
 import { ChatWebSocketApi, type StageThrottle } from './chat-websocket-api.js';
 
@@ -34,6 +35,7 @@ export class ChatBackendStack extends Stack {
   public readonly stage: string;
   public readonly table: ChatTable;
   public readonly auth: ChatAuth;
+  public readonly redelivery: RedeliveryQueue;
   public readonly functions: ChatFunctions;
   public readonly webSocket: ChatWebSocketApi;
   public readonly monitoring: ChatMonitoring;
@@ -55,8 +57,10 @@ export class ChatBackendStack extends Stack {
       removalPolicy,
       selfSignUpEnabled: props.selfSignUpEnabled ?? false,
     });
+    this.redelivery = new RedeliveryQueue(this, 'Redelivery', { consumerTimeout: REDELIVERY_TIMEOUT, removalPolicy });
     this.functions = new ChatFunctions(this, 'Functions', {
       table: this.table,
+      redeliveryQueue: this.redelivery,
       userPoolId: this.auth.userPool.userPoolId,
       userPoolClientId: this.auth.userPoolClient.userPoolClientId,
       serviceName,
@@ -84,6 +88,7 @@ export class ChatBackendStack extends Stack {
       functions: this.functions,
       table: this.table,
       webSocket: this.webSocket,
+      redeliveryQueue: this.redelivery,
       metricsNamespace: METRICS_NAMESPACE,
       serviceName,
       ...(props.alarmEmail && { alarmEmail: props.alarmEmail }),

@@ -7,13 +7,21 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { HandlerName } from '../lambdas/protocol/routes.js';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ChatTable } from './chat-table.js';
-import { MANAGEMENT_ACCESS, TABLE_ACCESS } from './table-access.js';
+import { REDELIVERY_MAX_RECEIVES, RedeliveryQueue } from './chat-redelivery-queue.js';
+import { MANAGEMENT_ACCESS, TABLE_ACCESS, type TableUser } from './table-access.js';
 import { capitalize } from './naming.js';
 
-/** The four Lambda functions: the `$connect` authorizer and the three route handlers of the route table. */
-export type ChatFunctionName = 'authorizer' | HandlerName;
-export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = ['authorizer', 'connect', 'disconnect', 'message'];
+/**
+ * The five Lambda functions: the `$connect` authorizer, the three route handlers of the route table, and the
+ * redelivery of frames whose posts kept failing (fed by the redelivery queue).
+ */
+export type ChatFunctionName = 'authorizer' | TableUser;
+export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = ['authorizer', 'connect', 'disconnect', 'message', 'redelivery'];
+
+/** The functions that post to connections, and so may queue what they could not deliver. */
+const POSTING_FUNCTIONS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery'];
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers', import.meta.url));
@@ -97,10 +105,20 @@ const SETTINGS: Readonly<Record<ChatFunctionName, FunctionSettings>> = {
     memorySize: 512,
     timeout: Duration.seconds(29),
   },
+  // Ten frames a batch, each with the same bounded retries as a fan-out; no gateway waits on it.
+  redelivery: {
+    description: 'Posts frames again whose posts kept failing (from the redelivery queue); cleans up gone connections',
+    memorySize: 512,
+    timeout: Duration.seconds(30),
+  },
 };
+
+/** How long the redelivery function may run: the redelivery queue's visibility timeout follows from it. */
+export const REDELIVERY_TIMEOUT = SETTINGS.redelivery.timeout;
 
 export interface ChatFunctionsProps {
   readonly table: ChatTable;
+  readonly redeliveryQueue: RedeliveryQueue;
   readonly userPoolId: string;
   readonly userPoolClientId: string;
   /** POWERTOOLS_SERVICE_NAME: shared by all four, so the dashboard reads one `service` dimension. */
@@ -111,7 +129,7 @@ export interface ChatFunctionsProps {
   /** For the functions' log groups: keep them (RETAIN) wherever the data is kept. */
   readonly removalPolicy: RemovalPolicy;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-  /** Folder with authorizer.ts, connect.ts, disconnect.ts, message.ts; defaults to lambdas/handlers. */
+  /** Folder with authorizer.ts, connect.ts, disconnect.ts, message.ts, redelivery.ts; defaults to lambdas/handlers. */
   readonly handlersDir?: string;
 }
 
@@ -124,6 +142,7 @@ export class ChatFunctions extends Construct {
   public readonly connect: NodejsFunction;
   public readonly disconnect: NodejsFunction;
   public readonly message: NodejsFunction;
+  public readonly redelivery: NodejsFunction;
   public readonly roles: Readonly<Record<ChatFunctionName, iam.Role>>;
   public readonly logGroups: Readonly<Record<ChatFunctionName, logs.LogGroup>>;
 
@@ -147,9 +166,16 @@ export class ChatFunctions extends Construct {
         USER_POOL_ID: props.userPoolId,
         USER_POOL_CLIENT_ID: props.userPoolClientId,
       },
-      connect: { ...powertools, TABLE_NAME: props.table.table.tableName },
-      disconnect: { ...powertools, TABLE_NAME: props.table.table.tableName },
-      message: { ...powertools, TABLE_NAME: props.table.table.tableName },
+      connect: { ...powertools, TABLE_NAME: props.table.table.tableName, REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl },
+      disconnect: { ...powertools, TABLE_NAME: props.table.table.tableName, REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl },
+      message: { ...powertools, TABLE_NAME: props.table.table.tableName, REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl },
+      // MANAGEMENT_ENDPOINT comes with grantManageConnections, once the API exists.
+      redelivery: {
+        ...powertools,
+        TABLE_NAME: props.table.table.tableName,
+        REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
+        REDELIVERY_MAX_RECEIVES: String(REDELIVERY_MAX_RECEIVES),
+      },
     };
 
     const roles = {} as Record<ChatFunctionName, iam.Role>;
@@ -192,10 +218,17 @@ export class ChatFunctions extends Construct {
     this.connect = functions.connect;
     this.disconnect = functions.disconnect;
     this.message = functions.message;
+    this.redelivery = functions.redelivery;
     this.roles = roles;
     this.logGroups = logGroups;
 
-    for (const handler of Object.keys(TABLE_ACCESS) as HandlerName[]) {
+    for (const name of POSTING_FUNCTIONS) props.redeliveryQueue.grantSend(roles[name]);
+    // ReportBatchItemFailures: only the frames the function could not settle come back (or go to the DLQ).
+    this.redelivery.addEventSource(
+      new SqsEventSource(props.redeliveryQueue.queue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+
+    for (const handler of Object.keys(TABLE_ACCESS) as TableUser[]) {
       const access = TABLE_ACCESS[handler];
       roles[handler].addToPrincipalPolicy(
         new iam.PolicyStatement({
@@ -232,7 +265,9 @@ export class ChatFunctions extends Construct {
    */
   public grantManageConnections(api: apigwv2.WebSocketApi, stageName: string): void {
     const apiLogicalId = Stack.of(api).getLogicalId(api.node.defaultChild as CfnElement);
-    for (const handler of Object.keys(MANAGEMENT_ACCESS) as HandlerName[]) {
+    // SQS events name no API: the redelivery function is told where to post.
+    this.redelivery.addEnvironment('MANAGEMENT_ENDPOINT', managementEndpoint(this, api.apiId, stageName));
+    for (const handler of Object.keys(MANAGEMENT_ACCESS) as TableUser[]) {
       const methods = MANAGEMENT_ACCESS[handler];
       if (methods.length === 0) continue;
       this.roles[handler].addToPrincipalPolicy(
@@ -254,6 +289,12 @@ export class ChatFunctions extends Construct {
       );
     }
   }
+}
+
+/** https://<apiId>.execute-api.<region>.<suffix>/<stage>: what the route handlers derive from their events. */
+function managementEndpoint(scope: Construct, apiId: string, stageName: string): string {
+  const stack = Stack.of(scope);
+  return `https://${apiId}.execute-api.${stack.region}.${stack.urlSuffix}/${stageName}`;
 }
 
 /** arn:<partition>:execute-api:<region>:<account>:<apiId>/<stage>/<METHOD>/@connections/* */

@@ -6,6 +6,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { MetricName } from '../lambdas/chat/ports.js';
 import type { ChatFunctionName, ChatFunctions } from './chat-functions.js';
+import type { RedeliveryQueue } from './chat-redelivery-queue.js';
 import type { ChatTable } from './chat-table.js';
 import type { ChatWebSocketApi } from './chat-websocket-api.js';
 import { capitalize } from './naming.js';
@@ -22,6 +23,9 @@ export const CHAT_METRICS = [
   'FanOutFailures',
   'GoneConnections',
   'ActionErrors',
+  'FramesQueued',
+  'FramesRedelivered',
+  'FramesGivenUp',
 ] as const satisfies readonly MetricName[];
 type Missing = Exclude<MetricName, (typeof CHAT_METRICS)[number]>;
 const everyMetricListed: Missing extends never ? true : Missing = true;
@@ -33,6 +37,7 @@ export interface ChatMonitoringProps {
   readonly functions: ChatFunctions;
   readonly table: ChatTable;
   readonly webSocket: ChatWebSocketApi;
+  readonly redeliveryQueue: RedeliveryQueue;
   /** Where the handlers' Powertools metrics land (POWERTOOLS_METRICS_NAMESPACE). */
   readonly metricsNamespace: string;
   /** Powertools adds it as the `service` dimension of every metric (POWERTOOLS_SERVICE_NAME). */
@@ -141,6 +146,14 @@ export class ChatMonitoring extends Construct {
       period: PERIOD,
     });
     alarm('TableThrottles', tableThrottles, 1, 'DynamoDB throttled reads or writes of the chat table or its index');
+
+    // Frames no try could deliver: clients close such gaps with getHistory, but a sick delivery path needs a person.
+    const deadLetters = props.redeliveryQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: PERIOD,
+      statistic: cloudwatch.Stats.MAXIMUM,
+    });
+    alarm('RedeliveryDeadLetters', deadLetters, 1, 'Frames sit in the redelivery dead-letter queue: no try delivered them');
+    alarm('FramesGivenUp', chatMetric('FramesGivenUp'), 1, 'The redelivery function gave frames up after their last try');
     this.alarms = alarms;
 
     const lambdaWidget = (title: string, metric: (name: ChatFunctionName) => cloudwatch.IMetric) =>
@@ -207,6 +220,17 @@ export class ChatMonitoring extends Construct {
               table.table.metricConsumedWriteCapacityUnits({ period: PERIOD }),
             ],
             right: [tableThrottles],
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Redelivery of frames whose posts kept failing',
+            width: 24,
+            left: [chatMetric('FramesQueued'), chatMetric('FramesRedelivered'), chatMetric('FramesGivenUp')],
+            right: [
+              props.redeliveryQueue.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'Queued now' }),
+              deadLetters.with({ label: 'Dead letters' }),
+            ],
           }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms })],

@@ -4,6 +4,9 @@
 // show up in production).
 import type { HandlerName } from '../lambdas/protocol/routes.js';
 
+/** The functions that use the table: the three route handlers, and the redelivery of queued frames. */
+export type TableUser = HandlerName | 'redelivery';
+
 export type DynamoDbAction =
   | 'dynamodb:GetItem'
   | 'dynamodb:PutItem'
@@ -24,7 +27,7 @@ export interface TableAccess {
  * The authorizer is absent on purpose: it verifies a token and touches no table. test/infra/least-privilege.test.ts
  * runs the handlers and fails when a list here has an action too many or too few.
  */
-export const TABLE_ACCESS: Readonly<Record<HandlerName, TableAccess>> = {
+export const TABLE_ACCESS: Readonly<Record<TableUser, TableAccess>> = {
   // Profile upsert (Update, then Get when it exists), connection and subscription items (BatchWrite), the user's
   // rooms (index), the presence flip and the completion mark (Update); presence fan-out, whose 410s read the
   // connection (Get) and remove a stale one (Delete), then settle its user's presence (Get, Query, Update).
@@ -51,6 +54,12 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, TableAccess>> = {
     ],
     userIndex: ['dynamodb:Query'],
   },
+  // Only the clean-up after a 410: the connection's items (Delete), its subscriptions (user index, BatchWrite),
+  // the user's remaining connections and last seen (Query, Update), the offline presence fan-out (Query).
+  redelivery: {
+    table: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    userIndex: ['dynamodb:Query'],
+  },
 };
 
 /**
@@ -59,8 +68,9 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, TableAccess>> = {
  */
 export type ManagementMethod = 'POST' | 'GET' | 'DELETE';
 
-export const MANAGEMENT_ACCESS: Readonly<Record<HandlerName, readonly ManagementMethod[]>> = {
+export const MANAGEMENT_ACCESS: Readonly<Record<TableUser, readonly ManagementMethod[]>> = {
   connect: ['POST'],
   disconnect: ['POST'],
   message: ['POST'],
+  redelivery: ['POST'],
 };

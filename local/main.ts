@@ -17,14 +17,24 @@ function readPort(): number {
   return value;
 }
 
+function readUrl(name: string): string | undefined {
+  const raw = process.env[name]?.trim();
+  if (!raw) return undefined;
+  if (!/^https?:$/.test(URL.parse(raw)?.protocol ?? '')) throw new Error(`${name}: "${raw}" must be an http:// or https:// URL`);
+  return raw.replace(/\/+$/, '');
+}
+
 function readOptions(): LocalStackOptions {
   const inMemory = process.argv.slice(2).includes('--in-memory');
+  const managementEndpoint = readUrl('MANAGEMENT_ENDPOINT');
   return {
     port: readPort(),
     dataDir: inMemory ? null : process.env.CHAT_DATA_DIR?.trim() || '.local-data',
     idleTimeoutS: readSeconds('CHAT_IDLE_TIMEOUT_S', 600),
     maxConnectionS: readSeconds('CHAT_MAX_CONNECTION_S', 7_200),
     logLevel: process.env.POWERTOOLS_LOG_LEVEL?.trim() || 'INFO',
+    // As on AWS: the handlers post here instead of the stack's own @connections (a fault proxy in front of it).
+    ...(managementEndpoint && { managementEndpoint }),
   };
 }
 

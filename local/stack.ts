@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RuntimeConfig } from '../lambdas/adapters/config.js';
-import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, SQSBatchResponse } from 'aws-lambda';
 import { asLoggerPort, createLogger } from '../lambdas/adapters/logger.js';
 import type { HandlerOverrides } from '../lambdas/adapters/wiring.js';
 import { LIMITS } from '../lambdas/protocol/index.js';
@@ -28,6 +28,7 @@ import { handleManagementRequest } from './management-api.js';
 import { dataFolderProblem, portProblem } from './startup-problem.js';
 
 export { LocalStackStartupError, type StartupProblemKind } from './startup-problem.js';
+import { startLocalRedelivery, type LocalRedelivery, type LocalRedeliveryOptions } from './redelivery.js';
 
 export const LOCAL_AUDIENCE = 'local-chat-client';
 export const LOCAL_TABLE_NAME = 'chat-local';
@@ -65,6 +66,13 @@ export interface LocalStackOptions {
   onIntegrationEvent?: (event: WebSocketRouteEvent) => void;
   /** The folder the demo page is served from; default local/public. */
   publicDir?: string;
+  /**
+   * Where the handlers post (MANAGEMENT_ENDPOINT on AWS); default the stack's own @connections. A fault proxy in front
+   * of `httpUrl` goes here.
+   */
+  managementEndpoint?: string;
+  /** The redelivery queue's timing (tests shorten it). */
+  redelivery?: Pick<LocalRedeliveryOptions, 'visibilityTimeoutMs' | 'maxReceiveCount'>;
 }
 
 export interface LocalStack {
@@ -79,6 +87,8 @@ export interface LocalStack {
   config: RuntimeConfig;
   /** Where the handlers run (see `LocalStackOptions.handlers`). */
   handlers: FunctionPlacement;
+  /** The SQS endpoint and queues of the redelivery path. */
+  redelivery: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl' | 'maxReceiveCount'>;
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
   stop(): Promise<void>;
 }
@@ -92,6 +102,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let dynamo: EmbeddedDynamo | undefined;
   let server: Server | undefined;
   let functions: FunctionHost | undefined;
+  let redelivery: LocalRedelivery | undefined;
   try {
     let dynamoDir: string | undefined;
     if (dataPath) {
@@ -132,11 +143,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(dataPath && { keyFile: join(dataPath, 'dev-token-key.pem') }),
     });
     const maxConnectionS = options.maxConnectionS ?? LIMITS.maxConnectionS;
+    redelivery = await startLocalRedelivery({
+      region: LOCAL_REGION,
+      credentials: DUMMY_CREDENTIALS,
+      logger: gatewayLogger,
+      ...options.redelivery,
+    });
     const config: RuntimeConfig = {
       tableName: LOCAL_TABLE_NAME,
       region: LOCAL_REGION,
       dynamoEndpoint: dynamo.endpoint,
-      managementEndpoint: httpUrl,
+      managementEndpoint: options.managementEndpoint ?? httpUrl,
+      redeliveryQueueUrl: redelivery.queueUrl,
+      redeliveryMaxReceives: redelivery.maxReceiveCount,
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
       credentials: DUMMY_CREDENTIALS,
@@ -174,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (await routes(request, response, url)) return;
       sendJson(response, 404, { message: 'Not Found' });
     };
+    redelivery.start(async (event) => (await host.invoke('redelivery', event)) as SQSBatchResponse);
     // Registered only now: until then Node refuses upgrades itself; once stopping, the gateway answers them 503.
     server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) => gateway.handleUpgrade(request, socket, head));
     ready = true;
@@ -181,6 +201,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const runningServer = server;
     const runningDynamo = dynamo;
     const runningFunctions = functions;
+    const runningRedelivery = redelivery;
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -189,11 +210,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       issuer,
       config,
       handlers: runningFunctions.placement,
+      redelivery: runningRedelivery,
       stop() {
         stopping ??= (async () => {
           ready = false;
           // The management API must stay up while $disconnect runs: the handlers tell other connections about it.
           await gateway.close();
+          // The event source mapping finishes the batches in hand while the functions still run them.
+          await runningRedelivery.stop();
           await runningFunctions.close();
           await closeServer(runningServer);
           await runningDynamo.stop();
@@ -202,6 +226,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     };
   } catch (error) {
+    if (redelivery) await redelivery.stop().catch(() => undefined);
     if (functions) await functions.close().catch(() => undefined);
     if (server) await closeServer(server).catch(() => undefined);
     if (dynamo) await dynamo.stop().catch(() => undefined);

@@ -13,8 +13,12 @@ export interface RuntimeConfig {
   region: string;
   /** Local stack and tests only. */
   dynamoEndpoint?: string;
-  /** Else derived per event: https://{domainName}/{stage}. */
+  /** Else derived per event: https://{domainName}/{stage}. The redelivery handler, whose events name no API, needs it. */
   managementEndpoint?: string;
+  /** The SQS queue frames go to when their posts keep failing; without it such frames are lost (and counted). */
+  redeliveryQueueUrl?: string;
+  /** The queue's maxReceiveCount: the redelivery handler gives a frame up on that try (redelivery handler only). */
+  redeliveryMaxReceives?: number;
   /** Required by the authorizer only. */
   auth?: AuthConfig;
   maxConnectionS: number;
@@ -22,8 +26,14 @@ export interface RuntimeConfig {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-/** What a handler needs from the environment: the authorizer needs the auth settings, the others the table. */
-export type ConfigNeed = 'auth' | 'chat';
+/**
+ * What a handler needs from the environment: the authorizer needs the auth settings, the others the table, and the
+ * redelivery handler the management endpoint too.
+ */
+export type ConfigNeed = 'auth' | 'chat' | 'redelivery';
+
+/** The redelivery queue's maxReceiveCount unless REDELIVERY_MAX_RECEIVES says otherwise (the CDK stack sets both). */
+export const DEFAULT_REDELIVERY_MAX_RECEIVES = 5;
 
 export class ConfigError extends Error {
   constructor(
@@ -45,12 +55,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
     region,
     maxConnectionS: readInteger(env, 'MAX_CONNECTION_S', { min: 1, max: LIMITS.maxConnectionS, fallback: LIMITS.maxConnectionS }),
   };
+  if (need === 'redelivery') {
+    config.redeliveryMaxReceives = readInteger(env, 'REDELIVERY_MAX_RECEIVES', { min: 1, max: 1000, fallback: DEFAULT_REDELIVERY_MAX_RECEIVES });
+  }
   if (auth) config.auth = auth;
-  if (need === 'chat') config.tableName = required(env, 'TABLE_NAME');
+  if (need !== 'auth') config.tableName = required(env, 'TABLE_NAME');
   const dynamoEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT');
   if (dynamoEndpoint) config.dynamoEndpoint = dynamoEndpoint;
-  const managementEndpoint = optionalUrl(env, 'MANAGEMENT_ENDPOINT');
+  const managementEndpoint = need === 'redelivery' ? requiredUrl(env, 'MANAGEMENT_ENDPOINT') : optionalUrl(env, 'MANAGEMENT_ENDPOINT');
   if (managementEndpoint) config.managementEndpoint = managementEndpoint;
+  const redeliveryQueueUrl = optionalUrl(env, 'REDELIVERY_QUEUE_URL');
+  if (redeliveryQueueUrl) config.redeliveryQueueUrl = redeliveryQueueUrl;
   return config;
 }
 
@@ -114,6 +129,12 @@ function present(env: NodeJS.ProcessEnv, name: string): boolean {
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim();
+  if (!value) throw new ConfigError(name, 'is required');
+  return value;
+}
+
+function requiredUrl(env: NodeJS.ProcessEnv, name: string): string {
+  const value = optionalUrl(env, name);
   if (!value) throw new ConfigError(name, 'is required');
   return value;
 }

@@ -8,6 +8,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { PostRetriesExhaustedError } from '../chat/errors.js';
 import type { Notifier, PostResult } from '../chat/ports.js';
 import { tuneManagementClient } from './management-client-tuning.js';
 
@@ -17,8 +18,16 @@ export interface ManagementNotifierOptions {
   region: string;
   /** Local only; on AWS the SDK's default chain (the function's role). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
-  /** Attempts per call while the gateway throttles (429 / LimitExceededException), the first one included. */
+  /**
+   * Attempts per call while it fails in a way that may pass (throttling, a 5xx, a timeout, a reset socket), the first
+   * one included.
+   */
   maxAttempts?: number;
+  /**
+   * The invocation's retry deadline (epoch ms), read at the start of each call: no attempt starts and no backoff is
+   * waited past it, so a big fan-out against a sick API ends in time for its frames to be queued for redelivery.
+   */
+  retryDeadline?: () => number | undefined;
   /** Full-jitter exponential backoff: the n-th retry waits a random time below min(maxDelayMs, baseDelayMs * 2^n). */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -35,18 +44,6 @@ export interface ManagementNotifier extends Notifier {
   readonly endpoint: string;
   /** Closes the keep-alive sockets (the local stack's shutdown, tests). */
   destroy(): void;
-}
-
-/** The gateway throttled a call more times than we retry: the caller gives up on that recipient only. */
-export class ThrottledError extends Error {
-  constructor(
-    readonly operation: 'post' | 'close',
-    readonly attempts: number,
-    options?: { cause?: unknown },
-  ) {
-    super(`management API ${operation}: still throttled after ${attempts} attempts`, options);
-    this.name = 'ThrottledError';
-  }
 }
 
 const DEFAULTS = {
@@ -84,23 +81,37 @@ export function createManagementNotifier(options: ManagementNotifierOptions): Ma
     region: options.region,
     ...(options.credentials ? { credentials: options.credentials } : {}),
     requestHandler,
-    // One attempt per SDK call: the SDK's standard retry would also retry 429s (and its attempts would multiply
-    // with ours, 3 x 4 calls per frame). We retry throttling here, where the backoff is ours to bound so one slow
+    // One attempt per SDK call: the SDK's standard retry would also retry these failures (and its attempts would
+    // multiply with ours, 3 x 4 calls per frame). We retry here, where the backoff is ours to bound so one slow
     // recipient cannot hold a fan-out near the integration timeout; 410 is an answer, never retried by anyone.
     maxAttempts: 1,
   });
   if (settings.clientTuning !== false) tuneManagementClient(client);
 
-  async function withThrottlingRetry<T>(operation: 'post' | 'close', call: () => Promise<T>): Promise<T> {
+  /**
+   * Full-jitter exponential backoff within two bounds: maxAttempts per call, and the invocation's retry deadline.
+   * Throws PostRetriesExhaustedError when a transient failure outlasts them; anything else (410 included) at once.
+   */
+  async function withRetries<T>(call: () => Promise<T>): Promise<T> {
+    const deadline = settings.retryDeadline?.();
+    let lastFailure: { kind: TransientFailure; error: unknown } | undefined;
     for (let attempt = 1; ; attempt += 1) {
+      if (deadline !== undefined && Date.now() >= deadline) {
+        throw new PostRetriesExhaustedError(attempt - 1, lastFailure?.kind ?? 'budget', { cause: lastFailure?.error });
+      }
       try {
         return await call();
       } catch (error) {
-        const throttled = isThrottling(error);
-        if (!throttled && !isConnectionLost(error)) throw error;
-        if (attempt >= settings.maxAttempts) throw throttled ? new ThrottledError(operation, attempt, { cause: error }) : error;
+        const kind = transientFailureOf(error);
+        if (!kind) throw error;
+        lastFailure = { kind, error };
+        if (attempt >= settings.maxAttempts) throw new PostRetriesExhaustedError(attempt, kind, { cause: error });
         const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (attempt - 1));
-        await sleep(Math.random() * ceiling);
+        const wait = Math.random() * ceiling;
+        if (deadline !== undefined && Date.now() + wait >= deadline) {
+          throw new PostRetriesExhaustedError(attempt, kind, { cause: error });
+        }
+        await sleep(wait);
       }
     }
   }
@@ -109,7 +120,7 @@ export function createManagementNotifier(options: ManagementNotifierOptions): Ma
     endpoint: options.endpoint,
     async post(connectionId: string, payload: string): Promise<PostResult> {
       try {
-        await withThrottlingRetry('post', () =>
+        await withRetries(() =>
           client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(payload, 'utf8') })),
         );
         return 'delivered';
@@ -120,7 +131,7 @@ export function createManagementNotifier(options: ManagementNotifierOptions): Ma
     },
     async close(connectionId: string): Promise<void> {
       try {
-        await withThrottlingRetry('close', () => client.send(new DeleteConnectionCommand({ ConnectionId: connectionId })));
+        await withRetries(() => client.send(new DeleteConnectionCommand({ ConnectionId: connectionId })));
       } catch (error) {
         // Already gone is what closing wanted.
         if (!isGone(error)) throw error;
@@ -170,18 +181,29 @@ function isGone(error: unknown): boolean {
 }
 
 /**
- * The call died on its socket before any answer: almost always a keep-alive socket the server closed as the request
- * went out (ECONNRESET, EPIPE), or a connect refused. The SDK would retry these, but its retries are off (see
- * maxAttempts above), and not sending again would lose the frame for that recipient.
+ * The call died on its socket before any answer: a keep-alive socket the server closed as the request went out
+ * (ECONNRESET, EPIPE), or a connect refused. The SDK would retry these, but its retries are
+ * off (see maxAttempts above), and not sending again would lose the frame for that recipient.
  */
 const CONNECTION_LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
 
-function isConnectionLost(error: unknown): boolean {
-  return CONNECTION_LOST_CODES.has((error as { code?: unknown } | null)?.code as string);
-}
+type TransientFailure = 'throttled' | 'server-error' | 'timeout' | 'connection-lost';
 
-function isThrottling(error: unknown): boolean {
-  return THROTTLING_ERROR_NAMES.has((error as Error | null)?.name ?? '') || statusOf(error) === 429;
+/**
+ * Failures that may pass if the same call is sent again. A timed-out or reset post may still have reached the
+ * connection, so a retry can deliver a frame twice: clients drop a message whose seq they have (docs/PROTOCOL.md).
+ * 4xx answers other than 429 (403, 413, 410) say the call itself is refused: sending it again changes nothing.
+ */
+function transientFailureOf(error: unknown): TransientFailure | undefined {
+  const name = (error as Error | null)?.name ?? '';
+  const status = statusOf(error);
+  if (THROTTLING_ERROR_NAMES.has(name) || status === 429) return 'throttled';
+  if (status !== undefined && status >= 500) return 'server-error';
+  // The SDK's handler names socket errors TimeoutError too: the code tells a reset from a timeout.
+  const code = (error as { code?: unknown } | null)?.code;
+  if (CONNECTION_LOST_CODES.has(code as string)) return 'connection-lost';
+  if (name === 'TimeoutError' || code === 'ETIMEDOUT') return 'timeout';
+  return undefined;
 }
 
 function sleep(ms: number): Promise<void> {

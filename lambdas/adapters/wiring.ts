@@ -1,18 +1,21 @@
-// Builds the four Lambda handlers from a RuntimeConfig: clients, stores, notifier and chat service are created once
+// Builds the Lambda handlers (the three WebSocket routes and the redelivery of queued frames) from a RuntimeConfig:
+// clients, stores, notifier and chat service are created once
 // per execution environment (module scope in the handler files), never per invocation. The local stack builds the
 // very same handlers, with its own endpoints in the config and, in tests, faults injected through `overrides`.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
-import { createChat } from '../chat/index.js';
-import type { ChatStores, Clock, Logger, Metrics, Notifier } from '../chat/ports.js';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createChat, type RedeliveryRequest } from '../chat/index.js';
+import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier } from '../chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../chat/service.js';
-import { ConfigError, type RuntimeConfig } from './config.js';
+import { ConfigError, DEFAULT_REDELIVERY_MAX_RECEIVES, type RuntimeConfig } from './config.js';
 import { createDynamoStores } from './dynamo-stores.js';
 import { toConnectRequest, toDisconnectRequest, toFrameRequest, type WebSocketHandlerEvent } from './gateway-events.js';
 import type { TokenVerifier } from './jwt-verifier.js';
 import { managementEndpointFor, managementNotifierFor } from './management-notifier.js';
 import { observabilityFor, type Observability } from './observability.js';
+import { currentRetryDeadline, DEFAULT_RETRY_BUDGET, withRetryBudget, type RetryBudgetSettings } from './retry-budget.js';
+import { redeliveryRequestOf, sqsFrameQueueFor } from './sqs-frame-queue.js';
 
 // The authorizer is not re-exported here: it is imported from ./authorizer-handler.js, so aws-jwt-verify stays out
 // of the connect, disconnect and message bundles (and DynamoDB code out of the authorizer's).
@@ -27,9 +30,16 @@ export interface HandlerOverrides {
   chatConfig: Partial<ChatConfig>;
   /** The authorizer's token verifier (else built from config.auth). */
   verifier: TokenVerifier;
+  /** Where frames whose posts kept failing go (else the SQS queue of config.redeliveryQueueUrl, if any). */
+  frameQueue: FrameQueue;
+  /** How long an invocation may spend retrying posts. */
+  retryBudget: RetryBudgetSettings;
 }
 
 export type WebSocketHandler = (event: WebSocketHandlerEvent, context?: Context) => Promise<{ statusCode: number }>;
+
+/** An SQS-triggered function that reports the records to try again (ReportBatchItemFailures). */
+export type QueueHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
 export const systemClock: Clock = { now: () => Date.now() };
 
@@ -54,7 +64,37 @@ export function createMessageHandler(config: RuntimeConfig, overrides: Partial<H
   );
 }
 
+/**
+ * Tries the frames of the redelivery queue again. Records it could not settle are reported back, so SQS makes them
+ * visible again after the visibility timeout, and moves them to the dead-letter queue after maxReceiveCount tries.
+ */
+export function createRedeliveryHandler(config: RuntimeConfig, overrides: Partial<HandlerOverrides> = {}): QueueHandler {
+  if (!overrides.notifier && !config.managementEndpoint) {
+    // Fail at cold start: SQS events carry no requestContext to derive the endpoint from.
+    throw new ConfigError('MANAGEMENT_ENDPOINT', 'the redelivery handler needs it (its events do not name the API)');
+  }
+  const parts = chatPartsFor(config, overrides, 'redelivery');
+  const maxReceives = config.redeliveryMaxReceives ?? DEFAULT_REDELIVERY_MAX_RECEIVES;
+  return (event, context) =>
+    parts.observability.run(context, {}, () =>
+      withRetryBudget(parts.clock.now(), context, parts.retryBudget, async () => {
+        const frames: RedeliveryRequest[] = [];
+        for (const record of event.Records) {
+          const frame = redeliveryRequestOf(record, maxReceives);
+          // Not a frame this backend queued: nothing to deliver, and trying again would not change that.
+          if (frame) frames.push(frame);
+          else parts.observability.logger.error('queue record is not a frame, dropped', { messageId: record.messageId });
+        }
+        const { retryLater } = await parts.chatFor(NO_GATEWAY_EVENT).redeliver(frames);
+        return { batchItemFailures: retryLater.map((itemIdentifier) => ({ itemIdentifier })) };
+      }),
+    );
+}
+
 // ---------------------------------------------------------------------------------------------------------------
+
+/** What the redelivery handler hands chatFor: no gateway event, so the configured management endpoint is used. */
+const NO_GATEWAY_EVENT = { requestContext: {} } as WebSocketHandlerEvent;
 
 function chatHandler(
   parts: ChatParts,
@@ -63,8 +103,9 @@ function chatHandler(
 ): WebSocketHandler {
   return (event, context) =>
     parts.observability.run(context, keysOf(event), async () => {
+      const now = parts.clock.now();
       try {
-        await invoke(parts.chatFor(event), event, parts.clock.now());
+        await withRetryBudget(now, context, parts.retryBudget, () => invoke(parts.chatFor(event), event, now));
         return { statusCode: 200 };
       } catch (error) {
         parts.observability.logger.error(failure, { error });
@@ -76,6 +117,7 @@ function chatHandler(
 interface ChatParts {
   observability: Observability;
   clock: Clock;
+  retryBudget: RetryBudgetSettings;
   chatFor(event: WebSocketHandlerEvent): ChatService;
 }
 
@@ -91,12 +133,31 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
     maxConnectionMs: config.maxConnectionS * 1000,
     ...overrides.chatConfig,
   };
+  const frameQueue =
+    overrides.frameQueue ??
+    (config.redeliveryQueueUrl
+      ? sqsFrameQueueFor({
+          queueUrl: config.redeliveryQueueUrl,
+          region: config.region,
+          logger: observability.logger,
+          ...(config.credentials ? { credentials: config.credentials } : {}),
+        })
+      : undefined);
   const build = (notifier: Notifier): ChatService =>
-    createChat({ stores, notifier, clock, logger: observability.logger, metrics: observability.metrics, config: chatConfig });
+    createChat({
+      stores,
+      notifier,
+      clock,
+      logger: observability.logger,
+      metrics: observability.metrics,
+      config: chatConfig,
+      ...(frameQueue ? { frameQueue } : {}),
+    });
+  const retryBudget = overrides.retryBudget ?? DEFAULT_RETRY_BUDGET;
 
   if (overrides.notifier) {
     const chat = build(overrides.notifier);
-    return { observability, clock, chatFor: () => chat };
+    return { observability, clock, retryBudget, chatFor: () => chat };
   }
   // The notifier needs the management endpoint, which on AWS only the event tells (domainName/stage): one chat
   // service per endpoint, built on first sight and kept (every event of a stage names the same one).
@@ -104,6 +165,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
   return {
     observability,
     clock,
+    retryBudget,
     chatFor(event) {
       const endpoint = managementEndpointFor(config.managementEndpoint, event.requestContext);
       let chat = chatsByEndpoint.get(endpoint);
@@ -112,6 +174,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
           managementNotifierFor({
             endpoint,
             region: config.region,
+            retryDeadline: currentRetryDeadline,
             ...(config.credentials ? { credentials: config.credentials } : {}),
           }),
         );

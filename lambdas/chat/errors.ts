@@ -26,3 +26,19 @@ export function describeError(error: unknown): Record<string, unknown> {
   if (error instanceof Error) return { errorName: error.name, errorMessage: error.message, stack: error.stack };
   return { errorName: typeof error, errorMessage: String(error) };
 }
+
+/**
+ * A post kept failing in a way that may pass (a timeout, a reset socket, a 5xx, throttling) until its retry budget
+ * ran out. The frame was not refused, only not delivered yet: the fan-out hands it to the redelivery queue.
+ */
+export class PostRetriesExhaustedError extends Error {
+  constructor(
+    readonly attempts: number,
+    /** Why the last attempt failed: 'throttled', 'server-error', 'timeout', 'connection-lost', or 'budget' when no attempt was left time. */
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`post not delivered after ${attempts} attempt(s): ${reason}`, options);
+    this.name = 'PostRetriesExhaustedError';
+  }
+}

@@ -1,11 +1,12 @@
 // Delivery of frames to connections: to a room's subscribers (one paginated read of its subscriptions, never a
 // scan) or to named connections. Each frame is serialised once and the same string posted to every recipient.
-// Bounded concurrency with allSettled semantics: a recipient that fails is counted and logged, one that is gone
-// is cleaned up after the others were served, and neither holds up the rest.
+// Bounded concurrency with allSettled semantics: a recipient that is gone is cleaned up after the others were
+// served; one whose posts kept failing in a way that may pass gets its frames queued for redelivery; one that
+// refuses a frame outright is counted and logged. None of them holds up the rest.
 import type { ServerFrame } from '../protocol/index.js';
-import { describeError } from './errors.js';
+import { describeError, PostRetriesExhaustedError } from './errors.js';
 import { settleWithConcurrency } from './paging.js';
-import type { ChatStores, Clock, Logger, Metrics, Notifier, Page, SubscriptionRecord } from './ports.js';
+import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier, Page, QueuedFrame, SubscriptionRecord } from './ports.js';
 import { serializeFrame } from './wire-format.js';
 
 export interface Recipient {
@@ -34,6 +35,8 @@ export interface FanOutDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** Where frames go whose posts outlasted their retries; without one they are counted as lost. */
+  frameQueue?: FrameQueue;
   /**
    * Removes a connection the gateway answered 410 for, as if it had disconnected; 'opening' when it kept it because
    * the gateway had not opened it yet (see connection-lifecycle.ts).
@@ -44,7 +47,12 @@ export interface FanOutDeps {
   subscriptionPageSize?: number;
 }
 
-type PostOutcome = 'delivered' | 'gone' | 'failed';
+type PostOutcome = 'delivered' | 'gone' | 'deferred' | 'failed';
+
+/** The gateway registers a connection a moment after its $connect returns; frames refused before that wait this long. */
+const FRAMES_BEFORE_OPEN_DELAY_S = 1;
+
+const queuedFrame = ({ connectionId, userId }: Recipient, payload: string): QueuedFrame => ({ connectionId, userId, payload });
 
 /** A recipient the gateway answered 410 for, and the frames it did not get (from the one refused on). */
 interface GoneRecipient {
@@ -60,21 +68,54 @@ export function createFanOut(deps: FanOutDeps): FanOut {
     try {
       return await deps.notifier.post(recipient.connectionId, payload);
     } catch (error) {
-      deps.logger.warn('post to connection failed', { connectionId: recipient.connectionId, ...describeError(error) });
-      return 'failed';
+      const deferred = error instanceof PostRetriesExhaustedError;
+      const cause = deferred && error.cause !== undefined ? describeError(error.cause) : undefined;
+      deps.logger.warn('post to connection failed', {
+        connectionId: recipient.connectionId,
+        deferred,
+        ...describeError(error),
+        ...(cause && { causeName: cause.errorName, causeMessage: cause.errorMessage }),
+      });
+      return deferred ? 'deferred' : 'failed';
     }
   }
 
-  /** Posts every payload, in order, to every recipient; returns the recipients found gone. */
+  /** Hands frames that could not be delivered yet to the redelivery queue; what it cannot take is lost. */
+  async function defer(frames: readonly QueuedFrame[], options?: { delaySeconds?: number }): Promise<void> {
+    if (frames.length === 0) return;
+    const { queued, failed } = deps.frameQueue
+      ? await deps.frameQueue.enqueue(frames, options)
+      : { queued: 0, failed: frames.length };
+    if (queued > 0) deps.metrics.count('FramesQueued', queued);
+    if (failed > 0) {
+      deps.metrics.count('FanOutFailures', failed);
+      // Connection ids only: frame content never reaches a log line.
+      deps.logger.error('frames lost: posts kept failing and they could not be queued', {
+        frames: failed,
+        connectionIds: [...new Set(frames.map((frame) => frame.connectionId))].slice(0, 20),
+      });
+    }
+  }
+
+  /**
+   * Posts every payload, in order, to every recipient; returns the recipients found gone. Once a recipient's post is
+   * deferred, its later payloads are queued behind it untried: they would meet the same sick API, and queued
+   * together they keep their order better.
+   */
   async function deliver(recipients: readonly Recipient[], payloads: readonly string[]): Promise<GoneRecipient[]> {
     let delivered = 0;
     let failed = 0;
     const gone: GoneRecipient[] = [];
+    const deferred: QueuedFrame[] = [];
     await settleWithConcurrency(recipients, concurrency, async (recipient) => {
       for (const [index, payload] of payloads.entries()) {
         const outcome = await post(recipient, payload);
         if (outcome === 'gone') {
           gone.push({ recipient, undelivered: payloads.slice(index) });
+          return;
+        }
+        if (outcome === 'deferred') {
+          for (const later of payloads.slice(index)) deferred.push(queuedFrame(recipient, later));
           return;
         }
         if (outcome === 'delivered') delivered += 1;
@@ -84,20 +125,25 @@ export function createFanOut(deps: FanOutDeps): FanOut {
     if (delivered > 0) deps.metrics.count('Deliveries', delivered);
     if (failed > 0) deps.metrics.count('FanOutFailures', failed);
     if (gone.length > 0) deps.metrics.count('GoneConnections', gone.length);
+    await defer(deferred);
     return gone;
   }
 
   /**
    * Frames that reached a connection before the gateway had opened it (410 while its $connect ran, or just after).
-   * They are not sent again: they were said before the connection opened, and a client reads what was said before
-   * it opened from the history (hello reports each room's lastSeq). This is the place where a redelivery path
-   * would take them, to post them again after a short delay.
+   * They go to the redelivery queue like frames whose posts kept failing, held back for a moment so that the
+   * connection is open when they are tried again (one still opening then is tried later still; one closed meanwhile
+   * is cleaned up). Clients drop what they already have by seq, e.g. a message their history catch-up brought.
    */
   async function framesBeforeOpen(gone: GoneRecipient): Promise<void> {
     deps.logger.info('frames reached a connection before it opened', {
       connectionId: gone.recipient.connectionId,
       frames: gone.undelivered.length,
     });
+    await defer(
+      gone.undelivered.map((payload) => queuedFrame(gone.recipient, payload)),
+      { delaySeconds: FRAMES_BEFORE_OPEN_DELAY_S },
+    );
   }
 
   async function removeGone(gone: readonly GoneRecipient[], foundInRoomId?: string): Promise<void> {
@@ -157,9 +203,12 @@ export function createFanOut(deps: FanOutDeps): FanOut {
 
     async reply(recipient, frame) {
       const payload = typeof frame === 'string' ? frame : serializeFrame(frame);
-      if ((await post(recipient, payload)) === 'gone') {
+      const outcome = await post(recipient, payload);
+      if (outcome === 'gone') {
         deps.metrics.count('GoneConnections');
         await removeGone([{ recipient, undelivered: [payload] }]);
+      } else if (outcome === 'deferred') {
+        await defer([queuedFrame(recipient, payload)]);
       }
     },
   };

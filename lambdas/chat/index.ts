@@ -4,6 +4,7 @@ import type { ChatRuntime } from './context.js';
 import { createConnectionLifecycle, type ConnectionLifecycle } from './connection-lifecycle.js';
 import { createFanOut } from './fan-out.js';
 import { createPresence } from './presence.js';
+import { createRedelivery } from './redelivery.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createRouter } from './router.js';
 import type { ChatDeps, ChatService } from './service.js';
@@ -19,10 +20,12 @@ export function createChat(deps: ChatDeps): ChatService {
   const runtime: ChatRuntime = { ...deps, fanOut, connections: lifecycle };
   const onFrame = createRouter(runtime, rateLimiter);
   const opened = lifecycle;
+  const redeliver = createRedelivery({ ...deps, onGone: (connection) => opened.removeGone(connection) });
   return {
     onConnect: (request) => opened.open(request),
     onDisconnect: (request) => opened.close(request),
     onFrame,
+    redeliver,
   };
 }
 
@@ -35,7 +38,8 @@ export type {
   DisconnectRequest,
   FrameRequest,
 } from './service.js';
-export { ChatError } from './errors.js';
+export type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
+export { ChatError, PostRetriesExhaustedError } from './errors.js';
 export { directRoomId } from './actions/rooms.js';
 export { InvalidCursorError } from './ports.js';
 export type * from './ports.js';

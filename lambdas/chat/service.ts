@@ -1,5 +1,6 @@
 // The chat logic's entry points, one per gateway route kind. Handlers (AWS) and the local stack call these.
-import type { ChatStores, Clock, Logger, Metrics, Notifier } from './ports.js';
+import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier } from './ports.js';
+import type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
 
 export interface ChatConfig {
   /** The gateway's maximum connection duration (API Gateway: 2 hours); connection items expire after it. */
@@ -27,6 +28,8 @@ export interface ChatDeps {
   logger: Logger;
   metrics: Metrics;
   config: ChatConfig;
+  /** Where frames go whose posts outlasted their retries (the redelivery queue); without one they are lost. */
+  frameQueue?: FrameQueue;
 }
 
 export interface ConnectRequest {
@@ -56,4 +59,6 @@ export interface ChatService {
   onDisconnect(request: DisconnectRequest): Promise<void>;
   /** Answers the frame (ack / error through the notifier) and broadcasts; never throws for bad input. */
   onFrame(request: FrameRequest): Promise<void>;
+  /** Tries queued frames again; a connection found gone is removed as by the fan-out. */
+  redeliver(frames: readonly RedeliveryRequest[]): Promise<RedeliveryOutcome>;
 }

@@ -4,7 +4,13 @@
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
 import { asLoggerPort, createLogger } from '../../lambdas/adapters/logger.js';
 import { createAuthorizerHandler } from '../../lambdas/adapters/authorizer-handler.js';
-import { createConnectHandler, createDisconnectHandler, createMessageHandler, type HandlerOverrides } from '../../lambdas/adapters/wiring.js';
+import {
+  createConnectHandler,
+  createDisconnectHandler,
+  createMessageHandler,
+  createRedeliveryHandler,
+  type HandlerOverrides,
+} from '../../lambdas/adapters/wiring.js';
 
 /** A Lambda function as the local stack calls it: an event in, a result (or a thrown error) out. */
 export type LocalFunction = (event: never) => Promise<unknown>;
@@ -15,7 +21,7 @@ export interface LocalFunctionOptions {
   overrides?: Partial<Omit<HandlerOverrides, 'verifier'>>;
 }
 
-export const FUNCTION_NAMES = ['authorizer', 'connect', 'disconnect', 'message'] as const;
+export const FUNCTION_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'redelivery'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export function createLocalFunctions(config: RuntimeConfig, options: LocalFunctionOptions): Map<FunctionName, LocalFunction> {
@@ -26,6 +32,7 @@ export function createLocalFunctions(config: RuntimeConfig, options: LocalFuncti
     ['connect', createConnectHandler(config, overrides) as LocalFunction],
     ['disconnect', createDisconnectHandler(config, overrides) as LocalFunction],
     ['message', createMessageHandler(config, overrides) as LocalFunction],
+    ['redelivery', createRedeliveryHandler(config, overrides) as LocalFunction],
   ]);
 }
 

@@ -1,7 +1,7 @@
 // Wires createChat with the in-memory stores, the recording notifier and a manual clock, and offers the moves a
 // unit test makes: connect a user, send a frame, read what a connection received.
 import { createChat } from '../../lambdas/chat/index.js';
-import type { Logger, MetricName, Metrics } from '../../lambdas/chat/ports.js';
+import type { FrameQueue, Logger, MetricName, Metrics } from '../../lambdas/chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../../lambdas/chat/service.js';
 import type { AckFrame, ErrorFrame, Room, ServerEvent, ServerFrame } from '../../lambdas/protocol/index.js';
 import { ManualClock } from './manual-clock.js';
@@ -89,14 +89,16 @@ export interface ChatHarness {
   createRoom(owner: TestConnection, name: string, memberIds?: string[]): Promise<Room>;
 }
 
-export function createChatHarness(options: { config?: Partial<ChatConfig>; start?: number } = {}): ChatHarness {
+export function createChatHarness(
+  options: { config?: Partial<ChatConfig>; start?: number; frameQueue?: FrameQueue } = {},
+): ChatHarness {
   const stores = createMemoryStores();
   const notifier = new RecordingNotifier();
   const clock = new ManualClock(options.start);
   const logger = new RecordingLogger();
   const metrics = new RecordingMetrics();
   const config: ChatConfig = { ...DEFAULT_CHAT_CONFIG, ...options.config };
-  const chat = createChat({ stores, notifier, clock, logger, metrics, config });
+  const chat = createChat({ stores, notifier, clock, logger, metrics, config, ...(options.frameQueue && { frameQueue: options.frameQueue }) });
   let connectionCounter = 0;
   let requestCounter = 0;
 

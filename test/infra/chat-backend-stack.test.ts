@@ -10,6 +10,7 @@ import { ACTION_NAMES } from '../../lambdas/protocol/actions.js';
 import { ROUTES, ROUTE_SELECTION_EXPRESSION } from '../../lambdas/protocol/routes.js';
 import { CHAT_FUNCTION_NAMES, ESM_REQUIRE_BANNER } from '../../lib/chat-functions.js';
 import { CHAT_METRICS } from '../../lib/chat-monitoring.js';
+import { REDELIVERY_MAX_RECEIVES } from '../../lib/chat-redelivery-queue.js';
 import { MANAGEMENT_ACCESS, TABLE_ACCESS } from '../../lib/table-access.js';
 import { removeSynthOutputs, render, resourcesOf, synthChatBackend, type Synthesized } from './support/synth.js';
 
@@ -30,6 +31,10 @@ const logicalId = (construct: { node: { defaultChild?: unknown } } | unknown): s
 const fnId = (name: (typeof CHAT_FUNCTION_NAMES)[number]) => logicalId(synth.stack.functions[name]);
 const tableId = () => logicalId(synth.stack.table.table);
 const apiId = () => logicalId(synth.stack.webSocket.api);
+const queueId = () => logicalId(synth.stack.redelivery.queue);
+const deadLettersId = () => logicalId(synth.stack.redelivery.deadLetterQueue);
+/** The functions API Gateway invokes (the redelivery function is fed by its queue instead). */
+const GATEWAY_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'redelivery');
 
 describe('DynamoDB table', () => {
   it('has the keys, index and TTL of TABLE_SCHEMA, on demand, with PITR and encryption', () => {
@@ -121,7 +126,7 @@ describe('WebSocket API', () => {
   });
 
   it('lets API Gateway invoke each function it integrates, from this API only', () => {
-    for (const name of CHAT_FUNCTION_NAMES) {
+    for (const name of GATEWAY_FUNCTIONS) {
       const permissions = resourcesOf(synth.template, 'AWS::Lambda::Permission').filter(
         ([, p]) => render(p.Properties.FunctionName) === `\${${fnId(name)}.Arn}`,
       );
@@ -186,11 +191,11 @@ describe('stage', () => {
 });
 
 describe('functions', () => {
-  const MEMORY = { authorizer: 256, connect: 512, disconnect: 512, message: 512 };
-  const TIMEOUT = { authorizer: 10, connect: 29, disconnect: 29, message: 29 };
+  const MEMORY = { authorizer: 256, connect: 512, disconnect: 512, message: 512, redelivery: 512 };
+  const TIMEOUT = { authorizer: 10, connect: 29, disconnect: 29, message: 29, redelivery: 30 };
 
   it.each(CHAT_FUNCTION_NAMES)('%s: Node.js 24 on arm64, its memory and timeout', (name) => {
-    synth.template.resourceCountIs('AWS::Lambda::Function', 4);
+    synth.template.resourceCountIs('AWS::Lambda::Function', 5);
     expect(resources[fnId(name)]!.Properties).toMatchObject({
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -210,11 +215,17 @@ describe('functions', () => {
     };
     const userPoolId = logicalId(synth.stack.auth.userPool);
     const clientId = logicalId(synth.stack.auth.userPoolClient);
-    expect(variables).toEqual(
+    const chat = { ...common, TABLE_NAME: { Ref: tableId() }, REDELIVERY_QUEUE_URL: { Ref: queueId() } };
+    const expected =
       name === 'authorizer'
         ? { ...common, USER_POOL_ID: { Ref: userPoolId }, USER_POOL_CLIENT_ID: { Ref: clientId } }
-        : { ...common, TABLE_NAME: { Ref: tableId() } },
-    );
+        : name === 'redelivery'
+          ? { ...chat, REDELIVERY_MAX_RECEIVES: String(REDELIVERY_MAX_RECEIVES), MANAGEMENT_ENDPOINT: expect.anything() }
+          : chat;
+    expect(variables).toEqual(expected);
+    if (name === 'redelivery') {
+      expect(render(variables.MANAGEMENT_ENDPOINT)).toBe(`https://\${${apiId()}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/dev`);
+    }
   });
 
   it.each(CHAT_FUNCTION_NAMES)('%s: logs to its own log group with a retention', (name) => {
@@ -249,6 +260,8 @@ describe('functions', () => {
       USER_POOL_ID: 'eu-west-1_Example1',
       USER_POOL_CLIENT_ID: 'exampleclientid',
       TABLE_NAME: 'chat-table',
+      REDELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chat-redelivery',
+      MANAGEMENT_ENDPOINT: 'https://abc123.execute-api.eu-west-1.amazonaws.com/dev',
     };
     const env = Object.fromEntries(
       Object.entries(variables).map(([key, value]) => [key, typeof value === 'string' ? value : stand[key]!]),
@@ -309,7 +322,7 @@ describe('least privilege', () => {
     expect(other).toEqual([]);
   });
 
-  it.each(['connect', 'disconnect', 'message'] as const)('%s: exactly its table actions, on the table and its index', (name) => {
+  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)('%s: exactly its table actions, on the table and its index', (name) => {
     const statements = statementsOf(name);
     const table = statements.filter((s) => s.Sid === 'ChatTable');
     const index = statements.filter((s) => s.Sid === 'ChatTableUserIndex');
@@ -323,7 +336,7 @@ describe('least privilege', () => {
     expect(dynamo).toHaveLength(2);
   });
 
-  it.each(['connect', 'disconnect', 'message'] as const)('%s: ManageConnections on this API and stage only', (name) => {
+  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)('%s: ManageConnections on this API and stage only', (name) => {
     const manage = statementsOf(name).filter((s) => actions(s).includes('execute-api:ManageConnections'));
     expect(manage).toHaveLength(1);
     expect(actions(manage[0]!)).toEqual(['execute-api:ManageConnections']);
@@ -332,6 +345,22 @@ describe('least privilege', () => {
         .map((method) => `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${apiId()}}/dev/${method}/@connections/*`)
         .sort(),
     );
+  });
+
+  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)('%s may send to the redelivery queue, and only that', (name) => {
+    const sqsStatements = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('sqs:')));
+    const send = sqsStatements.filter((s) => s.Sid === 'RedeliveryQueueSend');
+    expect(send).toHaveLength(1);
+    expect(actions(send[0]!)).toEqual(['sqs:SendMessage']);
+    expect(render(send[0]!.Resource)).toBe(`\${${queueId()}.Arn}`);
+    const others = sqsStatements.filter((s) => s.Sid !== 'RedeliveryQueueSend');
+    if (name !== 'redelivery') expect(others).toEqual([]);
+    else {
+      // What its event source mapping needs to read and delete, on this queue only.
+      for (const statement of others) expect(render(statement.Resource)).toBe(`\${${queueId()}.Arn}`);
+      expect(others.flatMap(actions)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+      expect(others.flatMap(actions)).not.toContain('sqs:SendMessage');
+    }
   });
 
   it('no policy in the stack allows a wildcard action or a "*" resource', () => {
@@ -346,6 +375,37 @@ describe('least privilege', () => {
         }
       }
     }
+  });
+});
+
+describe('redelivery queue', () => {
+  it('is encrypted at rest, TLS only, and moves a frame to its dead-letter queue after the last try', () => {
+    const queue = resources[queueId()]!.Properties;
+    expect(queue).toMatchObject({
+      SqsManagedSseEnabled: true,
+      // Six times the redelivery function's timeout, as Lambda advises for an SQS event source.
+      VisibilityTimeout: 180,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId(), 'Arn'] }, maxReceiveCount: REDELIVERY_MAX_RECEIVES },
+    });
+    expect(resources[deadLettersId()]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    for (const id of [queueId(), deadLettersId()]) {
+      const policy = resourcesOf(synth.template, 'AWS::SQS::QueuePolicy').find(([, p]) => render(p.Properties.Queues).includes(id));
+      expect(policy, id).toBeDefined();
+      expect(policy![1].Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('feeds the redelivery function in batches of 10, reporting item failures', () => {
+    const mappings = resourcesOf(synth.template, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]![1].Properties).toMatchObject({
+      FunctionName: { Ref: fnId('redelivery') },
+      EventSourceArn: { 'Fn::GetAtt': [queueId(), 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
   });
 });
 
@@ -423,8 +483,18 @@ describe('operations', () => {
     );
   });
 
+  it('alarms on frames in the redelivery dead-letter queue and on frames given up', () => {
+    const deadLetters = alarms().filter((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]).toMatchObject({ Threshold: 1, Statistic: 'Maximum', ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(render(deadLetters[0].Dimensions[0].Value)).toBe(`\${${deadLettersId()}.QueueName}`);
+    const givenUp = alarms().filter((a) => a.Namespace === 'ChatBackend' && a.MetricName === 'FramesGivenUp');
+    expect(givenUp).toHaveLength(1);
+    expect(givenUp[0]).toMatchObject({ Threshold: 1, Statistic: 'Sum' });
+  });
+
   it('every alarm notifies the alarm topic', () => {
-    expect(alarms()).toHaveLength(4 * 2 + 2 + 1);
+    expect(alarms()).toHaveLength(5 * 2 + 2 + 1 + 2);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([topicRef()]);
       expect(alarm.TreatMissingData).toBe('notBreaching');

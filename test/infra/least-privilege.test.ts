@@ -1,5 +1,5 @@
-// The IAM grants of lib/table-access.ts against what the handlers really do: the real connect, message and
-// disconnect handlers run a session that touches every protocol action and the failure paths (gone connections,
+// The IAM grants of lib/table-access.ts against what the handlers really do: the real connect, message,
+// disconnect and redelivery handlers run a session that touches every protocol action and the failure paths (gone connections,
 // unknown users, bad frames) against dynalite and a local management API, while every DynamoDB command and every
 // @connections request is recorded per handler. A path that needs an action the stack does not grant would be an
 // AccessDenied on AWS; a grant that no path uses is privilege to remove. Both fail here.
@@ -14,16 +14,18 @@ import {
   createConnectHandler,
   createDisconnectHandler,
   createMessageHandler,
+  createRedeliveryHandler,
+  type QueueHandler,
   type WebSocketHandler,
 } from '../../lambdas/adapters/wiring.js';
 import type { Logger } from '../../lambdas/chat/ports.js';
 import { ACTION_NAMES } from '../../lambdas/protocol/actions.js';
 import type { HandlerName } from '../../lambdas/protocol/routes.js';
 import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo.js';
-import { MANAGEMENT_ACCESS, TABLE_ACCESS } from '../../lib/table-access.js';
+import { MANAGEMENT_ACCESS, TABLE_ACCESS, type TableUser } from '../../lib/table-access.js';
 import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
 
-const HANDLERS: readonly HandlerName[] = ['connect', 'disconnect', 'message'];
+const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery'];
 
 interface Observed {
   table: Set<string>;
@@ -37,9 +39,9 @@ let baseClient: DynamoDBClient;
 const errors: Array<{ message: string; extra?: Record<string, unknown> }> = [];
 const observed = Object.fromEntries(
   HANDLERS.map((h) => [h, { table: new Set(), userIndex: new Set(), management: new Set() }]),
-) as Record<HandlerName, Observed>;
+) as Record<TableUser, Observed>;
 const actionsSent = new Set<string>();
-let current: HandlerName | undefined;
+let current: TableUser | undefined;
 
 const logger: Logger = {
   debug() {},
@@ -88,6 +90,7 @@ beforeAll(async () => {
     disconnect: createDisconnectHandler(config, overrides),
     message: createMessageHandler(config, overrides),
   };
+  redelivery = createRedeliveryHandler(config, overrides);
   await runSession();
 });
 
@@ -98,6 +101,35 @@ afterAll(async () => {
 });
 
 let handlers: Record<HandlerName, WebSocketHandler>;
+let redelivery: QueueHandler;
+
+/** Queued frames handed to the redelivery handler as SQS records; none may be left to try again. */
+async function redeliver(frames: ReadonlyArray<{ connectionId: string; payload: string }>): Promise<void> {
+  const callsBefore = management.calls.length;
+  current = 'redelivery';
+  try {
+    const result = await redelivery({
+      Records: frames.map((frame, index) => ({
+        messageId: `m-${index}`,
+        receiptHandle: `r-${index}`,
+        body: frame.payload,
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+        messageAttributes: {
+          connectionId: { dataType: 'String', stringValue: frame.connectionId },
+          userId: { dataType: 'String', stringValue: users[connections.get(frame.connectionId)!] },
+        },
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:redelivery',
+        awsRegion: 'us-east-1',
+      })),
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+  } finally {
+    current = undefined;
+  }
+  for (const call of management.calls.slice(callsBefore)) observed.redelivery.management.add(call.method);
+}
 
 const users = {
   alice: `alice-${randomUUID()}`,
@@ -220,6 +252,18 @@ async function runSession(): Promise<void> {
   expect(management.calls.filter((c) => c.connectionId === carol3).length, 'posts to carol3').toBeGreaterThan(0);
   // A $disconnect for a connection already cleaned up after a 410.
   await invoke('disconnect', carol1);
+
+  // Queued frames tried again: one is delivered, one meets a connection gone meanwhile and cleans up after it,
+  // announcing Carol offline to Bob.
+  const bob3 = await connect('bob');
+  const carol4 = await connect('carol');
+  management.gone.add(carol4);
+  await redeliver([
+    { connectionId: bob3, payload: '{"type":"typing","roomId":"r","userId":"u","displayName":"U","isTyping":true}' },
+    { connectionId: carol4, payload: '{"type":"typing","roomId":"r","userId":"u","displayName":"U","isTyping":true}' },
+  ]);
+  expect(management.framesTo(bob3).some((f) => f.type === 'presence' && f.userId === users.carol && f.isOnline === false)).toBe(true);
+  await invoke('disconnect', bob3);
 }
 
 describe('least privilege: the grants match what the handlers do', () => {

@@ -41,9 +41,9 @@ describe('a named stage (prod)', () => {
     });
   });
 
-  it('retains every log group, for 90 days of logs', () => {
+  it('retains every log group (five functions, the access log), for 90 days of logs', () => {
     const logGroups = resourcesOf(prod.template, 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(5);
+    expect(logGroups).toHaveLength(6);
     for (const [, logGroup] of logGroups) {
       expect(logGroup.DeletionPolicy).toBe('Retain');
       expect(logGroup.Properties.RetentionInDays).toBe(90);
@@ -55,7 +55,7 @@ describe('a named stage (prod)', () => {
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Array<{ Sid?: string; Resource: unknown }>)
       .filter((s) => s.Sid === 'ManageConnections')
       .flatMap((s) => [s.Resource].flat().map(render));
-    expect(resources).toHaveLength(3);
+    expect(resources).toHaveLength(4);
     for (const resource of resources) expect(resource).toMatch(/\}\/prod\/POST\/@connections\/\*$/);
   });
 

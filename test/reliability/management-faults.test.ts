@@ -1,38 +1,55 @@
 // Management API faults injected at the HTTP level between the handlers' real notifier (the AWS SDK client) and the
-// local stack's @connections API: connections answering 410, bursts of 429, 500s and answers held back. Gone
-// connections lose all their items on the first failure; throttled posts are retried and arrive once; a failing or
-// slow recipient never holds the others back.
+// local stack's @connections API (the stack posts to the proxy as its MANAGEMENT_ENDPOINT): connections answering
+// 410, bursts of 429, 500s, resets and answers held back. Gone connections lose all their items on the first
+// failure; failing posts are retried and arrive once; what outlasts the retries goes through the redelivery queue
+// (the local SQS, the real SQS client, the event source mapping and the redelivery handler); a failing or slow
+// recipient never holds the others back.
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManagementNotifier } from '../../lambdas/adapters/management-notifier.js';
 import type { Message } from '../../lambdas/protocol/index.js';
+import { RecordingLogger, RecordingMetrics } from '../fakes/chat-harness.js';
 import { sleep, type Frame, type ProbeSocket } from '../soak/lib/probe-socket.js';
 import { startProbedStack, type ProbedStack } from '../soak/lib/probed-stack.js';
-import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
+import { startFaultProxy, type FaultDecision, type FaultProxy } from './support/fault-proxy.js';
 
 let proxy: FaultProxy;
 let probed: ProbedStack;
+let sqs: SQSClient;
 let userCounter = 0;
 const sockets: ProbeSocket[] = [];
+const metrics = new RecordingMetrics();
+// Injected failures are logged by design: recorded here, which keeps the output clean and lets tests read them.
+const logger = new RecordingLogger();
+const MAX_RECEIVES = 3;
 
 beforeAll(async () => {
   proxy = await startFaultProxy();
-  const notifier = createManagementNotifier({
-    endpoint: proxy.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  probed = await startProbedStack({
+    managementEndpoint: proxy.url,
+    // A short visibility timeout: a frame that failed again is tried again within a test's patience.
+    redelivery: { visibilityTimeoutMs: 1_000, maxReceiveCount: MAX_RECEIVES },
+    // No grace period after $connect: the faults hit connections opened just before them, and a 410 there is meant
+    // as "gone" (the grace that protects connections still being opened is tested in connect-race.test.ts).
+    overrides: { metrics, logger, chatConfig: { connectGraceMs: 0 } },
   });
-  // Injected failures are logged by design; keep the output clean.
-  // No grace period after $connect: the faults hit connections opened just before them, and a 410 there is meant
-  // as "gone" (the grace that protects connections still being opened is tested in connect-race.test.ts).
-  probed = await startProbedStack({ logLevel: 'SILENT', overrides: { notifier, chatConfig: { connectGraceMs: 0 } } });
   proxy.target = probed.stack.httpUrl;
+  sqs = new SQSClient({ region: 'us-east-1', endpoint: probed.stack.redelivery.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 });
 
 afterAll(async () => {
   await Promise.all(sockets.map((socket) => socket.close().catch(() => undefined)));
   await probed?.stop();
   await proxy?.close();
+  sqs?.destroy();
 });
+
+/** Visible plus in-flight messages of a queue, read with the real SQS client. */
+async function depthOf(queueUrl: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
+}
 
 interface Listener {
   userId: string;
@@ -61,6 +78,16 @@ async function twoRoomsWith(count: number) {
     }
   }
   return { alice: alice.socket, listeners, roomId, otherRoomId };
+}
+
+/** From now on, the connection's next `failures` posts meet `fault`, and later ones `then`. */
+function failPostsTo(connectionId: string, failures: number, fault: FaultDecision, then: FaultDecision = 'pass'): void {
+  let posts = 0;
+  proxy.decide = ({ method, connectionId: id }) => {
+    if (method !== 'POST' || id !== connectionId) return 'pass';
+    posts += 1;
+    return posts <= failures ? fault : then;
+  };
 }
 
 const isMessage = (id: string) => (frame: Frame) => frame.type === 'message' && (frame.message as Message).id === id;
@@ -149,52 +176,136 @@ describe('bursts of 429', () => {
     }
   });
 
-  it('a recipient throttled past the retry budget misses that frame only: kept, and served the next one', async () => {
+  it('a recipient throttled past the per-post budget gets the frame later through the redelivery queue, once, and is kept', async () => {
     const { alice, listeners, roomId } = await twoRoomsWith(4);
     const [throttled, ...others] = listeners as [Listener, ...Listener[]];
-    proxy.decide = ({ method, connectionId }) => (method === 'POST' && connectionId === throttled.connectionId ? 429 : 'pass');
+    // Four attempts in the fan-out, two more at the first redelivery, then the gateway lets it through.
+    failPostsTo(throttled.connectionId, 6, 429);
     const mark = proxy.calls.length;
-    let first: Message;
+    const queuedBefore = metrics.total('FramesQueued');
+    const redeliveredBefore = metrics.total('FramesRedelivered');
     try {
-      first = await send(alice, roomId, 'over-budget');
+      const first = await send(alice, roomId, 'over-budget');
       for (const listener of others) await listener.socket.waitForEvent(isMessage(first.id));
-      await eventually(() => proxy.calls.slice(mark).filter((c) => c.connectionId === throttled.connectionId).length >= 4, 'four attempts');
+      await throttled.socket.waitForEvent(isMessage(first.id));
       await sleep(300);
-      // The notifier's budget: four attempts, then it gives up on that recipient alone.
-      expect(proxy.calls.slice(mark).filter((c) => c.connectionId === throttled.connectionId).map((c) => c.status)).toEqual([429, 429, 429, 429]);
+      expect(proxy.calls.slice(mark).filter((c) => c.connectionId === throttled.connectionId).map((c) => c.status)).toEqual([
+        ...Array(6).fill(429),
+        200,
+      ]);
+      expect(countOf(throttled.socket, first.id)).toBe(1);
     } finally {
       proxy.decide = undefined;
     }
-    expect(countOf(throttled.socket, first.id)).toBe(0);
+    expect(metrics.total('FramesQueued') - queuedBefore).toBe(1);
+    expect(metrics.total('FramesRedelivered') - redeliveredBefore).toBe(1);
     expect((await itemsOfConnection(throttled.connectionId)).length).toBe(4);
-    const next = await send(alice, roomId, 'after-throttling');
-    await throttled.socket.waitForEvent(isMessage(next.id));
+    await eventually(async () => (await depthOf(probed.stack.redelivery.queueUrl)) === 0, 'the queue to drain');
+  });
+});
+
+describe('the redelivery queue', () => {
+  const failingThen = (connectionId: string, failures: number, then: FaultDecision) => failPostsTo(connectionId, failures, 500, then);
+
+  it('brings a message whose posts outlasted the fan-out and the first redelivery, byte for byte, exactly once', async () => {
+    const { alice, listeners, roomId } = await twoRoomsWith(3);
+    const [sick] = listeners as [Listener];
+    // The fan-out's four attempts and the first receive's four: the second receive gets through.
+    failingThen(sick.connectionId, 8, 'pass');
+    const content = 'queued ✓ "quoted" \\ 😀 </script>';
+    try {
+      const message = (await alice.ack('sendMessage', { roomId, clientMessageId: 'queued', content })).message as Message;
+      const frame = await sick.socket.waitForEvent(isMessage(message.id));
+      expect((frame.message as Message).content).toBe(content);
+      expect(frame.message).toEqual(message);
+      await sleep(500);
+      expect(countOf(sick.socket, message.id)).toBe(1);
+      expect(proxy.callsTo(sick.connectionId, 'POST').map((c) => c.status).slice(-9)).toEqual([...Array(8).fill(500), 200]);
+      expect(proxy.callsTo(sick.connectionId, 'POST').filter((c) => c.status === 500)).toHaveLength(8);
+    } finally {
+      proxy.decide = undefined;
+    }
+    await eventually(async () => (await depthOf(probed.stack.redelivery.queueUrl)) === 0, 'the queue to drain');
+  });
+
+  it('a connection gone by the time of the redelivery gets the clean-up of the fan-out: items removed, rooms told', async () => {
+    const { alice, listeners, roomId, otherRoomId } = await twoRoomsWith(2);
+    const [leaving] = listeners as [Listener];
+    failingThen(leaving.connectionId, 4, 410);
+    try {
+      await send(alice, roomId, 'gone-later');
+      await eventually(async () => (await itemsOfConnection(leaving.connectionId)).length === 0, 'the gone connection\'s items removed');
+      for (const id of [roomId, otherRoomId]) {
+        await alice.waitForEvent((f) => f.type === 'presence' && f.userId === leaving.userId && f.roomId === id && f.isOnline === false);
+      }
+      const statuses = proxy.callsTo(leaving.connectionId, 'POST').map((c) => c.status).filter((status) => status !== 200);
+      expect(statuses.slice(0, 5)).toEqual([500, 500, 500, 500, 410]);
+      // The visibility timeout here (1 s) is shorter than the clean-up: SQS may hand the frame out once more,
+      // which meets the same 410 (delivery is at least once; the clean-up is idempotent).
+      expect(new Set(statuses.slice(5))).toEqual(new Set(statuses.length > 5 ? [410] : []));
+    } finally {
+      proxy.decide = undefined;
+    }
+  });
+
+  it('a frame that fails on every try is counted given up, logged by connection id only, and ends in the dead-letter queue', async () => {
+    const { alice, listeners, roomId } = await twoRoomsWith(2);
+    const [hopeless, other] = listeners as [Listener, Listener];
+    failingThen(hopeless.connectionId, Number.POSITIVE_INFINITY, 'pass');
+    const givenUpBefore = metrics.total('FramesGivenUp');
+    const deadBefore = await depthOf(probed.stack.redelivery.deadLetterQueueUrl);
+    const secret = 'never in a log line 7f3a';
+    try {
+      const message = (await alice.ack('sendMessage', { roomId, clientMessageId: 'hopeless', content: secret })).message as Message;
+      await other.socket.waitForEvent(isMessage(message.id));
+      await eventually(() => metrics.total('FramesGivenUp') > givenUpBefore, 'the frame given up', 15_000);
+      await eventually(
+        async () => (await depthOf(probed.stack.redelivery.deadLetterQueueUrl)) === deadBefore + 1,
+        'the frame in the dead-letter queue',
+        15_000,
+      );
+      // The fan-out's four attempts, then four for each of the queue's tries.
+      expect(proxy.callsTo(hopeless.connectionId, 'POST').filter((c) => c.status === 500)).toHaveLength(4 + 4 * MAX_RECEIVES);
+      expect(countOf(hopeless.socket, message.id)).toBe(0);
+    } finally {
+      proxy.decide = undefined;
+    }
+    expect(metrics.total('FramesGivenUp') - givenUpBefore).toBe(1);
+    const givenUp = logger.entries.filter((e) => e.message.includes('given up'));
+    expect(givenUp.map((e) => e.extra?.connectionId)).toEqual([hopeless.connectionId]);
+    expect(logger.text()).not.toContain(secret);
+    // Still connected: a failing delivery path is not a gone connection.
+    expect((await itemsOfConnection(hopeless.connectionId)).length).toBe(4);
   });
 });
 
 describe('500s from the management API', () => {
-  it('are not taken for gone: the recipient is kept and the others are served', async () => {
+  it('are retried, not taken for gone: the recipient is kept and gets the frame once', async () => {
     const { alice, listeners, roomId } = await twoRoomsWith(5);
     const failing = listeners.slice(0, 2);
     const failingIds = new Set(failing.map((l) => l.connectionId));
-    proxy.decide = ({ method, connectionId }) => (method === 'POST' && failingIds.has(connectionId) ? 500 : 'pass');
+    const failures = new Map<string, number>();
+    // Two 500s in a row for each failing recipient, then the API recovers.
+    proxy.decide = ({ method, connectionId }) => {
+      if (method !== 'POST' || !failingIds.has(connectionId)) return 'pass';
+      const times = (failures.get(connectionId) ?? 0) + 1;
+      failures.set(connectionId, times);
+      return times <= 2 ? 500 : 'pass';
+    };
     const mark = proxy.calls.length;
     let first: Message;
     try {
       first = await send(alice, roomId, 'five-hundred');
-      for (const listener of listeners.slice(2)) await listener.socket.waitForEvent(isMessage(first.id));
+      for (const listener of listeners) await listener.socket.waitForEvent(isMessage(first.id));
       await sleep(300);
     } finally {
       proxy.decide = undefined;
     }
     for (const listener of failing) {
-      // Not a throttle: no retry; not a 410: nothing removed.
-      expect(proxy.calls.slice(mark).filter((c) => c.connectionId === listener.connectionId).map((c) => c.status)).toEqual([500]);
+      expect(proxy.calls.slice(mark).filter((c) => c.connectionId === listener.connectionId).map((c) => c.status)).toEqual([500, 500, 200]);
       expect((await itemsOfConnection(listener.connectionId)).length).toBe(4);
-      expect(countOf(listener.socket, first.id)).toBe(0);
+      expect(countOf(listener.socket, first.id)).toBe(1);
     }
-    const next = await send(alice, roomId, 'after-500');
-    for (const listener of listeners) await listener.socket.waitForEvent(isMessage(next.id));
   });
 });
 

@@ -108,11 +108,13 @@ describe('the logs of a whole session', () => {
       intercepted.hook = undefined;
     }
 
-    // A recipient whose posts fail with 500: logged as a warning.
+    // A recipient whose posts fail with 500: retried, then logged as a warning (and the frame queued for later).
     proxy.decide = ({ method, connectionId }) => (method === 'POST' && connectionId === bobConnection ? 500 : 'pass');
     try {
       await alice.ack('sendMessage', { roomId, clientMessageId: 'to-failing-bob', content: secret('to a failing recipient') });
-      await sleep(300);
+      for (const deadline = Date.now() + 10_000; !output.text().includes('post to connection failed') && Date.now() < deadline; ) {
+        await sleep(50);
+      }
     } finally {
       proxy.decide = undefined;
     }

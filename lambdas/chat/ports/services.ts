@@ -1,4 +1,4 @@
-// The ports that are not storage: the gateway's management API, time, logs and metrics.
+// The ports that are not storage: the gateway's management API, the redelivery queue, time, logs and metrics.
 import type { ServerFrame } from '../../protocol/index.js';
 
 export type PostResult = 'delivered' | 'gone';
@@ -7,11 +7,29 @@ export type PostResult = 'delivered' | 'gone';
 export interface Notifier {
   /**
    * Posts an already serialised frame. 'gone' when the gateway no longer knows the connection (410).
-   * Throttling is retried inside; other failures throw.
+   * Failures that may pass (throttling, 5xx, timeouts, reset sockets) are retried inside within a bounded budget;
+   * when they outlast it, PostRetriesExhaustedError (errors.ts) is thrown. Other failures throw as they are.
    */
   post(connectionId: string, payload: string): Promise<PostResult>;
   /** Closes a connection at the gateway (used for connections that must not stay open). */
   close(connectionId: string): Promise<void>;
+}
+
+/** A frame that could not be delivered yet, kept for another try later. */
+export interface QueuedFrame {
+  connectionId: string;
+  userId: string;
+  /** The serialised frame, exactly as it would have been posted. */
+  payload: string;
+}
+
+/** Durable storage for frames whose posts kept failing: redelivered later, apart from the request that sent them. */
+export interface FrameQueue {
+  /**
+   * Queues every frame it can; never throws. `failed` frames are lost (the caller logs and counts them). With
+   * `delaySeconds` the first try comes no sooner than that.
+   */
+  enqueue(frames: readonly QueuedFrame[], options?: { delaySeconds?: number }): Promise<{ queued: number; failed: number }>;
 }
 
 export interface Clock {
@@ -37,6 +55,12 @@ export type MetricName =
   | 'Deliveries'
   | 'FanOutFailures'
   | 'GoneConnections'
-  | 'ActionErrors';
+  | 'ActionErrors'
+  /** Frames handed to the redelivery queue after their posts kept failing. */
+  | 'FramesQueued'
+  /** Queued frames a later try delivered. */
+  | 'FramesRedelivered'
+  /** Queued frames no try could deliver: the client closes the gap with getHistory. */
+  | 'FramesGivenUp';
 
 export type { ServerFrame };

@@ -7,9 +7,10 @@ import {
   createManagementNotifier,
   managementEndpointFor,
   managementNotifierFor,
-  ThrottledError,
   type ManagementNotifier,
 } from '../../../lambdas/adapters/management-notifier.js';
+import { PostRetriesExhaustedError } from '../../../lambdas/chat/errors.js';
+import { NO_ANSWER_STATUS, RESET_STATUS, startFaultProxy, type FaultDecision, type FaultProxy } from '../../reliability/support/fault-proxy.js';
 import { startManagementApiStub, type ManagementApiStub, type RecordedRequest, type ScriptedReply } from './support/management-api-stub.js';
 
 let stub: ManagementApiStub;
@@ -87,16 +88,28 @@ describe('createManagementNotifier', () => {
   it('gives up after maxAttempts throttled attempts and throws, the SDK adding none of its own', async () => {
     script.set('/@connections/flooded', Array(10).fill({ status: 429, errorType: 'LimitExceededException' }));
     const error = await notifier.post('flooded', '{}').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ThrottledError);
-    expect((error as ThrottledError).attempts).toBe(4);
+    expect(error).toBeInstanceOf(PostRetriesExhaustedError);
+    expect(error).toMatchObject({ attempts: 4, reason: 'throttled' });
     expect(requests).toHaveLength(4);
   });
 
-  it('throws other errors at once (403 ForbiddenException, 500)', async () => {
+  it('retries 5xx answers (500, 502, 503) and then delivers', async () => {
+    script.set('/@connections/sick', [
+      { status: 500, errorType: 'InternalServerErrorException' },
+      { status: 502 },
+      { status: 503 },
+    ]);
+    await expect(notifier.post('sick', '{"n":5}')).resolves.toBe('delivered');
+    expect(requests.map((r) => r.body)).toEqual(Array(4).fill('{"n":5}'));
+  });
+
+  it('throws refusals at once (403 ForbiddenException, 413): sending them again would change nothing', async () => {
     script.set('/@connections/forbidden', [{ status: 403, errorType: 'ForbiddenException' }]);
     await expect(notifier.post('forbidden', '{}')).rejects.toMatchObject({ name: 'ForbiddenException' });
-    script.set('/@connections/broken', [{ status: 500, errorType: 'InternalServerErrorException' }]);
-    await expect(notifier.post('broken', '{}')).rejects.toBeInstanceOf(Error);
+    script.set('/@connections/huge', [{ status: 413, errorType: 'PayloadTooLargeException' }]);
+    const error = await notifier.post('huge', '{}').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(PostRetriesExhaustedError);
     expect(requests).toHaveLength(2);
   });
 
@@ -121,6 +134,98 @@ describe('createManagementNotifier', () => {
       expect(new Set(requests.map((r) => r.remotePort)).size).toBeLessThanOrEqual(3);
     } finally {
       small.destroy();
+    }
+  });
+});
+
+describe('transient failures on the way, through a fault proxy in front of the management API', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy();
+    proxy.target = endpoint;
+  });
+  afterAll(() => proxy.close());
+
+  let retryDeadline: number | undefined;
+  let proxied: ManagementNotifier;
+  beforeEach(() => {
+    retryDeadline = undefined;
+    proxied = createManagementNotifier({
+      endpoint: proxy.url,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      baseDelayMs: 5,
+      maxDelayMs: 20,
+      // A post with no answer is given up after this long; short, so the test does not wait seconds.
+      requestTimeoutMs: 300,
+      retryDeadline: () => retryDeadline,
+    });
+  });
+  afterEach(() => {
+    proxy.decide = undefined;
+    proxied.destroy();
+  });
+
+  /** The first `failures` posts to the connection meet `fault`, then they pass. */
+  const failFirst = (connectionId: string, failures: number, fault: FaultDecision) => {
+    proxy.decide = (call) => (call.connectionId === connectionId && call.attempt <= failures ? fault : 'pass');
+  };
+
+  it.each([
+    ['a reset socket', 'reset' as const, RESET_STATUS],
+    ['no answer (request timeout)', 'timeout' as const, NO_ANSWER_STATUS],
+    ['a 500', 500 as const, 500],
+    ['a 429', 429 as const, 429],
+  ])('%s is retried, and the frame arrives unchanged', async (_kind, fault, status) => {
+    const id = `transient-${String(fault)}`;
+    failFirst(id, 2, fault);
+    const frame = JSON.stringify({ type: 'message', content: `after ${String(fault)} ✓` });
+    await expect(proxied.post(id, frame)).resolves.toBe('delivered');
+    expect(proxy.callsTo(id).map((c) => c.status)).toEqual([status, status, 200]);
+    expect(stub.framesTo(id)).toEqual([JSON.parse(frame)]);
+  });
+
+  it.each([
+    ['reset', 'connection-lost'],
+    ['timeout', 'timeout'],
+    [500, 'server-error'],
+  ] as const)('%s on every attempt ends in PostRetriesExhaustedError (%s) after maxAttempts', async (fault, reason) => {
+    const id = `always-${String(fault)}`;
+    failFirst(id, 100, fault);
+    const error = await proxied.post(id, '{}').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PostRetriesExhaustedError);
+    expect(error).toMatchObject({ attempts: 4, reason });
+    expect(proxy.callsTo(id)).toHaveLength(4);
+  });
+
+  it('starts no attempt past the invocation\'s retry deadline, and waits no backoff across it', async () => {
+    retryDeadline = Date.now() - 1;
+    await expect(proxied.post('late', '{}')).rejects.toMatchObject({ name: 'PostRetriesExhaustedError', attempts: 0, reason: 'budget' });
+    expect(proxy.callsTo('late')).toHaveLength(0);
+
+    // Time for the first attempt but not for a second: the 500 is not retried.
+    retryDeadline = Date.now() + 1_000;
+    const slow = createManagementNotifier({
+      endpoint: proxy.url,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      baseDelayMs: 5_000,
+      maxDelayMs: 5_000,
+      retryDeadline: () => retryDeadline,
+    });
+    try {
+      failFirst('cut-short', 100, 500);
+      const random = Math.random;
+      // The backoff draw is the top of its range, which lies past the deadline.
+      Math.random = () => 0.999;
+      try {
+        await expect(slow.post('cut-short', '{}')).rejects.toMatchObject({ attempts: 1, reason: 'server-error' });
+      } finally {
+        Math.random = random;
+      }
+      expect(proxy.callsTo('cut-short')).toHaveLength(1);
+    } finally {
+      slow.destroy();
     }
   });
 });

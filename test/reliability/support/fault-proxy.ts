@@ -1,12 +1,21 @@
 // An HTTP proxy in front of the local stack's management API (@connections), where faults are injected the way
 // API Gateway shows them: 410 GoneException for a connection it no longer knows, 429 LimitExceededException when it
-// throttles, 500 when it fails, a connection reset without an answer, or an answer held back. The handlers' real notifier (the AWS SDK client) talks to
-// the proxy, so the SDK's error parsing and the notifier's retries are what is tested.
+// throttles, 500 when it fails, a connection reset without an answer, no answer at all (the caller times out), or an
+// answer held back. The handlers' real notifier (the AWS SDK client) talks to the proxy, so the SDK's error parsing
+// and the notifier's retries are what is tested. The local stack posts through it when started with
+// `managementEndpoint: proxy.url`; `randomFaults` spreads faults over a share of all posts (the soak's fault mode).
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** 'reset': the socket is destroyed without an answer, as when a server closes a keep-alive socket under a request. */
-export type FaultDecision = 'pass' | 'reset' | 410 | 429 | 500 | { holdUntil: Promise<void> };
+/**
+ * 'reset': the socket is destroyed without an answer, as when a server closes a keep-alive socket under a request.
+ * 'timeout': the request is read and never answered, nor passed on; the caller's request timeout ends it.
+ */
+export type FaultDecision = 'pass' | 'reset' | 'timeout' | 410 | 429 | 500 | { holdUntil: Promise<void> };
+
+/** Recorded status of a call answered with a reset socket, and of one never answered. */
+export const RESET_STATUS = 0;
+export const NO_ANSWER_STATUS = -1;
 
 export interface ProxiedCall {
   method: string;
@@ -36,7 +45,8 @@ const ERROR_TYPES: Record<number, string> = {
 
 const CONNECTION_PATH = /\/@connections\/([^/]+)$/;
 
-export async function startFaultProxy(): Promise<FaultProxy> {
+/** keepCalls: false records no calls (a soak makes tens of thousands). */
+export async function startFaultProxy(options: { keepCalls?: boolean } = {}): Promise<FaultProxy> {
   const attempts = new Map<string, number>();
   const proxy: FaultProxy = {
     url: '',
@@ -59,7 +69,9 @@ export async function startFaultProxy(): Promise<FaultProxy> {
     const attempt = (attempts.get(connectionId) ?? 0) + 1;
     attempts.set(connectionId, attempt);
     const decision = proxy.decide?.({ method, connectionId, attempt }) ?? 'pass';
-    const record = (status: number) => proxy.calls.push({ method, connectionId, attempt, status, at: Date.now() });
+    const record = (status: number) => {
+      if (options.keepCalls !== false) proxy.calls.push({ method, connectionId, attempt, status, at: Date.now() });
+    };
     if (typeof decision === 'number') {
       record(decision);
       const payload = JSON.stringify({ message: ERROR_TYPES[decision] });
@@ -73,8 +85,12 @@ export async function startFaultProxy(): Promise<FaultProxy> {
       return;
     }
     if (decision === 'reset') {
-      record(0);
+      record(RESET_STATUS);
       incoming.socket.destroy();
+      return;
+    }
+    if (decision === 'timeout') {
+      record(NO_ANSWER_STATUS);
       return;
     }
     if (decision !== 'pass') await decision.holdUntil;
@@ -91,6 +107,21 @@ export async function startFaultProxy(): Promise<FaultProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return proxy;
+}
+
+/**
+ * Faults for a share of all posts (0 to 1), picked at random among `kinds`; every other call passes. DELETE and GET
+ * calls always pass: the faults stand for a sick delivery path, not for lost closes.
+ */
+export function randomFaults(
+  share: number,
+  kinds: readonly FaultDecision[] = ['timeout', 'reset', 500],
+  random: () => number = Math.random,
+): NonNullable<FaultProxy['decide']> {
+  return ({ method }) => {
+    if (method !== 'POST' || random() >= share) return 'pass';
+    return kinds[Math.floor(random() * kinds.length)]!;
+  };
 }
 
 function readAll(stream: IncomingMessage): Promise<Buffer> {

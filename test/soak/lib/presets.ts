@@ -32,3 +32,23 @@ export const SMALL_SOAK: SoakPreset = {
   connectConcurrency: 20,
   settleMs: 30_000,
 };
+
+/**
+ * The load of issue reports: 300 users with two devices each, 40 rooms of 10 members, 2,000 messages sent at once
+ * (38,000 deliveries). `--faults <share>` adds a proxy in front of @connections that times out, resets and answers
+ * 500 for that share of posts.
+ */
+export const HEAVY_SOAK: SoakPreset = {
+  rooms: 40,
+  membersPerRoom: 10,
+  connections: 600,
+  churningClients: 0,
+  twoDeviceUsers: 300,
+  messages: 2_000,
+  // At once: every sender's messages leave within a second, all in flight together.
+  sendPhaseMs: 1_000,
+  maxInFlight: 600,
+  churn: { downMs: 2_000, periodMs: 15_000 },
+  connectConcurrency: 25,
+  settleMs: 180_000,
+};

@@ -12,6 +12,11 @@ export interface PlanOptions {
   /** Raw users with two connections (two devices), so a sender's other device is among the recipients. */
   twoDeviceUsers: number;
   messages: number;
+  /**
+   * Exactly this many members in every room (users fill rooms round robin, some in two), instead of a home room each
+   * and every fourth user in a second one.
+   */
+  membersPerRoom?: number;
 }
 
 export interface PlannedConnection {
@@ -60,12 +65,7 @@ export function planSoak(options: PlanOptions): SoakPlan {
       kind,
       messageCount: 0,
     }));
-    const home = index % options.rooms;
-    const rooms = [home];
-    // Overlapping rooms: a connection must hear both of its rooms and nothing of the others.
-    const second = (index * 7 + 3) % options.rooms;
-    if (index % 4 === 3 && second !== home) rooms.push(second);
-    users.push({ userId, rooms, connections });
+    users.push({ userId, rooms: roomsOf(index, userCount, options), connections });
   }
 
   const connections = users.flatMap((user) => user.connections);
@@ -80,6 +80,22 @@ export function planSoak(options: PlanOptions): SoakPlan {
     return { index, memberIds: members.map((user) => user.userId), creator: creatorUser.connections[0]! };
   });
   return { users, rooms, connections };
+}
+
+/** The rooms of the index-th user. Overlapping rooms: a connection must hear both of its rooms and nothing else. */
+function roomsOf(index: number, userCount: number, options: PlanOptions): number[] {
+  const home = index % options.rooms;
+  if (options.membersPerRoom === undefined) {
+    const second = (index * 7 + 3) % options.rooms;
+    return index % 4 === 3 && second !== home ? [home, second] : [home];
+  }
+  // Membership slot k goes to room k % rooms and user k % users: every room gets membersPerRoom members.
+  const slots = options.rooms * options.membersPerRoom;
+  if (slots < userCount || slots > 2 * userCount) throw new RangeError('membersPerRoom: every user in one or two rooms');
+  const rooms = [];
+  for (let slot = index; slot < slots; slot += userCount) rooms.push(slot % options.rooms);
+  if (new Set(rooms).size !== rooms.length) throw new RangeError('membersPerRoom: a user would be in one room twice');
+  return rooms;
 }
 
 /** Content that must arrive byte for byte: quotes, a backslash, a newline, markup, non-ASCII and an emoji. */

@@ -55,8 +55,8 @@ type ChildMessage =
 
 const CHILD = fileURLToPath(new URL('../stack-process.ts', import.meta.url));
 
-export async function startStackProcess(): Promise<SoakStack> {
-  const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function startStackProcess(options: { faultShare: number }): Promise<SoakStack> {
+  const child = fork(CHILD, [String(options.faultShare)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const open = new Map<string, string[]>();
   const minting = new Map<number, (token: string) => void>();
   let mintCounter = 0;

@@ -29,6 +29,13 @@ export interface SoakOptions {
   churningClients: number;
   twoDeviceUsers: number;
   messages: number;
+  /** Exactly this many members per room (see planSoak). */
+  membersPerRoom?: number;
+  /**
+   * A share of posts (0 to 1) the proxy in front of @connections answers with a timeout, a reset or a 500. Retried
+   * posts may then arrive twice: a delivery counts once per seq (as clients de-duplicate), repeats are reported.
+   */
+  faultShare?: number;
   /** Each sender spreads its messages over about this long (the run takes longer if the stack is slower). */
   sendPhaseMs: number;
   /** Sends in flight at once, all raw senders together. */
@@ -53,7 +60,7 @@ export interface SoakReport {
   durationsMs: { connect: number; rooms: number; send: number; settle: number; total: number };
   /** Stored messages per second over the send phase. */
   messagesPerSecond: number;
-  sends: { acked: number; retried: number; rateLimited: number; ackLatencyMs?: LatencySummary };
+  sends: { acked: number; retried: number; rateLimited: number; repeatedAnswers: number; ackLatencyMs?: LatencySummary };
   history: HistoryFindings;
   raw: RawFindings;
   /** For churning clients that miss messages: what the gateway and the table say about their connections. */
@@ -109,7 +116,10 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
   const log = options.log ?? (() => undefined);
   const runId = randomBytes(3).toString('hex');
   const plan = planSoak({ runId, ...options });
-  const probed = existing ?? (options.stackProcess ? await startStackProcess() : inProcess(await startProbedStack()));
+  const probed =
+    existing ??
+    (options.stackProcess ? await startStackProcess({ faultShare: options.faultShare ?? 0 }) : inProcess(await startProbedStack()));
+  if (!existing && !options.stackProcess && options.faultShare) throw new Error('faultShare needs the stack process');
   const started = Date.now();
   const sockets = new Map<string, ProbeSocket>();
   const rawRecords = new Map<string, RawConnectionRecord>();
@@ -294,7 +304,11 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
     const raw = checkRawDeliveries(history, sent, [...rawRecords.values()]);
     const churnFindings = checkChurningClients(history, churnRecords());
     const catchUps = [...churners.values()].flatMap((churner) => churner.catchUpMs);
-    const violations = [...sockets.values()].flatMap((socket) => socket.violations.map((v) => `${socket.label}: ${v}`));
+    const allViolations = [...sockets.values()].flatMap((socket) => socket.violations.map((v) => `${socket.label}: ${v}`));
+    // With faults, an answer whose post was retried may arrive twice (docs/PROTOCOL.md): counted, not a violation.
+    const isRepeatedAnswer = (violation: string) => Boolean(options.faultShare) && /: answer number \d+ for requestId /.test(violation);
+    const repeatedAnswers = allViolations.filter(isRepeatedAnswer).length;
+    const violations = allViolations.filter((violation) => !isRepeatedAnswer(violation));
 
     if (historyFindings.messagesStored !== options.messages) problems.push(`stored ${historyFindings.messagesStored} of ${options.messages} messages`);
     for (const [name, value] of Object.entries({
@@ -302,7 +316,8 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
       'stored content altered': historyFindings.contentAltered,
       'acked but not stored': historyFindings.ackedButNotStored,
       'raw deliveries missing': raw.missing,
-      'raw deliveries duplicated': raw.duplicated,
+      // With faults, a retried post may arrive twice; clients drop the repeat by seq (docs/PROTOCOL.md).
+      'raw deliveries duplicated': options.faultShare ? 0 : raw.duplicated,
       'raw deliveries outside their room': raw.outsideRoom,
       'own messages echoed to the sender': raw.echoedToSender,
       'delivered content altered': raw.contentAltered,
@@ -347,7 +362,7 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
         total: settled - started,
       },
       messagesPerSecond: Math.round((historyFindings.messagesStored / ((sendEnded - sendStarted) / 1000)) * 10) / 10,
-      sends: { acked: acked.size, retried, rateLimited, ...(ackLatencies.length > 0 && { ackLatencyMs: latencySummary(ackLatencies) }) },
+      sends: { acked: acked.size, retried, rateLimited, repeatedAnswers, ...(ackLatencies.length > 0 && { ackLatencyMs: latencySummary(ackLatencies) }) },
       history: historyFindings,
       raw,
       diagnosis,
@@ -399,8 +414,9 @@ export function describeReport(report: SoakReport): string {
     `machine: ${report.machine.cpus} x ${report.machine.cpuModel}, ${report.machine.memoryGiB} GiB, ${report.machine.os}, Node ${report.machine.node}; the stack ran ${report.stack}`,
     `connections: ${report.options.connections} (${report.options.churningClients} churning SDK clients) in ${report.options.rooms} rooms`,
     `messages: ${history.messagesStored} stored of ${report.options.messages}; ${report.messagesPerSecond} msg/s over ${(report.durationsMs.send / 1000).toFixed(1)} s; ${sends.retried} retried, ${sends.rateLimited} rate limited`,
-    `ack latency: ${l(sends.ackLatencyMs)}`,
-    `raw connections: ${raw.delivered} of ${raw.expectedDeliveries} expected deliveries; missing ${raw.missing}, duplicated ${raw.duplicated}, outside room ${raw.outsideRoom}, echoed ${raw.echoedToSender}, altered ${raw.contentAltered}`,
+    `ack latency: ${l(sends.ackLatencyMs)}${sends.repeatedAnswers > 0 ? `; ${sends.repeatedAnswers} answers arrived twice (retried posts)` : ''}`,
+    ...(report.options.faultShare ? [`faults: ${(report.options.faultShare * 100).toFixed(1)} % of posts timed out, reset or answered 500 at a proxy in front of @connections`] : []),
+    `raw connections: ${raw.delivered} of ${raw.expectedDeliveries} expected deliveries; missing ${raw.missing}, duplicated ${raw.duplicated}${report.options.faultShare ? ' (repeats of a retried post, dropped by seq)' : ''}, outside room ${raw.outsideRoom}, echoed ${raw.echoedToSender}, altered ${raw.contentAltered}`,
     `  wire order: ${raw.arrivedOutOfOrder} deliveries (${((raw.arrivedOutOfOrder / Math.max(1, raw.delivered)) * 100).toFixed(2)} %) arrived after a higher seq of their room`,
     `  delivery latency (send to receipt): ${l(raw.latencyMs)}`,
     `history: seq gaps ${history.seqGaps}, duplicate clientMessageIds ${history.duplicateClientMessageIds}, altered ${history.contentAltered}, acked but not stored ${history.ackedButNotStored}`,

@@ -32,6 +32,25 @@ describe('loadConfig', () => {
     expect(loadConfig(env, 'auth').region).toBe('eu-west-1');
   });
 
+  it('reads the redelivery handler\'s settings: it needs MANAGEMENT_ENDPOINT, since its events name no API', () => {
+    const env = { ...awsChatEnv, REDELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q' };
+    expect(errorOf(() => loadConfig(env, 'redelivery')).message).toBe('MANAGEMENT_ENDPOINT: is required');
+    const endpoint = 'https://abc.execute-api.eu-west-1.amazonaws.com/dev';
+    expect(loadConfig({ ...env, MANAGEMENT_ENDPOINT: endpoint, REDELIVERY_MAX_RECEIVES: '3' }, 'redelivery')).toEqual({
+      region: 'eu-west-1',
+      tableName: 'ChatTable-123',
+      maxConnectionS: 7200,
+      managementEndpoint: endpoint,
+      redeliveryQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q',
+      redeliveryMaxReceives: 3,
+    });
+    expect(loadConfig({ ...env, MANAGEMENT_ENDPOINT: endpoint }, 'redelivery').redeliveryMaxReceives).toBe(5);
+    expect(errorOf(() => loadConfig({ ...env, MANAGEMENT_ENDPOINT: endpoint, REDELIVERY_MAX_RECEIVES: '0' }, 'redelivery')).variable).toBe(
+      'REDELIVERY_MAX_RECEIVES',
+    );
+    expect(errorOf(() => loadConfig({ ...awsChatEnv, REDELIVERY_QUEUE_URL: 'not a url' }, 'chat')).variable).toBe('REDELIVERY_QUEUE_URL');
+  });
+
   it('names the missing variable', () => {
     expect(errorOf(() => loadConfig({ AWS_REGION: 'eu-west-1' }, 'chat')).message).toBe('TABLE_NAME: is required');
     expect(errorOf(() => loadConfig({ TABLE_NAME: 't' }, 'chat')).variable).toBe('AWS_REGION');

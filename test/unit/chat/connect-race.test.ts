@@ -4,9 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { CONNECT_TIMEOUT_MS } from '../../../lambdas/chat/connection-lifecycle.js';
 import { createChatHarness, type ChatHarness, type TestConnection } from '../../fakes/chat-harness.js';
+import { MemoryFrameQueue } from '../../fakes/memory-frame-queue.js';
 
-async function busyRoom() {
-  const h = createChatHarness();
+async function busyRoom(frameQueue?: MemoryFrameQueue) {
+  const h = createChatHarness(frameQueue ? { frameQueue } : {});
   const alice = await h.connect('alice');
   const late = await h.connect('late');
   const room = await h.createRoom(alice, 'busy', ['late']);
@@ -96,5 +97,35 @@ describe('a 410 while the connection is being opened', () => {
     const { h } = await busyRoom();
     const closing = await connectWhile(h, 'late-4', () => h.chat.onDisconnect({ connectionId: 'late-4', userId: 'late' }));
     expect(itemsOf(h, closing.connectionId)).toEqual({ connection: false, subscriptions: 0 });
+  });
+
+  it('queues the frames refused while it opened, held back a moment, and the redelivery brings them once it is open', async () => {
+    const queue = new MemoryFrameQueue();
+    const { h, roomId, say } = await busyRoom(queue);
+    let said: Record<string, unknown> | undefined;
+    const late = await connectWhile(h, 'late-q', async () => {
+      said = await say();
+    });
+    expect(queue.frames.map((f) => f.connectionId)).toEqual(['late-q']);
+    expect(queue.delaysSeconds[0]).toBeGreaterThan(0);
+    expect(JSON.parse(queue.frames[0]!.payload)).toMatchObject({ type: 'message', roomId });
+
+    const outcome = await h.chat.redeliver([{ ...queue.frames[0]!, id: 'q1', lastTry: false }]);
+    expect(outcome.retryLater).toEqual([]);
+    expect(h.eventsOf(late, 'message').map((e) => e.message.id)).toEqual([(said!.message as { id: string }).id]);
+  });
+
+  it('a queued frame whose connection is still opening is tried again later, and given up on its last try', async () => {
+    const queue = new MemoryFrameQueue();
+    const { h, say } = await busyRoom(queue);
+    await connectWhile(h, 'late-r', async () => {
+      await say();
+    });
+    h.notifier.markGone('late-r'); // the gateway still does not know it
+    const frame = queue.frames[0]!;
+    expect((await h.chat.redeliver([{ ...frame, id: 'r1', lastTry: false }])).retryLater).toEqual(['r1']);
+    expect(itemsOf(h, 'late-r')).toEqual({ connection: true, subscriptions: 1 });
+    expect((await h.chat.redeliver([{ ...frame, id: 'r2', lastTry: true }])).retryLater).toEqual(['r2']);
+    expect(h.metrics.total('FramesGivenUp')).toBe(1);
   });
 });

@@ -1,9 +1,11 @@
 // Fan-out: paging through a room's subscribers, bounded concurrency, and bad recipients (gone or throwing).
 import { describe, expect, it } from 'vitest';
+import { PostRetriesExhaustedError } from '../../../lambdas/chat/errors.js';
 import { createChatHarness, type TestConnection } from '../../fakes/chat-harness.js';
+import { MemoryFrameQueue } from '../../fakes/memory-frame-queue.js';
 
-async function roomWithListeners(listeners: number) {
-  const h = createChatHarness();
+async function roomWithListeners(listeners: number, frameQueue?: MemoryFrameQueue) {
+  const h = createChatHarness(frameQueue ? { frameQueue } : {});
   const alice = await h.connect('alice');
   const bob = await h.connect('bob');
   const room = await h.createRoom(alice, 'busy', ['bob']);
@@ -121,5 +123,115 @@ describe('fan-out', () => {
     const reached = bobDevices.filter((d) => h.eventsOf(d, 'message').length === 1).length;
     expect(reached).toBeGreaterThanOrEqual(99);
     expect(reached).toBeLessThan(150);
+  });
+});
+
+const exhausted = () => new PostRetriesExhaustedError(4, 'timeout');
+
+describe('frames whose posts outlast their retries', () => {
+  it('are queued for redelivery byte for byte, with their recipient; the others are served; nothing is removed', async () => {
+    const queue = new MemoryFrameQueue();
+    const { h, alice, bobDevices, roomId } = await roomWithListeners(5, queue);
+    const sick = bobDevices[1]!;
+    h.notifier.markFailing(sick.connectionId, exhausted());
+    const ack = await h.ack(alice, 'sendMessage', { roomId, clientMessageId: 'm', content: 'héllo "there" 😀' });
+    expect(queue.frames).toHaveLength(1);
+    const [frame] = queue.frames;
+    expect(frame).toEqual({ connectionId: sick.connectionId, userId: 'bob', payload: expect.any(String) });
+    // The payload is the very string the others received.
+    expect(frame!.payload).toBe(h.notifier.payloadsFor(bobDevices[0]!.connectionId)[0]);
+    expect(JSON.parse(frame!.payload)).toMatchObject({ type: 'message', message: { seq: (ack.message as { seq: number }).seq } });
+    expect(h.metrics.total('FramesQueued')).toBe(1);
+    expect(h.metrics.total('FanOutFailures')).toBe(0);
+    expect(h.stores.dump().connections.some((c) => c.connectionId === sick.connectionId)).toBe(true);
+  });
+
+  it('a deferred ack is queued too', async () => {
+    const queue = new MemoryFrameQueue();
+    const h = createChatHarness({ frameQueue: queue });
+    const alice = await h.connect('alice');
+    h.notifier.markFailing(alice.connectionId, exhausted());
+    await h.send(alice, { action: 'ping', requestId: 'p1' });
+    expect(queue.frames.map((f) => JSON.parse(f.payload))).toEqual([expect.objectContaining({ type: 'ack', requestId: 'p1' })]);
+  });
+
+  it('without a queue, or when the queue refuses them, they are counted lost and logged by connection id only', async () => {
+    const queue = new MemoryFrameQueue();
+    queue.refuse = true;
+    const { h, alice, bobDevices, roomId } = await roomWithListeners(3, queue);
+    h.notifier.markFailing(bobDevices[0]!.connectionId, exhausted());
+    h.notifier.markFailing(bobDevices[2]!.connectionId, exhausted());
+    await h.ack(alice, 'sendMessage', { roomId, clientMessageId: 'm', content: 'secret words' });
+    expect(h.metrics.total('FanOutFailures')).toBe(2);
+    expect(h.metrics.total('FramesQueued')).toBe(0);
+    const lost = h.logger.entries.find((e) => e.message.startsWith('frames lost'));
+    expect(lost?.extra).toMatchObject({ frames: 2 });
+    expect(h.logger.text()).not.toContain('secret words');
+
+    const unqueued = await roomWithListeners(2);
+    unqueued.h.notifier.markFailing(unqueued.bobDevices[0]!.connectionId, exhausted());
+    await unqueued.h.ack(unqueued.alice, 'sendMessage', { roomId: unqueued.roomId, clientMessageId: 'm', content: 'x' });
+    expect(unqueued.h.metrics.total('FanOutFailures')).toBe(1);
+  });
+});
+
+describe('redeliver (the queue\'s second tries)', () => {
+  async function setUp() {
+    const queue = new MemoryFrameQueue();
+    const h = createChatHarness({ frameQueue: queue });
+    const alice = await h.connect('alice');
+    const bob = await h.connect('bob');
+    await h.createRoom(alice, 'r', ['bob']);
+    h.clearFrames();
+    return { h, alice, bob };
+  }
+  const frame = (connectionId: string, userId: string, id: string, lastTry = false) => ({
+    id,
+    connectionId,
+    userId,
+    payload: JSON.stringify({ type: 'typing', id }),
+    lastTry,
+  });
+
+  it('delivers what now goes through and counts it', async () => {
+    const { h, bob } = await setUp();
+    const outcome = await h.chat.redeliver([frame(bob.connectionId, 'bob', 'a'), frame(bob.connectionId, 'bob', 'b')]);
+    expect(outcome.retryLater).toEqual([]);
+    expect(h.notifier.payloadsFor(bob.connectionId)).toEqual([frame('', '', 'a').payload, frame('', '', 'b').payload]);
+    expect(h.metrics.total('FramesRedelivered')).toBe(2);
+  });
+
+  it('removes a connection found gone, as the fan-out does, and tells its rooms the user left', async () => {
+    const { h, alice, bob } = await setUp();
+    h.notifier.markGone(bob.connectionId);
+    h.clock.advance(h.config.connectGraceMs); // long open: a 410 now means gone
+    const outcome = await h.chat.redeliver([frame(bob.connectionId, 'bob', 'g')]);
+    expect(outcome.retryLater).toEqual([]);
+    expect(h.stores.dump().connections.some((c) => c.connectionId === bob.connectionId)).toBe(false);
+    expect(h.stores.dump().subscriptions.some((s) => s.connectionId === bob.connectionId)).toBe(false);
+    expect(h.eventsOf(alice, 'presence')).toEqual([expect.objectContaining({ userId: 'bob', isOnline: false })]);
+    expect(h.metrics.total('GoneConnections')).toBe(1);
+  });
+
+  it('keeps a still-failing frame for later; on its last try counts it given up and reports it failed (to the DLQ)', async () => {
+    const { h, bob } = await setUp();
+    h.notifier.markFailing(bob.connectionId, exhausted());
+    const first = await h.chat.redeliver([frame(bob.connectionId, 'bob', 'x')]);
+    expect(first.retryLater).toEqual(['x']);
+    expect(h.metrics.total('FramesGivenUp')).toBe(0);
+    const last = await h.chat.redeliver([frame(bob.connectionId, 'bob', 'x', true)]);
+    expect(last.retryLater).toEqual(['x']);
+    expect(h.metrics.total('FramesGivenUp')).toBe(1);
+    const logged = h.logger.entries.find((e) => e.message.includes('given up'));
+    expect(logged?.extra).toMatchObject({ connectionId: bob.connectionId });
+    expect(h.logger.text()).not.toContain('typing');
+  });
+
+  it('gives a refused frame up at once (no try would do better), and settles it', async () => {
+    const { h, bob } = await setUp();
+    h.notifier.markFailing(bob.connectionId, Object.assign(new Error('Forbidden'), { name: 'ForbiddenException' }));
+    const outcome = await h.chat.redeliver([frame(bob.connectionId, 'bob', 'f')]);
+    expect(outcome.retryLater).toEqual([]);
+    expect(h.metrics.total('FramesGivenUp')).toBe(1);
   });
 });
