@@ -54,10 +54,11 @@ export const TABLE_ACCESS: Readonly<Record<TableUser, TableAccess>> = {
     ],
     userIndex: ['dynamodb:Query'],
   },
-  // Only the clean-up after a 410: the connection's items (Delete), its subscriptions (user index, BatchWrite),
-  // the user's remaining connections and last seen (Query, Update), the offline presence fan-out (Query).
+  // Only the clean-up after a 410: the connection read to tell one still opening from one gone (Get), its items
+  // (Delete), its subscriptions (user index, BatchWrite), the presence state read (Get) and settled, the user's
+  // remaining connections and last seen (Query, Update), the offline presence fan-out (Query).
   redelivery: {
-    table: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
     userIndex: ['dynamodb:Query'],
   },
 };
