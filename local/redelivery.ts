@@ -12,7 +12,11 @@ export interface LocalRedeliveryOptions {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   logger: Logger;
-  /** How long a frame that failed again stays out of sight before its next try; default 5 s (AWS: 3 minutes). */
+  /**
+   * How long a received frame stays out of sight: its next try comes after it. Default 30 s (AWS: 3 minutes), longer
+   * than one run of the redelivery handler can take (its 10 s retry budget plus a post's 5 s timeout), or SQS would
+   * hand the frame to a second poller while the first still tries it, and the client would get it twice.
+   */
   visibilityTimeoutMs?: number;
   /** Tries before the dead-letter queue; default 5, as deployed. */
   maxReceiveCount?: number;
@@ -33,7 +37,7 @@ export interface LocalRedelivery {
 export async function startLocalRedelivery(options: LocalRedeliveryOptions): Promise<LocalRedelivery> {
   const sqs = await startLocalSqs({ region: options.region });
   const maxReceiveCount = options.maxReceiveCount ?? 5;
-  const visibilityTimeoutMs = options.visibilityTimeoutMs ?? 5_000;
+  const visibilityTimeoutMs = options.visibilityTimeoutMs ?? 30_000;
   const deadLetters: LocalQueue = sqs.createQueue('chat-redelivery-dlq', { visibilityTimeoutMs });
   const queue = sqs.createQueue('chat-redelivery', {
     visibilityTimeoutMs,
