@@ -34,13 +34,18 @@ function parseArgs(argv: readonly string[]): Options {
   const out = argv.find((arg) => arg.startsWith('--out='));
   const render = argv.find((arg) => arg.startsWith('--render='));
   const known = ['--only=', '--out=', '--render='];
-  const unknown = argv.filter((arg) => arg !== '--quick' && arg !== '--profile' && !known.some((prefix) => arg.startsWith(prefix)));
+  const unknown = argv.filter(
+    (arg) => arg !== '--quick' && arg !== '--profile' && !known.some((prefix) => arg.startsWith(prefix)),
+  );
   if (unknown.length > 0) {
-    throw new Error(`bench: unknown argument ${unknown.join(' ')} (use --quick, --only=1,2,5,6,7, --profile, --out=<folder>, --render=<results.json>)`);
+    throw new Error(
+      `bench: unknown argument ${unknown.join(' ')} (use --quick, --only=1,2,5,6,7, --profile, --out=<folder>, --render=<results.json>)`,
+    );
   }
   const sections = new Set(only ? only.slice('--only='.length).split(',').map(Number) : SECTIONS);
   for (const section of sections) {
-    if (!SECTIONS.includes(section)) throw new Error(`bench: --only takes sections 1, 2, 5, 6 and 7 (3 and 4 come with 2), not ${section}`);
+    if (!SECTIONS.includes(section))
+      throw new Error(`bench: --only takes sections 1, 2, 5, 6 and 7 (3 and 4 come with 2), not ${section}`);
   }
   return {
     quick,
@@ -71,7 +76,9 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const began = performance.now();
   const machineStart = describeMachine();
-  progress(`${options.quick ? 'quick' : 'full'} run, ${runs} runs per figure, sections ${[...options.sections].join(', ')}; ${machineStart.cpuModel}, ${machineStart.cores} cores, load ${machineStart.loadAverage.join(' ')}`);
+  progress(
+    `${options.quick ? 'quick' : 'full'} run, ${runs} runs per figure, sections ${[...options.sections].join(', ')}; ${machineStart.cpuModel}, ${machineStart.cores} cores, load ${machineStart.loadAverage.join(' ')}`,
+  );
   const results: BenchResults = {
     date: startedAt.toISOString().slice(0, 10),
     startedAt: startedAt.toISOString(),
@@ -84,7 +91,9 @@ async function main(): Promise<void> {
   };
 
   if (options.sections.has(2) || options.sections.has(5)) {
-    const services = await step('starting dynalite and the 10 ms management API', () => startWorker(new URL('./workers/services-worker.ts', import.meta.url)));
+    const services = await step('starting dynalite and the 10 ms management API', () =>
+      startWorker(new URL('./workers/services-worker.ts', import.meta.url)),
+    );
     try {
       if (options.sections.has(2)) {
         results.capacity = await step('sections 2-3: DynamoDB capacity, and the scan design side by side', () =>
@@ -120,16 +129,18 @@ async function main(): Promise<void> {
       }),
     );
     // The same latencies with the handlers posting by hand-signed node:http: what the SDK client's per-call work costs.
-    results.localStackSignedPosts = await step('section 1: the same with hand-signed posts instead of the SDK client', () =>
-      runLocalStackFanOut({
-        roomSizes: [10, 100],
-        runs,
-        messagesPerRun: () => (options.quick ? 5 : 100),
-        throughputRooms: [],
-        throughputSeconds: 0,
-        senders: 1,
-        poster: 'signed',
-      }),
+    results.localStackSignedPosts = await step(
+      'section 1: the same with hand-signed posts instead of the SDK client',
+      () =>
+        runLocalStackFanOut({
+          roomSizes: [10, 100],
+          runs,
+          messagesPerRun: () => (options.quick ? 5 : 100),
+          throughputRooms: [],
+          throughputSeconds: 0,
+          senders: 1,
+          poster: 'signed',
+        }),
     );
   }
   if (options.sections.has(7)) {
@@ -138,18 +149,25 @@ async function main(): Promise<void> {
         shape: options.quick ? { ...ISSUE_BURST, users: 100, rooms: 10 } : ISSUE_BURST,
         runs: options.quick ? 1 : 3,
         variants: STACK_VARIANTS,
-        ...(options.profile && { profileDir: join(REPO_ROOT, 'bench', 'tmp', 'profiles', startedAt.toISOString().replace(/[:.]/g, '-')) }),
+        ...(options.profile && {
+          profileDir: join(REPO_ROOT, 'bench', 'tmp', 'profiles', startedAt.toISOString().replace(/[:.]/g, '-')),
+        }),
       }),
     );
   }
   if (options.sections.has(6)) {
-    results.coldStart = await step('section 6: bundles and cold start', () => runColdStart({ runs: options.quick ? 2 : 10 }));
+    results.coldStart = await step('section 6: bundles and cold start', () =>
+      runColdStart({ runs: options.quick ? 2 : 10 }),
+    );
   }
 
   results.machineEnd = describeMachine();
   results.durationS = (performance.now() - began) / 1000;
   await mkdir(join(REPO_ROOT, 'bench', 'tmp'), { recursive: true });
-  await writeFile(join(REPO_ROOT, 'bench', 'tmp', `results-${results.date}${options.quick ? '-quick' : ''}.json`), JSON.stringify(results, null, 1));
+  await writeFile(
+    join(REPO_ROOT, 'bench', 'tmp', `results-${results.date}${options.quick ? '-quick' : ''}.json`),
+    JSON.stringify(results, null, 1),
+  );
   await writeReport(results, options.out);
   progress(`done in ${(results.durationS / 60).toFixed(1)} minutes`);
 }

@@ -18,7 +18,13 @@ import { capitalize } from './naming.js';
  * redelivery of frames whose posts kept failing (fed by the redelivery queue).
  */
 export type ChatFunctionName = 'authorizer' | TableUser;
-export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = ['authorizer', 'connect', 'disconnect', 'message', 'redelivery'];
+export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
+  'authorizer',
+  'connect',
+  'disconnect',
+  'message',
+  'redelivery',
+];
 
 /** The functions that post to connections, and so may queue what they could not deliver. */
 const POSTING_FUNCTIONS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery'];
@@ -166,9 +172,21 @@ export class ChatFunctions extends Construct {
         USER_POOL_ID: props.userPoolId,
         USER_POOL_CLIENT_ID: props.userPoolClientId,
       },
-      connect: { ...powertools, TABLE_NAME: props.table.table.tableName, REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl },
-      disconnect: { ...powertools, TABLE_NAME: props.table.table.tableName, REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl },
-      message: { ...powertools, TABLE_NAME: props.table.table.tableName, REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl },
+      connect: {
+        ...powertools,
+        TABLE_NAME: props.table.table.tableName,
+        REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
+      },
+      disconnect: {
+        ...powertools,
+        TABLE_NAME: props.table.table.tableName,
+        REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
+      },
+      message: {
+        ...powertools,
+        TABLE_NAME: props.table.table.tableName,
+        REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
+      },
       // MANAGEMENT_ENDPOINT comes with grantManageConnections, once the API exists.
       redelivery: {
         ...powertools,

@@ -152,8 +152,18 @@ export class ChatMonitoring extends Construct {
       period: PERIOD,
       statistic: cloudwatch.Stats.MAXIMUM,
     });
-    alarm('RedeliveryDeadLetters', deadLetters, 1, 'Frames sit in the redelivery dead-letter queue: no try delivered them');
-    alarm('FramesGivenUp', chatMetric('FramesGivenUp'), 1, 'The redelivery function gave frames up after their last try');
+    alarm(
+      'RedeliveryDeadLetters',
+      deadLetters,
+      1,
+      'Frames sit in the redelivery dead-letter queue: no try delivered them',
+    );
+    alarm(
+      'FramesGivenUp',
+      chatMetric('FramesGivenUp'),
+      1,
+      'The redelivery function gave frames up after their last try',
+    );
     this.alarms = alarms;
 
     const lambdaWidget = (title: string, metric: (name: ChatFunctionName) => cloudwatch.IMetric) =>
@@ -228,7 +238,10 @@ export class ChatMonitoring extends Construct {
             width: 24,
             left: [chatMetric('FramesQueued'), chatMetric('FramesRedelivered'), chatMetric('FramesGivenUp')],
             right: [
-              props.redeliveryQueue.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'Queued now' }),
+              props.redeliveryQueue.queue.metricApproximateNumberOfMessagesVisible({
+                period: PERIOD,
+                label: 'Queued now',
+              }),
               deadLetters.with({ label: 'Dead letters' }),
             ],
           }),

@@ -51,7 +51,11 @@ export class RedeliveryQueue extends Construct {
   /** sqs:SendMessage (SendMessageBatch included) on this queue only: nothing to read, nothing on other queues. */
   public grantSend(role: iam.IRole): void {
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'RedeliveryQueueSend', actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+      new iam.PolicyStatement({
+        sid: 'RedeliveryQueueSend',
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+      }),
     );
   }
 }

@@ -32,13 +32,25 @@ export const TABLE_ACCESS: Readonly<Record<TableUser, TableAccess>> = {
   // rooms (index), the presence flip and the completion mark (Update); presence fan-out, whose 410s read the
   // connection (Get) and remove a stale one (Delete), then settle its user's presence (Get, Query, Update).
   connect: {
-    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    table: [
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:BatchWriteItem',
+    ],
     userIndex: ['dynamodb:Query'],
   },
   // Connection items removed (Delete returns the old item), subscriptions (BatchWrite), the presence state read
   // (Get) and settled (Update), last seen (Update), remaining connections and presence fan-out (Query, index).
   disconnect: {
-    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    table: [
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:BatchWriteItem',
+    ],
     userIndex: ['dynamodb:Query'],
   },
   // Every protocol action: rooms, members, messages, typing, read markers, profiles.
@@ -58,7 +70,13 @@ export const TABLE_ACCESS: Readonly<Record<TableUser, TableAccess>> = {
   // (Delete), its subscriptions (user index, BatchWrite), the presence state read (Get) and settled, the user's
   // remaining connections and last seen (Query, Update), the offline presence fan-out (Query).
   redelivery: {
-    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    table: [
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:BatchWriteItem',
+    ],
     userIndex: ['dynamodb:Query'],
   },
 };

@@ -32,7 +32,9 @@ export async function createDevTokenIssuer(opts: {
   const privateKey = opts.keyFile ? await loadOrCreateKey(opts.keyFile) : newPrivateKey();
   const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JsonWebKey;
   const kid = jwkThumbprint(publicJwk);
-  const jwks = { keys: [{ kty: publicJwk.kty, n: publicJwk.n, e: publicJwk.e, kid, alg: 'RS256', use: 'sig' } as JsonWebKey] };
+  const jwks = {
+    keys: [{ kty: publicJwk.kty, n: publicJwk.n, e: publicJwk.e, kid, alg: 'RS256', use: 'sig' } as JsonWebKey],
+  };
 
   function mint(claims: DevTokenClaims): { token: string; expiresAt: string } {
     const { sub, name, ttlS = DEV_TOKEN_DEFAULT_TTL_S, ...extra } = claims;

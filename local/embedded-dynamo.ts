@@ -82,12 +82,22 @@ async function checkDataFolderFree(dataDir: string): Promise<void> {
   } catch (error) {
     const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
     if (cause?.code === 'LEVEL_LOCKED') {
-      throw new LocalStackStartupError('data-folder-in-use', `The data folder ${dataDir} is in use by another local stack (its database is locked).`, {
-        cause: error,
-      });
+      throw new LocalStackStartupError(
+        'data-folder-in-use',
+        `The data folder ${dataDir} is in use by another local stack (its database is locked).`,
+        {
+          cause: error,
+        },
+      );
     }
-    throw dataFolderProblem(cause, dataDir) ??
-      new LocalStackStartupError('data-folder-unusable', `The data folder ${dataDir} cannot be opened: ${cause?.message ?? String(error)}`, { cause: error });
+    throw (
+      dataFolderProblem(cause, dataDir) ??
+      new LocalStackStartupError(
+        'data-folder-unusable',
+        `The data folder ${dataDir} cannot be opened: ${cause?.message ?? String(error)}`,
+        { cause: error },
+      )
+    );
   }
   await database.close();
 }

@@ -5,7 +5,8 @@ function readSeconds(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();
   if (!raw) return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1) throw new Error(`${name}: "${raw}" must be a whole number of seconds, 1 or more`);
+  if (!/^\d+$/.test(raw) || value < 1)
+    throw new Error(`${name}: "${raw}" must be a whole number of seconds, 1 or more`);
   return value;
 }
 
@@ -20,7 +21,8 @@ function readPort(): number {
 function readUrl(name: string): string | undefined {
   const raw = process.env[name]?.trim();
   if (!raw) return undefined;
-  if (!/^https?:$/.test(URL.parse(raw)?.protocol ?? '')) throw new Error(`${name}: "${raw}" must be an http:// or https:// URL`);
+  if (!/^https?:$/.test(URL.parse(raw)?.protocol ?? ''))
+    throw new Error(`${name}: "${raw}" must be an http:// or https:// URL`);
   return raw.replace(/\/+$/, '');
 }
 
@@ -96,7 +98,8 @@ async function main(): Promise<void> {
 
 /** The startup problem in the words of `npm start`: its flags and variables. */
 function explainStartupProblem(error: LocalStackStartupError, options: LocalStackOptions): string {
-  const otherData = 'start this one with `npm start -- --in-memory` (nothing is kept) or with CHAT_DATA_DIR set to another folder';
+  const otherData =
+    'start this one with `npm start -- --in-memory` (nothing is kept) or with CHAT_DATA_DIR set to another folder';
   switch (error.kind) {
     case 'data-folder-in-use':
       return `Cannot start: the data folder ${options.dataDir} is in use by another local stack.\nStop that stack (Ctrl-C in its terminal), or ${otherData}.`;

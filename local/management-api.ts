@@ -34,7 +34,12 @@ export async function handleManagementRequest(
   return true;
 }
 
-async function dispatch(gateway: WebSocketGateway, request: IncomingMessage, response: ServerResponse, connectionId: string): Promise<void> {
+async function dispatch(
+  gateway: WebSocketGateway,
+  request: IncomingMessage,
+  response: ServerResponse,
+  connectionId: string,
+): Promise<void> {
   switch (request.method) {
     case 'POST':
       return postToConnection(gateway, request, response, connectionId);
@@ -42,7 +47,10 @@ async function dispatch(gateway: WebSocketGateway, request: IncomingMessage, res
       const connection = gateway.describe(connectionId);
       if (!connection) return sendGone(response);
       // restJson1 names: the SDK maps connectedAt to ConnectedAt (a Date), identity.sourceIp to Identity.SourceIp.
-      const identity = { sourceIp: connection.sourceIp, ...(connection.userAgent !== undefined && { userAgent: connection.userAgent }) };
+      const identity = {
+        sourceIp: connection.sourceIp,
+        ...(connection.userAgent !== undefined && { userAgent: connection.userAgent }),
+      };
       const body = {
         connectedAt: new Date(connection.connectedAt).toISOString(),
         identity,
@@ -59,7 +67,12 @@ async function dispatch(gateway: WebSocketGateway, request: IncomingMessage, res
   }
 }
 
-async function postToConnection(gateway: WebSocketGateway, request: IncomingMessage, response: ServerResponse, connectionId: string): Promise<void> {
+async function postToConnection(
+  gateway: WebSocketGateway,
+  request: IncomingMessage,
+  response: ServerResponse,
+  connectionId: string,
+): Promise<void> {
   const declaredLength = Number(request.headers['content-length'] ?? 0);
   if (declaredLength > MAX_READ_BYTES) {
     sendError(response, 413, 'PayloadTooLargeException', 'Request entity too large');

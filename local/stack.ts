@@ -12,7 +12,12 @@ import { asLoggerPort, createLogger } from '../lambdas/adapters/logger.js';
 import type { HandlerOverrides } from '../lambdas/adapters/wiring.js';
 import { LIMITS } from '../lambdas/protocol/index.js';
 import { createDevTokenIssuer, type DevTokenIssuer } from './dev-token-issuer.js';
-import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.js';
+import {
+  embeddedDynamoClientConfig,
+  ensureTable,
+  startEmbeddedDynamo,
+  type EmbeddedDynamo,
+} from './embedded-dynamo.js';
 import type { WebSocketRouteEvent } from './gateway/events.js';
 import { WebSocketGateway, type RouteFunction } from './gateway/websocket-gateway.js';
 import {
@@ -121,7 +126,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // Listen first: the issuer URL and the management endpoint name the port, which may be chosen by the system.
     let ready = false;
-    let handleHttp: (request: IncomingMessage, response: ServerResponse) => Promise<void> = async (_request, response) => {
+    let handleHttp: (request: IncomingMessage, response: ServerResponse) => Promise<void> = async (
+      _request,
+      response,
+    ) => {
       sendJson(response, 503, { status: 'starting' });
     };
     server = createServer((request, response) => {
@@ -170,7 +178,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       };
     };
     const gateway = new WebSocketGateway({
-      api: { apiId: 'local', stage: 'local', domainName: `${HOST}:${port}`, region: LOCAL_REGION, accountId: '000000000000' },
+      api: {
+        apiId: 'local',
+        stage: 'local',
+        domainName: `${HOST}:${port}`,
+        region: LOCAL_REGION,
+        accountId: '000000000000',
+      },
       integrations: {
         authorizer: async (event) => (await host.invoke('authorizer', event)) as APIGatewayAuthorizerResult,
         connect: route('connect'),
@@ -195,7 +209,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     redelivery.start(async (event) => (await host.invoke('redelivery', event)) as SQSBatchResponse);
     // Registered only now: until then Node refuses upgrades itself; once stopping, the gateway answers them 503.
-    server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) => gateway.handleUpgrade(request, socket, head));
+    server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) =>
+      gateway.handleUpgrade(request, socket, head),
+    );
     ready = true;
 
     const runningServer = server;
@@ -236,9 +252,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
 const DEFAULT_MAX_CONCURRENT_INVOCATIONS = 16;
 
-async function startFunctions(config: RuntimeConfig, options: LocalStackOptions, logLevel: string): Promise<FunctionHost> {
+async function startFunctions(
+  config: RuntimeConfig,
+  options: LocalStackOptions,
+  logLevel: string,
+): Promise<FunctionHost> {
   const placement = options.handlers ?? (options.overrides ? 'in-process' : 'in-worker');
-  if (placement === 'in-worker' && options.overrides) throw new Error('overrides need handlers: "in-process" (objects cannot cross to a worker thread)');
+  if (placement === 'in-worker' && options.overrides)
+    throw new Error('overrides need handlers: "in-process" (objects cannot cross to a worker thread)');
   const host =
     placement === 'in-process'
       ? inProcessFunctions(config, { logLevel, ...(options.overrides && { overrides: options.overrides }) })

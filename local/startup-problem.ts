@@ -15,18 +15,36 @@ export class LocalStackStartupError extends Error {
 }
 
 /** The errno codes that mean "this folder cannot be created or written here". */
-const UNUSABLE_FOLDER_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'ENOSPC', 'EDQUOT', 'ELOOP', 'ENAMETOOLONG']);
+const UNUSABLE_FOLDER_CODES = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOTDIR',
+  'EEXIST',
+  'ENOSPC',
+  'EDQUOT',
+  'ELOOP',
+  'ENAMETOOLONG',
+]);
 
 /** A LocalStackStartupError when `error` (from creating or opening the data folder) is one the user can fix. */
 export function dataFolderProblem(error: unknown, folder: string): LocalStackStartupError | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === undefined || !UNUSABLE_FOLDER_CODES.has(code)) return undefined;
-  return new LocalStackStartupError('data-folder-unusable', `The data folder ${folder} cannot be created or written (${code}).`, { cause: error });
+  return new LocalStackStartupError(
+    'data-folder-unusable',
+    `The data folder ${folder} cannot be created or written (${code}).`,
+    { cause: error },
+  );
 }
 
 export function portProblem(error: unknown, port: number): LocalStackStartupError | undefined {
   if ((error as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') return undefined;
-  return new LocalStackStartupError('port-in-use', `Port ${port} on 127.0.0.1 is in use by another program (perhaps another local stack).`, {
-    cause: error,
-  });
+  return new LocalStackStartupError(
+    'port-in-use',
+    `Port ${port} on 127.0.0.1 is in use by another program (perhaps another local stack).`,
+    {
+      cause: error,
+    },
+  );
 }

@@ -40,7 +40,11 @@ export interface ScanBroadcast {
   send(roomId: string, payload: string): Promise<{ posts: number; scanned: number }>;
 }
 
-export function createScanBroadcast(options: { client: DynamoDBDocumentClient; notifier: Notifier; tableName?: string }): ScanBroadcast {
+export function createScanBroadcast(options: {
+  client: DynamoDBDocumentClient;
+  notifier: Notifier;
+  tableName?: string;
+}): ScanBroadcast {
   const tableName = options.tableName ?? SCAN_TABLE_NAME;
   const { client, notifier } = options;
 

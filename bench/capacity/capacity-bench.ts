@@ -10,14 +10,32 @@ import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
 import { messageItem, roomItem } from '../../lambdas/adapters/dynamo/codec.js';
 import { keys } from '../../lambdas/adapters/dynamo/keys.js';
 import { createManagementNotifier } from '../../lambdas/adapters/management-notifier.js';
-import { createChat, DEFAULT_CHAT_CONFIG, type ChatService, type Logger, type Notifier } from '../../lambdas/chat/index.js';
+import {
+  createChat,
+  DEFAULT_CHAT_CONFIG,
+  type ChatService,
+  type Logger,
+  type Notifier,
+} from '../../lambdas/chat/index.js';
 import type { Message } from '../../lambdas/protocol/index.js';
 import { embeddedDynamoClientConfig, ensureTable } from '../../local/embedded-dynamo.js';
-import { createScanBroadcast, createScanTable, scanConnectionItem, SCAN_TABLE_NAME, type ScanBroadcast } from '../alternative/scan-broadcast.js';
+import {
+  createScanBroadcast,
+  createScanTable,
+  scanConnectionItem,
+  SCAN_TABLE_NAME,
+  type ScanBroadcast,
+} from '../alternative/scan-broadcast.js';
 import { CountingNotifier } from '../lib/counting-notifier.js';
 import { progress, step } from '../lib/progress.js';
 import { median, spread, type Spread } from '../lib/stats.js';
-import { createCapacityMeter, totalsOf, type CapacityCharge, type CapacityMeter, type TallyTotals } from './capacity-meter.js';
+import {
+  createCapacityMeter,
+  totalsOf,
+  type CapacityCharge,
+  type CapacityMeter,
+  type TallyTotals,
+} from './capacity-meter.js';
 import { connectionIdOf, roomItems, userIdOf, userItems, writeItems } from './seed.js';
 
 export const CHAT_TABLE_NAME = 'bench-chat';
@@ -26,7 +44,8 @@ export const TOTAL_CONNECTIONS = [1000, 10_000] as const;
 const JOIN_ROOM_COUNTS = [1, 10, 100] as const;
 const FILLER_ROOM_SIZE = 10;
 /** A typical chat line; the frames' sizes follow from it. */
-export const BENCH_CONTENT = 'Bench message: the quick brown fox jumps over the lazy dog, twice, to make a typical chat line.';
+export const BENCH_CONTENT =
+  'Bench message: the quick brown fox jumps over the lazy dog, twice, to make a typical chat line.';
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const silentMetrics = { count() {} };
@@ -104,7 +123,9 @@ export async function runCapacityBench(options: {
   const runs = options.runs;
   const roomSizes = options.roomSizes ?? ROOM_SIZES;
   const totals = options.totals ?? TOTAL_CONNECTIONS;
-  const world = await step('capacity: tables and first users', () => buildWorld(options.dynamoEndpoint, options.managementEndpoint, roomSizes));
+  const world = await step('capacity: tables and first users', () =>
+    buildWorld(options.dynamoEndpoint, options.managementEndpoint, roomSizes),
+  );
   const results: CapacityResults = {
     runs,
     operations: [],
@@ -117,7 +138,9 @@ export async function runCapacityBench(options: {
   try {
     let seededUsers = 0;
     for (const total of totals) {
-      await step(`capacity: seeding ${total.toLocaleString('en-US')} connections`, () => seedUpTo(world, seededUsers, total, roomSizes));
+      await step(`capacity: seeding ${total.toLocaleString('en-US')} connections`, () =>
+        seedUpTo(world, seededUsers, total, roomSizes),
+      );
       seededUsers = total;
       for (const size of roomSizes) {
         const measured = await measureRuns(world, runs, `sendMessage, room of ${size}`, `${total} connections`, {
@@ -131,19 +154,38 @@ export async function runCapacityBench(options: {
         results.comparison.push({
           totalConnections: total,
           roomSize: size,
-          single: { readUnits: measured.readUnits.median, writeUnits: measured.writeUnits.median, latencyMs: latency.single },
-          scan: { readUnits: scan.readUnits.median, writeUnits: scan.writeUnits.median, scanned: latency.scanned, latencyMs: latency.scan },
+          single: {
+            readUnits: measured.readUnits.median,
+            writeUnits: measured.writeUnits.median,
+            latencyMs: latency.single,
+          },
+          scan: {
+            readUnits: scan.readUnits.median,
+            writeUnits: scan.writeUnits.median,
+            scanned: latency.scanned,
+            latencyMs: latency.scan,
+          },
         });
         progress(
           `  ${total} conns, room ${size}: single-table ${measured.readUnits.median} RRU + ${measured.writeUnits.median} WRU, ` +
             `${latency.single.median.toFixed(1)} ms; scan ${scan.readUnits.median} RRU, ${latency.scan.median.toFixed(1)} ms`,
         );
       }
-      results.operations.push(...(await step(`capacity: connect and disconnect at ${total} connections`, () => measureConnections(world, runs, total))));
-      if (total === totals[0]) results.operations.push(...(await step('capacity: typing, markRead, getHistory, hello', () => measureOtherOperations(world, runs, roomSizes))));
+      results.operations.push(
+        ...(await step(`capacity: connect and disconnect at ${total} connections`, () =>
+          measureConnections(world, runs, total),
+        )),
+      );
+      if (total === totals[0])
+        results.operations.push(
+          ...(await step('capacity: typing, markRead, getHistory, hello', () =>
+            measureOtherOperations(world, runs, roomSizes),
+          )),
+        );
     }
     const scanConnect = await measureRuns(world, runs, 'scan design: connect', '', {
-      work: (run) => world.meter.label('scanConnect', () => world.meteredScan.onConnect(`scan-joiner-${run}`, [roomIdOf(10)])),
+      work: (run) =>
+        world.meter.label('scanConnect', () => world.meteredScan.onConnect(`scan-joiner-${run}`, [roomIdOf(10)])),
     });
     const scanDisconnect = await measureRuns(world, runs, 'scan design: disconnect', '', {
       work: (run) => world.meter.label('scanDisconnect', () => world.meteredScan.onDisconnect(`scan-joiner-${run}`)),
@@ -158,7 +200,11 @@ export async function runCapacityBench(options: {
 
 // --- the world --------------------------------------------------------------------------------------------------
 
-async function buildWorld(dynamoEndpoint: string, managementEndpoint: string, roomSizes: readonly number[]): Promise<World> {
+async function buildWorld(
+  dynamoEndpoint: string,
+  managementEndpoint: string,
+  roomSizes: readonly number[],
+): Promise<World> {
   const clientConfig = embeddedDynamoClientConfig(dynamoEndpoint);
   const base = new DynamoDBClient(clientConfig);
   await ensureTable(base, CHAT_TABLE_NAME);
@@ -167,11 +213,26 @@ async function buildWorld(dynamoEndpoint: string, managementEndpoint: string, ro
   const meter = createCapacityMeter(clientConfig);
   const counting = new CountingNotifier();
   const meteredStores = meter.wrapStores(
-    createDynamoStores({ client: meter.client, tableName: CHAT_TABLE_NAME, onConsumedCapacity: meter.onConsumedCapacity }),
+    createDynamoStores({
+      client: meter.client,
+      tableName: CHAT_TABLE_NAME,
+      onConsumedCapacity: meter.onConsumedCapacity,
+    }),
   );
   const chatOf = (stores: typeof meteredStores, notifier: Notifier) =>
-    createChat({ stores, notifier, clock: { now: () => Date.now() }, logger: silentLogger, metrics: silentMetrics, config: UNTHROTTLED });
-  const timedNotifier = createManagementNotifier({ endpoint: managementEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+    createChat({
+      stores,
+      notifier,
+      clock: { now: () => Date.now() },
+      logger: silentLogger,
+      metrics: silentMetrics,
+      config: UNTHROTTLED,
+    });
+  const timedNotifier = createManagementNotifier({
+    endpoint: managementEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
   const connectedAt = Date.now();
   const world: World = {
     setup,
@@ -218,20 +279,27 @@ async function seedUpTo(world: World, from: number, to: number, roomSizes: reado
   const items = userItems(userIds, world.connectedAt);
   const fillers = userIds.filter((_, offset) => from + offset >= largest);
   for (let start = 0; start < fillers.length; start += FILLER_ROOM_SIZE) {
-    items.push(...roomItems(`filler-${fillers[start]}`, fillers.slice(start, start + FILLER_ROOM_SIZE), world.connectedAt));
+    items.push(
+      ...roomItems(`filler-${fillers[start]}`, fillers.slice(start, start + FILLER_ROOM_SIZE), world.connectedAt),
+    );
   }
   await writeItems(world.setup, CHAT_TABLE_NAME, items);
   // The scan design's table: one item per connection, with its rooms.
   const scanItems = userIds.map((userId, offset) => {
     const index = from + offset;
-    const rooms = index < largest ? roomSizes.filter((size) => index < size).map(roomIdOf) : [`filler-${fillers[Math.floor((index - largest) / FILLER_ROOM_SIZE) * FILLER_ROOM_SIZE]}`];
+    const rooms =
+      index < largest
+        ? roomSizes.filter((size) => index < size).map(roomIdOf)
+        : [`filler-${fillers[Math.floor((index - largest) / FILLER_ROOM_SIZE) * FILLER_ROOM_SIZE]}`];
     return scanConnectionItem(connectionIdOf(userId), rooms);
   });
   await writeItems(world.setup, SCAN_TABLE_NAME, scanItems);
 }
 
 function historyItems(roomId: string, count: number, createdAt: number): Record<string, unknown>[] {
-  const items: Record<string, unknown>[] = [roomItem({ roomId, name: `Bench room ${roomId}`, kind: 'group', createdBy: SENDER, createdAt, lastSeq: count })];
+  const items: Record<string, unknown>[] = [
+    roomItem({ roomId, name: `Bench room ${roomId}`, kind: 'group', createdBy: SENDER, createdAt, lastSeq: count }),
+  ];
   for (let seq = 1; seq <= count; seq++) {
     const message: Message = {
       id: randomUUID(),
@@ -252,19 +320,40 @@ function historyItems(roomId: string, count: number, createdAt: number): Record<
 // --- measuring -----------------------------------------------------------------------------------------------------
 
 function sendFrame(chat: ChatService, userId: string, roomId: string, clientMessageId: string): Promise<number> {
-  const body = JSON.stringify({ action: 'sendMessage', requestId: 'r-1', roomId, clientMessageId, content: BENCH_CONTENT });
+  const body = JSON.stringify({
+    action: 'sendMessage',
+    requestId: 'r-1',
+    roomId,
+    clientMessageId,
+    content: BENCH_CONTENT,
+  });
   return frame(chat, userId, body);
 }
 
 /** A frame from one of the user's connections (the seeded one unless named: frames only come from open connections). */
-async function frame(chat: ChatService, userId: string, body: string, connectionId = connectionIdOf(userId)): Promise<number> {
+async function frame(
+  chat: ChatService,
+  userId: string,
+  body: string,
+  connectionId = connectionIdOf(userId),
+): Promise<number> {
   await chat.onFrame({ connectionId, userId, connectedAt: Date.now(), body });
   return Buffer.byteLength(body, 'utf8');
 }
 
 /** What the scan design posts: the same message event the single-table design delivers. */
 function scanPayload(size: number): string {
-  const message = { id: randomUUID(), roomId: roomIdOf(size), seq: 1, senderId: SENDER, senderName: 'Bench user 00000', content: BENCH_CONTENT, messageType: 'text', clientMessageId: randomUUID(), createdAt: new Date().toISOString() };
+  const message = {
+    id: randomUUID(),
+    roomId: roomIdOf(size),
+    seq: 1,
+    senderId: SENDER,
+    senderName: 'Bench user 00000',
+    content: BENCH_CONTENT,
+    messageType: 'text',
+    clientMessageId: randomUUID(),
+    createdAt: new Date().toISOString(),
+  };
   return JSON.stringify({ type: 'message', roomId: roomIdOf(size), message });
 }
 
@@ -276,17 +365,33 @@ async function measureRuns(
   scenario: string,
   steps: { work: (run: number) => Promise<unknown>; prepare?: (run: number) => Promise<unknown> },
 ): Promise<MeasuredOperation> {
-  const perRun: Array<{ totals: TallyTotals; hook: number; frames: Record<string, { count: number; bytes: number }>; charges: CapacityCharge[]; inbound?: number }> = [];
+  const perRun: Array<{
+    totals: TallyTotals;
+    hook: number;
+    frames: Record<string, { count: number; bytes: number }>;
+    charges: CapacityCharge[];
+    inbound?: number;
+  }> = [];
   for (let run = 0; run < runs; run++) {
     // Outside measure(): what preparing costs is not charged to the operation.
     await steps.prepare?.(run);
     world.counting.reset();
     const { result, tally } = await world.meter.measure(() => steps.work(run));
     const frames: Record<string, { count: number; bytes: number }> = {};
-    for (const [type, frameTally] of world.counting.byType) frames[type] = { count: frameTally.count, bytes: median(frameTally.bytes) };
-    perRun.push({ totals: totalsOf(tally.charges), hook: tally.hookUnits, frames, charges: tally.charges, ...(typeof result === 'number' && { inbound: result }) });
+    for (const [type, frameTally] of world.counting.byType)
+      frames[type] = { count: frameTally.count, bytes: median(frameTally.bytes) };
+    perRun.push({
+      totals: totalsOf(tally.charges),
+      hook: tally.hookUnits,
+      frames,
+      charges: tally.charges,
+      ...(typeof result === 'number' && { inbound: result }),
+    });
     // A refused request would measure the cost of an error: the scenario is wrong, not the backend.
-    if (frames.error) throw new Error(`${operation}: the chat answered with an error frame, so the scenario does not measure the operation`);
+    if (frames.error)
+      throw new Error(
+        `${operation}: the chat answered with an error frame, so the scenario does not measure the operation`,
+      );
   }
   const middle = perRun[Math.floor(perRun.length / 2)]!;
   const byStoreOperation: MeasuredOperation['byStoreOperation'] = {};
@@ -315,7 +420,11 @@ async function measureRuns(
 }
 
 /** Send latency of both designs against the 10 ms management API, alternating so both see the same conditions. */
-async function timeDesigns(world: World, runs: number, size: number): Promise<{ single: Spread; scan: Spread; scanned: number }> {
+async function timeDesigns(
+  world: World,
+  runs: number,
+  size: number,
+): Promise<{ single: Spread; scan: Spread; scanned: number }> {
   const single: number[] = [];
   const scan: number[] = [];
   let scanned = 0;
@@ -338,7 +447,8 @@ async function measureConnections(world: World, runs: number, total: number): Pr
     const userId = joinerOf(count);
     const label = `user in ${count} room${count === 1 ? '' : 's'}`;
     const connectionOfRun = (kind: string, run: number) => `conn-${userId}-${total}-${kind}-${run}`;
-    const open = (connectionId: string) => chat.onConnect({ connectionId, userId, tokenDisplayName: userId, connectedAt: Date.now() });
+    const open = (connectionId: string) =>
+      chat.onConnect({ connectionId, userId, tokenDisplayName: userId, connectedAt: Date.now() });
     measured.push(
       await measureRuns(world, runs, `connect, ${label}`, `${total} connections`, {
         // The previous run's connection is closed first, so every measured connect is the user's first.
@@ -359,23 +469,38 @@ async function measureConnections(world: World, runs: number, total: number): Pr
   return measured;
 }
 
-async function measureOtherOperations(world: World, runs: number, roomSizes: readonly number[]): Promise<MeasuredOperation[]> {
+async function measureOtherOperations(
+  world: World,
+  runs: number,
+  roomSizes: readonly number[],
+): Promise<MeasuredOperation[]> {
   const chat = world.meteredChat;
   const measured: MeasuredOperation[] = [];
   for (const size of [10, 100].filter((size) => roomSizes.includes(size))) {
     const roomId = roomIdOf(size);
-    const typing = (isTyping: boolean) => frame(chat, SENDER, JSON.stringify({ action: 'typing', requestId: 't-1', roomId, isTyping }));
+    const typing = (isTyping: boolean) =>
+      frame(chat, SENDER, JSON.stringify({ action: 'typing', requestId: 't-1', roomId, isTyping }));
     measured.push(
-      await measureRuns(world, runs, `typing start, room of ${size}`, 'broadcast', { prepare: () => typing(false), work: () => typing(true) }),
-      await measureRuns(world, runs, `typing keep-alive, room of ${size}`, 'within 3 s: no broadcast', { prepare: () => typing(true), work: () => typing(true) }),
-      await measureRuns(world, runs, `typing stop, room of ${size}`, 'broadcast', { prepare: () => typing(true), work: () => typing(false) }),
+      await measureRuns(world, runs, `typing start, room of ${size}`, 'broadcast', {
+        prepare: () => typing(false),
+        work: () => typing(true),
+      }),
+      await measureRuns(world, runs, `typing keep-alive, room of ${size}`, 'within 3 s: no broadcast', {
+        prepare: () => typing(true),
+        work: () => typing(true),
+      }),
+      await measureRuns(world, runs, `typing stop, room of ${size}`, 'broadcast', {
+        prepare: () => typing(true),
+        work: () => typing(false),
+      }),
     );
     await typing(false);
   }
   const room10 = roomIdOf(10);
   measured.push(
     await measureRuns(world, runs, 'markRead, room of 10', 'marker moves: broadcast', {
-      work: (run) => frame(chat, SENDER, JSON.stringify({ action: 'markRead', requestId: 'm-1', roomId: room10, seq: run + 1 })),
+      work: (run) =>
+        frame(chat, SENDER, JSON.stringify({ action: 'markRead', requestId: 'm-1', roomId: room10, seq: run + 1 })),
     }),
     await measureRuns(world, runs, 'getHistory, newest 50', 'room of 10, 60+ messages', {
       work: () => frame(chat, SENDER, JSON.stringify({ action: 'getHistory', requestId: 'h-1', roomId: room10 })),
@@ -396,7 +521,11 @@ async function measureOtherOperations(world: World, runs: number, roomSizes: rea
 }
 
 /** Runs `work` while the user has an open connection (opened and closed around it, unmeasured). */
-async function withConnection<T>(chat: ChatService, userId: string, work: (connectionId: string) => Promise<T>): Promise<T> {
+async function withConnection<T>(
+  chat: ChatService,
+  userId: string,
+  work: (connectionId: string) => Promise<T>,
+): Promise<T> {
   const connectionId = `conn-${userId}-session`;
   await chat.onConnect({ connectionId, userId, tokenDisplayName: userId, connectedAt: Date.now() });
   try {

@@ -150,25 +150,36 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
   }
 
   /** The items a Query/Scan read: without its filter and projection, from the same start, as many as it scanned. */
-  async function evaluatedSizes(command: 'QueryCommand' | 'ScanCommand', input: Record<string, unknown>, output: Record<string, unknown>) {
+  async function evaluatedSizes(
+    command: 'QueryCommand' | 'ScanCommand',
+    input: Record<string, unknown>,
+    output: Record<string, unknown>,
+  ) {
     const scanned = Number(output.ScannedCount ?? 0);
     const items = ((output.Items ?? []) as unknown[]).map((item) => asRaw(item)!);
-    const reshaped = input.FilterExpression !== undefined || input.ProjectionExpression !== undefined || input.Select !== undefined;
+    const reshaped =
+      input.FilterExpression !== undefined || input.ProjectionExpression !== undefined || input.Select !== undefined;
     if (!reshaped || scanned === 0) return items.map(itemSize);
     const kept = placeholdersOf(String(input.KeyConditionExpression ?? ''));
     const names = pickPlaceholders(input.ExpressionAttributeNames as Record<string, string> | undefined, kept);
-    const values = pickPlaceholders(input.ExpressionAttributeValues as Record<string, AttributeValue> | undefined, kept);
+    const values = pickPlaceholders(
+      input.ExpressionAttributeValues as Record<string, AttributeValue> | undefined,
+      kept,
+    );
     const again = {
       TableName: input.TableName as string,
       ...(input.IndexName !== undefined && { IndexName: input.IndexName as string }),
-      ...(input.KeyConditionExpression !== undefined && { KeyConditionExpression: input.KeyConditionExpression as string }),
+      ...(input.KeyConditionExpression !== undefined && {
+        KeyConditionExpression: input.KeyConditionExpression as string,
+      }),
       ...(names && { ExpressionAttributeNames: names }),
       ...(values && { ExpressionAttributeValues: values }),
       ...(input.ExclusiveStartKey !== undefined && { ExclusiveStartKey: input.ExclusiveStartKey as RawItem }),
       ...(input.ScanIndexForward !== undefined && { ScanIndexForward: input.ScanIndexForward as boolean }),
       Limit: scanned,
     };
-    const result = command === 'QueryCommand' ? await raw.send(new QueryCommand(again)) : await raw.send(new ScanCommand(again));
+    const result =
+      command === 'QueryCommand' ? await raw.send(new QueryCommand(again)) : await raw.send(new ScanCommand(again));
     return (result.Items ?? []).map(itemSize);
   }
 
@@ -200,10 +211,16 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
           const output = result.output as unknown as Record<string, unknown>;
           let units = 0;
           for (const [table, request] of Object.entries(input.RequestItems as Record<string, KeysAndAttributes>)) {
-            const found = ((output.Responses as Record<string, unknown[]> | undefined)?.[table] ?? []).map((item) => itemSize(asRaw(item)));
-            const unprocessed = (output.UnprocessedKeys as Record<string, KeysAndAttributes> | undefined)?.[table]?.Keys?.length ?? 0;
+            const found = ((output.Responses as Record<string, unknown[]> | undefined)?.[table] ?? []).map((item) =>
+              itemSize(asRaw(item)),
+            );
+            const unprocessed =
+              (output.UnprocessedKeys as Record<string, KeysAndAttributes> | undefined)?.[table]?.Keys?.length ?? 0;
             const missing = (request.Keys?.length ?? 0) - unprocessed - found.length;
-            units += batchGetUnits([...found, ...new Array<number>(Math.max(0, missing)).fill(0)], request.ConsistentRead === true);
+            units += batchGetUnits(
+              [...found, ...new Array<number>(Math.max(0, missing)).fill(0)],
+              request.ConsistentRead === true,
+            );
           }
           record({
             command,
@@ -246,7 +263,8 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
             record({
               command,
               readUnits: 0,
-              writeUnits: command === 'DeleteItemCommand' ? writeUnits(itemSize(before)) : itemWriteUnits(before, after),
+              writeUnits:
+                command === 'DeleteItemCommand' ? writeUnits(itemSize(before)) : itemWriteUnits(before, after),
               indexWriteUnits: indexWrites(shape, before, after),
               reportedUnits: reportedUnits(output.ConsumedCapacity),
               conditionFailed: false,
@@ -257,7 +275,10 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
               record({
                 command,
                 readUnits: 0,
-                writeUnits: failedConditionalWriteUnits(before, command === 'PutItemCommand' ? (input.Item as RawItem) : undefined),
+                writeUnits: failedConditionalWriteUnits(
+                  before,
+                  command === 'PutItemCommand' ? (input.Item as RawItem) : undefined,
+                ),
                 indexWriteUnits: 0,
                 conditionFailed: true,
               });
@@ -270,7 +291,9 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
           const befores = new Map<string, Map<string, RawItem | undefined>>();
           for (const [tableName, writes] of Object.entries(requests)) {
             const shape = await shapeOf(tableName);
-            const keys = writes.map((write) => (write.PutRequest ? keyOf(write.PutRequest.Item as RawItem, shape) : (write.DeleteRequest!.Key as RawItem)));
+            const keys = writes.map((write) =>
+              write.PutRequest ? keyOf(write.PutRequest.Item as RawItem, shape) : (write.DeleteRequest!.Key as RawItem),
+            );
             befores.set(tableName, await currentMany(tableName, keys, shape));
           }
           const result = await next(args);
@@ -308,12 +331,18 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
     { step: 'build', name: 'benchCapacityMeter' },
   );
 
-  async function currentMany(tableName: string, keys: RawItem[], shape: TableShape): Promise<Map<string, RawItem | undefined>> {
+  async function currentMany(
+    tableName: string,
+    keys: RawItem[],
+    shape: TableShape,
+  ): Promise<Map<string, RawItem | undefined>> {
     const found = new Map<string, RawItem | undefined>(keys.map((key) => [JSON.stringify(key), undefined]));
     const unique = [...new Map(keys.map((key) => [JSON.stringify(key), key])).values()];
     for (let start = 0; start < unique.length; start += 100) {
       const { Responses } = await raw.send(
-        new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: unique.slice(start, start + 100), ConsistentRead: true } } }),
+        new BatchGetItemCommand({
+          RequestItems: { [tableName]: { Keys: unique.slice(start, start + 100), ConsistentRead: true } },
+        }),
       );
       for (const item of Responses?.[tableName] ?? []) found.set(JSON.stringify(keyOf(item, shape)), item);
     }
@@ -332,7 +361,8 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
           get(target, property, receiver) {
             const value = Reflect.get(target, property, receiver) as unknown;
             if (typeof value !== 'function') return value;
-            return (...args: unknown[]) => operation.run(String(property), () => (value as (...a: unknown[]) => unknown).apply(target, args));
+            return (...args: unknown[]) =>
+              operation.run(String(property), () => (value as (...a: unknown[]) => unknown).apply(target, args));
           },
         });
       return {

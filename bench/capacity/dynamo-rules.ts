@@ -33,7 +33,13 @@ export function attributeValueSize(value: AttributeValue): number {
   if (value.BS !== undefined) return value.BS.reduce((sum, b) => sum + b.byteLength, 0);
   if (value.L !== undefined) return 3 + value.L.reduce((sum, element) => sum + 1 + attributeValueSize(element), 0);
   if (value.M !== undefined) {
-    return 3 + Object.entries(value.M).reduce((sum, [name, element]) => sum + 1 + utf8Bytes(name) + attributeValueSize(element), 0);
+    return (
+      3 +
+      Object.entries(value.M).reduce(
+        (sum, [name, element]) => sum + 1 + utf8Bytes(name) + attributeValueSize(element),
+        0,
+      )
+    );
   }
   throw new TypeError(`attributeValueSize: unknown attribute value ${JSON.stringify(Object.keys(value))}`);
 }
@@ -59,7 +65,8 @@ export function writeUnits(bytes: number): number {
 }
 
 /** GetItem: the item (or nothing, at the minimum). */
-export const getItemUnits = (item: RawItem | undefined, consistent: boolean): number => readUnits(itemSize(item), consistent);
+export const getItemUnits = (item: RawItem | undefined, consistent: boolean): number =>
+  readUnits(itemSize(item), consistent);
 
 /** BatchGetItem: each key on its own, found or not. */
 export function batchGetUnits(sizes: readonly number[], consistent: boolean): number {
@@ -115,7 +122,11 @@ function sortedEntries(item: RawItem | undefined): unknown {
  * a removed entry or a changed entry costs one write each (an index key change is a delete and a put), sized by
  * the entry (the whole item, with ALL).
  */
-export function indexWriteUnits(before: RawItem | undefined, after: RawItem | undefined, index: IndexKeySchema): number {
+export function indexWriteUnits(
+  before: RawItem | undefined,
+  after: RawItem | undefined,
+  index: IndexKeySchema,
+): number {
   const oldKey = indexKeyOf(before, index);
   const newKey = indexKeyOf(after, index);
   if (oldKey === undefined && newKey === undefined) return 0;

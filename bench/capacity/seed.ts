@@ -2,12 +2,7 @@
 // users, connections and subscriptions exist in seconds without running a connect per user. The measured
 // operations then run through the real chat logic and store.
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  connectionItems,
-  memberItem,
-  roomItem,
-  subscriptionItem,
-} from '../../lambdas/adapters/dynamo/codec.js';
+import { connectionItems, memberItem, roomItem, subscriptionItem } from '../../lambdas/adapters/dynamo/codec.js';
 import { keys } from '../../lambdas/adapters/dynamo/keys.js';
 import { mapWithConcurrency } from '../../lambdas/chat/paging.js';
 import type { ConnectionRecord } from '../../lambdas/chat/ports.js';
@@ -17,7 +12,11 @@ type Item = Record<string, unknown>;
 export const MAX_CONNECTION_MS = 7_200_000;
 
 /** Writes items 25 at a time, a few batches in flight, retrying what DynamoDB leaves unprocessed. */
-export async function writeItems(client: DynamoDBDocumentClient, tableName: string, items: readonly Item[]): Promise<void> {
+export async function writeItems(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly Item[],
+): Promise<void> {
   const batches: Item[][] = [];
   for (let start = 0; start < items.length; start += 25) batches.push(items.slice(start, start + 25) as Item[]);
   await mapWithConcurrency(batches, 8, async (batch) => {
@@ -49,12 +48,25 @@ export function userItems(userIds: readonly string[], connectedAt: number): Item
 
 /** A group room whose members each have their one connection subscribed to it. */
 export function roomItems(roomId: string, memberIds: readonly string[], connectedAt: number): Item[] {
-  const room = roomItem({ roomId, name: `Bench room ${roomId}`, kind: 'group', createdBy: memberIds[0]!, createdAt: connectedAt, lastSeq: 0 });
+  const room = roomItem({
+    roomId,
+    name: `Bench room ${roomId}`,
+    kind: 'group',
+    createdBy: memberIds[0]!,
+    createdAt: connectedAt,
+    lastSeq: 0,
+  });
   return [
     room,
     ...memberIds.map((userId) => memberItem(roomId, { roomId, userId, joinedAt: connectedAt, lastReadSeq: 0 })),
     ...memberIds.map((userId) =>
-      subscriptionItem({ roomId, connectionId: connectionIdOf(userId), userId, expiresAt: connectedAt + MAX_CONNECTION_MS, muted: false }),
+      subscriptionItem({
+        roomId,
+        connectionId: connectionIdOf(userId),
+        userId,
+        expiresAt: connectedAt + MAX_CONNECTION_MS,
+        muted: false,
+      }),
     ),
   ];
 }
@@ -63,6 +75,12 @@ export function roomItems(roomId: string, memberIds: readonly string[], connecte
 export function subscriberItems(roomId: string, count: number, connectedAt: number): Item[] {
   return Array.from({ length: count }, (_, index) => {
     const userId = `listener-${roomId}-${index}`;
-    return subscriptionItem({ roomId, connectionId: connectionIdOf(userId), userId, expiresAt: connectedAt + MAX_CONNECTION_MS, muted: false });
+    return subscriptionItem({
+      roomId,
+      connectionId: connectionIdOf(userId),
+      userId,
+      expiresAt: connectedAt + MAX_CONNECTION_MS,
+      muted: false,
+    });
   });
 }

@@ -140,10 +140,14 @@ export async function runColdStart(options: { runs: number }): Promise<ColdStart
       packages,
     };
     rows.push(row);
-    progress(`  ${handler} (${variant}): ${(row.bytes / 1024).toFixed(0)} KB, loads in ${row.loadMs.median.toFixed(0)} ms (${row.loadWithSourceMapsMs.median.toFixed(0)} ms with source maps)`);
+    progress(
+      `  ${handler} (${variant}): ${(row.bytes / 1024).toFixed(0)} KB, loads in ${row.loadMs.median.toFixed(0)} ms (${row.loadWithSourceMapsMs.median.toFixed(0)} ms with source maps)`,
+    );
   }
   const messageProfile = await profileImport(join(BUNDLE_DIR, 'message', 'index.mjs'));
-  progress(`  message bundle import profile: ${messageProfile.compileMs.toFixed(0)} ms compiling, ${messageProfile.bundleCodeMs.toFixed(0)} ms running its top-level code`);
+  progress(
+    `  message bundle import profile: ${messageProfile.compileMs.toFixed(0)} ms compiling, ${messageProfile.bundleCodeMs.toFixed(0)} ms running its top-level code`,
+  );
   return { target: nodeTarget(), nodeVersion: process.version, rows, messageProfile };
 }
 
@@ -158,7 +162,11 @@ async function profileImport(file: string): Promise<ImportProfile> {
   const folder = await mkdtemp(join(tmpdir(), 'bench-profile-'));
   try {
     const script = `await import(${JSON.stringify(pathToFileURL(file).href)});`;
-    await run(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '100', `--cpu-prof-dir=${folder}`, '--input-type=module', '-e', script], HANDLER_ENV);
+    await run(
+      process.execPath,
+      ['--cpu-prof', '--cpu-prof-interval', '100', `--cpu-prof-dir=${folder}`, '--input-type=module', '-e', script],
+      HANDLER_ENV,
+    );
     const [name] = (await readdir(folder)).filter((entry) => entry.endsWith('.cpuprofile'));
     const profile = JSON.parse(await readFile(join(folder, name!), 'utf8')) as CpuProfile;
     const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -186,14 +194,23 @@ export function packagesOf(metafile: Metafile): Array<{ name: string; bytes: num
   for (const output of Object.values(metafile.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
       const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
-      const name = match ? match[1]! : input.replace(/^(\.\.\/)+/, '').split('/').slice(0, 2).join('/');
+      const name = match
+        ? match[1]!
+        : input
+            .replace(/^(\.\.\/)+/, '')
+            .split('/')
+            .slice(0, 2)
+            .join('/');
       bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
     }
   }
   return [...bytes.entries()].map(([name, size]) => ({ name, bytes: size })).sort((a, b) => b.bytes - a.bytes);
 }
 
-async function importInFreshProcess(file: string, sourceMaps: boolean): Promise<{ loadMs: number; loadCpuMs: number; processMs: number }> {
+async function importInFreshProcess(
+  file: string,
+  sourceMaps: boolean,
+): Promise<{ loadMs: number; loadCpuMs: number; processMs: number }> {
   const script = [
     'const cpu = process.cpuUsage();',
     'const begin = performance.now();',
@@ -216,7 +233,11 @@ async function importInFreshProcess(file: string, sourceMaps: boolean): Promise<
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     // A clean environment: the bench's own NODE_OPTIONS (tsx's loader) must not reach the measured process.
-    const child = spawn(command, args, { cwd: REPO_ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -59,7 +59,9 @@ export function costOfMessage(work: MessageWork, prices: Prices = AWS_PRICES): C
 
 /** Scales a per-message breakdown: ×1e6 for "per million messages", ÷ deliveries for "per delivery". */
 export function scaleBreakdown(breakdown: CostBreakdown, factor: number): CostBreakdown {
-  return Object.fromEntries(Object.entries(breakdown).map(([part, dollars]) => [part, dollars * factor])) as unknown as CostBreakdown;
+  return Object.fromEntries(
+    Object.entries(breakdown).map(([part, dollars]) => [part, dollars * factor]),
+  ) as unknown as CostBreakdown;
 }
 
 export const perMillionMessages = (breakdown: CostBreakdown): CostBreakdown => scaleBreakdown(breakdown, 1e6);

@@ -33,8 +33,14 @@ const PARTS: ReadonlyArray<readonly [part: string, pattern: RegExp]> = [
   ['idle', /^\(idle\)$/],
   ['garbage collection', /^\(garbage collector\)$/],
   ['V8 and native code (program)', /^\(program\)$/],
-  ['dynalite and LevelDB', /node_modules\/(dynalite|level|memory-level|abstract-level|classic-level|functional-red-black-tree|lock|big\.js|lazy)\//],
-  ['AWS SDK (clients, signing, serialization)', /node_modules\/(@aws-sdk|@smithy|@aws-crypto|fast-xml-parser|bowser|tslib)\//],
+  [
+    'dynalite and LevelDB',
+    /node_modules\/(dynalite|level|memory-level|abstract-level|classic-level|functional-red-black-tree|lock|big\.js|lazy)\//,
+  ],
+  [
+    'AWS SDK (clients, signing, serialization)',
+    /node_modules\/(@aws-sdk|@smithy|@aws-crypto|fast-xml-parser|bowser|tslib)\//,
+  ],
   ['Powertools logger and metrics', /node_modules\/@aws-lambda-powertools\//],
   ['JWT verification', /node_modules\/aws-jwt-verify\//],
   ['ws (WebSocket framing)', /node_modules\/ws\//],
@@ -47,7 +53,10 @@ const PARTS: ReadonlyArray<readonly [part: string, pattern: RegExp]> = [
   ['Node crypto (dev keys, token signatures, SigV4 hashes)', /^node:(crypto|internal\/crypto)/],
   ['module loading (startup)', /^node:internal\/(modules|deps\/cjs-module-lexer)/],
   ['Node sockets and streams', /^node:(net|internal\/(stream|streams|net|tcp_wrap|socket)|stream)/],
-  ['Node timers, promises, events', /^node:(internal\/(timers|process\/task_queues|async_hooks|event_target)|events|timers)/],
+  [
+    'Node timers, promises, events',
+    /^node:(internal\/(timers|process\/task_queues|async_hooks|event_target)|events|timers)/,
+  ],
   ['Node, other', /^node:/],
 ];
 

@@ -69,7 +69,10 @@ export async function runInvocationRate(options: {
   await ensureTable(base, CHAT_TABLE_NAME);
   const items = userItems([SENDER], connectedAt);
   for (const count of options.recipients) {
-    items.push(...roomItems(roomOf(count), [SENDER], connectedAt), ...subscriberItems(roomOf(count), count, connectedAt));
+    items.push(
+      ...roomItems(roomOf(count), [SENDER], connectedAt),
+      ...subscriberItems(roomOf(count), count, connectedAt),
+    );
   }
   await writeItems(setup, CHAT_TABLE_NAME, items);
 
@@ -82,7 +85,11 @@ export async function runInvocationRate(options: {
     credentials: CREDENTIALS,
   };
   const handler = createMessageHandler(config, { logger: silentLogger, chatConfig: UNTHROTTLED });
-  const signedPoster = createSignedPoster({ endpoint: managementEndpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  const signedPoster = createSignedPoster({
+    endpoint: managementEndpoint,
+    region: 'us-east-1',
+    credentials: CREDENTIALS,
+  });
   const leanChat: ChatService = createChat({
     stores: createDynamoStores({ client: setup, tableName: CHAT_TABLE_NAME }),
     notifier: signedPoster,
@@ -100,7 +107,12 @@ export async function runInvocationRate(options: {
     {
       name: 'same fan-out, posts signed by hand over node:http',
       send: (roomId, clientMessageId) =>
-        leanChat.onFrame({ connectionId: connectionIdOf(SENDER), userId: SENDER, connectedAt, body: sendBody(roomId, clientMessageId) }),
+        leanChat.onFrame({
+          connectionId: connectionIdOf(SENDER),
+          userId: SENDER,
+          connectedAt,
+          body: sendBody(roomId, clientMessageId),
+        }),
     },
   ];
 
@@ -130,7 +142,8 @@ export async function runInvocationRate(options: {
           cpu.push((used.user + used.system) / Math.max(1, stats.posts));
           maxInFlight = Math.max(maxInFlight, stats.maxInFlight);
           newSockets = Math.max(newSockets, stats.sockets);
-          if (stats.posts !== count + 1) throw new Error(`fan-out to ${count}: the management API saw ${stats.posts} posts, expected ${count + 1}`);
+          if (stats.posts !== count + 1)
+            throw new Error(`fan-out to ${count}: the management API saw ${stats.posts} posts, expected ${count + 1}`);
         }
         const row: FanOutRateRow = {
           variant: variant.name,

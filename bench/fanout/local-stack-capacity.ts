@@ -101,7 +101,9 @@ export async function runLocalStackCapacity(options: {
       await mkdir(dir, { recursive: true });
       const before = new Set(await readdir(dir));
       await burst(options.shape, variant, dir);
-      const files = (await readdir(dir)).filter((file) => file.endsWith('.cpuprofile') && !before.has(file)).map((file) => join(dir, file));
+      const files = (await readdir(dir))
+        .filter((file) => file.endsWith('.cpuprofile') && !before.has(file))
+        .map((file) => join(dir, file));
       profiles.push({ variant: variant.name, summary: await summarizeCpuProfiles(files) });
       progress(`  profile of a burst, ${variant.name}: ${files.length} thread(s) in ${dir}`);
     }
@@ -122,12 +124,17 @@ export function ratioPerRound(runs: readonly BurstRun[], variant: string, baseli
   const [top, bottom] = [of(variant), of(baseline)];
   const rounds = Math.min(top.length, bottom.length);
   if (rounds === 0) return undefined;
-  return spread(Array.from({ length: rounds }, (_, index) => top[index]!.deliveriesPerSecond / bottom[index]!.deliveriesPerSecond));
+  return spread(
+    Array.from({ length: rounds }, (_, index) => top[index]!.deliveriesPerSecond / bottom[index]!.deliveriesPerSecond),
+  );
 }
 
 async function burst(shape: BurstShape, variant: StackVariant, profileDir?: string): Promise<BurstRun> {
   const stack = await startWorker(new URL('../workers/stack-worker.ts', import.meta.url), {
-    env: { BENCH_HANDLERS: variant.handlers, ...(variant.maxConcurrent !== undefined && { BENCH_MAX_CONCURRENT: String(variant.maxConcurrent) }) },
+    env: {
+      BENCH_HANDLERS: variant.handlers,
+      ...(variant.maxConcurrent !== undefined && { BENCH_MAX_CONCURRENT: String(variant.maxConcurrent) }),
+    },
     ...(profileDir && { execArgv: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
   });
   const arrivals = new Arrivals();
@@ -135,7 +142,9 @@ async function burst(shape: BurstShape, variant: StackVariant, profileDir?: stri
   try {
     const userIds = Array.from({ length: shape.users }, (_, index) => `burst-user-${String(index).padStart(4, '0')}`);
     const { tokens } = await stack.request<{ tokens: string[] }>('mint', { userIds });
-    const devices = userIds.flatMap((userId, index) => Array.from({ length: shape.devicesPerUser }, () => ({ userId, token: tokens[index]! })));
+    const devices = userIds.flatMap((userId, index) =>
+      Array.from({ length: shape.devicesPerUser }, () => ({ userId, token: tokens[index]! })),
+    );
     const firstDevice = new Map<string, WebSocket>();
     await mapWithConcurrency(devices, 16, async ({ userId, token }) => {
       const socket = await openSocket(`${stack.info.wsUrl as string}/?token=${token}`);
@@ -145,7 +154,10 @@ async function burst(shape: BurstShape, variant: StackVariant, profileDir?: stri
     });
     const rooms = Array.from({ length: shape.rooms }, (_, room) => ({
       roomId: `burst-room-${room}`,
-      memberIds: Array.from({ length: shape.roomSize }, (_, member) => userIds[(room * shape.roomSize + member) % shape.users]!),
+      memberIds: Array.from(
+        { length: shape.roomSize },
+        (_, member) => userIds[(room * shape.roomSize + member) % shape.users]!,
+      ),
     }));
     for (const room of rooms) await stack.request('setupRoom', room);
 
@@ -157,7 +169,15 @@ async function burst(shape: BurstShape, variant: StackVariant, profileDir?: stri
       for (const room of rooms) {
         for (const userId of room.memberIds) {
           const clientMessageId = `${room.roomId}-${userId}-${index}`;
-          firstDevice.get(userId)!.send(JSON.stringify({ action: 'sendMessage', requestId: clientMessageId, roomId: room.roomId, clientMessageId, content: BENCH_CONTENT }));
+          firstDevice.get(userId)!.send(
+            JSON.stringify({
+              action: 'sendMessage',
+              requestId: clientMessageId,
+              roomId: room.roomId,
+              clientMessageId,
+              content: BENCH_CONTENT,
+            }),
+          );
         }
       }
     }

@@ -62,7 +62,11 @@ export class Arrivals {
 
   onFrame(data: WebSocket.RawData): void {
     const at = performance.now();
-    const frame = JSON.parse(data.toString()) as { type?: string; requestId?: string; message?: { clientMessageId?: string } };
+    const frame = JSON.parse(data.toString()) as {
+      type?: string;
+      requestId?: string;
+      message?: { clientMessageId?: string };
+    };
     if (frame.type === 'message' && frame.message?.clientMessageId) {
       const key = frame.message.clientMessageId;
       const entry = this.deliveries.get(key) ?? { count: 0, last: 0 };
@@ -127,7 +131,9 @@ export async function runLocalStackFanOut(options: {
 }): Promise<LocalStackResults> {
   const poster = options.poster ?? 'sdk';
   const largest = Math.max(...options.roomSizes, ...options.throughputRooms);
-  const stack = await startWorker(new URL('../workers/stack-worker.ts', import.meta.url), { env: { BENCH_POSTER: poster } });
+  const stack = await startWorker(new URL('../workers/stack-worker.ts', import.meta.url), {
+    env: { BENCH_POSTER: poster },
+  });
   const arrivals = new Arrivals();
   const clients: Client[] = [];
   try {
@@ -156,7 +162,15 @@ export async function runLocalStackFanOut(options: {
       await stack.request('setupRoom', { roomId, memberIds: [senderIds[0]!, ...receiverIds.slice(0, size - 1)] });
       const send = async (clientMessageId: string) => {
         const begin = performance.now();
-        senderSocket(senderIds[0]!).send(JSON.stringify({ action: 'sendMessage', requestId: clientMessageId, roomId, clientMessageId, content: BENCH_CONTENT }));
+        senderSocket(senderIds[0]!).send(
+          JSON.stringify({
+            action: 'sendMessage',
+            requestId: clientMessageId,
+            roomId,
+            clientMessageId,
+            content: BENCH_CONTENT,
+          }),
+        );
         const { lastDelivery, ack } = await arrivals.wait(clientMessageId, size - 1, 30_000);
         arrivals.forget(clientMessageId);
         return { toLast: lastDelivery - begin, toAck: ack - begin, begin };
@@ -200,7 +214,10 @@ export async function runLocalStackFanOut(options: {
     const throughput: ThroughputRow[] = [];
     for (const size of options.throughputRooms) {
       const roomId = `throughput-${size}`;
-      await stack.request('setupRoom', { roomId, memberIds: [...senderIds, ...receiverIds.slice(0, size - senderIds.length)] });
+      await stack.request('setupRoom', {
+        roomId,
+        memberIds: [...senderIds, ...receiverIds.slice(0, size - senderIds.length)],
+      });
       const deliveriesPerSecond: number[] = [];
       const messagesPerSecond: number[] = [];
       const cpuPerDelivery: number[] = [];
@@ -217,7 +234,15 @@ export async function runLocalStackFanOut(options: {
             for (let index = 0; performance.now() < deadline; index++) {
               const clientMessageId = `tp-${size}-${run}-${senderIndex}-${index}`;
               const started = performance.now();
-              senderSocket(senderId).send(JSON.stringify({ action: 'sendMessage', requestId: clientMessageId, roomId, clientMessageId, content: BENCH_CONTENT }));
+              senderSocket(senderId).send(
+                JSON.stringify({
+                  action: 'sendMessage',
+                  requestId: clientMessageId,
+                  roomId,
+                  clientMessageId,
+                  content: BENCH_CONTENT,
+                }),
+              );
               await arrivals.wait(clientMessageId, size - 1, 60_000);
               arrivals.forget(clientMessageId);
               messages += 1;
@@ -243,7 +268,9 @@ export async function runLocalStackFanOut(options: {
         stackCpuMicrosPerDelivery: spread(cpuPerDelivery),
       };
       throughput.push(row);
-      progress(`  room of ${size}, ${senderIds.length} senders: ${row.deliveriesPerSecond.median.toFixed(0)} deliveries/s sustained`);
+      progress(
+        `  room of ${size}, ${senderIds.length} senders: ${row.deliveriesPerSecond.median.toFixed(0)} deliveries/s sustained`,
+      );
     }
     return { poster, connections: clients.length, connectSeconds, latency, throughput };
   } finally {
@@ -259,7 +286,8 @@ export function openSocket(url: string): Promise<WebSocket> {
     const socket = new WebSocket(url, { perMessageDeflate: false });
     socket.once('open', () => resolve(socket));
     socket.once('error', reject);
-    socket.once('unexpected-response', (_request, response) => reject(new Error(`handshake refused: HTTP ${response.statusCode}`)));
+    socket.once('unexpected-response', (_request, response) =>
+      reject(new Error(`handshake refused: HTTP ${response.statusCode}`)),
+    );
   });
 }
-

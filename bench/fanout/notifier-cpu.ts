@@ -15,7 +15,13 @@ async function startServer(delayMs: number): Promise<{ endpoint: string; child: 
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
 
-const FRAME = JSON.stringify({ type: 'message', roomId: 'r1', seq: 42, content: 'x'.repeat(200), sentAt: new Date().toISOString() });
+const FRAME = JSON.stringify({
+  type: 'message',
+  roomId: 'r1',
+  seq: 42,
+  content: 'x'.repeat(200),
+  sentAt: new Date().toISOString(),
+});
 
 function notifierFor(endpoint: string, tuned: boolean): ManagementNotifier {
   return createManagementNotifier({
@@ -34,7 +40,11 @@ async function sequentialCpuMicrosPerPost(notifier: ManagementNotifier, posts: n
   return (used.user + used.system) / posts;
 }
 
-async function fanOut(notifier: ManagementNotifier, posts: number, inFlight: number): Promise<{ perSecond: number; cpuMicros: number }> {
+async function fanOut(
+  notifier: ManagementNotifier,
+  posts: number,
+  inFlight: number,
+): Promise<{ perSecond: number; cpuMicros: number }> {
   for (let i = 0; i < 200; i += 1) await notifier.post(`warm-${i}=`, FRAME);
   let next = 0;
   const started = performance.now();
@@ -52,7 +62,8 @@ async function fanOut(notifier: ManagementNotifier, posts: number, inFlight: num
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const range = (values: number[]): string => `${Math.round(median(values))} (${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))})`;
+const range = (values: number[]): string =>
+  `${Math.round(median(values))} (${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))})`;
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 5);
@@ -76,7 +87,9 @@ async function main(): Promise<void> {
         rateCpu.push(result.cpuMicros);
       }
       const label = tuned ? 'tuned client ' : 'plain client ';
-      console.log(`${label}: sequential CPU µs/post ${range(cpu)} | 50 in flight, 10 ms server: posts/s ${range(rate)}, CPU µs/post ${range(rateCpu)}`);
+      console.log(
+        `${label}: sequential CPU µs/post ${range(cpu)} | 50 in flight, 10 ms server: posts/s ${range(rate)}, CPU µs/post ${range(rateCpu)}`,
+      );
     }
   } finally {
     immediate.child.kill();

@@ -31,7 +31,10 @@ export function createSignedPoster(options: SignedPosterOptions): Notifier & { d
 
   function send(method: 'POST' | 'DELETE', connectionId: string, body: Buffer): Promise<number> {
     const path = `${basePath}/@connections/${encodeURIComponent(connectionId)}`;
-    const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const amzDate = new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
     const day = amzDate.slice(0, 8);
     const payloadHash = sha256Hex(body);
     const canonicalHeaders = `host:${url.host}\nx-amz-content-sha256:${payloadHash}\nx-amz-date:${amzDate}\n`;

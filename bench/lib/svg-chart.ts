@@ -53,7 +53,11 @@ export function logTicks(min: number, max: number): number[] {
 }
 
 const defaultFormat = (value: number): string =>
-  value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1).replace(/\.0$/, '') : Number(value.toPrecision(2)).toString();
+  value >= 100
+    ? value.toFixed(0)
+    : value >= 10
+      ? value.toFixed(1).replace(/\.0$/, '')
+      : Number(value.toPrecision(2)).toString();
 
 export function renderBarChart(spec: BarChartSpec): string {
   const format = spec.format ?? defaultFormat;
@@ -66,7 +70,9 @@ export function renderBarChart(spec: BarChartSpec): string {
   const low = spec.log ? ticks[0]! : 0;
   const high = ticks[ticks.length - 1]!;
   const y = (value: number): number => {
-    const share = spec.log ? (Math.log10(Math.max(value, low)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low)) : value / high;
+    const share = spec.log
+      ? (Math.log10(Math.max(value, low)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))
+      : value / high;
     return MARGIN.top + plotHeight * (1 - share);
   };
   const groupWidth = plotWidth / spec.groups.length;
@@ -76,11 +82,14 @@ export function renderBarChart(spec: BarChartSpec): string {
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     `<text x="${WIDTH / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(spec.title)}</text>`,
   ];
-  if (spec.subtitle) parts.push(`<text x="${WIDTH / 2}" y="42" text-anchor="middle" fill="#555">${escapeXml(spec.subtitle)}</text>`);
+  if (spec.subtitle)
+    parts.push(`<text x="${WIDTH / 2}" y="42" text-anchor="middle" fill="#555">${escapeXml(spec.subtitle)}</text>`);
   for (const tick of ticks) {
     const at = y(tick).toFixed(1);
     parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${at}" y2="${at}" stroke="#e2e8f0"/>`);
-    parts.push(`<text x="${MARGIN.left - 6}" y="${at}" text-anchor="end" dominant-baseline="middle" fill="#444">${escapeXml(format(tick))}</text>`);
+    parts.push(
+      `<text x="${MARGIN.left - 6}" y="${at}" text-anchor="end" dominant-baseline="middle" fill="#444">${escapeXml(format(tick))}</text>`,
+    );
   }
   parts.push(
     `<text transform="translate(18 ${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle" fill="#333">${escapeXml(spec.yLabel + (spec.log ? ' (log scale)' : ''))}</text>`,
@@ -95,7 +104,9 @@ export function renderBarChart(spec: BarChartSpec): string {
       parts.push(
         `<rect x="${x.toFixed(1)}" y="${barTop.toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${height.toFixed(1)}" fill="${PALETTE[seriesIndex % PALETTE.length]}"><title>${escapeXml(`${group.label}, ${spec.series[seriesIndex]}: ${format(value)}`)}</title></rect>`,
       );
-      parts.push(`<text x="${(x + (barWidth - 2) / 2).toFixed(1)}" y="${(barTop - 4).toFixed(1)}" text-anchor="middle" font-size="9" fill="#222">${escapeXml(format(value))}</text>`);
+      parts.push(
+        `<text x="${(x + (barWidth - 2) / 2).toFixed(1)}" y="${(barTop - 4).toFixed(1)}" text-anchor="middle" font-size="9" fill="#222">${escapeXml(format(value))}</text>`,
+      );
     });
     parts.push(
       `<text x="${(MARGIN.left + groupIndex * groupWidth + groupWidth / 2).toFixed(1)}" y="${MARGIN.top + plotHeight + 18}" text-anchor="middle" fill="#222">${escapeXml(group.label)}</text>`,
@@ -103,15 +114,23 @@ export function renderBarChart(spec: BarChartSpec): string {
   });
   if (spec.reference) {
     const at = y(spec.reference.value).toFixed(1);
-    parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${at}" y2="${at}" stroke="#c53030" stroke-dasharray="6 4"/>`);
+    parts.push(
+      `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${at}" y2="${at}" stroke="#c53030" stroke-dasharray="6 4"/>`,
+    );
   }
-  parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${MARGIN.top + plotHeight}" y2="${MARGIN.top + plotHeight}" stroke="#333"/>`);
+  parts.push(
+    `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${MARGIN.top + plotHeight}" y2="${MARGIN.top + plotHeight}" stroke="#333"/>`,
+  );
   // The legend wraps onto as many rows as it needs; the reference line is its last entry.
   const entries: Array<{ name: string; mark: string }> = spec.series.map((name, index) => ({
     name,
     mark: `<rect x="0" y="-10" width="12" height="12" fill="${PALETTE[index % PALETTE.length]}"/>`,
   }));
-  if (spec.reference) entries.push({ name: spec.reference.label, mark: '<line x1="0" x2="12" y1="-4" y2="-4" stroke="#c53030" stroke-dasharray="4 2"/>' });
+  if (spec.reference)
+    entries.push({
+      name: spec.reference.label,
+      mark: '<line x1="0" x2="12" y1="-4" y2="-4" stroke="#c53030" stroke-dasharray="4 2"/>',
+    });
   let legendX = MARGIN.left;
   let legendY = MARGIN.top + plotHeight + 44;
   for (const entry of entries) {
@@ -120,7 +139,9 @@ export function renderBarChart(spec: BarChartSpec): string {
       legendX = MARGIN.left;
       legendY += 18;
     }
-    parts.push(`<g transform="translate(${legendX.toFixed(1)} ${legendY})">${entry.mark}<text x="16" y="0" fill="#222">${escapeXml(entry.name)}</text></g>`);
+    parts.push(
+      `<g transform="translate(${legendX.toFixed(1)} ${legendY})">${entry.mark}<text x="16" y="0" fill="#222">${escapeXml(entry.name)}</text></g>`,
+    );
     legendX += width;
   }
   parts.push('</svg>');

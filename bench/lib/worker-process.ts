@@ -29,7 +29,10 @@ export interface WorkerProcess {
   stop(options?: { graceful?: boolean }): Promise<void>;
 }
 
-export async function startWorker(moduleUrl: URL, options: { env?: NodeJS.ProcessEnv; execArgv?: string[] } = {}): Promise<WorkerProcess> {
+export async function startWorker(
+  moduleUrl: URL,
+  options: { env?: NodeJS.ProcessEnv; execArgv?: string[] } = {},
+): Promise<WorkerProcess> {
   const child: ChildProcess = fork(fileURLToPath(moduleUrl), [], {
     execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
     env: { ...process.env, ...options.env },
@@ -75,7 +78,9 @@ export async function startWorker(moduleUrl: URL, options: { env?: NodeJS.Proces
 }
 
 /** The worker side: answers requests with `handlers[type]`; a thrown error becomes a failed reply. */
-export function serveRequests(handlers: Record<string, (request: WorkerRequest) => Promise<Record<string, unknown>> | Record<string, unknown>>): void {
+export function serveRequests(
+  handlers: Record<string, (request: WorkerRequest) => Promise<Record<string, unknown>> | Record<string, unknown>>,
+): void {
   process.on('message', (request: WorkerRequest) => {
     void (async () => {
       try {
@@ -84,7 +89,11 @@ export function serveRequests(handlers: Record<string, (request: WorkerRequest) 
         const reply = await handler(request);
         process.send!({ ...reply, id: request.id, ok: true });
       } catch (error) {
-        process.send!({ id: request.id, ok: false, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+        process.send!({
+          id: request.id,
+          ok: false,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
       }
     })();
   });

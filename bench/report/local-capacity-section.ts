@@ -29,16 +29,27 @@ export function localCapacitySection(results: LocalCapacityResults): string {
   // The thread's gain is measured against the same limit on one event loop: a variant that loses most deliveries
   // has no capacity to compare with (its rate counts only what arrived).
   const names = results.variants.map((row) => row.variant);
-  for (const [variant, baseline] of [[names.at(-1), names.at(-2)], [names.at(-1), names[0]]] as const) {
+  for (const [variant, baseline] of [
+    [names.at(-1), names.at(-2)],
+    [names.at(-1), names[0]],
+  ] as const) {
     if (!variant || !baseline || variant === baseline) continue;
     const ratio = ratioPerRound(results.runs, variant, baseline);
     if (ratio) lines.push('', `Deliveries per second, ${variant} ÷ ${baseline}, per round: **${ranged(ratio, 2)}×**.`);
   }
   for (const { variant, summary } of results.profiles) {
-    lines.push('', `Where the stack's CPU went in one profiled burst, ${variant} (node --cpu-prof, whole process life, startup included):`, '');
+    lines.push(
+      '',
+      `Where the stack's CPU went in one profiled burst, ${variant} (node --cpu-prof, whole process life, startup included):`,
+      '',
+    );
     for (const thread of summary.threads) {
-      const top = thread.parts.filter((part) => part.share >= 0.02).map((part) => `${part.part} ${num(part.share * 100, 0)}%`);
-      lines.push(`- ${thread.file}: busy ${num(thread.busyMs / 1000, 1)} s of ${num(thread.totalMs / 1000, 1)} s: ${top.join(', ')}`);
+      const top = thread.parts
+        .filter((part) => part.share >= 0.02)
+        .map((part) => `${part.part} ${num(part.share * 100, 0)}%`);
+      lines.push(
+        `- ${thread.file}: busy ${num(thread.busyMs / 1000, 1)} s of ${num(thread.totalMs / 1000, 1)} s: ${top.join(', ')}`,
+      );
     }
   }
   return lines.join('\n');

@@ -62,10 +62,12 @@ export function renderReport(results: BenchResults): RenderedReport {
 
   sections.push(header(results));
   sections.push(summary(results, targets, costs));
-  if (results.localStack) sections.push(localStackSection(results.localStack, results.localStackSignedPosts, chartName('latency'), charts));
+  if (results.localStack)
+    sections.push(localStackSection(results.localStack, results.localStackSignedPosts, chartName('latency'), charts));
   if (results.capacity) sections.push(capacitySection(results.capacity));
   if (results.capacity) sections.push(comparisonSection(results.capacity, chartName('reads-per-message'), charts));
-  if (results.capacity && costs) sections.push(costSection(results.capacity, costs, chartName('cost-per-delivery'), charts));
+  if (results.capacity && costs)
+    sections.push(costSection(results.capacity, costs, chartName('cost-per-delivery'), charts));
   if (results.rate) sections.push(rateSection(results.rate));
   if (results.coldStart) sections.push(coldStartSection(results.coldStart));
   if (results.localCapacity) sections.push(localCapacitySection(results.localCapacity));
@@ -104,17 +106,31 @@ function header(results: BenchResults): string {
 }
 
 function summary(results: BenchResults, targets: Target[], costs: CostRow[] | undefined): string {
-  const lines = ['## Targets', '', table(['target', 'wanted', 'measured', 'verdict', 'what holds it back, what would fix it'], targets.map((t) => [t.name, t.target, t.measured, t.met === undefined ? 'not measured' : verdict(t.met), t.why]), ['l', 'l', 'l', 'l', 'l'])];
+  const lines = [
+    '## Targets',
+    '',
+    table(
+      ['target', 'wanted', 'measured', 'verdict', 'what holds it back, what would fix it'],
+      targets.map((t) => [t.name, t.target, t.measured, t.met === undefined ? 'not measured' : verdict(t.met), t.why]),
+      ['l', 'l', 'l', 'l', 'l'],
+    ),
+  ];
   const headline: string[] = [];
   if (results.capacity) {
     const sends = results.capacity.sends;
     const totals = [...new Set(sends.map((s) => s.totalConnections))];
     const largest = Math.max(...totals);
     const smallest = Math.min(...totals);
-    const same = sends.filter((s) => s.totalConnections === largest).every((s) => {
-      const other = sends.find((o) => o.totalConnections === smallest && o.roomSize === s.roomSize);
-      return other && other.measured.readUnits.median === s.measured.readUnits.median && other.measured.writeUnits.median === s.measured.writeUnits.median;
-    });
+    const same = sends
+      .filter((s) => s.totalConnections === largest)
+      .every((s) => {
+        const other = sends.find((o) => o.totalConnections === smallest && o.roomSize === s.roomSize);
+        return (
+          other &&
+          other.measured.readUnits.median === s.measured.readUnits.median &&
+          other.measured.writeUnits.median === s.measured.writeUnits.median
+        );
+      });
     const row10 = results.capacity.comparison.find((c) => c.roomSize === 10 && c.totalConnections === largest);
     const send10 = sends.find((s) => s.roomSize === 10 && s.totalConnections === largest);
     if (send10) {
@@ -134,14 +150,22 @@ function summary(results: BenchResults, targets: Target[], costs: CostRow[] | un
     const ours = (size: number) => costs.find((c) => c.design.startsWith('single') && c.roomSize === size);
     const parts = [10, 100, 1000].map((size) => ours(size)).filter((c): c is CostRow => c !== undefined);
     if (parts.length > 0) {
-      headline.push(`- Cost per million delivered messages: ${parts.map((c) => `room of ${c.roomSize}: **${dollars(c.perMillionDeliveries.total)}** (gateway ${dollars(c.perMillionDeliveries.gateway)})`).join('; ')}.`);
+      headline.push(
+        `- Cost per million delivered messages: ${parts.map((c) => `room of ${c.roomSize}: **${dollars(c.perMillionDeliveries.total)}** (gateway ${dollars(c.perMillionDeliveries.gateway)})`).join('; ')}.`,
+      );
     }
   }
   if (results.localStack) {
     const row = results.localStack.latency.find((l) => l.subscribers === 100);
     const tp = results.localStack.throughput[0];
-    if (row) headline.push(`- Local stack, room of 100: publish → last delivery p50 **${num(row.p50.median, 0)} ms**, p99 **${num(row.p99.median, 0)} ms**.`);
-    if (tp) headline.push(`- Local stack sustains **${num(tp.deliveriesPerSecond.median, 0)} deliveries/s** in a room of ${tp.subscribers} (${tp.senders} senders).`);
+    if (row)
+      headline.push(
+        `- Local stack, room of 100: publish → last delivery p50 **${num(row.p50.median, 0)} ms**, p99 **${num(row.p99.median, 0)} ms**.`,
+      );
+    if (tp)
+      headline.push(
+        `- Local stack sustains **${num(tp.deliveriesPerSecond.median, 0)} deliveries/s** in a room of ${tp.subscribers} (${tp.senders} senders).`,
+      );
   }
   if (results.rate) {
     const deployed = results.rate.rows.filter((r) => r.variant.startsWith('message handler'));
@@ -151,7 +175,9 @@ function summary(results: BenchResults, targets: Target[], costs: CostRow[] | un
     if (best) {
       headline.push(
         `- One invocation posts **${num(best.invocationPostsPerSecond.median, 0)}/s** against a 10 ms management API (${num(best.cpuMicrosPerPost.median, 0)} µs CPU per post in the AWS SDK client)` +
-          (leanBest ? `; the same fan-out with hand-signed node:http posts: **${num(leanBest.invocationPostsPerSecond.median, 0)}/s** (${num(leanBest.cpuMicrosPerPost.median, 0)} µs per post).` : '.'),
+          (leanBest
+            ? `; the same fan-out with hand-signed node:http posts: **${num(leanBest.invocationPostsPerSecond.median, 0)}/s** (${num(leanBest.cpuMicrosPerPost.median, 0)} µs per post).`
+            : '.'),
       );
     }
   }
@@ -208,13 +234,15 @@ function evaluateTargets(results: BenchResults, costs: CostRow[] | undefined): T
     why: latency
       ? `The stack runs every delivery through the AWS SDK management client, the emulator's management API and a socket write, in one process: ` +
         `${num(latency.stackCpuMicrosPerDelivery, 0)} µs of the stack's CPU per delivery, ${num((latency.stackCpuMicrosPerDelivery * 99) / 1000, 0)} ms of CPU for 99 deliveries before any waiting for a core. ` +
-        (sdkCpu !== undefined && leanCpu !== undefined ? `Posting without the SDK's per-call work costs ${num(leanCpu, 0)} instead of ${num(sdkCpu, 0)} µs per post (section 5)` : 'Posting without the SDK\'s per-call work') +
+        (sdkCpu !== undefined && leanCpu !== undefined
+          ? `Posting without the SDK's per-call work costs ${num(leanCpu, 0)} instead of ${num(sdkCpu, 0)} µs per post (section 5)`
+          : "Posting without the SDK's per-call work") +
         (signedLatency
           ? `; with it the same stack spent ${num(signedLatency.stackCpuMicrosPerDelivery, 0)} µs per delivery and measured p99 ${num(signedLatency.p99.median, 0)} ms (p50 ${num(signedLatency.p50.median, 0)} ms). ` +
             `Under 50 ms needs under ${num(50_000 / 99, 0)} µs of CPU per delivery on a free core. ` +
             (signedLatency.stackCpuMicrosPerDelivery < 50_000 / 99
               ? 'Without the SDK client the stack fits that budget and the median is well under the target; the remaining p99 tail is waiting for a core, which this shared machine does not let us separate from other work.'
-              : 'The SDK\'s share, then the emulator\'s own HTTP handling, are what to cut.')
+              : "The SDK's share, then the emulator's own HTTP handling, are what to cut.")
           : '.')
       : 'section 1 did not run',
   });
@@ -223,18 +251,24 @@ function evaluateTargets(results: BenchResults, costs: CostRow[] | undefined): T
   targets.push({
     name: 'one invocation against a 10 ms management API',
     target: `≥ ${num(TARGETS.postsPerSecond)} posts/s`,
-    measured: best ? `${num(best.invocationPostsPerSecond.median, 0)} posts/s (${num(best.recipients)} recipients)` : '—',
+    measured: best
+      ? `${num(best.invocationPostsPerSecond.median, 0)} posts/s (${num(best.recipients)} recipients)`
+      : '—',
     met: best ? best.invocationPostsPerSecond.median >= TARGETS.postsPerSecond : undefined,
     why: best
       ? `CPU, not concurrency: on average only ${num(best.averageInFlight, 0)} of the 50 allowed posts were in flight (at most ${best.maxInFlight}), keep-alive held (${best.newSockets} new sockets in a warm invocation), ` +
         `and each post cost ${num(best.cpuMicrosPerPost.median, 0)} µs of CPU in the SDK client. ` +
-        (leanBest ? `Hand-signed node:http posts through the same fan-out reach ${num(leanBest.invocationPostsPerSecond.median, 0)}/s. ` : '') +
+        (leanBest
+          ? `Hand-signed node:http posts through the same fan-out reach ${num(leanBest.invocationPostsPerSecond.median, 0)}/s. `
+          : '') +
         'On Lambda, CPU grows with memory (512 MB is about 0.3 vCPU): more memory, a leaner post path, or splitting large rooms across invocations.'
       : 'section 5 did not run',
   });
   const message = results.coldStart?.rows.find((r) => r.handler === 'message' && r.variant === 'as deployed');
   const external = results.coldStart?.rows.find((r) => r.handler === 'message' && r.variant !== 'as deployed');
-  const sdkBytes = message?.packages.filter((p) => p.name.startsWith('@aws-sdk/') || p.name.startsWith('@smithy/')).reduce((sum, p) => sum + p.bytes, 0);
+  const sdkBytes = message?.packages
+    .filter((p) => p.name.startsWith('@aws-sdk/') || p.name.startsWith('@smithy/'))
+    .reduce((sum, p) => sum + p.bytes, 0);
   targets.push({
     name: "message handler's bundle",
     target: '< 400 KB',
@@ -242,8 +276,12 @@ function evaluateTargets(results: BenchResults, costs: CostRow[] | undefined): T
     met: message ? message.bytes < TARGETS.messageBundleBytes : undefined,
     why: message
       ? `The bundled AWS SDK (${kib(sdkBytes ?? 0)} of it; @smithy/core alone ${kib(message.packages.find((p) => p.name === '@smithy/core')?.bytes ?? 0)}). ` +
-        (external ? `Leaving the SDK to the runtime gives ${kib(external.bytes)} but loads slower here (${num(external.loadMs.median, 0)} ms: hundreds of unbundled files). ` : '') +
-        (message.packages.some((p) => p.name === 'aws-jwt-verify') ? 'aws-jwt-verify lands in it too, which only the authorizer needs.' : '')
+        (external
+          ? `Leaving the SDK to the runtime gives ${kib(external.bytes)} but loads slower here (${num(external.loadMs.median, 0)} ms: hundreds of unbundled files). `
+          : '') +
+        (message.packages.some((p) => p.name === 'aws-jwt-verify')
+          ? 'aws-jwt-verify lands in it too, which only the authorizer needs.'
+          : '')
       : 'section 6 did not run',
   });
   const deployed = results.coldStart?.rows.filter((r) => r.variant === 'as deployed') ?? [];
@@ -257,7 +295,12 @@ function evaluateTargets(results: BenchResults, costs: CostRow[] | undefined): T
     target: `< ${TARGETS.loadMs} ms`,
     measured:
       deployed.length > 0
-        ? deployed.map((r) => `${r.handler} ${num(asDeployedMs(r), 0)} ms (${num(r.loadMs.median, 0)} without source maps, CPU ${num(r.loadCpuMs.median, 0)})`).join('; ')
+        ? deployed
+            .map(
+              (r) =>
+                `${r.handler} ${num(asDeployedMs(r), 0)} ms (${num(r.loadMs.median, 0)} without source maps, CPU ${num(r.loadCpuMs.median, 0)})`,
+            )
+            .join('; ')
         : '—',
     met: deployed.length > 0 ? allFast : undefined,
     why: slowest
@@ -275,7 +318,12 @@ function evaluateTargets(results: BenchResults, costs: CostRow[] | undefined): T
 
 // --- section 1 ------------------------------------------------------------------------------------------------------
 
-function localStackSection(local: LocalStackResults, signed: LocalStackResults | undefined, chartFile: string, charts: RenderedReport['charts']): string {
+function localStackSection(
+  local: LocalStackResults,
+  signed: LocalStackResults | undefined,
+  chartFile: string,
+  charts: RenderedReport['charts'],
+): string {
   const signedRow = (size: number) => signed?.latency.find((row) => row.subscribers === size);
   charts.push({
     file: chartFile,
@@ -286,7 +334,12 @@ function localStackSection(local: LocalStackResults, signed: LocalStackResults |
       series: ['p50', 'p95', 'p99', ...(signed ? ['p50, hand-signed posts', 'p99, hand-signed posts'] : [])],
       groups: local.latency.map((row) => ({
         label: `room of ${num(row.subscribers)}`,
-        values: [row.p50.median, row.p95.median, row.p99.median, ...(signed ? [signedRow(row.subscribers)?.p50.median, signedRow(row.subscribers)?.p99.median] : [])],
+        values: [
+          row.p50.median,
+          row.p95.median,
+          row.p99.median,
+          ...(signed ? [signedRow(row.subscribers)?.p50.median, signedRow(row.subscribers)?.p99.median] : []),
+        ],
       })),
       log: true,
       reference: { value: TARGETS.p99Room100Ms, label: `target for a room of 100: p99 < ${TARGETS.p99Room100Ms} ms` },
@@ -302,7 +355,7 @@ function localStackSection(local: LocalStackResults, signed: LocalStackResults |
     `The local stack (\`startLocalStack\`, in memory, port 0) runs in its own process; ${num(local.connections)} real \`ws\` clients in the benchmark's process connected with dev tokens ` +
       `in ${num(local.connectSeconds, 1)} s (${num(local.connections / local.connectSeconds, 0)} connects/s, each one authorizer + $connect). ` +
       'Rooms were then written straight into the table (members and subscriptions of the open connections), so a thousand connects did not each announce presence to a room of a thousand. ' +
-      'A room of N is the sender plus N−1 receivers. The sender sends one message at a time, at most one every 50 ms (the protocol\'s 20 frames a second), and the clock stops when the last receiver has it.',
+      "A room of N is the sender plus N−1 receivers. The sender sends one message at a time, at most one every 50 ms (the protocol's 20 frames a second), and the clock stops when the last receiver has it.",
     '',
     table(
       ['room', 'handlers post with', 'messages', 'p50 ms', 'p95 ms', 'p99 ms', 'ack p50 ms', 'stack CPU per delivery'],
@@ -320,7 +373,7 @@ function localStackSection(local: LocalStackResults, signed: LocalStackResults |
     ),
     '',
     signed
-      ? 'The second set of rows is the same stack with one change, made from the benchmark through the stack\'s `overrides.notifier`: the handlers post with a hand-signed (SigV4) node:http request instead of the SDK\'s PostToConnectionCommand (bench/fanout/signed-poster.ts). ' +
+      ? "The second set of rows is the same stack with one change, made from the benchmark through the stack's `overrides.notifier`: the handlers post with a hand-signed (SigV4) node:http request instead of the SDK's PostToConnectionCommand (bench/fanout/signed-poster.ts). " +
         `It was a separate stack with ${num(signed.connections)} clients, run right after the first.`
       : '',
     '',
@@ -330,11 +383,18 @@ function localStackSection(local: LocalStackResults, signed: LocalStackResults |
     '',
     table(
       ['room', 'senders', 'seconds per run', 'deliveries/s', 'messages/s', 'stack CPU per delivery'],
-      local.throughput.map((row) => [`${num(row.subscribers)} subscribers`, row.senders, row.seconds, ranged(row.deliveriesPerSecond, 0), ranged(row.messagesPerSecond, 1), `${num(row.stackCpuMicrosPerDelivery.median, 0)} µs`]),
+      local.throughput.map((row) => [
+        `${num(row.subscribers)} subscribers`,
+        row.senders,
+        row.seconds,
+        ranged(row.deliveriesPerSecond, 0),
+        ranged(row.messagesPerSecond, 1),
+        `${num(row.stackCpuMicrosPerDelivery.median, 0)} µs`,
+      ]),
     ),
     '',
     'How to read it: the stack does on one machine what AWS spreads over API Gateway, Lambda and DynamoDB. Every delivery is a PostToConnection made by the handler, ' +
-      'received by the emulator\'s management API and written to a socket, all in the stack\'s process, so the delivery rate is bounded by the CPU per delivery. ' +
+      "received by the emulator's management API and written to a socket, all in the stack's process, so the delivery rate is bounded by the CPU per delivery. " +
       '"Stack CPU per delivery" is all of the stack process\'s CPU time during the measured messages divided by their deliveries: in a room of 10 the per-message work (the handler\'s DynamoDB calls, the ack) weighs on it, in large rooms the per-post work. ' +
       'The ack comes back before the broadcast starts (ack p50), as the protocol promises.',
   ].join('\n');
@@ -354,7 +414,17 @@ function capacitySection(capacity: CapacityResults): string {
     `${num(op.reportedReadUnits)} / ${num(op.reportedWriteUnits)}`,
     framesOf(op),
   ];
-  const headers = ['operation', 'scenario', 'read units', 'write units', 'of which index writes', 'failed conditional writes', 'requests', 'dynalite reported (R / W)', 'frames posted'];
+  const headers = [
+    'operation',
+    'scenario',
+    'read units',
+    'write units',
+    'of which index writes',
+    'failed conditional writes',
+    'requests',
+    'dynalite reported (R / W)',
+    'frames posted',
+  ];
   const sendRows = capacity.sends.map((send) => [
     `${num(send.roomSize)}`,
     num(send.totalConnections),
@@ -372,8 +442,8 @@ function capacitySection(capacity: CapacityResults): string {
     'Driven through the real chat logic (`createChat`) and the real DynamoDB stores (`createDynamoStores` with `onConsumedCapacity`) against dynalite, with a notifier that only counts posts. ' +
       `Users, connections and rooms were seeded straight into the table; each operation ran ${capacity.runs} times.`,
     '',
-    '**How the units are counted.** dynalite does answer `ReturnConsumedCapacity`, and for single items it follows DynamoDB\'s rules (4 KB read steps, half for eventually consistent reads, 1 KB write steps, the larger of the item before and after). ' +
-      'It differs in four places, so the benchmark also charges every request by DynamoDB\'s documented rules from the sizes of the items involved (read back through a second, uninstrumented client) and prices those units:',
+    "**How the units are counted.** dynalite does answer `ReturnConsumedCapacity`, and for single items it follows DynamoDB's rules (4 KB read steps, half for eventually consistent reads, 1 KB write steps, the larger of the item before and after). " +
+      "It differs in four places, so the benchmark also charges every request by DynamoDB's documented rules from the sizes of the items involved (read back through a second, uninstrumented client) and prices those units:",
     '',
     '- **index writes**: a write that adds, changes or removes an entry of the `byUser` index (membership items: joining, leaving, a read marker moving) costs one more write unit on DynamoDB; dynalite reports none;',
     '- **failed conditional writes** still consume write units on DynamoDB (1 for an item that does not exist); dynalite reports nothing, and neither can the store, because the SDK throws;',
@@ -384,16 +454,20 @@ function capacitySection(capacity: CapacityResults): string {
     '',
     '### sendMessage by room size and connections in all',
     '',
-    table(['room', 'connections in all', 'read units', 'write units', 'requests', 'by store operation (R/W)'], sendRows, ['r', 'r', 'r', 'r', 'r', 'l']),
+    table(
+      ['room', 'connections in all', 'read units', 'write units', 'requests', 'by store operation (R/W)'],
+      sendRows,
+      ['r', 'r', 'r', 'r', 'r', 'l'],
+    ),
     '',
-    'A send reads the membership, an earlier claim of its clientMessageId and the typing indicator in one consistent BatchGetItem, bumps the room\'s counter, claims the clientMessageId, stores the message, and Queries the room\'s subscriptions (100 a page). ' +
+    "A send reads the membership, an earlier claim of its clientMessageId and the typing indicator in one consistent BatchGetItem, bumps the room's counter, claims the clientMessageId, stores the message, and Queries the room's subscriptions (100 a page). " +
       'Nothing in it depends on connections outside the room: the figures at both totals are equal.',
     '',
     '### Every other operation',
     '',
     table(headers, capacity.operations.map(opRow), ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
     '',
-    'Reading the table: connect and disconnect announce presence to each of the user\'s rooms (a Query of each room\'s subscriptions and a post), which is why they grow with the number of rooms; ' +
+    "Reading the table: connect and disconnect announce presence to each of the user's rooms (a Query of each room's subscriptions and a post), which is why they grow with the number of rooms; " +
       'a typing keep-alive within 3 s broadcasts nothing but pays for a failed conditional put before its update; markRead pays an index write (the membership item is in the `byUser` index).',
   ].join('\n');
 }
@@ -415,7 +489,8 @@ function breakdown(op: MeasuredOperation): string {
 function comparisonSection(capacity: CapacityResults, chartFile: string, charts: RenderedReport['charts']): string {
   const totals = [...new Set(capacity.comparison.map((c) => c.totalConnections))];
   const sizes = [...new Set(capacity.comparison.map((c) => c.roomSize))];
-  const at = (total: number, size: number) => capacity.comparison.find((c) => c.totalConnections === total && c.roomSize === size);
+  const at = (total: number, size: number) =>
+    capacity.comparison.find((c) => c.totalConnections === total && c.roomSize === size);
   const series = totals.flatMap((total) => [`single table, ${num(total)} conns`, `scan, ${num(total)} conns`]);
   charts.push({
     file: chartFile,
@@ -440,7 +515,15 @@ function comparisonSection(capacity: CapacityResults, chartFile: string, charts:
       'Units come from the same accounting as section 2; latency is the time of one send against the 10 ms management API, both designs through the same notifier, alternating run by run.',
     '',
     table(
-      ['connections in all', 'room', 'single table: read / write units', 'scan: read units (items scanned)', 'scan ÷ single reads', 'single table: send ms', 'scan: send ms'],
+      [
+        'connections in all',
+        'room',
+        'single table: read / write units',
+        'scan: read units (items scanned)',
+        'scan ÷ single reads',
+        'single table: send ms',
+        'scan: send ms',
+      ],
       capacity.comparison.map((row) => [
         num(row.totalConnections),
         num(row.roomSize),
@@ -457,8 +540,8 @@ function comparisonSection(capacity: CapacityResults, chartFile: string, charts:
     `Connect and disconnect in the scan design: ${num(capacity.scanConnect.writeUnits)} and ${num(capacity.scanDisconnect.writeUnits)} write unit(s), nothing else (no presence, no rooms, no history).`,
     '',
     'How to read it: the scan design writes nothing per message because it stores nothing (no history, no idempotent retries, no membership check): its only cost is the Scan, which reads every connection of every room on every send. ' +
-      'The single table pays 3 writes to store the message once and reads only the room. The send times include the posts (10 ms each, 50 at a time) and dynalite\'s own speed, ' +
-      'which is far below DynamoDB\'s for a Scan of thousands of items; the unit counts are what DynamoDB would bill.',
+      "The single table pays 3 writes to store the message once and reads only the room. The send times include the posts (10 ms each, 50 at a time) and dynalite's own speed, " +
+      "which is far below DynamoDB's for a Scan of thousands of items; the unit counts are what DynamoDB would bill.",
   ].join('\n');
 }
 
@@ -500,19 +583,30 @@ function costRows(capacity: CapacityResults): CostRow[] {
   return rows;
 }
 
-function costSection(capacity: CapacityResults, costs: CostRow[], chartFile: string, charts: RenderedReport['charts']): string {
+function costSection(
+  capacity: CapacityResults,
+  costs: CostRow[],
+  chartFile: string,
+  charts: RenderedReport['charts'],
+): string {
   const sizes = [...new Set(costs.map((c) => c.roomSize))];
   const totals = [...new Set(costs.filter((c) => c.totalConnections !== undefined).map((c) => c.totalConnections!))];
-  const label = (row: CostRow) => (row.totalConnections === undefined ? row.design : `${row.design}, ${num(row.totalConnections)} connections`);
+  const label = (row: CostRow) =>
+    row.totalConnections === undefined ? row.design : `${row.design}, ${num(row.totalConnections)} connections`;
   const series = [...new Set(costs.map(label))];
   charts.push({
     file: chartFile,
     svg: renderBarChart({
       title: 'Dollars per million delivered messages',
-      subtitle: 'API Gateway + Lambda + DynamoDB, list prices; the dashed line is the gateway\'s own $1.00',
+      subtitle: "API Gateway + Lambda + DynamoDB, list prices; the dashed line is the gateway's own $1.00",
       yLabel: 'USD per million deliveries',
       series,
-      groups: sizes.map((size) => ({ label: `room of ${num(size)}`, values: series.map((name) => costs.find((c) => c.roomSize === size && label(c) === name)?.perMillionDeliveries.total) })),
+      groups: sizes.map((size) => ({
+        label: `room of ${num(size)}`,
+        values: series.map(
+          (name) => costs.find((c) => c.roomSize === size && label(c) === name)?.perMillionDeliveries.total,
+        ),
+      })),
       log: true,
       reference: { value: 1, label: 'API Gateway: $1.00 per million messages' },
       format: (value) => (value >= 10 ? `$${value.toFixed(1)}` : `$${value.toFixed(3)}`),
@@ -532,10 +626,20 @@ function costSection(capacity: CapacityResults, costs: CostRow[], chartFile: str
       `${send1000 ? `inbound ${num(send1000.measured.inboundBytes ?? 0)} B, ack ${num(send1000.measured.frames.ack?.bytes ?? 0)} B, delivery ${num(send1000.measured.frames.message?.bytes ?? 0)} B` : 'see section 2'}); ` +
       'one message-function invocation at 512 MB (lib/chat-functions.ts) for the **measured** send time of section 3 (this machine, dynalite, a 10 ms management API), billed per started millisecond; the units of section 2.',
     `- **scan design**: the inbound frame + N posts (the sample echoes to the sender instead of acking); one invocation at ${SCAN_DESIGN_MEMORY_MB} MB (the sample's template) for its measured send time; the Scan's read units; no writes.`,
-    '- Deliveries per message: N−1 in both (the sender\'s echo is not a delivery, as the ack is not).',
+    "- Deliveries per message: N−1 in both (the sender's echo is not a delivery, as the ack is not).",
     '',
     table(
-      ['room', 'design', 'gateway msgs per message', 'Lambda MB × ms (measured)', 'per million messages', 'gateway', 'Lambda', 'DynamoDB', 'per million deliveries'],
+      [
+        'room',
+        'design',
+        'gateway msgs per message',
+        'Lambda MB × ms (measured)',
+        'per million messages',
+        'gateway',
+        'Lambda',
+        'DynamoDB',
+        'per million deliveries',
+      ],
       costs.map((row) => [
         num(row.roomSize),
         label(row),
@@ -561,8 +665,8 @@ function costSection(capacity: CapacityResults, costs: CostRow[], chartFile: str
       `${dollars(connectionMinutesCost(10_000, 8 * 60 * 30), 2)} a month for 10,000 such users. They are left out of the per-message figures. ` +
       `Connect and disconnect are billed per connection, not per message (section 2; at ${totals.length > 0 ? num(Math.max(...totals)) : '—'} connections the scan design's are cheaper: it does nothing but put and delete one item).`,
     '',
-    'How to read it: API Gateway\'s $1.00 per million is the floor for a delivery. In small rooms the inbound frame and the ack are a large share ((N+1)/(N−1) gateway messages per delivery), ' +
-      'so the per-delivery price falls toward $1.00 as rooms grow. Lambda and DynamoDB add little to the single table at any room size; for the scan design, the Scan\'s reads dominate in small rooms as soon as there are thousands of connections in all.',
+    "How to read it: API Gateway's $1.00 per million is the floor for a delivery. In small rooms the inbound frame and the ack are a large share ((N+1)/(N−1) gateway messages per delivery), " +
+      "so the per-delivery price falls toward $1.00 as rooms grow. Lambda and DynamoDB add little to the single table at any room size; for the scan design, the Scan's reads dominate in small rooms as soon as there are thousands of connections in all.",
   ].join('\n');
 }
 
@@ -577,7 +681,16 @@ function rateSection(rate: FanOutRateResults): string {
       'Two warm-up invocations came first (a warm Lambda has run its code before). The second variant keeps the same chat logic and fan-out but posts with a hand-signed (SigV4) node:http request instead of the SDK client.',
     '',
     table(
-      ['variant', 'recipients', 'invocation ms', 'posts/s (whole invocation)', 'posts/s (first to last post)', 'CPU per post', 'in flight (max / average)', 'new sockets'],
+      [
+        'variant',
+        'recipients',
+        'invocation ms',
+        'posts/s (whole invocation)',
+        'posts/s (first to last post)',
+        'CPU per post',
+        'in flight (max / average)',
+        'new sockets',
+      ],
       rate.rows.map((row) => [
         row.variant,
         num(row.recipients),
@@ -593,7 +706,7 @@ function rateSection(rate: FanOutRateResults): string {
     '',
     `How to read it: with 50 posts in flight and ${rate.delayMs} ms per post the ceiling is 50 / ${rate.delayMs} ms = ${num(50 / (rate.delayMs / 1000))} posts/s. ` +
       'The average in flight (rate × 10 ms) shows how much of that the invocation uses; when it is far below 50 the invocation is waiting for CPU, not for the management API. ' +
-      'CPU per post is the handler process\'s CPU time divided by the posts (the management API runs elsewhere). ' +
+      "CPU per post is the handler process's CPU time divided by the posts (the management API runs elsewhere). " +
       `The message function has ${rate.memoryMb} MB on Lambda, about 0.3 of a vCPU, so a CPU-bound fan-out runs slower there than on one core of this machine.`,
   ].join('\n');
 }
@@ -610,7 +723,17 @@ function coldStartSection(cold: ColdStartResults): string {
       `Load time is the \`import()\` of the bundle, module-scope wiring included (config, SDK clients, logger); measured under ${cold.nodeVersion} here (Lambda runs Node 24).`,
     '',
     table(
-      ['handler', 'variant', 'bundle', 'gzipped', 'source map', 'load ms', 'load CPU ms', 'with --enable-source-maps ms', 'process start to exit ms'],
+      [
+        'handler',
+        'variant',
+        'bundle',
+        'gzipped',
+        'source map',
+        'load ms',
+        'load CPU ms',
+        'with --enable-source-maps ms',
+        'process start to exit ms',
+      ],
       cold.rows.map((row) => [
         row.handler,
         row.variant,
@@ -638,7 +761,7 @@ function coldStartSection(cold: ColdStartResults): string {
           .join(', ')}.`
       : '',
     '',
-    'How to read it: the stack deploys with `NODE_OPTIONS=--enable-source-maps`, which makes Node read and parse each module\'s source map as the module loads; that column is the load time as deployed, and the one the target is judged on. ' +
+    "How to read it: the stack deploys with `NODE_OPTIONS=--enable-source-maps`, which makes Node read and parse each module's source map as the module loads; that column is the load time as deployed, and the one the target is judged on. " +
       '"AWS SDK left to the runtime" is the same message handler with the SDK marked external (what `bundleAwsSDK: false` would do): smaller, but the runtime\'s SDK is read from hundreds of files at import.',
   ].join('\n');
 }
@@ -685,10 +808,16 @@ function findingsSection(results: BenchResults, costs: CostRow[] | undefined): s
   }
   if (costs) {
     findings.push(
-      '5. **No cost grows with connections outside a room** for the single table (section 2 and 3: equal units at both totals), while the scan design\'s every send reads every connection.',
+      "5. **No cost grows with connections outside a room** for the single table (section 2 and 3: equal units at both totals), while the scan design's every send reads every connection.",
     );
   }
-  return ['## Findings', '', 'Nothing in `lambdas/` was changed by the benchmark. What the measurements show about the backend:', '', ...findings].join('\n');
+  return [
+    '## Findings',
+    '',
+    'Nothing in `lambdas/` was changed by the benchmark. What the measurements show about the backend:',
+    '',
+    ...findings,
+  ].join('\n');
 }
 
 function reproduceSection(results: BenchResults): string {

@@ -43,8 +43,14 @@ function answer(request: IncomingMessage, response: ServerResponse): void {
       } else if (request.method === 'DELETE') {
         response.writeHead(204).end();
       } else {
-        const body = JSON.stringify({ connectedAt: new Date().toISOString(), identity: { sourceIp: '127.0.0.1' }, lastActiveAt: new Date().toISOString() });
-        response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+        const body = JSON.stringify({
+          connectedAt: new Date().toISOString(),
+          identity: { sourceIp: '127.0.0.1' },
+          lastActiveAt: new Date().toISOString(),
+        });
+        response
+          .writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) })
+          .end(body);
       }
     }, delayMs);
   });

@@ -81,7 +81,13 @@ serveRequests({
       items.push(memberItem(roomId, { roomId, userId, joinedAt: now, lastReadSeq: 0 }));
       for (const connection of connections) {
         items.push(
-          subscriptionItem({ roomId, connectionId: connection.connectionId, userId, expiresAt: connection.connectedAt + 7_200_000, muted: false }),
+          subscriptionItem({
+            roomId,
+            connectionId: connection.connectionId,
+            userId,
+            expiresAt: connection.connectedAt + 7_200_000,
+            muted: false,
+          }),
         );
       }
     }

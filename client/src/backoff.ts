@@ -23,7 +23,10 @@ export class Backoff {
   private readonly maxMs: number;
   private readonly foregroundMaxMs: number;
 
-  constructor(options: BackoffOptions = {}, private readonly random: () => number = Math.random) {
+  constructor(
+    options: BackoffOptions = {},
+    private readonly random: () => number = Math.random,
+  ) {
     this.initialMs = options.initialMs ?? DEFAULT_BACKOFF.initialMs;
     this.maxMs = options.maxMs ?? DEFAULT_BACKOFF.maxMs;
     this.foregroundMaxMs = Math.min(this.maxMs, options.foregroundMaxMs ?? DEFAULT_BACKOFF.foregroundMaxMs);
@@ -50,7 +53,12 @@ export class Backoff {
 }
 
 /** The delay before retry number `attempt` (0-based): random in [0, min(maxMs, initialMs * 2^attempt)]. */
-export function jitteredDelayMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+export function jitteredDelayMs(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
   return Math.round(random() * ceiling);
 }

@@ -70,9 +70,9 @@ export class ChatClient {
   private reportingListenerError = false;
 
   constructor(options: ChatClientOptions) {
-    const WebSocketClass =
-      options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!WebSocketClass) throw new TypeError('ChatClient: no global WebSocket here; pass options.WebSocket (e.g. from "ws")');
+    const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WebSocketClass)
+      throw new TypeError('ChatClient: no global WebSocket here; pass options.WebSocket (e.g. from "ws")');
     if (typeof options.url !== 'string' || !/^wss?:\/\//.test(options.url)) {
       throw new TypeError('ChatClient: options.url must be a ws:// or wss:// URL');
     }
@@ -98,7 +98,8 @@ export class ChatClient {
         opened: () => this.onOpened(),
         ping: (transport, timeoutMs) => this.checkTails(transport, timeoutMs),
         ack: (action, fields, ack, sentAt) => {
-          if (action === 'sendMessage') this.typingSender.messageSent((ack as unknown as Ack<'sendMessage'>).message.roomId);
+          if (action === 'sendMessage')
+            this.typingSender.messageSent((ack as unknown as Ack<'sendMessage'>).message.roomId);
           this.model.absorbAck(action, fields, ack, sentAt);
         },
         unsolicited: (frame) => {
@@ -227,7 +228,11 @@ export class ChatClient {
     }
     if (content.length > LIMITS.contentMaxLength) {
       return Promise.reject(
-        new ChatError('PAYLOAD_TOO_LARGE', `content: must be at most ${LIMITS.contentMaxLength} characters`, 'sendMessage'),
+        new ChatError(
+          'PAYLOAD_TOO_LARGE',
+          `content: must be at most ${LIMITS.contentMaxLength} characters`,
+          'sendMessage',
+        ),
       );
     }
     return this.outbox.enqueue({

@@ -123,7 +123,8 @@ export class ChatState {
         return events.emit('typing', event);
       case 'presence':
         events.emit('presence', event);
-        if (presenceView.apply(event)) this.emitPresenceChange(event.roomId, event.userId, event.isOnline, event.lastSeenAt);
+        if (presenceView.apply(event))
+          this.emitPresenceChange(event.roomId, event.userId, event.isOnline, event.lastSeenAt);
         return;
       case 'read':
         return events.emit('read', event);
@@ -141,7 +142,8 @@ export class ChatState {
         if (event.userId === this.me?.userId) this.removeRoom(event.roomId);
         else {
           typingTracker.remove(event.roomId, event.userId);
-          if (presenceView.removeUser(event.roomId, event.userId)) this.emitPresenceChange(event.roomId, event.userId, false);
+          if (presenceView.removeUser(event.roomId, event.userId))
+            this.emitPresenceChange(event.roomId, event.userId, false);
         }
         return events.emit('memberLeft', event);
       default:
@@ -191,7 +193,8 @@ export class ChatState {
   private upsertRoom(room: Room, announce = true): void {
     const known = this.roomMap.get(room.roomId);
     this.roomMap.set(room.roomId, known ? { ...known, ...room, lastSeq: Math.max(known.lastSeq, room.lastSeq) } : room);
-    if (!this.sequencers.has(room.roomId)) this.createSequencer(room.roomId, this.resumeSeqs.get(room.roomId) ?? room.lastSeq);
+    if (!this.sequencers.has(room.roomId))
+      this.createSequencer(room.roomId, this.resumeSeqs.get(room.roomId) ?? room.lastSeq);
     if (announce) this.deps.events.emit('roomsChanged', this.rooms());
   }
 
@@ -210,7 +213,10 @@ export class ChatState {
       emit: (message) => this.emitMessage(message),
       onError: (error) => {
         // A lost connection is routine: the catch-up after the reconnect resumes.
-        if (!(error instanceof ChatError && (error.code === 'DISCONNECTED' || error.code === 'CLOSED' || error.code === 'TIMEOUT'))) {
+        if (!(
+          error instanceof ChatError &&
+          (error.code === 'DISCONNECTED' || error.code === 'CLOSED' || error.code === 'TIMEOUT')
+        )) {
           this.deps.events.emit('error', error instanceof Error ? error : new Error(describeError(error)));
         }
       },

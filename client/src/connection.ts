@@ -190,7 +190,7 @@ export class Connection {
     try {
       const hello = await transport.request('hello', {}, timeoutMs);
       const rooms = [...hello.rooms];
-      for (let cursor = hello.cursor; cursor; ) {
+      for (let cursor = hello.cursor; cursor;) {
         const page = await transport.request('listRooms', { cursor }, timeoutMs);
         rooms.push(...page.rooms);
         cursor = page.cursor;
@@ -217,7 +217,9 @@ export class Connection {
     this.transport = undefined;
     // Browsers hide why a handshake failed (a 401 for a bad token looks like any network error): 1006.
     if (end.cause === 'closed' && !end.opened) {
-      this.hooks.error(new ChatError('CONNECT_FAILED', `the connection was refused or lost while opening (${end.code ?? 'no code'})`));
+      this.hooks.error(
+        new ChatError('CONNECT_FAILED', `the connection was refused or lost while opening (${end.code ?? 'no code'})`),
+      );
     }
     this.hooks.lost();
     this.scheduleReconnect(end.cause === 'recycled' ? 0 : this.backoff.nextDelayMs());
@@ -242,10 +244,13 @@ export class Connection {
   private keepAlive(transport: Transport): void {
     this.cancelKeepAlive?.();
     const { foregroundPingIntervalMs, pingIntervalMs, requestTimeoutMs } = this.options;
-    this.cancelKeepAlive = transport.schedule(() => {
-      this.hooks.ping(transport, requestTimeoutMs).catch(() => undefined);
-      this.keepAlive(transport);
-    }, this.backoff.foreground ? foregroundPingIntervalMs : pingIntervalMs);
+    this.cancelKeepAlive = transport.schedule(
+      () => {
+        this.hooks.ping(transport, requestTimeoutMs).catch(() => undefined);
+        this.keepAlive(transport);
+      },
+      this.backoff.foreground ? foregroundPingIntervalMs : pingIntervalMs,
+    );
   }
 
   private setState(state: ConnectionState, delayMs?: number): void {

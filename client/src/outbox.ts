@@ -79,10 +79,13 @@ export class Outbox {
         // Lost with the connection: flush() sends it again once a new one is up.
         if (error.code === 'DISCONNECTED' || error.code === 'TIMEOUT') return;
         if (error.code === 'RATE_LIMITED' || error.code === 'INTERNAL') {
-          head.retryTimer = setTimeout(() => {
-            head.retryTimer = undefined;
-            this.transmitNext(roomId);
-          }, jitteredDelayMs(head.failures++, 500, 30_000));
+          head.retryTimer = setTimeout(
+            () => {
+              head.retryTimer = undefined;
+              this.transmitNext(roomId);
+            },
+            jitteredDelayMs(head.failures++, 500, 30_000),
+          );
           return;
         }
         // FORBIDDEN, BAD_REQUEST, PAYLOAD_TOO_LARGE: sending it again cannot help.

@@ -24,7 +24,11 @@ export class PresenceView {
   /** Remembers names (and avatars) for presence events, which carry only ids. */
   learn(user: Pick<User, 'userId' | 'displayName'> & Partial<User>): void {
     const avatarUrl = user.avatarUrl ?? this.directory.get(user.userId)?.avatarUrl;
-    this.directory.set(user.userId, { userId: user.userId, displayName: user.displayName, ...(avatarUrl ? { avatarUrl } : {}) });
+    this.directory.set(user.userId, {
+      userId: user.userId,
+      displayName: user.displayName,
+      ...(avatarUrl ? { avatarUrl } : {}),
+    });
   }
 
   user(userId: string): User | undefined {

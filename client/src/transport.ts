@@ -80,7 +80,8 @@ export class Transport {
     };
     // Every error is followed by a close event, which is where the end is handled.
     this.socket.onerror = () => undefined;
-    this.socket.onclose = (event: { code?: number } | undefined) => this.end({ cause: 'closed', code: event?.code, opened: this.opened });
+    this.socket.onclose = (event: { code?: number } | undefined) =>
+      this.end({ cause: 'closed', code: event?.code, opened: this.opened });
   }
 
   /** True from the open event until the transport dies. */

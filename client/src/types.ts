@@ -1,4 +1,13 @@
-import type { AckFields, MemberJoinedEvent, MemberLeftEvent, MessageEvent, PresenceEvent, ReadEvent, RoomJoinedEvent, TypingEvent } from '../../lambdas/protocol/frames.js';
+import type {
+  AckFields,
+  MemberJoinedEvent,
+  MemberLeftEvent,
+  MessageEvent,
+  PresenceEvent,
+  ReadEvent,
+  RoomJoinedEvent,
+  TypingEvent,
+} from '../../lambdas/protocol/frames.js';
 import type { MessageType, Room, User } from '../../lambdas/protocol/objects.js';
 export type { RoomSeq } from '../../lambdas/protocol/frames.js';
 import type { BackoffOptions } from './backoff.js';

@@ -21,9 +21,15 @@ export interface AuthorizerOverrides {
   metrics: Metrics;
 }
 
-export type AuthorizerHandler = (event: WebSocketAuthorizerEvent, context?: Context) => Promise<APIGatewayAuthorizerResult>;
+export type AuthorizerHandler = (
+  event: WebSocketAuthorizerEvent,
+  context?: Context,
+) => Promise<APIGatewayAuthorizerResult>;
 
-export function createAuthorizerHandler(config: RuntimeConfig, overrides: Partial<AuthorizerOverrides> = {}): AuthorizerHandler {
+export function createAuthorizerHandler(
+  config: RuntimeConfig,
+  overrides: Partial<AuthorizerOverrides> = {},
+): AuthorizerHandler {
   if (!overrides.verifier && !config.auth) {
     throw new ConfigError('USER_POOL_ID', 'the authorizer needs the auth settings (load the config with need "auth")');
   }
@@ -32,29 +38,33 @@ export function createAuthorizerHandler(config: RuntimeConfig, overrides: Partia
   const { logger } = observability;
 
   return (event, context) =>
-    observability.run(context, { routeKey: '$connect', connectionId: event.requestContext?.connectionId ?? undefined }, async () => {
-      // Nothing here logs the event or the token: the event carries the token in its query string.
-      const token = tokenFromAuthorizerEvent(event);
-      if (!token) {
-        logger.info('connection refused', { reason: 'MissingToken' });
-        throw new Error(UNAUTHORIZED);
-      }
-      let identity: { userId: string; displayName: string };
-      try {
-        identity = await verifier.verify(token);
-      } catch (error) {
-        if (error instanceof TokenRejectedError) logger.info('connection refused', { reason: error.reason });
-        else logger.error('token verification failed', { errorName: (error as Error | null)?.name ?? 'unknown' });
-        throw new Error(UNAUTHORIZED);
-      }
-      logger.debug('connection authorized', { userId: identity.userId });
-      return {
-        principalId: identity.userId,
-        policyDocument: {
-          Version: '2012-10-17',
-          Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
-        },
-        context: { userId: identity.userId, displayName: identity.displayName },
-      };
-    });
+    observability.run(
+      context,
+      { routeKey: '$connect', connectionId: event.requestContext?.connectionId ?? undefined },
+      async () => {
+        // Nothing here logs the event or the token: the event carries the token in its query string.
+        const token = tokenFromAuthorizerEvent(event);
+        if (!token) {
+          logger.info('connection refused', { reason: 'MissingToken' });
+          throw new Error(UNAUTHORIZED);
+        }
+        let identity: { userId: string; displayName: string };
+        try {
+          identity = await verifier.verify(token);
+        } catch (error) {
+          if (error instanceof TokenRejectedError) logger.info('connection refused', { reason: error.reason });
+          else logger.error('token verification failed', { errorName: (error as Error | null)?.name ?? 'unknown' });
+          throw new Error(UNAUTHORIZED);
+        }
+        logger.debug('connection authorized', { userId: identity.userId });
+        return {
+          principalId: identity.userId,
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
+          },
+          context: { userId: identity.userId, displayName: identity.displayName },
+        };
+      },
+    );
 }

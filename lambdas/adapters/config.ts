@@ -53,16 +53,25 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
   const region = readRegion(env, auth);
   const config: RuntimeConfig = {
     region,
-    maxConnectionS: readInteger(env, 'MAX_CONNECTION_S', { min: 1, max: LIMITS.maxConnectionS, fallback: LIMITS.maxConnectionS }),
+    maxConnectionS: readInteger(env, 'MAX_CONNECTION_S', {
+      min: 1,
+      max: LIMITS.maxConnectionS,
+      fallback: LIMITS.maxConnectionS,
+    }),
   };
   if (need === 'redelivery') {
-    config.redeliveryMaxReceives = readInteger(env, 'REDELIVERY_MAX_RECEIVES', { min: 1, max: 1000, fallback: DEFAULT_REDELIVERY_MAX_RECEIVES });
+    config.redeliveryMaxReceives = readInteger(env, 'REDELIVERY_MAX_RECEIVES', {
+      min: 1,
+      max: 1000,
+      fallback: DEFAULT_REDELIVERY_MAX_RECEIVES,
+    });
   }
   if (auth) config.auth = auth;
   if (need !== 'auth') config.tableName = required(env, 'TABLE_NAME');
   const dynamoEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT');
   if (dynamoEndpoint) config.dynamoEndpoint = dynamoEndpoint;
-  const managementEndpoint = need === 'redelivery' ? requiredUrl(env, 'MANAGEMENT_ENDPOINT') : optionalUrl(env, 'MANAGEMENT_ENDPOINT');
+  const managementEndpoint =
+    need === 'redelivery' ? requiredUrl(env, 'MANAGEMENT_ENDPOINT') : optionalUrl(env, 'MANAGEMENT_ENDPOINT');
   if (managementEndpoint) config.managementEndpoint = managementEndpoint;
   const redeliveryQueueUrl = optionalUrl(env, 'REDELIVERY_QUEUE_URL');
   if (redeliveryQueueUrl) config.redeliveryQueueUrl = redeliveryQueueUrl;

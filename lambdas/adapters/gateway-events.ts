@@ -57,7 +57,8 @@ export function authorizerContextOf(event: WebSocketHandlerEvent): AuthorizerCon
 
 function connectionIdOf(event: WebSocketHandlerEvent): string {
   const connectionId = event.requestContext?.connectionId;
-  if (typeof connectionId !== 'string' || connectionId === '') throw new MalformedEventError('requestContext.connectionId');
+  if (typeof connectionId !== 'string' || connectionId === '')
+    throw new MalformedEventError('requestContext.connectionId');
   return connectionId;
 }
 
@@ -68,7 +69,12 @@ function connectedAtOf(event: WebSocketHandlerEvent, now: number): number {
 
 export function toConnectRequest(event: WebSocketHandlerEvent, now: number): ConnectRequest {
   const { userId, displayName } = authorizerContextOf(event);
-  return { connectionId: connectionIdOf(event), userId, tokenDisplayName: displayName, connectedAt: connectedAtOf(event, now) };
+  return {
+    connectionId: connectionIdOf(event),
+    userId,
+    tokenDisplayName: displayName,
+    connectedAt: connectedAtOf(event, now),
+  };
 }
 
 export function toFrameRequest(event: WebSocketHandlerEvent, now: number): FrameRequest {

@@ -54,11 +54,20 @@ const GRACE_SECONDS = 0;
 const SIGNING_ALGORITHM = 'RS256';
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
-export function createTokenVerifier(auth: AuthConfig, options: { fetcher?: { fetch(uri: string): Promise<ArrayBuffer> } } = {}): TokenVerifier {
+export function createTokenVerifier(
+  auth: AuthConfig,
+  options: { fetcher?: { fetch(uri: string): Promise<ArrayBuffer> } } = {},
+): TokenVerifier {
   let verify: (token: string) => Promise<JwtPayload>;
   if (auth.mode === 'cognito') {
     const verifier = CognitoJwtVerifier.create(
-      { userPoolId: auth.userPoolId, clientId: auth.clientId, tokenUse: 'id', graceSeconds: GRACE_SECONDS, customJwtCheck: checkIdTokenClaims },
+      {
+        userPoolId: auth.userPoolId,
+        clientId: auth.clientId,
+        tokenUse: 'id',
+        graceSeconds: GRACE_SECONDS,
+        customJwtCheck: checkIdTokenClaims,
+      },
       options.fetcher ? { jwksCache: new SimpleJwksCache({ fetcher: options.fetcher }) } : undefined,
     );
     verify = (token) => verifier.verify(token);

@@ -26,6 +26,7 @@ export const defaultProvider = (init: Parameters<typeof fromEnv>[0] = {}): AwsCr
 };
 
 // The rest of @aws-sdk/credential-provider-node's exports, in case a bundled module asks for them.
-export const credentialsWillNeedRefresh = (credentials?: { expiration?: Date }): boolean => credentials?.expiration !== undefined;
+export const credentialsWillNeedRefresh = (credentials?: { expiration?: Date }): boolean =>
+  credentials?.expiration !== undefined;
 export const credentialsTreatedAsExpired = (credentials?: { expiration?: Date }): boolean =>
   credentials?.expiration !== undefined && credentials.expiration.getTime() - Date.now() < 300_000;

@@ -51,7 +51,13 @@ export function tuneManagementClient(client: ApiGatewayManagementApiClient): voi
       }
       return next(args);
     },
-    { name: 'getUserAgentMiddleware', step: 'build', priority: 'low', tags: ['SET_USER_AGENT', 'USER_AGENT'], override: true },
+    {
+      name: 'getUserAgentMiddleware',
+      step: 'build',
+      priority: 'low',
+      tags: ['SET_USER_AGENT', 'USER_AGENT'],
+      override: true,
+    },
   );
 }
 
@@ -60,7 +66,9 @@ function formatUserAgent(pairs: ReadonlyArray<readonly [string, string?]>): { sd
   const sections = pairs.map(([name, version]) => {
     const clean = (text: string) => text.replace(/[^!$%&'*+\-.^_`|~\w/#]/g, '-');
     const [prefix, ...rest] = clean(name).split('/');
-    const label = rest.length ? `${prefix}/${prefix === 'api' ? rest.join('/').toLowerCase() : rest.join('/')}` : prefix!;
+    const label = rest.length
+      ? `${prefix}/${prefix === 'api' ? rest.join('/').toLowerCase() : rest.join('/')}`
+      : prefix!;
     if (!version) return label;
     return `${label}${rest.length ? '#' : '/'}${clean(version)}`;
   });

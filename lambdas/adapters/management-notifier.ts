@@ -167,7 +167,9 @@ export function managementEndpointFor(
   if (configured) return configured;
   const { domainName, stage } = requestContext;
   if (!domainName || !stage) {
-    throw new Error('requestContext.domainName and .stage are needed to derive the management endpoint (or set MANAGEMENT_ENDPOINT)');
+    throw new Error(
+      'requestContext.domainName and .stage are needed to derive the management endpoint (or set MANAGEMENT_ENDPOINT)',
+    );
   }
   return `https://${domainName}/${stage}`;
 }

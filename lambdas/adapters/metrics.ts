@@ -11,7 +11,11 @@ export interface FlushableMetrics extends Metrics {
   flush(): void;
 }
 
-export function createMetrics(options: { enabled: boolean; namespace?: string; serviceName?: string }): FlushableMetrics {
+export function createMetrics(options: {
+  enabled: boolean;
+  namespace?: string;
+  serviceName?: string;
+}): FlushableMetrics {
   if (!options.enabled) return silentMetrics();
   const metrics = new PowertoolsMetrics({
     namespace: options.namespace ?? process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,

@@ -21,7 +21,8 @@ export function observabilityFor(
   const powertools: PowertoolsLogger | undefined = overrides.logger ? undefined : sharedPowertoolsLogger();
   const logger = overrides.logger ?? asLoggerPort(powertools as PowertoolsLogger);
   // EMF metrics are for CloudWatch; on the local stack they would only be noise on stdout.
-  const metrics: Metrics & Partial<FlushableMetrics> = overrides.metrics ?? createMetrics({ enabled: !isLocal(config) });
+  const metrics: Metrics & Partial<FlushableMetrics> =
+    overrides.metrics ?? createMetrics({ enabled: !isLocal(config) });
   return {
     logger,
     metrics,

@@ -70,12 +70,16 @@ export function createSqsFrameQueue(options: SqsFrameQueueOptions): SqsFrameQueu
         const answer = await client.send(new SendMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: pending }));
         const failedIds = new Set((answer.Failed ?? []).filter((f) => !f.SenderFault).map((f) => f.Id));
         const refused = (answer.Failed ?? []).filter((f) => f.SenderFault);
-        if (refused.length > 0) options.logger.error('frames refused by the queue', { codes: refused.map((f) => f.Code) });
+        if (refused.length > 0)
+          options.logger.error('frames refused by the queue', { codes: refused.map((f) => f.Code) });
         pending = pending.filter((entry) => failedIds.has(entry.Id));
       }
       return batch.length - pending.length;
     } catch (error) {
-      options.logger.error('queueing frames failed', { errorName: (error as Error).name, errorMessage: (error as Error).message });
+      options.logger.error('queueing frames failed', {
+        errorName: (error as Error).name,
+        errorMessage: (error as Error).message,
+      });
       return 0;
     }
   }
@@ -107,8 +111,12 @@ export function messageBytes(frame: QueuedFrame): number {
   const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
   return (
     bytes(frame.payload) +
-    bytes(CONNECTION_ID) + bytes('String') + bytes(frame.connectionId) +
-    bytes(USER_ID) + bytes('String') + bytes(frame.userId)
+    bytes(CONNECTION_ID) +
+    bytes('String') +
+    bytes(frame.connectionId) +
+    bytes(USER_ID) +
+    bytes('String') +
+    bytes(frame.userId)
   );
 }
 

@@ -14,7 +14,12 @@ import { toConnectRequest, toDisconnectRequest, toFrameRequest, type WebSocketHa
 import type { TokenVerifier } from './jwt-verifier.js';
 import { managementEndpointFor, managementNotifierFor } from './management-notifier.js';
 import { observabilityFor, type Observability } from './observability.js';
-import { currentRetryDeadline, DEFAULT_RETRY_BUDGET, withRetryBudget, type RetryBudgetSettings } from './retry-budget.js';
+import {
+  currentRetryDeadline,
+  DEFAULT_RETRY_BUDGET,
+  withRetryBudget,
+  type RetryBudgetSettings,
+} from './retry-budget.js';
 import { redeliveryRequestOf, sqsFrameQueueFor } from './sqs-frame-queue.js';
 
 // The authorizer is not re-exported here: it is imported from ./authorizer-handler.js, so aws-jwt-verify stays out
@@ -43,21 +48,30 @@ export type QueueHandler = (event: SQSEvent, context?: Context) => Promise<SQSBa
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-export function createConnectHandler(config: RuntimeConfig, overrides: Partial<HandlerOverrides> = {}): WebSocketHandler {
+export function createConnectHandler(
+  config: RuntimeConfig,
+  overrides: Partial<HandlerOverrides> = {},
+): WebSocketHandler {
   // A failed connect (500) refuses the handshake: API Gateway answers the client with the error status.
   return chatHandler(chatPartsFor(config, overrides, 'connect'), 'connect failed', (chat, event, now) =>
     chat.onConnect(toConnectRequest(event, now)),
   );
 }
 
-export function createDisconnectHandler(config: RuntimeConfig, overrides: Partial<HandlerOverrides> = {}): WebSocketHandler {
+export function createDisconnectHandler(
+  config: RuntimeConfig,
+  overrides: Partial<HandlerOverrides> = {},
+): WebSocketHandler {
   // The socket is gone whatever we answer; what a failure leaves behind expires with the connection's items.
   return chatHandler(chatPartsFor(config, overrides, 'disconnect'), 'disconnect failed', (chat, event) =>
     chat.onDisconnect(toDisconnectRequest(event)),
   );
 }
 
-export function createMessageHandler(config: RuntimeConfig, overrides: Partial<HandlerOverrides> = {}): WebSocketHandler {
+export function createMessageHandler(
+  config: RuntimeConfig,
+  overrides: Partial<HandlerOverrides> = {},
+): WebSocketHandler {
   // onFrame answers bad input itself (an error frame; the connection stays open) and never throws for it.
   return chatHandler(chatPartsFor(config, overrides, 'message'), 'frame failed', (chat, event, now) =>
     chat.onFrame(toFrameRequest(event, now)),
@@ -68,7 +82,10 @@ export function createMessageHandler(config: RuntimeConfig, overrides: Partial<H
  * Tries the frames of the redelivery queue again. Records it could not settle are reported back, so SQS makes them
  * visible again after the visibility timeout, and moves them to the dead-letter queue after maxReceiveCount tries.
  */
-export function createRedeliveryHandler(config: RuntimeConfig, overrides: Partial<HandlerOverrides> = {}): QueueHandler {
+export function createRedeliveryHandler(
+  config: RuntimeConfig,
+  overrides: Partial<HandlerOverrides> = {},
+): QueueHandler {
   if (!overrides.notifier && !config.managementEndpoint) {
     // Fail at cold start: SQS events carry no requestContext to derive the endpoint from.
     throw new ConfigError('MANAGEMENT_ENDPOINT', 'the redelivery handler needs it (its events do not name the API)');
@@ -83,7 +100,8 @@ export function createRedeliveryHandler(config: RuntimeConfig, overrides: Partia
           const frame = redeliveryRequestOf(record, maxReceives);
           // Not a frame this backend queued: nothing to deliver, and trying again would not change that.
           if (frame) frames.push(frame);
-          else parts.observability.logger.error('queue record is not a frame, dropped', { messageId: record.messageId });
+          else
+            parts.observability.logger.error('queue record is not a frame, dropped', { messageId: record.messageId });
         }
         const { retryLater } = await parts.chatFor(NO_GATEWAY_EVENT).redeliver(frames);
         return { batchItemFailures: retryLater.map((itemIdentifier) => ({ itemIdentifier })) };
@@ -127,7 +145,8 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
   }
   const observability = observabilityFor(config, overrides);
   const clock = overrides.clock ?? systemClock;
-  const stores = overrides.stores ?? createDynamoStores({ client: documentClientFor(config), tableName: config.tableName! });
+  const stores =
+    overrides.stores ?? createDynamoStores({ client: documentClientFor(config), tableName: config.tableName! });
   const chatConfig: ChatConfig = {
     ...DEFAULT_CHAT_CONFIG,
     maxConnectionMs: config.maxConnectionS * 1000,
@@ -188,7 +207,9 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
 const documentClients = new Map<string, DynamoDBDocumentClient>();
 
 /** One DynamoDB client per (region, endpoint, credentials) for the life of the execution environment. */
-export function documentClientFor(config: Pick<RuntimeConfig, 'region' | 'dynamoEndpoint' | 'credentials'>): DynamoDBDocumentClient {
+export function documentClientFor(
+  config: Pick<RuntimeConfig, 'region' | 'dynamoEndpoint' | 'credentials'>,
+): DynamoDBDocumentClient {
   const key = JSON.stringify([config.region, config.dynamoEndpoint ?? null, config.credentials?.accessKeyId ?? null]);
   let client = documentClients.get(key);
   if (!client) {

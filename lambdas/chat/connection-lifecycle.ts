@@ -145,7 +145,8 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
 
     async removeGone({ connectionId, userId }, foundInRoomId) {
       const record = await connections.getConnection(connectionId);
-      if (record && record.userId === userId && isStillOpening(record, deps.clock.now(), deps.config.connectGraceMs)) return 'opening';
+      if (record && record.userId === userId && isStillOpening(record, deps.clock.now(), deps.config.connectGraceMs))
+        return 'opening';
       await remove(userId, connectionId, foundInRoomId === undefined ? [] : [foundInRoomId]);
       return 'removed';
     },

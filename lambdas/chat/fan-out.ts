@@ -6,7 +6,17 @@
 import type { ServerFrame } from '../protocol/index.js';
 import { describeError, PostRetriesExhaustedError } from './errors.js';
 import { settleWithConcurrency } from './paging.js';
-import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier, Page, QueuedFrame, SubscriptionRecord } from './ports.js';
+import type {
+  ChatStores,
+  Clock,
+  FrameQueue,
+  Logger,
+  Metrics,
+  Notifier,
+  Page,
+  QueuedFrame,
+  SubscriptionRecord,
+} from './ports.js';
 import { serializeFrame } from './wire-format.js';
 
 export interface Recipient {
@@ -52,7 +62,11 @@ type PostOutcome = 'delivered' | 'gone' | 'deferred' | 'failed';
 /** The gateway registers a connection a moment after its $connect returns; frames refused before that wait this long. */
 const FRAMES_BEFORE_OPEN_DELAY_S = 1;
 
-const queuedFrame = ({ connectionId, userId }: Recipient, payload: string): QueuedFrame => ({ connectionId, userId, payload });
+const queuedFrame = ({ connectionId, userId }: Recipient, payload: string): QueuedFrame => ({
+  connectionId,
+  userId,
+  payload,
+});
 
 /** A recipient the gateway answered 410 for, and the frames it did not get (from the one refused on). */
 interface GoneRecipient {
@@ -190,7 +204,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
       } catch (error) {
         // Subscribers not reached yet miss this event; clients close such gaps with getHistory.
         deps.metrics.count('FanOutFailures');
-        deps.logger.error('reading a room\'s subscribers failed', { roomId, ...describeError(error) });
+        deps.logger.error("reading a room's subscribers failed", { roomId, ...describeError(error) });
       }
       await removeGone(gone, roomId);
     },

@@ -30,14 +30,7 @@ export function createChat(deps: ChatDeps): ChatService {
 }
 
 export { DEFAULT_CHAT_CONFIG } from './service.js';
-export type {
-  ChatConfig,
-  ChatDeps,
-  ChatService,
-  ConnectRequest,
-  DisconnectRequest,
-  FrameRequest,
-} from './service.js';
+export type { ChatConfig, ChatDeps, ChatService, ConnectRequest, DisconnectRequest, FrameRequest } from './service.js';
 export type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
 export { ChatError, PostRetriesExhaustedError } from './errors.js';
 export { directRoomId } from './actions/rooms.js';

@@ -7,5 +7,11 @@ export function subscriptionOf(
   connection: Pick<ConnectionRecord, 'connectionId' | 'userId' | 'expiresAt'>,
   muted = false,
 ): SubscriptionRecord {
-  return { roomId, connectionId: connection.connectionId, userId: connection.userId, expiresAt: connection.expiresAt, muted };
+  return {
+    roomId,
+    connectionId: connection.connectionId,
+    userId: connection.userId,
+    expiresAt: connection.expiresAt,
+    muted,
+  };
 }

@@ -33,18 +33,26 @@ export interface RedeliveryDeps {
 
 type Result = 'delivered' | 'gone' | 'retry' | 'given-up';
 
-export function createRedelivery(deps: RedeliveryDeps): (frames: readonly RedeliveryRequest[]) => Promise<RedeliveryOutcome> {
+export function createRedelivery(
+  deps: RedeliveryDeps,
+): (frames: readonly RedeliveryRequest[]) => Promise<RedeliveryOutcome> {
   async function redeliver(frame: RedeliveryRequest): Promise<Result> {
     try {
       if ((await deps.notifier.post(frame.connectionId, frame.payload)) === 'delivered') return 'delivered';
     } catch (error) {
       if (!(error instanceof PostRetriesExhaustedError)) {
         // Refused outright (403, 413): no later try would do better.
-        deps.logger.warn('queued frame refused, given up', { connectionId: frame.connectionId, ...describeError(error) });
+        deps.logger.warn('queued frame refused, given up', {
+          connectionId: frame.connectionId,
+          ...describeError(error),
+        });
         return 'given-up';
       }
       if (!frame.lastTry) return 'retry';
-      deps.logger.warn('queued frame given up after its last try', { connectionId: frame.connectionId, reason: error.reason });
+      deps.logger.warn('queued frame given up after its last try', {
+        connectionId: frame.connectionId,
+        reason: error.reason,
+      });
       return 'given-up';
     }
     // Gone: the clean-up must happen, so a failing one is tried again with the frame.
@@ -55,7 +63,10 @@ export function createRedelivery(deps: RedeliveryDeps): (frames: readonly Redeli
       deps.logger.warn('queued frame given up: its connection never opened', { connectionId: frame.connectionId });
       return 'given-up';
     } catch (error) {
-      deps.logger.error('removing a gone connection failed', { connectionId: frame.connectionId, ...describeError(error) });
+      deps.logger.error('removing a gone connection failed', {
+        connectionId: frame.connectionId,
+        ...describeError(error),
+      });
       return 'retry';
     }
   }

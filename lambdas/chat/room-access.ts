@@ -88,8 +88,14 @@ export async function undoJoins(
     if (subscribed.length > 0) {
       await subscriptions.deleteSubscriptions(subscribed.map(({ connectionId }) => ({ roomId, connectionId })));
     }
-    const members = await mapWithConcurrency(userIds, 16, async (userId) => (await rooms.getRoomAndMember(roomId, userId)).member);
-    const joinedByThisRequest = members.filter((member) => member?.joinedAt === joinedAt).map((member) => member!.userId);
+    const members = await mapWithConcurrency(
+      userIds,
+      16,
+      async (userId) => (await rooms.getRoomAndMember(roomId, userId)).member,
+    );
+    const joinedByThisRequest = members
+      .filter((member) => member?.joinedAt === joinedAt)
+      .map((member) => member!.userId);
     await mapWithConcurrency(joinedByThisRequest, 16, (userId) => rooms.removeMember(roomId, userId));
   } catch {
     // The original failure is reported; what stays behind is completed by the next attempt or expires.

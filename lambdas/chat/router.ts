@@ -64,7 +64,12 @@ export function createRouter(runtime: ChatRuntime, rateLimiter: RateLimiter): (r
     if (error instanceof ChatError) return { code: error.code, message: error.message };
     if (error instanceof InvalidCursorError) return { code: 'BAD_REQUEST', message: error.message };
     // Logged with what identifies the request, never the frame itself (it may hold message content).
-    logger.error('action failed', { action, connectionId: to.connectionId, userId: to.userId, ...describeError(error) });
+    logger.error('action failed', {
+      action,
+      connectionId: to.connectionId,
+      userId: to.userId,
+      ...describeError(error),
+    });
     return { code: 'INTERNAL', message: 'internal error: the request could not be completed' };
   }
 
@@ -122,7 +127,11 @@ export function createRouter(runtime: ChatRuntime, rateLimiter: RateLimiter): (r
         await outcome.after();
       } catch (error) {
         // The request was answered already; broadcasts never throw, so this is a bug worth a log line.
-        logger.error('broadcast after the answer failed', { action, connectionId: request.connectionId, ...describeError(error) });
+        logger.error('broadcast after the answer failed', {
+          action,
+          connectionId: request.connectionId,
+          ...describeError(error),
+        });
       }
     }
   };

@@ -16,7 +16,11 @@ export interface AckFrame {
   [field: string]: unknown;
 }
 
-export interface MessageEvent { type: 'message'; roomId: string; message: Message }
+export interface MessageEvent {
+  type: 'message';
+  roomId: string;
+  message: Message;
+}
 export interface TypingEvent {
   type: 'typing';
   roomId: string;
@@ -25,26 +29,45 @@ export interface TypingEvent {
   isTyping: boolean;
   expiresAt?: string;
 }
-export interface PresenceEvent { type: 'presence'; roomId: string; userId: string; isOnline: boolean; lastSeenAt?: string }
-export interface ReadEvent { type: 'read'; roomId: string; userId: string; seq: number }
-export interface RoomJoinedEvent { type: 'roomJoined'; room: Room }
-export interface MemberJoinedEvent { type: 'memberJoined'; roomId: string; user: User }
-export interface MemberLeftEvent { type: 'memberLeft'; roomId: string; userId: string }
+export interface PresenceEvent {
+  type: 'presence';
+  roomId: string;
+  userId: string;
+  isOnline: boolean;
+  lastSeenAt?: string;
+}
+export interface ReadEvent {
+  type: 'read';
+  roomId: string;
+  userId: string;
+  seq: number;
+}
+export interface RoomJoinedEvent {
+  type: 'roomJoined';
+  room: Room;
+}
+export interface MemberJoinedEvent {
+  type: 'memberJoined';
+  roomId: string;
+  user: User;
+}
+export interface MemberLeftEvent {
+  type: 'memberLeft';
+  roomId: string;
+  userId: string;
+}
 
 export type ServerEvent =
-  | MessageEvent
-  | TypingEvent
-  | PresenceEvent
-  | ReadEvent
-  | RoomJoinedEvent
-  | MemberJoinedEvent
-  | MemberLeftEvent;
+  MessageEvent | TypingEvent | PresenceEvent | ReadEvent | RoomJoinedEvent | MemberJoinedEvent | MemberLeftEvent;
 
 export type ServerEventType = ServerEvent['type'];
 export type ServerFrame = ErrorFrame | AckFrame | ServerEvent;
 
 /** A room's last stored seq, as `ping` with `roomSeqs: true` reports it for the user's rooms. */
-export interface RoomSeq { roomId: string; lastSeq: number }
+export interface RoomSeq {
+  roomId: string;
+  lastSeq: number;
+}
 
 /** The fields each action's ack carries beside type, requestId and action. */
 export interface AckFields {

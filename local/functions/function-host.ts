@@ -4,7 +4,12 @@
 // remains for tests that inject faults by handing in objects (those cannot cross to another thread).
 import { Worker } from 'node:worker_threads';
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
-import { createLocalFunctions, functionNamed, type FunctionName, type LocalFunctionOptions } from './local-functions.js';
+import {
+  createLocalFunctions,
+  functionNamed,
+  type FunctionName,
+  type LocalFunctionOptions,
+} from './local-functions.js';
 import type { FunctionReply, FunctionRequest, FunctionThreadData } from './function-thread-protocol.js';
 
 export type FunctionPlacement = 'in-process' | 'in-worker';
@@ -26,7 +31,10 @@ export function inProcessFunctions(config: RuntimeConfig, options: LocalFunction
 }
 
 /** The functions on a worker thread; resolves once it has built them (or rejects with why it could not). */
-export async function startFunctionThread(config: RuntimeConfig, options: Omit<LocalFunctionOptions, 'overrides'>): Promise<FunctionHost> {
+export async function startFunctionThread(
+  config: RuntimeConfig,
+  options: Omit<LocalFunctionOptions, 'overrides'>,
+): Promise<FunctionHost> {
   const data: FunctionThreadData = { config, logLevel: options.logLevel };
   let current = await spawn(data);
   let replacement: Promise<FunctionThread> | undefined;

@@ -26,5 +26,7 @@ export type FunctionReply =
   | { type: 'result'; id: number; ok: false; error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {
-  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'Error', message: String(error) };
 }

@@ -2,7 +2,12 @@
 // each invocation it is sent, many at a time, answering with the result or the error's name and message.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLocalFunctions, functionNamed } from './local-functions.js';
-import { serializeError, type FunctionReply, type FunctionRequest, type FunctionThreadData } from './function-thread-protocol.js';
+import {
+  serializeError,
+  type FunctionReply,
+  type FunctionRequest,
+  type FunctionThreadData,
+} from './function-thread-protocol.js';
 
 const port = parentPort!;
 const reply = (message: FunctionReply) => port.postMessage(message);

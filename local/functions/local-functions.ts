@@ -24,7 +24,10 @@ export interface LocalFunctionOptions {
 export const FUNCTION_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'redelivery'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
-export function createLocalFunctions(config: RuntimeConfig, options: LocalFunctionOptions): Map<FunctionName, LocalFunction> {
+export function createLocalFunctions(
+  config: RuntimeConfig,
+  options: LocalFunctionOptions,
+): Map<FunctionName, LocalFunction> {
   const logger = asLoggerPort(createLogger({ logLevel: options.logLevel }));
   const overrides = { logger, ...options.overrides };
   return new Map<FunctionName, LocalFunction>([

@@ -4,9 +4,7 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import type { AuthorizerContext, AuthorizerContextValue } from './events.js';
 
 export type AuthorizerDecision =
-  | { outcome: 'allow'; authorizer: AuthorizerContext }
-  | { outcome: 'deny' }
-  | { outcome: 'invalid'; problem: string };
+  { outcome: 'allow'; authorizer: AuthorizerContext } | { outcome: 'deny' } | { outcome: 'invalid'; problem: string };
 
 interface Statement {
   Effect?: unknown;
@@ -14,16 +12,23 @@ interface Statement {
   Resource?: unknown;
 }
 
-export function decide(result: APIGatewayAuthorizerResult | undefined, methodArn: string, latencyMs: number): AuthorizerDecision {
+export function decide(
+  result: APIGatewayAuthorizerResult | undefined,
+  methodArn: string,
+  latencyMs: number,
+): AuthorizerDecision {
   if (!result || typeof result !== 'object') return { outcome: 'invalid', problem: 'no authorizer result' };
   if (typeof result.principalId !== 'string') return { outcome: 'invalid', problem: 'principalId missing' };
   const statements = result.policyDocument?.Statement as Statement[] | undefined;
   if (!Array.isArray(statements)) return { outcome: 'invalid', problem: 'policyDocument.Statement missing' };
 
   const applicable = statements.filter(
-    (s) => listOf(s.Action).some((a) => wildcardMatch(a, 'execute-api:Invoke')) && listOf(s.Resource).some((r) => wildcardMatch(r, methodArn)),
+    (s) =>
+      listOf(s.Action).some((a) => wildcardMatch(a, 'execute-api:Invoke')) &&
+      listOf(s.Resource).some((r) => wildcardMatch(r, methodArn)),
   );
-  if (applicable.some((s) => s.Effect === 'Deny') || !applicable.some((s) => s.Effect === 'Allow')) return { outcome: 'deny' };
+  if (applicable.some((s) => s.Effect === 'Deny') || !applicable.some((s) => s.Effect === 'Allow'))
+    return { outcome: 'deny' };
 
   // Gathered in a Map and defined as own properties: a context key is never a prototype or an inherited method.
   const context = new Map<string, AuthorizerContextValue>();
@@ -34,7 +39,10 @@ export function decide(result: APIGatewayAuthorizerResult | undefined, methodArn
     }
     context.set(key, value);
   }
-  return { outcome: 'allow', authorizer: { ...Object.fromEntries(context), principalId: result.principalId, integrationLatency: latencyMs } };
+  return {
+    outcome: 'allow',
+    authorizer: { ...Object.fromEntries(context), principalId: result.principalId, integrationLatency: latencyMs },
+  };
 }
 
 function listOf(value: unknown): string[] {
@@ -44,6 +52,9 @@ function listOf(value: unknown): string[] {
 
 /** IAM-style matching: `*` any run of characters, `?` any one character. */
 function wildcardMatch(pattern: string, value: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${regex}$`).test(value);
 }

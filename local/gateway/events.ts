@@ -7,7 +7,10 @@ import { awsStyleId } from './aws-style-id.js';
 export type AuthorizerContextValue = string | number | boolean;
 
 /** `requestContext.authorizer` of every event after $connect: the authorizer's context plus its principal. */
-export type AuthorizerContext = Record<string, AuthorizerContextValue> & { principalId: string; integrationLatency: number };
+export type AuthorizerContext = Record<string, AuthorizerContextValue> & {
+  principalId: string;
+  integrationLatency: number;
+};
 
 export interface WebSocketRequestContext {
   routeKey: string;
@@ -70,7 +73,11 @@ export function connectMethodArn(api: ApiIdentity): string {
   return `arn:aws:execute-api:${api.region}:${api.accountId}:${api.apiId}/${api.stage}/$connect`;
 }
 
-export function buildAuthorizerEvent(api: ApiIdentity, handshake: HandshakeRequest, now: number): APIGatewayRequestAuthorizerEvent {
+export function buildAuthorizerEvent(
+  api: ApiIdentity,
+  handshake: HandshakeRequest,
+  now: number,
+): APIGatewayRequestAuthorizerEvent {
   const requestContext = requestContextFor(api, handshake, '$connect', 'CONNECT', now);
   // The WebSocket flavour of the REQUEST event has no resource/path/httpMethod; the shared type insists on them.
   const hasQuery = handshake.query.length > 0;
@@ -160,7 +167,10 @@ function requestContextFor(
     stage: api.stage,
     connectedAt: handshake.connectedAt,
     requestTimeEpoch: now,
-    identity: { sourceIp: handshake.sourceIp, ...(handshake.userAgent !== undefined && { userAgent: handshake.userAgent }) },
+    identity: {
+      sourceIp: handshake.sourceIp,
+      ...(handshake.userAgent !== undefined && { userAgent: handshake.userAgent }),
+    },
     requestId: awsStyleId(),
     domainName: api.domainName,
     connectionId: handshake.connectionId,

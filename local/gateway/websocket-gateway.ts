@@ -220,20 +220,32 @@ export class WebSocketGateway {
 
   private open(handshake: HandshakeRequest, authorizer: AuthorizerContext, ws: WebSocket, socket: Duplex): void {
     // The handshake is the client's last activity until its first frame.
-    const connection: OpenConnection = { handshake, authorizer, socket: ws, lastActiveAt: handshake.connectedAt, timers: [] };
+    const connection: OpenConnection = {
+      handshake,
+      authorizer,
+      socket: ws,
+      lastActiveAt: handshake.connectedAt,
+      timers: [],
+    };
     this.connections.set(handshake.connectionId, connection);
     this.sockets.add(ws);
     const { idleTimeoutS, maxConnectionS, logger } = this.options;
     const log = { connectionId: handshake.connectionId };
 
-    const idleTimer = setTimeout(() => {
-      logger.info('idle timeout', log);
-      this.endConnection(connection, CLOSE.goingAway.code, CLOSE.goingAway.reason, true);
-    }, Math.min(idleTimeoutS * 1000, MAX_TIMER_MS));
-    const durationTimer = setTimeout(() => {
-      logger.info('maximum connection duration reached', log);
-      this.endConnection(connection, CLOSE.goingAway.code, CLOSE.goingAway.reason, true);
-    }, Math.min(maxConnectionS * 1000, MAX_TIMER_MS));
+    const idleTimer = setTimeout(
+      () => {
+        logger.info('idle timeout', log);
+        this.endConnection(connection, CLOSE.goingAway.code, CLOSE.goingAway.reason, true);
+      },
+      Math.min(idleTimeoutS * 1000, MAX_TIMER_MS),
+    );
+    const durationTimer = setTimeout(
+      () => {
+        logger.info('maximum connection duration reached', log);
+        this.endConnection(connection, CLOSE.goingAway.code, CLOSE.goingAway.reason, true);
+      },
+      Math.min(maxConnectionS * 1000, MAX_TIMER_MS),
+    );
     connection.timers.push(idleTimer, durationTimer);
     for (const timer of connection.timers) timer.unref();
 
@@ -282,10 +294,18 @@ export class WebSocketGateway {
       const response = await this.options.integrations.message(event);
       const statusCode = response?.statusCode ?? 200;
       if (statusCode < 200 || statusCode > 299) {
-        this.options.logger.warn('route integration answered an error status', { connectionId: handshake.connectionId, routeKey, statusCode });
+        this.options.logger.warn('route integration answered an error status', {
+          connectionId: handshake.connectionId,
+          routeKey,
+          statusCode,
+        });
       }
     } catch (error) {
-      this.options.logger.error('route integration failed', { connectionId: handshake.connectionId, routeKey, error: describeError(error) });
+      this.options.logger.error('route integration failed', {
+        connectionId: handshake.connectionId,
+        routeKey,
+        error: describeError(error),
+      });
       const frame = JSON.stringify({
         message: INTEGRATION_FAILURE,
         connectionId: handshake.connectionId,
@@ -305,15 +325,25 @@ export class WebSocketGateway {
     connection.disconnected = this.runDisconnect(connection.handshake, connection.authorizer, code, reason);
   }
 
-  private runDisconnect(handshake: HandshakeRequest, authorizer: AuthorizerContext, code: number, reason: string): Promise<void> {
+  private runDisconnect(
+    handshake: HandshakeRequest,
+    authorizer: AuthorizerContext,
+    code: number,
+    reason: string,
+  ): Promise<void> {
     const event = buildDisconnectEvent(this.options.api, handshake, authorizer, code, reason, Date.now());
     // Through a promise even if the integration throws synchronously: callers are timers and socket events.
-    const run = Promise.resolve(event).then((e) => this.options.integrations.disconnect(e)).then(
-      () => undefined,
-      (error: unknown) => {
-        this.options.logger.error('$disconnect failed', { connectionId: handshake.connectionId, error: describeError(error) });
-      },
-    );
+    const run = Promise.resolve(event)
+      .then((e) => this.options.integrations.disconnect(e))
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.options.logger.error('$disconnect failed', {
+            connectionId: handshake.connectionId,
+            error: describeError(error),
+          });
+        },
+      );
     this.track(run);
     return run;
   }
@@ -347,7 +377,8 @@ function handshakeProblem(request: IncomingMessage): string | undefined {
 function describeHandshake(request: IncomingMessage): HandshakeRequest {
   // API Gateway keeps the client's header case; rawHeaders still has it.
   const headers: NameValue[] = [];
-  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) headers.push([request.rawHeaders[i]!, request.rawHeaders[i + 1]!]);
+  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2)
+    headers.push([request.rawHeaders[i]!, request.rawHeaders[i + 1]!]);
   const query = [...new URL(request.url ?? '/', 'http://gateway.invalid').searchParams];
   const userAgent = request.headers['user-agent'];
   return {

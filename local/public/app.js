@@ -14,7 +14,13 @@ const roomViews = new Map();
 // ---- Signing in ---------------------------------------------------------------------------------------------------
 
 function slug(name) {
-  return name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'user';
+  return (
+    name
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'user'
+  );
 }
 
 $('name-input').addEventListener('input', () => {
@@ -58,7 +64,10 @@ async function join(name, userId) {
 }
 
 $('copy-id').addEventListener('click', () => {
-  navigator.clipboard?.writeText($('my-id').textContent).then(() => toast('User id copied'), () => undefined);
+  navigator.clipboard?.writeText($('my-id').textContent).then(
+    () => toast('User id copied'),
+    () => undefined,
+  );
 });
 
 // ---- Events from the SDK ------------------------------------------------------------------------------------------
@@ -124,10 +133,12 @@ function renderRooms() {
       item.classList.toggle('active', room.roomId === currentRoomId);
       const name = document.createElement('span');
       name.textContent = room.name;
-      if (room.kind === 'direct') name.append(Object.assign(document.createElement('span'), { className: 'kind', textContent: 'direct' }));
+      if (room.kind === 'direct')
+        name.append(Object.assign(document.createElement('span'), { className: 'kind', textContent: 'direct' }));
       item.append(name);
       const unread = viewOf(room.roomId).unread;
-      if (unread > 0) item.append(Object.assign(document.createElement('span'), { className: 'badge', textContent: String(unread) }));
+      if (unread > 0)
+        item.append(Object.assign(document.createElement('span'), { className: 'badge', textContent: String(unread) }));
       item.addEventListener('click', () => openRoom(room.roomId));
       return item;
     }),
@@ -217,7 +228,10 @@ onSubmit('add-members-form', async () => {
 });
 
 function parseIds(text) {
-  return text.split(/[\s,]+/).map((id) => id.trim()).filter(Boolean);
+  return text
+    .split(/[\s,]+/)
+    .map((id) => id.trim())
+    .filter(Boolean);
 }
 
 // ---- Messages -----------------------------------------------------------------------------------------------------
@@ -228,7 +242,10 @@ function renderMessages({ stickToBottom }) {
   // Messages still in the SDK's outbox show greyed until the server has stored them.
   const storedIds = new Set(stored.map((m) => m.clientMessageId));
   const pending = client.pendingMessages(currentRoomId).filter((m) => !storedIds.has(m.clientMessageId));
-  $('message-list').replaceChildren(...stored.map((m) => messageItem(m, false)), ...pending.map((m) => messageItem(m, true)));
+  $('message-list').replaceChildren(
+    ...stored.map((m) => messageItem(m, false)),
+    ...pending.map((m) => messageItem(m, true)),
+  );
   $('load-older').hidden = !view.hasOlder;
   if (stickToBottom) $('messages').scrollTop = $('messages').scrollHeight;
 }
@@ -244,7 +261,9 @@ function messageItem(message, pending) {
   sender.className = 'sender';
   sender.textContent = pending ? client.user.displayName : message.senderName;
   const time = document.createElement('span');
-  time.textContent = pending ? 'sending…' : new Date(message.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  time.textContent = pending
+    ? 'sending…'
+    : new Date(message.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   meta.append(sender, time);
   const content = document.createElement('div');
   content.className = 'content';
@@ -335,7 +354,9 @@ function renderMembers() {
   const members = [...view.members.values()];
   // Someone online the member list has not caught up with yet still shows.
   for (const user of client.presence.online(currentRoomId)) if (!view.members.has(user.userId)) members.push(user);
-  members.sort((a, b) => Number(online.has(b.userId)) - Number(online.has(a.userId)) || a.displayName.localeCompare(b.displayName));
+  members.sort(
+    (a, b) => Number(online.has(b.userId)) - Number(online.has(a.userId)) || a.displayName.localeCompare(b.displayName),
+  );
   $('member-list').replaceChildren(
     ...members.map((member) => {
       const item = document.createElement('li');

@@ -68,7 +68,9 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
     try {
       response = await options.handler(event);
     } catch (error) {
-      options.logger.error('redelivery function failed; the batch is tried again', { errorMessage: (error as Error).message });
+      options.logger.error('redelivery function failed; the batch is tried again', {
+        errorMessage: (error as Error).message,
+      });
       return [];
     }
     const ids = new Set(event.Records.map((record) => record.messageId));

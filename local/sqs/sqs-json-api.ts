@@ -10,7 +10,13 @@ import { readBody } from '../http-util.js';
 import type { LocalQueue, MessageAttributeValue, StoredMessage } from './local-queue.js';
 
 /** SQS's limits: 10 entries per batch, 256 KiB per message and per batch, 20 s of long polling, 12 h of invisibility. */
-export const SQS_LIMITS = { batchEntries: 10, messageBytes: 262_144, waitSeconds: 20, visibilitySeconds: 43_200, delaySeconds: 900 };
+export const SQS_LIMITS = {
+  batchEntries: 10,
+  messageBytes: 262_144,
+  waitSeconds: 20,
+  visibilitySeconds: 43_200,
+  delaySeconds: 900,
+};
 
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 /** The characters SQS accepts in a message body. */
@@ -27,7 +33,8 @@ class SqsError extends Error {
   }
 }
 
-const nonExistentQueue = () => new SqsError('QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
+const nonExistentQueue = () =>
+  new SqsError('QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
 const invalidParameter = (message: string) => new SqsError('InvalidParameterValue', 'InvalidParameterValue', message);
 
 type Json = Record<string, unknown>;
@@ -39,26 +46,46 @@ export interface QueueDirectory {
 }
 
 /** Serves one request of the SQS API. */
-export async function handleSqsRequest(queues: QueueDirectory, request: IncomingMessage, response: ServerResponse): Promise<void> {
+export async function handleSqsRequest(
+  queues: QueueDirectory,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   try {
     const target = String(request.headers['x-amz-target'] ?? '');
-    const operation = request.method === 'POST' && target.startsWith('AmazonSQS.') ? OPERATIONS.get(target.slice('AmazonSQS.'.length)) : undefined;
-    if (!operation) throw new SqsError('UnsupportedOperation', 'AWS.SimpleQueueService.UnsupportedOperation', `unsupported: ${target || request.method}`);
+    const operation =
+      request.method === 'POST' && target.startsWith('AmazonSQS.')
+        ? OPERATIONS.get(target.slice('AmazonSQS.'.length))
+        : undefined;
+    if (!operation)
+      throw new SqsError(
+        'UnsupportedOperation',
+        'AWS.SimpleQueueService.UnsupportedOperation',
+        `unsupported: ${target || request.method}`,
+      );
     const { body, tooLarge } = await readBody(request, MAX_REQUEST_BYTES);
-    if (tooLarge) throw new SqsError('BatchRequestTooLong', 'AWS.SimpleQueueService.BatchRequestTooLong', 'Request too large', 413);
+    if (tooLarge)
+      throw new SqsError('BatchRequestTooLong', 'AWS.SimpleQueueService.BatchRequestTooLong', 'Request too large', 413);
     let input: unknown;
     try {
       input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
     } catch {
       throw new SqsError('SerializationException', 'SerializationException', 'body: not JSON');
     }
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new SqsError('SerializationException', 'SerializationException', 'body: not a JSON object');
+    if (typeof input !== 'object' || input === null || Array.isArray(input))
+      throw new SqsError('SerializationException', 'SerializationException', 'body: not a JSON object');
     send(response, 200, await operation(queues, input as Json));
   } catch (error) {
-    const sqsError = error instanceof SqsError ? error : new SqsError('InternalError', 'InternalError', (error as Error).message, 500);
-    send(response, sqsError.status, { __type: `com.amazonaws.sqs#${sqsError.code}`, message: sqsError.message }, {
-      'x-amzn-query-error': `${sqsError.queryCode};${sqsError.status >= 500 ? 'Receiver' : 'Sender'}`,
-    });
+    const sqsError =
+      error instanceof SqsError ? error : new SqsError('InternalError', 'InternalError', (error as Error).message, 500);
+    send(
+      response,
+      sqsError.status,
+      { __type: `com.amazonaws.sqs#${sqsError.code}`, message: sqsError.message },
+      {
+        'x-amzn-query-error': `${sqsError.queryCode};${sqsError.status >= 500 ? 'Receiver' : 'Sender'}`,
+      },
+    );
   }
 }
 
@@ -79,7 +106,11 @@ function queueOf(queues: QueueDirectory, input: Json): LocalQueue {
   return queue;
 }
 
-function integer(input: Json, name: string, { min, max, fallback }: { min: number; max: number; fallback?: number }): number | undefined {
+function integer(
+  input: Json,
+  name: string,
+  { min, max, fallback }: { min: number; max: number; fallback?: number },
+): number | undefined {
   const value = input[name];
   if (value === undefined || value === null) return fallback;
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
@@ -91,28 +122,54 @@ function integer(input: Json, name: string, { min, max, fallback }: { min: numbe
 function entriesOf(input: Json): Json[] {
   const entries = input.Entries;
   if (!Array.isArray(entries) || entries.length === 0) {
-    throw new SqsError('EmptyBatchRequest', 'AWS.SimpleQueueService.EmptyBatchRequest', 'There should be at least one entry in the request.');
+    throw new SqsError(
+      'EmptyBatchRequest',
+      'AWS.SimpleQueueService.EmptyBatchRequest',
+      'There should be at least one entry in the request.',
+    );
   }
   if (entries.length > SQS_LIMITS.batchEntries) {
-    throw new SqsError('TooManyEntriesInBatchRequest', 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${SQS_LIMITS.batchEntries}.`);
+    throw new SqsError(
+      'TooManyEntriesInBatchRequest',
+      'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+      `Maximum number of entries per request are ${SQS_LIMITS.batchEntries}.`,
+    );
   }
   const ids = new Set<string>();
   for (const entry of entries as Json[]) {
     if (typeof entry?.Id !== 'string' || !/^[\w-]{1,80}$/.test(entry.Id)) {
-      throw new SqsError('InvalidBatchEntryId', 'AWS.SimpleQueueService.InvalidBatchEntryId', 'Id: 1 to 80 letters, digits, hyphens and underscores');
+      throw new SqsError(
+        'InvalidBatchEntryId',
+        'AWS.SimpleQueueService.InvalidBatchEntryId',
+        'Id: 1 to 80 letters, digits, hyphens and underscores',
+      );
     }
-    if (ids.has(entry.Id)) throw new SqsError('BatchEntryIdsNotDistinct', 'AWS.SimpleQueueService.BatchEntryIdsNotDistinct', `Id ${entry.Id} repeated`);
+    if (ids.has(entry.Id))
+      throw new SqsError(
+        'BatchEntryIdsNotDistinct',
+        'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
+        `Id ${entry.Id} repeated`,
+      );
     ids.add(entry.Id);
   }
   return entries as Json[];
 }
 
 /** A message as sent: its body and attributes, checked as SQS checks them, and its size as SQS counts it. */
-function messageOf(input: Json): { body: string; attributes: Map<string, MessageAttributeValue>; bytes: number; delayMs: number } {
+function messageOf(input: Json): {
+  body: string;
+  attributes: Map<string, MessageAttributeValue>;
+  bytes: number;
+  delayMs: number;
+} {
   const body = input.MessageBody;
   if (typeof body !== 'string' || body.length === 0) throw invalidParameter('MessageBody: required');
   if (INVALID_BODY_CHARACTER.test(body)) {
-    throw new SqsError('InvalidMessageContents', 'InvalidMessageContents', 'MessageBody: contains characters outside the allowed set');
+    throw new SqsError(
+      'InvalidMessageContents',
+      'InvalidMessageContents',
+      'MessageBody: contains characters outside the allowed set',
+    );
   }
   let bytes = Buffer.byteLength(body, 'utf8');
   const attributes = new Map<string, MessageAttributeValue>();
@@ -128,9 +185,16 @@ function messageOf(input: Json): { body: string; attributes: Map<string, Message
       }
       const binary = attribute.DataType.startsWith('Binary');
       const content = binary ? attribute.BinaryValue : attribute.StringValue;
-      if (typeof content !== 'string') throw invalidParameter(`MessageAttributes.${name}: a ${binary ? 'BinaryValue' : 'StringValue'} is required`);
-      attributes.set(name, { DataType: attribute.DataType, ...(binary ? { BinaryValue: content } : { StringValue: content }) });
-      bytes += Buffer.byteLength(name) + Buffer.byteLength(attribute.DataType) + (binary ? Buffer.from(content, 'base64').length : Buffer.byteLength(content));
+      if (typeof content !== 'string')
+        throw invalidParameter(`MessageAttributes.${name}: a ${binary ? 'BinaryValue' : 'StringValue'} is required`);
+      attributes.set(name, {
+        DataType: attribute.DataType,
+        ...(binary ? { BinaryValue: content } : { StringValue: content }),
+      });
+      bytes +=
+        Buffer.byteLength(name) +
+        Buffer.byteLength(attribute.DataType) +
+        (binary ? Buffer.from(content, 'base64').length : Buffer.byteLength(content));
     }
   }
   if (bytes > SQS_LIMITS.messageBytes) invalidParameterTooLong();
@@ -139,7 +203,9 @@ function messageOf(input: Json): { body: string; attributes: Map<string, Message
 }
 
 function invalidParameterTooLong(): never {
-  throw invalidParameter(`One or more parameters are invalid. Reason: Message must be shorter than ${SQS_LIMITS.messageBytes} bytes.`);
+  throw invalidParameter(
+    `One or more parameters are invalid. Reason: Message must be shorter than ${SQS_LIMITS.messageBytes} bytes.`,
+  );
 }
 
 const sentAnswer = (message: StoredMessage): Json => ({
@@ -161,8 +227,12 @@ function receivedAnswer(message: StoredMessage, input: Json): Json {
   ];
   if (message.deadLetterSourceArn) system.push(['DeadLetterQueueSourceArn', message.deadLetterSourceArn]);
   const attributes = system.filter(([name]) => wanted.has('All') || wanted.has(name));
-  const wantedUser = new Set<string>(Array.isArray(input.MessageAttributeNames) ? (input.MessageAttributeNames as string[]) : []);
-  const userAttributes = [...message.attributes].filter(([name]) => wantedUser.has('All') || wantedUser.has('.*') || wantedUser.has(name));
+  const wantedUser = new Set<string>(
+    Array.isArray(input.MessageAttributeNames) ? (input.MessageAttributeNames as string[]) : [],
+  );
+  const userAttributes = [...message.attributes].filter(
+    ([name]) => wantedUser.has('All') || wantedUser.has('.*') || wantedUser.has(name),
+  );
   return {
     MessageId: message.messageId,
     ReceiptHandle: message.receiptHandle,
@@ -201,7 +271,13 @@ const OPERATIONS = new Map<string, Operation>([
         ['VisibilityTimeout', String(Math.ceil(queue.visibilityTimeoutMs / 1000))],
       ];
       if (queue.redrive) {
-        all.push(['RedrivePolicy', JSON.stringify({ deadLetterTargetArn: queue.redrive.deadLetterQueue.arn, maxReceiveCount: queue.redrive.maxReceiveCount })]);
+        all.push([
+          'RedrivePolicy',
+          JSON.stringify({
+            deadLetterTargetArn: queue.redrive.deadLetterQueue.arn,
+            maxReceiveCount: queue.redrive.maxReceiveCount,
+          }),
+        ]);
       }
       const wanted = new Set(Array.isArray(input.AttributeNames) ? (input.AttributeNames as string[]) : []);
       return { Attributes: Object.fromEntries(all.filter(([name]) => wanted.has('All') || wanted.has(name))) };
@@ -230,12 +306,20 @@ const OPERATIONS = new Map<string, Operation>([
       });
       const total = checked.reduce((sum, entry) => sum + (entry.message?.bytes ?? 0), 0);
       if (total > SQS_LIMITS.messageBytes) {
-        throw new SqsError('BatchRequestTooLong', 'AWS.SimpleQueueService.BatchRequestTooLong', `Batch requests cannot be longer than ${SQS_LIMITS.messageBytes} bytes.`);
+        throw new SqsError(
+          'BatchRequestTooLong',
+          'AWS.SimpleQueueService.BatchRequestTooLong',
+          `Batch requests cannot be longer than ${SQS_LIMITS.messageBytes} bytes.`,
+        );
       }
       const Successful: Json[] = [];
       const Failed: Json[] = [];
       for (const entry of checked) {
-        if (entry.message) Successful.push({ Id: entry.id, ...sentAnswer(queue.send(entry.message.body, entry.message.attributes, { delayMs: entry.message.delayMs })) });
+        if (entry.message)
+          Successful.push({
+            Id: entry.id,
+            ...sentAnswer(queue.send(entry.message.body, entry.message.attributes, { delayMs: entry.message.delayMs })),
+          });
         else Failed.push(batchFailure(entry.id, entry.error!.code, entry.error!.message));
       }
       return { Successful, Failed };
@@ -270,7 +354,8 @@ const OPERATIONS = new Map<string, Operation>([
     'ChangeMessageVisibility',
     (queues, input) => {
       const seconds = integer(input, 'VisibilityTimeout', { min: 0, max: SQS_LIMITS.visibilitySeconds })!;
-      if (!queueOf(queues, input).changeVisibility(String(input.ReceiptHandle), seconds * 1000)) throw receiptHandleInvalid();
+      if (!queueOf(queues, input).changeVisibility(String(input.ReceiptHandle), seconds * 1000))
+        throw receiptHandleInvalid();
       return {};
     },
   ],
@@ -295,7 +380,10 @@ function settleBatch(entries: Json[], apply: (entry: Json) => boolean): Json {
   const Failed: Json[] = [];
   for (const entry of entries) {
     if (apply(entry)) Successful.push({ Id: entry.Id });
-    else Failed.push(batchFailure(entry.Id as string, 'ReceiptHandleIsInvalid', 'The receipt handle provided is not valid.'));
+    else
+      Failed.push(
+        batchFailure(entry.Id as string, 'ReceiptHandleIsInvalid', 'The receipt handle provided is not valid.'),
+      );
   }
   return { Successful, Failed };
 }

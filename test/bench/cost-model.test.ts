@@ -41,7 +41,10 @@ describe('cost of one message', () => {
     expect(cost.lambdaDuration).toBeCloseTo(0.5 * 0.04 * 0.0000133334, 15);
     expect(cost.dynamoReads).toBeCloseTo((7 * 0.125) / 1e6, 12);
     expect(cost.dynamoWrites).toBeCloseTo((4 * 0.625) / 1e6, 12);
-    expect(cost.total).toBeCloseTo(cost.gateway + cost.lambdaRequests + cost.lambdaDuration + cost.dynamoReads + cost.dynamoWrites, 15);
+    expect(cost.total).toBeCloseTo(
+      cost.gateway + cost.lambdaRequests + cost.lambdaDuration + cost.dynamoReads + cost.dynamoWrites,
+      15,
+    );
   });
 
   it('scales to per million messages and per million deliveries', () => {
@@ -74,7 +77,16 @@ describe('connection minutes', () => {
 describe('cost rows per design', () => {
   it('counts inbound, ack and N-1 deliveries for the single-table design', async () => {
     const { singleTableCost } = await import('../../bench/cost/cost-tables.js');
-    const row = singleTableCost({ roomSize: 100, inboundBytes: 160, ackBytes: 400, deliveryBytes: 380, readUnits: 5.5, writeUnits: 3, durationMs: 50, memoryMb: 512 });
+    const row = singleTableCost({
+      roomSize: 100,
+      inboundBytes: 160,
+      ackBytes: 400,
+      deliveryBytes: 380,
+      readUnits: 5.5,
+      writeUnits: 3,
+      durationMs: 50,
+      memoryMb: 512,
+    });
     expect(row.deliveriesPerMessage).toBe(99);
     expect(row.gatewayMessagesPerMessage).toBe(101);
     expect(row.perMillionMessages.gateway).toBeCloseTo(101, 9);
@@ -85,7 +97,14 @@ describe('cost rows per design', () => {
 
   it('counts the echo to the sender and no writes for the scan design, at its 256 MB', async () => {
     const { scanDesignCost } = await import('../../bench/cost/cost-tables.js');
-    const row = scanDesignCost({ roomSize: 10, totalConnections: 10_000, inboundBytes: 160, deliveryBytes: 380, readUnits: 61, durationMs: 100 });
+    const row = scanDesignCost({
+      roomSize: 10,
+      totalConnections: 10_000,
+      inboundBytes: 160,
+      deliveryBytes: 380,
+      readUnits: 61,
+      durationMs: 100,
+    });
     expect(row.gatewayMessagesPerMessage).toBe(11);
     expect(row.perMillionMessages.dynamoWrites).toBe(0);
     expect(row.perMillionMessages.dynamoReads).toBeCloseTo(61 * 0.125, 9);

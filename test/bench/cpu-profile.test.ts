@@ -12,7 +12,13 @@ describe('summarizeCpuProfile', () => {
   it('sums the time of the samples by part, leaves idle out of the busy time and sorts the parts', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'cpu-profile-'));
     folders.push(folder);
-    const frame = (functionName: string, url = '') => ({ functionName, url, scriptId: '0', lineNumber: 0, columnNumber: 0 });
+    const frame = (functionName: string, url = '') => ({
+      functionName,
+      url,
+      scriptId: '0',
+      lineNumber: 0,
+      columnNumber: 0,
+    });
     const profile = {
       nodes: [
         { id: 1, callFrame: frame('(idle)') },

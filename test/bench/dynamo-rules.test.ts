@@ -79,7 +79,13 @@ describe('write units', () => {
 });
 
 describe('index writes (projection ALL)', () => {
-  const member = { pk: { S: 'ROOM#r' }, sk: { S: 'MEMBER#u' }, gsi1pk: { S: 'USER#u' }, gsi1sk: { S: 'ROOM#r' }, lastReadSeq: { N: '1' } };
+  const member = {
+    pk: { S: 'ROOM#r' },
+    sk: { S: 'MEMBER#u' },
+    gsi1pk: { S: 'USER#u' },
+    gsi1sk: { S: 'ROOM#r' },
+    lastReadSeq: { N: '1' },
+  };
 
   it('costs one write to add, change or remove an entry, two to move it, none for items outside the index', () => {
     expect(indexWriteUnits(undefined, member, index)).toBe(1);
@@ -93,6 +99,11 @@ describe('index writes (projection ALL)', () => {
 
 describe('placeholders', () => {
   it('finds the names and values an expression uses', () => {
-    expect([...placeholdersOf('#pk = :pk AND begins_with(#sk, :prefix)')].sort()).toEqual(['#pk', '#sk', ':pk', ':prefix']);
+    expect([...placeholdersOf('#pk = :pk AND begins_with(#sk, :prefix)')].sort()).toEqual([
+      '#pk',
+      '#sk',
+      ':pk',
+      ':prefix',
+    ]);
   });
 });

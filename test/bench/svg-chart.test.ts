@@ -41,7 +41,9 @@ describe('bar chart', () => {
 
   it('places a taller value higher on a log axis', () => {
     const svg = renderBarChart({ ...spec, log: true });
-    const tops = [...svg.matchAll(/<rect x="[^"]+" y="([^"]+)"[^>]*><title>([^<]+)<\/title>/g)].map((m) => [m[2], Number(m[1])] as const);
+    const tops = [...svg.matchAll(/<rect x="[^"]+" y="([^"]+)"[^>]*><title>([^<]+)<\/title>/g)].map(
+      (m) => [m[2], Number(m[1])] as const,
+    );
     const small = tops.find(([title]) => title!.includes('room of 2, single table'))![1];
     const large = tops.find(([title]) => title!.includes('room of 2, scan'))![1];
     expect(large).toBeLessThan(small);

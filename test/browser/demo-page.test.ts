@@ -23,10 +23,7 @@ describe('the demo page', () => {
   beforeAll(async () => {
     // The page loads the SDK from local/public/vendor, which `npm run build` (and `npm start`) produce.
     await run(process.execPath, ['client/build.mjs', '--demo-only'], { cwd: process.cwd() });
-    [stack, browser] = await Promise.all([
-      startLocalStack({ port: 0, dataDir: null }),
-      launchChromium(),
-    ]);
+    [stack, browser] = await Promise.all([startLocalStack({ port: 0, dataDir: null }), launchChromium()]);
     await mkdir(ARTIFACTS, { recursive: true });
   }, 120_000);
 

@@ -16,9 +16,22 @@ describe('ActionFields', () => {
 
   it('names every action the server routes', () => {
     const sdkActions: Record<keyof ActionFields, true> = {
-      hello: true, ping: true, updateProfile: true, createRoom: true, openDirect: true, addMembers: true,
-      leaveRoom: true, listRooms: true, listMembers: true, subscribe: true, unsubscribe: true, sendMessage: true,
-      getHistory: true, typing: true, getPresence: true, markRead: true,
+      hello: true,
+      ping: true,
+      updateProfile: true,
+      createRoom: true,
+      openDirect: true,
+      addMembers: true,
+      leaveRoom: true,
+      listRooms: true,
+      listMembers: true,
+      subscribe: true,
+      unsubscribe: true,
+      sendMessage: true,
+      getHistory: true,
+      typing: true,
+      getPresence: true,
+      markRead: true,
     };
     expect(Object.keys(sdkActions).sort()).toEqual([...ACTION_NAMES].sort());
   });

@@ -48,7 +48,10 @@ describe('the built SDK', () => {
     expect(declarations.some((f) => f.endsWith('client/src/chat-client.d.ts'))).toBe(true);
     expect(declarations.some((f) => f.endsWith('lambdas/protocol/objects.d.ts'))).toBe(true);
     for (const file of declarations) expect(await readFile(file, 'utf8'), file).not.toMatch(/from ['"]zod/);
-    const client = await readFile(declarations.find((f) => f.endsWith('chat-client.d.ts'))!, 'utf8');
+    const client = await readFile(
+      declarations.find((f) => f.endsWith('chat-client.d.ts'))!,
+      'utf8',
+    );
     expect(client).toContain('sendMessage(roomId: string, content: string');
   });
 

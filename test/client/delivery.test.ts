@@ -133,9 +133,14 @@ describe('ChatClient delivery', () => {
   it('rejects a message the server refuses (not a member) and drops it from the outbox', async () => {
     const alice = user('alice');
     await alice.client.connect();
-    await expect(alice.client.sendMessage('no-such-room', 'hi')).rejects.toMatchObject({ code: 'FORBIDDEN', retryable: false });
+    await expect(alice.client.sendMessage('no-such-room', 'hi')).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      retryable: false,
+    });
     expect(alice.client.pendingMessages()).toEqual([]);
-    await expect(alice.client.sendMessage('no-such-room', 'x'.repeat(4_001))).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    await expect(alice.client.sendMessage('no-such-room', 'x'.repeat(4_001))).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+    });
   });
 
   it('rejects other requests in flight when the connection dies, with a retryable DISCONNECTED', async () => {

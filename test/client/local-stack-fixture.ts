@@ -4,7 +4,12 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ChatClient } from '../../client/src/index.js';
-import type { ChatClientEvents, ChatClientOptions, WebSocketConstructor, WebSocketLike } from '../../client/src/index.js';
+import type {
+  ChatClientEvents,
+  ChatClientOptions,
+  WebSocketConstructor,
+  WebSocketLike,
+} from '../../client/src/index.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
 
 export interface StackFixture {
@@ -16,7 +21,9 @@ export interface StackFixture {
   stop(): Promise<void>;
 }
 
-export async function startStackFixture(options: Omit<LocalStackOptions, 'port' | 'dataDir'> = {}): Promise<StackFixture> {
+export async function startStackFixture(
+  options: Omit<LocalStackOptions, 'port' | 'dataDir'> = {},
+): Promise<StackFixture> {
   const open = new Map<string, string[]>();
   const stack = await startLocalStack({
     port: 0,
@@ -27,14 +34,20 @@ export async function startStackFixture(options: Omit<LocalStackOptions, 'port' 
       const userId = String(authorizer?.userId ?? authorizer?.principalId);
       const ids = open.get(userId) ?? [];
       if (eventType === 'CONNECT') open.set(userId, [...ids, connectionId]);
-      if (eventType === 'DISCONNECT') open.set(userId, ids.filter((id) => id !== connectionId));
+      if (eventType === 'DISCONNECT')
+        open.set(
+          userId,
+          ids.filter((id) => id !== connectionId),
+        );
     },
   });
   return {
     stack,
     connectionsOf: (userId) => [...(open.get(userId) ?? [])],
     async deleteConnection(connectionId) {
-      const response = await fetch(`${stack.httpUrl}/@connections/${encodeURIComponent(connectionId)}`, { method: 'DELETE' });
+      const response = await fetch(`${stack.httpUrl}/@connections/${encodeURIComponent(connectionId)}`, {
+        method: 'DELETE',
+      });
       return response.status;
     },
     stop: () => stack.stop(),

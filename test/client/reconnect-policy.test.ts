@@ -19,7 +19,8 @@ function setup(options: Partial<ChatClientOptions> = {}) {
   });
   const states = record(client, 'state');
   /** The wait before each retry, in order. */
-  const delays = () => states.filter((s): s is StateChange & { delayMs: number } => s.delayMs !== undefined).map((s) => s.delayMs);
+  const delays = () =>
+    states.filter((s): s is StateChange & { delayMs: number } => s.delayMs !== undefined).map((s) => s.delayMs);
   /** The last socket says hello and the client is open. */
   async function welcome(rooms: unknown[] = []): Promise<FakeSocket> {
     await tick();
@@ -132,7 +133,7 @@ describe('ChatClient reconnect policy', () => {
     c.client.close();
   });
 
-  it('retries at once on the browser\'s online event, and stops listening on close', async () => {
+  it("retries at once on the browser's online event, and stops listening on close", async () => {
     const listeners = new Map<string, () => void>();
     vi.stubGlobal('addEventListener', (type: string, listener: () => void) => listeners.set(type, listener));
     vi.stubGlobal('removeEventListener', (type: string, listener: () => void) => {
@@ -168,21 +169,48 @@ describe('ChatClient reconnect policy', () => {
   });
 
   it('a tail check that shows a room moved on reads the missing messages with getHistory, and follows the cursor', async () => {
-    const room = { roomId: 'r1', name: 'r', kind: 'group', createdBy: 'u1', createdAt: '2026-01-01T00:00:00.000Z', lastSeq: 4 };
+    const room = {
+      roomId: 'r1',
+      name: 'r',
+      kind: 'group',
+      createdBy: 'u1',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      lastSeq: 4,
+    };
     const c = setup();
     const seen = record(c.client, 'message');
     void c.client.connect();
     const socket = await c.welcome([room]);
     c.client.reconnectNow();
     expect(socket.requests('ping')).toEqual([expect.objectContaining({ roomSeqs: true })]);
-    socket.ack('ping', { serverTime: new Date().toISOString(), roomSeqs: [{ roomId: 'r1', lastSeq: 4 }], cursor: 'page-2' });
+    socket.ack('ping', {
+      serverTime: new Date().toISOString(),
+      roomSeqs: [{ roomId: 'r1', lastSeq: 4 }],
+      cursor: 'page-2',
+    });
     await tick();
     expect(socket.requests('getHistory')).toHaveLength(0);
     expect(socket.requests('ping').at(-1)).toMatchObject({ roomSeqs: true, cursor: 'page-2' });
-    socket.ack('ping', { serverTime: new Date().toISOString(), roomSeqs: [{ roomId: 'r1', lastSeq: 5 }, { roomId: 'unknown', lastSeq: 9 }] });
+    socket.ack('ping', {
+      serverTime: new Date().toISOString(),
+      roomSeqs: [
+        { roomId: 'r1', lastSeq: 5 },
+        { roomId: 'unknown', lastSeq: 9 },
+      ],
+    });
     await tick();
     expect(socket.requests('getHistory')).toEqual([expect.objectContaining({ roomId: 'r1', after: 4 })]);
-    const message = { id: 'm5', roomId: 'r1', seq: 5, senderId: 'u2', senderName: 'U2', content: 'the last word', messageType: 'text', clientMessageId: 'c5', createdAt: '2026-01-01T00:00:01.000Z' };
+    const message = {
+      id: 'm5',
+      roomId: 'r1',
+      seq: 5,
+      senderId: 'u2',
+      senderName: 'U2',
+      content: 'the last word',
+      messageType: 'text',
+      clientMessageId: 'c5',
+      createdAt: '2026-01-01T00:00:01.000Z',
+    };
     socket.ack('getHistory', { messages: [message], hasMore: false });
     await tick();
     expect(seen.map((e) => e.message.content)).toEqual(['the last word']);

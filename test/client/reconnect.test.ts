@@ -75,7 +75,9 @@ describe('ChatClient reconnects', () => {
     await alice.client.connect();
     await waitFor(() => alice.tokenCalls() >= 3, 'two proactive reconnects', 5_000);
     await waitFor(() => alice.client.state === 'open', 'open');
-    const delays = states.filter((s): s is StateChange & { delayMs: number } => s.state === 'reconnecting').map((s) => s.delayMs);
+    const delays = states
+      .filter((s): s is StateChange & { delayMs: number } => s.state === 'reconnecting')
+      .map((s) => s.delayMs);
     expect(delays.length).toBeGreaterThanOrEqual(2);
     // Planned: no backoff wait.
     expect(delays.every((d) => d === 0)).toBe(true);

@@ -17,7 +17,12 @@ function start(connectTimeoutMs = 1_000) {
     onAck: (action, fields) => acks.push({ action, fields }),
     onEnd: (end) => ends.push(end),
   };
-  const transport = new Transport({ WebSocket: sockets.WebSocket, url: 'ws://chat.test/?token=t', connectTimeoutMs, hooks });
+  const transport = new Transport({
+    WebSocket: sockets.WebSocket,
+    url: 'ws://chat.test/?token=t',
+    connectTimeoutMs,
+    hooks,
+  });
   return { transport, socket: sockets.last(), ends, unsolicited, acks, opened: () => opened };
 }
 
@@ -46,7 +51,13 @@ describe('Transport', () => {
     expect(historyFrame).toMatchObject({ action: 'getHistory', roomId: 'r1', requestId: expect.any(String) });
     expect(pingFrame!.requestId).not.toBe(historyFrame!.requestId);
     t.socket.receive({ type: 'ack', action: 'ping', requestId: pingFrame!.requestId, serverTime: 'x' });
-    t.socket.receive({ type: 'ack', action: 'getHistory', requestId: historyFrame!.requestId, messages: [], hasMore: false });
+    t.socket.receive({
+      type: 'ack',
+      action: 'getHistory',
+      requestId: historyFrame!.requestId,
+      messages: [],
+      hasMore: false,
+    });
     await expect(second).resolves.toMatchObject({ serverTime: 'x' });
     await expect(first).resolves.toMatchObject({ hasMore: false });
     expect(t.acks).toEqual([
@@ -55,7 +66,7 @@ describe('Transport', () => {
     ]);
   });
 
-  it('rejects a request with the server\'s error; events and errors that answer nothing go to onUnsolicited', async () => {
+  it("rejects a request with the server's error; events and errors that answer nothing go to onUnsolicited", async () => {
     const t = start();
     t.socket.open();
     const leave = t.transport.request('leaveRoom', { roomId: 'r1' }, 1_000);
@@ -131,7 +142,7 @@ describe('Transport', () => {
     expect(t.socket.onclose).toBeNull();
   });
 
-  it('dispose rejects requests with the owner\'s error and reports no end', async () => {
+  it("dispose rejects requests with the owner's error and reports no end", async () => {
     const t = start();
     t.socket.open();
     const inFlight = t.transport.request('ping', {}, 1_000);
@@ -141,11 +152,13 @@ describe('Transport', () => {
     expect(t.socket.closedWith?.code).toBe(1000);
   });
 
-  it('refuses a frame over the gateway\'s 32 KB instead of sending it (the gateway would close the connection)', async () => {
+  it("refuses a frame over the gateway's 32 KB instead of sending it (the gateway would close the connection)", async () => {
     const t = start();
     t.socket.open();
     const big = 'x'.repeat(LIMITS.frameMaxBytes);
-    const error = await rejection(t.transport.request('sendMessage', { roomId: 'r', clientMessageId: 'c', content: big }, 1_000));
+    const error = await rejection(
+      t.transport.request('sendMessage', { roomId: 'r', clientMessageId: 'c', content: big }, 1_000),
+    );
     expect(error.code).toBe('BAD_REQUEST');
     expect(t.socket.sent).toEqual([]);
     expect(t.transport.isOpen).toBe(true);
@@ -172,4 +185,3 @@ describe('Transport', () => {
     expect(t.socket.sent).toEqual([{ action: 'typing', roomId: 'r', isTyping: true }]);
   });
 });
-

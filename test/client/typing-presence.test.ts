@@ -98,6 +98,11 @@ describe('ChatClient typing and presence', () => {
     release();
     await waitFor(() => changes.length === 1, 'bob learns alice left');
     expect(changes[0]).toMatchObject({ userId: alice.userId, isOnline: false });
-    expect(bob.client.presence.online(roomId).map((u) => u.userId).sort()).toEqual([bob.userId, carol.userId].sort());
+    expect(
+      bob.client.presence
+        .online(roomId)
+        .map((u) => u.userId)
+        .sort(),
+    ).toEqual([bob.userId, carol.userId].sort());
   });
 });

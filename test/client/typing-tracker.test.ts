@@ -9,7 +9,11 @@ describe('TypingTracker.seed', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     changes = [];
-    tracker = new TypingTracker((change) => changes.push(change), () => 0, 5_000);
+    tracker = new TypingTracker(
+      (change) => changes.push(change),
+      () => 0,
+      5_000,
+    );
   });
   afterEach(() => {
     tracker.dispose();
@@ -37,7 +41,11 @@ describe('TypingTracker.seed', () => {
   });
 
   it('adds what the answer lists', () => {
-    tracker.seed('r1', [{ userId: 'carol', displayName: 'Carol', expiresAt: new Date(Date.now() + 4_000).toISOString() }], Date.now());
+    tracker.seed(
+      'r1',
+      [{ userId: 'carol', displayName: 'Carol', expiresAt: new Date(Date.now() + 4_000).toISOString() }],
+      Date.now(),
+    );
     expect(tracker.users('r1').map((user) => user.userId)).toEqual(['carol']);
   });
 });

@@ -25,7 +25,10 @@ export function describeConnectionStoreContract(name: string, makeStores: MakeSt
       const connection = { connectionId: uid('conn'), userId, connectedAt: T0, expiresAt: T0 + 7_200_000 };
       await stores.connections.putConnection(connection);
       expect(await stores.connections.markConnectCompleted(connection.connectionId, T0 + 5)).toBe(true);
-      expect(await stores.connections.getConnection(connection.connectionId)).toEqual({ ...connection, connectCompletedAt: T0 + 5 });
+      expect(await stores.connections.getConnection(connection.connectionId)).toEqual({
+        ...connection,
+        connectCompletedAt: T0 + 5,
+      });
       expect(await stores.connections.listConnections(userId, T0)).toEqual([connection]);
 
       await stores.connections.deleteConnection(userId, connection.connectionId);
@@ -48,7 +51,12 @@ export function describeConnectionStoreContract(name: string, makeStores: MakeSt
       await stores.connections.putConnection({ connectionId: ids.gone, userId, connectedAt: T0, expiresAt: T0 + 10 });
       await stores.connections.putConnection({ connectionId: ids.edge, userId, connectedAt: T0, expiresAt: T0 + 20 });
       await stores.connections.putConnection({ connectionId: ids.live, userId, connectedAt: T0, expiresAt: T0 + 21 });
-      await stores.connections.putConnection({ connectionId: ids.foreign, userId: other, connectedAt: T0, expiresAt: T0 + 99 });
+      await stores.connections.putConnection({
+        connectionId: ids.foreign,
+        userId: other,
+        connectedAt: T0,
+        expiresAt: T0 + 99,
+      });
       const live = await stores.connections.listConnections(userId, T0 + 20);
       expect(live.map((connection) => connection.connectionId)).toEqual([ids.live]);
       expect((await stores.connections.listConnections(userId, T0)).length).toBe(3);

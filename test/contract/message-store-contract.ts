@@ -1,7 +1,18 @@
 // The behaviour every MessageStore must have (see ./store-fixtures.ts for how the contracts run).
 import { describe, expect, it } from 'vitest';
 import type { ChatStores } from '../../lambdas/chat/ports.js';
-import { uid, T0, member, message, subscription, typing, sorted, roomWithMembers, storesPerTest, type MakeStores } from './store-fixtures.js';
+import {
+  uid,
+  T0,
+  member,
+  message,
+  subscription,
+  typing,
+  sorted,
+  roomWithMembers,
+  storesPerTest,
+  type MakeStores,
+} from './store-fixtures.js';
 
 export function describeMessageStoreContract(name: string, makeStores: MakeStores): void {
   describe(`MessageStore contract: ${name}`, () => {
@@ -14,7 +25,9 @@ export function describeMessageStoreContract(name: string, makeStores: MakeStore
       expect(await stores.messages.nextSeq(first.roomId)).toBe(2);
       expect(await stores.messages.nextSeq(second.roomId)).toBe(1);
       const concurrent = await Promise.all(Array.from({ length: 10 }, () => stores.messages.nextSeq(first.roomId)));
-      expect(sorted(concurrent.map(String))).toEqual(sorted(Array.from({ length: 10 }, (_, index) => String(index + 3))));
+      expect(sorted(concurrent.map(String))).toEqual(
+        sorted(Array.from({ length: 10 }, (_, index) => String(index + 3))),
+      );
       expect((await stores.rooms.getRooms([first.roomId])).get(first.roomId)?.lastSeq).toBe(12);
       await expect(stores.messages.nextSeq(uid('no-room'))).rejects.toThrow();
     });
@@ -26,15 +39,27 @@ export function describeMessageStoreContract(name: string, makeStores: MakeStore
       const retry = message(roomId, 2, { senderId: 'alice', clientMessageId: 'same', content: 'other' });
       expect(await stores.messages.claimClientMessageId(retry)).toEqual(first);
       // Another sender, another room, or another id is another claim.
-      expect(await stores.messages.claimClientMessageId(message(roomId, 3, { senderId: 'bob', clientMessageId: 'same' }))).toBeUndefined();
-      expect(await stores.messages.claimClientMessageId(message(uid('room'), 1, { senderId: 'alice', clientMessageId: 'same' }))).toBeUndefined();
+      expect(
+        await stores.messages.claimClientMessageId(message(roomId, 3, { senderId: 'bob', clientMessageId: 'same' })),
+      ).toBeUndefined();
+      expect(
+        await stores.messages.claimClientMessageId(
+          message(uid('room'), 1, { senderId: 'alice', clientMessageId: 'same' }),
+        ),
+      ).toBeUndefined();
     });
 
     it("keeps claims apart when '#' moves between sender id and client message id", async () => {
       const roomId = uid('room');
-      expect(await stores.messages.claimClientMessageId(message(roomId, 1, { senderId: 'a#b', clientMessageId: 'c' }))).toBeUndefined();
-      expect(await stores.messages.claimClientMessageId(message(roomId, 2, { senderId: 'a', clientMessageId: 'b#c' }))).toBeUndefined();
-      expect(await stores.messages.claimClientMessageId(message(roomId, 3, { senderId: 'a%23b', clientMessageId: 'c' }))).toBeUndefined();
+      expect(
+        await stores.messages.claimClientMessageId(message(roomId, 1, { senderId: 'a#b', clientMessageId: 'c' })),
+      ).toBeUndefined();
+      expect(
+        await stores.messages.claimClientMessageId(message(roomId, 2, { senderId: 'a', clientMessageId: 'b#c' })),
+      ).toBeUndefined();
+      expect(
+        await stores.messages.claimClientMessageId(message(roomId, 3, { senderId: 'a%23b', clientMessageId: 'c' })),
+      ).toBeUndefined();
       const state = await stores.messages.getSendState(roomId, 'a', 'b#c');
       expect(state.existing?.seq).toBe(2);
     });
@@ -104,9 +129,14 @@ export function describeMessageStoreContract(name: string, makeStores: MakeStore
       await stores.subscriptions.putSubscriptions([subscription(created.roomId, 'zzz', T0 + 1_000)]);
       await stores.typing.startTyping(typing(created.roomId, 'zed', T0 + 5_000), T0, 3_000);
       await stores.messages.claimClientMessageId(message(created.roomId, 1));
-      expect(await stores.messages.getMessages(created.roomId, { limit: 10 })).toEqual({ messages: [], hasMore: false });
+      expect(await stores.messages.getMessages(created.roomId, { limit: 10 })).toEqual({
+        messages: [],
+        hasMore: false,
+      });
       await stores.messages.putMessageIfAbsent(message(created.roomId, 1));
-      expect((await stores.messages.getMessages(created.roomId, { limit: 10 })).messages.map((item) => item.seq)).toEqual([1]);
+      expect(
+        (await stores.messages.getMessages(created.roomId, { limit: 10 })).messages.map((item) => item.seq),
+      ).toEqual([1]);
       expect((await stores.messages.getMessages(created.roomId, { before: 5, limit: 10 })).messages.length).toBe(1);
       expect((await stores.messages.getMessages(created.roomId, { after: 0, limit: 10 })).messages.length).toBe(1);
     });

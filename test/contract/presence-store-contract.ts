@@ -35,7 +35,9 @@ export function describePresenceStoreContract(name: string, makeStores: MakeStor
 
     it('of many racing writes exactly one flips: one markOnline finds the user offline, one settle wins', async () => {
       const userId = uid('user');
-      const befores = await Promise.all(Array.from({ length: 12 }, (_, i) => stores.presence.markOnline(userId, T0 + i)));
+      const befores = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => stores.presence.markOnline(userId, T0 + i)),
+      );
       expect(befores.filter((before) => !before?.online)).toHaveLength(1);
       const seen = (await stores.presence.getPresence(userId))!;
       expect(seen.gen).toBe(12);

@@ -16,7 +16,10 @@ export function describeProfileStoreContract(name: string, makeStores: MakeStore
       });
       expect((await stores.profiles.ensureProfile(userId, 'Renamed In IdP')).displayName).toBe('Renamed In IdP');
 
-      const updated = await stores.profiles.updateProfile(userId, { displayName: 'Chosen', avatarUrl: 'https://img.example/a.png' });
+      const updated = await stores.profiles.updateProfile(userId, {
+        displayName: 'Chosen',
+        avatarUrl: 'https://img.example/a.png',
+      });
       expect(updated).toEqual({
         userId,
         displayName: 'Chosen',
@@ -30,7 +33,11 @@ export function describeProfileStoreContract(name: string, makeStores: MakeStore
       const userId = uid('user');
       await stores.profiles.ensureProfile(userId, 'Ann');
       const withAvatar = await stores.profiles.updateProfile(userId, { avatarUrl: 'https://img.example/1.png' });
-      expect(withAvatar).toMatchObject({ displayName: 'Ann', avatarUrl: 'https://img.example/1.png', nameSetByUser: false });
+      expect(withAvatar).toMatchObject({
+        displayName: 'Ann',
+        avatarUrl: 'https://img.example/1.png',
+        nameSetByUser: false,
+      });
       const without = await stores.profiles.updateProfile(userId, { avatarUrl: null });
       expect(without.avatarUrl).toBeUndefined();
       expect((await stores.profiles.getProfiles([userId])).get(userId)).toEqual(without);

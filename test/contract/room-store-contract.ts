@@ -71,10 +71,19 @@ export function describeRoomStoreContract(name: string, makeStores: MakeStores):
 
     it('cursorAfter(i) resumes right after the i-th item of a page of members and of memberships', async () => {
       const userId = uid('user');
-      const created = await roomWithMembers(stores.rooms, [...Array.from({ length: 9 }, (_, i) => `user-${i}#x`), userId]);
+      const created = await roomWithMembers(stores.rooms, [
+        ...Array.from({ length: 9 }, (_, i) => `user-${i}#x`),
+        userId,
+      ]);
       await Promise.all(Array.from({ length: 8 }, () => roomWithMembers(stores.rooms, [userId])));
-      await expectCursorAfterResumes((page) => stores.rooms.listMembers(created.roomId, page), (item) => item.userId);
-      await expectCursorAfterResumes((page) => stores.rooms.listMemberships(userId, page), (item) => item.roomId);
+      await expectCursorAfterResumes(
+        (page) => stores.rooms.listMembers(created.roomId, page),
+        (item) => item.userId,
+      );
+      await expectCursorAfterResumes(
+        (page) => stores.rooms.listMemberships(userId, page),
+        (item) => item.roomId,
+      );
     });
 
     it('refuses cursors it did not issue for that listing', async () => {
@@ -83,16 +92,27 @@ export function describeRoomStoreContract(name: string, makeStores: MakeStores):
       const cursor = (await stores.rooms.listMembers(first.roomId, { limit: 1 })).cursor!;
       const membershipCursor = (await readMemberships('a')).cursor!;
 
-      for (const bad of ['', 'garbage', '!!!', 'eyJ9', Buffer.from('{"pk":1}').toString('base64url'), cursor.slice(0, -4)]) {
-        await expect(stores.rooms.listMembers(first.roomId, { limit: 1, cursor: bad })).rejects.toBeInstanceOf(InvalidCursorError);
+      for (const bad of [
+        '',
+        'garbage',
+        '!!!',
+        'eyJ9',
+        Buffer.from('{"pk":1}').toString('base64url'),
+        cursor.slice(0, -4),
+      ]) {
+        await expect(stores.rooms.listMembers(first.roomId, { limit: 1, cursor: bad })).rejects.toBeInstanceOf(
+          InvalidCursorError,
+        );
       }
-      await expect(stores.rooms.listMembers(second.roomId, { limit: 1, cursor })).rejects.toBeInstanceOf(InvalidCursorError);
-      await expect(stores.subscriptions.listSubscriptions(first.roomId, T0, { limit: 1, cursor })).rejects.toBeInstanceOf(
+      await expect(stores.rooms.listMembers(second.roomId, { limit: 1, cursor })).rejects.toBeInstanceOf(
         InvalidCursorError,
       );
-      await expect(stores.rooms.listMembers(first.roomId, { limit: 1, cursor: membershipCursor })).rejects.toBeInstanceOf(
-        InvalidCursorError,
-      );
+      await expect(
+        stores.subscriptions.listSubscriptions(first.roomId, T0, { limit: 1, cursor }),
+      ).rejects.toBeInstanceOf(InvalidCursorError);
+      await expect(
+        stores.rooms.listMembers(first.roomId, { limit: 1, cursor: membershipCursor }),
+      ).rejects.toBeInstanceOf(InvalidCursorError);
       // The real cursor still works.
       expect((await stores.rooms.listMembers(first.roomId, { limit: 5, cursor })).items.length).toBe(2);
 
@@ -103,7 +123,9 @@ export function describeRoomStoreContract(name: string, makeStores: MakeStores):
 
     it("lists a user's memberships across rooms through pages", async () => {
       const userId = uid('user');
-      const rooms = await Promise.all(Array.from({ length: 7 }, () => roomWithMembers(stores.rooms, [userId, uid('other')])));
+      const rooms = await Promise.all(
+        Array.from({ length: 7 }, () => roomWithMembers(stores.rooms, [userId, uid('other')])),
+      );
       await roomWithMembers(stores.rooms, [uid('someone-else')]);
       const { items, pages } = await readAll((page) => stores.rooms.listMemberships(userId, page), 3);
       expect(pages).toBe(3);
@@ -145,7 +167,9 @@ export function describeRoomStoreContract(name: string, makeStores: MakeStores):
       expect(await stores.rooms.removeMember(created.roomId, alice)).toBe(true);
       expect(await stores.rooms.removeMember(created.roomId, alice)).toBe(false);
       expect((await stores.rooms.getRoomAndMember(created.roomId, alice)).member).toBeUndefined();
-      expect((await stores.rooms.listMemberships(alice, { limit: 10 })).items.map((item) => item.roomId)).toEqual([kept.roomId]);
+      expect((await stores.rooms.listMemberships(alice, { limit: 10 })).items.map((item) => item.roomId)).toEqual([
+        kept.roomId,
+      ]);
     });
 
     it('moves the read marker forward only, and never for a non-member', async () => {

@@ -71,7 +71,15 @@ export const uid = (label: string) => `${label}#${randomUUID().slice(0, 8)}`;
 export const T0 = 1_700_000_000_000;
 
 export function room(overrides: Partial<RoomRecord> = {}): RoomRecord {
-  return { roomId: uid('room'), name: 'Room', kind: 'group', createdBy: 'creator', createdAt: T0, lastSeq: 0, ...overrides };
+  return {
+    roomId: uid('room'),
+    name: 'Room',
+    kind: 'group',
+    createdBy: 'creator',
+    createdAt: T0,
+    lastSeq: 0,
+    ...overrides,
+  };
 }
 
 export const member = (roomId: string, userId: string, overrides: Partial<MemberRecord> = {}): MemberRecord => ({
@@ -97,7 +105,12 @@ export function message(roomId: string, seq: number, overrides: Partial<Message>
   };
 }
 
-export const subscription = (roomId: string, connectionId: string, expiresAt: number, muted = false): SubscriptionRecord => ({
+export const subscription = (
+  roomId: string,
+  connectionId: string,
+  expiresAt: number,
+  muted = false,
+): SubscriptionRecord => ({
   roomId,
   connectionId,
   userId: `user-of-${connectionId}`,
@@ -114,7 +127,10 @@ export const typing = (roomId: string, userId: string, expiresAt: number, lastBr
 });
 
 /** Follows cursors to the end, checking every page respects the limit. */
-export async function readAll<T>(list: (page: PageRequest) => Promise<Page<T>>, limit: number): Promise<{ items: T[]; pages: number }> {
+export async function readAll<T>(
+  list: (page: PageRequest) => Promise<Page<T>>,
+  limit: number,
+): Promise<{ items: T[]; pages: number }> {
   const items: T[] = [];
   let cursor: string | undefined;
   let pages = 0;
@@ -135,7 +151,10 @@ export const sorted = (values: string[]) => [...values].sort();
  * A listing of at least 8 items: a page's cursorAfter(i) resumes right after its i-th item, whether the caller used
  * the first items of the page only or the whole of it (then it is where the page's own cursor resumes).
  */
-export async function expectCursorAfterResumes<T>(list: (page: PageRequest) => Promise<Page<T>>, idOf: (item: T) => string): Promise<void> {
+export async function expectCursorAfterResumes<T>(
+  list: (page: PageRequest) => Promise<Page<T>>,
+  idOf: (item: T) => string,
+): Promise<void> {
   const everything = (await readAll(list, 100)).items.map(idOf);
   expect(everything.length).toBeGreaterThanOrEqual(8);
   const first = await list({ limit: 4 });
@@ -152,7 +171,9 @@ export async function roomWithMembers(
   overrides: Partial<RoomRecord> = {},
 ): Promise<RoomRecord> {
   const created = room(overrides);
-  await rooms.createRoom(created, userIds.map((userId) => member(created.roomId, userId)));
+  await rooms.createRoom(
+    created,
+    userIds.map((userId) => member(created.roomId, userId)),
+  );
   return created;
 }
-

@@ -1,7 +1,16 @@
 // The behaviour every SubscriptionStore must have (see ./store-fixtures.ts for how the contracts run).
 import { describe, expect, it } from 'vitest';
 
-import { uid, T0, subscription, readAll, sorted, storesPerTest, expectCursorAfterResumes, type MakeStores } from './store-fixtures.js';
+import {
+  uid,
+  T0,
+  subscription,
+  readAll,
+  sorted,
+  storesPerTest,
+  expectCursorAfterResumes,
+  type MakeStores,
+} from './store-fixtures.js';
 
 export function describeSubscriptionStoreContract(name: string, makeStores: MakeStores): void {
   describe(`SubscriptionStore contract: ${name}`, () => {
@@ -12,14 +21,24 @@ export function describeSubscriptionStoreContract(name: string, makeStores: Make
       const live = subscription(roomId, uid('c1'), T0 + 100);
       const muted = subscription(roomId, uid('c2'), T0 + 100, true);
       const expired = subscription(roomId, uid('c3'), T0 + 50);
-      await stores.subscriptions.putSubscriptions([live, muted, expired, subscription(uid('other-room'), uid('c4'), T0 + 100)]);
+      await stores.subscriptions.putSubscriptions([
+        live,
+        muted,
+        expired,
+        subscription(uid('other-room'), uid('c4'), T0 + 100),
+      ]);
 
       const page = await stores.subscriptions.listSubscriptions(roomId, T0 + 50, { limit: 10 });
       expect(page.cursor).toBeUndefined();
-      expect(sorted(page.items.map((item) => item.connectionId))).toEqual(sorted([live.connectionId, muted.connectionId]));
+      expect(sorted(page.items.map((item) => item.connectionId))).toEqual(
+        sorted([live.connectionId, muted.connectionId]),
+      );
       expect(page.items.find((item) => item.connectionId === muted.connectionId)).toEqual(muted);
 
-      await stores.subscriptions.deleteSubscriptions([{ roomId, connectionId: live.connectionId }, { roomId, connectionId: uid('never') }]);
+      await stores.subscriptions.deleteSubscriptions([
+        { roomId, connectionId: live.connectionId },
+        { roomId, connectionId: uid('never') },
+      ]);
       const after = await stores.subscriptions.listSubscriptions(roomId, T0 + 50, { limit: 10 });
       expect(after.items).toEqual([muted]);
       await stores.subscriptions.putSubscriptions([]);
@@ -28,8 +47,13 @@ export function describeSubscriptionStoreContract(name: string, makeStores: Make
 
     it('cursorAfter(i) resumes right after the i-th subscription of a page', async () => {
       const roomId = uid('room');
-      await stores.subscriptions.putSubscriptions(Array.from({ length: 9 }, (_, i) => subscription(roomId, `c-${i}#y`, T0 + 99)));
-      await expectCursorAfterResumes((page) => stores.subscriptions.listSubscriptions(roomId, T0, page), (item) => item.connectionId);
+      await stores.subscriptions.putSubscriptions(
+        Array.from({ length: 9 }, (_, i) => subscription(roomId, `c-${i}#y`, T0 + 99)),
+      );
+      await expectCursorAfterResumes(
+        (page) => stores.subscriptions.listSubscriptions(roomId, T0, page),
+        (item) => item.connectionId,
+      );
     });
 
     it('pages through live subscriptions when expired ones lie between them', async () => {
@@ -50,7 +74,10 @@ export function describeSubscriptionStoreContract(name: string, makeStores: Make
     it('a later write of the same subscription replaces it (last one wins within a batch too)', async () => {
       const roomId = uid('room');
       const connectionId = uid('conn');
-      await stores.subscriptions.putSubscriptions([subscription(roomId, connectionId, T0 + 10), subscription(roomId, connectionId, T0 + 20, true)]);
+      await stores.subscriptions.putSubscriptions([
+        subscription(roomId, connectionId, T0 + 10),
+        subscription(roomId, connectionId, T0 + 20, true),
+      ]);
       expect((await stores.subscriptions.listSubscriptions(roomId, T0, { limit: 5 })).items).toEqual([
         subscription(roomId, connectionId, T0 + 20, true),
       ]);

@@ -57,7 +57,10 @@ export function describeTypingStoreContract(name: string, makeStores: MakeStores
       await stores.typing.startTyping(typing(roomId, 'alice', T0 + 5_000), T0, 3_000);
       await stores.typing.startTyping(typing(roomId, 'bob', T0 + 2_000), T0, 3_000);
       await stores.typing.startTyping(typing(uid('room'), 'carol', T0 + 5_000), T0, 3_000);
-      expect((await stores.typing.listTyping(roomId, T0 + 1_000)).map((item) => item.userId).sort()).toEqual(['alice', 'bob']);
+      expect((await stores.typing.listTyping(roomId, T0 + 1_000)).map((item) => item.userId).sort()).toEqual([
+        'alice',
+        'bob',
+      ]);
       expect((await stores.typing.listTyping(roomId, T0 + 2_000)).map((item) => item.userId)).toEqual(['alice']);
     });
   });

@@ -33,7 +33,13 @@ async function connectMaximal(user: TestUser): Promise<TestClient> {
 }
 
 /** Reads a cursor-paged listing to its end; each answer must arrive and stay within the list budget. */
-async function readAllPages(client: TestClient, action: string, field: string, fields: Record<string, unknown>, first?: Frame) {
+async function readAllPages(
+  client: TestClient,
+  action: string,
+  field: string,
+  fields: Record<string, unknown>,
+  first?: Frame,
+) {
   const items: unknown[] = [];
   let ack = first ?? (await client.ack(action, fields));
   let pages = 1;
@@ -61,7 +67,8 @@ beforeAll(async () => {
     const user = longUser(`m${i}`);
     members.push({ user, client: await connectMaximal(user) });
   }
-  room = (await owner.ack('createRoom', { name: longestRoomName, memberIds: members.map((m) => m.user.userId) })).room as Room;
+  room = (await owner.ack('createRoom', { name: longestRoomName, memberIds: members.map((m) => m.user.userId) }))
+    .room as Room;
   for (let i = 1; i <= MESSAGES; i += 1) {
     const ack = await owner.ack('sendMessage', {
       roomId: room.roomId,
@@ -76,65 +83,87 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('answers that would not fit in one frame', () => {
-  local.it('getHistory pages stop early with hasMore; scrolling back and catching up read every message once', async () => {
-    const reader = members[0]!.client;
-    const all = Array.from({ length: MESSAGES }, (_, i) => i + 1);
+  local.it(
+    'getHistory pages stop early with hasMore; scrolling back and catching up read every message once',
+    async () => {
+      const reader = members[0]!.client;
+      const all = Array.from({ length: MESSAGES }, (_, i) => i + 1);
 
-    const scrolled: number[] = [];
-    let before: number | undefined;
-    for (;;) {
-      const ack = await reader.ack('getHistory', { roomId: room.roomId, limit: 100, ...(before !== undefined && { before }) });
-      const messages = ack.messages as Message[];
-      expect(jsonBytes(messages)).toBeLessThanOrEqual(LIMITS.answerListMaxBytes);
-      expect(messages.length).toBeGreaterThan(0);
-      expect(messages.every((m) => m.content === longestContent && m.attachmentUrl === attachmentUrl)).toBe(true);
-      scrolled.unshift(...messages.map((m) => m.seq));
-      if (!ack.hasMore) break;
-      before = messages[0]!.seq;
-    }
-    expect(scrolled).toEqual(all);
+      const scrolled: number[] = [];
+      let before: number | undefined;
+      for (;;) {
+        const ack = await reader.ack('getHistory', {
+          roomId: room.roomId,
+          limit: 100,
+          ...(before !== undefined && { before }),
+        });
+        const messages = ack.messages as Message[];
+        expect(jsonBytes(messages)).toBeLessThanOrEqual(LIMITS.answerListMaxBytes);
+        expect(messages.length).toBeGreaterThan(0);
+        expect(messages.every((m) => m.content === longestContent && m.attachmentUrl === attachmentUrl)).toBe(true);
+        scrolled.unshift(...messages.map((m) => m.seq));
+        if (!ack.hasMore) break;
+        before = messages[0]!.seq;
+      }
+      expect(scrolled).toEqual(all);
 
-    const caughtUp: number[] = [];
-    let after = 0;
-    for (;;) {
-      const ack = await reader.ack('getHistory', { roomId: room.roomId, after });
-      const messages = ack.messages as Message[];
-      caughtUp.push(...messages.map((m) => m.seq));
-      if (!ack.hasMore) break;
-      after = messages[messages.length - 1]!.seq;
-    }
-    expect(caughtUp).toEqual(all);
-  }, 60_000);
+      const caughtUp: number[] = [];
+      let after = 0;
+      for (;;) {
+        const ack = await reader.ack('getHistory', { roomId: room.roomId, after });
+        const messages = ack.messages as Message[];
+        caughtUp.push(...messages.map((m) => m.seq));
+        if (!ack.hasMore) break;
+        after = messages[messages.length - 1]!.seq;
+      }
+      expect(caughtUp).toEqual(all);
+    },
+    60_000,
+  );
 
-  local.it('listMembers pages of the longest profiles list every member once', async () => {
-    const { items, pages } = await readAllPages(owner, 'listMembers', 'members', { roomId: room.roomId });
-    const users = items as User[];
-    expect(pages).toBeGreaterThan(2);
-    expect(users.map((u) => u.userId).sort()).toEqual([ownerUser, ...members.map((m) => m.user)].map((u) => u.userId).sort());
-    expect(users.every((u) => u.displayName === longestName && u.isOnline === true)).toBe(true);
-  }, 60_000);
+  local.it(
+    'listMembers pages of the longest profiles list every member once',
+    async () => {
+      const { items, pages } = await readAllPages(owner, 'listMembers', 'members', { roomId: room.roomId });
+      const users = items as User[];
+      expect(pages).toBeGreaterThan(2);
+      expect(users.map((u) => u.userId).sort()).toEqual(
+        [ownerUser, ...members.map((m) => m.user)].map((u) => u.userId).sort(),
+      );
+      expect(users.every((u) => u.displayName === longestName && u.isOnline === true)).toBe(true);
+    },
+    60_000,
+  );
 
-  local.it('getPresence pages the online users with a cursor, each user once', async () => {
-    const { items, pages } = await readAllPages(owner, 'getPresence', 'online', { roomId: room.roomId });
-    expect(pages).toBeGreaterThan(2);
-    const ids = (items as User[]).map((u) => u.userId);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.sort()).toEqual([ownerUser, ...members.map((m) => m.user)].map((u) => u.userId).sort());
-  }, 60_000);
+  local.it(
+    'getPresence pages the online users with a cursor, each user once',
+    async () => {
+      const { items, pages } = await readAllPages(owner, 'getPresence', 'online', { roomId: room.roomId });
+      expect(pages).toBeGreaterThan(2);
+      const ids = (items as User[]).map((u) => u.userId);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.sort()).toEqual([ownerUser, ...members.map((m) => m.user)].map((u) => u.userId).sort());
+    },
+    60_000,
+  );
 
-  local.it('hello and listRooms list rooms with the longest names, each room once', async () => {
-    const creator = await connectMaximal(longUser('creator'));
-    const readerUser = longUser('reader');
-    const reader = await connectMaximal(readerUser);
-    const created: string[] = [];
-    for (let i = 0; i < 110; i += 1) {
-      const ack = await creator.ack('createRoom', { name: longestRoomName, memberIds: [readerUser.userId] });
-      created.push((ack.room as Room).roomId);
-    }
-    const hello = await reader.ack('hello');
-    expect(jsonBytes(hello)).toBeLessThanOrEqual(LIMITS.messageMaxBytes);
-    expect((hello.rooms as Room[]).length).toBeLessThan(LIMITS.helloRoomsMax);
-    const { items } = await readAllPages(reader, 'listRooms', 'rooms', {}, hello);
-    expect((items as Room[]).map((r) => r.roomId).sort()).toEqual(created.sort());
-  }, 60_000);
+  local.it(
+    'hello and listRooms list rooms with the longest names, each room once',
+    async () => {
+      const creator = await connectMaximal(longUser('creator'));
+      const readerUser = longUser('reader');
+      const reader = await connectMaximal(readerUser);
+      const created: string[] = [];
+      for (let i = 0; i < 110; i += 1) {
+        const ack = await creator.ack('createRoom', { name: longestRoomName, memberIds: [readerUser.userId] });
+        created.push((ack.room as Room).roomId);
+      }
+      const hello = await reader.ack('hello');
+      expect(jsonBytes(hello)).toBeLessThanOrEqual(LIMITS.messageMaxBytes);
+      expect((hello.rooms as Room[]).length).toBeLessThan(LIMITS.helloRoomsMax);
+      const { items } = await readAllPages(reader, 'listRooms', 'rooms', {}, hello);
+      expect((items as Room[]).map((r) => r.roomId).sort()).toEqual(created.sort());
+    },
+    60_000,
+  );
 });

@@ -25,12 +25,20 @@ describe('accepted handshakes', () => {
   local.it('accepts a token from GET /dev/token, shaped like a Cognito ID token', async () => {
     const sub = local.user('dev').userId;
     const before = Date.now();
-    const response = await fetch(`${local.stack.httpUrl}/dev/token?sub=${encodeURIComponent(sub)}&name=Dev%20User&ttl=120`);
+    const response = await fetch(
+      `${local.stack.httpUrl}/dev/token?sub=${encodeURIComponent(sub)}&name=Dev%20User&ttl=120`,
+    );
     expect(response.status).toBe(200);
     const body = (await response.json()) as { token: string; expiresAt: string };
     const { header, payload } = decodeJwt(body.token);
     expect(header).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
-    expect(payload).toMatchObject({ sub, name: 'Dev User', token_use: 'id', iss: expect.any(String), aud: expect.any(String) });
+    expect(payload).toMatchObject({
+      sub,
+      name: 'Dev User',
+      token_use: 'id',
+      iss: expect.any(String),
+      aud: expect.any(String),
+    });
     const expiresAt = expectIsoTime(body.expiresAt, before + 120_000, 3_000);
     expect(Math.abs((payload.exp as number) * 1000 - expiresAt)).toBeLessThan(1_000);
 
@@ -79,11 +87,14 @@ describe('refused handshakes: HTTP 401 and nothing written', () => {
       },
     ],
     [
-      'a token for another audience, signed by the stack\'s own key',
-      async (user) => ({ url: local.urlWithToken(await local.token(user, { aud: 'some-other-client' })), userIds: [user.userId] }),
+      "a token for another audience, signed by the stack's own key",
+      async (user) => ({
+        url: local.urlWithToken(await local.token(user, { aud: 'some-other-client' })),
+        userIds: [user.userId],
+      }),
     ],
     [
-      'a token from another issuer, signed by the stack\'s own key',
+      "a token from another issuer, signed by the stack's own key",
       async (user) => ({
         url: local.urlWithToken(await local.token(user, { iss: 'https://issuer.example.com/elsewhere' })),
         userIds: [user.userId],
@@ -129,22 +140,33 @@ describe('refused handshakes: HTTP 401 and nothing written', () => {
     for (const userId of userIds) await expectNeverConnected(watcher, userId);
   });
 
-  local.it('still accepts a genuine token for the same kind of user (the cases above fail for their flaw alone)', async () => {
-    const watcher = await observe();
-    const user = local.user('genuine');
-    const client = await local.connect(user);
-    await client.ack('ping');
-    const direct = await watcher.ack('openDirect', { userId: user.userId });
-    expect(direct.room).toMatchObject({ kind: 'direct' });
-  });
+  local.it(
+    'still accepts a genuine token for the same kind of user (the cases above fail for their flaw alone)',
+    async () => {
+      const watcher = await observe();
+      const user = local.user('genuine');
+      const client = await local.connect(user);
+      await client.ack('ping');
+      const direct = await watcher.ack('openDirect', { userId: user.userId });
+      expect(direct.room).toMatchObject({ kind: 'direct' });
+    },
+  );
 });
 
 describe('display name from the token', () => {
   // PROTOCOL.md: the name claim, else preferred_username, else cognito:username, else sub.
   const cases: Array<[string, Record<string, unknown>, (user: TestUser) => string]> = [
     ['name wins over the others', { preferred_username: 'pref', 'cognito:username': 'cog' }, (u) => u.name],
-    ['preferred_username without name', { name: undefined, preferred_username: 'pref', 'cognito:username': 'cog' }, () => 'pref'],
-    ['cognito:username without name or preferred_username', { name: undefined, 'cognito:username': 'cog' }, () => 'cog'],
+    [
+      'preferred_username without name',
+      { name: undefined, preferred_username: 'pref', 'cognito:username': 'cog' },
+      () => 'pref',
+    ],
+    [
+      'cognito:username without name or preferred_username',
+      { name: undefined, 'cognito:username': 'cog' },
+      () => 'cog',
+    ],
     ['sub when no name claim at all', { name: undefined, 'cognito:username': undefined }, (u) => u.userId],
   ];
 

@@ -156,21 +156,28 @@ describe('FORBIDDEN for a non-member on every action that names a room', () => {
     ['markRead', (roomId) => ({ roomId, seq: 1 })],
   ];
 
-  local.each(roomActions)('%s: same answer for an existing and a nonexistent room, nothing done', async (action, fields) => {
-    const { client: mallory } = await local.connectNew('mallory');
-    const existing = await mallory.error(action, fields(room.roomId));
-    const missing = await mallory.error(action, fields(`no-such-room-${Date.now()}`));
-    expect(existing).toMatchObject({ code: 'FORBIDDEN' });
-    expect(missing).toMatchObject({ code: 'FORBIDDEN' });
-    expect(missing.message).toBe(existing.message);
-    await mallory.ack('ping');
-    await owner.expectNoFrame(anyEventFor(room.roomId));
-  });
+  local.each(roomActions)(
+    '%s: same answer for an existing and a nonexistent room, nothing done',
+    async (action, fields) => {
+      const { client: mallory } = await local.connectNew('mallory');
+      const existing = await mallory.error(action, fields(room.roomId));
+      const missing = await mallory.error(action, fields(`no-such-room-${Date.now()}`));
+      expect(existing).toMatchObject({ code: 'FORBIDDEN' });
+      expect(missing).toMatchObject({ code: 'FORBIDDEN' });
+      expect(missing.message).toBe(existing.message);
+      await mallory.ack('ping');
+      await owner.expectNoFrame(anyEventFor(room.roomId));
+    },
+  );
 
   it('after all of them the room is as it was', async () => {
     const members = await owner.ack('listMembers', { roomId: room.roomId });
     expect((members.members as Array<{ userId: string }>).map((m) => m.userId)).toEqual([alice.userId]);
     const history = await owner.ack('getHistory', { roomId: room.roomId });
-    expect((history.messages as Array<{ clientMessageId: string; senderId: string }>).every((m) => m.senderId === alice.userId)).toBe(true);
+    expect(
+      (history.messages as Array<{ clientMessageId: string; senderId: string }>).every(
+        (m) => m.senderId === alice.userId,
+      ),
+    ).toBe(true);
   });
 });

@@ -64,7 +64,10 @@ describe('faults', () => {
 
   it('one recipient whose post fails does not stop the others', async () => {
     const { client: a } = await local.connectNew('alice');
-    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
+    const {
+      user: bob,
+      clients: [b1, b2],
+    } = await local.devices('bob');
     const { user: carol, client: c } = await local.connectNew('carol');
     const room = await local.createRoom(a, [bob, carol]);
     // Connections are recorded in the order they opened: the first of Bob's is b1.
@@ -72,13 +75,15 @@ describe('faults', () => {
     expect(broken).toBeDefined();
     faults.failingRecipients = new Set([broken!]);
     try {
-      const sent = (await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'c1', content: 'to all' })).message as Message;
+      const sent = (await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'c1', content: 'to all' }))
+        .message as Message;
       await c.waitFor(messageEvent(room.roomId, sent.id));
       await b2.waitFor(messageEvent(room.roomId, sent.id));
       await b1.expectNoFrame(messageEvent(room.roomId));
       // A failed post is not a gone connection: b1 stays subscribed and hears the next message.
       faults.failingRecipients = new Set();
-      const next = (await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'c2', content: 'again' })).message as Message;
+      const next = (await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'c2', content: 'again' }))
+        .message as Message;
       await b1.waitFor(messageEvent(room.roomId, next.id));
     } finally {
       faults.failingRecipients = new Set();
@@ -101,7 +106,10 @@ describe('faults', () => {
     await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'c1', content: 'anyone there?' });
     const offline = await c.waitFor(frameOf('presence', { roomId: room.roomId, userId: bob.userId, isOnline: false }));
     expect(offline.lastSeenAt).toEqual(expect.any(String));
-    const members = (await c.ack('listMembers', { roomId: room.roomId })).members as Array<{ userId: string; isOnline: boolean }>;
+    const members = (await c.ack('listMembers', { roomId: room.roomId })).members as Array<{
+      userId: string;
+      isOnline: boolean;
+    }>;
     expect(members.find((m) => m.userId === bob.userId)?.isOnline).toBe(false);
     const presence = await c.ack('getPresence', { roomId: room.roomId });
     expect((presence.online as Array<{ userId: string }>).map((u) => u.userId)).not.toContain(bob.userId);

@@ -61,13 +61,29 @@ describe('frames that are not requests', () => {
     const reply = await client.waitFor((f) => f.requestId === 'r-no-action');
     expect(reply).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
     client.sendRaw({ requestId: 'r-numeric-action', action: 7 });
-    expect(await client.waitFor((f) => f.requestId === 'r-numeric-action')).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
+    expect(await client.waitFor((f) => f.requestId === 'r-numeric-action')).toMatchObject({
+      type: 'error',
+      code: 'BAD_REQUEST',
+    });
     await expectStillOpen(client);
   });
 });
 
 describe('unknown actions', () => {
-  const names = ['fly', 'PING', 'Ping', 'send_message', '$connect', '$disconnect', '$default', 'toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf'];
+  const names = [
+    'fly',
+    'PING',
+    'Ping',
+    'send_message',
+    '$connect',
+    '$disconnect',
+    '$default',
+    'toString',
+    '__proto__',
+    'constructor',
+    'hasOwnProperty',
+    'valueOf',
+  ];
 
   local.each(names)('%s is UNKNOWN_ACTION, with the requestId, and the connection stays open', async (action) => {
     const client = await connectAlice();
@@ -110,7 +126,12 @@ describe('requestId', () => {
   local.it('a request without one gets no ack, but its work is done and its errors still come', async () => {
     const client = await connectAlice();
     const b = await local.connect(bob, { label: 'bob' });
-    client.sendRaw({ action: 'sendMessage', roomId: room.roomId, clientMessageId: `silent-${Date.now()}`, content: 'quiet send' });
+    client.sendRaw({
+      action: 'sendMessage',
+      roomId: room.roomId,
+      clientMessageId: `silent-${Date.now()}`,
+      content: 'quiet send',
+    });
     const event = await b.waitFor(messageEvent(room.roomId));
     expect((event.message as { content: string }).content).toBe('quiet send');
     client.sendRaw({ action: 'ping' });
@@ -118,7 +139,10 @@ describe('requestId', () => {
     await client.expectNoFrame((f) => f.type === 'ack');
 
     client.sendRaw({ action: 'getHistory', roomId: room.roomId, limit: 0 });
-    expect(await client.waitFor(errorWithoutRequestId)).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('limit') });
+    expect(await client.waitFor(errorWithoutRequestId)).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('limit'),
+    });
     client.sendRaw({ action: 'getHistory', roomId: `missing-${Date.now()}` });
     expect(await client.waitFor(errorWithoutRequestId)).toMatchObject({ code: 'FORBIDDEN' });
     await expectStillOpen(client);
@@ -133,14 +157,17 @@ describe('requestId', () => {
     ['a boolean', true],
   ];
 
-  local.each(illFormed)('an ill-formed requestId (%s) gets BAD_REQUEST without it and no ack', async (_name, requestId) => {
-    const client = await connectAlice();
-    client.sendRaw({ action: 'ping', requestId });
-    const error = await client.waitFor((f) => f.type === 'error');
-    expect(error.code).toBe('BAD_REQUEST');
-    expect('requestId' in error).toBe(false);
-    expect(error.message).toContain('requestId');
-    await client.expectNoFrame((f) => f.type === 'ack' || f.type === 'error');
-    await expectStillOpen(client);
-  });
+  local.each(illFormed)(
+    'an ill-formed requestId (%s) gets BAD_REQUEST without it and no ack',
+    async (_name, requestId) => {
+      const client = await connectAlice();
+      client.sendRaw({ action: 'ping', requestId });
+      const error = await client.waitFor((f) => f.type === 'error');
+      expect(error.code).toBe('BAD_REQUEST');
+      expect('requestId' in error).toBe(false);
+      expect(error.message).toContain('requestId');
+      await client.expectNoFrame((f) => f.type === 'ack' || f.type === 'error');
+      await expectStillOpen(client);
+    },
+  );
 });

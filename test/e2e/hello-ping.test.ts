@@ -43,36 +43,40 @@ describe('hello', () => {
     expect(hello.cursor).toBeUndefined();
   });
 
-  local.it('lists at most 100 rooms; its cursor continues with listRooms until every room was listed once', async () => {
-    const { user: target, client: t } = await local.connectNew('target');
-    // Three creators keep each connection inside the burst the protocol always allows.
-    const creators = await Promise.all(['c1', 'c2', 'c3'].map((label) => local.connectNew(label)));
-    const created = (
-      await Promise.all(
-        creators.map(async ({ client }, index) => {
-          const ids: string[] = [];
-          for (let i = 0; i < 34; i += 1) ids.push((await local.createRoom(client, [target], `r${index}-${i}`)).roomId);
-          return ids;
-        }),
-      )
-    ).flat();
-    expect(created).toHaveLength(102);
+  local.it(
+    'lists at most 100 rooms; its cursor continues with listRooms until every room was listed once',
+    async () => {
+      const { user: target, client: t } = await local.connectNew('target');
+      // Three creators keep each connection inside the burst the protocol always allows.
+      const creators = await Promise.all(['c1', 'c2', 'c3'].map((label) => local.connectNew(label)));
+      const created = (
+        await Promise.all(
+          creators.map(async ({ client }, index) => {
+            const ids: string[] = [];
+            for (let i = 0; i < 34; i += 1)
+              ids.push((await local.createRoom(client, [target], `r${index}-${i}`)).roomId);
+            return ids;
+          }),
+        )
+      ).flat();
+      expect(created).toHaveLength(102);
 
-    const hello = await t.ack('hello');
-    const rooms = hello.rooms as Room[];
-    expect(rooms).toHaveLength(100);
-    expect(typeof hello.cursor).toBe('string');
-    const listed = rooms.map((r) => r.roomId);
-    let cursor = hello.cursor as string | undefined;
-    while (cursor !== undefined) {
-      const page = await t.ack('listRooms', { cursor });
-      listed.push(...(page.rooms as Room[]).map((r) => r.roomId));
-      cursor = page.cursor as string | undefined;
-      expect(listed.length).toBeLessThanOrEqual(102);
-    }
-    expect(new Set(listed).size).toBe(listed.length);
-    expect([...listed].sort()).toEqual([...created].sort());
-  });
+      const hello = await t.ack('hello');
+      const rooms = hello.rooms as Room[];
+      expect(rooms).toHaveLength(100);
+      expect(typeof hello.cursor).toBe('string');
+      const listed = rooms.map((r) => r.roomId);
+      let cursor = hello.cursor as string | undefined;
+      while (cursor !== undefined) {
+        const page = await t.ack('listRooms', { cursor });
+        listed.push(...(page.rooms as Room[]).map((r) => r.roomId));
+        cursor = page.cursor as string | undefined;
+        expect(listed.length).toBeLessThanOrEqual(102);
+      }
+      expect(new Set(listed).size).toBe(listed.length);
+      expect([...listed].sort()).toEqual([...created].sort());
+    },
+  );
 });
 
 describe('ping', () => {
@@ -106,10 +110,14 @@ describe('times on the wire', () => {
     const presence = await b.ack('getPresence', { roomId: room.roomId });
     for (const entry of presence.typing as Array<{ expiresAt: string }>) expect(entry.expiresAt).toMatch(ISO_UTC_MS);
     await a.close();
-    const offline = await b.waitFor(frameOf('presence', { roomId: room.roomId, userId: alice.userId, isOnline: false }));
+    const offline = await b.waitFor(
+      frameOf('presence', { roomId: room.roomId, userId: alice.userId, isOnline: false }),
+    );
     expect(offline.lastSeenAt).toMatch(ISO_UTC_MS);
     const members = await b.ack('listMembers', { roomId: room.roomId });
-    const gone = (members.members as Array<{ userId: string; lastSeenAt?: string }>).find((m) => m.userId === alice.userId);
+    const gone = (members.members as Array<{ userId: string; lastSeenAt?: string }>).find(
+      (m) => m.userId === alice.userId,
+    );
     expect(gone?.lastSeenAt).toMatch(ISO_UTC_MS);
     expect((await b.ack('ping')).serverTime).toMatch(ISO_UTC_MS);
     expect((await b.ack('hello')).serverTime).toMatch(ISO_UTC_MS);

@@ -22,7 +22,10 @@ async function fill(client: TestClient, roomId: string, count: number): Promise<
   return sent;
 }
 
-async function history(fields: Record<string, unknown>, client = reader): Promise<{ seqs: number[]; hasMore: boolean; messages: Message[] }> {
+async function history(
+  fields: Record<string, unknown>,
+  client = reader,
+): Promise<{ seqs: number[]; hasMore: boolean; messages: Message[] }> {
   const ack = await client.ack('getHistory', fields);
   const messages = ack.messages as Message[];
   expect(Object.keys(ack).sort()).toEqual(['action', 'hasMore', 'messages', 'requestId', 'type']);
@@ -61,23 +64,50 @@ describe('getHistory', () => {
   });
 
   local.it('with after gives the oldest messages past it', async () => {
-    expect(await history({ roomId: twelve.roomId, after: 0, limit: 5 })).toMatchObject({ seqs: range(1, 5), hasMore: true });
-    expect(await history({ roomId: twelve.roomId, after: 5, limit: 5 })).toMatchObject({ seqs: range(6, 10), hasMore: true });
-    expect(await history({ roomId: twelve.roomId, after: 7, limit: 5 })).toMatchObject({ seqs: range(8, 12), hasMore: false });
-    expect(await history({ roomId: twelve.roomId, after: 10, limit: 5 })).toMatchObject({ seqs: [11, 12], hasMore: false });
+    expect(await history({ roomId: twelve.roomId, after: 0, limit: 5 })).toMatchObject({
+      seqs: range(1, 5),
+      hasMore: true,
+    });
+    expect(await history({ roomId: twelve.roomId, after: 5, limit: 5 })).toMatchObject({
+      seqs: range(6, 10),
+      hasMore: true,
+    });
+    expect(await history({ roomId: twelve.roomId, after: 7, limit: 5 })).toMatchObject({
+      seqs: range(8, 12),
+      hasMore: false,
+    });
+    expect(await history({ roomId: twelve.roomId, after: 10, limit: 5 })).toMatchObject({
+      seqs: [11, 12],
+      hasMore: false,
+    });
     expect(await history({ roomId: twelve.roomId, after: 12 })).toMatchObject({ seqs: [], hasMore: false });
     expect(await history({ roomId: twelve.roomId, after: 500 })).toMatchObject({ seqs: [], hasMore: false });
     expect(await history({ roomId: many.roomId, after: 0 })).toMatchObject({ seqs: range(1, 50), hasMore: true });
   });
 
   local.it('with before gives the newest messages below it', async () => {
-    expect(await history({ roomId: twelve.roomId, before: 13, limit: 5 })).toMatchObject({ seqs: range(8, 12), hasMore: true });
-    expect(await history({ roomId: twelve.roomId, before: 8, limit: 5 })).toMatchObject({ seqs: range(3, 7), hasMore: true });
-    expect(await history({ roomId: twelve.roomId, before: 6, limit: 5 })).toMatchObject({ seqs: range(1, 5), hasMore: false });
-    expect(await history({ roomId: twelve.roomId, before: 3, limit: 5 })).toMatchObject({ seqs: [1, 2], hasMore: false });
+    expect(await history({ roomId: twelve.roomId, before: 13, limit: 5 })).toMatchObject({
+      seqs: range(8, 12),
+      hasMore: true,
+    });
+    expect(await history({ roomId: twelve.roomId, before: 8, limit: 5 })).toMatchObject({
+      seqs: range(3, 7),
+      hasMore: true,
+    });
+    expect(await history({ roomId: twelve.roomId, before: 6, limit: 5 })).toMatchObject({
+      seqs: range(1, 5),
+      hasMore: false,
+    });
+    expect(await history({ roomId: twelve.roomId, before: 3, limit: 5 })).toMatchObject({
+      seqs: [1, 2],
+      hasMore: false,
+    });
     expect(await history({ roomId: twelve.roomId, before: 1 })).toMatchObject({ seqs: [], hasMore: false });
     expect(await history({ roomId: twelve.roomId, before: 0 })).toMatchObject({ seqs: [], hasMore: false });
-    expect(await history({ roomId: many.roomId, before: MANY + 1 })).toMatchObject({ seqs: range(MANY - 49, MANY), hasMore: true });
+    expect(await history({ roomId: many.roomId, before: MANY + 1 })).toMatchObject({
+      seqs: range(MANY - 49, MANY),
+      hasMore: true,
+    });
   });
 
   local.it('pages back with before and forward with after over every message exactly once', async () => {

@@ -8,8 +8,14 @@ const local = useLocalStack();
 
 describe('sendMessage', () => {
   local.it('acks the stored message to the sender and broadcasts it to every other subscribed connection', async () => {
-    const { user: alice, clients: [a1, a2] } = await local.devices('alice');
-    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
+    const {
+      user: alice,
+      clients: [a1, a2],
+    } = await local.devices('alice');
+    const {
+      user: bob,
+      clients: [b1, b2],
+    } = await local.devices('bob');
     const { client: carol } = await local.connectNew('carol');
     const room = await local.createRoom(a1, [bob]);
     await b2.ack('unsubscribe', { roomId: room.roomId });
@@ -90,7 +96,12 @@ describe('sendMessage', () => {
     expect(ack.message).toMatchObject({ messageType: 'image', attachmentUrl: url });
     const event = await b.waitFor(messageEvent(room.roomId));
     expect(event.message).toMatchObject({ messageType: 'image', attachmentUrl: url });
-    const file = await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'file', content: 'f', messageType: 'file' });
+    const file = await a.ack('sendMessage', {
+      roomId: room.roomId,
+      clientMessageId: 'file',
+      content: 'f',
+      messageType: 'file',
+    });
     expect(file.message).toMatchObject({ messageType: 'file' });
 
     // The longest allowed: a 2,048-character URL and a 128-character clientMessageId.
@@ -112,22 +123,26 @@ describe('retries', () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
-    const first = (await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'same', content: 'once' })).message as Message;
+    const first = (await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'same', content: 'once' }))
+      .message as Message;
     await b.waitFor(messageEvent(room.roomId, first.id));
 
-    const retry = (await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'same', content: 'once' })).message as Message;
+    const retry = (await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'same', content: 'once' }))
+      .message as Message;
     expect(retry).toEqual(first);
     // From another device of the same user, too.
     const a2 = await local.connect(alice, { label: 'a2' });
-    const retryElsewhere = (await a2.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'same', content: 'once' }))
-      .message as Message;
+    const retryElsewhere = (
+      await a2.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'same', content: 'once' })
+    ).message as Message;
     expect(retryElsewhere).toEqual(first);
     await b.expectNoFrame(messageEvent(room.roomId));
     await a.expectNoFrame(messageEvent(room.roomId), 0);
 
     const history = await b.ack('getHistory', { roomId: room.roomId });
     expect(history.messages).toEqual([first]);
-    const next = (await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'other', content: 'two' })).message as Message;
+    const next = (await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'other', content: 'two' }))
+      .message as Message;
     expect(next.seq).toBe(2);
   });
 
@@ -136,9 +151,12 @@ describe('retries', () => {
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
     const second = await local.createRoom(a, [bob]);
-    const fromAlice = (await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'shared', content: 'a' })).message as Message;
-    const fromBob = (await b.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'shared', content: 'b' })).message as Message;
-    const elsewhere = (await a.ack('sendMessage', { roomId: second.roomId, clientMessageId: 'shared', content: 'c' })).message as Message;
+    const fromAlice = (await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'shared', content: 'a' }))
+      .message as Message;
+    const fromBob = (await b.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'shared', content: 'b' }))
+      .message as Message;
+    const elsewhere = (await a.ack('sendMessage', { roomId: second.roomId, clientMessageId: 'shared', content: 'c' }))
+      .message as Message;
     expect(new Set([fromAlice.id, fromBob.id, elsewhere.id]).size).toBe(3);
     expect([fromAlice.seq, fromBob.seq, elsewhere.seq]).toEqual([1, 2, 1]);
     expect(fromBob.content).toBe('b');
@@ -239,7 +257,12 @@ describe('content arrives byte for byte', () => {
       [{ attachmentUrl: `https://example.com/${'a'.repeat(2_030)}` }, 'attachmentUrl'],
     ];
     for (const [override, field] of cases) {
-      const error = await a.error('sendMessage', { roomId: room.roomId, clientMessageId: 'bad', content: 'x', ...override });
+      const error = await a.error('sendMessage', {
+        roomId: room.roomId,
+        clientMessageId: 'bad',
+        content: 'x',
+        ...override,
+      });
       expect(error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining(field) });
     }
     expect((await a.ack('getHistory', { roomId: room.roomId })).messages).toEqual([]);

@@ -22,48 +22,59 @@ async function watchedUser(label: string) {
   const heard = async (): Promise<{ online: number; offline: number }> => {
     await watcher.expectNoFrame(() => false, SETTLE_MS);
     const events = watcher.discard(presenceOf(user!.userId));
-    return { online: events.filter((e) => e.isOnline === true).length, offline: events.filter((e) => e.isOnline === false).length };
+    return {
+      online: events.filter((e) => e.isOnline === true).length,
+      offline: events.filter((e) => e.isOnline === false).length,
+    };
   };
   return { user: user!, watcher, openDevices, heard };
 }
 
 describe('presence with many devices at once', () => {
-  local.it(`${DEVICES} devices opening at once announce online once, closing at once announce offline once, round after round`, async () => {
-    const { user, watcher, openDevices, heard } = await watchedUser('alice');
-    for (let round = 1; round <= 3; round += 1) {
-      const devices = await openDevices(DEVICES);
-      await watcher.waitFor(presenceOf(user.userId, true));
-      expect({ round, ...(await heard()) }).toEqual({ round, online: 0, offline: 0 });
+  local.it(
+    `${DEVICES} devices opening at once announce online once, closing at once announce offline once, round after round`,
+    async () => {
+      const { user, watcher, openDevices, heard } = await watchedUser('alice');
+      for (let round = 1; round <= 3; round += 1) {
+        const devices = await openDevices(DEVICES);
+        await watcher.waitFor(presenceOf(user.userId, true));
+        expect({ round, ...(await heard()) }).toEqual({ round, online: 0, offline: 0 });
 
-      await Promise.all(devices.map((device) => device.close()));
-      await watcher.waitFor(presenceOf(user.userId, false));
-      expect({ round, ...(await heard()) }).toEqual({ round, online: 0, offline: 0 });
-    }
-  }, 90_000);
+        await Promise.all(devices.map((device) => device.close()));
+        await watcher.waitFor(presenceOf(user.userId, false));
+        expect({ round, ...(await heard()) }).toEqual({ round, online: 0, offline: 0 });
+      }
+    },
+    90_000,
+  );
 
-  local.it('devices closing, dropping and opening all at the same moment: every online is matched by one offline', async () => {
-    const { user, watcher, openDevices, heard } = await watchedUser('bob');
-    let online = 0;
-    let offline = 0;
-    for (let round = 1; round <= 3; round += 1) {
-      const first = await openDevices(4);
-      await watcher.waitFor(presenceOf(user.userId, true));
-      online += 1;
-      const churn: Promise<unknown>[] = [first[0]!.close(), first[1]!.close()];
-      first[2]!.terminate(); // its network dies without a close frame
-      const opening = openDevices(4);
-      churn.push(opening);
-      await Promise.all(churn);
-      const later: TestClient[] = [first[3]!, ...(await opening)];
-      await Promise.all(later.map((device) => device.close()));
-      await watcher.waitFor(presenceOf(user.userId, false));
-      offline += 1;
-      const rest = await heard();
-      online += rest.online;
-      offline += rest.offline;
-    }
-    // Offline before and after: each online was followed by exactly one offline, never repeated.
-    expect(online).toBe(offline);
-    expect(online).toBeGreaterThanOrEqual(3);
-  }, 90_000);
+  local.it(
+    'devices closing, dropping and opening all at the same moment: every online is matched by one offline',
+    async () => {
+      const { user, watcher, openDevices, heard } = await watchedUser('bob');
+      let online = 0;
+      let offline = 0;
+      for (let round = 1; round <= 3; round += 1) {
+        const first = await openDevices(4);
+        await watcher.waitFor(presenceOf(user.userId, true));
+        online += 1;
+        const churn: Promise<unknown>[] = [first[0]!.close(), first[1]!.close()];
+        first[2]!.terminate(); // its network dies without a close frame
+        const opening = openDevices(4);
+        churn.push(opening);
+        await Promise.all(churn);
+        const later: TestClient[] = [first[3]!, ...(await opening)];
+        await Promise.all(later.map((device) => device.close()));
+        await watcher.waitFor(presenceOf(user.userId, false));
+        offline += 1;
+        const rest = await heard();
+        online += rest.online;
+        offline += rest.offline;
+      }
+      // Offline before and after: each online was followed by exactly one offline, never repeated.
+      expect(online).toBe(offline);
+      expect(online).toBeGreaterThanOrEqual(3);
+    },
+    90_000,
+  );
 });

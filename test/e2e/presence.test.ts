@@ -7,55 +7,65 @@ import { expectIsoTime, frameOf } from './support/wire.js';
 
 const local = useLocalStack();
 
-const presenceOf = (userId: string, isOnline?: boolean) => (frame: { type?: string; userId?: unknown; isOnline?: unknown }) =>
-  frame.type === 'presence' && frame.userId === userId && (isOnline === undefined || frame.isOnline === isOnline);
+const presenceOf =
+  (userId: string, isOnline?: boolean) => (frame: { type?: string; userId?: unknown; isOnline?: unknown }) =>
+    frame.type === 'presence' && frame.userId === userId && (isOnline === undefined || frame.isOnline === isOnline);
 
 describe('presence', () => {
-  local.it('across two devices: online once, nothing for the second device, offline with lastSeenAt after the last', async () => {
-    const alice = local.user('alice');
-    const a0 = await local.connect(alice, { label: 'a0' });
-    const { user: bob, client: b } = await local.connectNew('bob');
-    const { client: c } = await local.connectNew('carol');
-    // Alice shares one room with Bob and another with Carol and Bob.
-    const withBob = await b.ack('createRoom', { name: 'ab', memberIds: [alice.userId] });
-    const withBoth = await c.ack('createRoom', { name: 'abc', memberIds: [alice.userId, bob.userId] });
-    const roomAB = (withBob.room as { roomId: string }).roomId;
-    const roomABC = (withBoth.room as { roomId: string }).roomId;
-    // Alice starts offline; Carol hearing so shows the backend has finished with that connection.
-    await a0.close();
-    await c.waitFor(presenceOf(alice.userId, false));
-    await b.waitFor(presenceOf(alice.userId, false));
-    await b.waitFor(presenceOf(alice.userId, false));
+  local.it(
+    'across two devices: online once, nothing for the second device, offline with lastSeenAt after the last',
+    async () => {
+      const alice = local.user('alice');
+      const a0 = await local.connect(alice, { label: 'a0' });
+      const { user: bob, client: b } = await local.connectNew('bob');
+      const { client: c } = await local.connectNew('carol');
+      // Alice shares one room with Bob and another with Carol and Bob.
+      const withBob = await b.ack('createRoom', { name: 'ab', memberIds: [alice.userId] });
+      const withBoth = await c.ack('createRoom', { name: 'abc', memberIds: [alice.userId, bob.userId] });
+      const roomAB = (withBob.room as { roomId: string }).roomId;
+      const roomABC = (withBoth.room as { roomId: string }).roomId;
+      // Alice starts offline; Carol hearing so shows the backend has finished with that connection.
+      await a0.close();
+      await c.waitFor(presenceOf(alice.userId, false));
+      await b.waitFor(presenceOf(alice.userId, false));
+      await b.waitFor(presenceOf(alice.userId, false));
 
-    const a1 = await local.connect(alice, { label: 'a1' });
-    const onlineForBob = [await b.waitFor(presenceOf(alice.userId, true)), await b.waitFor(presenceOf(alice.userId, true))];
-    expect(onlineForBob.map((f) => f.roomId).sort()).toEqual([roomAB, roomABC].sort());
-    for (const event of onlineForBob) {
-      expect(event).toMatchObject({ type: 'presence', userId: alice.userId, isOnline: true });
-    }
-    const onlineForCarol = await c.waitFor(presenceOf(alice.userId, true));
-    expect(onlineForCarol.roomId).toBe(roomABC);
-    await b.expectNoFrame(presenceOf(alice.userId));
-    await c.expectNoFrame(presenceOf(alice.userId), 0);
-    await a1.expectNoFrame(presenceOf(alice.userId), 0);
+      const a1 = await local.connect(alice, { label: 'a1' });
+      const onlineForBob = [
+        await b.waitFor(presenceOf(alice.userId, true)),
+        await b.waitFor(presenceOf(alice.userId, true)),
+      ];
+      expect(onlineForBob.map((f) => f.roomId).sort()).toEqual([roomAB, roomABC].sort());
+      for (const event of onlineForBob) {
+        expect(event).toMatchObject({ type: 'presence', userId: alice.userId, isOnline: true });
+      }
+      const onlineForCarol = await c.waitFor(presenceOf(alice.userId, true));
+      expect(onlineForCarol.roomId).toBe(roomABC);
+      await b.expectNoFrame(presenceOf(alice.userId));
+      await c.expectNoFrame(presenceOf(alice.userId), 0);
+      await a1.expectNoFrame(presenceOf(alice.userId), 0);
 
-    const a2 = await local.connect(alice, { label: 'a2' });
-    await a2.ack('ping');
-    await b.expectNoFrame(presenceOf(alice.userId));
-    await a2.close();
-    await b.expectNoFrame(presenceOf(alice.userId));
-    await c.expectNoFrame(presenceOf(alice.userId), 0);
-    await a1.expectNoFrame(presenceOf(alice.userId), 0);
+      const a2 = await local.connect(alice, { label: 'a2' });
+      await a2.ack('ping');
+      await b.expectNoFrame(presenceOf(alice.userId));
+      await a2.close();
+      await b.expectNoFrame(presenceOf(alice.userId));
+      await c.expectNoFrame(presenceOf(alice.userId), 0);
+      await a1.expectNoFrame(presenceOf(alice.userId), 0);
 
-    const closedAt = Date.now();
-    await a1.close();
-    const offline = [await b.waitFor(presenceOf(alice.userId, false)), await b.waitFor(presenceOf(alice.userId, false))];
-    expect(offline.map((f) => f.roomId).sort()).toEqual([roomAB, roomABC].sort());
-    for (const event of offline) expectIsoTime(event.lastSeenAt, closedAt, 3_000);
-    const carolOffline = await c.waitFor(presenceOf(alice.userId, false));
-    expect(carolOffline.roomId).toBe(roomABC);
-    expectIsoTime(carolOffline.lastSeenAt, closedAt, 3_000);
-  });
+      const closedAt = Date.now();
+      await a1.close();
+      const offline = [
+        await b.waitFor(presenceOf(alice.userId, false)),
+        await b.waitFor(presenceOf(alice.userId, false)),
+      ];
+      expect(offline.map((f) => f.roomId).sort()).toEqual([roomAB, roomABC].sort());
+      for (const event of offline) expectIsoTime(event.lastSeenAt, closedAt, 3_000);
+      const carolOffline = await c.waitFor(presenceOf(alice.userId, false));
+      expect(carolOffline.roomId).toBe(roomABC);
+      expectIsoTime(carolOffline.lastSeenAt, closedAt, 3_000);
+    },
+  );
 
   local.it("is never sent to the user's own connections", async () => {
     const alice = local.user('alice');
@@ -90,8 +100,14 @@ describe('presence', () => {
 
     const members = (await a.ack('listMembers', { roomId: room.roomId })).members as User[];
     expect(members.find((m) => m.userId === alice.userId)).toMatchObject({ isOnline: true });
-    expect(members.find((m) => m.userId === bob.userId)).toMatchObject({ isOnline: false, lastSeenAt: expect.any(String) });
-    expect(members.find((m) => m.userId === carol!.userId)).toMatchObject({ isOnline: false, lastSeenAt: expect.any(String) });
+    expect(members.find((m) => m.userId === bob.userId)).toMatchObject({
+      isOnline: false,
+      lastSeenAt: expect.any(String),
+    });
+    expect(members.find((m) => m.userId === carol!.userId)).toMatchObject({
+      isOnline: false,
+      lastSeenAt: expect.any(String),
+    });
   });
 
   local.it('a connection dropped without a close handshake still ends in offline', async () => {

@@ -18,7 +18,10 @@ describe('profiles', () => {
 
   local.it('updateProfile acks the user with the chosen name and avatar', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
-    const ack = await a.ack('updateProfile', { displayName: 'Alice in Wonderland', avatarUrl: 'https://example.com/a.png' });
+    const ack = await a.ack('updateProfile', {
+      displayName: 'Alice in Wonderland',
+      avatarUrl: 'https://example.com/a.png',
+    });
     expectAckFields(ack, ['user']);
     expect(ack.user).toMatchObject({
       userId: alice.userId,
@@ -32,9 +35,17 @@ describe('profiles', () => {
   local.it('updateProfile with only an avatar keeps the name, and with nothing changes nothing', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
     const avatarOnly = await a.ack('updateProfile', { avatarUrl: 'https://example.com/b.png' });
-    expect(avatarOnly.user).toMatchObject({ userId: alice.userId, displayName: alice.name, avatarUrl: 'https://example.com/b.png' });
+    expect(avatarOnly.user).toMatchObject({
+      userId: alice.userId,
+      displayName: alice.name,
+      avatarUrl: 'https://example.com/b.png',
+    });
     const nothing = await a.ack('updateProfile', {});
-    expect(nothing.user).toMatchObject({ userId: alice.userId, displayName: alice.name, avatarUrl: 'https://example.com/b.png' });
+    expect(nothing.user).toMatchObject({
+      userId: alice.userId,
+      displayName: alice.name,
+      avatarUrl: 'https://example.com/b.png',
+    });
   });
 
   local.it('accepts a display name of 64 characters and refuses 0 or 65', async () => {
@@ -51,7 +62,12 @@ describe('profiles', () => {
 
   local.it('refuses an avatar that is not an https URL', async () => {
     const { client: a } = await local.connectNew('alice');
-    for (const avatarUrl of ['http://example.com/a.png', 'not a url', 'javascript:alert(1)', `https://e.com/${'a'.repeat(2_040)}`]) {
+    for (const avatarUrl of [
+      'http://example.com/a.png',
+      'not a url',
+      'javascript:alert(1)',
+      `https://e.com/${'a'.repeat(2_040)}`,
+    ]) {
       const error = await a.error('updateProfile', { avatarUrl });
       expect(error.code).toBe('BAD_REQUEST');
       expect(error.message).toContain('avatarUrl');

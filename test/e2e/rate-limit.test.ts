@@ -40,7 +40,10 @@ describe('rate limits', () => {
 
   it('a burst of 50, then 20 frames a second, then another burst of 50 after a pause all pass', async () => {
     const { client } = await local.connectNew('steady');
-    const first = await burst(client, Array.from({ length: 50 }, (_, i) => `b1-${i}`));
+    const first = await burst(
+      client,
+      Array.from({ length: 50 }, (_, i) => `b1-${i}`),
+    );
     expect([...first.values()].filter((f) => f.type !== 'ack')).toEqual([]);
 
     const steady: string[] = [];
@@ -56,14 +59,20 @@ describe('rate limits', () => {
     expect(steadyReplies.filter((f) => f.type !== 'ack')).toEqual([]);
 
     await sleep(2_600);
-    const second = await burst(client, Array.from({ length: 50 }, (_, i) => `b2-${i}`));
+    const second = await burst(
+      client,
+      Array.from({ length: 50 }, (_, i) => `b2-${i}`),
+    );
     expect([...second.values()].filter((f) => f.type !== 'ack')).toEqual([]);
   });
 
   it('one connection being limited does not limit another connection of the same user', async () => {
     const { user, client: flooder } = await local.connectNew('twin');
     const calm = await local.connect(user, { label: 'calm' });
-    const replies = await burst(flooder, Array.from({ length: 200 }, (_, i) => `twin-${i}`));
+    const replies = await burst(
+      flooder,
+      Array.from({ length: 200 }, (_, i) => `twin-${i}`),
+    );
     expect([...replies.values()].some((f) => f.type === 'error' && f.code === 'RATE_LIMITED')).toBe(true);
     await calm.ack('ping');
   });

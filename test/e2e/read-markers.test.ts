@@ -15,10 +15,14 @@ async function lastReadSeq(client: TestClient, roomId: string): Promise<number |
 describe('markRead', () => {
   local.it('moves forward, broadcasting read to the room but not to the requesting connection', async () => {
     const { client: a } = await local.connectNew('alice');
-    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
+    const {
+      user: bob,
+      clients: [b1, b2],
+    } = await local.devices('bob');
     const { client: carol } = await local.connectNew('carol');
     const room = await local.createRoom(a, [bob]);
-    for (const n of [1, 2, 3]) await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: `c${n}`, content: `${n}` });
+    for (const n of [1, 2, 3])
+      await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: `c${n}`, content: `${n}` });
     expect(await lastReadSeq(b1, room.roomId)).toBe(0);
 
     const ack = await b1.ack('markRead', { roomId: room.roomId, seq: 2 });
@@ -43,7 +47,8 @@ describe('markRead', () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
-    for (const n of [1, 2, 3]) await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: `c${n}`, content: `${n}` });
+    for (const n of [1, 2, 3])
+      await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: `c${n}`, content: `${n}` });
     await b.ack('markRead', { roomId: room.roomId, seq: 2 });
     await a.waitFor(frameOf('read', { roomId: room.roomId }));
 
@@ -59,11 +64,12 @@ describe('markRead', () => {
     await a.expectNoFrame(frameOf('read'));
   });
 
-  local.it('a seq above the room\'s lastSeq is BAD_REQUEST and changes nothing', async () => {
+  local.it("a seq above the room's lastSeq is BAD_REQUEST and changes nothing", async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const room = await local.createRoom(a, [bob]);
-    for (const n of [1, 2, 3]) await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: `c${n}`, content: `${n}` });
+    for (const n of [1, 2, 3])
+      await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: `c${n}`, content: `${n}` });
     const error = await b.error('markRead', { roomId: room.roomId, seq: 4 });
     expect(error.code).toBe('BAD_REQUEST');
     await a.expectNoFrame(frameOf('read'));

@@ -34,28 +34,44 @@ async function membersOf(client: TestClient, roomId: string): Promise<User[]> {
 }
 
 describe('createRoom', () => {
-  local.it('acks the room; roomJoined goes to every connection of each member and to the creator\'s other connections', async () => {
-    const { user: alice, clients: [a1, a2] } = await local.devices('alice');
-    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
-    const { client: carol } = await local.connectNew('carol');
+  local.it(
+    "acks the room; roomJoined goes to every connection of each member and to the creator's other connections",
+    async () => {
+      const {
+        user: alice,
+        clients: [a1, a2],
+      } = await local.devices('alice');
+      const {
+        user: bob,
+        clients: [b1, b2],
+      } = await local.devices('bob');
+      const { client: carol } = await local.connectNew('carol');
 
-    const before = Date.now();
-    const ack = await a1.ack('createRoom', { name: 'Planning', memberIds: [bob.userId] });
-    const room = ack.room as Room;
-    expectRoomShape(room);
-    expect(room).toMatchObject({ name: 'Planning', kind: 'group', createdBy: alice.userId, lastSeq: 0 });
-    expectIsoTime(room.createdAt, before);
-    expect(Object.keys(ack).sort()).toEqual(['action', 'requestId', 'room', 'type']);
+      const before = Date.now();
+      const ack = await a1.ack('createRoom', { name: 'Planning', memberIds: [bob.userId] });
+      const room = ack.room as Room;
+      expectRoomShape(room);
+      expect(room).toMatchObject({ name: 'Planning', kind: 'group', createdBy: alice.userId, lastSeq: 0 });
+      expectIsoTime(room.createdAt, before);
+      expect(Object.keys(ack).sort()).toEqual(['action', 'requestId', 'room', 'type']);
 
-    for (const client of [b1, b2, a2]) {
-      const event = await client.waitFor(roomJoined(room.roomId));
-      expect(event.room).toMatchObject({ roomId: room.roomId, name: 'Planning', kind: 'group', createdBy: alice.userId });
-    }
-    await a1.expectNoFrame(anyRoomJoined);
-    await carol.expectNoFrame(anyRoomJoined);
+      for (const client of [b1, b2, a2]) {
+        const event = await client.waitFor(roomJoined(room.roomId));
+        expect(event.room).toMatchObject({
+          roomId: room.roomId,
+          name: 'Planning',
+          kind: 'group',
+          createdBy: alice.userId,
+        });
+      }
+      await a1.expectNoFrame(anyRoomJoined);
+      await carol.expectNoFrame(anyRoomJoined);
 
-    expect(new Set((await membersOf(a1, room.roomId)).map((m) => m.userId))).toEqual(new Set([alice.userId, bob.userId]));
-  });
+      expect(new Set((await membersOf(a1, room.roomId)).map((m) => m.userId))).toEqual(
+        new Set([alice.userId, bob.userId]),
+      );
+    },
+  );
 
   local.it('creates a room with only its creator', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
@@ -68,7 +84,10 @@ describe('createRoom', () => {
     const { client: a } = await local.connectNew('alice');
     const { user: bob, client: b } = await local.connectNew('bob');
     const roomsBefore = await roomIdsOf(a);
-    const error = await a.error('createRoom', { name: 'Ghost room', memberIds: [bob.userId, local.user('ghost').userId] });
+    const error = await a.error('createRoom', {
+      name: 'Ghost room',
+      memberIds: [bob.userId, local.user('ghost').userId],
+    });
     expect(error.code).toBe('NOT_FOUND');
     expect(await roomIdsOf(a)).toEqual(roomsBefore);
     expect(await roomIdsOf(b)).toEqual([]);
@@ -87,25 +106,32 @@ describe('createRoom', () => {
     expect(error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('memberIds') });
   });
 
-  local.it('a room of 101 members (100 named) lists every member once through listMembers paging', async () => {
-    const { user: alice, client: a } = await local.connectNew('alice');
-    const others = await local.registered(...Array.from({ length: 100 }, (_, i) => `m${i}`));
-    const room = await local.createRoom(a, others, 'crowd');
-    const members = await membersOf(a, room.roomId);
-    const ids = members.map((m) => m.userId);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(new Set(ids)).toEqual(new Set([alice.userId, ...others.map((u) => u.userId)]));
-    for (const member of members) {
-      expect(member).toMatchObject({ displayName: expect.any(String), isOnline: expect.any(Boolean) });
-    }
-    expect(members.find((m) => m.userId === alice.userId)?.isOnline).toBe(true);
-  }, 60_000);
+  local.it(
+    'a room of 101 members (100 named) lists every member once through listMembers paging',
+    async () => {
+      const { user: alice, client: a } = await local.connectNew('alice');
+      const others = await local.registered(...Array.from({ length: 100 }, (_, i) => `m${i}`));
+      const room = await local.createRoom(a, others, 'crowd');
+      const members = await membersOf(a, room.roomId);
+      const ids = members.map((m) => m.userId);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(new Set(ids)).toEqual(new Set([alice.userId, ...others.map((u) => u.userId)]));
+      for (const member of members) {
+        expect(member).toMatchObject({ displayName: expect.any(String), isOnline: expect.any(Boolean) });
+      }
+      expect(members.find((m) => m.userId === alice.userId)?.isOnline).toBe(true);
+    },
+    60_000,
+  );
 });
 
 describe('openDirect', () => {
   local.it('gives the same room every time; roomJoined reaches the other user only the first time', async () => {
     const { user: alice, client: a } = await local.connectNew('alice');
-    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
+    const {
+      user: bob,
+      clients: [b1, b2],
+    } = await local.devices('bob');
 
     const opened = await a.ack('openDirect', { userId: bob.userId });
     expectAckFields(opened, ['room']);
@@ -123,7 +149,9 @@ describe('openDirect', () => {
     await b2.expectNoFrame(anyRoomJoined, 0);
     await a.expectNoFrame(anyRoomJoined);
 
-    expect(new Set((await membersOf(b1, first.roomId)).map((m) => m.userId))).toEqual(new Set([alice.userId, bob.userId]));
+    expect(new Set((await membersOf(b1, first.roomId)).map((m) => m.userId))).toEqual(
+      new Set([alice.userId, bob.userId]),
+    );
     expect((await roomIdsOf(a)).filter((id) => id === first.roomId)).toHaveLength(1);
   });
 
@@ -137,47 +165,62 @@ describe('openDirect', () => {
     expect((event.message as { senderId: string }).senderId).toBe(bob.userId);
   });
 
-  local.it('to oneself is BAD_REQUEST; to a user who never connected is NOT_FOUND; neither creates a room', async () => {
-    const { user: alice, client: a } = await local.connectNew('alice');
-    expect((await a.error('openDirect', { userId: alice.userId })).code).toBe('BAD_REQUEST');
-    expect((await a.error('openDirect', { userId: local.user('ghost').userId })).code).toBe('NOT_FOUND');
-    expect(await roomIdsOf(a)).toEqual([]);
-  });
+  local.it(
+    'to oneself is BAD_REQUEST; to a user who never connected is NOT_FOUND; neither creates a room',
+    async () => {
+      const { user: alice, client: a } = await local.connectNew('alice');
+      expect((await a.error('openDirect', { userId: alice.userId })).code).toBe('BAD_REQUEST');
+      expect((await a.error('openDirect', { userId: local.user('ghost').userId })).code).toBe('NOT_FOUND');
+      expect(await roomIdsOf(a)).toEqual([]);
+    },
+  );
 });
 
 describe('addMembers', () => {
-  local.it('acks the room; memberJoined to the room (not the requester); roomJoined to every connection of the added', async () => {
-    const { user: alice, clients: [a1, a2] } = await local.devices('alice');
-    const { user: bob, client: b } = await local.connectNew('bob');
-    const { user: carol, clients: [c1, c2] } = await local.devices('carol');
-    const { client: outsider } = await local.connectNew('dave');
-    const room = await local.createRoom(a1, [bob]);
-    await b.waitFor(roomJoined(room.roomId));
+  local.it(
+    'acks the room; memberJoined to the room (not the requester); roomJoined to every connection of the added',
+    async () => {
+      const {
+        user: alice,
+        clients: [a1, a2],
+      } = await local.devices('alice');
+      const { user: bob, client: b } = await local.connectNew('bob');
+      const {
+        user: carol,
+        clients: [c1, c2],
+      } = await local.devices('carol');
+      const { client: outsider } = await local.connectNew('dave');
+      const room = await local.createRoom(a1, [bob]);
+      await b.waitFor(roomJoined(room.roomId));
 
-    const ack = await a1.ack('addMembers', { roomId: room.roomId, userIds: [carol.userId] });
-    expectAckFields(ack, ['room']);
-    expect(ack.room).toMatchObject({ roomId: room.roomId, kind: 'group' });
+      const ack = await a1.ack('addMembers', { roomId: room.roomId, userIds: [carol.userId] });
+      expectAckFields(ack, ['room']);
+      expect(ack.room).toMatchObject({ roomId: room.roomId, kind: 'group' });
 
-    for (const client of [b, a2]) {
-      const event = await client.waitFor(frameOf('memberJoined', { roomId: room.roomId }));
-      expect(event.user).toMatchObject({ userId: carol.userId, displayName: carol.name });
-    }
-    for (const client of [c1, c2]) {
-      const event = await client.waitFor(roomJoined(room.roomId));
-      expect(event.room).toMatchObject({ roomId: room.roomId, name: room.name });
-    }
-    await a1.expectNoFrame(frameOf('memberJoined'));
-    await outsider.expectNoFrame(anyEventFor(room.roomId), 0);
-    expect(new Set((await membersOf(c1, room.roomId)).map((m) => m.userId))).toEqual(
-      new Set([alice.userId, bob.userId, carol.userId]),
-    );
-  });
+      for (const client of [b, a2]) {
+        const event = await client.waitFor(frameOf('memberJoined', { roomId: room.roomId }));
+        expect(event.user).toMatchObject({ userId: carol.userId, displayName: carol.name });
+      }
+      for (const client of [c1, c2]) {
+        const event = await client.waitFor(roomJoined(room.roomId));
+        expect(event.room).toMatchObject({ roomId: room.roomId, name: room.name });
+      }
+      await a1.expectNoFrame(frameOf('memberJoined'));
+      await outsider.expectNoFrame(anyEventFor(room.roomId), 0);
+      expect(new Set((await membersOf(c1, room.roomId)).map((m) => m.userId))).toEqual(
+        new Set([alice.userId, bob.userId, carol.userId]),
+      );
+    },
+  );
 
   local.it('an unknown user among those named is NOT_FOUND and nobody is added', async () => {
     const { client: a } = await local.connectNew('alice');
     const { user: carol, client: c } = await local.connectNew('carol');
     const room = await local.createRoom(a);
-    const error = await a.error('addMembers', { roomId: room.roomId, userIds: [carol.userId, local.user('ghost').userId] });
+    const error = await a.error('addMembers', {
+      roomId: room.roomId,
+      userIds: [carol.userId, local.user('ghost').userId],
+    });
     expect(error.code).toBe('NOT_FOUND');
     expect((await membersOf(a, room.roomId)).map((m) => m.userId)).not.toContain(carol.userId);
     await c.expectNoFrame(anyRoomJoined);
@@ -188,7 +231,9 @@ describe('addMembers', () => {
     const { client: mallory } = await local.connectNew('mallory');
     const { user: carol, client: c } = await local.connectNew('carol');
     const room = await local.createRoom(a);
-    expect((await mallory.error('addMembers', { roomId: room.roomId, userIds: [carol.userId] })).code).toBe('FORBIDDEN');
+    expect((await mallory.error('addMembers', { roomId: room.roomId, userIds: [carol.userId] })).code).toBe(
+      'FORBIDDEN',
+    );
     await c.expectNoFrame(anyRoomJoined);
     await a.expectNoFrame(frameOf('memberJoined'), 0);
     expect((await membersOf(a, room.roomId)).map((m) => m.userId)).not.toContain(carol.userId);
@@ -196,29 +241,41 @@ describe('addMembers', () => {
 });
 
 describe('leaveRoom', () => {
-  local.it("acks; memberLeft goes to the room including the leaver's other devices; the leaver hears no more", async () => {
-    const { user: alice, client: a } = await local.connectNew('alice');
-    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
-    const room = await local.createRoom(a, [bob]);
+  local.it(
+    "acks; memberLeft goes to the room including the leaver's other devices; the leaver hears no more",
+    async () => {
+      const { user: alice, client: a } = await local.connectNew('alice');
+      const {
+        user: bob,
+        clients: [b1, b2],
+      } = await local.devices('bob');
+      const room = await local.createRoom(a, [bob]);
 
-    const ack = await b1.ack('leaveRoom', { roomId: room.roomId });
-    expect(Object.keys(ack).sort()).toEqual(['action', 'requestId', 'type']);
-    for (const client of [a, b2]) {
-      const event = await client.waitFor(frameOf('memberLeft', { roomId: room.roomId }));
-      expect(event).toEqual({ type: 'memberLeft', roomId: room.roomId, userId: bob.userId });
-    }
-    await b1.expectNoFrame(frameOf('memberLeft'));
+      const ack = await b1.ack('leaveRoom', { roomId: room.roomId });
+      expect(Object.keys(ack).sort()).toEqual(['action', 'requestId', 'type']);
+      for (const client of [a, b2]) {
+        const event = await client.waitFor(frameOf('memberLeft', { roomId: room.roomId }));
+        expect(event).toEqual({ type: 'memberLeft', roomId: room.roomId, userId: bob.userId });
+      }
+      await b1.expectNoFrame(frameOf('memberLeft'));
 
-    const sent = await a.ack('sendMessage', { roomId: room.roomId, clientMessageId: 'after-leave', content: 'gone?' });
-    expect(sent.message).toBeDefined();
-    await b1.expectNoFrame(messageEvent(room.roomId));
-    await b2.expectNoFrame(messageEvent(room.roomId), 0);
+      const sent = await a.ack('sendMessage', {
+        roomId: room.roomId,
+        clientMessageId: 'after-leave',
+        content: 'gone?',
+      });
+      expect(sent.message).toBeDefined();
+      await b1.expectNoFrame(messageEvent(room.roomId));
+      await b2.expectNoFrame(messageEvent(room.roomId), 0);
 
-    expect((await b1.error('sendMessage', { roomId: room.roomId, clientMessageId: 'x', content: 'x' })).code).toBe('FORBIDDEN');
-    expect((await b1.error('getHistory', { roomId: room.roomId })).code).toBe('FORBIDDEN');
-    expect(await roomIdsOf(b1)).not.toContain(room.roomId);
-    expect((await membersOf(a, room.roomId)).map((m) => m.userId)).toEqual([alice.userId]);
-  });
+      expect((await b1.error('sendMessage', { roomId: room.roomId, clientMessageId: 'x', content: 'x' })).code).toBe(
+        'FORBIDDEN',
+      );
+      expect((await b1.error('getHistory', { roomId: room.roomId })).code).toBe('FORBIDDEN');
+      expect(await roomIdsOf(b1)).not.toContain(room.roomId);
+      expect((await membersOf(a, room.roomId)).map((m) => m.userId)).toEqual([alice.userId]);
+    },
+  );
 
   local.it('by a non-member is FORBIDDEN', async () => {
     const { client: a } = await local.connectNew('alice');
@@ -244,7 +301,11 @@ describe('listRooms and listMembers', () => {
     const rooms = page.rooms as Room[];
     rooms.forEach(expectRoomShape);
     expect(rooms.map((r) => r.roomId).sort()).toEqual([shared.roomId, own.roomId].sort());
-    expect(rooms.find((r) => r.roomId === shared.roomId)).toMatchObject({ lastSeq: 2, lastReadSeq: 1, createdBy: alice.userId });
+    expect(rooms.find((r) => r.roomId === shared.roomId)).toMatchObject({
+      lastSeq: 2,
+      lastReadSeq: 1,
+      createdBy: alice.userId,
+    });
     expect(rooms.map((r) => r.roomId)).not.toContain(bobsOwn.roomId);
   });
 

@@ -29,7 +29,10 @@ describe('subscriptions', () => {
 
   local.it('unsubscribe stops the events of that room for that connection only; subscribe restarts them', async () => {
     const { client: a } = await local.connectNew('alice');
-    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
+    const {
+      user: bob,
+      clients: [b1, b2],
+    } = await local.devices('bob');
     const room = await local.createRoom(a, [bob]);
     const other = await local.createRoom(a, [bob]);
 
@@ -87,7 +90,10 @@ describe('subscriptions', () => {
 
   local.it('users added to a room are subscribed at once on every open connection', async () => {
     const { client: a } = await local.connectNew('alice');
-    const { user: carol, clients: [c1, c2] } = await local.devices('carol');
+    const {
+      user: carol,
+      clients: [c1, c2],
+    } = await local.devices('carol');
     const { user: dave, client: d } = await local.connectNew('dave');
 
     const created = await local.createRoom(a, [carol]);
@@ -107,7 +113,10 @@ describe('subscriptions', () => {
 
   local.it('leaving a room unsubscribes every connection of the leaver', async () => {
     const { client: a } = await local.connectNew('alice');
-    const { user: bob, clients: [b1, b2] } = await local.devices('bob');
+    const {
+      user: bob,
+      clients: [b1, b2],
+    } = await local.devices('bob');
     const room = await local.createRoom(a, [bob]);
     await b1.ack('leaveRoom', { roomId: room.roomId });
     await b2.waitFor(frameOf('memberLeft', { roomId: room.roomId }));

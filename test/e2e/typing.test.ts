@@ -18,31 +18,41 @@ interface Scene {
 
 /** Alice on two devices and Bob on one, in one room. */
 async function scene(): Promise<Scene> {
-  const { user: alice, clients: [a1, a2] } = await local.devices('alice');
+  const {
+    user: alice,
+    clients: [a1, a2],
+  } = await local.devices('alice');
   const { user: bob, client: b } = await local.connectNew('bob');
   const room = await local.createRoom(a1, [bob]);
   return { alice, a1, a2, bob, b, roomId: room.roomId };
 }
 
-const typingIn = (roomId: string, isTyping?: boolean) => (frame: { type?: string; roomId?: unknown; isTyping?: unknown }) =>
-  frame.type === 'typing' && frame.roomId === roomId && (isTyping === undefined || frame.isTyping === isTyping);
+const typingIn =
+  (roomId: string, isTyping?: boolean) => (frame: { type?: string; roomId?: unknown; isTyping?: unknown }) =>
+    frame.type === 'typing' && frame.roomId === roomId && (isTyping === undefined || frame.isTyping === isTyping);
 
 describe('typing', () => {
-  local.it('a start is broadcast with expiresAt 5 s ahead, never to the typing user\'s own connections', async () => {
+  local.it("a start is broadcast with expiresAt 5 s ahead, never to the typing user's own connections", async () => {
     const { alice, a1, a2, b, roomId } = await scene();
     const before = Date.now();
     const ack = await a1.ack('typing', { roomId, isTyping: true });
     const after = Date.now();
     expect(Object.keys(ack).sort()).toEqual(['action', 'requestId', 'type']);
     const event = await b.waitFor(typingIn(roomId));
-    expect(event).toMatchObject({ type: 'typing', roomId, userId: alice.userId, displayName: alice.name, isTyping: true });
+    expect(event).toMatchObject({
+      type: 'typing',
+      roomId,
+      userId: alice.userId,
+      displayName: alice.name,
+      isTyping: true,
+    });
     expect(Object.keys(event).sort()).toEqual(['displayName', 'expiresAt', 'isTyping', 'roomId', 'type', 'userId']);
     expectIsoTimeBetween(event.expiresAt, before + 5_000, after + 5_000);
     await a1.expectNoFrame(frameOf('typing'));
     await a2.expectNoFrame(frameOf('typing'), 0);
   });
 
-  local.it('a repeat within 3 s sends nothing, from any of the user\'s devices', async () => {
+  local.it("a repeat within 3 s sends nothing, from any of the user's devices", async () => {
     const { a1, a2, b, roomId } = await scene();
     await a1.ack('typing', { roomId, isTyping: true });
     await b.waitFor(typingIn(roomId, true));
@@ -89,7 +99,13 @@ describe('typing', () => {
     await b.waitFor(typingIn(roomId, true));
     await a1.ack('typing', { roomId, isTyping: false });
     const stop = await b.waitFor(typingIn(roomId, false));
-    expect(stop).toMatchObject({ type: 'typing', roomId, userId: alice.userId, displayName: alice.name, isTyping: false });
+    expect(stop).toMatchObject({
+      type: 'typing',
+      roomId,
+      userId: alice.userId,
+      displayName: alice.name,
+      isTyping: false,
+    });
 
     // No longer live: a second stop sends nothing, and a new start is a start again.
     await a2.ack('typing', { roomId, isTyping: false });
@@ -150,7 +166,12 @@ describe('typing', () => {
 
   local.it('refuses a missing or ill-typed isTyping, naming it', async () => {
     const { a1, roomId } = await scene();
-    for (const fields of [{ roomId }, { roomId, isTyping: 'yes' }, { roomId, isTyping: 1 }, { roomId, isTyping: null }]) {
+    for (const fields of [
+      { roomId },
+      { roomId, isTyping: 'yes' },
+      { roomId, isTyping: 1 },
+      { roomId, isTyping: null },
+    ]) {
       const error = await a1.error('typing', fields);
       expect(error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('isTyping') });
     }

@@ -79,10 +79,7 @@ export interface ChatHarness {
   /** Every frame delivered to the connection, in order. */
   framesOf(connection: TestConnection): ServerFrame[];
   /** The events (frames that are neither ack nor error) delivered to the connection, optionally of one type. */
-  eventsOf<T extends ServerEvent['type']>(
-    connection: TestConnection,
-    type?: T,
-  ): Extract<ServerEvent, { type: T }>[];
+  eventsOf<T extends ServerEvent['type']>(connection: TestConnection, type?: T): Extract<ServerEvent, { type: T }>[];
   /** Forgets every frame delivered so far (to assert on what a later step sends). */
   clearFrames(): void;
   /** createRoom through the protocol; returns the acked room. */
@@ -98,7 +95,15 @@ export function createChatHarness(
   const logger = new RecordingLogger();
   const metrics = new RecordingMetrics();
   const config: ChatConfig = { ...DEFAULT_CHAT_CONFIG, ...options.config };
-  const chat = createChat({ stores, notifier, clock, logger, metrics, config, ...(options.frameQueue && { frameQueue: options.frameQueue }) });
+  const chat = createChat({
+    stores,
+    notifier,
+    clock,
+    logger,
+    metrics,
+    config,
+    ...(options.frameQueue && { frameQueue: options.frameQueue }),
+  });
   let connectionCounter = 0;
   let requestCounter = 0;
 
@@ -147,7 +152,9 @@ export function createChatHarness(
       await harness.send(connection, { ...fields, action, requestId });
       const answers = harness
         .framesOf(connection)
-        .filter((frame): frame is Answer => (frame.type === 'ack' || frame.type === 'error') && frame.requestId === requestId);
+        .filter(
+          (frame): frame is Answer => (frame.type === 'ack' || frame.type === 'error') && frame.requestId === requestId,
+        );
       if (answers.length !== 1) {
         throw new Error(`expected exactly one answer to ${action} (${requestId}), got ${JSON.stringify(answers)}`);
       }

@@ -6,7 +6,15 @@ import type { ChatStores, StoreMethod } from '../../lambdas/chat/ports.js';
 /** Runs before a store call; may wait, and may return an error to throw instead of making the call. */
 export type StoreHook = (method: StoreMethod, args: unknown[]) => Promise<Error | undefined> | Error | undefined;
 
-const STORE_NAMES = ['profiles', 'connections', 'presence', 'rooms', 'subscriptions', 'messages', 'typing'] as const satisfies readonly (keyof ChatStores)[];
+const STORE_NAMES = [
+  'profiles',
+  'connections',
+  'presence',
+  'rooms',
+  'subscriptions',
+  'messages',
+  'typing',
+] as const satisfies readonly (keyof ChatStores)[];
 
 export function forwardingStores(real: () => ChatStores | undefined, hook: StoreHook = () => undefined): ChatStores {
   const forward = (name: keyof ChatStores) =>

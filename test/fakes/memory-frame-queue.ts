@@ -7,7 +7,10 @@ export class MemoryFrameQueue implements FrameQueue {
   readonly delaysSeconds: number[] = [];
   refuse = false;
 
-  async enqueue(frames: readonly QueuedFrame[], options: { delaySeconds?: number } = {}): Promise<{ queued: number; failed: number }> {
+  async enqueue(
+    frames: readonly QueuedFrame[],
+    options: { delaySeconds?: number } = {},
+  ): Promise<{ queued: number; failed: number }> {
     await Promise.resolve();
     if (this.refuse) return { queued: 0, failed: frames.length };
     this.frames.push(...frames);

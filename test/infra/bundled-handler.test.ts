@@ -56,7 +56,11 @@ describe('the bundled message handler', () => {
   it('signs its DynamoDB and management API calls with the credentials from the environment', async () => {
     const { client, event } = await createRoomEventFor('bundled', 'from the bundle', 'bundled-1');
 
-    const result = await invokeBundle(event, { AWS_ACCESS_KEY_ID: 'ASIALOCAL', AWS_SECRET_ACCESS_KEY: 'local', AWS_SESSION_TOKEN: 'local' });
+    const result = await invokeBundle(event, {
+      AWS_ACCESS_KEY_ID: 'ASIALOCAL',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'local',
+    });
     expect(result.stderr).not.toMatch(/Error/);
     expect(JSON.parse(result.stdout)).toEqual({ statusCode: 200 });
     const ack = await client.frame((frame) => frame.requestId === 'bundled-1');
@@ -73,7 +77,10 @@ describe('the bundled message handler', () => {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as { level: string; errorMessage?: string });
     expect(errors).toEqual([
-      expect.objectContaining({ level: 'ERROR', errorMessage: expect.stringContaining('AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: not set') }),
+      expect.objectContaining({
+        level: 'ERROR',
+        errorMessage: expect.stringContaining('AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: not set'),
+      }),
     ]);
     expect((await client.request('hello')).rooms).toEqual([]);
   });
@@ -92,7 +99,10 @@ describe('the bundled message handler', () => {
   }
 
   // Asynchronous: the local stack serves the bundle's requests from this very process.
-  async function invokeBundle(event: unknown, credentials: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
+  async function invokeBundle(
+    event: unknown,
+    credentials: Record<string, string>,
+  ): Promise<{ stdout: string; stderr: string }> {
     const script = `const { handler } = await import('./index.mjs');
 const result = await handler(JSON.parse(process.env.EVENT));
 process.stdout.write(JSON.stringify(result));`;
@@ -112,7 +122,8 @@ process.stdout.write(JSON.stringify(result));`;
         process.execPath,
         ['--input-type=module', '-e', script],
         { cwd: bundle, encoding: 'utf8', timeout: 30_000, env },
-        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr })),
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
       ),
     );
   }

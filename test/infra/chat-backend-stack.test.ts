@@ -220,11 +220,17 @@ describe('functions', () => {
       name === 'authorizer'
         ? { ...common, USER_POOL_ID: { Ref: userPoolId }, USER_POOL_CLIENT_ID: { Ref: clientId } }
         : name === 'redelivery'
-          ? { ...chat, REDELIVERY_MAX_RECEIVES: String(REDELIVERY_MAX_RECEIVES), MANAGEMENT_ENDPOINT: expect.anything() }
+          ? {
+              ...chat,
+              REDELIVERY_MAX_RECEIVES: String(REDELIVERY_MAX_RECEIVES),
+              MANAGEMENT_ENDPOINT: expect.anything(),
+            }
           : chat;
     expect(variables).toEqual(expected);
     if (name === 'redelivery') {
-      expect(render(variables.MANAGEMENT_ENDPOINT)).toBe(`https://\${${apiId()}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/dev`);
+      expect(render(variables.MANAGEMENT_ENDPOINT)).toBe(
+        `https://\${${apiId()}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/dev`,
+      );
     }
   });
 
@@ -235,22 +241,29 @@ describe('functions', () => {
     expect(logGroupId).toBe(logicalId(synth.stack.functions.logGroups[name]));
   });
 
-  it.each(CHAT_FUNCTION_NAMES)('%s: bundled as a minified ESM file with a source map and the AWS SDK inside', (name) => {
-    const dir = assetDirOf(name);
-    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-    expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
-    expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
-    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
-    // Minified: a few very long lines, not thousands of short ones.
-    expect(code.split('\n').length).toBeLessThan(200);
-    // Nothing is left to resolve at run time but Node's own modules: the AWS SDK and every package are inside.
-    const specifiers = [...code.matchAll(/\b(?:from\s*|import\s*\(\s*|require\(\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
-    expect(specifiers.length).toBeGreaterThan(0);
-    // The SDK's error messages show `require("@aws-sdk/signature-v4-crt")` as advice: text, not imports.
-    const optional = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'];
-    const unresolved = specifiers.filter((s) => !builtinModules.includes(s.replace(/^node:/, '')) && !optional.includes(s));
-    expect(unresolved).toEqual([]);
-  });
+  it.each(CHAT_FUNCTION_NAMES)(
+    '%s: bundled as a minified ESM file with a source map and the AWS SDK inside',
+    (name) => {
+      const dir = assetDirOf(name);
+      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+      expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+      expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      // Minified: a few very long lines, not thousands of short ones.
+      expect(code.split('\n').length).toBeLessThan(200);
+      // Nothing is left to resolve at run time but Node's own modules: the AWS SDK and every package are inside.
+      const specifiers = [...code.matchAll(/\b(?:from\s*|import\s*\(\s*|require\(\s*)["']([^"']+)["']/g)].map(
+        (m) => m[1]!,
+      );
+      expect(specifiers.length).toBeGreaterThan(0);
+      // The SDK's error messages show `require("@aws-sdk/signature-v4-crt")` as advice: text, not imports.
+      const optional = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'];
+      const unresolved = specifiers.filter(
+        (s) => !builtinModules.includes(s.replace(/^node:/, '')) && !optional.includes(s),
+      );
+      expect(unresolved).toEqual([]);
+    },
+  );
 
   it.each(CHAT_FUNCTION_NAMES)('%s: the bundle loads on its own in Node and exports the handler', (name) => {
     const dir = assetDirOf(name);
@@ -276,18 +289,18 @@ describe('functions', () => {
         timeout: 30_000,
       },
     );
-    expect(result.stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?a\.co\/\w+\n/g, '')).not.toMatch(
-      /Error/,
-    );
+    expect(
+      result.stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?a\.co\/\w+\n/g, ''),
+    ).not.toMatch(/Error/);
     expect(result.stdout.trim()).toBe('function');
   });
 
   it('the bundle fails at load time, naming the variable, when the environment lacks it', () => {
-    const result = spawnSync(
-      process.execPath,
-      ['--input-type=module', '-e', "await import('./index.mjs');"],
-      { cwd: assetDirOf('connect'), encoding: 'utf8', env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1' } },
-    );
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', "await import('./index.mjs');"], {
+      cwd: assetDirOf('connect'),
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1' },
+    });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('TABLE_NAME');
   });
@@ -322,46 +335,58 @@ describe('least privilege', () => {
     expect(other).toEqual([]);
   });
 
-  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)('%s: exactly its table actions, on the table and its index', (name) => {
-    const statements = statementsOf(name);
-    const table = statements.filter((s) => s.Sid === 'ChatTable');
-    const index = statements.filter((s) => s.Sid === 'ChatTableUserIndex');
-    expect(table).toHaveLength(1);
-    expect(actions(table[0]!)).toEqual([...TABLE_ACCESS[name].table].sort());
-    expect(render(table[0]!.Resource)).toBe(`\${${tableId()}.Arn}`);
-    expect(index).toHaveLength(1);
-    expect(actions(index[0]!)).toEqual(['dynamodb:Query']);
-    expect(render(index[0]!.Resource)).toBe(`\${${tableId()}.Arn}/index/byUser`);
-    const dynamo = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo).toHaveLength(2);
-  });
+  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)(
+    '%s: exactly its table actions, on the table and its index',
+    (name) => {
+      const statements = statementsOf(name);
+      const table = statements.filter((s) => s.Sid === 'ChatTable');
+      const index = statements.filter((s) => s.Sid === 'ChatTableUserIndex');
+      expect(table).toHaveLength(1);
+      expect(actions(table[0]!)).toEqual([...TABLE_ACCESS[name].table].sort());
+      expect(render(table[0]!.Resource)).toBe(`\${${tableId()}.Arn}`);
+      expect(index).toHaveLength(1);
+      expect(actions(index[0]!)).toEqual(['dynamodb:Query']);
+      expect(render(index[0]!.Resource)).toBe(`\${${tableId()}.Arn}/index/byUser`);
+      const dynamo = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+      expect(dynamo).toHaveLength(2);
+    },
+  );
 
-  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)('%s: ManageConnections on this API and stage only', (name) => {
-    const manage = statementsOf(name).filter((s) => actions(s).includes('execute-api:ManageConnections'));
-    expect(manage).toHaveLength(1);
-    expect(actions(manage[0]!)).toEqual(['execute-api:ManageConnections']);
-    expect([manage[0]!.Resource].flat().map(render).sort()).toEqual(
-      MANAGEMENT_ACCESS[name]
-        .map((method) => `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${apiId()}}/dev/${method}/@connections/*`)
-        .sort(),
-    );
-  });
+  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)(
+    '%s: ManageConnections on this API and stage only',
+    (name) => {
+      const manage = statementsOf(name).filter((s) => actions(s).includes('execute-api:ManageConnections'));
+      expect(manage).toHaveLength(1);
+      expect(actions(manage[0]!)).toEqual(['execute-api:ManageConnections']);
+      expect([manage[0]!.Resource].flat().map(render).sort()).toEqual(
+        MANAGEMENT_ACCESS[name]
+          .map(
+            (method) =>
+              `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${apiId()}}/dev/${method}/@connections/*`,
+          )
+          .sort(),
+      );
+    },
+  );
 
-  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)('%s may send to the redelivery queue, and only that', (name) => {
-    const sqsStatements = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('sqs:')));
-    const send = sqsStatements.filter((s) => s.Sid === 'RedeliveryQueueSend');
-    expect(send).toHaveLength(1);
-    expect(actions(send[0]!)).toEqual(['sqs:SendMessage']);
-    expect(render(send[0]!.Resource)).toBe(`\${${queueId()}.Arn}`);
-    const others = sqsStatements.filter((s) => s.Sid !== 'RedeliveryQueueSend');
-    if (name !== 'redelivery') expect(others).toEqual([]);
-    else {
-      // What its event source mapping needs to read and delete, on this queue only.
-      for (const statement of others) expect(render(statement.Resource)).toBe(`\${${queueId()}.Arn}`);
-      expect(others.flatMap(actions)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
-      expect(others.flatMap(actions)).not.toContain('sqs:SendMessage');
-    }
-  });
+  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)(
+    '%s may send to the redelivery queue, and only that',
+    (name) => {
+      const sqsStatements = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('sqs:')));
+      const send = sqsStatements.filter((s) => s.Sid === 'RedeliveryQueueSend');
+      expect(send).toHaveLength(1);
+      expect(actions(send[0]!)).toEqual(['sqs:SendMessage']);
+      expect(render(send[0]!.Resource)).toBe(`\${${queueId()}.Arn}`);
+      const others = sqsStatements.filter((s) => s.Sid !== 'RedeliveryQueueSend');
+      if (name !== 'redelivery') expect(others).toEqual([]);
+      else {
+        // What its event source mapping needs to read and delete, on this queue only.
+        for (const statement of others) expect(render(statement.Resource)).toBe(`\${${queueId()}.Arn}`);
+        expect(others.flatMap(actions)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+        expect(others.flatMap(actions)).not.toContain('sqs:SendMessage');
+      }
+    },
+  );
 
   it('no policy in the stack allows a wildcard action or a "*" resource', () => {
     // The only "*" is the connection id at the end of the ManageConnections ARNs (asserted above): API Gateway
@@ -385,11 +410,19 @@ describe('redelivery queue', () => {
       SqsManagedSseEnabled: true,
       // Six times the redelivery function's timeout, as Lambda advises for an SQS event source.
       VisibilityTimeout: 180,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId(), 'Arn'] }, maxReceiveCount: REDELIVERY_MAX_RECEIVES },
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId(), 'Arn'] },
+        maxReceiveCount: REDELIVERY_MAX_RECEIVES,
+      },
     });
-    expect(resources[deadLettersId()]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    expect(resources[deadLettersId()]!.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
     for (const id of [queueId(), deadLettersId()]) {
-      const policy = resourcesOf(synth.template, 'AWS::SQS::QueuePolicy').find(([, p]) => render(p.Properties.Queues).includes(id));
+      const policy = resourcesOf(synth.template, 'AWS::SQS::QueuePolicy').find(([, p]) =>
+        render(p.Properties.Queues).includes(id),
+      );
       expect(policy, id).toBeDefined();
       expect(policy![1].Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -431,7 +464,11 @@ describe('Cognito', () => {
   it('creates an app client without a secret that allows SRP and USER_PASSWORD_AUTH', () => {
     synth.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: false,
-      ExplicitAuthFlows: Match.arrayEquals(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
+      ExplicitAuthFlows: Match.arrayEquals([
+        'ALLOW_USER_PASSWORD_AUTH',
+        'ALLOW_USER_SRP_AUTH',
+        'ALLOW_REFRESH_TOKEN_AUTH',
+      ]),
       UserPoolId: { Ref: logicalId(synth.stack.auth.userPool) },
       PreventUserExistenceErrors: 'ENABLED',
     });
@@ -467,7 +504,9 @@ describe('operations', () => {
   });
 
   it('alarms on DynamoDB read and write throttles of the table and its index', () => {
-    const found = alarms().filter((a) => a.Metrics?.some((m: any) => m.MetricStat?.Metric?.Namespace === 'AWS/DynamoDB'));
+    const found = alarms().filter((a) =>
+      a.Metrics?.some((m: any) => m.MetricStat?.Metric?.Namespace === 'AWS/DynamoDB'),
+    );
     expect(found).toHaveLength(1);
     const stats = found[0].Metrics.filter((m: any) => m.MetricStat).map((m: any) => ({
       name: m.MetricStat.Metric.MetricName,
@@ -484,9 +523,15 @@ describe('operations', () => {
   });
 
   it('alarms on frames in the redelivery dead-letter queue and on frames given up', () => {
-    const deadLetters = alarms().filter((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible');
+    const deadLetters = alarms().filter(
+      (a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible',
+    );
     expect(deadLetters).toHaveLength(1);
-    expect(deadLetters[0]).toMatchObject({ Threshold: 1, Statistic: 'Maximum', ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(deadLetters[0]).toMatchObject({
+      Threshold: 1,
+      Statistic: 'Maximum',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
     expect(render(deadLetters[0].Dimensions[0].Value)).toBe(`\${${deadLettersId()}.QueueName}`);
     const givenUp = alarms().filter((a) => a.Namespace === 'ChatBackend' && a.MetricName === 'FramesGivenUp');
     expect(givenUp).toHaveLength(1);
@@ -521,7 +566,9 @@ describe('outputs', () => {
     const outputs = synth.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     const api = `\${${apiId()}}`;
     expect(render(outputs.WebSocketUrl!.Value)).toBe(`wss://${api}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/dev`);
-    expect(render(outputs.ManagementApiUrl!.Value)).toBe(`https://${api}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/dev`);
+    expect(render(outputs.ManagementApiUrl!.Value)).toBe(
+      `https://${api}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/dev`,
+    );
     expect(outputs.TableName!.Value).toEqual({ Ref: tableId() });
     expect(outputs.UserPoolId!.Value).toEqual({ Ref: logicalId(synth.stack.auth.userPool) });
     expect(outputs.UserPoolClientId!.Value).toEqual({ Ref: logicalId(synth.stack.auth.userPoolClient) });

@@ -21,7 +21,12 @@ import {
 import type { Logger } from '../../lambdas/chat/ports.js';
 import { ACTION_NAMES } from '../../lambdas/protocol/actions.js';
 import type { HandlerName } from '../../lambdas/protocol/routes.js';
-import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo.js';
+import {
+  embeddedDynamoClientConfig,
+  ensureTable,
+  startEmbeddedDynamo,
+  type EmbeddedDynamo,
+} from '../../local/embedded-dynamo.js';
 import { MANAGEMENT_ACCESS, TABLE_ACCESS, type TableUser } from '../../lib/table-access.js';
 import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
 
@@ -113,7 +118,12 @@ async function redeliver(frames: ReadonlyArray<{ connectionId: string; payload: 
         messageId: `m-${index}`,
         receiptHandle: `r-${index}`,
         body: frame.payload,
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: '0',
+          SenderId: 'x',
+          ApproximateFirstReceiveTimestamp: '0',
+        },
         messageAttributes: {
           connectionId: { dataType: 'String', stringValue: frame.connectionId },
           userId: { dataType: 'String', stringValue: users[connections.get(frame.connectionId)!] },
@@ -262,7 +272,9 @@ async function runSession(): Promise<void> {
     { connectionId: bob3, payload: '{"type":"typing","roomId":"r","userId":"u","displayName":"U","isTyping":true}' },
     { connectionId: carol4, payload: '{"type":"typing","roomId":"r","userId":"u","displayName":"U","isTyping":true}' },
   ]);
-  expect(management.framesTo(bob3).some((f) => f.type === 'presence' && f.userId === users.carol && f.isOnline === false)).toBe(true);
+  expect(
+    management.framesTo(bob3).some((f) => f.type === 'presence' && f.userId === users.carol && f.isOnline === false),
+  ).toBe(true);
   await invoke('disconnect', bob3);
 }
 

@@ -8,7 +8,14 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineChatBackend } from '../../lib/chat-app.js';
-import { removeSynthOutputs, render, resourcesOf, scratchOutdir, synthChatBackend, type Synthesized } from './support/synth.js';
+import {
+  removeSynthOutputs,
+  render,
+  resourcesOf,
+  scratchOutdir,
+  synthChatBackend,
+  type Synthesized,
+} from './support/synth.js';
 
 afterAll(removeSynthOutputs);
 

@@ -70,12 +70,12 @@ function installRecorderAndFaults(stack: DynamoDBClient['middlewareStack']): voi
         (name === 'BatchGetItemCommand' && faults.halveBatchGets > 0);
       if (!halve) return next(args);
       const requested = input.RequestItems![tableName] as unknown;
-      const list = name === 'BatchWriteItemCommand' ? (requested as unknown[]) : (requested as { Keys: unknown[] }).Keys;
+      const list =
+        name === 'BatchWriteItemCommand' ? (requested as unknown[]) : (requested as { Keys: unknown[] }).Keys;
       if (list.length < 2) return next(args);
       const kept = list.slice(0, Math.ceil(list.length / 2));
       const deferred = list.slice(kept.length);
-      const narrowed =
-        name === 'BatchWriteItemCommand' ? kept : { ...(requested as object), Keys: kept };
+      const narrowed = name === 'BatchWriteItemCommand' ? kept : { ...(requested as object), Keys: kept };
       const result = await next({ ...args, input: { ...input, RequestItems: { [tableName]: narrowed } } });
       const output = result.output as unknown as Record<string, unknown>;
       if (name === 'BatchWriteItemCommand') {
@@ -157,18 +157,33 @@ describe('DynamoDB store: adapter specifics', () => {
       expect(await raw(key)).toMatchObject({ expiresAtMs: T0 + 7_200_001, expiresAt: T0 / 1000 + 7_201 });
     }
     const roomId = `room-${randomUUID()}`;
-    await stores.subscriptions.putSubscriptions([{ roomId, connectionId: 'c', userId: 'u', expiresAt: T0 + 1_000, muted: false }]);
-    expect(await raw(keys.subscription(roomId, 'c'))).toMatchObject({ expiresAtMs: T0 + 1_000, expiresAt: T0 / 1000 + 1 });
-    await stores.typing.startTyping({ roomId, userId: 'u', displayName: 'U', expiresAt: T0 + 5_500, lastBroadcastAt: 0 }, T0, 3_000);
+    await stores.subscriptions.putSubscriptions([
+      { roomId, connectionId: 'c', userId: 'u', expiresAt: T0 + 1_000, muted: false },
+    ]);
+    expect(await raw(keys.subscription(roomId, 'c'))).toMatchObject({
+      expiresAtMs: T0 + 1_000,
+      expiresAt: T0 / 1000 + 1,
+    });
+    await stores.typing.startTyping(
+      { roomId, userId: 'u', displayName: 'U', expiresAt: T0 + 5_500, lastBroadcastAt: 0 },
+      T0,
+      3_000,
+    );
     expect(await raw(keys.typing(roomId, 'u'))).toMatchObject({ expiresAtMs: T0 + 5_500, expiresAt: T0 / 1000 + 6 });
     // Extending the indicator moves both.
-    await stores.typing.startTyping({ roomId, userId: 'u', displayName: 'U', expiresAt: T0 + 6_500, lastBroadcastAt: 0 }, T0 + 1, 3_000);
+    await stores.typing.startTyping(
+      { roomId, userId: 'u', displayName: 'U', expiresAt: T0 + 6_500, lastBroadcastAt: 0 },
+      T0 + 1,
+      3_000,
+    );
     expect(await raw(keys.typing(roomId, 'u'))).toMatchObject({ expiresAtMs: T0 + 6_500, expiresAt: T0 / 1000 + 7 });
   });
 
   it('decides expiry on milliseconds, never on the TTL seconds', async () => {
     const roomId = `room-${randomUUID()}`;
-    await stores.subscriptions.putSubscriptions([{ roomId, connectionId: 'c', userId: 'u', expiresAt: T0 + 500, muted: false }]);
+    await stores.subscriptions.putSubscriptions([
+      { roomId, connectionId: 'c', userId: 'u', expiresAt: T0 + 500, muted: false },
+    ]);
     expect((await stores.subscriptions.listSubscriptions(roomId, T0 + 499, { limit: 5 })).items.length).toBe(1);
     expect((await stores.subscriptions.listSubscriptions(roomId, T0 + 500, { limit: 5 })).items.length).toBe(0);
 
@@ -190,9 +205,15 @@ describe('DynamoDB store: adapter specifics', () => {
 
   it('escapes ids in keys so that # cannot make two keys collide', async () => {
     const roomId = `room#${randomUUID()}`;
-    await stores.messages.claimClientMessageId(messageAt(roomId, 1, { id: 'm1', senderId: 'a#b', clientMessageId: 'c%d' }));
+    await stores.messages.claimClientMessageId(
+      messageAt(roomId, 1, { id: 'm1', senderId: 'a#b', clientMessageId: 'c%d' }),
+    );
     expect(keys.claim(roomId, 'a#b', 'c%d').sk).toBe('CMID#a%23b#c%25d');
-    expect(await raw(keys.claim(roomId, 'a#b', 'c%d'))).toMatchObject({ id: 'm1', senderId: 'a#b', clientMessageId: 'c%d' });
+    expect(await raw(keys.claim(roomId, 'a#b', 'c%d'))).toMatchObject({
+      id: 'm1',
+      senderId: 'a#b',
+      clientMessageId: 'c%d',
+    });
   });
 
   it('follows query pages past 1 MB: subscriptions', async () => {
@@ -221,7 +242,13 @@ describe('DynamoDB store: adapter specifics', () => {
     expect(page.items.length).toBe(30);
     expect(page.cursor).toBeUndefined();
     expect(sentSince(mark, 'QueryCommand')).toBeGreaterThanOrEqual(2);
-    const expected: SubscriptionRecord = { roomId, connectionId: 'conn-29', userId: 'u', expiresAt: T0 + 60_000, muted: false };
+    const expected: SubscriptionRecord = {
+      roomId,
+      connectionId: 'conn-29',
+      userId: 'u',
+      expiresAt: T0 + 60_000,
+      muted: false,
+    };
     expect(page.items[29]).toEqual(expected);
   });
 
@@ -275,7 +302,9 @@ describe('DynamoDB store: adapter specifics', () => {
       userIds.map((userId) => ({ roomId, userId, joinedAt: T0, lastReadSeq: 0 })),
     );
     expect(injected.halvedBatchWrites - before).toBe(3);
-    const members = (await partitionItems(keys.room(roomId).pk)).filter((item) => String(item.sk).startsWith('MEMBER#'));
+    const members = (await partitionItems(keys.room(roomId).pk)).filter((item) =>
+      String(item.sk).startsWith('MEMBER#'),
+    );
     expect(members.length).toBe(60);
 
     await Promise.all(userIds.map((userId) => stores.profiles.ensureProfile(userId, userId.toUpperCase())));
@@ -301,7 +330,9 @@ describe('DynamoDB store: adapter specifics', () => {
     expect(injected.failedBatchWrites).toBeGreaterThanOrEqual(1);
     expect(await partitionItems(keys.room(roomId).pk)).toEqual([]);
     expect(await stores.rooms.getRoomAndMember(roomId, 'member-0')).toEqual({});
-    expect((await stores.rooms.listMemberships('member-59', { limit: 100 })).items.map((item) => item.roomId)).not.toContain(roomId);
+    expect(
+      (await stores.rooms.listMemberships('member-59', { limit: 100 })).items.map((item) => item.roomId),
+    ).not.toContain(roomId);
   });
 
   it('reports consumed capacity per store operation only when asked to', async () => {
@@ -317,7 +348,12 @@ describe('DynamoDB store: adapter specifics', () => {
     ]);
     await measured.messages.getSendState(roomId, 'a', 'cm');
     await measured.rooms.listMembers(roomId, { limit: 10 });
-    expect(reports.map((report) => report.operation)).toEqual(['createRoom', 'createRoom', 'getSendState', 'listMembers']);
+    expect(reports.map((report) => report.operation)).toEqual([
+      'createRoom',
+      'createRoom',
+      'getSendState',
+      'listMembers',
+    ]);
     for (const report of reports) {
       expect(report.capacity[0]?.TableName).toBe(tableName);
       expect(report.capacity[0]?.CapacityUnits).toBeGreaterThan(0);

@@ -7,7 +7,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
 import { TABLE_SCHEMA } from '../../lambdas/adapters/table-schema.js';
-import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo.js';
+import {
+  embeddedDynamoClientConfig,
+  ensureTable,
+  startEmbeddedDynamo,
+  type EmbeddedDynamo,
+} from '../../local/embedded-dynamo.js';
 
 const tableName = 'chat-embedded-test';
 const running: { dynamo: EmbeddedDynamo; client: DynamoDBClient }[] = [];
@@ -71,7 +76,9 @@ describe('embedded DynamoDB', () => {
       const second = await start(dataDir);
       await ensureTable(second.client, tableName);
       const reopened = createDynamoStores({ client: DynamoDBDocumentClient.from(second.client), tableName });
-      expect((await reopened.profiles.getProfiles(['persisted-user'])).get('persisted-user')?.displayName).toBe('Still Here');
+      expect((await reopened.profiles.getProfiles(['persisted-user'])).get('persisted-user')?.displayName).toBe(
+        'Still Here',
+      );
     } finally {
       for (const entry of [...running]) await stop(entry);
       await rm(dataDir, { recursive: true, force: true });

@@ -10,7 +10,13 @@ import { encodeCursor } from '../../lambdas/adapters/dynamo/cursor.js';
 import { createChatHarness, RecordingLogger, RecordingMetrics } from '../fakes/chat-harness.js';
 import { RecordingNotifier } from '../fakes/recording-notifier.js';
 import { startFaultyDynamo, type FaultyDynamo } from './support/faulty-dynamo.js';
-import { anyFrameProperty, oneWrongFieldProperty, sendAndCheck, validFrameProperty, type FuzzTarget } from './support/router-fuzz.js';
+import {
+  anyFrameProperty,
+  oneWrongFieldProperty,
+  sendAndCheck,
+  validFrameProperty,
+  type FuzzTarget,
+} from './support/router-fuzz.js';
 
 // Rate limiting answers RATE_LIMITED, which is fine but hides what the frame itself would get.
 const config: Partial<ChatConfig> = { rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } };
@@ -46,7 +52,7 @@ describe('the router on the in-memory store', () => {
     await fc.assert(oneWrongFieldProperty(target), { numRuns: 1_500 });
   }, 120_000);
 
-  it('answers frames the schemas accept, with arbitrary values, with an ack or the client\'s own error', async () => {
+  it("answers frames the schemas accept, with arbitrary values, with an ack or the client's own error", async () => {
     await fc.assert(validFrameProperty(target), { numRuns: 1_000 });
   }, 120_000);
 
@@ -63,8 +69,14 @@ describe('the router on the in-memory store', () => {
       ['{"__proto__":{"action":"hello"},"requestId":"proto"}', 'BAD_REQUEST'],
       ['{"action":"getHistory","requestId":"h","roomId":"r","limit":1e400}', 'BAD_REQUEST'],
       ['{"action":"markRead","requestId":"m","roomId":"r","seq":-0.0}', 'FORBIDDEN'],
-      ['{"action":"sendMessage","requestId":"s","roomId":"\\ud800","clientMessageId":"c","content":"x"}', 'BAD_REQUEST'],
-      [`{"action":"sendMessage","requestId":"big","roomId":"r","clientMessageId":"c","content":"${'x'.repeat(4_001)}"}`, 'PAYLOAD_TOO_LARGE'],
+      [
+        '{"action":"sendMessage","requestId":"s","roomId":"\\ud800","clientMessageId":"c","content":"x"}',
+        'BAD_REQUEST',
+      ],
+      [
+        `{"action":"sendMessage","requestId":"big","roomId":"r","clientMessageId":"c","content":"${'x'.repeat(4_001)}"}`,
+        'PAYLOAD_TOO_LARGE',
+      ],
       ['{"action":"hello","requestId":"dup","requestId":"dup"}', 'ack'],
       ['\ufeff{"action":"ping","requestId":"bom"}', 'BAD_REQUEST'],
     ];
@@ -96,8 +108,13 @@ describe('the router on the DynamoDB store (dynalite)', () => {
     const alice = { connectionId: 'fuzz-alice', userId: 'alice', connectedAt };
     await chat.onConnect({ ...alice, tokenDisplayName: 'Alice' });
     await chat.onConnect({ connectionId: 'fuzz-bob', userId: 'bob', connectedAt, tokenDisplayName: 'Bob' });
-    await chat.onFrame({ ...alice, body: JSON.stringify({ action: 'createRoom', requestId: 'setup', name: 'fuzzed', memberIds: ['bob'] }) });
-    const created = notifier.framesFor(alice.connectionId).find((f) => f.type === 'ack') as unknown as { room: { roomId: string } };
+    await chat.onFrame({
+      ...alice,
+      body: JSON.stringify({ action: 'createRoom', requestId: 'setup', name: 'fuzzed', memberIds: ['bob'] }),
+    });
+    const created = notifier.framesFor(alice.connectionId).find((f) => f.type === 'ack') as unknown as {
+      room: { roomId: string };
+    };
     target = {
       chat,
       notifier,
@@ -121,42 +138,61 @@ describe('the router on the DynamoDB store (dynalite)', () => {
     await fc.assert(oneWrongFieldProperty(target), { numRuns: 300 });
   }, 120_000);
 
-  it('answers frames the schemas accept, with arbitrary values, with an ack or the client\'s own error', async () => {
+  it("answers frames the schemas accept, with arbitrary values, with an ack or the client's own error", async () => {
     await fc.assert(validFrameProperty(target), { numRuns: 300 });
   }, 120_000);
 
-  it('ids at the limits of what keys can hold are stored, or refused as the client\'s fault, never INTERNAL', async () => {
+  it("ids at the limits of what keys can hold are stored, or refused as the client's fault, never INTERNAL", async () => {
     // 128 characters each escaping to three bytes ('#' → '%23') or taking three in UTF-8: the longest keys.
     const longIds = ['#'.repeat(128), '%'.repeat(128), '\uffff'.repeat(128), '😀'.repeat(64), `${'a'.repeat(127)}#`];
     for (const id of longIds) {
-      await sendAndCheck(target, JSON.stringify({ action: 'sendMessage', requestId: `long-${id.length}`, roomId: target.roomId, clientMessageId: id, content: id }));
+      await sendAndCheck(
+        target,
+        JSON.stringify({
+          action: 'sendMessage',
+          requestId: `long-${id.length}`,
+          roomId: target.roomId,
+          clientMessageId: id,
+          content: id,
+        }),
+      );
       await sendAndCheck(target, JSON.stringify({ action: 'openDirect', requestId: 'long-direct', userId: id }));
       await sendAndCheck(target, JSON.stringify({ action: 'getPresence', requestId: 'long-presence', roomId: id }));
     }
   });
 
-  it('forged cursors that look like the store\'s own are refused, never INTERNAL', async () => {
+  it("forged cursors that look like the store's own are refused, never INTERNAL", async () => {
     // A room of its own: the properties above may have had alice leave theirs.
-    const [created] = await sendAndCheck(target, JSON.stringify({ action: 'createRoom', requestId: 'cursor-room', name: 'cursors' }));
+    const [created] = await sendAndCheck(
+      target,
+      JSON.stringify({ action: 'createRoom', requestId: 'cursor-room', name: 'cursors' }),
+    );
     const roomId = (created as unknown as { room: { roomId: string } }).room.roomId;
     const roomPk = `ROOM#${roomId}`;
     const forged = fc.oneof(
       // The right partition and prefix, with a sort key too long for DynamoDB.
       fc.integer({ min: 1, max: 1_500 }).map((n) => encodeCursor({ pk: roomPk, sk: `MEMBER#${'z'.repeat(n)}` })),
       fc.string({ unit: 'binary', maxLength: 60 }).map((tail) => encodeCursor({ pk: roomPk, sk: `MEMBER#${tail}` })),
-      fc.string({ unit: 'binary', maxLength: 60 }).map((tail) =>
-        encodeCursor({ gsi1pk: 'USER#alice', gsi1sk: `ROOM#${tail}`, pk: `ROOM#${tail}`, sk: `MEMBER#${tail}` }),
-      ),
-      fc.integer({ min: 1, max: 1_500 }).map((n) =>
-        encodeCursor({ gsi1pk: 'USER#alice', gsi1sk: `ROOM#${'y'.repeat(n)}`, pk: 'ROOM#x', sk: 'MEMBER#alice' }),
-      ),
+      fc
+        .string({ unit: 'binary', maxLength: 60 })
+        .map((tail) =>
+          encodeCursor({ gsi1pk: 'USER#alice', gsi1sk: `ROOM#${tail}`, pk: `ROOM#${tail}`, sk: `MEMBER#${tail}` }),
+        ),
+      fc
+        .integer({ min: 1, max: 1_500 })
+        .map((n) =>
+          encodeCursor({ gsi1pk: 'USER#alice', gsi1sk: `ROOM#${'y'.repeat(n)}`, pk: 'ROOM#x', sk: 'MEMBER#alice' }),
+        ),
     );
     let counter = 0;
     await fc.assert(
       fc.asyncProperty(forged, fc.constantFrom('listMembers', 'listRooms'), async (cursor, action) => {
         counter += 1;
         const fields = action === 'listMembers' ? { roomId, cursor } : { cursor };
-        const [answer] = await sendAndCheck(target, JSON.stringify({ ...fields, action, requestId: `cursor-${counter}` }));
+        const [answer] = await sendAndCheck(
+          target,
+          JSON.stringify({ ...fields, action, requestId: `cursor-${counter}` }),
+        );
         if (answer!.type === 'error') expect(answer!.code).toBe('BAD_REQUEST');
       }),
       { numRuns: 120 },

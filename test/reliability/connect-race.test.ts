@@ -31,7 +31,10 @@ async function roomOf(sender: ProbeSocket, userIds: string[]): Promise<string> {
 
 async function connectionItemsOf(connectionId: string) {
   const items = await probed.tableItems();
-  return items.filter((item) => item.connectionId === connectionId).map((item) => String(item.sk).replace(/#.*/, '#')).sort();
+  return items
+    .filter((item) => item.connectionId === connectionId)
+    .map((item) => String(item.sk).replace(/#.*/, '#'))
+    .sort();
 }
 
 describe('a broadcast racing a $connect', () => {
@@ -57,8 +60,9 @@ describe('a broadcast racing a $connect', () => {
     await held;
     const lateConnectionId = probed.connectionsOf(late).at(-1)!;
     // The late connection is subscribed already, but the gateway has not opened it: this post gets 410.
-    const during = (await alice.socket.ack('sendMessage', { roomId, clientMessageId: 'during', content: 'said while connecting' }))
-      .message as Message;
+    const during = (
+      await alice.socket.ack('sendMessage', { roomId, clientMessageId: 'during', content: 'said while connecting' })
+    ).message as Message;
     await sleep(300);
     expect(await connectionItemsOf(lateConnectionId)).toEqual(['CONN', 'CONN#', 'SUB#']);
     release();
@@ -69,9 +73,12 @@ describe('a broadcast racing a $connect', () => {
       const presence = alice.socket.eventsOf('presence').filter((frame) => frame.userId === late);
       expect(presence.map((frame) => frame.isOnline)).toEqual([false, true]);
 
-      const after = (await alice.socket.ack('sendMessage', { roomId, clientMessageId: 'after', content: 'said after opening' }))
-        .message as Message;
-      const heard = await socket.waitForEvent((frame) => frame.type === 'message' && (frame.message as Message).id === after.id);
+      const after = (
+        await alice.socket.ack('sendMessage', { roomId, clientMessageId: 'after', content: 'said after opening' })
+      ).message as Message;
+      const heard = await socket.waitForEvent(
+        (frame) => frame.type === 'message' && (frame.message as Message).id === after.id,
+      );
       expect(heard.roomId).toBe(roomId);
       // What was said while it connected lies in the history, for a client that catches up.
       const history = await socket.ack('getHistory', { roomId, after: during.seq - 1 });
@@ -128,7 +135,9 @@ describe('a broadcast racing a $connect', () => {
       // Until the last message has reached every listener that hears the room (a deaf one never gets it).
       await Promise.all(
         listeners.map(({ socket }) =>
-          socket.waitForEvent((frame) => frame.type === 'message' && (frame.message as Message).seq === last).catch(() => undefined),
+          socket
+            .waitForEvent((frame) => frame.type === 'message' && (frame.message as Message).seq === last)
+            .catch(() => undefined),
         ),
       );
       const deaf: string[] = [];

@@ -42,10 +42,13 @@ async function ghostInRoom() {
   const creator = await probed.connect(creatorId);
   const connectedAt = Date.now();
   const bob = await probed.connect(bobId);
-  const roomId = ((await creator.socket.ack('createRoom', { name: 'r', memberIds: [bobId] })).room as { roomId: string }).roomId;
+  const roomId = (
+    (await creator.socket.ack('createRoom', { name: 'r', memberIds: [bobId] })).room as { roomId: string }
+  ).roomId;
   await bob.socket.waitForEvent((f) => f.type === 'roomJoined');
 
-  intercepted.hook = (method, args) => (method === 'deleteConnection' && args[1] === bob.connectionId ? new Error('lost') : undefined);
+  intercepted.hook = (method, args) =>
+    method === 'deleteConnection' && args[1] === bob.connectionId ? new Error('lost') : undefined;
   bob.socket.terminate();
   const deadline = Date.now() + 3_000;
   while (!probed.gatewayEvents.some((e) => e.eventType === 'DISCONNECT' && e.connectionId === bob.connectionId)) {
@@ -58,7 +61,9 @@ async function ghostInRoom() {
 }
 
 async function itemsOf(connectionId: string) {
-  return (await probed.tableItems()).filter((item) => String(item.pk).includes(connectionId) || String(item.sk).includes(connectionId));
+  return (await probed.tableItems()).filter(
+    (item) => String(item.pk).includes(connectionId) || String(item.sk).includes(connectionId),
+  );
 }
 
 describe('a $disconnect that never reached the backend', () => {

@@ -33,7 +33,11 @@ beforeAll(async () => {
     overrides: { metrics, logger, chatConfig: { connectGraceMs: 0 } },
   });
   proxy.target = probed.stack.httpUrl;
-  sqs = new SQSClient({ region: 'us-east-1', endpoint: probed.stack.redelivery.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  sqs = new SQSClient({
+    region: 'us-east-1',
+    endpoint: probed.stack.redelivery.endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 });
 
 afterAll(async () => {
@@ -46,7 +50,10 @@ afterAll(async () => {
 /** Visible plus in-flight messages of a queue, read with the real SQS client. */
 async function depthOf(queueUrl: string): Promise<number> {
   const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
 }
@@ -70,11 +77,15 @@ async function twoRoomsWith(count: number) {
     listeners.push({ userId, connectionId, socket });
   }
   const memberIds = listeners.map((l) => l.userId);
-  const roomId = ((await alice.socket.ack('createRoom', { name: 'faults', memberIds })).room as { roomId: string }).roomId;
-  const otherRoomId = ((await alice.socket.ack('createRoom', { name: 'other', memberIds })).room as { roomId: string }).roomId;
+  const roomId = ((await alice.socket.ack('createRoom', { name: 'faults', memberIds })).room as { roomId: string })
+    .roomId;
+  const otherRoomId = ((await alice.socket.ack('createRoom', { name: 'other', memberIds })).room as { roomId: string })
+    .roomId;
   for (const listener of listeners) {
     for (const id of [roomId, otherRoomId]) {
-      await listener.socket.waitForEvent((f) => f.type === 'roomJoined' && (f.room as { roomId: string }).roomId === id);
+      await listener.socket.waitForEvent(
+        (f) => f.type === 'roomJoined' && (f.room as { roomId: string }).roomId === id,
+      );
     }
   }
   return { alice: alice.socket, listeners, roomId, otherRoomId };
@@ -94,7 +105,8 @@ const isMessage = (id: string) => (frame: Frame) => frame.type === 'message' && 
 const countOf = (socket: ProbeSocket, id: string) => socket.events.filter((entry) => isMessage(id)(entry.frame)).length;
 
 async function send(socket: ProbeSocket, roomId: string, clientMessageId: string): Promise<Message> {
-  return (await socket.ack('sendMessage', { roomId, clientMessageId, content: `content of ${clientMessageId}` })).message as Message;
+  return (await socket.ack('sendMessage', { roomId, clientMessageId, content: `content of ${clientMessageId}` }))
+    .message as Message;
 }
 
 /** Items that carry the connection id in their keys (its connection items and subscriptions). */
@@ -125,14 +137,21 @@ describe('connections answering 410', () => {
       for (const listener of healthy) await listener.socket.waitForEvent(isMessage(first.id));
       for (const listener of gone) {
         // The connection, its user's connection item and its subscriptions in both rooms: all gone.
-        await eventually(async () => (await itemsOfConnection(listener.connectionId)).length === 0, `${listener.userId}'s items removed`);
-        const posts = proxy.calls.slice(mark).filter((c) => c.connectionId === listener.connectionId && c.method === 'POST');
+        await eventually(
+          async () => (await itemsOfConnection(listener.connectionId)).length === 0,
+          `${listener.userId}'s items removed`,
+        );
+        const posts = proxy.calls
+          .slice(mark)
+          .filter((c) => c.connectionId === listener.connectionId && c.method === 'POST');
         expect(posts.map((c) => c.status)).toEqual([410]);
       }
       // Each was their user's only connection: the rooms hear they went offline.
       for (const listener of gone) {
         for (const id of [roomId, otherRoomId]) {
-          await alice.waitForEvent((f) => f.type === 'presence' && f.userId === listener.userId && f.roomId === id && f.isOnline === false);
+          await alice.waitForEvent(
+            (f) => f.type === 'presence' && f.userId === listener.userId && f.roomId === id && f.isOnline === false,
+          );
         }
       }
       const second = await send(alice, otherRoomId, 'gone-2');
@@ -140,7 +159,8 @@ describe('connections answering 410', () => {
       await sleep(200);
       const later = proxy.calls.slice(mark).filter((c) => goneIds.has(c.connectionId));
       expect(later).toHaveLength(gone.length);
-      for (const listener of gone) expect(countOf(listener.socket, first.id) + countOf(listener.socket, second.id)).toBe(0);
+      for (const listener of gone)
+        expect(countOf(listener.socket, first.id) + countOf(listener.socket, second.id)).toBe(0);
       for (const listener of healthy) expect(countOf(listener.socket, first.id)).toBe(1);
     } finally {
       proxy.decide = undefined;
@@ -189,10 +209,12 @@ describe('bursts of 429', () => {
       for (const listener of others) await listener.socket.waitForEvent(isMessage(first.id));
       await throttled.socket.waitForEvent(isMessage(first.id));
       await sleep(300);
-      expect(proxy.calls.slice(mark).filter((c) => c.connectionId === throttled.connectionId).map((c) => c.status)).toEqual([
-        ...Array(6).fill(429),
-        200,
-      ]);
+      expect(
+        proxy.calls
+          .slice(mark)
+          .filter((c) => c.connectionId === throttled.connectionId)
+          .map((c) => c.status),
+      ).toEqual([...Array(6).fill(429), 200]);
       expect(countOf(throttled.socket, first.id)).toBe(1);
     } finally {
       proxy.decide = undefined;
@@ -205,7 +227,8 @@ describe('bursts of 429', () => {
 });
 
 describe('the redelivery queue', () => {
-  const failingThen = (connectionId: string, failures: number, then: FaultDecision) => failPostsTo(connectionId, failures, 500, then);
+  const failingThen = (connectionId: string, failures: number, then: FaultDecision) =>
+    failPostsTo(connectionId, failures, 500, then);
 
   it('brings a message whose posts outlasted the fan-out and the first redelivery, byte for byte, exactly once', async () => {
     const { alice, listeners, roomId } = await twoRoomsWith(3);
@@ -214,13 +237,19 @@ describe('the redelivery queue', () => {
     failingThen(sick.connectionId, 8, 'pass');
     const content = 'queued ✓ "quoted" \\ 😀 </script>';
     try {
-      const message = (await alice.ack('sendMessage', { roomId, clientMessageId: 'queued', content })).message as Message;
+      const message = (await alice.ack('sendMessage', { roomId, clientMessageId: 'queued', content }))
+        .message as Message;
       const frame = await sick.socket.waitForEvent(isMessage(message.id));
       expect((frame.message as Message).content).toBe(content);
       expect(frame.message).toEqual(message);
       await sleep(500);
       expect(countOf(sick.socket, message.id)).toBe(1);
-      expect(proxy.callsTo(sick.connectionId, 'POST').map((c) => c.status).slice(-9)).toEqual([...Array(8).fill(500), 200]);
+      expect(
+        proxy
+          .callsTo(sick.connectionId, 'POST')
+          .map((c) => c.status)
+          .slice(-9),
+      ).toEqual([...Array(8).fill(500), 200]);
       expect(proxy.callsTo(sick.connectionId, 'POST').filter((c) => c.status === 500)).toHaveLength(8);
     } finally {
       proxy.decide = undefined;
@@ -234,11 +263,19 @@ describe('the redelivery queue', () => {
     failingThen(leaving.connectionId, 4, 410);
     try {
       await send(alice, roomId, 'gone-later');
-      await eventually(async () => (await itemsOfConnection(leaving.connectionId)).length === 0, 'the gone connection\'s items removed');
+      await eventually(
+        async () => (await itemsOfConnection(leaving.connectionId)).length === 0,
+        "the gone connection's items removed",
+      );
       for (const id of [roomId, otherRoomId]) {
-        await alice.waitForEvent((f) => f.type === 'presence' && f.userId === leaving.userId && f.roomId === id && f.isOnline === false);
+        await alice.waitForEvent(
+          (f) => f.type === 'presence' && f.userId === leaving.userId && f.roomId === id && f.isOnline === false,
+        );
       }
-      const statuses = proxy.callsTo(leaving.connectionId, 'POST').map((c) => c.status).filter((status) => status !== 200);
+      const statuses = proxy
+        .callsTo(leaving.connectionId, 'POST')
+        .map((c) => c.status)
+        .filter((status) => status !== 200);
       expect(statuses.slice(0, 5)).toEqual([500, 500, 500, 500, 410]);
       // The visibility timeout here (1 s) is shorter than the clean-up: SQS may hand the frame out once more,
       // which meets the same 410 (delivery is at least once; the clean-up is idempotent).
@@ -256,7 +293,8 @@ describe('the redelivery queue', () => {
     const deadBefore = await depthOf(probed.stack.redelivery.deadLetterQueueUrl);
     const secret = 'never in a log line 7f3a';
     try {
-      const message = (await alice.ack('sendMessage', { roomId, clientMessageId: 'hopeless', content: secret })).message as Message;
+      const message = (await alice.ack('sendMessage', { roomId, clientMessageId: 'hopeless', content: secret }))
+        .message as Message;
       await other.socket.waitForEvent(isMessage(message.id));
       await eventually(() => metrics.total('FramesGivenUp') > givenUpBefore, 'the frame given up', 15_000);
       await eventually(
@@ -265,7 +303,9 @@ describe('the redelivery queue', () => {
         15_000,
       );
       // The fan-out's four attempts, then four for each of the queue's tries.
-      expect(proxy.callsTo(hopeless.connectionId, 'POST').filter((c) => c.status === 500)).toHaveLength(4 + 4 * MAX_RECEIVES);
+      expect(proxy.callsTo(hopeless.connectionId, 'POST').filter((c) => c.status === 500)).toHaveLength(
+        4 + 4 * MAX_RECEIVES,
+      );
       expect(countOf(hopeless.socket, message.id)).toBe(0);
     } finally {
       proxy.decide = undefined;
@@ -302,7 +342,12 @@ describe('500s from the management API', () => {
       proxy.decide = undefined;
     }
     for (const listener of failing) {
-      expect(proxy.calls.slice(mark).filter((c) => c.connectionId === listener.connectionId).map((c) => c.status)).toEqual([500, 500, 200]);
+      expect(
+        proxy.calls
+          .slice(mark)
+          .filter((c) => c.connectionId === listener.connectionId)
+          .map((c) => c.status),
+      ).toEqual([500, 500, 200]);
       expect((await itemsOfConnection(listener.connectionId)).length).toBe(4);
       expect(countOf(listener.socket, first.id)).toBe(1);
     }
@@ -325,7 +370,12 @@ describe('a post whose socket is reset before any answer', () => {
       for (const listener of [reset, ...others]) await listener.socket.waitForEvent(isMessage(message.id));
       await sleep(200);
       expect(countOf(reset.socket, message.id)).toBe(1);
-      expect(proxy.calls.slice(mark).filter((c) => c.connectionId === reset.connectionId).map((c) => c.status)).toEqual([0, 200]);
+      expect(
+        proxy.calls
+          .slice(mark)
+          .filter((c) => c.connectionId === reset.connectionId)
+          .map((c) => c.status),
+      ).toEqual([0, 200]);
     } finally {
       proxy.decide = undefined;
     }
@@ -333,7 +383,7 @@ describe('a post whose socket is reset before any answer', () => {
 });
 
 describe('a recipient whose posts hang', () => {
-  it('holds back neither the sender\'s ack nor the other recipients, and gets its frame once it answers', async () => {
+  it("holds back neither the sender's ack nor the other recipients, and gets its frame once it answers", async () => {
     const { alice, listeners, roomId } = await twoRoomsWith(5);
     const [slow, ...others] = listeners as [Listener, ...Listener[]];
     let release!: () => void;

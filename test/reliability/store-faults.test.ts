@@ -57,7 +57,10 @@ async function connect(userId: string): Promise<Connection> {
 function answersTo(connection: Connection, requestId: string): Frame[] {
   return notifier
     .framesFor(connection.connectionId)
-    .filter((frame) => (frame.type === 'ack' || frame.type === 'error') && (frame as { requestId?: string }).requestId === requestId) as Frame[];
+    .filter(
+      (frame) =>
+        (frame.type === 'ack' || frame.type === 'error') && (frame as { requestId?: string }).requestId === requestId,
+    ) as Frame[];
 }
 
 /** Sends the action and returns its one answer (failing the test if there is not exactly one). */
@@ -84,7 +87,8 @@ function expectCleanInternal(answer: Frame): void {
 async function expectSoundTable(when: string, options: { directRoomsMayWait?: boolean } = {}): Promise<void> {
   let problems = brokenInvariants(await dynamo.scan(), { now: Date.now() });
   // A direct room's id is the pair's: whichever openDirect comes next completes it (see the openDirect scenario).
-  if (options.directRoomsMayWait) problems = problems.filter((problem) => !/^room without members .*ROOM#dm_/.test(problem));
+  if (options.directRoomsMayWait)
+    problems = problems.filter((problem) => !/^room without members .*ROOM#dm_/.test(problem));
   expect(problems, `table after ${when}`).toEqual([]);
 }
 
@@ -93,11 +97,17 @@ async function roomItems(roomId: string) {
 }
 
 async function membersOf(roomId: string): Promise<string[]> {
-  return (await roomItems(roomId)).filter((item) => String(item.sk).startsWith('MEMBER#')).map((item) => String(item.userId)).sort();
+  return (await roomItems(roomId))
+    .filter((item) => String(item.sk).startsWith('MEMBER#'))
+    .map((item) => String(item.userId))
+    .sort();
 }
 
 async function subscribedConnections(roomId: string): Promise<string[]> {
-  return (await roomItems(roomId)).filter((item) => String(item.sk).startsWith('SUB#')).map((item) => String(item.connectionId)).sort();
+  return (await roomItems(roomId))
+    .filter((item) => String(item.sk).startsWith('SUB#'))
+    .map((item) => String(item.connectionId))
+    .sort();
 }
 
 async function roomsOf(userId: string): Promise<string[]> {
@@ -152,16 +162,24 @@ const scenarios: Scenario<any>[] = [
       await chat.onDisconnect(first);
       const a = await roomWith(unique('owner'), [userId]);
       const b = await roomWith(unique('owner'), [userId]);
-      return { userId, rooms: [a.roomId, b.roomId], connection: { connectionId: unique('conn-joiner'), userId, connectedAt: Date.now() } };
+      return {
+        userId,
+        rooms: [a.roomId, b.roomId],
+        connection: { connectionId: unique('conn-joiner'), userId, connectedAt: Date.now() },
+      };
     },
     act: (s) => lifecycleOutcome(() => chat.onConnect({ ...s.connection, tokenDisplayName: 'Joiner' })),
     async recover(s, first) {
       if (first.kind === 'failed') {
         // The gateway refuses the handshake: that connection never opens, so nothing of it may stay live.
         const left = (await dynamo.scan()).filter(
-          (item) => JSON.stringify(item).includes(s.connection.connectionId) && (item.expiresAtMs as number) > Date.now(),
+          (item) =>
+            JSON.stringify(item).includes(s.connection.connectionId) && (item.expiresAtMs as number) > Date.now(),
         );
-        expect(left.map((item) => `${String(item.pk)} ${String(item.sk)}`), 'items of a refused connection').toEqual([]);
+        expect(
+          left.map((item) => `${String(item.pk)} ${String(item.sk)}`),
+          'items of a refused connection',
+        ).toEqual([]);
         s.connection = await connect(s.userId);
       }
       for (const roomId of s.rooms) expect(await subscribedConnections(roomId)).toContain(s.connection.connectionId);
@@ -200,19 +218,25 @@ const scenarios: Scenario<any>[] = [
       const carol = await connect(unique('carol'));
       return { alice: await connect(unique('alice')), bob, carol };
     },
-    act: (s) => frameOutcome(() => request(s.alice, 'createRoom', { name: 'new room', memberIds: [s.bob.userId, s.carol.userId] })),
+    act: (s) =>
+      frameOutcome(() =>
+        request(s.alice, 'createRoom', { name: 'new room', memberIds: [s.bob.userId, s.carol.userId] }),
+      ),
     async recover(s, first) {
       if (first.kind === 'answer' && first.frame.type === 'error') {
         // A failed create leaves no room behind: the retry below is the only one the users will have.
         expect(await roomsOf(s.alice.userId), 'rooms left by the failed create').toEqual([]);
-        const room = (await ack(s.alice, 'createRoom', { name: 'new room', memberIds: [s.bob.userId, s.carol.userId] })).room as { roomId: string };
+        const room = (await ack(s.alice, 'createRoom', { name: 'new room', memberIds: [s.bob.userId, s.carol.userId] }))
+          .room as { roomId: string };
         s.roomId = room.roomId;
       } else {
         s.roomId = ((first as { frame: Frame }).frame.room as { roomId: string }).roomId;
       }
       expect(await roomsOf(s.alice.userId)).toEqual([s.roomId]);
       expect(await membersOf(s.roomId)).toEqual([s.alice.userId, s.bob.userId, s.carol.userId].sort());
-      expect(await subscribedConnections(s.roomId)).toEqual([s.alice.connectionId, s.bob.connectionId, s.carol.connectionId].sort());
+      expect(await subscribedConnections(s.roomId)).toEqual(
+        [s.alice.connectionId, s.bob.connectionId, s.carol.connectionId].sort(),
+      );
     },
   },
   {
@@ -237,14 +261,21 @@ const scenarios: Scenario<any>[] = [
       const { owner, roomId } = await roomWith(unique('alice'), []);
       return { owner, carol, dave, roomId };
     },
-    act: (s) => frameOutcome(() => request(s.owner, 'addMembers', { roomId: s.roomId, userIds: [s.carol.userId, s.dave.userId] })),
+    act: (s) =>
+      frameOutcome(() =>
+        request(s.owner, 'addMembers', { roomId: s.roomId, userIds: [s.carol.userId, s.dave.userId] }),
+      ),
     async recover(s) {
       await ack(s.owner, 'addMembers', { roomId: s.roomId, userIds: [s.carol.userId, s.dave.userId] });
       expect(await membersOf(s.roomId)).toEqual([s.owner.userId, s.carol.userId, s.dave.userId].sort());
       // Every live connection of a member hears the room: the retry finished what the failed attempt began.
-      expect(await subscribedConnections(s.roomId)).toEqual([s.owner.connectionId, s.carol.connectionId, s.dave.connectionId].sort());
+      expect(await subscribedConnections(s.roomId)).toEqual(
+        [s.owner.connectionId, s.carol.connectionId, s.dave.connectionId].sort(),
+      );
       for (const added of [s.carol, s.dave]) {
-        const joined = notifier.framesFor(added.connectionId).filter((f) => f.type === 'roomJoined' && f.room.roomId === s.roomId);
+        const joined = notifier
+          .framesFor(added.connectionId)
+          .filter((f) => f.type === 'roomJoined' && f.room.roomId === s.roomId);
         expect(joined.length, `roomJoined to ${added.userId}`).toBeGreaterThanOrEqual(1);
       }
     },
@@ -285,15 +316,28 @@ const scenarios: Scenario<any>[] = [
       const { owner, members, roomId } = await roomWith(unique('alice'), ids);
       return { owner, listeners: members, roomId, clientMessageId: unique('cmid') };
     },
-    act: (s) => frameOutcome(() => request(s.owner, 'sendMessage', { roomId: s.roomId, clientMessageId: s.clientMessageId, content: 'once only' })),
+    act: (s) =>
+      frameOutcome(() =>
+        request(s.owner, 'sendMessage', { roomId: s.roomId, clientMessageId: s.clientMessageId, content: 'once only' }),
+      ),
     async recover(s, first) {
-      const again = (await ack(s.owner, 'sendMessage', { roomId: s.roomId, clientMessageId: s.clientMessageId, content: 'once only' }))
-        .message as Message;
-      if (first.kind === 'answer' && first.frame.type === 'ack') expect((first.frame.message as Message).id).toBe(again.id);
+      const again = (
+        await ack(s.owner, 'sendMessage', {
+          roomId: s.roomId,
+          clientMessageId: s.clientMessageId,
+          content: 'once only',
+        })
+      ).message as Message;
+      if (first.kind === 'answer' && first.frame.type === 'ack')
+        expect((first.frame.message as Message).id).toBe(again.id);
       const history = (await roomItems(s.roomId)).filter((item) => String(item.sk).startsWith('MSG#'));
-      expect(history.filter((item) => item.clientMessageId === s.clientMessageId).map((item) => item.id)).toEqual([again.id]);
+      expect(history.filter((item) => item.clientMessageId === s.clientMessageId).map((item) => item.id)).toEqual([
+        again.id,
+      ]);
       for (const listener of s.listeners as Connection[]) {
-        const copies = notifier.framesFor(listener.connectionId).filter((f) => f.type === 'message' && f.message.id === again.id);
+        const copies = notifier
+          .framesFor(listener.connectionId)
+          .filter((f) => f.type === 'message' && f.message.id === again.id);
         expect(copies.length, 'copies delivered to a listener').toBeLessThanOrEqual(1);
         if (copies.length === 0) undelivered.push(`${s.faultLabel}`);
       }
@@ -333,42 +377,51 @@ const undelivered: string[] = [];
 /** Calls faulted per action, for the summary. */
 const callsPerAction = new Map<string, number>();
 
-describe.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('store faults during %s', (_name, scenario) => {
-  it('every DynamoDB call failing in turn, before and after it is applied: a clean answer, a sound table, a retry that completes', async () => {
-    // A dry run counts the calls the action makes.
-    const dry = await scenario.setup();
-    dynamo.arm();
-    const outcome = await scenario.act(dry);
-    const { calls } = dynamo.disarm();
-    expect(outcome.kind === 'answer' ? outcome.frame.type : outcome.kind).toMatch(/ack|completed/);
-    expect(calls.length).toBeGreaterThan(0);
-    callsPerAction.set(scenario.name, calls.length);
+describe.each(scenarios.map((scenario) => [scenario.name, scenario] as const))(
+  'store faults during %s',
+  (_name, scenario) => {
+    it('every DynamoDB call failing in turn, before and after it is applied: a clean answer, a sound table, a retry that completes', async () => {
+      // A dry run counts the calls the action makes.
+      const dry = await scenario.setup();
+      dynamo.arm();
+      const outcome = await scenario.act(dry);
+      const { calls } = dynamo.disarm();
+      expect(outcome.kind === 'answer' ? outcome.frame.type : outcome.kind).toMatch(/ack|completed/);
+      expect(calls.length).toBeGreaterThan(0);
+      callsPerAction.set(scenario.name, calls.length);
 
-    for (let failAt = 1; failAt <= calls.length; failAt++) {
-      for (const mode of ['before', 'after'] as FaultMode[]) {
-        const label = `${scenario.name}: call ${failAt} of ${calls.length} (${calls[failAt - 1]}) failing ${mode} it is applied`;
-        const state = await scenario.setup();
-        state.faultLabel = label;
-        dynamo.arm({ failAt, mode });
-        const first = await scenario.act(state);
-        const { fired } = dynamo.disarm();
-        expect(fired, label).toBe(true);
-        if (first.kind === 'answer' && first.frame.type === 'error') expectCleanInternal(first.frame);
-        if (scenario.soundRightAfterFault !== false) await expectSoundTable(label, { directRoomsMayWait: scenario.directRoomsMayWait });
-        try {
-          await scenario.recover(state, first);
-        } catch (error) {
-          (error as Error).message = `${label}: ${(error as Error).message}`;
-          throw error;
+      for (let failAt = 1; failAt <= calls.length; failAt++) {
+        for (const mode of ['before', 'after'] as FaultMode[]) {
+          const label = `${scenario.name}: call ${failAt} of ${calls.length} (${calls[failAt - 1]}) failing ${mode} it is applied`;
+          const state = await scenario.setup();
+          state.faultLabel = label;
+          dynamo.arm({ failAt, mode });
+          const first = await scenario.act(state);
+          const { fired } = dynamo.disarm();
+          expect(fired, label).toBe(true);
+          if (first.kind === 'answer' && first.frame.type === 'error') expectCleanInternal(first.frame);
+          if (scenario.soundRightAfterFault !== false)
+            await expectSoundTable(label, { directRoomsMayWait: scenario.directRoomsMayWait });
+          try {
+            await scenario.recover(state, first);
+          } catch (error) {
+            (error as Error).message = `${label}: ${(error as Error).message}`;
+            throw error;
+          }
+          await expectSoundTable(`${label}, then the retry`);
         }
-        await expectSoundTable(`${label}, then the retry`);
       }
-    }
-  }, 120_000);
-});
+    }, 120_000);
+  },
+);
 
 afterAll(() => {
   const cases = [...callsPerAction.values()].reduce((sum, calls) => sum + 2 * calls, 0);
-  console.info(`store faults: ${cases} faulted runs over ${callsPerAction.size} actions (${[...callsPerAction].map(([a, n]) => `${a} ${n}`).join(', ')} calls)`);
-  if (undelivered.length > 0) console.info(`stored but never broadcast (left to clients' gap filling):\n  ${[...new Set(undelivered)].join('\n  ')}`);
+  console.info(
+    `store faults: ${cases} faulted runs over ${callsPerAction.size} actions (${[...callsPerAction].map(([a, n]) => `${a} ${n}`).join(', ')} calls)`,
+  );
+  if (undelivered.length > 0)
+    console.info(
+      `stored but never broadcast (left to clients' gap filling):\n  ${[...new Set(undelivered)].join('\n  ')}`,
+    );
 });

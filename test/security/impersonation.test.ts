@@ -12,7 +12,14 @@ let mallory: ProbeSocket;
 let alice: ProbeSocket;
 let roomId: string;
 
-const posing = { userId: 'imp-alice', senderId: 'imp-alice', senderName: 'Alice', createdBy: 'imp-alice', connectionId: 'x', principalId: 'imp-alice' };
+const posing = {
+  userId: 'imp-alice',
+  senderId: 'imp-alice',
+  senderName: 'Alice',
+  createdBy: 'imp-alice',
+  connectionId: 'x',
+  principalId: 'imp-alice',
+};
 
 beforeAll(async () => {
   probed = await startProbedStack();
@@ -29,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('fields that name another user are ignored', () => {
-  it('sendMessage: the sender is the token\'s user, and seq, id and time are the server\'s', async () => {
+  it("sendMessage: the sender is the token's user, and seq, id and time are the server's", async () => {
     const answer = await mallory.ack('sendMessage', {
       ...posing,
       roomId,
@@ -48,7 +55,7 @@ describe('fields that name another user are ignored', () => {
     expect((heard.message as Message).senderId).toBe('imp-mallory');
   });
 
-  it('updateProfile changes the caller\'s own profile only', async () => {
+  it("updateProfile changes the caller's own profile only", async () => {
     const answer = await mallory.ack('updateProfile', { ...posing, displayName: 'Alice (official)' });
     expect(answer.user).toMatchObject({ userId: 'imp-mallory', displayName: 'Alice (official)' });
     const members = (await alice.ack('listMembers', { roomId })).members as User[];
@@ -56,7 +63,7 @@ describe('fields that name another user are ignored', () => {
     expect(members.find((m) => m.userId === 'imp-mallory')?.displayName).toBe('Alice (official)');
   });
 
-  it('typing and markRead are the caller\'s', async () => {
+  it("typing and markRead are the caller's", async () => {
     await mallory.ack('typing', { ...posing, roomId, isTyping: true, displayName: 'Alice' });
     const typing = await alice.waitForEvent((f) => f.type === 'typing' && f.isTyping === true);
     expect(typing).toMatchObject({ userId: 'imp-mallory' });
@@ -68,14 +75,15 @@ describe('fields that name another user are ignored', () => {
   });
 
   it('createRoom is created by the caller; leaveRoom makes the caller leave, not the user it names', async () => {
-    const created = (await mallory.ack('createRoom', { ...posing, name: 'by whom?', memberIds: ['imp-alice'] })).room as Room;
+    const created = (await mallory.ack('createRoom', { ...posing, name: 'by whom?', memberIds: ['imp-alice'] }))
+      .room as Room;
     expect(created.createdBy).toBe('imp-mallory');
     await mallory.ack('leaveRoom', { ...posing, roomId: created.roomId });
     const members = (await alice.ack('listMembers', { roomId: created.roomId })).members as User[];
     expect(members.map((m) => m.userId)).toEqual(['imp-alice']);
   });
 
-  it('hello answers for the token\'s user', async () => {
+  it("hello answers for the token's user", async () => {
     const hello = await mallory.ack('hello', posing);
     expect((hello.user as User).userId).toBe('imp-mallory');
   });
@@ -97,6 +105,8 @@ describe('the handshake', () => {
   it('refuses a token signed for one user and re-labelled as another', async () => {
     const [header, , signature] = probed.tokenFor('imp-mallory').split('.');
     const payload = Buffer.from(JSON.stringify({ sub: 'imp-alice' })).toString('base64url');
-    await expect(ProbeSocket.open(probed.urlWithToken(`${header}.${payload}.${signature}`))).rejects.toMatchObject({ statusCode: 401 });
+    await expect(ProbeSocket.open(probed.urlWithToken(`${header}.${payload}.${signature}`))).rejects.toMatchObject({
+      statusCode: 401,
+    });
   });
 });

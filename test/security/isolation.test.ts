@@ -25,7 +25,8 @@ beforeAll(async () => {
   alice = await connect('iso-alice');
   bob = await connect('iso-bob');
   mallory = await connect('iso-mallory');
-  roomId = ((await alice.ack('createRoom', { name: 'private', memberIds: ['iso-bob'] })).room as { roomId: string }).roomId;
+  roomId = ((await alice.ack('createRoom', { name: 'private', memberIds: ['iso-bob'] })).room as { roomId: string })
+    .roomId;
   await alice.ack('sendMessage', { roomId, clientMessageId: 'secret-1', content: 'the secret plan' });
   directId = ((await alice.ack('openDirect', { userId: 'iso-bob' })).room as { roomId: string }).roomId;
   expect(directId).toBe(directRoomId('iso-alice', 'iso-bob'));
@@ -58,7 +59,11 @@ async function expectIsolated(intruder: ProbeSocket, id: string, listeners: Prob
   const heard = listeners.map((listener) => listener.events.length);
   for (const [action, fields] of roomActions(id)) {
     const answer = await intruder.request(action, fields);
-    expect(answer, `${action} ${JSON.stringify(fields)}`).toMatchObject({ type: 'error', code: 'FORBIDDEN', message: 'not a member of this room' });
+    expect(answer, `${action} ${JSON.stringify(fields)}`).toMatchObject({
+      type: 'error',
+      code: 'FORBIDDEN',
+      message: 'not a member of this room',
+    });
   }
   await sleep(300);
   expect(JSON.stringify(await probed.tableItems())).toBe(before);
@@ -74,20 +79,23 @@ describe('a non-member', () => {
     await expectIsolated(mallory, directRoomId('iso-alice', 'iso-bob'), [alice, bob]);
   });
 
-  it('gets the very same answer for a room that does not exist: no room\'s existence leaks', async () => {
+  it("gets the very same answer for a room that does not exist: no room's existence leaks", async () => {
     await expectIsolated(mallory, 'no-such-room', [alice, bob]);
     await expectIsolated(mallory, directRoomId('iso-alice', 'nobody-at-all'), [alice, bob]);
   });
 
   it('never hears the room: subscribe is refused and what members say does not reach it', async () => {
     await mallory.request('subscribe', { roomId });
-    const said = (await alice.ack('sendMessage', { roomId, clientMessageId: 'secret-2', content: 'still secret' })).message as Message;
+    const said = (await alice.ack('sendMessage', { roomId, clientMessageId: 'secret-2', content: 'still secret' }))
+      .message as Message;
     await bob.waitForEvent((f) => f.type === 'message' && (f.message as Message).id === said.id);
     await sleep(300);
-    expect(mallory.events.filter((e) => e.frame.roomId === roomId || JSON.stringify(e.frame).includes('secret'))).toEqual([]);
+    expect(
+      mallory.events.filter((e) => e.frame.roomId === roomId || JSON.stringify(e.frame).includes('secret')),
+    ).toEqual([]);
   });
 
-  it('is not a member by sending its userId as someone else\'s in a frame (userId comes from the token only)', async () => {
+  it("is not a member by sending its userId as someone else's in a frame (userId comes from the token only)", async () => {
     const answer = await mallory.request('getHistory', { roomId, userId: 'iso-alice', senderId: 'iso-alice' });
     expect(answer).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
   });
@@ -97,13 +105,19 @@ describe('a former member', () => {
   it('is a non-member like any other once it has left, and hears nothing more', async () => {
     const { socket: carol } = await probed.connect('iso-carol');
     open.push(carol);
-    const room = ((await alice.ack('createRoom', { name: 'short stay', memberIds: ['iso-carol'] })).room as { roomId: string }).roomId;
+    const room = (
+      (await alice.ack('createRoom', { name: 'short stay', memberIds: ['iso-carol'] })).room as { roomId: string }
+    ).roomId;
     await carol.waitForEvent((f) => f.type === 'roomJoined');
     await carol.ack('leaveRoom', { roomId: room });
     await sleep(200);
     await expectIsolated(carol, room, [alice]);
-    const said = (await alice.ack('sendMessage', { roomId: room, clientMessageId: 'after-leaving', content: 'carol is gone' })).message as Message;
+    const said = (
+      await alice.ack('sendMessage', { roomId: room, clientMessageId: 'after-leaving', content: 'carol is gone' })
+    ).message as Message;
     await sleep(300);
-    expect(carol.events.filter((e) => e.frame.type === 'message' && (e.frame.message as Message).id === said.id)).toEqual([]);
+    expect(
+      carol.events.filter((e) => e.frame.type === 'message' && (e.frame.message as Message).id === said.id),
+    ).toEqual([]);
   });
 });

@@ -36,7 +36,11 @@ function token(userId: string, claims: Record<string, unknown> = {}): string {
 beforeAll(async () => {
   output = captureOutput();
   proxy = await startFaultProxy();
-  const notifier = createManagementNotifier({ endpoint: proxy.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const notifier = createManagementNotifier({
+    endpoint: proxy.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   probed = await startProbedStack({ logLevel: 'DEBUG', overrides: { stores: intercepted.stores, notifier } });
   proxy.target = probed.stack.httpUrl;
   intercepted.attach(probed.stack);
@@ -70,7 +74,9 @@ describe('the logs of a whole session', () => {
     // Accepted connections; one also sends its token in an Authorization header, which the gateway passes on.
     const alice = await ProbeSocket.open(probed.urlWithToken(token('log-alice')), { label: 'alice' });
     const bobToken = token('log-bob');
-    const bobSocket = new WebSocket(probed.urlWithToken(bobToken), { headers: { Authorization: `Bearer ${bobToken}` } });
+    const bobSocket = new WebSocket(probed.urlWithToken(bobToken), {
+      headers: { Authorization: `Bearer ${bobToken}` },
+    });
     await new Promise((resolve, reject) => {
       bobSocket.once('open', resolve);
       bobSocket.once('error', reject);
@@ -79,8 +85,11 @@ describe('the logs of a whole session', () => {
     const bobHeard: string[] = [];
     bobSocket.on('message', (data) => bobHeard.push(data.toString()));
 
-    const roomId = ((await alice.ack('createRoom', { name: secret('room name'), memberIds: ['log-bob'] })).room as { roomId: string }).roomId;
-    const sent = (await alice.ack('sendMessage', { roomId, clientMessageId: 'plain', content: secret('a message') })).message as Message;
+    const roomId = (
+      (await alice.ack('createRoom', { name: secret('room name'), memberIds: ['log-bob'] })).room as { roomId: string }
+    ).roomId;
+    const sent = (await alice.ack('sendMessage', { roomId, clientMessageId: 'plain', content: secret('a message') }))
+      .message as Message;
     await alice.ack('typing', { roomId, isTyping: true });
     await alice.ack('updateProfile', { displayName: 'Alice' });
     await alice.ack('markRead', { roomId, seq: sent.seq });
@@ -88,9 +97,17 @@ describe('the logs of a whole session', () => {
 
     // Bad frames carrying content: not JSON, a field wrong, content too long, an unknown action.
     alice.send(`not json ${secret('in a broken frame')}`);
-    expect(await alice.request('sendMessage', { roomId: 42, clientMessageId: 'bad', content: secret('beside a bad field') })).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(
+      await alice.request('sendMessage', { roomId: 42, clientMessageId: 'bad', content: secret('beside a bad field') }),
+    ).toMatchObject({ code: 'BAD_REQUEST' });
     const long = secret('too long');
-    expect(await alice.request('sendMessage', { roomId, clientMessageId: 'long', content: long.repeat(Math.ceil(4_001 / long.length)) })).toMatchObject({
+    expect(
+      await alice.request('sendMessage', {
+        roomId,
+        clientMessageId: 'long',
+        content: long.repeat(Math.ceil(4_001 / long.length)),
+      }),
+    ).toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
     });
     expect(await alice.request(secret('as an action name'), {})).toMatchObject({ code: 'UNKNOWN_ACTION' });
@@ -98,10 +115,18 @@ describe('the logs of a whole session', () => {
     // A store failure while storing a message: INTERNAL, logged as an error.
     intercepted.hook = (method) => {
       if (method !== 'putMessageIfAbsent') return undefined;
-      return Object.assign(new Error('We currently do not have sufficient capacity to serve the request'), { name: 'InternalServerError' });
+      return Object.assign(new Error('We currently do not have sufficient capacity to serve the request'), {
+        name: 'InternalServerError',
+      });
     };
     try {
-      expect(await alice.request('sendMessage', { roomId, clientMessageId: 'failing', content: secret('while the store fails') })).toMatchObject({
+      expect(
+        await alice.request('sendMessage', {
+          roomId,
+          clientMessageId: 'failing',
+          content: secret('while the store fails'),
+        }),
+      ).toMatchObject({
         code: 'INTERNAL',
       });
     } finally {
@@ -111,8 +136,15 @@ describe('the logs of a whole session', () => {
     // A recipient whose posts fail with 500: retried, then logged as a warning (and the frame queued for later).
     proxy.decide = ({ method, connectionId }) => (method === 'POST' && connectionId === bobConnection ? 500 : 'pass');
     try {
-      await alice.ack('sendMessage', { roomId, clientMessageId: 'to-failing-bob', content: secret('to a failing recipient') });
-      for (const deadline = Date.now() + 10_000; !output.text().includes('post to connection failed') && Date.now() < deadline; ) {
+      await alice.ack('sendMessage', {
+        roomId,
+        clientMessageId: 'to-failing-bob',
+        content: secret('to a failing recipient'),
+      });
+      for (
+        const deadline = Date.now() + 10_000;
+        !output.text().includes('post to connection failed') && Date.now() < deadline;
+      ) {
         await sleep(50);
       }
     } finally {
@@ -132,10 +164,17 @@ describe('the logs of a whole session', () => {
 
     const log = output.text();
     // The session did produce log lines at every level, about the events above.
-    for (const expected of ['connection opened', 'connection refused', 'action failed', 'post to connection failed', 'client frame too big']) {
+    for (const expected of [
+      'connection opened',
+      'connection refused',
+      'action failed',
+      'post to connection failed',
+      'client frame too big',
+    ]) {
       expect(log, `a log line "${expected}"`).toContain(expected);
     }
-    for (const text of secrets) expect(log, 'message content in the logs').not.toContain(text.slice(text.indexOf('secret')));
+    for (const text of secrets)
+      expect(log, 'message content in the logs').not.toContain(text.slice(text.indexOf('secret')));
     for (const jwt of tokens) {
       const [, payloadPart, signature] = jwt.split('.');
       expect(log).not.toContain(jwt);

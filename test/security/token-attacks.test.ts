@@ -23,7 +23,8 @@ afterAll(async () => {
 });
 
 const now = () => Math.floor(Date.now() / 1000);
-const genuine = (sub: string, claims: Record<string, unknown> = {}) => probed.stack.issuer.mint({ sub, name: `name of ${sub}`, ttlS: 600, ...claims }).token;
+const genuine = (sub: string, claims: Record<string, unknown> = {}) =>
+  probed.stack.issuer.mint({ sub, name: `name of ${sub}`, ttlS: 600, ...claims }).token;
 
 /** Outgoing TCP connections the process opens while `run` runs, by port. */
 async function connectionsDuring(run: () => Promise<void>): Promise<number[]> {
@@ -32,7 +33,8 @@ async function connectionsDuring(run: () => Promise<void>): Promise<number[]> {
   net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
     // net.connect hands over its normalized arguments as an array; others call with (options) or (port, host).
     const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
-    const port = typeof first === 'object' && first !== null ? Number((first as { port?: unknown }).port) : Number(first);
+    const port =
+      typeof first === 'object' && first !== null ? Number((first as { port?: unknown }).port) : Number(first);
     ports.push(port);
     return (original as (...a: unknown[]) => net.Socket).apply(this, args);
   } as typeof net.Socket.prototype.connect;
@@ -65,25 +67,59 @@ const attacks: Attack[] = [
   ['a token that expired a second ago (no clock tolerance)', (sub) => genuine(sub, { exp: now() - 1 })],
   ['a token not valid yet (nbf in the future)', (sub) => genuine(sub, { nbf: now() + 600 })],
   ['a token without exp', (sub) => genuine(sub, { exp: undefined })],
-  ['a token from another issuer', (sub) => genuine(sub, { iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Evil' })],
+  [
+    'a token from another issuer',
+    (sub) => genuine(sub, { iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Evil' }),
+  ],
   ['a token for another audience (app client)', (sub) => genuine(sub, { aud: 'another-app-client' })],
   ['an access token instead of an ID token', (sub) => genuine(sub, { token_use: 'access' })],
   ['a token without token_use', (sub) => genuine(sub, { token_use: undefined })],
   ['a token whose sub holds a control character', (sub) => genuine(`${sub}\u0000admin`)],
-  ['an unsigned token (alg none)', (sub) => { const { header, payload } = decodeToken(genuine(sub)); return unsigned(header, payload); }],
-  ['alg none with the genuine signature kept', (sub) => { const t = genuine(sub); const d = decodeToken(t); return unsigned(d.header, d.payload) + d.signature; }],
+  [
+    'an unsigned token (alg none)',
+    (sub) => {
+      const { header, payload } = decodeToken(genuine(sub));
+      return unsigned(header, payload);
+    },
+  ],
+  [
+    'alg none with the genuine signature kept',
+    (sub) => {
+      const t = genuine(sub);
+      const d = decodeToken(t);
+      return unsigned(d.header, d.payload) + d.signature;
+    },
+  ],
   [
     'HS256 signed with the public key as the secret (algorithm confusion)',
-    (sub) => { const { header, payload } = decodeToken(genuine(sub)); return hs256(header, payload, publicKeyPem(probed.stack.issuer.jwks.keys[0]!)); },
+    (sub) => {
+      const { header, payload } = decodeToken(genuine(sub));
+      return hs256(header, payload, publicKeyPem(probed.stack.issuer.jwks.keys[0]!));
+    },
   ],
   [
     'HS256 signed with the JWK modulus as the secret',
-    (sub) => { const { header, payload } = decodeToken(genuine(sub)); return hs256(header, payload, String(probed.stack.issuer.jwks.keys[0]!.n)); },
+    (sub) => {
+      const { header, payload } = decodeToken(genuine(sub));
+      return hs256(header, payload, String(probed.stack.issuer.jwks.keys[0]!.n));
+    },
   ],
-  ['a foreign key under the genuine kid', (sub) => { const { header, payload } = decodeToken(genuine(sub)); return rs256(header, payload, foreignKey()); }],
+  [
+    'a foreign key under the genuine kid',
+    (sub) => {
+      const { header, payload } = decodeToken(genuine(sub));
+      return rs256(header, payload, foreignKey());
+    },
+  ],
   ['a tampered payload (another sub)', (sub) => tampered(genuine(sub), { sub: `${sub}-victim` })],
   ['a tampered payload (exp pushed out)', (sub) => tampered(genuine(sub, { exp: now() - 5 }), { exp: now() + 3_600 })],
-  ['the genuine signature moved onto another header', (sub) => { const [, p, s] = genuine(sub).split('.'); return `${Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url')}.${p}.${s}`; }],
+  [
+    'the genuine signature moved onto another header',
+    (sub) => {
+      const [, p, s] = genuine(sub).split('.');
+      return `${Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url')}.${p}.${s}`;
+    },
+  ],
   ['garbage', () => 'not.a.token'],
   ['an empty token', () => ''],
 ];

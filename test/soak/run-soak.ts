@@ -14,10 +14,12 @@ async function main(): Promise<void> {
   const jsonIndex = args.indexOf('--json');
   const faultIndex = args.indexOf('--faults');
   const faultShare = faultIndex >= 0 ? Number(args[faultIndex + 1]) : 0;
-  if (!(faultShare >= 0 && faultShare < 1)) throw new Error(`--faults: "${args[faultIndex + 1]}" must be a share from 0 to below 1`);
+  if (!(faultShare >= 0 && faultShare < 1))
+    throw new Error(`--faults: "${args[faultIndex + 1]}" must be a share from 0 to below 1`);
   const settleIndex = args.indexOf('--settle-s');
   const settleS = settleIndex >= 0 ? Number(args[settleIndex + 1]) : undefined;
-  if (settleS !== undefined && !(settleS > 0)) throw new Error(`--settle-s: "${args[settleIndex + 1]}" must be a number of seconds`);
+  if (settleS !== undefined && !(settleS > 0))
+    throw new Error(`--settle-s: "${args[settleIndex + 1]}" must be a number of seconds`);
   const started = Date.now();
   const report = await runSoak({
     ...options,
@@ -28,7 +30,8 @@ async function main(): Promise<void> {
     log: (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`),
   });
   console.log(describeReport(report));
-  if (jsonIndex >= 0 && args[jsonIndex + 1]) await writeFile(args[jsonIndex + 1]!, `${JSON.stringify(report, null, 2)}\n`);
+  if (jsonIndex >= 0 && args[jsonIndex + 1])
+    await writeFile(args[jsonIndex + 1]!, `${JSON.stringify(report, null, 2)}\n`);
   process.exitCode = report.ok ? 0 : 1;
 }
 

@@ -30,9 +30,19 @@ async function main(): Promise<void> {
       const { token } = stack.issuer.mint({ sub: message.userId!, name: `name of ${message.userId}`, ttlS: 3_600 });
       send({ type: 'minted', id: message.id, token });
     }
-    if (message.type === 'stop') void stack.stop().then(() => proxy?.close()).then(() => process.exit(0));
+    if (message.type === 'stop')
+      void stack
+        .stop()
+        .then(() => proxy?.close())
+        .then(() => process.exit(0));
   });
-  send({ type: 'ready', wsUrl: stack.wsUrl, httpUrl: stack.httpUrl, dynamoEndpoint: stack.config.dynamoEndpoint, tableName: stack.config.tableName });
+  send({
+    type: 'ready',
+    wsUrl: stack.wsUrl,
+    httpUrl: stack.httpUrl,
+    dynamoEndpoint: stack.config.dynamoEndpoint,
+    tableName: stack.config.tableName,
+  });
 }
 
 main().catch((error: unknown) => {

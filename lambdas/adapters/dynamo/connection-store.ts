@@ -42,7 +42,15 @@ export function createConnectionStore(table: Table): ConnectionStore {
     },
 
     async listConnections(userId, now) {
-      return listLive(table, 'listConnections', userPk(userId), SK_PREFIX.userConnection, now, connectionFromItem, true);
+      return listLive(
+        table,
+        'listConnections',
+        userPk(userId),
+        SK_PREFIX.userConnection,
+        now,
+        connectionFromItem,
+        true,
+      );
     },
   };
 }

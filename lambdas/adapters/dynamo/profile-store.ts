@@ -42,7 +42,10 @@ export function createProfileStore(table: Table): ProfileStore {
         values[':true'] = true;
       } else {
         // A profile always has a name; on one made here without a name, the user id stands in.
-        set.push('displayName = if_not_exists(displayName, :userId)', 'nameSetByUser = if_not_exists(nameSetByUser, :false)');
+        set.push(
+          'displayName = if_not_exists(displayName, :userId)',
+          'nameSetByUser = if_not_exists(nameSetByUser, :false)',
+        );
         values[':false'] = false;
       }
       if (changes.avatarUrl === null) remove.push('avatarUrl');
@@ -52,7 +55,10 @@ export function createProfileStore(table: Table): ProfileStore {
       }
       const expression = `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`;
       return profileFromItem(
-        await table.update('updateProfile', keys.profile(userId), { update: { expression, values }, returnValues: 'ALL_NEW' }),
+        await table.update('updateProfile', keys.profile(userId), {
+          update: { expression, values },
+          returnValues: 'ALL_NEW',
+        }),
       );
     },
 

@@ -124,7 +124,11 @@ export function createRoomStore(table: Table): RoomStore {
     async advanceReadMarker(roomId, userId, seq) {
       const moved = await table.updateIf('advanceReadMarker', keys.member(roomId, userId), {
         update: { expression: 'SET lastReadSeq = :seq', values: { ':seq': seq } },
-        condition: { expression: 'attribute_exists(#pk) AND lastReadSeq < :seq', names: { '#pk': PK }, values: { ':seq': seq } },
+        condition: {
+          expression: 'attribute_exists(#pk) AND lastReadSeq < :seq',
+          names: { '#pk': PK },
+          values: { ':seq': seq },
+        },
       });
       return moved !== undefined;
     },

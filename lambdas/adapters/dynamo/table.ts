@@ -43,7 +43,10 @@ export interface UpdateRequest {
 export type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: ItemKey } };
 
 /** The key condition and options of a Query, without table name, paging and capacity (those are added here). */
-export type QueryParams = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit' | 'ReturnConsumedCapacity'>;
+export type QueryParams = Omit<
+  QueryCommandInput,
+  'TableName' | 'ExclusiveStartKey' | 'Limit' | 'ReturnConsumedCapacity'
+>;
 
 const BATCH_GET_MAX = 100;
 const BATCH_WRITE_MAX = 25;
@@ -118,7 +121,12 @@ export function createTable({ client, tableName, onConsumedCapacity }: TableOpti
 
   async function put(operation: string, item: Item, condition?: Expression): Promise<void> {
     const output = await client.send(
-      new PutCommand({ TableName: tableName, Item: item, ...expressionParts('ConditionExpression', condition), ...capacity }),
+      new PutCommand({
+        TableName: tableName,
+        Item: item,
+        ...expressionParts('ConditionExpression', condition),
+        ...capacity,
+      }),
     );
     report(operation, output.ConsumedCapacity);
   }
@@ -217,7 +225,8 @@ export function createTable({ client, tableName, onConsumedCapacity }: TableOpti
         const found: Item[] = [];
         let pending: ItemKey[] = chunk;
         for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`${operation}: keys still unprocessed after ${attempt} attempts`);
+          if (attempt >= MAX_BATCH_ATTEMPTS)
+            throw new Error(`${operation}: keys still unprocessed after ${attempt} attempts`);
           if (attempt > 0) await backoff(attempt);
           const output = await client.send(
             new BatchGetCommand({
@@ -242,7 +251,8 @@ export function createTable({ client, tableName, onConsumedCapacity }: TableOpti
       chunks(unique, BATCH_WRITE_MAX).map(async (chunk) => {
         let pending: WriteRequest[] = chunk;
         for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`${operation}: items still unprocessed after ${attempt} attempts`);
+          if (attempt >= MAX_BATCH_ATTEMPTS)
+            throw new Error(`${operation}: items still unprocessed after ${attempt} attempts`);
           if (attempt > 0) await backoff(attempt);
           const output = await client.send(
             new BatchWriteCommand({ RequestItems: { [tableName]: pending }, ...capacity }),

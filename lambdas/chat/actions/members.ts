@@ -1,5 +1,11 @@
 // addMembers, leaveRoom and listMembers: who is in a room.
-import { LIMITS, type MemberJoinedEvent, type MemberLeftEvent, type RoomJoinedEvent, type ServerFrame } from '../../protocol/index.js';
+import {
+  LIMITS,
+  type MemberJoinedEvent,
+  type MemberLeftEvent,
+  type RoomJoinedEvent,
+  type ServerFrame,
+} from '../../protocol/index.js';
 import type { ActionHandler } from '../context.js';
 import { badRequest } from '../errors.js';
 import { fitPage, ListBudget } from '../frame-budget.js';
@@ -18,10 +24,11 @@ import { typingStoppedEvent } from './typing.js';
 
 const MEMBERS_PAGE = 100;
 
-export const addMembers: ActionHandler<
-  'addMembers',
-  'profiles' | 'connections' | 'rooms' | 'subscriptions'
-> = async (runtime, request, input) => {
+export const addMembers: ActionHandler<'addMembers', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (
+  runtime,
+  request,
+  input,
+) => {
   const { profiles: profileStore, connections: connectionStore, rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
   const { room, member } = await requireMembership(rooms, roomId, request.userId);
@@ -34,7 +41,10 @@ export const addMembers: ActionHandler<
   let added: string[] = [];
   let connections: ConnectionRecord[] = [];
   try {
-    added = await rooms.addMembers(roomId, userIds.map((userId) => ({ roomId, userId, joinedAt, lastReadSeq: room.lastSeq })));
+    added = await rooms.addMembers(
+      roomId,
+      userIds.map((userId) => ({ roomId, userId, joinedAt, lastReadSeq: room.lastSeq })),
+    );
     if (added.length > 0) {
       connections = await liveConnectionsOf(connectionStore, added, request.now);
       await subscribeConnections(subscriptions, roomId, connections);
@@ -62,10 +72,11 @@ export const addMembers: ActionHandler<
   };
 };
 
-export const leaveRoom: ActionHandler<
-  'leaveRoom',
-  'connections' | 'rooms' | 'subscriptions' | 'typing'
-> = async (runtime, request, input) => {
+export const leaveRoom: ActionHandler<'leaveRoom', 'connections' | 'rooms' | 'subscriptions' | 'typing'> = async (
+  runtime,
+  request,
+  input,
+) => {
   const { rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
   const { userId, now } = request;
@@ -93,10 +104,11 @@ export const leaveRoom: ActionHandler<
   };
 };
 
-export const listMembers: ActionHandler<
-  'listMembers',
-  'profiles' | 'connections' | 'rooms'
-> = async (runtime, request, input) => {
+export const listMembers: ActionHandler<'listMembers', 'profiles' | 'connections' | 'rooms'> = async (
+  runtime,
+  request,
+  input,
+) => {
   const { profiles: profileStore, connections, rooms } = runtime.stores;
   await requireMembership(rooms, input.roomId, request.userId);
   const page = await rooms.listMembers(input.roomId, { cursor: input.cursor, limit: MEMBERS_PAGE });

@@ -29,10 +29,11 @@ async function answerWithStored(
   return { ack: { message: stored }, after: () => broadcastMessage(runtime, request, stored) };
 }
 
-export const sendMessage: ActionHandler<
-  'sendMessage',
-  'profiles' | 'messages' | 'typing'
-> = async (runtime, request, input) => {
+export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' | 'typing'> = async (
+  runtime,
+  request,
+  input,
+) => {
   const { messages } = runtime.stores;
   if (input.content.length > LIMITS.contentMaxLength) {
     throw new ChatError('PAYLOAD_TOO_LARGE', `content: must be at most ${LIMITS.contentMaxLength} characters`);
@@ -42,7 +43,10 @@ export const sendMessage: ActionHandler<
   if (!state.member) throw forbidden();
   if (state.existing) return answerWithStored(runtime, request, state.existing);
 
-  const [seq, profile] = await Promise.all([messages.nextSeq(input.roomId), loadProfile(runtime.stores.profiles, request.userId)]);
+  const [seq, profile] = await Promise.all([
+    messages.nextSeq(input.roomId),
+    loadProfile(runtime.stores.profiles, request.userId),
+  ]);
   const message: Message = {
     id: randomUUID(),
     roomId: input.roomId,
@@ -68,7 +72,9 @@ export const sendMessage: ActionHandler<
   runtime.metrics.count('MessagesSent');
 
   const typingWasLive = state.typing !== undefined && state.typing.expiresAt > request.now;
-  const stoppedTyping = typingWasLive ? await runtime.stores.typing.stopTyping(input.roomId, request.userId, request.now) : undefined;
+  const stoppedTyping = typingWasLive
+    ? await runtime.stores.typing.stopTyping(input.roomId, request.userId, request.now)
+    : undefined;
   return {
     ack: { message },
     after: async () => {

@@ -9,10 +9,11 @@ import { toTypingEntry, toUser } from '../wire-format.js';
 
 const SUBSCRIPTIONS_PAGE = 100;
 
-export const getPresence: ActionHandler<
-  'getPresence',
-  'profiles' | 'rooms' | 'subscriptions' | 'typing'
-> = async (runtime, request, input) => {
+export const getPresence: ActionHandler<'getPresence', 'profiles' | 'rooms' | 'subscriptions' | 'typing'> = async (
+  runtime,
+  request,
+  input,
+) => {
   const { profiles: profileStore, rooms, subscriptions, typing: typingStore } = runtime.stores;
   const { roomId } = input;
   await requireMembership(rooms, roomId, request.userId);

@@ -32,10 +32,11 @@ const memberOf = (roomId: string, userId: string, joinedAt: number, lastReadSeq:
   lastReadSeq,
 });
 
-export const createRoom: ActionHandler<
-  'createRoom',
-  'profiles' | 'connections' | 'rooms' | 'subscriptions'
-> = async (runtime, request, input) => {
+export const createRoom: ActionHandler<'createRoom', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (
+  runtime,
+  request,
+  input,
+) => {
   const { userId: creator, now } = request;
   const { rooms, subscriptions } = runtime.stores;
   const invited = unique(input.memberIds ?? []).filter((userId) => userId !== creator);
@@ -50,13 +51,21 @@ export const createRoom: ActionHandler<
     lastSeq: 0,
   };
   const memberIds = [creator, ...invited];
-  const connections = await liveConnectionsOf(runtime.stores.connections, memberIds, now, requestingConnection(runtime, request));
+  const connections = await liveConnectionsOf(
+    runtime.stores.connections,
+    memberIds,
+    now,
+    requestingConnection(runtime, request),
+  );
   // Subscriptions first, the room last: once the room is written nothing is left to fail, so a client told INTERNAL
   // has no room (a retry cannot make a second one), and one told "created" has every member's connections hearing
   // it. Nobody knows the room's random id before the ack, so the early subscriptions hear nothing meanwhile.
   try {
     await subscribeConnections(subscriptions, room.roomId, connections);
-    await rooms.createRoom(room, memberIds.map((userId) => memberOf(room.roomId, userId, now, 0)));
+    await rooms.createRoom(
+      room,
+      memberIds.map((userId) => memberOf(room.roomId, userId, now, 0)),
+    );
   } catch (error) {
     await subscriptions
       .deleteSubscriptions(connections.map(({ connectionId }) => ({ roomId: room.roomId, connectionId })))
@@ -76,10 +85,11 @@ export const createRoom: ActionHandler<
   };
 };
 
-export const openDirect: ActionHandler<
-  'openDirect',
-  'profiles' | 'connections' | 'rooms' | 'subscriptions'
-> = async (runtime, request, input) => {
+export const openDirect: ActionHandler<'openDirect', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (
+  runtime,
+  request,
+  input,
+) => {
   const { userId: self, now } = request;
   const other = input.userId;
   if (other === self) throw badRequest('userId: cannot open a direct room with yourself');
@@ -96,9 +106,17 @@ export const openDirect: ActionHandler<
   let stored: { room: RoomRecord; added: string[] };
   let lastReadSeq = 0;
   try {
-    stored = await rooms.ensureRoom({ roomId, name, kind: 'direct', createdBy: self, createdAt: now, lastSeq: 0 }, members);
+    stored = await rooms.ensureRoom(
+      { roomId, name, kind: 'direct', createdBy: self, createdAt: now, lastSeq: 0 },
+      members,
+    );
     if (stored.added.length > 0) {
-      connections = await liveConnectionsOf(runtime.stores.connections, stored.added, now, requestingConnection(runtime, request));
+      connections = await liveConnectionsOf(
+        runtime.stores.connections,
+        stored.added,
+        now,
+        requestingConnection(runtime, request),
+      );
       await subscribeConnections(runtime.stores.subscriptions, roomId, connections);
     }
     if (!stored.added.includes(self)) {

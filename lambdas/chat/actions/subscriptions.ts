@@ -11,7 +11,9 @@ async function setSubscription(
   muted: boolean,
 ): Promise<{ ack: { roomId: string } }> {
   await requireMembership(runtime.stores.rooms, roomId, request.userId);
-  await runtime.stores.subscriptions.putSubscriptions([subscriptionOf(roomId, requestingConnection(runtime, request), muted)]);
+  await runtime.stores.subscriptions.putSubscriptions([
+    subscriptionOf(roomId, requestingConnection(runtime, request), muted),
+  ]);
   return { ack: { roomId } };
 }
 

@@ -29,7 +29,10 @@ export interface FrameQueue {
    * Queues every frame it can; never throws. `failed` frames are lost (the caller logs and counts them). With
    * `delaySeconds` the first try comes no sooner than that.
    */
-  enqueue(frames: readonly QueuedFrame[], options?: { delaySeconds?: number }): Promise<{ queued: number; failed: number }>;
+  enqueue(
+    frames: readonly QueuedFrame[],
+    options?: { delaySeconds?: number },
+  ): Promise<{ queued: number; failed: number }>;
 }
 
 export interface Clock {

@@ -105,7 +105,9 @@ export function useLocalStack(options: Omit<LocalStackOptions, 'port' | 'dataDir
     async token(user: TestUser | string, claims: Record<string, unknown> = {}): Promise<string> {
       const sub = typeof user === 'string' ? user : user.userId;
       const name = typeof user === 'string' ? undefined : user.name;
-      const minted = await fixture.stack.issuer.mint({ sub, name, ...claims } as Parameters<LocalStack['issuer']['mint']>[0]);
+      const minted = await fixture.stack.issuer.mint({ sub, name, ...claims } as Parameters<
+        LocalStack['issuer']['mint']
+      >[0]);
       return minted.token;
     },
 

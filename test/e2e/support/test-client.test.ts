@@ -26,8 +26,12 @@ beforeAll(async () => {
         socket.send(JSON.stringify({ type: 'message', roomId: 'r1', message: { id: 'm1' } }));
         socket.send(JSON.stringify(ack));
       } else if (frame.action === 'broken') {
-        socket.send(JSON.stringify({ type: 'error', requestId: frame.requestId, code: 'OOPS', message: '', stack: 'x' }));
-        socket.send(JSON.stringify({ type: 'message', roomId: 'r1', message: { id: 'm1', createdAt: '2020-01-01T00:00:00Z' } }));
+        socket.send(
+          JSON.stringify({ type: 'error', requestId: frame.requestId, code: 'OOPS', message: '', stack: 'x' }),
+        );
+        socket.send(
+          JSON.stringify({ type: 'message', roomId: 'r1', message: { id: 'm1', createdAt: '2020-01-01T00:00:00Z' } }),
+        );
         socket.send(JSON.stringify({ hello: 'no type' }));
       } else if (frame.action === 'fail') {
         socket.send(JSON.stringify({ type: 'error', requestId: frame.requestId, code: 'BAD_REQUEST', message: 'x' }));

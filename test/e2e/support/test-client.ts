@@ -255,7 +255,17 @@ export class TestClient {
   }
 }
 
-const SERVER_FRAME_TYPES = new Set(['ack', 'error', 'message', 'typing', 'presence', 'read', 'roomJoined', 'memberJoined', 'memberLeft']);
+const SERVER_FRAME_TYPES = new Set([
+  'ack',
+  'error',
+  'message',
+  'typing',
+  'presence',
+  'read',
+  'roomJoined',
+  'memberJoined',
+  'memberLeft',
+]);
 const ERROR_FIELDS = new Set(['type', 'requestId', 'code', 'message']);
 const TIME_FIELDS = new Set(['createdAt', 'expiresAt', 'lastSeenAt', 'serverTime']);
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -264,7 +274,8 @@ const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 function wireRuleBreaches(frame: Frame, text: string): string[] {
   const breaches: string[] = [];
   const excerpt = text.slice(0, 200);
-  if (typeof frame.type !== 'string' || !SERVER_FRAME_TYPES.has(frame.type)) breaches.push(`unknown frame type: ${excerpt}`);
+  if (typeof frame.type !== 'string' || !SERVER_FRAME_TYPES.has(frame.type))
+    breaches.push(`unknown frame type: ${excerpt}`);
   if ('requestId' in frame && (typeof frame.requestId !== 'string' || frame.requestId.length === 0)) {
     breaches.push(`ill-formed requestId: ${excerpt}`);
   }
@@ -273,11 +284,13 @@ function wireRuleBreaches(frame: Frame, text: string): string[] {
   }
   if (frame.type === 'error') {
     if (!(ERROR_CODES as readonly unknown[]).includes(frame.code)) breaches.push(`unknown error code: ${excerpt}`);
-    if (typeof frame.message !== 'string' || frame.message.length === 0) breaches.push(`error without message: ${excerpt}`);
+    if (typeof frame.message !== 'string' || frame.message.length === 0)
+      breaches.push(`error without message: ${excerpt}`);
     if (Object.keys(frame).some((key) => !ERROR_FIELDS.has(key))) breaches.push(`error with extra fields: ${excerpt}`);
   }
   visitTimes(frame, (field, value) => {
-    if (typeof value !== 'string' || !ISO_UTC_MS.test(value)) breaches.push(`${field} is not ISO 8601 UTC with ms: ${excerpt}`);
+    if (typeof value !== 'string' || !ISO_UTC_MS.test(value))
+      breaches.push(`${field} is not ISO 8601 UTC with ms: ${excerpt}`);
   });
   return breaches;
 }

@@ -52,17 +52,21 @@ export const frameOf =
   (frame: Frame) =>
     frame.type === type && Object.entries(fields).every(([key, value]) => frame[key] === value);
 
-export const messageEvent = (roomId: string, messageId?: string): FramePredicate => (frame) =>
-  frame.type === 'message' &&
-  frame.roomId === roomId &&
-  (messageId === undefined || (frame.message as { id?: unknown } | undefined)?.id === messageId);
+export const messageEvent =
+  (roomId: string, messageId?: string): FramePredicate =>
+  (frame) =>
+    frame.type === 'message' &&
+    frame.roomId === roomId &&
+    (messageId === undefined || (frame.message as { id?: unknown } | undefined)?.id === messageId);
 
 /**
  * Any event that a subscription to the room delivers (message, typing, presence, read, memberJoined, memberLeft).
  * roomJoined is left out: it reaches a user for joining, not through a subscription.
  */
-export const anyEventFor = (roomId: string): FramePredicate => (frame) =>
-  frame.type !== 'ack' && frame.type !== 'error' && frame.type !== 'roomJoined' && frame.roomId === roomId;
+export const anyEventFor =
+  (roomId: string): FramePredicate =>
+  (frame) =>
+    frame.type !== 'ack' && frame.type !== 'error' && frame.type !== 'roomJoined' && frame.roomId === roomId;
 
 /** An ack carries type, requestId and action, the listed fields, and nothing else (the optional ones may be absent). */
 export function expectAckFields(ack: Frame, fields: string[], optional: string[] = []): void {

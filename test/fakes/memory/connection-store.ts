@@ -34,10 +34,12 @@ export class MemoryConnectionStore implements ConnectionStore {
 
   async listConnections(userId: string, now: number): Promise<ConnectionRecord[]> {
     await this.table.enter('listConnections');
-    return [...this.table.connections.values()]
-      .filter((connection) => connection.userId === userId && connection.expiresAt > now)
-      .sort((a, b) => (a.connectionId < b.connectionId ? -1 : 1))
-      // Like the DynamoDB store, whose user-side copy of a connection does not carry the $connect mark.
-      .map(({ connectCompletedAt: _mark, ...connection }) => copy(connection));
+    return (
+      [...this.table.connections.values()]
+        .filter((connection) => connection.userId === userId && connection.expiresAt > now)
+        .sort((a, b) => (a.connectionId < b.connectionId ? -1 : 1))
+        // Like the DynamoDB store, whose user-side copy of a connection does not carry the $connect mark.
+        .map(({ connectCompletedAt: _mark, ...connection }) => copy(connection))
+    );
   }
 }

@@ -14,10 +14,7 @@ export class MemoryRoomStore implements RoomStore {
     }
   }
 
-  async ensureRoom(
-    room: RoomRecord,
-    members: readonly MemberRecord[],
-  ): Promise<{ room: RoomRecord; added: string[] }> {
+  async ensureRoom(room: RoomRecord, members: readonly MemberRecord[]): Promise<{ room: RoomRecord; added: string[] }> {
     await this.table.enter('ensureRoom');
     if (!this.table.rooms.has(room.roomId)) this.table.rooms.set(room.roomId, copy(room));
     const added = this.addAbsentMembers(room.roomId, members);

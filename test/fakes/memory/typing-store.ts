@@ -9,8 +9,7 @@ export class MemoryTypingStore implements TypingStore {
     await this.table.enter('startTyping');
     const typingKey = key(record.roomId, record.userId);
     const existing = this.table.typing.get(typingKey);
-    const broadcast =
-      !existing || existing.expiresAt <= now || existing.lastBroadcastAt <= now - rebroadcastAfterMs;
+    const broadcast = !existing || existing.expiresAt <= now || existing.lastBroadcastAt <= now - rebroadcastAfterMs;
     if (broadcast) {
       // The broadcast happens now, whatever the caller put in record.lastBroadcastAt.
       this.table.typing.set(typingKey, copy({ ...record, lastBroadcastAt: now }));

@@ -83,6 +83,9 @@ export function render(value: Json): string {
 }
 
 /** Every resource of a type, by logical id. */
-export function resourcesOf(template: Template, type: string): Array<[string, { Properties: Record<string, any> } & Record<string, any>]> {
+export function resourcesOf(
+  template: Template,
+  type: string,
+): Array<[string, { Properties: Record<string, any> } & Record<string, any>]> {
   return Object.entries(template.findResources(type)) as Array<[string, { Properties: Record<string, any> }]>;
 }

@@ -2,7 +2,11 @@
 // Powertools logger writing to stdout) fed API Gateway's REQUEST authorizer event for a WebSocket $connect.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { createAuthorizerHandler, UNAUTHORIZED, type AuthorizerHandler } from '../../../lambdas/adapters/authorizer-handler.js';
+import {
+  createAuthorizerHandler,
+  UNAUTHORIZED,
+  type AuthorizerHandler,
+} from '../../../lambdas/adapters/authorizer-handler.js';
 import type { WebSocketAuthorizerEvent } from '../../../lambdas/adapters/gateway-events.js';
 import { createDevTokenIssuer, type DevTokenIssuer } from '../../../local/dev-token-issuer.js';
 
@@ -46,7 +50,11 @@ function connectEvent(query: Record<string, string> | null): WebSocketAuthorizer
   const event = {
     type: 'REQUEST',
     methodArn: METHOD_ARN,
-    headers: { Host: 'abcdef123.execute-api.eu-west-1.amazonaws.com', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' },
+    headers: {
+      Host: 'abcdef123.execute-api.eu-west-1.amazonaws.com',
+      Upgrade: 'websocket',
+      'Sec-WebSocket-Version': '13',
+    },
     multiValueHeaders: { Host: ['abcdef123.execute-api.eu-west-1.amazonaws.com'] },
     queryStringParameters: query,
     multiValueQueryStringParameters: query ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])) : null,
@@ -71,8 +79,9 @@ function connectEvent(query: Record<string, string> | null): WebSocketAuthorizer
 }
 
 // The handler takes the events typed by @types/aws-lambda as they are (a compile-time check).
-export const acceptsAwsLambdaTypes: (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult> = (event) =>
-  handler(event);
+export const acceptsAwsLambdaTypes: (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult> = (
+  event,
+) => handler(event);
 
 async function refusal(event: WebSocketAuthorizerEvent): Promise<Error> {
   const outcome = await handler(event).then(
@@ -117,7 +126,10 @@ describe('authorizer handler (lambdas/handlers/authorizer.ts)', () => {
 
   it('says in the log why a connection was refused, and never writes a token there', async () => {
     const log = stdout.join('');
-    const lines = log.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = log
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.filter((line) => line.message === 'connection refused').map((line) => line.reason)).toEqual([
       'MissingToken',
       'MissingToken',

@@ -10,8 +10,19 @@ import {
   type ManagementNotifier,
 } from '../../../lambdas/adapters/management-notifier.js';
 import { PostRetriesExhaustedError } from '../../../lambdas/chat/errors.js';
-import { NO_ANSWER_STATUS, RESET_STATUS, startFaultProxy, type FaultDecision, type FaultProxy } from '../../reliability/support/fault-proxy.js';
-import { startManagementApiStub, type ManagementApiStub, type RecordedRequest, type ScriptedReply } from './support/management-api-stub.js';
+import {
+  NO_ANSWER_STATUS,
+  RESET_STATUS,
+  startFaultProxy,
+  type FaultDecision,
+  type FaultProxy,
+} from '../../reliability/support/fault-proxy.js';
+import {
+  startManagementApiStub,
+  type ManagementApiStub,
+  type RecordedRequest,
+  type ScriptedReply,
+} from './support/management-api-stub.js';
 
 let stub: ManagementApiStub;
 let endpoint: string;
@@ -44,7 +55,9 @@ describe('createManagementNotifier', () => {
     await expect(notifier.post('conn-1', frame)).resolves.toBe('delivered');
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ method: 'POST', url: '/@connections/conn-1', body: frame });
-    expect(requests[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/local\/execute-api\/aws4_request/);
+    expect(requests[0]!.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/local\/execute-api\/aws4_request/,
+    );
   });
 
   it('URL-encodes connection ids (API Gateway ids end in "=")', async () => {
@@ -54,7 +67,11 @@ describe('createManagementNotifier', () => {
   });
 
   it('keeps the stage path of the endpoint', async () => {
-    const staged = createManagementNotifier({ endpoint: `${endpoint}/prod`, region: 'local', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const staged = createManagementNotifier({
+      endpoint: `${endpoint}/prod`,
+      region: 'local',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
     try {
       await staged.post('c1', '{}');
       expect(requests[0]!.url).toBe('/prod/@connections/c1');
@@ -117,7 +134,10 @@ describe('createManagementNotifier', () => {
     await notifier.close('c-close');
     script.set('/@connections/c-gone', [{ status: 410, errorType: 'GoneException' }]);
     await expect(notifier.close('c-gone')).resolves.toBeUndefined();
-    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /@connections/c-close', 'DELETE /@connections/c-gone']);
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'DELETE /@connections/c-close',
+      'DELETE /@connections/c-gone',
+    ]);
   });
 
   it('reuses keep-alive sockets across posts', async () => {
@@ -127,7 +147,12 @@ describe('createManagementNotifier', () => {
   });
 
   it('keeps at most maxSockets connections open under a burst', async () => {
-    const small = createManagementNotifier({ endpoint, region: 'local', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxSockets: 3 });
+    const small = createManagementNotifier({
+      endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxSockets: 3,
+    });
     try {
       await Promise.all(Array.from({ length: 12 }, (_, i) => small.post(`burst-${i}`, '{}')));
       expect(requests).toHaveLength(12);
@@ -198,9 +223,13 @@ describe('transient failures on the way, through a fault proxy in front of the m
     expect(proxy.callsTo(id)).toHaveLength(4);
   });
 
-  it('starts no attempt past the invocation\'s retry deadline, and waits no backoff across it', async () => {
+  it("starts no attempt past the invocation's retry deadline, and waits no backoff across it", async () => {
     retryDeadline = Date.now() - 1;
-    await expect(proxied.post('late', '{}')).rejects.toMatchObject({ name: 'PostRetriesExhaustedError', attempts: 0, reason: 'budget' });
+    await expect(proxied.post('late', '{}')).rejects.toMatchObject({
+      name: 'PostRetriesExhaustedError',
+      attempts: 0,
+      reason: 'budget',
+    });
     expect(proxy.callsTo('late')).toHaveLength(0);
 
     // Time for the first attempt but not for a second: the 500 is not retried.
@@ -235,16 +264,26 @@ describe('the tuned SDK client still signs every request with SigV4 that verifie
   const sha256Hex = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
   /** Recomputes the signature from what arrived on the wire, as API Gateway does, with the secret key. */
-  function expectedSignature(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer, secret: string): string {
-    const auth = /^AWS4-HMAC-SHA256 Credential=[^/]+\/(\d{8})\/([^/]+)\/execute-api\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(
-      headers.authorization ?? '',
-    );
+  function expectedSignature(
+    method: string,
+    path: string,
+    headers: IncomingHttpHeaders,
+    body: Buffer,
+    secret: string,
+  ): string {
+    const auth =
+      /^AWS4-HMAC-SHA256 Credential=[^/]+\/(\d{8})\/([^/]+)\/execute-api\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(
+        headers.authorization ?? '',
+      );
     expect(auth, headers.authorization).not.toBeNull();
     const [, day, region, signedHeaders] = auth!;
     const names = signedHeaders!.split(';');
     const canonicalHeaders = names.map((name) => `${name}:${String(headers[name]).trim()}\n`).join('');
     // SigV4 for every service but S3 encodes the (already encoded) path segments once more: %3D becomes %253D.
-    const canonicalPath = path.split('/').map((segment) => encodeURIComponent(segment)).join('/');
+    const canonicalPath = path
+      .split('/')
+      .map((segment) => encodeURIComponent(segment))
+      .join('/');
     const canonicalRequest = `${method}\n${canonicalPath}\n\n${canonicalHeaders}\n${signedHeaders}\n${sha256Hex(body)}`;
     const scope = `${day}/${region}/execute-api/aws4_request`;
     const stringToSign = `AWS4-HMAC-SHA256\n${headers['x-amz-date']}\n${scope}\n${sha256Hex(canonicalRequest)}`;
@@ -258,7 +297,12 @@ describe('the tuned SDK client still signs every request with SigV4 that verifie
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        seen.push({ method: request.method!, url: request.url!, headers: request.headers, body: Buffer.concat(chunks) });
+        seen.push({
+          method: request.method!,
+          url: request.url!,
+          headers: request.headers,
+          body: Buffer.concat(chunks),
+        });
         response.writeHead(200).end();
       });
     });
@@ -297,10 +341,12 @@ describe('the tuned SDK client still signs every request with SigV4 that verifie
 
 describe('managementNotifierFor / managementEndpointFor', () => {
   it('derives https://{domainName}/{stage} unless an endpoint is configured', () => {
-    expect(managementEndpointFor(undefined, { domainName: 'abc.execute-api.eu-west-1.amazonaws.com', stage: 'prod' })).toBe(
-      'https://abc.execute-api.eu-west-1.amazonaws.com/prod',
+    expect(
+      managementEndpointFor(undefined, { domainName: 'abc.execute-api.eu-west-1.amazonaws.com', stage: 'prod' }),
+    ).toBe('https://abc.execute-api.eu-west-1.amazonaws.com/prod');
+    expect(managementEndpointFor('http://127.0.0.1:8080', { domainName: 'x', stage: 'y' })).toBe(
+      'http://127.0.0.1:8080',
     );
-    expect(managementEndpointFor('http://127.0.0.1:8080', { domainName: 'x', stage: 'y' })).toBe('http://127.0.0.1:8080');
     expect(() => managementEndpointFor(undefined, {})).toThrow(/domainName/);
   });
 

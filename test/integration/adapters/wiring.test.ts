@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeConfig } from '../../../lambdas/adapters/config.js';
 import type { WebSocketHandlerEvent } from '../../../lambdas/adapters/gateway-events.js';
 import { createConnectHandler, createMessageHandler, type WebSocketHandler } from '../../../lambdas/adapters/wiring.js';
-import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../../local/embedded-dynamo.js';
+import {
+  embeddedDynamoClientConfig,
+  ensureTable,
+  startEmbeddedDynamo,
+  type EmbeddedDynamo,
+} from '../../../local/embedded-dynamo.js';
 import { startManagementApiStub, type ManagementApiStub } from './support/management-api-stub.js';
 
 let dynamo: EmbeddedDynamo;
@@ -42,7 +47,12 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
-function event(connectionId: string, userId: string, extra: Partial<WebSocketHandlerEvent> = {}, routeKey = '$default'): WebSocketHandlerEvent {
+function event(
+  connectionId: string,
+  userId: string,
+  extra: Partial<WebSocketHandlerEvent> = {},
+  routeKey = '$default',
+): WebSocketHandlerEvent {
   return {
     requestContext: {
       connectionId,
@@ -71,9 +81,16 @@ describe('handler modules wired from the environment', () => {
     await expect(handlers.connect(event(connectionId, userId, {}, '$connect'))).resolves.toEqual({ statusCode: 200 });
 
     const hello = JSON.stringify({ action: 'hello', requestId: 'r-1' });
-    await expect(handlers.message(event(connectionId, userId, { body: hello }, 'hello'))).resolves.toEqual({ statusCode: 200 });
+    await expect(handlers.message(event(connectionId, userId, { body: hello }, 'hello'))).resolves.toEqual({
+      statusCode: 200,
+    });
     const [ack] = management.framesTo(connectionId);
-    expect(ack).toMatchObject({ type: 'ack', requestId: 'r-1', action: 'hello', user: { userId, displayName: `Name of ${userId}` } });
+    expect(ack).toMatchObject({
+      type: 'ack',
+      requestId: 'r-1',
+      action: 'hello',
+      user: { userId, displayName: `Name of ${userId}` },
+    });
     expect(ack!.rooms).toEqual([]);
   });
 
@@ -81,8 +98,12 @@ describe('handler modules wired from the environment', () => {
     const userId = id('user');
     const connectionId = id('conn');
     await handlers.connect(event(connectionId, userId, {}, '$connect'));
-    await expect(handlers.message(event(connectionId, userId, { body: 'not json' }))).resolves.toEqual({ statusCode: 200 });
-    expect(management.framesTo(connectionId)).toEqual([expect.objectContaining({ type: 'error', code: 'BAD_REQUEST' })]);
+    await expect(handlers.message(event(connectionId, userId, { body: 'not json' }))).resolves.toEqual({
+      statusCode: 200,
+    });
+    expect(management.framesTo(connectionId)).toEqual([
+      expect.objectContaining({ type: 'error', code: 'BAD_REQUEST' }),
+    ]);
   });
 
   it('decodes a base64 (binary) frame body', async () => {
@@ -91,7 +112,9 @@ describe('handler modules wired from the environment', () => {
     await handlers.connect(event(connectionId, userId, {}, '$connect'));
     const body = Buffer.from(JSON.stringify({ action: 'ping', requestId: 'p-1' })).toString('base64');
     await handlers.message(event(connectionId, userId, { body, isBase64Encoded: true }));
-    expect(management.framesTo(connectionId)).toEqual([expect.objectContaining({ type: 'ack', requestId: 'p-1', action: 'ping' })]);
+    expect(management.framesTo(connectionId)).toEqual([
+      expect.objectContaining({ type: 'ack', requestId: 'p-1', action: 'ping' }),
+    ]);
   });
 
   it('takes the user from the authorizer context only: a userId in the frame changes nothing', async () => {
@@ -108,7 +131,9 @@ describe('handler modules wired from the environment', () => {
     const userId = id('user');
     const connectionId = id('conn');
     await handlers.connect(event(connectionId, userId, {}, '$connect'));
-    await expect(handlers.disconnect(event(connectionId, userId, {}, '$disconnect'))).resolves.toEqual({ statusCode: 200 });
+    await expect(handlers.disconnect(event(connectionId, userId, {}, '$disconnect'))).resolves.toEqual({
+      statusCode: 200,
+    });
     // Presence of a second device shows it: the disconnected one is not listed among the user's connections.
     const other = id('conn');
     await handlers.connect(event(other, userId, {}, '$connect'));
@@ -121,7 +146,9 @@ describe('handler modules wired from the environment', () => {
     const broken = event(connectionId, 'x', {}, '$connect');
     delete broken.requestContext.authorizer;
     await expect(handlers.connect(broken)).resolves.toEqual({ statusCode: 500 });
-    await expect(handlers.message({ ...broken, body: '{"action":"ping","requestId":"p"}' })).resolves.toEqual({ statusCode: 500 });
+    await expect(handlers.message({ ...broken, body: '{"action":"ping","requestId":"p"}' })).resolves.toEqual({
+      statusCode: 500,
+    });
     expect(management.framesTo(connectionId)).toEqual([]);
   });
 });
@@ -158,7 +185,9 @@ describe('wiring with overrides', () => {
     const { managementEndpoint: _none, ...withoutEndpoint } = config();
     const errors: Array<Record<string, unknown> | undefined> = [];
     const record = (m: string, extra?: Record<string, unknown>) => void errors.push({ m, ...extra });
-    const message = createMessageHandler(withoutEndpoint, { logger: { debug: record, info: record, warn: record, error: record } });
+    const message = createMessageHandler(withoutEndpoint, {
+      logger: { debug: record, info: record, warn: record, error: record },
+    });
     const userId = id('user');
     const connectionId = id('conn');
     // Nothing listens there: the failed post shows the ack went to https://{domainName}/{stage}, not to the stub.

@@ -16,21 +16,44 @@ function result(statements: unknown[], context?: Record<string, unknown>): APIGa
 
 describe('authorizer policy', () => {
   it('allows on a matching Allow and passes the context with principalId and integrationLatency', () => {
-    expect(decide(result([{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: ARN }], { userId: 'u', n: 1, ok: true }), ARN, 7)).toEqual({
+    expect(
+      decide(
+        result([{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: ARN }], { userId: 'u', n: 1, ok: true }),
+        ARN,
+        7,
+      ),
+    ).toEqual({
       outcome: 'allow',
       authorizer: { userId: 'u', n: 1, ok: true, principalId: 'user-1', integrationLatency: 7 },
     });
   });
 
   it('matches wildcards and lists', () => {
-    const wildcard = result([{ Effect: 'Allow', Action: ['execute-api:*'], Resource: ['arn:other', 'arn:aws:execute-api:*:*:local/*'] }]);
+    const wildcard = result([
+      { Effect: 'Allow', Action: ['execute-api:*'], Resource: ['arn:other', 'arn:aws:execute-api:*:*:local/*'] },
+    ]);
     expect(decide(wildcard, ARN, 0).outcome).toBe('allow');
   });
 
   it.each([
     ['an explicit Deny', [{ Effect: 'Deny', Action: 'execute-api:Invoke', Resource: ARN }]],
-    ['a Deny beside an Allow', [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: ARN }, { Effect: 'Deny', Action: '*', Resource: '*' }]],
-    ['an Allow on another resource', [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: 'arn:aws:execute-api:us-east-1:000000000000:other/*' }]],
+    [
+      'a Deny beside an Allow',
+      [
+        { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: ARN },
+        { Effect: 'Deny', Action: '*', Resource: '*' },
+      ],
+    ],
+    [
+      'an Allow on another resource',
+      [
+        {
+          Effect: 'Allow',
+          Action: 'execute-api:Invoke',
+          Resource: 'arn:aws:execute-api:us-east-1:000000000000:other/*',
+        },
+      ],
+    ],
     ['an Allow of another action', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: ARN }]],
     ['no statements', []],
   ])('denies %s', (_label, statements) => {
@@ -39,8 +62,15 @@ describe('authorizer policy', () => {
 
   it('treats a malformed answer as invalid', () => {
     expect(decide(undefined, ARN, 0).outcome).toBe('invalid');
-    expect(decide({ policyDocument: { Version: '2012-10-17', Statement: [] } } as never, ARN, 0).outcome).toBe('invalid');
-    const objectInContext = result([{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: ARN }], { nested: { a: 1 } });
-    expect(decide(objectInContext, ARN, 0)).toEqual({ outcome: 'invalid', problem: 'context.nested is not a string, number or boolean' });
+    expect(decide({ policyDocument: { Version: '2012-10-17', Statement: [] } } as never, ARN, 0).outcome).toBe(
+      'invalid',
+    );
+    const objectInContext = result([{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: ARN }], {
+      nested: { a: 1 },
+    });
+    expect(decide(objectInContext, ARN, 0)).toEqual({
+      outcome: 'invalid',
+      problem: 'context.nested is not a string, number or boolean',
+    });
   });
 });

@@ -16,7 +16,10 @@ describe('idle timeout', () => {
     expect(elapsed).toBeGreaterThanOrEqual(900);
     expect(elapsed).toBeLessThan(3_000);
     const disconnect = await s.log.disconnected(connectionId);
-    expect(disconnect.requestContext).toMatchObject({ disconnectStatusCode: 1001, authorizer: expect.objectContaining({ principalId: expect.any(String) }) });
+    expect(disconnect.requestContext).toMatchObject({
+      disconnectStatusCode: 1001,
+      authorizer: expect.objectContaining({ principalId: expect.any(String) }),
+    });
     await sleep(300);
     expect(s.log.of('DISCONNECT', connectionId)).toHaveLength(1);
     expect(await s.stores.connections.getConnection(connectionId)).toBeUndefined();

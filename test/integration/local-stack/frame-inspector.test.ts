@@ -34,9 +34,12 @@ describe('frame inspector', () => {
     frame(0x2, 32 * 1024), // binary, exactly at the limit
   ]);
 
-  it.each([1, 2, 3, 7, 13, 1000, stream.length])('counts data frames and skips control frames in chunks of %i bytes', (chunkBytes) => {
-    expect(inspect(stream, chunkBytes)).toEqual({ dataFrames: 5, oversized: [] });
-  });
+  it.each([1, 2, 3, 7, 13, 1000, stream.length])(
+    'counts data frames and skips control frames in chunks of %i bytes',
+    (chunkBytes) => {
+      expect(inspect(stream, chunkBytes)).toEqual({ dataFrames: 5, oversized: [] });
+    },
+  );
 
   it.each([1, 5, 4096])('reports a frame over the limit once, from its header, in chunks of %i bytes', (chunkBytes) => {
     const over = Buffer.concat([frame(0x1, 10), frame(0x1, 32 * 1024 + 1), frame(0x1, 10)]);

@@ -26,26 +26,37 @@ describe('route selection', () => {
     ['an unknown action', JSON.stringify({ action: 'fly', requestId: 'u-1' }), 'UNKNOWN_ACTION', 'u-1'],
     ['a frame that is not JSON', 'hello there', 'BAD_REQUEST', undefined],
     ['a JSON array', '[1,2]', 'BAD_REQUEST', undefined],
-    ['a reserved route key as action', JSON.stringify({ action: '$connect', requestId: 'u-2' }), 'UNKNOWN_ACTION', 'u-2'],
-  ])('sends %s to $default, which answers with an error and keeps the connection', async (_label, body, code, requestId) => {
-    const { client, connectionId } = await s.connect();
-    await client.send(body);
-    const error = await client.frame((f) => f.type === 'error');
-    expect(error).toMatchObject({ type: 'error', code });
-    if (requestId) expect(error.requestId).toBe(requestId);
-    const [event] = s.log.of('MESSAGE', connectionId);
-    expect(event!.requestContext.routeKey).toBe('$default');
-    expect(event!.body).toBe(body);
-    expect(await client.request('ping')).toMatchObject({ type: 'ack', action: 'ping' });
-    expect(client.isOpen).toBe(true);
-  });
+    [
+      'a reserved route key as action',
+      JSON.stringify({ action: '$connect', requestId: 'u-2' }),
+      'UNKNOWN_ACTION',
+      'u-2',
+    ],
+  ])(
+    'sends %s to $default, which answers with an error and keeps the connection',
+    async (_label, body, code, requestId) => {
+      const { client, connectionId } = await s.connect();
+      await client.send(body);
+      const error = await client.frame((f) => f.type === 'error');
+      expect(error).toMatchObject({ type: 'error', code });
+      if (requestId) expect(error.requestId).toBe(requestId);
+      const [event] = s.log.of('MESSAGE', connectionId);
+      expect(event!.requestContext.routeKey).toBe('$default');
+      expect(event!.body).toBe(body);
+      expect(await client.request('ping')).toMatchObject({ type: 'ack', action: 'ping' });
+      expect(client.isOpen).toBe(true);
+    },
+  );
 
   it('hands a binary frame to the integration as text', async () => {
     const { client, connectionId } = await s.connect();
     await client.send(Buffer.from(JSON.stringify({ action: 'ping', requestId: 'bin-1' })), { binary: true });
     expect(await client.frame((f) => f.requestId === 'bin-1')).toMatchObject({ type: 'ack', action: 'ping' });
     const [event] = s.log.of('MESSAGE', connectionId);
-    expect(event).toMatchObject({ body: JSON.stringify({ action: 'ping', requestId: 'bin-1' }), isBase64Encoded: false });
+    expect(event).toMatchObject({
+      body: JSON.stringify({ action: 'ping', requestId: 'bin-1' }),
+      isBase64Encoded: false,
+    });
     expect(event!.requestContext.routeKey).toBe('ping');
   });
 });
@@ -96,7 +107,9 @@ describe('size limits', () => {
     const message = paddedPing('frag-129', 128 * KB + 1);
     const frameBytes = 30 * KB;
     for (let offset = 0; offset < message.length; offset += frameBytes) {
-      await client.send(message.slice(offset, offset + frameBytes), { fin: offset + frameBytes >= message.length }).catch(() => undefined);
+      await client
+        .send(message.slice(offset, offset + frameBytes), { fin: offset + frameBytes >= message.length })
+        .catch(() => undefined);
     }
     expect((await client.closed).code).toBe(1009);
     const disconnect = await s.log.disconnected(connectionId);

@@ -65,7 +65,7 @@ describe('withConcurrencyLimit', () => {
 });
 
 describe('where the handlers run', () => {
-  it('runs them on a worker thread by default, and on the caller\'s thread when given overrides', async () => {
+  it("runs them on a worker thread by default, and on the caller's thread when given overrides", async () => {
     const worker = await startLocalStack({ port: 0, dataDir: null });
     const inProcess = await startLocalStack({ port: 0, dataDir: null, overrides: { chatConfig: {} } });
     try {
@@ -77,7 +77,9 @@ describe('where the handlers run', () => {
   });
 
   it('refuses overrides with handlers on the worker thread (objects cannot cross to it)', async () => {
-    await expect(startLocalStack({ port: 0, dataDir: null, handlers: 'in-worker', overrides: { chatConfig: {} } })).rejects.toThrow(/in-process/);
+    await expect(
+      startLocalStack({ port: 0, dataDir: null, handlers: 'in-worker', overrides: { chatConfig: {} } }),
+    ).rejects.toThrow(/in-process/);
   });
 });
 
@@ -87,7 +89,10 @@ describe('a burst far beyond the limit, through the real gateway', () => {
   it('delays but delivers every message to every connection, and answers every request', async () => {
     const members = await Promise.all(['a', 'b', 'c', 'd'].map((label) => s.connect(label)));
     const [owner, ...others] = members;
-    const created = await owner!.client.request('createRoom', { name: 'burst', memberIds: others.map((member) => member.userId) });
+    const created = await owner!.client.request('createRoom', {
+      name: 'burst',
+      memberIds: others.map((member) => member.userId),
+    });
     const roomId = (created.room as { roomId: string }).roomId;
     // A second device of the owner: it gets the owner's own messages too.
     const second = await GatewayClient.open(s.url(s.token(owner!.userId)));
@@ -99,11 +104,20 @@ describe('a burst far beyond the limit, through the real gateway', () => {
     const sent = members.flatMap((member, index) =>
       Array.from({ length: perMember }, (_, n) => {
         const clientMessageId = uniqueId(`m${index}-${n}`);
-        void member.client.send(JSON.stringify({ action: 'sendMessage', requestId: clientMessageId, roomId, clientMessageId, content: `message ${n}` }));
+        void member.client.send(
+          JSON.stringify({
+            action: 'sendMessage',
+            requestId: clientMessageId,
+            roomId,
+            clientMessageId,
+            content: `message ${n}`,
+          }),
+        );
         return { sender: member.client, clientMessageId };
       }),
     );
-    const isMessage = (frame: Frame, id: string) => frame.type === 'message' && (frame.message as { clientMessageId?: string }).clientMessageId === id;
+    const isMessage = (frame: Frame, id: string) =>
+      frame.type === 'message' && (frame.message as { clientMessageId?: string }).clientMessageId === id;
     for (const { sender, clientMessageId } of sent) {
       expect((await sender.frame((frame) => frame.requestId === clientMessageId, 30_000)).type).toBe('ack');
       for (const client of everyone.filter((client) => client !== sender)) {

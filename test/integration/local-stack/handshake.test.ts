@@ -53,7 +53,7 @@ describe('handshake', () => {
     await nothingStoredFor(s.stores, userId);
   });
 
-  it('refuses a token signed by another stack\'s key with HTTP 401', async () => {
+  it("refuses a token signed by another stack's key with HTTP 401", async () => {
     // Every stack kept in memory makes its own signing key: this file's tokens are foreign to a second stack.
     const other = await startLocalStack({ port: 0, dataDir: null });
     try {
@@ -70,7 +70,9 @@ describe('handshake', () => {
 
   it('accepts a good token: $connect gets the authorizer context, and hello is acked', async () => {
     const userId = uniqueId('alice');
-    const client = await GatewayClient.open(s.url(s.token(userId, { name: 'Alice' })), { headers: { 'User-Agent': 'gateway-test/1.0' } });
+    const client = await GatewayClient.open(s.url(s.token(userId, { name: 'Alice' })), {
+      headers: { 'User-Agent': 'gateway-test/1.0' },
+    });
     try {
       const connectionId = s.log.connectionIdOf(userId);
       expect(connectionId).toMatch(/^[A-Za-z0-9]{15}=$/);
@@ -102,7 +104,11 @@ describe('handshake', () => {
 
       await client.close();
       const disconnect = await s.log.disconnected(connectionId);
-      expect(disconnect.requestContext).toMatchObject({ routeKey: '$disconnect', eventType: 'DISCONNECT', disconnectStatusCode: 1005 });
+      expect(disconnect.requestContext).toMatchObject({
+        routeKey: '$disconnect',
+        eventType: 'DISCONNECT',
+        disconnectStatusCode: 1005,
+      });
       expect(disconnect.requestContext.authorizer).toEqual(connect!.requestContext.authorizer);
     } finally {
       await client.close();
@@ -113,7 +119,10 @@ describe('handshake', () => {
     const userId = uniqueId('multi');
     const token = s.token(userId);
     const clients = await Promise.all([1, 2, 3].map(() => GatewayClient.open(s.url(token))));
-    const ids = s.log.of('CONNECT').filter((e) => e.requestContext.authorizer.userId === userId).map((e) => e.requestContext.connectionId);
+    const ids = s.log
+      .of('CONNECT')
+      .filter((e) => e.requestContext.authorizer.userId === userId)
+      .map((e) => e.requestContext.connectionId);
     expect(new Set(ids).size).toBe(3);
     await Promise.all(clients.map((c) => c.close()));
   });
@@ -175,7 +184,10 @@ describe('handshake when $connect fails', () => {
     const userId = uniqueId('slow');
     const socket = new WebSocket(s.url(s.token(userId)));
     socket.on('error', () => undefined);
-    await waitUntil(() => s.log.of('CONNECT').some((e) => e.requestContext.authorizer.userId === userId), '$connect to start');
+    await waitUntil(
+      () => s.log.of('CONNECT').some((e) => e.requestContext.authorizer.userId === userId),
+      '$connect to start',
+    );
     socket.terminate();
     const connectionId = s.log.connectionIdOf(userId);
     const disconnect = await s.log.disconnected(connectionId);

@@ -24,7 +24,9 @@ describe('hostile names in a handshake', () => {
   it('accepts a good token among query parameters and headers named like object internals, and passes them as data', async () => {
     const userId = uniqueId('proto');
     const token = encodeURIComponent(s.token(userId));
-    const client = await GatewayClient.open(`${s.stack.wsUrl}/?${hostileQuery()}&token=${token}`, { headers: hostileHeaders() });
+    const client = await GatewayClient.open(`${s.stack.wsUrl}/?${hostileQuery()}&token=${token}`, {
+      headers: hostileHeaders(),
+    });
     try {
       expect((await client.request('hello')).type).toBe('ack');
       const [connect] = s.log.of('CONNECT', s.log.connectionIdOf(userId));
@@ -62,8 +64,12 @@ describe('hostile names in a handshake', () => {
       expect(unknown).toMatchObject({ type: 'error', code: 'UNKNOWN_ACTION' });
     }
     await client.send(JSON.stringify({ action: 'hello', requestId: '__proto__' }));
-    expect((await client.frame((frame) => Object.hasOwn(frame, 'requestId') && frame.requestId === '__proto__')).type).toBe('ack');
-    await client.send(`{"action":"ping","requestId":"constructor","__proto__":{"polluted":true},"constructor":{"prototype":{}}}`);
+    expect(
+      (await client.frame((frame) => Object.hasOwn(frame, 'requestId') && frame.requestId === '__proto__')).type,
+    ).toBe('ack');
+    await client.send(
+      `{"action":"ping","requestId":"constructor","__proto__":{"polluted":true},"constructor":{"prototype":{}}}`,
+    );
     expect((await client.frame((frame) => frame.requestId === 'constructor')).type).toBe('ack');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(client.isOpen).toBe(true);
@@ -84,7 +90,9 @@ describe('hostile names against `npm start` (local/main.ts as a process)', () =>
       );
       expect(withHeaders).toBe(401);
       const token = await stack.token('proto-user');
-      const client = await GatewayClient.open(`${stack.wsUrl}/?${hostileQuery()}&token=${encodeURIComponent(token)}`, { headers: hostileHeaders() });
+      const client = await GatewayClient.open(`${stack.wsUrl}/?${hostileQuery()}&token=${encodeURIComponent(token)}`, {
+        headers: hostileHeaders(),
+      });
       expect((await client.request('hello')).type).toBe('ack');
       const closed = client.closed;
       const exit = await stack.stop('SIGTERM');

@@ -36,7 +36,9 @@ describe('HTTP endpoints', () => {
 
   it('GET /dev/token mints a Cognito-shaped RS256 ID token that the issuer JWKS verifies', async () => {
     const before = Math.floor(Date.now() / 1000);
-    const response = await fetch(`${s.stack.httpUrl}/dev/token?sub=alice-1&name=${encodeURIComponent('Alice Ä')}&ttl=120`);
+    const response = await fetch(
+      `${s.stack.httpUrl}/dev/token?sub=alice-1&name=${encodeURIComponent('Alice Ä')}&ttl=120`,
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const body = (await response.json()) as { token: string; expiresAt: string };
@@ -60,7 +62,9 @@ describe('HTTP endpoints', () => {
     expect(body.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
     // The issuer's published JWKS holds the key that signed it.
-    const jwks = (await (await fetch(`${s.stack.httpUrl}/local-issuer/.well-known/jwks.json`)).json()) as { keys: JsonWebKey[] };
+    const jwks = (await (await fetch(`${s.stack.httpUrl}/local-issuer/.well-known/jwks.json`)).json()) as {
+      keys: JsonWebKey[];
+    };
     const jwk = jwks.keys.find((key) => (key as { kid?: string }).kid === header.kid);
     expect(jwk).toBeDefined();
     expect(jwk).not.toHaveProperty('d');
@@ -140,7 +144,12 @@ describe('static files of the demo page', () => {
   });
 
   it('serves nothing outside the folder, however the path is spelled', async () => {
-    for (const path of ['/../package.json', '/%2e%2e/package.json', '/vendor/%2e%2e/%2e%2e/package.json', '/..%2fpackage.json']) {
+    for (const path of [
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/vendor/%2e%2e/%2e%2e/package.json',
+      '/..%2fpackage.json',
+    ]) {
       const response = await fetch(`${stack.httpUrl}${path}`);
       expect(response.status, path).toBe(404);
     }

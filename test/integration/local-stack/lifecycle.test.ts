@@ -28,7 +28,9 @@ describe('stop and restart with a data folder', () => {
     const bob = uniqueId('bob');
     const aliceToken = first.issuer.mint({ sub: alice, name: 'Alice', ttlS: 600 }).token;
     const aliceClient = await GatewayClient.open(`${first.wsUrl}/?token=${encodeURIComponent(aliceToken)}`);
-    const bobClient = await GatewayClient.open(`${first.wsUrl}/?token=${encodeURIComponent(first.issuer.mint({ sub: bob }).token)}`);
+    const bobClient = await GatewayClient.open(
+      `${first.wsUrl}/?token=${encodeURIComponent(first.issuer.mint({ sub: bob }).token)}`,
+    );
     await bobClient.request('hello');
     const created = await aliceClient.request('createRoom', { name: 'kept across restarts', memberIds: [bob] });
     expect(created).toMatchObject({ type: 'ack', room: { name: 'kept across restarts' } });
@@ -62,7 +64,9 @@ describe('stop and restart with a data folder', () => {
 
   it('stop() can be called twice and the second call waits for the same shutdown', async () => {
     const stack = await startLocalStack({ port: 0, dataDir: null });
-    const client = await GatewayClient.open(`${stack.wsUrl}/?token=${encodeURIComponent(stack.issuer.mint({ sub: uniqueId('twice') }).token)}`);
+    const client = await GatewayClient.open(
+      `${stack.wsUrl}/?token=${encodeURIComponent(stack.issuer.mint({ sub: uniqueId('twice') }).token)}`,
+    );
     await Promise.all([stack.stop(), stack.stop()]);
     expect((await client.closed).code).toBe(1001);
     await expect(GatewayClient.open(`${stack.wsUrl}/?token=x`)).rejects.toThrow();

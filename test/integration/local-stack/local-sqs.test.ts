@@ -4,7 +4,13 @@
 import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchesOf, createSqsFrameQueue, messageBytes, redeliveryRequestOf, SQS_BATCH_MAX_BYTES } from '../../../lambdas/adapters/sqs-frame-queue.js';
+import {
+  batchesOf,
+  createSqsFrameQueue,
+  messageBytes,
+  redeliveryRequestOf,
+  SQS_BATCH_MAX_BYTES,
+} from '../../../lambdas/adapters/sqs-frame-queue.js';
 import type { QueuedFrame } from '../../../lambdas/chat/ports.js';
 import { startEventSourceMapping } from '../../../local/sqs/event-source-mapping.js';
 import { startLocalSqs, type LocalSqs } from '../../../local/sqs/local-sqs.js';
@@ -27,7 +33,10 @@ afterAll(async () => {
 function queuePair(visibilityTimeoutMs: number, maxReceiveCount: number) {
   queueCounter += 1;
   const deadLetters = sqs.createQueue(`dlq-${queueCounter}`, { visibilityTimeoutMs });
-  const queue = sqs.createQueue(`queue-${queueCounter}`, { visibilityTimeoutMs, redrive: { deadLetterQueue: deadLetters, maxReceiveCount } });
+  const queue = sqs.createQueue(`queue-${queueCounter}`, {
+    visibilityTimeoutMs,
+    redrive: { deadLetterQueue: deadLetters, maxReceiveCount },
+  });
   return { queue, deadLetters };
 }
 
@@ -51,14 +60,22 @@ const frame = (i: number, size = 50): QueuedFrame => ({
 describe('the frame queue adapter on the local SQS', () => {
   it('splits frames into batches within 10 entries and 256 KiB, and every frame arrives byte for byte with its recipient', async () => {
     const { queue } = queuePair(30_000, 5);
-    const frames = [...Array.from({ length: 13 }, (_, i) => frame(i)), ...Array.from({ length: 5 }, (_, i) => frame(100 + i, 100_000))];
+    const frames = [
+      ...Array.from({ length: 13 }, (_, i) => frame(i)),
+      ...Array.from({ length: 5 }, (_, i) => frame(100 + i, 100_000)),
+    ];
     const { batches } = batchesOf(frames);
     for (const batch of batches) {
       expect(batch.length).toBeLessThanOrEqual(10);
       expect(batch.reduce((sum, f) => sum + messageBytes(f), 0)).toBeLessThanOrEqual(SQS_BATCH_MAX_BYTES);
     }
     expect(batches.length).toBeGreaterThanOrEqual(4);
-    const adapter = createSqsFrameQueue({ queueUrl: queue.url, region: 'us-east-1', credentials, logger: new RecordingLogger() });
+    const adapter = createSqsFrameQueue({
+      queueUrl: queue.url,
+      region: 'us-east-1',
+      credentials,
+      logger: new RecordingLogger(),
+    });
     try {
       await expect(adapter.enqueue(frames)).resolves.toEqual({ queued: frames.length, failed: 0 });
     } finally {
@@ -80,7 +97,12 @@ describe('the frame queue adapter on the local SQS', () => {
   });
 
   it('reports what the queue would not take instead of throwing', async () => {
-    const adapter = createSqsFrameQueue({ queueUrl: `${sqs.endpoint}/000000000000/no-such-queue`, region: 'us-east-1', credentials, logger: new RecordingLogger() });
+    const adapter = createSqsFrameQueue({
+      queueUrl: `${sqs.endpoint}/000000000000/no-such-queue`,
+      region: 'us-east-1',
+      credentials,
+      logger: new RecordingLogger(),
+    });
     try {
       await expect(adapter.enqueue([frame(1), frame(2)])).resolves.toEqual({ queued: 0, failed: 2 });
     } finally {
@@ -94,17 +116,23 @@ describe('SQS limits and semantics', () => {
     const { queue } = queuePair(30_000, 5);
     const entries = (count: number, bytes: number) =>
       Array.from({ length: count }, (_, i) => ({ Id: `e${i}`, MessageBody: 'x'.repeat(bytes) }));
-    await expect(client.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: entries(11, 10) }))).rejects.toMatchObject({
+    await expect(
+      client.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: entries(11, 10) })),
+    ).rejects.toMatchObject({
       name: 'TooManyEntriesInBatchRequest',
     });
-    await expect(client.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: entries(3, 100_000) }))).rejects.toMatchObject({
+    await expect(
+      client.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: entries(3, 100_000) })),
+    ).rejects.toMatchObject({
       name: 'BatchRequestTooLong',
     });
   });
 
   it('hides a received message for the visibility timeout, counts every receive, and moves it to the DLQ past maxReceiveCount', async () => {
     const { queue, deadLetters } = queuePair(30_000, 2);
-    await client.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: [{ Id: 'a', MessageBody: '{"n":1}' }] }));
+    await client.send(
+      new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: [{ Id: 'a', MessageBody: '{"n":1}' }] }),
+    );
     const first = (await receive(queue.url, 0)).Messages ?? [];
     expect(first.map((m) => m.Attributes?.ApproximateReceiveCount)).toEqual(['1']);
     const second = (await receive(queue.url)).Messages ?? [];
@@ -122,7 +150,12 @@ describe('SQS limits and semantics', () => {
 describe('the event source mapping', () => {
   it('deletes the records the function settled, keeps those it reported failed, and keeps the whole batch when it throws', async () => {
     const { queue } = queuePair(200, 10);
-    const adapter = createSqsFrameQueue({ queueUrl: queue.url, region: 'us-east-1', credentials, logger: new RecordingLogger() });
+    const adapter = createSqsFrameQueue({
+      queueUrl: queue.url,
+      region: 'us-east-1',
+      credentials,
+      logger: new RecordingLogger(),
+    });
     await adapter.enqueue([frame(1), frame(2), frame(3)]);
     adapter.destroy();
     const seen: Array<{ connectionId: string; receives: string }> = [];
@@ -143,13 +176,16 @@ describe('the event source mapping', () => {
         }
         // First invocation: throws (all kept). Then conn-2= fails once more; the rest are settled.
         if (invocations === 1) throw new Error('crashed');
-        const failing = event.Records.filter((r) => redeliveryRequestOf(r, 10)!.connectionId === 'conn-2=' && r.attributes.ApproximateReceiveCount === '2');
+        const failing = event.Records.filter(
+          (r) => redeliveryRequestOf(r, 10)!.connectionId === 'conn-2=' && r.attributes.ApproximateReceiveCount === '2',
+        );
         return { batchItemFailures: failing.map((r) => ({ itemIdentifier: r.messageId })) };
       },
     });
     try {
       const deadline = Date.now() + 10_000;
-      while (queue.counts().visible + queue.counts().inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (queue.counts().visible + queue.counts().inFlight > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
     } finally {
       await mapping.stop();
     }

@@ -62,7 +62,9 @@ describe('management API', () => {
     await sleep(200);
     expect(s.log.of('DISCONNECT', connectionId)).toHaveLength(1);
     // Gone from then on.
-    await expect(client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'late' }))).rejects.toBeInstanceOf(GoneException);
+    await expect(
+      client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'late' })),
+    ).rejects.toBeInstanceOf(GoneException);
   });
 
   it.each([
@@ -79,13 +81,17 @@ describe('management API', () => {
     const { client: socket, connectionId } = await s.connect();
     await socket.close();
     await s.log.disconnected(connectionId);
-    await expect(client.send(new GetConnectionCommand({ ConnectionId: connectionId }))).rejects.toBeInstanceOf(GoneException);
+    await expect(client.send(new GetConnectionCommand({ ConnectionId: connectionId }))).rejects.toBeInstanceOf(
+      GoneException,
+    );
   });
 
   it('PostToConnection over 128 KB fails with PayloadTooLargeException and sends nothing; 128 KB exactly goes through', async () => {
     const { client: socket, connectionId } = await s.connect();
     const tooBig = Buffer.alloc(128 * 1024 + 1, 'a');
-    const error = await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: tooBig })).catch((e: unknown) => e);
+    const error = await client
+      .send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: tooBig }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PayloadTooLargeException);
     expect((error as PayloadTooLargeException).$metadata.httpStatusCode).toBe(413);
 
@@ -100,7 +106,11 @@ describe('management API', () => {
     const { client: socket, connectionId } = await s.connect();
     const encoded = encodeURIComponent(connectionId);
     expect(encoded).toContain('%3D');
-    for (const path of [`/@connections/${encoded}`, `/@connections/${connectionId}`, `/local/@connections/${encoded}`]) {
+    for (const path of [
+      `/@connections/${encoded}`,
+      `/@connections/${connectionId}`,
+      `/local/@connections/${encoded}`,
+    ]) {
       const response = await fetch(`${s.stack.httpUrl}${path}`, { method: 'POST', body: path });
       expect(response.status, path).toBe(200);
     }

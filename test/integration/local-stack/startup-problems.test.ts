@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killStartedProcesses, runStackProcess, startMainProcess, type StackProcess } from './support/stack-process.js';
 
 /** Runs local/main.ts to its exit; it must not get as far as being ready. */
-async function failedStart(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function failedStart(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const started = startMainProcess(args, env);
   try {
     const { code } = await started.exited;

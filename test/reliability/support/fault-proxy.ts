@@ -54,11 +54,14 @@ export async function startFaultProxy(options: { keepCalls?: boolean } = {}): Pr
     decide: undefined,
     calls: [],
     callsTo: (connectionId, method) =>
-      proxy.calls.filter((call) => call.connectionId === connectionId && (method === undefined || call.method === method)),
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+      proxy.calls.filter(
+        (call) => call.connectionId === connectionId && (method === undefined || call.method === method),
+      ),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 
   async function handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {

@@ -5,13 +5,21 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStores } from '../../../lambdas/adapters/dynamo-stores.js';
 import type { ChatStores } from '../../../lambdas/chat/ports.js';
-import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../../local/embedded-dynamo.js';
+import {
+  embeddedDynamoClientConfig,
+  ensureTable,
+  startEmbeddedDynamo,
+  type EmbeddedDynamo,
+} from '../../../local/embedded-dynamo.js';
 import type { TableItem } from './table-invariants.js';
 
 export type FaultMode = 'before' | 'after';
 
 export class InjectedStoreFault extends Error {
-  constructor(readonly commandName: string, readonly mode: FaultMode) {
+  constructor(
+    readonly commandName: string,
+    readonly mode: FaultMode,
+  ) {
     super(`injected fault ${mode} ${commandName}`);
     this.name = 'InternalServerError';
   }
@@ -57,7 +65,12 @@ export async function startFaultyDynamo(): Promise<FaultyDynamo> {
   return {
     stores: createDynamoStores({ client: documents, tableName: TABLE }),
     arm(options = {}) {
-      armed = { ...(options.failAt !== undefined && { failAt: options.failAt }), mode: options.mode ?? 'before', calls: [], fired: false };
+      armed = {
+        ...(options.failAt !== undefined && { failAt: options.failAt }),
+        mode: options.mode ?? 'before',
+        calls: [],
+        fired: false,
+      };
     },
     disarm() {
       const state = armed ?? { calls: [], fired: false };
@@ -68,7 +81,9 @@ export async function startFaultyDynamo(): Promise<FaultyDynamo> {
       const items: TableItem[] = [];
       let startKey: Record<string, unknown> | undefined;
       do {
-        const page = await documents.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true, ExclusiveStartKey: startKey }));
+        const page = await documents.send(
+          new ScanCommand({ TableName: TABLE, ConsistentRead: true, ExclusiveStartKey: startKey }),
+        );
         items.push(...((page.Items ?? []) as TableItem[]));
         startKey = page.LastEvaluatedKey;
       } while (startKey);

@@ -36,7 +36,20 @@ export const nastyString = fc.oneof(
 
 /** Numbers at and beyond every edge JSON and JavaScript have. */
 export const nastyNumber = fc.oneof(
-  fc.constantFrom(0, -0, -1, 0.5, 1e308, -1e308, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 2 ** 63, Number.MIN_VALUE, 4001, 101),
+  fc.constantFrom(
+    0,
+    -0,
+    -1,
+    0.5,
+    1e308,
+    -1e308,
+    Number.MAX_SAFE_INTEGER,
+    Number.MAX_SAFE_INTEGER + 1,
+    2 ** 63,
+    Number.MIN_VALUE,
+    4001,
+    101,
+  ),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.integer(),
 );
@@ -50,18 +63,22 @@ export const anyJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.boolean(),
     fc.constant(null),
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(fc.oneof(nastyString, fc.constantFrom('action', 'requestId', 'roomId', 'userId')), tie('value'), { maxKeys: 4 }),
+    fc.dictionary(fc.oneof(nastyString, fc.constantFrom('action', 'requestId', 'roomId', 'userId')), tie('value'), {
+      maxKeys: 4,
+    }),
   ),
 })).value;
 
 /** Deep nesting within the gateway's 32 KB frame limit. */
-export const deeplyNested = fc.record({ depth: fc.integer({ min: 100, max: 15_000 }), shape: fc.constantFrom('array', 'object', 'field') }).map(
-  ({ depth, shape }) => {
+export const deeplyNested = fc
+  .record({ depth: fc.integer({ min: 100, max: 15_000 }), shape: fc.constantFrom('array', 'object', 'field') })
+  .map(({ depth, shape }) => {
     if (shape === 'array') return '['.repeat(depth) + ']'.repeat(depth);
     const inner = '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
-    return shape === 'object' ? inner : `{"action":"sendMessage","requestId":"deep","roomId":${inner},"content":"x","clientMessageId":"c"}`;
-  },
-);
+    return shape === 'object'
+      ? inner
+      : `{"action":"sendMessage","requestId":"deep","roomId":${inner},"content":"x","clientMessageId":"c"}`;
+  });
 
 /** Random bytes read as UTF-8 (invalid sequences become U+FFFD, as the gateway would hand them on). */
 export const randomBytesText = fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString('utf8'));
@@ -71,7 +88,12 @@ export const oddEnvelope = fc
   .record(
     {
       action: fc.oneof(fc.constantFrom(...ACTION_NAMES), nastyString, anyJson),
-      requestId: fc.oneof(fc.string({ minLength: 1, maxLength: 64 }), nastyString, anyJson, fc.string({ minLength: 65, maxLength: 80 })),
+      requestId: fc.oneof(
+        fc.string({ minLength: 1, maxLength: 64 }),
+        nastyString,
+        anyJson,
+        fc.string({ minLength: 65, maxLength: 80 }),
+      ),
       extra: fc.dictionary(nastyString, anyJson, { maxKeys: 5 }),
     },
     { requiredKeys: [] },
@@ -105,7 +127,16 @@ const wrongType = (except: 'string' | 'number' | 'boolean' | 'array') =>
 
 const badId = fc.oneof(
   wrongType('string'),
-  fc.constantFrom('', 'x'.repeat(LIMITS.idMaxLength + 1), 'a\u0000b', 'tab\there', '\u007f', 'a\ud800', '\udfffz', '\u0085'),
+  fc.constantFrom(
+    '',
+    'x'.repeat(LIMITS.idMaxLength + 1),
+    'a\u0000b',
+    'tab\there',
+    '\u007f',
+    'a\ud800',
+    '\udfffz',
+    '\u0085',
+  ),
 );
 
 /** Values the schema must refuse for a field of this kind (never values it could accept). */
@@ -114,15 +145,30 @@ export function wrongValueFor(kind: FieldKind): fc.Arbitrary<unknown> {
     case 'id':
       return badId;
     case 'name':
-      return fc.oneof(wrongType('string'), fc.constantFrom('', 'n'.repeat(LIMITS.roomNameMaxLength + 1), 'half \ud800'));
+      return fc.oneof(
+        wrongType('string'),
+        fc.constantFrom('', 'n'.repeat(LIMITS.roomNameMaxLength + 1), 'half \ud800'),
+      );
     case 'displayName':
       return fc.oneof(wrongType('string'), fc.constantFrom('', 'n'.repeat(LIMITS.displayNameMaxLength + 1), '\udc00'));
     case 'content':
       return fc.oneof(wrongType('string'), fc.constantFrom('', 'lone \ud83d'));
     case 'url':
-      return fc.oneof(wrongType('string'), fc.constantFrom('http://example.com/a.png', 'javascript:alert(1)', 'not a url', '', `https://x.example/${'a'.repeat(LIMITS.urlMaxLength)}`));
+      return fc.oneof(
+        wrongType('string'),
+        fc.constantFrom(
+          'http://example.com/a.png',
+          'javascript:alert(1)',
+          'not a url',
+          '',
+          `https://x.example/${'a'.repeat(LIMITS.urlMaxLength)}`,
+        ),
+      );
     case 'nullableUrl':
-      return fc.oneof(wrongType('string').filter((v) => v !== null), fc.constantFrom('ftp://example.com/a', 'data:text/html,hi', ''));
+      return fc.oneof(
+        wrongType('string').filter((v) => v !== null),
+        fc.constantFrom('ftp://example.com/a', 'data:text/html,hi', ''),
+      );
     case 'ids':
       return fc.oneof(
         wrongType('array'),

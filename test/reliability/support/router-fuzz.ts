@@ -60,24 +60,34 @@ export async function sendAndCheck(target: FuzzTarget, body: string): Promise<An
     .filter((frame): frame is Answer => frame.type === 'ack' || frame.type === 'error');
   const requestId = wellFormedRequestId(body);
   if (requestId !== undefined) {
-    expect(answers.map((a) => a.requestId), `answers to ${JSON.stringify(body).slice(0, 300)}`).toEqual([requestId]);
+    expect(
+      answers.map((a) => a.requestId),
+      `answers to ${JSON.stringify(body).slice(0, 300)}`,
+    ).toEqual([requestId]);
   } else {
     expect(answers.length).toBeLessThanOrEqual(1);
     expect(answers.every((a) => a.type === 'error' && a.requestId === undefined)).toBe(true);
   }
-  for (const answer of answers) expect(answer.code, `answer to ${JSON.stringify(body).slice(0, 300)}`).not.toBe('INTERNAL');
+  for (const answer of answers)
+    expect(answer.code, `answer to ${JSON.stringify(body).slice(0, 300)}`).not.toBe('INTERNAL');
   expect(target.logger.entries.filter((e) => e.level === 'error').length).toBe(errorsLogged);
-  if (answers.some((a) => a.type === 'error')) expect(await target.snapshot(), 'a refused frame wrote something').toBe(before);
+  if (answers.some((a) => a.type === 'error'))
+    expect(await target.snapshot(), 'a refused frame wrote something').toBe(before);
   expect(unhandled).toEqual([]);
   return answers;
 }
 
 /** Every action, a frame it accepts, and the kind of each of its fields. */
-export function actionFields(target: FuzzTarget): Record<Exclude<ActionName, 'hello' | 'ping'>, { base: Record<string, unknown>; fields: Record<string, FieldKind> }> {
+export function actionFields(
+  target: FuzzTarget,
+): Record<Exclude<ActionName, 'hello' | 'ping'>, { base: Record<string, unknown>; fields: Record<string, FieldKind> }> {
   const { roomId, bobId } = target;
   const room = { roomId };
   return {
-    updateProfile: { base: { displayName: 'New Name' }, fields: { displayName: 'displayName', avatarUrl: 'nullableUrl' } },
+    updateProfile: {
+      base: { displayName: 'New Name' },
+      fields: { displayName: 'displayName', avatarUrl: 'nullableUrl' },
+    },
     createRoom: { base: { name: 'a room', memberIds: [bobId] }, fields: { name: 'name', memberIds: 'ids' } },
     openDirect: { base: { userId: bobId }, fields: { userId: 'id' } },
     addMembers: { base: { roomId, userIds: [bobId] }, fields: { roomId: 'id', userIds: 'nonEmptyIds' } },
@@ -88,7 +98,13 @@ export function actionFields(target: FuzzTarget): Record<Exclude<ActionName, 'he
     unsubscribe: { base: room, fields: { roomId: 'id' } },
     sendMessage: {
       base: { roomId, clientMessageId: 'fuzz-cmid', content: 'hello' },
-      fields: { roomId: 'id', clientMessageId: 'id', content: 'content', messageType: 'messageType', attachmentUrl: 'url' },
+      fields: {
+        roomId: 'id',
+        clientMessageId: 'id',
+        content: 'content',
+        messageType: 'messageType',
+        attachmentUrl: 'url',
+      },
     },
     getHistory: { base: room, fields: { roomId: 'id', before: 'seq', after: 'seq', limit: 'limit' } },
     typing: { base: { roomId, isTyping: true }, fields: { roomId: 'id', isTyping: 'boolean' } },
@@ -110,16 +126,17 @@ export function oneWrongFieldProperty(target: FuzzTarget) {
   const cases = Object.entries(table).flatMap(([action, { base, fields }]) =>
     Object.entries(fields).map(([field, kind]) => ({ action, base, field, kind })),
   );
-  const arbitrary = fc
-    .constantFrom(...cases)
-    .chain((c) => wrongValueFor(c.kind).map((value) => ({ ...c, value })));
+  const arbitrary = fc.constantFrom(...cases).chain((c) => wrongValueFor(c.kind).map((value) => ({ ...c, value })));
   let counter = 0;
   return fc.asyncProperty(arbitrary, async ({ action, base, field, value }) => {
     counter += 1;
     const requestId = `wrong-${counter}`;
     const body = JSON.stringify({ ...base, [field]: value, action, requestId });
     const [answer] = await sendAndCheck(target, body);
-    expect(answer, `${action} with ${field} = ${JSON.stringify(value)?.slice(0, 80)}`).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
+    expect(answer, `${action} with ${field} = ${JSON.stringify(value)?.slice(0, 80)}`).toMatchObject({
+      type: 'error',
+      code: 'BAD_REQUEST',
+    });
     expect(answer!.message!.startsWith(field), `the message names ${field}: ${answer!.message}`).toBe(true);
   });
 }
@@ -127,7 +144,10 @@ export function oneWrongFieldProperty(target: FuzzTarget) {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const wellFormedText = (min: number, max: number) =>
   fc
-    .oneof(fc.string({ unit: 'grapheme', minLength: min, maxLength: max }), fc.string({ unit: 'binary', minLength: min, maxLength: max }))
+    .oneof(
+      fc.string({ unit: 'grapheme', minLength: min, maxLength: max }),
+      fc.string({ unit: 'binary', minLength: min, maxLength: max }),
+    )
     .filter((s) => s.length >= min && s.length <= max && s.isWellFormed());
 const validId = fc.oneof(
   wellFormedText(1, 128).filter((s) => !CONTROL.test(s)),
@@ -145,14 +165,34 @@ export function validFrameProperty(target: FuzzTarget) {
   const seq = fc.oneof(fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER));
   const https = fc.webUrl({ validSchemes: ['https'] }).filter((url) => url.length <= 2_048);
   const frames = fc.oneof(
-    fc.record({ action: fc.constant('updateProfile'), displayName: wellFormedText(1, 64), avatarUrl: fc.oneof(https, fc.constant(null)) }, { requiredKeys: ['action'] }),
-    fc.record({ action: fc.constant('createRoom'), name: wellFormedText(1, 100), memberIds: fc.array(userId, { maxLength: 3 }) }, { requiredKeys: ['action', 'name'] }),
+    fc.record(
+      {
+        action: fc.constant('updateProfile'),
+        displayName: wellFormedText(1, 64),
+        avatarUrl: fc.oneof(https, fc.constant(null)),
+      },
+      { requiredKeys: ['action'] },
+    ),
+    fc.record(
+      {
+        action: fc.constant('createRoom'),
+        name: wellFormedText(1, 100),
+        memberIds: fc.array(userId, { maxLength: 3 }),
+      },
+      { requiredKeys: ['action', 'name'] },
+    ),
     fc.record({ action: fc.constant('openDirect'), userId }),
     fc.record({ action: fc.constant('addMembers'), roomId, userIds: fc.array(userId, { minLength: 1, maxLength: 3 }) }),
     fc.record({ action: fc.constantFrom('leaveRoom', 'subscribe', 'unsubscribe'), roomId }),
-    fc.record({ action: fc.constant('getPresence'), roomId, cursor: wellFormedText(1, 200) }, { requiredKeys: ['action', 'roomId'] }),
+    fc.record(
+      { action: fc.constant('getPresence'), roomId, cursor: wellFormedText(1, 200) },
+      { requiredKeys: ['action', 'roomId'] },
+    ),
     fc.record({ action: fc.constantFrom('listRooms'), cursor: wellFormedText(1, 200) }, { requiredKeys: ['action'] }),
-    fc.record({ action: fc.constant('listMembers'), roomId, cursor: wellFormedText(1, 200) }, { requiredKeys: ['action', 'roomId'] }),
+    fc.record(
+      { action: fc.constant('listMembers'), roomId, cursor: wellFormedText(1, 200) },
+      { requiredKeys: ['action', 'roomId'] },
+    ),
     fc.record(
       {
         action: fc.constant('sendMessage'),
@@ -164,7 +204,10 @@ export function validFrameProperty(target: FuzzTarget) {
       },
       { requiredKeys: ['action', 'roomId', 'clientMessageId', 'content'] },
     ),
-    fc.record({ action: fc.constant('getHistory'), roomId, before: seq, after: seq, limit: fc.integer({ min: 1, max: 100 }) }, { requiredKeys: ['action', 'roomId'] }),
+    fc.record(
+      { action: fc.constant('getHistory'), roomId, before: seq, after: seq, limit: fc.integer({ min: 1, max: 100 }) },
+      { requiredKeys: ['action', 'roomId'] },
+    ),
     fc.record({ action: fc.constant('typing'), roomId, isTyping: fc.boolean() }),
     fc.record({ action: fc.constant('markRead'), roomId, seq }),
     fc.record({ action: fc.constantFrom('hello', 'ping') }),

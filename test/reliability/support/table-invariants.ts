@@ -12,7 +12,9 @@ export interface InvariantOptions {
 /** The broken rules, as readable lines; empty when the table is sound. */
 export function brokenInvariants(items: readonly TableItem[], options: InvariantOptions): string[] {
   const problems: string[] = [];
-  const live = items.filter((item) => typeof item.expiresAtMs !== 'number' || (item.expiresAtMs as number) > options.now);
+  const live = items.filter(
+    (item) => typeof item.expiresAtMs !== 'number' || (item.expiresAtMs as number) > options.now,
+  );
   const byKey = new Set(live.map((item) => `${String(item.pk)}\u0000${String(item.sk)}`));
   const has = (pk: string, sk: string) => byKey.has(`${pk}\u0000${sk}`);
   const metaRooms = new Set(live.filter((item) => item.sk === 'META').map((item) => String(item.pk)));
@@ -29,7 +31,8 @@ export function brokenInvariants(items: readonly TableItem[], options: Invariant
     }
     if (sk === 'CONN') {
       const userConnection = `CONN#${pk.slice('CONN#'.length)}`;
-      if (!has(`USER#${escapeId(String(item.userId))}`, userConnection)) problems.push(`connection without its user's connection item: ${pk}`);
+      if (!has(`USER#${escapeId(String(item.userId))}`, userConnection))
+        problems.push(`connection without its user's connection item: ${pk}`);
     }
     if (pk.startsWith('USER#') && sk.startsWith('CONN#') && !has(`CONN#${sk.slice('CONN#'.length)}`, 'CONN')) {
       problems.push(`user's connection item without its connection: ${pk} ${sk}`);

@@ -18,7 +18,11 @@ export function captureOutput(): CapturedOutput {
   );
   return {
     text: () => chunks.join(''),
-    lines: () => chunks.join('').split('\n').filter((line) => line.trim() !== ''),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
     restore: () => spies.forEach((spy) => spy.mockRestore()),
   };
 }

@@ -13,7 +13,8 @@ const encode = (value: unknown): string => Buffer.from(JSON.stringify(value), 'u
 
 export function decodeToken(token: string): DecodedToken {
   const [header, payload, signature] = token.split('.');
-  const parse = (part: string | undefined) => JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  const parse = (part: string | undefined) =>
+    JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
   return { header: parse(header), payload: parse(payload), signature: signature ?? '' };
 }
 
@@ -22,7 +23,11 @@ export function unsigned(header: Record<string, unknown>, payload: Record<string
 }
 
 /** HS256 with `secret` as the HMAC key: the algorithm-confusion attack when the secret is the public key. */
-export function hs256(header: Record<string, unknown>, payload: Record<string, unknown>, secret: string | Buffer): string {
+export function hs256(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  secret: string | Buffer,
+): string {
   const input = `${encode({ ...header, alg: 'HS256' })}.${encode(payload)}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
@@ -44,5 +49,8 @@ export function tampered(token: string, changes: Record<string, unknown>): strin
 
 /** The stack's public key as PEM, the secret an algorithm-confusion attacker would use. */
 export function publicKeyPem(jwk: JsonWebKey): string {
-  return createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+  return createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({
+    type: 'spki',
+    format: 'pem',
+  }) as string;
 }

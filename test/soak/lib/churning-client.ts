@@ -132,7 +132,8 @@ export class ChurningClient {
     while (this.gate) await this.gate;
     const deadline = Date.now() + 30_000;
     while (this.client.state !== 'open') {
-      if (Date.now() > deadline) throw new Error(`${this.userId}: not reconnected within 30 s (state ${this.client.state})`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.userId}: not reconnected within 30 s (state ${this.client.state})`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

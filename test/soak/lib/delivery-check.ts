@@ -119,7 +119,10 @@ export function checkRawDeliveries(
   const byId = new Map<string, { message: Message; sender: SentRecord | undefined }>();
   for (const messages of history.values()) {
     for (const message of messages) {
-      byId.set(message.id, { message, sender: sent.get(sentKey(message.roomId, message.senderId, message.clientMessageId)) });
+      byId.set(message.id, {
+        message,
+        sender: sent.get(sentKey(message.roomId, message.senderId, message.clientMessageId)),
+      });
     }
   }
   const findings: RawFindings = {
@@ -149,7 +152,8 @@ export function checkRawDeliveries(
       counts.set(delivery.id, (counts.get(delivery.id) ?? 0) + 1);
       if (delivery.seq < (highestSeq.get(delivery.roomId) ?? 0)) findings.arrivedOutOfOrder += 1;
       highestSeq.set(delivery.roomId, Math.max(delivery.seq, highestSeq.get(delivery.roomId) ?? 0));
-      if (known?.sender?.sentAt !== undefined && counts.get(delivery.id) === 1) latencies.push(delivery.at - known.sender.sentAt);
+      if (known?.sender?.sentAt !== undefined && counts.get(delivery.id) === 1)
+        latencies.push(delivery.at - known.sender.sentAt);
     }
     for (const roomId of connection.roomIds) {
       for (const message of history.get(roomId) ?? []) {
@@ -203,7 +207,13 @@ export function checkChurningClients(
           findings.missing += 1;
           if (findings.missingSamples.length < 10) {
             const lastEmittedSeq = Math.max(0, ...(client.emitted.get(roomId) ?? []).map((m) => m.seq));
-            findings.missingSamples.push({ userId: client.userId, roomId, seq: message.seq, seenLive: client.seenLive.has(message.id), lastEmittedSeq });
+            findings.missingSamples.push({
+              userId: client.userId,
+              roomId,
+              seq: message.seq,
+              seenLive: client.seenLive.has(message.id),
+              lastEmittedSeq,
+            });
           }
         }
         if (message.senderId !== client.userId) {

@@ -98,7 +98,11 @@ export class ProbeSocket {
   }
 
   /** Sends `{ ...fields, action, requestId }` and resolves with the one ack or error that carries the requestId. */
-  request(action: string, fields: Record<string, unknown> = {}, options: { requestId?: string; timeoutMs?: number } = {}): Promise<Frame> {
+  request(
+    action: string,
+    fields: Record<string, unknown> = {},
+    options: { requestId?: string; timeoutMs?: number } = {},
+  ): Promise<Frame> {
     const requestId = options.requestId ?? this.nextRequestId();
     const timeoutMs = options.timeoutMs ?? 10_000;
     return new Promise<Frame>((resolve, reject) => {
@@ -112,7 +116,11 @@ export class ProbeSocket {
   }
 
   /** request() that must be acked; throws with the answer otherwise. */
-  async ack(action: string, fields: Record<string, unknown> = {}, options: { timeoutMs?: number } = {}): Promise<Frame> {
+  async ack(
+    action: string,
+    fields: Record<string, unknown> = {},
+    options: { timeoutMs?: number } = {},
+  ): Promise<Frame> {
     const answer = await this.request(action, fields, options);
     if (answer.type !== 'ack') throw new Error(`${this.label}: ${action} was not acked: ${JSON.stringify(answer)}`);
     return answer;
@@ -130,7 +138,9 @@ export class ProbeSocket {
       const found = this.events.find((entry) => predicate(entry.frame));
       if (found) return found.frame;
       if (Date.now() > deadline) {
-        throw new Error(`${this.label}: no matching event within ${timeoutMs} ms; got ${JSON.stringify(this.events.map((e) => e.frame))}`);
+        throw new Error(
+          `${this.label}: no matching event within ${timeoutMs} ms; got ${JSON.stringify(this.events.map((e) => e.frame))}`,
+        );
       }
       await sleep(10);
     }

@@ -19,7 +19,10 @@ export interface ProbedStack {
   tokenFor(userId: string, claims?: Record<string, unknown>): string;
   urlWithToken(token: string): string;
   /** Connects as the user (a token minted by the stack) and returns the socket with its connection id. */
-  connect(userId: string, options?: { label?: string; keepEvents?: boolean; name?: string }): Promise<{ socket: ProbeSocket; connectionId: string }>;
+  connect(
+    userId: string,
+    options?: { label?: string; keepEvents?: boolean; name?: string },
+  ): Promise<{ socket: ProbeSocket; connectionId: string }>;
   /** DELETE /@connections/<id>: the gateway closes the connection, as API Gateway does. */
   deleteConnection(connectionId: string): Promise<number>;
   /** The DynamoDB stores on the stack's table, for their read methods. */
@@ -29,7 +32,9 @@ export interface ProbedStack {
   stop(): Promise<void>;
 }
 
-export async function startProbedStack(options: Omit<LocalStackOptions, 'port' | 'dataDir'> = {}): Promise<ProbedStack> {
+export async function startProbedStack(
+  options: Omit<LocalStackOptions, 'port' | 'dataDir'> = {},
+): Promise<ProbedStack> {
   const open = new Map<string, string[]>();
   const gatewayEvents: Array<{ eventType: string; connectionId: string; userId: string }> = [];
   const stack = await startLocalStack({
@@ -41,10 +46,15 @@ export async function startProbedStack(options: Omit<LocalStackOptions, 'port' |
       options.onIntegrationEvent?.(event);
       const { eventType, connectionId, authorizer } = event.requestContext;
       const userId = String(authorizer?.userId ?? authorizer?.principalId);
-      if (eventType === 'CONNECT' || eventType === 'DISCONNECT') gatewayEvents.push({ eventType, connectionId, userId });
+      if (eventType === 'CONNECT' || eventType === 'DISCONNECT')
+        gatewayEvents.push({ eventType, connectionId, userId });
       const ids = open.get(userId) ?? [];
       if (eventType === 'CONNECT') open.set(userId, [...ids, connectionId]);
-      if (eventType === 'DISCONNECT') open.set(userId, ids.filter((id) => id !== connectionId));
+      if (eventType === 'DISCONNECT')
+        open.set(
+          userId,
+          ids.filter((id) => id !== connectionId),
+        );
     },
   });
   const dynamo = new DynamoDBClient(embeddedDynamoClientConfig(stack.config.dynamoEndpoint!));
@@ -55,7 +65,8 @@ export async function startProbedStack(options: Omit<LocalStackOptions, 'port' |
     stack,
     gatewayEvents,
     connectionsOf: (userId) => [...(open.get(userId) ?? [])],
-    tokenFor: (userId, claims = {}) => stack.issuer.mint({ sub: userId, name: `name of ${userId}`, ttlS: 3_600, ...claims }).token,
+    tokenFor: (userId, claims = {}) =>
+      stack.issuer.mint({ sub: userId, name: `name of ${userId}`, ttlS: 3_600, ...claims }).token,
     urlWithToken: (token) => `${stack.wsUrl}/?token=${encodeURIComponent(token)}`,
     async connect(userId, connectOptions = {}) {
       const before = new Set(probed.connectionsOf(userId));
@@ -70,7 +81,9 @@ export async function startProbedStack(options: Omit<LocalStackOptions, 'port' |
       return { socket, connectionId };
     },
     async deleteConnection(connectionId) {
-      const response = await fetch(`${stack.httpUrl}/@connections/${encodeURIComponent(connectionId)}`, { method: 'DELETE' });
+      const response = await fetch(`${stack.httpUrl}/@connections/${encodeURIComponent(connectionId)}`, {
+        method: 'DELETE',
+      });
       await response.arrayBuffer();
       return response.status;
     },

@@ -50,7 +50,8 @@ export interface SoakPlan {
 export function planSoak(options: PlanOptions): SoakPlan {
   const rawConnections = options.connections - options.churningClients;
   const rawUsers = rawConnections - options.twoDeviceUsers;
-  if (rawUsers < options.rooms) throw new RangeError('every room needs a raw member to create it: more raw users than rooms');
+  if (rawUsers < options.rooms)
+    throw new RangeError('every room needs a raw member to create it: more raw users than rooms');
   if (options.twoDeviceUsers > rawUsers) throw new RangeError('twoDeviceUsers: more than the raw users');
 
   const users: PlannedUser[] = [];
@@ -91,7 +92,8 @@ function roomsOf(index: number, userCount: number, options: PlanOptions): number
   }
   // Membership slot k goes to room k % rooms and user k % users: every room gets membersPerRoom members.
   const slots = options.rooms * options.membersPerRoom;
-  if (slots < userCount || slots > 2 * userCount) throw new RangeError('membersPerRoom: every user in one or two rooms');
+  if (slots < userCount || slots > 2 * userCount)
+    throw new RangeError('membersPerRoom: every user in one or two rooms');
   const rooms = [];
   for (let slot = index; slot < slots; slot += userCount) rooms.push(slot % options.rooms);
   if (new Set(rooms).size !== rooms.length) throw new RangeError('membersPerRoom: a user would be in one room twice');

@@ -38,7 +38,10 @@ export function inProcess(probed: ProbedStack): SoakStack {
 /** Connects as the user and returns the socket with the connection id the gateway gave it. */
 export async function connectTo(stack: SoakStack, userId: string, options: { label: string; keepEvents: boolean }) {
   const before = new Set(stack.connectionsOf(userId));
-  const socket = await ProbeSocket.open(`${stack.wsUrl}/?token=${encodeURIComponent(await stack.mintToken(userId))}`, options);
+  const socket = await ProbeSocket.open(
+    `${stack.wsUrl}/?token=${encodeURIComponent(await stack.mintToken(userId))}`,
+    options,
+  );
   const deadline = Date.now() + 5_000;
   for (;;) {
     const connectionId = stack.connectionsOf(userId).find((id) => !before.has(id));
@@ -56,7 +59,10 @@ type ChildMessage =
 const CHILD = fileURLToPath(new URL('../stack-process.ts', import.meta.url));
 
 export async function startStackProcess(options: { faultShare: number }): Promise<SoakStack> {
-  const child = fork(CHILD, [String(options.faultShare)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(CHILD, [String(options.faultShare)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const open = new Map<string, string[]>();
   const minting = new Map<number, (token: string) => void>();
   let mintCounter = 0;
@@ -68,7 +74,11 @@ export async function startStackProcess(options: { faultShare: number }): Promis
       if (message.type === 'event') {
         const ids = open.get(message.userId) ?? [];
         if (message.eventType === 'CONNECT') open.set(message.userId, [...ids, message.connectionId]);
-        if (message.eventType === 'DISCONNECT') open.set(message.userId, ids.filter((id) => id !== message.connectionId));
+        if (message.eventType === 'DISCONNECT')
+          open.set(
+            message.userId,
+            ids.filter((id) => id !== message.connectionId),
+          );
       }
     });
   });
@@ -90,7 +100,9 @@ export async function startStackProcess(options: { faultShare: number }): Promis
     },
     connectionsOf: (userId) => [...(open.get(userId) ?? [])],
     async deleteConnection(connectionId) {
-      const response = await fetch(`${info.httpUrl}/@connections/${encodeURIComponent(connectionId)}`, { method: 'DELETE' });
+      const response = await fetch(`${info.httpUrl}/@connections/${encodeURIComponent(connectionId)}`, {
+        method: 'DELETE',
+      });
       await response.arrayBuffer();
       return response.status;
     },

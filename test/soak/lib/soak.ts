@@ -60,7 +60,13 @@ export interface SoakReport {
   durationsMs: { connect: number; rooms: number; send: number; settle: number; total: number };
   /** Stored messages per second over the send phase. */
   messagesPerSecond: number;
-  sends: { acked: number; retried: number; rateLimited: number; repeatedAnswers: number; ackLatencyMs?: LatencySummary };
+  sends: {
+    acked: number;
+    retried: number;
+    rateLimited: number;
+    repeatedAnswers: number;
+    ackLatencyMs?: LatencySummary;
+  };
   history: HistoryFindings;
   raw: RawFindings;
   /** For churning clients that miss messages: what the gateway and the table say about their connections. */
@@ -118,7 +124,9 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
   const plan = planSoak({ runId, ...options });
   const probed =
     existing ??
-    (options.stackProcess ? await startStackProcess({ faultShare: options.faultShare ?? 0 }) : inProcess(await startProbedStack()));
+    (options.stackProcess
+      ? await startStackProcess({ faultShare: options.faultShare ?? 0 })
+      : inProcess(await startProbedStack()));
   if (!existing && !options.stackProcess && options.faultShare) throw new Error('faultShare needs the stack process');
   const started = Date.now();
   const sockets = new Map<string, ProbeSocket>();
@@ -139,11 +147,22 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
     const rawConnections = plan.connections.filter((c) => c.kind === 'raw');
     await runLimited(rawConnections, options.connectConcurrency, async (planned) => {
       const { socket } = await connectTo(probed, planned.userId, { label: planned.label, keepEvents: false });
-      const record: RawConnectionRecord = { label: planned.label, userId: planned.userId, roomIds: new Set(), deliveries: [] };
+      const record: RawConnectionRecord = {
+        label: planned.label,
+        userId: planned.userId,
+        roomIds: new Set(),
+        deliveries: [],
+      };
       socket.onEvent = (frame, at) => {
         if (frame.type !== 'message') return;
         const message = frame.message as Message;
-        const delivery: Delivery = { roomId: String(frame.roomId), id: message.id, seq: message.seq, content: message.content, at };
+        const delivery: Delivery = {
+          roomId: String(frame.roomId),
+          id: message.id,
+          seq: message.seq,
+          content: message.content,
+          at,
+        };
         record.deliveries.push(delivery);
       };
       sockets.set(planned.label, socket);
@@ -161,7 +180,9 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
         schedule: {
           ...options.churn,
           // Spread over the period, so some client is always down while messages flow.
-          firstDropAfterMs: 500 + Math.floor(Math.random() * Math.max(1, Math.min(options.churn.periodMs, options.sendPhaseMs) - 2_000)),
+          firstDropAfterMs:
+            500 +
+            Math.floor(Math.random() * Math.max(1, Math.min(options.churn.periodMs, options.sendPhaseMs) - 2_000)),
         },
       });
       churners.set(planned.label, churner);
@@ -180,10 +201,14 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
     }
     await runLimited(plan.rooms, 8, async (room) => {
       const creator = sockets.get(room.creator.label)!;
-      const ack = await creator.ack('createRoom', {
-        name: `soak room ${room.index}`,
-        memberIds: room.memberIds.filter((id) => id !== room.creator.userId),
-      }, { timeoutMs: ANSWER_TIMEOUT_MS });
+      const ack = await creator.ack(
+        'createRoom',
+        {
+          name: `soak room ${room.index}`,
+          memberIds: room.memberIds.filter((id) => id !== room.creator.userId),
+        },
+        { timeoutMs: ANSWER_TIMEOUT_MS },
+      );
       roomIds[room.index] = (ack.room as { roomId: string }).roomId;
     });
     for (const record of rawRecords.values()) {
@@ -196,8 +221,11 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
       expectedJoins.set(connection.label, userRooms.get(connection.userId)!.length - creates);
     }
     await waitUntil(
-      () => [...expectedJoins].every(([label, count]) => (roomJoinedSeen.get(label) ?? 0) >= count) &&
-        [...churners.values()].every((churner) => userRooms.get(churner.userId)!.every((index) => churner.client.room(roomIds[index]!))),
+      () =>
+        [...expectedJoins].every(([label, count]) => (roomJoinedSeen.get(label) ?? 0) >= count) &&
+        [...churners.values()].every((churner) =>
+          userRooms.get(churner.userId)!.every((index) => churner.client.room(roomIds[index]!)),
+        ),
       'every member heard of its rooms',
       60_000,
     );
@@ -227,7 +255,11 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
           let answer: Frame | undefined;
           const askedAt = Date.now();
           try {
-            answer = await socket.request('sendMessage', { roomId, clientMessageId, content }, { timeoutMs: ANSWER_TIMEOUT_MS });
+            answer = await socket.request(
+              'sendMessage',
+              { roomId, clientMessageId, content },
+              { timeoutMs: ANSWER_TIMEOUT_MS },
+            );
           } catch (error) {
             if (!(error instanceof NoAnswer)) throw error;
           } finally {
@@ -239,7 +271,8 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
             break;
           }
           if (answer?.code === 'RATE_LIMITED') rateLimited += 1;
-          else if (answer && answer.code !== 'INTERNAL') throw new Error(`${planned.label}: sendMessage refused: ${JSON.stringify(answer)}`);
+          else if (answer && answer.code !== 'INTERNAL')
+            throw new Error(`${planned.label}: sendMessage refused: ${JSON.stringify(answer)}`);
           if (attempt >= SEND_ATTEMPTS) throw new Error(`${planned.label}: sendMessage failed ${attempt} times`);
           // The same clientMessageId: the server stores it once, however many attempts reach it.
           retried += 1;
@@ -262,7 +295,11 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
         const content = soakContent(planned.label, n);
         sent.set(sentKey(roomId, planned.userId, clientMessageId), { label: planned.label, content });
         // Queued in the SDK's outbox, sent again after each reconnect until the server acks it.
-        pending.push(churner.client.sendMessage(roomId, content, { clientMessageId }).then((message) => void acked.set(message.id, message)));
+        pending.push(
+          churner.client
+            .sendMessage(roomId, content, { clientMessageId })
+            .then((message) => void acked.set(message.id, message)),
+        );
         await sleep(interval);
       }
       await Promise.all(pending);
@@ -272,7 +309,9 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
     const sendStarted = Date.now();
     progressTimer = setInterval(() => log(`  ${acked.size} of ${options.messages} messages stored`), 5_000);
     try {
-      await Promise.all(plan.connections.map((planned) => (planned.kind === 'raw' ? rawSender(planned) : churnSender(planned))));
+      await Promise.all(
+        plan.connections.map((planned) => (planned.kind === 'raw' ? rawSender(planned) : churnSender(planned))),
+      );
     } finally {
       clearInterval(progressTimer);
       progressTimer = undefined;
@@ -304,13 +343,17 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
     const raw = checkRawDeliveries(history, sent, [...rawRecords.values()]);
     const churnFindings = checkChurningClients(history, churnRecords());
     const catchUps = [...churners.values()].flatMap((churner) => churner.catchUpMs);
-    const allViolations = [...sockets.values()].flatMap((socket) => socket.violations.map((v) => `${socket.label}: ${v}`));
+    const allViolations = [...sockets.values()].flatMap((socket) =>
+      socket.violations.map((v) => `${socket.label}: ${v}`),
+    );
     // With faults, an answer whose post was retried may arrive twice (docs/PROTOCOL.md): counted, not a violation.
-    const isRepeatedAnswer = (violation: string) => Boolean(options.faultShare) && /: answer number \d+ for requestId /.test(violation);
+    const isRepeatedAnswer = (violation: string) =>
+      Boolean(options.faultShare) && /: answer number \d+ for requestId /.test(violation);
     const repeatedAnswers = allViolations.filter(isRepeatedAnswer).length;
     const violations = allViolations.filter((violation) => !isRepeatedAnswer(violation));
 
-    if (historyFindings.messagesStored !== options.messages) problems.push(`stored ${historyFindings.messagesStored} of ${options.messages} messages`);
+    if (historyFindings.messagesStored !== options.messages)
+      problems.push(`stored ${historyFindings.messagesStored} of ${options.messages} messages`);
     for (const [name, value] of Object.entries({
       'duplicate clientMessageIds in history': historyFindings.duplicateClientMessageIds,
       'stored content altered': historyFindings.contentAltered,
@@ -340,13 +383,20 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
       const subscribed = [];
       for (const roomId of rooms) {
         const page = await probed.stores.subscriptions.listSubscriptions(roomId, Date.now(), { limit: 100 });
-        subscribed.push(...page.items.filter((sub) => sub.userId === userId).map((sub) => `${sub.connectionId}${sub.muted ? ' (muted)' : ''}`));
+        subscribed.push(
+          ...page.items
+            .filter((sub) => sub.userId === userId)
+            .map((sub) => `${sub.connectionId}${sub.muted ? ' (muted)' : ''}`),
+        );
       }
-      diagnosis.push(`${userId}: open at the gateway ${JSON.stringify(atGateway)}, connection items ${JSON.stringify(inTable)}, subscriptions ${JSON.stringify(subscribed)}`);
+      diagnosis.push(
+        `${userId}: open at the gateway ${JSON.stringify(atGateway)}, connection items ${JSON.stringify(inTable)}, subscriptions ${JSON.stringify(subscribed)}`,
+      );
     }
 
     const drops = [...churners.values()].reduce((sum, churner) => sum + churner.drops, 0);
-    if (options.churningClients > 0 && drops === 0) problems.push('no churning client was ever dropped: the run was too short');
+    if (options.churningClients > 0 && drops === 0)
+      problems.push('no churning client was ever dropped: the run was too short');
     return {
       ok: problems.length === 0,
       problems,
@@ -362,7 +412,13 @@ export async function runSoak(options: SoakOptions, existing?: SoakStack): Promi
         total: settled - started,
       },
       messagesPerSecond: Math.round((historyFindings.messagesStored / ((sendEnded - sendStarted) / 1000)) * 10) / 10,
-      sends: { acked: acked.size, retried, rateLimited, repeatedAnswers, ...(ackLatencies.length > 0 && { ackLatencyMs: latencySummary(ackLatencies) }) },
+      sends: {
+        acked: acked.size,
+        retried,
+        rateLimited,
+        repeatedAnswers,
+        ...(ackLatencies.length > 0 && { ackLatencyMs: latencySummary(ackLatencies) }),
+      },
       history: historyFindings,
       raw,
       diagnosis,
@@ -386,7 +442,7 @@ async function readHistory(probed: SoakStack, roomIds: readonly string[]): Promi
   const history = new Map<string, Message[]>();
   await runLimited(roomIds, 8, async (roomId) => {
     const messages: Message[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await probed.stores.messages.getMessages(roomId, { after, limit: 100 });
       messages.push(...page.messages);
       if (!page.hasMore || page.messages.length === 0) break;
@@ -407,7 +463,8 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs: numb
 
 /** A readable summary of a report, for the console and the docs. */
 export function describeReport(report: SoakReport): string {
-  const l = (ms?: LatencySummary) => (ms ? `p50 ${ms.p50} ms, p95 ${ms.p95} ms, p99 ${ms.p99} ms, max ${ms.max} ms (n=${ms.count})` : 'n/a');
+  const l = (ms?: LatencySummary) =>
+    ms ? `p50 ${ms.p50} ms, p95 ${ms.p95} ms, p99 ${ms.p99} ms, max ${ms.max} ms (n=${ms.count})` : 'n/a';
   const { raw, churn, history, sends } = report;
   return [
     `soak ${report.ok ? 'PASSED' : 'FAILED'} on ${report.date}`,
@@ -415,7 +472,11 @@ export function describeReport(report: SoakReport): string {
     `connections: ${report.options.connections} (${report.options.churningClients} churning SDK clients) in ${report.options.rooms} rooms`,
     `messages: ${history.messagesStored} stored of ${report.options.messages}; ${report.messagesPerSecond} msg/s over ${(report.durationsMs.send / 1000).toFixed(1)} s; ${sends.retried} retried, ${sends.rateLimited} rate limited`,
     `ack latency: ${l(sends.ackLatencyMs)}${sends.repeatedAnswers > 0 ? `; ${sends.repeatedAnswers} answers arrived twice (retried posts)` : ''}`,
-    ...(report.options.faultShare ? [`faults: ${(report.options.faultShare * 100).toFixed(1)} % of posts timed out, reset or answered 500 at a proxy in front of @connections`] : []),
+    ...(report.options.faultShare
+      ? [
+          `faults: ${(report.options.faultShare * 100).toFixed(1)} % of posts timed out, reset or answered 500 at a proxy in front of @connections`,
+        ]
+      : []),
     `raw connections: ${raw.delivered} of ${raw.expectedDeliveries} expected deliveries; missing ${raw.missing}, duplicated ${raw.duplicated}${report.options.faultShare ? ' (repeats of a retried post, dropped by seq)' : ''}, outside room ${raw.outsideRoom}, echoed ${raw.echoedToSender}, altered ${raw.contentAltered}`,
     `  wire order: ${raw.arrivedOutOfOrder} deliveries (${((raw.arrivedOutOfOrder / Math.max(1, raw.delivered)) * 100).toFixed(2)} %) arrived after a higher seq of their room`,
     `  delivery latency (send to receipt): ${l(raw.latencyMs)}`,
@@ -425,7 +486,9 @@ export function describeReport(report: SoakReport): string {
     `  delivered live: ${(churn.liveShare * 100).toFixed(1)} %; catch-up after reconnect: ${l(churn.catchUpMs)}`,
     `durations: connect ${report.durationsMs.connect} ms, rooms ${report.durationsMs.rooms} ms, send ${report.durationsMs.send} ms, settle ${report.durationsMs.settle} ms`,
     ...(report.problems.length > 0 ? ['problems:', ...report.problems.map((p) => `  - ${p}`)] : []),
-    ...(churn.missingSamples.length > 0 ? ['missing at churning clients (samples):', ...churn.missingSamples.map((m) => `  ${JSON.stringify(m)}`)] : []),
+    ...(churn.missingSamples.length > 0
+      ? ['missing at churning clients (samples):', ...churn.missingSamples.map((m) => `  ${JSON.stringify(m)}`)]
+      : []),
     ...report.diagnosis.map((line) => `  ${line}`),
   ].join('\n');
 }

@@ -15,11 +15,15 @@ function errorOf(run: () => unknown): ConfigError {
 }
 
 describe('loadConfig', () => {
-  it('reads the chat handlers\' settings with defaults', () => {
-    expect(loadConfig(awsChatEnv, 'chat')).toEqual({ region: 'eu-west-1', tableName: 'ChatTable-123', maxConnectionS: 7200 });
+  it("reads the chat handlers' settings with defaults", () => {
+    expect(loadConfig(awsChatEnv, 'chat')).toEqual({
+      region: 'eu-west-1',
+      tableName: 'ChatTable-123',
+      maxConnectionS: 7200,
+    });
   });
 
-  it('reads the authorizer\'s Cognito settings and needs no table', () => {
+  it("reads the authorizer's Cognito settings and needs no table", () => {
     expect(loadConfig(awsAuthEnv, 'auth')).toEqual({
       region: 'eu-west-1',
       maxConnectionS: 7200,
@@ -27,12 +31,12 @@ describe('loadConfig', () => {
     });
   });
 
-  it('takes the authorizer\'s region from the pool id when AWS_REGION is absent', () => {
+  it("takes the authorizer's region from the pool id when AWS_REGION is absent", () => {
     const { AWS_REGION: _omitted, ...env } = awsAuthEnv;
     expect(loadConfig(env, 'auth').region).toBe('eu-west-1');
   });
 
-  it('reads the redelivery handler\'s settings: it needs MANAGEMENT_ENDPOINT, since its events name no API', () => {
+  it("reads the redelivery handler's settings: it needs MANAGEMENT_ENDPOINT, since its events name no API", () => {
     const env = { ...awsChatEnv, REDELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q' };
     expect(errorOf(() => loadConfig(env, 'redelivery')).message).toBe('MANAGEMENT_ENDPOINT: is required');
     const endpoint = 'https://abc.execute-api.eu-west-1.amazonaws.com/dev';
@@ -45,10 +49,13 @@ describe('loadConfig', () => {
       redeliveryMaxReceives: 3,
     });
     expect(loadConfig({ ...env, MANAGEMENT_ENDPOINT: endpoint }, 'redelivery').redeliveryMaxReceives).toBe(5);
-    expect(errorOf(() => loadConfig({ ...env, MANAGEMENT_ENDPOINT: endpoint, REDELIVERY_MAX_RECEIVES: '0' }, 'redelivery')).variable).toBe(
-      'REDELIVERY_MAX_RECEIVES',
+    expect(
+      errorOf(() => loadConfig({ ...env, MANAGEMENT_ENDPOINT: endpoint, REDELIVERY_MAX_RECEIVES: '0' }, 'redelivery'))
+        .variable,
+    ).toBe('REDELIVERY_MAX_RECEIVES');
+    expect(errorOf(() => loadConfig({ ...awsChatEnv, REDELIVERY_QUEUE_URL: 'not a url' }, 'chat')).variable).toBe(
+      'REDELIVERY_QUEUE_URL',
     );
-    expect(errorOf(() => loadConfig({ ...awsChatEnv, REDELIVERY_QUEUE_URL: 'not a url' }, 'chat')).variable).toBe('REDELIVERY_QUEUE_URL');
   });
 
   it('names the missing variable', () => {
@@ -97,7 +104,11 @@ describe('loadConfig', () => {
 
   it('reads a local issuer from LOCAL_JWKS, and refuses a private key or a malformed JWKS by name', () => {
     const jwk = { kty: 'RSA', kid: 'k1', n: 'abc', e: 'AQAB', alg: 'RS256' };
-    const env = { LOCAL_JWKS: JSON.stringify({ keys: [jwk] }), LOCAL_JWT_ISSUER: 'http://127.0.0.1:8080', LOCAL_JWT_AUDIENCE: 'local' };
+    const env = {
+      LOCAL_JWKS: JSON.stringify({ keys: [jwk] }),
+      LOCAL_JWT_ISSUER: 'http://127.0.0.1:8080',
+      LOCAL_JWT_AUDIENCE: 'local',
+    };
     expect(loadConfig(env, 'auth')).toEqual({
       region: 'local',
       maxConnectionS: 7200,
@@ -105,9 +116,10 @@ describe('loadConfig', () => {
     });
     expect(errorOf(() => loadConfig({ ...env, LOCAL_JWKS: '{oops' }, 'auth')).variable).toBe('LOCAL_JWKS');
     expect(errorOf(() => loadConfig({ ...env, LOCAL_JWKS: '{"keys":[]}' }, 'auth')).variable).toBe('LOCAL_JWKS');
-    expect(errorOf(() => loadConfig({ ...env, LOCAL_JWKS: JSON.stringify({ keys: [{ ...jwk, d: 'secret' }] }) }, 'auth')).message).toMatch(
-      /^LOCAL_JWKS: keys\[0\] is a private key/,
-    );
+    expect(
+      errorOf(() => loadConfig({ ...env, LOCAL_JWKS: JSON.stringify({ keys: [{ ...jwk, d: 'secret' }] }) }, 'auth'))
+        .message,
+    ).toMatch(/^LOCAL_JWKS: keys\[0\] is a private key/);
     const { LOCAL_JWT_AUDIENCE: _omitted, ...noAudience } = env;
     expect(errorOf(() => loadConfig(noAudience, 'auth')).variable).toBe('LOCAL_JWT_AUDIENCE');
   });

@@ -12,7 +12,7 @@ afterAll(async () => {
 const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
 
 describe('createDevTokenIssuer', () => {
-  it('mints RS256 ID tokens shaped like Cognito\'s, with a kid its public JWKS carries', async () => {
+  it("mints RS256 ID tokens shaped like Cognito's, with a kid its public JWKS carries", async () => {
     const issuer = await createDevTokenIssuer({ issuer: 'http://127.0.0.1:8080', audience: 'local-client' });
     const before = Date.now();
     const { token, expiresAt } = issuer.mint({ sub: 'user-1', name: 'Ada', ttlS: 120 });

@@ -3,7 +3,12 @@ import { createHmac, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuthConfig } from '../../../lambdas/adapters/config.js';
-import { createTokenVerifier, displayNameOf, TokenRejectedError, type TokenVerifier } from '../../../lambdas/adapters/jwt-verifier.js';
+import {
+  createTokenVerifier,
+  displayNameOf,
+  TokenRejectedError,
+  type TokenVerifier,
+} from '../../../lambdas/adapters/jwt-verifier.js';
 import { createDevTokenIssuer, signRs256, type DevTokenIssuer } from '../../../local/dev-token-issuer.js';
 
 const ISSUER = 'http://127.0.0.1:8080/dev-issuer';
@@ -119,7 +124,9 @@ describe('createTokenVerifier (local mode, real aws-jwt-verify)', () => {
     expect((await rejectionOf(verifier, issuer.mint({ sub: 'u', aud: 'another-client' }).token)).reason).toBe(
       'JwtInvalidAudienceError',
     );
-    expect((await rejectionOf(verifier, issuer.mint({ sub: 'u', token_use: 'access' }).token)).reason).toBe('NotAnIdToken');
+    expect((await rejectionOf(verifier, issuer.mint({ sub: 'u', token_use: 'access' }).token)).reason).toBe(
+      'NotAnIdToken',
+    );
   });
 
   it('refuses a subject that is not a protocol id', async () => {
@@ -134,7 +141,10 @@ describe('createTokenVerifier (local mode, real aws-jwt-verify)', () => {
   });
 
   it('refuses HS256 signed with the public key as the HMAC secret (algorithm confusion)', async () => {
-    const publicPem = createPublicKey({ key: issuer.jwks.keys[0] as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+    const publicPem = createPublicKey({ key: issuer.jwks.keys[0] as never, format: 'jwk' }).export({
+      type: 'spki',
+      format: 'pem',
+    });
     const signingInput = `${b64({ alg: 'HS256', kid, typ: 'JWT' })}.${b64(validClaims())}`;
     const signature = createHmac('sha256', publicPem).update(signingInput).digest('base64url');
     const rejection = await rejectionOf(createTokenVerifier(auth), `${signingInput}.${signature}`);

@@ -15,25 +15,44 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-const lines = () => written.join('').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+const lines = () =>
+  written
+    .join('')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe('logger', () => {
   it('writes structured lines with the service and persistent keys, at the chosen level', () => {
-    const logger = asLoggerPort(createLogger({ serviceName: 'chat-test', logLevel: 'info', persistentKeys: { stage: 'test' } }));
+    const logger = asLoggerPort(
+      createLogger({ serviceName: 'chat-test', logLevel: 'info', persistentKeys: { stage: 'test' } }),
+    );
     logger.debug('not shown');
     logger.info('shown', { roomId: 'r1' });
-    expect(lines()).toEqual([expect.objectContaining({ level: 'INFO', message: 'shown', service: 'chat-test', stage: 'test', roomId: 'r1' })]);
+    expect(lines()).toEqual([
+      expect.objectContaining({ level: 'INFO', message: 'shown', service: 'chat-test', stage: 'test', roomId: 'r1' }),
+    ]);
   });
 
   it('redacts a token that slips into a logged value', () => {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl';
     const logger = asLoggerPort(createLogger({ logLevel: 'INFO' }));
-    logger.warn('odd request', { token: 'opaque-secret', Authorization: 'Bearer x', url: `wss://host/?token=${jwt}`, nested: { idToken: jwt } });
+    logger.warn('odd request', {
+      token: 'opaque-secret',
+      Authorization: 'Bearer x',
+      url: `wss://host/?token=${jwt}`,
+      nested: { idToken: jwt },
+    });
     const output = written.join('');
     expect(output).not.toContain('opaque-secret');
     expect(output).not.toContain('Bearer x');
     expect(output).not.toContain(jwt);
-    expect(lines()[0]).toMatchObject({ token: '[redacted]', Authorization: '[redacted]', url: 'wss://host/?token=[redacted jwt]' });
+    expect(lines()[0]).toMatchObject({
+      token: '[redacted]',
+      Authorization: '[redacted]',
+      url: 'wss://host/?token=[redacted jwt]',
+    });
   });
 });
 

@@ -136,7 +136,11 @@ describe('answers filled with the longest values', () => {
     let before: number | undefined;
     let pages = 0;
     for (;;) {
-      const ack = await h.ack(bob, 'getHistory', { roomId: room.roomId, limit: 100, ...(before !== undefined && { before }) });
+      const ack = await h.ack(bob, 'getHistory', {
+        roomId: room.roomId,
+        limit: 100,
+        ...(before !== undefined && { before }),
+      });
       const messages = ack.messages as Message[];
       expect(listBytes(messages)).toBeLessThanOrEqual(LIMITS.answerListMaxBytes);
       expect(messages.length).toBeGreaterThan(0);
@@ -173,7 +177,11 @@ describe('answers filled with the longest values', () => {
     const owner = await maximalUser(h, 'owner');
     const others: TestConnection[] = [];
     for (let i = 0; i < 40; i += 1) others.push(await maximalUser(h, `member${i}`));
-    const room = await h.createRoom(owner, longestRoomName, others.map((o) => o.userId));
+    const room = await h.createRoom(
+      owner,
+      longestRoomName,
+      others.map((o) => o.userId),
+    );
     await h.disconnect(others[0]!);
 
     const listed: User[] = [];
@@ -223,7 +231,11 @@ describe('answers filled with the longest values', () => {
     const owner = await maximalUser(h, 'owner');
     const users: TestConnection[] = [];
     for (let i = 0; i < 30; i += 1) users.push(await maximalUser(h, `user${i}`));
-    const room = await h.createRoom(owner, longestRoomName, users.map((u) => u.userId));
+    const room = await h.createRoom(
+      owner,
+      longestRoomName,
+      users.map((u) => u.userId),
+    );
     // Second devices: a user is listed once per page however many connections they have.
     for (const user of users.slice(0, 10)) await h.connect(user.userId);
     // Everyone types at once (the typing entries carry the longest ids and names).
@@ -259,6 +271,8 @@ describe('answers filled with the longest values', () => {
     await h.stores.profiles.updateProfile('alice', { avatarUrl: `https://a.example/${'x'.repeat(140_000)}` });
     const answer = await h.request(alice, 'hello');
     expect(answer).toMatchObject({ type: 'error', code: 'INTERNAL' });
-    expect(h.logger.entries.some((e) => e.level === 'error' && e.message === 'answer too large for one frame')).toBe(true);
+    expect(h.logger.entries.some((e) => e.level === 'error' && e.message === 'answer too large for one frame')).toBe(
+      true,
+    );
   });
 });

@@ -14,12 +14,17 @@ async function busyRoom(frameQueue?: MemoryFrameQueue) {
   await h.disconnect(late);
   h.clearFrames();
   let said = 0;
-  const say = () => h.ack(alice, 'sendMessage', { roomId: room.roomId, clientMessageId: `m${++said}`, content: `#${said}` });
+  const say = () =>
+    h.ack(alice, 'sendMessage', { roomId: room.roomId, clientMessageId: `m${++said}`, content: `#${said}` });
   return { h, alice, roomId: room.roomId, say };
 }
 
 /** Connects `late`, running `during` at the last step of its $connect, while the gateway answers 410 for it. */
-async function connectWhile(h: ChatHarness, connectionId: string, during: () => Promise<unknown>): Promise<TestConnection> {
+async function connectWhile(
+  h: ChatHarness,
+  connectionId: string,
+  during: () => Promise<unknown>,
+): Promise<TestConnection> {
   const store = h.stores.connections as unknown as { markConnectCompleted: (...args: unknown[]) => Promise<boolean> };
   const mark = store.markConnectCompleted.bind(store);
   store.markConnectCompleted = async (...args) => {
@@ -53,7 +58,10 @@ describe('a 410 while the connection is being opened', () => {
     expect(itemsOf(h, 'late-1')).toEqual({ connection: true, subscriptions: 1 });
     expect(h.eventsOf(alice, 'presence').map((e) => e.isOnline)).toEqual([true]);
     expect(h.logger.entries).toContainEqual(
-      expect.objectContaining({ message: 'frames reached a connection before it opened', extra: { connectionId: 'late-1', frames: 1 } }),
+      expect.objectContaining({
+        message: 'frames reached a connection before it opened',
+        extra: { connectionId: 'late-1', frames: 1 },
+      }),
     );
 
     const after = await say();
@@ -95,7 +103,9 @@ describe('a 410 while the connection is being opened', () => {
 
   it('a connection closed while its $connect ran is not brought back by the completion mark', async () => {
     const { h } = await busyRoom();
-    const closing = await connectWhile(h, 'late-4', () => h.chat.onDisconnect({ connectionId: 'late-4', userId: 'late' }));
+    const closing = await connectWhile(h, 'late-4', () =>
+      h.chat.onDisconnect({ connectionId: 'late-4', userId: 'late' }),
+    );
     expect(itemsOf(h, closing.connectionId)).toEqual({ connection: false, subscriptions: 0 });
   });
 

@@ -45,7 +45,8 @@ describe('fan-out', () => {
     h.clock.advance(h.config.connectGraceMs); // long open: a 410 now means gone
     h.notifier.markGone(goneDevice!.connectionId);
     await h.ack(alice, 'sendMessage', { roomId, clientMessageId: 'm', content: 'x' });
-    for (const device of bobDevices.filter((d) => d !== goneDevice)) expect(h.eventsOf(device, 'message')).toHaveLength(1);
+    for (const device of bobDevices.filter((d) => d !== goneDevice))
+      expect(h.eventsOf(device, 'message')).toHaveLength(1);
     const state = h.stores.dump();
     expect(state.connections.some((c) => c.connectionId === goneDevice!.connectionId)).toBe(false);
     expect(state.subscriptions.some((s) => s.connectionId === goneDevice!.connectionId)).toBe(false);
@@ -58,7 +59,7 @@ describe('fan-out', () => {
     expect(h.notifier.attempts.filter((a) => a.connectionId === goneDevice!.connectionId)).toEqual([]);
   });
 
-  it('a user\'s last connection found gone makes them offline to their rooms', async () => {
+  it("a user's last connection found gone makes them offline to their rooms", async () => {
     const h = createChatHarness();
     const alice = await h.connect('alice');
     const bob = await h.connect('bob');
@@ -68,7 +69,13 @@ describe('fan-out', () => {
     h.notifier.markGone(bob.connectionId);
     await h.ack(alice, 'sendMessage', { roomId: room.roomId, clientMessageId: 'm', content: 'x' });
     expect(h.eventsOf(alice, 'presence')).toEqual([
-      { type: 'presence', roomId: room.roomId, userId: 'bob', isOnline: false, lastSeenAt: new Date(h.clock.now()).toISOString() },
+      {
+        type: 'presence',
+        roomId: room.roomId,
+        userId: 'bob',
+        isOnline: false,
+        lastSeenAt: new Date(h.clock.now()).toISOString(),
+      },
     ]);
     expect(h.stores.dump().profiles.find((p) => p.userId === 'bob')!.lastSeenAt).toBe(h.clock.now());
   });
@@ -140,7 +147,10 @@ describe('frames whose posts outlast their retries', () => {
     expect(frame).toEqual({ connectionId: sick.connectionId, userId: 'bob', payload: expect.any(String) });
     // The payload is the very string the others received.
     expect(frame!.payload).toBe(h.notifier.payloadsFor(bobDevices[0]!.connectionId)[0]);
-    expect(JSON.parse(frame!.payload)).toMatchObject({ type: 'message', message: { seq: (ack.message as { seq: number }).seq } });
+    expect(JSON.parse(frame!.payload)).toMatchObject({
+      type: 'message',
+      message: { seq: (ack.message as { seq: number }).seq },
+    });
     expect(h.metrics.total('FramesQueued')).toBe(1);
     expect(h.metrics.total('FanOutFailures')).toBe(0);
     expect(h.stores.dump().connections.some((c) => c.connectionId === sick.connectionId)).toBe(true);
@@ -152,7 +162,9 @@ describe('frames whose posts outlast their retries', () => {
     const alice = await h.connect('alice');
     h.notifier.markFailing(alice.connectionId, exhausted());
     await h.send(alice, { action: 'ping', requestId: 'p1' });
-    expect(queue.frames.map((f) => JSON.parse(f.payload))).toEqual([expect.objectContaining({ type: 'ack', requestId: 'p1' })]);
+    expect(queue.frames.map((f) => JSON.parse(f.payload))).toEqual([
+      expect.objectContaining({ type: 'ack', requestId: 'p1' }),
+    ]);
   });
 
   it('without a queue, or when the queue refuses them, they are counted lost and logged by connection id only', async () => {
@@ -170,12 +182,16 @@ describe('frames whose posts outlast their retries', () => {
 
     const unqueued = await roomWithListeners(2);
     unqueued.h.notifier.markFailing(unqueued.bobDevices[0]!.connectionId, exhausted());
-    await unqueued.h.ack(unqueued.alice, 'sendMessage', { roomId: unqueued.roomId, clientMessageId: 'm', content: 'x' });
+    await unqueued.h.ack(unqueued.alice, 'sendMessage', {
+      roomId: unqueued.roomId,
+      clientMessageId: 'm',
+      content: 'x',
+    });
     expect(unqueued.h.metrics.total('FanOutFailures')).toBe(1);
   });
 });
 
-describe('redeliver (the queue\'s second tries)', () => {
+describe("redeliver (the queue's second tries)", () => {
   async function setUp() {
     const queue = new MemoryFrameQueue();
     const h = createChatHarness({ frameQueue: queue });

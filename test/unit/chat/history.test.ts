@@ -10,7 +10,11 @@ async function roomWithMessages(count: number) {
   const bob = await h.connect('bob');
   const room = await h.createRoom(alice, 'r', ['bob']);
   for (let i = 1; i <= count; i += 1) {
-    await h.ack(i % 2 ? alice : bob, 'sendMessage', { roomId: room.roomId, clientMessageId: `m${i}`, content: `#${i}` });
+    await h.ack(i % 2 ? alice : bob, 'sendMessage', {
+      roomId: room.roomId,
+      clientMessageId: `m${i}`,
+      content: `#${i}`,
+    });
     h.clock.advance(100);
   }
   h.clearFrames();
@@ -38,7 +42,11 @@ describe('getHistory', () => {
     const collected: number[] = [];
     let before: number | undefined;
     for (;;) {
-      const page = await h.ack(bob, 'getHistory', before === undefined ? { roomId, limit: 50 } : { roomId, before, limit: 50 });
+      const page = await h.ack(
+        bob,
+        'getHistory',
+        before === undefined ? { roomId, limit: 50 } : { roomId, before, limit: 50 },
+      );
       collected.unshift(...seqs(page.messages));
       if (!page.hasMore) break;
       before = (page.messages as Message[])[0]!.seq;
@@ -94,7 +102,7 @@ describe('getHistory', () => {
 });
 
 describe('markRead', () => {
-  it('moves the marker forward, acks with no fields and tells the room (the reader\'s other devices too)', async () => {
+  it("moves the marker forward, acks with no fields and tells the room (the reader's other devices too)", async () => {
     const { h, alice, aliceLaptop, bob, roomId } = await roomWithMessages(5);
     const ack = await h.ack(bob, 'markRead', { roomId, seq: 3 });
     expect(ack).toEqual({ type: 'ack', requestId: ack.requestId, action: 'markRead' });
@@ -117,7 +125,7 @@ describe('markRead', () => {
     expect((await h.ack(bob, 'hello')).rooms).toEqual([expect.objectContaining({ roomId, lastReadSeq: 4 })]);
   });
 
-  it('a seq above the room\'s lastSeq is BAD_REQUEST naming seq; the marker stays', async () => {
+  it("a seq above the room's lastSeq is BAD_REQUEST naming seq; the marker stays", async () => {
     const { h, alice, bob, roomId } = await roomWithMessages(5);
     expect(await h.request(bob, 'markRead', { roomId, seq: 6 })).toMatchObject({
       type: 'error',

@@ -25,7 +25,7 @@ const send = (h: ChatHarness, from: TestConnection, fields: Record<string, unkno
   h.request(from, 'sendMessage', fields);
 
 describe('sendMessage', () => {
-  it('acks the stored message and broadcasts it to every other subscribed connection, the sender\'s other device included', async () => {
+  it("acks the stored message and broadcasts it to every other subscribed connection, the sender's other device included", async () => {
     const { h, alicePhone, aliceLaptop, bob, carol, roomId } = await roomOfThree();
     const deliveriesBefore = h.metrics.total('Deliveries');
     const ack = await h.ack(alicePhone, 'sendMessage', { roomId, clientMessageId: 'c-1', content: 'hello' });
@@ -72,7 +72,11 @@ describe('sendMessage', () => {
     const { h, alicePhone, bob, roomId } = await roomOfThree();
     const seqs: number[] = [];
     for (let i = 0; i < 5; i += 1) {
-      const ack = await h.ack(i % 2 ? bob : alicePhone, 'sendMessage', { roomId, clientMessageId: `c${i}`, content: `${i}` });
+      const ack = await h.ack(i % 2 ? bob : alicePhone, 'sendMessage', {
+        roomId,
+        clientMessageId: `c${i}`,
+        content: `${i}`,
+      });
       seqs.push((ack.message as Message).seq);
     }
     expect(seqs).toEqual([1, 2, 3, 4, 5]);
@@ -120,7 +124,7 @@ describe('sendMessage', () => {
     expect(answer).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
   });
 
-  it('carries messageType, attachmentUrl and the sender\'s avatar', async () => {
+  it("carries messageType, attachmentUrl and the sender's avatar", async () => {
     const { h, alicePhone, bob, roomId } = await roomOfThree();
     await h.ack(alicePhone, 'updateProfile', { avatarUrl: 'https://cdn.test/alice.png' });
     const ack = await h.ack(alicePhone, 'sendMessage', {
@@ -140,7 +144,12 @@ describe('sendMessage', () => {
 
   it('accepts an image without attachmentUrl', async () => {
     const { h, alicePhone, roomId } = await roomOfThree();
-    const ack = await h.ack(alicePhone, 'sendMessage', { roomId, clientMessageId: 'f', content: 'file', messageType: 'file' });
+    const ack = await h.ack(alicePhone, 'sendMessage', {
+      roomId,
+      clientMessageId: 'f',
+      content: 'file',
+      messageType: 'file',
+    });
     expect(ack.message).toMatchObject({ messageType: 'file' });
     expect(ack.message).not.toHaveProperty('attachmentUrl');
   });
@@ -155,7 +164,7 @@ describe('sendMessage', () => {
     expect(h.stores.dump().messages).toEqual([]);
   });
 
-  it('uses the profile name the user chose, not the token\'s', async () => {
+  it("uses the profile name the user chose, not the token's", async () => {
     const { h, alicePhone, roomId } = await roomOfThree();
     await h.ack(alicePhone, 'updateProfile', { displayName: 'Ally' });
     const ack = await h.ack(alicePhone, 'sendMessage', { roomId, clientMessageId: 'n', content: 'hi' });
@@ -175,7 +184,7 @@ describe('retries', () => {
     expect(h.stores.dump().messages).toHaveLength(1);
   });
 
-  it('a retry from the user\'s other device is the same message too', async () => {
+  it("a retry from the user's other device is the same message too", async () => {
     const { h, alicePhone, aliceLaptop, roomId } = await roomOfThree();
     const first = await h.ack(alicePhone, 'sendMessage', { roomId, clientMessageId: 'dup', content: 'once' });
     const again = await h.ack(aliceLaptop, 'sendMessage', { roomId, clientMessageId: 'dup', content: 'once' });

@@ -9,18 +9,28 @@ describe('ping', () => {
     const alice = await h.connect('alice');
     await h.createRoom(alice, 'r');
     const ack = await h.ack(alice, 'ping');
-    expect(ack).toEqual({ type: 'ack', requestId: ack.requestId, action: 'ping', serverTime: new Date(h.clock.now()).toISOString() });
+    expect(ack).toEqual({
+      type: 'ack',
+      requestId: ack.requestId,
+      action: 'ping',
+      serverTime: new Date(h.clock.now()).toISOString(),
+    });
   });
 
-  it('with roomSeqs: the lastSeq of the user\'s own rooms only, never of rooms they are not (or no longer) in', async () => {
+  it("with roomSeqs: the lastSeq of the user's own rooms only, never of rooms they are not (or no longer) in", async () => {
     const h = createChatHarness();
     const alice = await h.connect('alice');
     const bob = await h.connect('bob');
     const shared = await h.createRoom(alice, 'shared', ['bob']);
     const bobs = await h.createRoom(bob, 'bob only');
     const left = await h.createRoom(alice, 'left later', ['bob']);
-    for (const [roomId, n] of [[shared.roomId, 3], [bobs.roomId, 2], [left.roomId, 1]] as const) {
-      for (let i = 0; i < n; i += 1) await h.ack(bob, 'sendMessage', { roomId, clientMessageId: `${roomId}-${i}`, content: 'x' });
+    for (const [roomId, n] of [
+      [shared.roomId, 3],
+      [bobs.roomId, 2],
+      [left.roomId, 1],
+    ] as const) {
+      for (let i = 0; i < n; i += 1)
+        await h.ack(bob, 'sendMessage', { roomId, clientMessageId: `${roomId}-${i}`, content: 'x' });
     }
     await h.ack(alice, 'leaveRoom', { roomId: left.roomId });
     const ack = await h.ack(alice, 'ping', { roomSeqs: true });
@@ -28,7 +38,13 @@ describe('ping', () => {
     expect(ack).not.toHaveProperty('cursor');
     const bobAck = await h.ack(bob, 'ping', { roomSeqs: true });
     expect(new Set(bobAck.roomSeqs as RoomSeq[])).toEqual(
-      new Set([{ roomId: shared.roomId, lastSeq: 3 }, { roomId: bobs.roomId, lastSeq: 2 }, { roomId: left.roomId, lastSeq: 1 }].map((r) => expect.objectContaining(r))),
+      new Set(
+        [
+          { roomId: shared.roomId, lastSeq: 3 },
+          { roomId: bobs.roomId, lastSeq: 2 },
+          { roomId: left.roomId, lastSeq: 1 },
+        ].map((r) => expect.objectContaining(r)),
+      ),
     );
     expect(bobAck.roomSeqs).toHaveLength(3);
   });
@@ -59,7 +75,10 @@ describe('ping', () => {
   it('refuses a malformed roomSeqs or cursor, naming the field', async () => {
     const h = createChatHarness();
     const alice = await h.connect('alice');
-    expect(await h.request(alice, 'ping', { roomSeqs: 'yes' })).toMatchObject({ code: 'BAD_REQUEST', message: 'roomSeqs: expected boolean' });
+    expect(await h.request(alice, 'ping', { roomSeqs: 'yes' })).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'roomSeqs: expected boolean',
+    });
     expect(await h.request(alice, 'ping', { roomSeqs: true, cursor: '' })).toMatchObject({
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/^cursor: /),

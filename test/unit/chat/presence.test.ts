@@ -25,9 +25,7 @@ describe('connect', () => {
       h.clock.advance(100); // stay within the rate limit
     }
     const later = await h.connect('bob', { connectedAt: h.clock.now() - 1_000 });
-    const subscribed = h.stores
-      .dump()
-      .subscriptions.filter((s) => s.connectionId === later.connectionId);
+    const subscribed = h.stores.dump().subscriptions.filter((s) => s.connectionId === later.connectionId);
     expect(subscribed.map((s) => s.roomId).sort()).toEqual([...roomIds].sort());
     expect(subscribed.every((s) => !s.muted && s.userId === 'bob')).toBe(true);
     expect(subscribed[0]!.expiresAt).toBe(later.connectedAt + h.config.maxConnectionMs);
@@ -54,12 +52,17 @@ describe('connect', () => {
 });
 
 describe('presence', () => {
-  it('the first connection announces online to each room, to every subscriber but the user\'s own connections', async () => {
+  it("the first connection announces online to each room, to every subscriber but the user's own connections", async () => {
     const { h, bob, rooms } = await aliceAndBobInTwoRooms();
     const bobTablet = await h.connect('bob');
     h.clearFrames();
     const alice = await h.connect('alice');
-    const expected: PresenceEvent[] = rooms.map((roomId) => ({ type: 'presence', roomId, userId: 'alice', isOnline: true }));
+    const expected: PresenceEvent[] = rooms.map((roomId) => ({
+      type: 'presence',
+      roomId,
+      userId: 'alice',
+      isOnline: true,
+    }));
     for (const connection of [bob, bobTablet]) {
       expect(h.eventsOf(connection, 'presence')).toEqual(expect.arrayContaining(expected));
       expect(h.eventsOf(connection, 'presence')).toHaveLength(2);
@@ -170,10 +173,9 @@ describe('presence', () => {
     // A muted connection still counts as present.
     const online = (await h.ack(bob, 'getPresence', { roomId })).online as { userId: string }[];
     expect(online.map((u) => u.userId).sort()).toEqual(['alice', 'bob']);
-    expect(((await h.ack(bob, 'listMembers', { roomId })).members as { isOnline: boolean }[]).map((m) => m.isOnline)).toEqual([
-      true,
-      true,
-    ]);
+    expect(
+      ((await h.ack(bob, 'listMembers', { roomId })).members as { isOnline: boolean }[]).map((m) => m.isOnline),
+    ).toEqual([true, true]);
   });
 });
 
@@ -187,7 +189,9 @@ describe('presence exactly once, whatever the devices of one user do at the same
     await h.disconnect(alice);
     h.clearFrames();
     const count = (isOnline: boolean) =>
-      h.eventsOf(bob, 'presence').filter((e) => e.userId === 'alice' && e.roomId === room.roomId && e.isOnline === isOnline).length;
+      h
+        .eventsOf(bob, 'presence')
+        .filter((e) => e.userId === 'alice' && e.roomId === room.roomId && e.isOnline === isOnline).length;
     return { h, count };
   }
 
@@ -199,7 +203,10 @@ describe('presence exactly once, whatever the devices of one user do at the same
       subscriptions: ['putSubscriptions', 'deleteSubscriptions'],
     } as const;
     for (const [name, names] of Object.entries(methods)) {
-      const store = h.stores[name as keyof typeof methods] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const store = h.stores[name as keyof typeof methods] as unknown as Record<
+        string,
+        (...args: unknown[]) => Promise<unknown>
+      >;
       for (const method of names) {
         const original = store[method]!.bind(store);
         store[method] = async (...args) => {
@@ -250,7 +257,7 @@ describe('presence exactly once, whatever the devices of one user do at the same
     for (let seed = 1; seed <= 40; seed++) {
       const { h, count } = await observed();
       let state = seed;
-      const random = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+      const random = () => (state = (state * 48271) % 2147483647) / 2147483647;
       shuffleStoreCalls(h, random);
       const open = await Promise.all(Array.from({ length: 1 + (seed % 4) }, () => h.connect('alice')));
       // Some devices close while others open, all at once; then everything closes at once.
@@ -295,11 +302,24 @@ describe('presence exactly once, whatever the devices of one user do at the same
     const connectedAt = h.clock.now();
     // Carol connected to a backend without presence items: her profile, membership and connection exist, no more.
     await h.stores.profiles.ensureProfile('carol', 'Carol');
-    await h.stores.rooms.addMembers(room.roomId, [{ roomId: room.roomId, userId: 'carol', joinedAt: connectedAt, lastReadSeq: 0 }]);
-    await h.stores.connections.putConnection({ connectionId: 'old', userId: 'carol', connectedAt, expiresAt: connectedAt + h.config.maxConnectionMs });
+    await h.stores.rooms.addMembers(room.roomId, [
+      { roomId: room.roomId, userId: 'carol', joinedAt: connectedAt, lastReadSeq: 0 },
+    ]);
+    await h.stores.connections.putConnection({
+      connectionId: 'old',
+      userId: 'carol',
+      connectedAt,
+      expiresAt: connectedAt + h.config.maxConnectionMs,
+    });
     await h.disconnect({ connectionId: 'old', userId: 'carol', connectedAt });
     expect(h.eventsOf(bob, 'presence')).toEqual([
-      { type: 'presence', roomId: room.roomId, userId: 'carol', isOnline: false, lastSeenAt: new Date(connectedAt).toISOString() },
+      {
+        type: 'presence',
+        roomId: room.roomId,
+        userId: 'carol',
+        isOnline: false,
+        lastSeenAt: new Date(connectedAt).toISOString(),
+      },
     ]);
   });
 });

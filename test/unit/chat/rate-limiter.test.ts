@@ -27,7 +27,7 @@ describe('rate limiter', () => {
     expect(limiter.tryTake('c999', 0)).toBe(false);
   });
 
-  it('forget drops a connection\'s bucket', () => {
+  it("forget drops a connection's bucket", () => {
     const limiter = createRateLimiter({ perSecond: 1, burst: 1 });
     limiter.tryTake('c', 0);
     limiter.forget('c');

@@ -8,7 +8,7 @@ import { createChatHarness } from '../../fakes/chat-harness.js';
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('createRoom', () => {
-  it('acks the room, subscribes every member\'s open connections, and tells them (and the creator\'s other devices) roomJoined', async () => {
+  it("acks the room, subscribes every member's open connections, and tells them (and the creator's other devices) roomJoined", async () => {
     const h = createChatHarness();
     const alicePhone = await h.connect('alice');
     const aliceLaptop = await h.connect('alice');
@@ -36,10 +36,13 @@ describe('createRoom', () => {
     expect(subscribed.map((s) => s.connectionId).sort()).toEqual(
       [alicePhone, aliceLaptop, bobPhone, bobLaptop].map((c) => c.connectionId).sort(),
     );
-    expect(h.stores.dump().members.filter((m) => m.roomId === room.roomId).map((m) => m.userId).sort()).toEqual([
-      'alice',
-      'bob',
-    ]);
+    expect(
+      h.stores
+        .dump()
+        .members.filter((m) => m.roomId === room.roomId)
+        .map((m) => m.userId)
+        .sort(),
+    ).toEqual(['alice', 'bob']);
     // Subscribed at once: bob hears the room without reconnecting.
     await h.ack(alicePhone, 'sendMessage', { roomId: room.roomId, clientMessageId: 'm', content: 'hi' });
     expect(h.eventsOf(bobLaptop, 'message')).toHaveLength(1);
@@ -97,7 +100,7 @@ describe('openDirect', () => {
     expect(h.stores.dump().rooms).toHaveLength(1);
   });
 
-  it('subscribes both users\' open connections', async () => {
+  it("subscribes both users' open connections", async () => {
     const h = createChatHarness();
     const alice = await h.connect('alice');
     const bob = await h.connect('bob');
@@ -157,13 +160,17 @@ describe('addMembers', () => {
     return { h, alice, aliceLaptop, bob, carol, carolLaptop, dave, roomId: room.roomId };
   }
 
-  it('acks the room; memberJoined to the room (requester\'s other devices included); roomJoined to every connection of each added user', async () => {
+  it("acks the room; memberJoined to the room (requester's other devices included); roomJoined to every connection of each added user", async () => {
     const { h, alice, aliceLaptop, bob, carol, carolLaptop, dave, roomId } = await setup();
     await h.ack(carol, 'updateProfile', { avatarUrl: 'https://cdn.test/c.png' });
     h.clearFrames();
     const ack = await h.ack(alice, 'addMembers', { roomId, userIds: ['carol', 'bob', 'carol'] });
     expect(ack.room).toMatchObject({ roomId, name: 'team', kind: 'group', lastSeq: 1, lastReadSeq: 0 });
-    const joined = { type: 'memberJoined', roomId, user: { userId: 'carol', displayName: 'Carol', avatarUrl: 'https://cdn.test/c.png' } };
+    const joined = {
+      type: 'memberJoined',
+      roomId,
+      user: { userId: 'carol', displayName: 'Carol', avatarUrl: 'https://cdn.test/c.png' },
+    };
     expect(h.eventsOf(bob)).toEqual([joined]);
     expect(h.eventsOf(aliceLaptop)).toEqual([joined]);
     expect(h.eventsOf(alice)).toEqual([]);
@@ -189,7 +196,13 @@ describe('addMembers', () => {
     const { h, alice, roomId } = await setup();
     const answer = await h.request(alice, 'addMembers', { roomId, userIds: ['carol', 'ghost'] });
     expect(answer).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^userIds: .*"ghost"/) });
-    expect(h.stores.dump().members.filter((m) => m.roomId === roomId).map((m) => m.userId).sort()).toEqual(['alice', 'bob']);
+    expect(
+      h.stores
+        .dump()
+        .members.filter((m) => m.roomId === roomId)
+        .map((m) => m.userId)
+        .sort(),
+    ).toEqual(['alice', 'bob']);
   });
 
   it('by a non-member, or into a room that does not exist: FORBIDDEN', async () => {
@@ -214,7 +227,7 @@ describe('addMembers', () => {
 });
 
 describe('leaveRoom', () => {
-  it('acks with no fields, tells the room (the leaver\'s other devices included) and unsubscribes every connection of the leaver', async () => {
+  it("acks with no fields, tells the room (the leaver's other devices included) and unsubscribes every connection of the leaver", async () => {
     const h = createChatHarness();
     const alice = await h.connect('alice');
     const aliceLaptop = await h.connect('alice');
@@ -234,10 +247,15 @@ describe('leaveRoom', () => {
     expect(h.framesOf(aliceLaptop)).toEqual([]);
     expect(await h.request(alice, 'getHistory', { roomId: room.roomId })).toMatchObject({ code: 'FORBIDDEN' });
     expect(await h.request(alice, 'subscribe', { roomId: room.roomId })).toMatchObject({ code: 'FORBIDDEN' });
-    expect(h.stores.dump().subscriptions.filter((s) => s.roomId === room.roomId).map((s) => s.userId)).toEqual(['bob']);
+    expect(
+      h.stores
+        .dump()
+        .subscriptions.filter((s) => s.roomId === room.roomId)
+        .map((s) => s.userId),
+    ).toEqual(['bob']);
   });
 
-  it('clears the leaver\'s live typing indicator (and says so)', async () => {
+  it("clears the leaver's live typing indicator (and says so)", async () => {
     const h = createChatHarness();
     const alice = await h.connect('alice');
     const bob = await h.connect('bob');
@@ -332,7 +350,11 @@ describe('listMembers', () => {
     expect(second).not.toHaveProperty('cursor');
     const all = [...(first.members as User[]), ...(second.members as User[])];
     expect(all.map((u) => u.userId).sort()).toEqual(['alice', ...ids].sort());
-    expect(all.find((u) => u.userId === 'user-002')).toEqual({ userId: 'user-002', displayName: 'User 2', isOnline: true });
+    expect(all.find((u) => u.userId === 'user-002')).toEqual({
+      userId: 'user-002',
+      displayName: 'User 2',
+      isOnline: true,
+    });
     expect(all.find((u) => u.userId === 'user-003')).toEqual({
       userId: 'user-003',
       displayName: 'User 3',
@@ -358,7 +380,9 @@ describe('subscribe / unsubscribe', () => {
     const room = await h.createRoom(alice, 'r');
     const ack = await h.ack(alice, 'unsubscribe', { roomId: room.roomId });
     expect(ack).toEqual({ type: 'ack', requestId: ack.requestId, action: 'unsubscribe', roomId: room.roomId });
-    expect(h.stores.dump().subscriptions.find((s) => s.connectionId === alice.connectionId)).toMatchObject({ muted: true });
+    expect(h.stores.dump().subscriptions.find((s) => s.connectionId === alice.connectionId)).toMatchObject({
+      muted: true,
+    });
     expect((await h.ack(alice, 'subscribe', { roomId: room.roomId })).roomId).toBe(room.roomId);
     expect(h.stores.dump().subscriptions.find((s) => s.connectionId === alice.connectionId)).toMatchObject({
       muted: false,
@@ -378,13 +402,18 @@ describe('updateProfile', () => {
   it('changes the name and avatar, null clears the avatar, an empty update acks the unchanged user', async () => {
     const h = createChatHarness();
     const alice = await h.connect('alice', { name: 'Alice' });
-    expect((await h.ack(alice, 'updateProfile', { displayName: 'Al', avatarUrl: 'https://cdn.test/a.png' })).user).toEqual({
+    expect(
+      (await h.ack(alice, 'updateProfile', { displayName: 'Al', avatarUrl: 'https://cdn.test/a.png' })).user,
+    ).toEqual({
       userId: 'alice',
       displayName: 'Al',
       avatarUrl: 'https://cdn.test/a.png',
       isOnline: true,
     });
-    expect((await h.ack(alice, 'updateProfile', {})).user).toMatchObject({ displayName: 'Al', avatarUrl: 'https://cdn.test/a.png' });
+    expect((await h.ack(alice, 'updateProfile', {})).user).toMatchObject({
+      displayName: 'Al',
+      avatarUrl: 'https://cdn.test/a.png',
+    });
     const cleared = (await h.ack(alice, 'updateProfile', { avatarUrl: null })).user as User;
     expect(cleared).toEqual({ userId: 'alice', displayName: 'Al', isOnline: true });
   });

@@ -115,7 +115,18 @@ describe('requestId', () => {
     const answers = h.framesOf(alice).filter((f) => f.type === 'ack' || f.type === 'error');
     expect(answers.map((a) => (a as { requestId?: string }).requestId)).toEqual(requests.map((_, i) => `q${i}`));
     expect(answers.map((a) => a.type)).toEqual([
-      'ack', 'ack', 'ack', 'ack', 'error', 'ack', 'ack', 'ack', 'ack', 'error', 'error', 'ack',
+      'ack',
+      'ack',
+      'ack',
+      'ack',
+      'error',
+      'ack',
+      'ack',
+      'ack',
+      'ack',
+      'error',
+      'error',
+      'ack',
     ]);
   });
 
@@ -134,9 +145,18 @@ describe('field validation', () => {
     [{ action: 'createRoom', name: '' }, 'name: must be at least 1 characters'],
     [{ action: 'createRoom', name: 'n'.repeat(101) }, 'name: must be at most 100 characters'],
     [{ action: 'sendMessage', roomId: 'r', clientMessageId: 'c' }, 'content: expected string'],
-    [{ action: 'sendMessage', roomId: 'r\u0001', clientMessageId: 'c', content: 'x' }, 'roomId: must not contain control characters'],
-    [{ action: 'sendMessage', roomId: 'r', clientMessageId: 'c', content: 'x', messageType: 'video' }, 'messageType: must be one of "text", "image", "file"'],
-    [{ action: 'sendMessage', roomId: 'r', clientMessageId: 'c', content: 'x', attachmentUrl: 'http://x.test/a' }, 'attachmentUrl: must be an https:// URL'],
+    [
+      { action: 'sendMessage', roomId: 'r\u0001', clientMessageId: 'c', content: 'x' },
+      'roomId: must not contain control characters',
+    ],
+    [
+      { action: 'sendMessage', roomId: 'r', clientMessageId: 'c', content: 'x', messageType: 'video' },
+      'messageType: must be one of "text", "image", "file"',
+    ],
+    [
+      { action: 'sendMessage', roomId: 'r', clientMessageId: 'c', content: 'x', attachmentUrl: 'http://x.test/a' },
+      'attachmentUrl: must be an https:// URL',
+    ],
     [{ action: 'getHistory', roomId: 'r', limit: 101 }, 'limit: must be at most 100'],
     [{ action: 'getHistory', roomId: 'r', before: -1 }, 'before: must be at least 0'],
     [{ action: 'markRead', roomId: 'r', seq: 1.5 }, 'seq: expected int'],
@@ -176,7 +196,11 @@ describe('failures inside an action', () => {
     expect(h.logger.text()).not.toContain('secret words');
     expect(h.metrics.total('ActionErrors')).toBe(1);
     // Nothing half-written that a retry would trip over: the retry stores the message.
-    const retry = await h.ack(alice, 'sendMessage', { roomId: room.roomId, clientMessageId: 'c1', content: 'secret words' });
+    const retry = await h.ack(alice, 'sendMessage', {
+      roomId: room.roomId,
+      clientMessageId: 'c1',
+      content: 'secret words',
+    });
     expect(retry.message).toMatchObject({ content: 'secret words' });
   });
 

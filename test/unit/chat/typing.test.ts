@@ -17,7 +17,7 @@ async function setup() {
 }
 
 describe('typing', () => {
-  it('a start is acked without fields and broadcast with an expiry 5 s out, never to the typist\'s own connections', async () => {
+  it("a start is acked without fields and broadcast with an expiry 5 s out, never to the typist's own connections", async () => {
     const { h, alicePhone, aliceLaptop, bob, roomId, type, iso } = await setup();
     const start = h.clock.now();
     const ack = await type(true);
@@ -113,7 +113,7 @@ describe('typing', () => {
     expect(h.eventsOf(bob, 'typing')).toHaveLength(3);
   });
 
-  it('a typist\'s other device typing in the same room is the same indicator', async () => {
+  it("a typist's other device typing in the same room is the same indicator", async () => {
     const { h, aliceLaptop, bob, type } = await setup();
     await type(true);
     h.clock.advance(1_000);

@@ -23,12 +23,21 @@ describe('wire format', () => {
 
   it('rooms and typing entries', () => {
     const room = { roomId: 'r', name: 'n', kind: 'group' as const, createdBy: 'u', createdAt: 1_000, lastSeq: 3 };
-    expect(toRoom(room)).toEqual({ roomId: 'r', name: 'n', kind: 'group', createdBy: 'u', createdAt: '1970-01-01T00:00:01.000Z', lastSeq: 3 });
-    expect(toRoom(room, 2)).toMatchObject({ lastReadSeq: 2 });
-    expect(toTypingEntry({ roomId: 'r', userId: 'u', displayName: 'U', expiresAt: 5_000, lastBroadcastAt: 0 })).toEqual({
-      userId: 'u',
-      displayName: 'U',
-      expiresAt: '1970-01-01T00:00:05.000Z',
+    expect(toRoom(room)).toEqual({
+      roomId: 'r',
+      name: 'n',
+      kind: 'group',
+      createdBy: 'u',
+      createdAt: '1970-01-01T00:00:01.000Z',
+      lastSeq: 3,
     });
+    expect(toRoom(room, 2)).toMatchObject({ lastReadSeq: 2 });
+    expect(toTypingEntry({ roomId: 'r', userId: 'u', displayName: 'U', expiresAt: 5_000, lastBroadcastAt: 0 })).toEqual(
+      {
+        userId: 'u',
+        displayName: 'U',
+        expiresAt: '1970-01-01T00:00:05.000Z',
+      },
+    );
   });
 });

@@ -8,8 +8,14 @@ describe('action schemas', () => {
   });
 
   it('refuse ids with control characters and lone surrogates, which cannot be stored unaltered', () => {
-    expect(validateAction('subscribe', { roomId: 'a\u0000b' })).toMatchObject({ ok: false, message: expect.stringMatching(/^roomId: /) });
-    expect(validateAction('subscribe', { roomId: 'a\ud800' })).toMatchObject({ ok: false, message: 'roomId: must be well-formed Unicode' });
+    expect(validateAction('subscribe', { roomId: 'a\u0000b' })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^roomId: /),
+    });
+    expect(validateAction('subscribe', { roomId: 'a\ud800' })).toMatchObject({
+      ok: false,
+      message: 'roomId: must be well-formed Unicode',
+    });
     expect(validateAction('sendMessage', { roomId: 'r', clientMessageId: 'c', content: 'x\udfff' })).toMatchObject({
       ok: false,
       message: 'content: must be well-formed Unicode',
@@ -17,13 +23,24 @@ describe('action schemas', () => {
   });
 
   it('accept emoji and other astral characters', () => {
-    expect(validateAction('sendMessage', { roomId: 'r😀', clientMessageId: 'c', content: '👩‍👩‍👧 "\\ </script>' }).ok).toBe(true);
+    expect(validateAction('sendMessage', { roomId: 'r😀', clientMessageId: 'c', content: '👩‍👩‍👧 "\\ </script>' }).ok).toBe(
+      true,
+    );
   });
 
   it('bound numbers and lists by the protocol', () => {
-    expect(validateAction('getHistory', { roomId: 'r', limit: 101 })).toEqual({ ok: false, message: 'limit: must be at most 100' });
-    expect(validateAction('addMembers', { roomId: 'r', userIds: [] })).toEqual({ ok: false, message: 'userIds: must be at least 1 items' });
-    expect(validateAction('updateProfile', { avatarUrl: 'http://x' })).toEqual({ ok: false, message: 'avatarUrl: must be an https:// URL' });
+    expect(validateAction('getHistory', { roomId: 'r', limit: 101 })).toEqual({
+      ok: false,
+      message: 'limit: must be at most 100',
+    });
+    expect(validateAction('addMembers', { roomId: 'r', userIds: [] })).toEqual({
+      ok: false,
+      message: 'userIds: must be at least 1 items',
+    });
+    expect(validateAction('updateProfile', { avatarUrl: 'http://x' })).toEqual({
+      ok: false,
+      message: 'avatarUrl: must be an https:// URL',
+    });
   });
 });
 

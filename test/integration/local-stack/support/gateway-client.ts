@@ -34,7 +34,9 @@ export class GatewayClient {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => this.frames.push(data.toString()));
-    this.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   static open(url: string, options: WebSocket.ClientOptions = {}): Promise<GatewayClient> {
@@ -71,7 +73,9 @@ export class GatewayClient {
 
   send(data: string | Buffer, options: { binary?: boolean; fin?: boolean } = {}): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.socket.send(data, { binary: options.binary ?? false, fin: options.fin ?? true }, (error) => (error ? reject(error) : resolve()));
+      this.socket.send(data, { binary: options.binary ?? false, fin: options.fin ?? true }, (error) =>
+        error ? reject(error) : resolve(),
+      );
     });
   }
 
@@ -98,7 +102,8 @@ export class GatewayClient {
   }
 
   close(): Promise<{ code: number; reason: string }> {
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close();
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING)
+      this.socket.close();
     return this.closed;
   }
 }

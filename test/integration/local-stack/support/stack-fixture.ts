@@ -17,13 +17,17 @@ export class EventLog {
 
   of(eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT', connectionId?: string): WebSocketRouteEvent[] {
     return this.events.filter(
-      (e) => e.requestContext.eventType === eventType && (connectionId === undefined || e.requestContext.connectionId === connectionId),
+      (e) =>
+        e.requestContext.eventType === eventType &&
+        (connectionId === undefined || e.requestContext.connectionId === connectionId),
     );
   }
 
   /** The connection id the gateway gave the user's (only) connection. */
   connectionIdOf(userId: string): string {
-    const connects = this.events.filter((e) => e.requestContext.eventType === 'CONNECT' && e.requestContext.authorizer.userId === userId);
+    const connects = this.events.filter(
+      (e) => e.requestContext.eventType === 'CONNECT' && e.requestContext.authorizer.userId === userId,
+    );
     if (connects.length !== 1) throw new Error(`expected one $connect for ${userId}, saw ${connects.length}`);
     return connects[0]!.requestContext.connectionId;
   }
@@ -45,7 +49,9 @@ export interface StackHandle {
   connect(label?: string): Promise<{ userId: string; client: GatewayClient; connectionId: string }>;
 }
 
-export function useStack(options: Omit<LocalStackOptions, 'port' | 'dataDir' | 'onIntegrationEvent'> = {}): StackHandle {
+export function useStack(
+  options: Omit<LocalStackOptions, 'port' | 'dataDir' | 'onIntegrationEvent'> = {},
+): StackHandle {
   let stack: LocalStack | undefined;
   const log = new EventLog();
   const clients: GatewayClient[] = [];

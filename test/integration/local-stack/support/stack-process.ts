@@ -79,7 +79,10 @@ export function startMainProcess(args: string[], env: NodeJS.ProcessEnv = {}): S
 export async function runStackProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<StackProcess> {
   const started = startMainProcess(args, env);
   const urls = await started.ready;
-  if (!urls) throw new Error(`local/main.ts exited before it was ready:\n${started.output().stdout}\n${started.output().stderr}`);
+  if (!urls)
+    throw new Error(
+      `local/main.ts exited before it was ready:\n${started.output().stdout}\n${started.output().stderr}`,
+    );
   return {
     ...urls,
     output: started.output,
