@@ -53,7 +53,7 @@ export const ESM_REQUIRE_BANNER =
 export const LAMBDA_CREDENTIALS_ALIAS = '@aws-sdk/credential-provider-node=./lambdas/adapters/lambda-credentials.ts';
 
 /**
- * How all four functions are bundled (also what bench/cold-start measures; `npx tsx bench/cold-start/bundle-load.ts`
+ * How all five functions are bundled (also what bench/cold-start measures; `npx tsx bench/cold-start/bundle-load.ts`
  * builds them through NodejsFunction and times the import).
  *
  * Left out on purpose: the SDK's default credential chain (see LAMBDA_CREDENTIALS_ALIAS) and aws-jwt-verify outside

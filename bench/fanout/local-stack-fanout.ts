@@ -162,15 +162,7 @@ export async function runLocalStackFanOut(options: {
       await stack.request('setupRoom', { roomId, memberIds: [senderIds[0]!, ...receiverIds.slice(0, size - 1)] });
       const send = async (clientMessageId: string) => {
         const begin = performance.now();
-        senderSocket(senderIds[0]!).send(
-          JSON.stringify({
-            action: 'sendMessage',
-            requestId: clientMessageId,
-            roomId,
-            clientMessageId,
-            content: BENCH_CONTENT,
-          }),
-        );
+        senderSocket(senderIds[0]!).send(sendMessageFrame(roomId, clientMessageId));
         const { lastDelivery, ack } = await arrivals.wait(clientMessageId, size - 1, 30_000);
         arrivals.forget(clientMessageId);
         return { toLast: lastDelivery - begin, toAck: ack - begin, begin };
@@ -234,15 +226,7 @@ export async function runLocalStackFanOut(options: {
             for (let index = 0; performance.now() < deadline; index++) {
               const clientMessageId = `tp-${size}-${run}-${senderIndex}-${index}`;
               const started = performance.now();
-              senderSocket(senderId).send(
-                JSON.stringify({
-                  action: 'sendMessage',
-                  requestId: clientMessageId,
-                  roomId,
-                  clientMessageId,
-                  content: BENCH_CONTENT,
-                }),
-              );
+              senderSocket(senderId).send(sendMessageFrame(roomId, clientMessageId));
               await arrivals.wait(clientMessageId, size - 1, 60_000);
               arrivals.forget(clientMessageId);
               messages += 1;
@@ -289,5 +273,16 @@ export function openSocket(url: string): Promise<WebSocket> {
     socket.once('unexpected-response', (_request, response) =>
       reject(new Error(`handshake refused: HTTP ${response.statusCode}`)),
     );
+  });
+}
+
+/** A sendMessage frame whose requestId is its clientMessageId, so arrivals and the ack are matched by one id. */
+function sendMessageFrame(roomId: string, clientMessageId: string): string {
+  return JSON.stringify({
+    action: 'sendMessage',
+    requestId: clientMessageId,
+    roomId,
+    clientMessageId,
+    content: BENCH_CONTENT,
   });
 }

@@ -11,6 +11,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { PostRetriesExhaustedError } from '../chat/errors.js';
 import type { Notifier, PostResult } from '../chat/ports.js';
 import { tuneManagementClient } from './management-client-tuning.js';
+import { cachedByKey } from './cached-by-key.js';
 
 export interface ManagementNotifierOptions {
   /** https://{domainName}/{stage} on AWS; the local stack's http://127.0.0.1:PORT. */
@@ -143,18 +144,11 @@ export function createManagementNotifier(options: ManagementNotifierOptions): Ma
   };
 }
 
-// One client (and socket pool) per endpoint for the life of the execution environment. On AWS every event of a
-// stage names the same endpoint, so this holds one entry.
-const notifiersByEndpoint = new Map<string, ManagementNotifier>();
-
-export function managementNotifierFor(options: ManagementNotifierOptions): ManagementNotifier {
-  let notifier = notifiersByEndpoint.get(options.endpoint);
-  if (!notifier) {
-    notifier = createManagementNotifier(options);
-    notifiersByEndpoint.set(options.endpoint, notifier);
-  }
-  return notifier;
-}
+/** One client (and socket pool) per endpoint for the life of the execution environment. */
+export const managementNotifierFor = cachedByKey(
+  (options: ManagementNotifierOptions) => options.endpoint,
+  createManagementNotifier,
+);
 
 /**
  * The management endpoint for an event: the configured one (local stack), else the API's own, https://{domainName}/{stage}.

@@ -9,6 +9,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SQSRecord } from 'aws-lambda';
 import type { RedeliveryRequest } from '../chat/index.js';
 import type { FrameQueue, Logger, QueuedFrame } from '../chat/ports.js';
+import { cachedByKey } from './cached-by-key.js';
 
 /** SendMessageBatch takes at most 10 entries... */
 export const SQS_BATCH_MAX_ENTRIES = 10;
@@ -157,14 +158,5 @@ export function redeliveryRequestOf(record: SQSRecord, maxReceives: number): Red
   return { id: record.messageId, connectionId, userId, payload: record.body, lastTry: receives >= maxReceives };
 }
 
-const queuesByUrl = new Map<string, SqsFrameQueue>();
-
 /** One client per queue for the life of the execution environment. */
-export function sqsFrameQueueFor(options: SqsFrameQueueOptions): SqsFrameQueue {
-  let queue = queuesByUrl.get(options.queueUrl);
-  if (!queue) {
-    queue = createSqsFrameQueue(options);
-    queuesByUrl.set(options.queueUrl, queue);
-  }
-  return queue;
-}
+export const sqsFrameQueueFor = cachedByKey((options: SqsFrameQueueOptions) => options.queueUrl, createSqsFrameQueue);
