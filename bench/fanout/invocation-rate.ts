@@ -1,25 +1,25 @@
 // Section 5: how fast one invocation of the message handler fans a message out, against a management API that
 // answers every post after 10 ms (the services worker). The handler is the real one (createMessageHandler: the
 // DynamoDB store, the management-API notifier with its keep-alive agent, the chat logic's bounded fan-out); only the
-// logger is silenced. A second variant keeps the same fan-out but posts with a hand-signed node:http request, to
-// show how much of the time is the SDK client's own per-call work.
+// logger is silenced. A second variant is the same handler posting through the AWS SDK's management API client (as
+// the notifier did before its lean path), to show how much of the time is the SDK client's own per-call work.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
-import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
 import { createMessageHandler } from '../../lambdas/adapters/wiring.js';
-import { createChat, DEFAULT_CHAT_CONFIG, type ChatService } from '../../lambdas/chat/index.js';
 import { embeddedDynamoClientConfig, ensureTable } from '../../local/embedded-dynamo.js';
 import { BENCH_CONTENT, CHAT_TABLE_NAME, silentLogger } from '../capacity/capacity-bench.js';
 import { connectionIdOf, roomItems, subscriberItems, userItems, writeItems } from '../capacity/seed.js';
 import { progress } from '../lib/progress.js';
 import type { WorkerProcess } from '../lib/worker-process.js';
 import { spread, type Spread } from '../lib/stats.js';
-import { createSignedPoster } from './signed-poster.js';
+import { notifierFor } from './poster-variants.js';
 
 const SENDER = 'fanout-sender';
 const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 const UNTHROTTLED = { rateLimit: { perSecond: 1e6, burst: 1e6 } };
+export const LEAN_VARIANT = 'message handler as deployed (lean post path: SignatureV4 over node:http)';
+export const SDK_VARIANT = 'same handler, posts by the AWS SDK management client (as before the lean path)';
 /** The memory the CDK stack gives the message function (lib/chat-functions.ts). */
 export const MESSAGE_FUNCTION_MEMORY_MB = 512;
 
@@ -85,34 +85,21 @@ export async function runInvocationRate(options: {
     credentials: CREDENTIALS,
   };
   const handler = createMessageHandler(config, { logger: silentLogger, chatConfig: UNTHROTTLED });
-  const signedPoster = createSignedPoster({
-    endpoint: managementEndpoint,
-    region: 'us-east-1',
-    credentials: CREDENTIALS,
-  });
-  const leanChat: ChatService = createChat({
-    stores: createDynamoStores({ client: setup, tableName: CHAT_TABLE_NAME }),
-    notifier: signedPoster,
-    clock: { now: () => Date.now() },
+  const sdkNotifier = notifierFor(managementEndpoint, 'sdk-tuned', CREDENTIALS);
+  const sdkHandler = createMessageHandler(config, {
     logger: silentLogger,
-    metrics: { count() {} },
-    config: { ...DEFAULT_CHAT_CONFIG, ...UNTHROTTLED },
+    chatConfig: UNTHROTTLED,
+    notifier: sdkNotifier,
   });
 
   const variants: Array<{ name: string; send: (roomId: string, clientMessageId: string) => Promise<unknown> }> = [
     {
-      name: 'message handler as deployed (AWS SDK management client)',
+      name: LEAN_VARIANT,
       send: (roomId, clientMessageId) => handler(messageEvent(roomId, clientMessageId, managementEndpoint)),
     },
     {
-      name: 'same fan-out, posts signed by hand over node:http',
-      send: (roomId, clientMessageId) =>
-        leanChat.onFrame({
-          connectionId: connectionIdOf(SENDER),
-          userId: SENDER,
-          connectedAt,
-          body: sendBody(roomId, clientMessageId),
-        }),
+      name: SDK_VARIANT,
+      send: (roomId, clientMessageId) => sdkHandler(messageEvent(roomId, clientMessageId, managementEndpoint)),
     },
   ];
 
@@ -165,7 +152,7 @@ export async function runInvocationRate(options: {
     }
     return { delayMs, memoryMb: MESSAGE_FUNCTION_MEMORY_MB, rows };
   } finally {
-    signedPoster.destroy();
+    sdkNotifier.destroy();
     setup.destroy();
     base.destroy();
   }

@@ -37,8 +37,8 @@ export interface ThroughputRow {
 }
 
 export interface LocalStackResults {
-  /** How the handlers post: the AWS SDK client as shipped, or hand-signed node:http requests. */
-  poster: 'sdk' | 'signed';
+  /** How the handlers post: as deployed (the lean path), or through the AWS SDK's management client. */
+  poster: 'deployed' | 'sdk-client';
   connections: number;
   connectSeconds: number;
   latency: LatencyRow[];
@@ -127,9 +127,9 @@ export async function runLocalStackFanOut(options: {
   throughputRooms: readonly number[];
   throughputSeconds: number;
   senders: number;
-  poster?: 'sdk' | 'signed';
+  poster?: 'deployed' | 'sdk-client';
 }): Promise<LocalStackResults> {
-  const poster = options.poster ?? 'sdk';
+  const poster = options.poster ?? 'deployed';
   const largest = Math.max(...options.roomSizes, ...options.throughputRooms);
   const stack = await startWorker(new URL('../workers/stack-worker.ts', import.meta.url), {
     env: { BENCH_POSTER: poster },
@@ -198,7 +198,7 @@ export async function runLocalStackFanOut(options: {
       };
       latency.push(row);
       progress(
-        `  ${poster === 'sdk' ? '' : '(hand-signed posts) '}room of ${size}: publish → last delivery p50 ${row.p50.median.toFixed(1)} ms, ` +
+        `  ${poster === 'deployed' ? '' : '(SDK client posts) '}room of ${size}: publish → last delivery p50 ${row.p50.median.toFixed(1)} ms, ` +
           `p99 ${row.p99.median.toFixed(1)} ms; ${row.stackCpuMicrosPerDelivery.toFixed(0)} µs of stack CPU per delivery`,
       );
     }

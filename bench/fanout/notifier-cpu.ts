@@ -1,11 +1,15 @@
 // Micro-benchmark of the management-API notifier alone: CPU per post of one warm notifier, and the rate of a fan-out
 // with 50 posts in flight against a management API that answers after 10 ms. The server runs in a child process so
-// that process.cpuUsage() counts the notifier's work only. Usage: npx tsx bench/fanout/notifier-cpu.ts [runs] [posts]
+// that process.cpuUsage() counts the notifier's work only. The same notifier rules (notifierOver) over four ways of
+// making the calls: the AWS SDK client as built and as the notifier tuned it, and the lean path (SignatureV4 over
+// node:http, as deployed) and the same signed requests sent by @smithy/node-http-handler.
+// Usage: npx tsx bench/fanout/notifier-cpu.ts [runs] [posts] [variant]
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createManagementNotifier, type ManagementNotifier } from '../../lambdas/adapters/management-notifier.js';
+import type { ManagementNotifier } from '../../lambdas/adapters/management-notifier.js';
+import { notifierFor, POSTER_VARIANTS, type PosterVariant } from './poster-variants.js';
 
 const SERVER_FLAG = '--management-api-server';
 
@@ -22,15 +26,6 @@ const FRAME = JSON.stringify({
   content: 'x'.repeat(200),
   sentAt: new Date().toISOString(),
 });
-
-function notifierFor(endpoint: string, tuned: boolean): ManagementNotifier {
-  return createManagementNotifier({
-    endpoint: `${endpoint}/prod`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    clientTuning: tuned,
-  });
-}
 
 async function sequentialCpuMicrosPerPost(notifier: ManagementNotifier, posts: number): Promise<number> {
   for (let i = 0; i < 200; i += 1) await notifier.post(`warm-${i}=`, FRAME);
@@ -68,27 +63,26 @@ const range = (values: number[]): string =>
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 5);
   const posts = Number(process.argv[3] ?? 5000);
-  const only = process.argv[4];
+  const only = process.argv[4] as PosterVariant | undefined;
   const immediate = await startServer(0);
   const slow = await startServer(10);
   try {
-    for (const tuned of only === 'tuned' ? [true] : only === 'plain' ? [false] : [false, true]) {
+    for (const variant of only ? [only] : POSTER_VARIANTS) {
       const cpu: number[] = [];
       const rate: number[] = [];
       const rateCpu: number[] = [];
       for (let run = 0; run < runs; run += 1) {
-        const a = notifierFor(immediate.endpoint, tuned);
+        const a = notifierFor(`${immediate.endpoint}/prod`, variant);
         cpu.push(await sequentialCpuMicrosPerPost(a, posts));
         a.destroy();
-        const b = notifierFor(slow.endpoint, tuned);
+        const b = notifierFor(`${slow.endpoint}/prod`, variant);
         const result = await fanOut(b, posts, 50);
         b.destroy();
         rate.push(result.perSecond);
         rateCpu.push(result.cpuMicros);
       }
-      const label = tuned ? 'tuned client ' : 'plain client ';
       console.log(
-        `${label}: sequential CPU µs/post ${range(cpu)} | 50 in flight, 10 ms server: posts/s ${range(rate)}, CPU µs/post ${range(rateCpu)}`,
+        `${variant.padEnd(19)}: sequential CPU µs/post ${range(cpu)} | 50 in flight, 10 ms server: posts/s ${range(rate)}, CPU µs/post ${range(rateCpu)}`,
       );
     }
   } finally {

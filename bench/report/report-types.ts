@@ -16,8 +16,8 @@ export interface BenchResults {
   machineStart: Machine;
   machineEnd: Machine;
   localStack?: LocalStackResults;
-  /** Section 1's latencies again, with the handlers posting by hand-signed node:http requests. */
-  localStackSignedPosts?: LocalStackResults;
+  /** Section 1's latencies again, with the handlers posting through the AWS SDK's management client. */
+  localStackSdkClientPosts?: LocalStackResults;
   /** Section 7: deliveries per second under a burst, handlers on the gateway's loop and on their own thread. */
   localCapacity?: LocalCapacityResults;
   capacity?: CapacityResults;

@@ -9,25 +9,25 @@ import { TARGETS } from './targets.js';
 
 export function localStackSection(
   local: LocalStackResults,
-  signed: LocalStackResults | undefined,
+  sdkClient: LocalStackResults | undefined,
   chartFile: string,
   charts: RenderedReport['charts'],
 ): string {
-  const signedRow = (size: number) => signed?.latency.find((row) => row.subscribers === size);
+  const sdkRow = (size: number) => sdkClient?.latency.find((row) => row.subscribers === size);
   charts.push({
     file: chartFile,
     svg: renderBarChart({
       title: 'Publish → last delivery on the local stack',
       subtitle: `median of ${local.latency[0]?.runs ?? 0} runs; WebSocket clients in their own process`,
       yLabel: 'milliseconds',
-      series: ['p50', 'p95', 'p99', ...(signed ? ['p50, hand-signed posts', 'p99, hand-signed posts'] : [])],
+      series: ['p50', 'p95', 'p99', ...(sdkClient ? ['p50, SDK client posts', 'p99, SDK client posts'] : [])],
       groups: local.latency.map((row) => ({
         label: `room of ${num(row.subscribers)}`,
         values: [
           row.p50.median,
           row.p95.median,
           row.p99.median,
-          ...(signed ? [signedRow(row.subscribers)?.p50.median, signedRow(row.subscribers)?.p99.median] : []),
+          ...(sdkClient ? [sdkRow(row.subscribers)?.p50.median, sdkRow(row.subscribers)?.p99.median] : []),
         ],
       })),
       log: true,
@@ -35,8 +35,8 @@ export function localStackSection(
     }),
   });
   const latencyRows = [
-    ...local.latency.map((row) => ({ row, poster: 'AWS SDK client (as shipped)' })),
-    ...(signed?.latency ?? []).map((row) => ({ row, poster: 'hand-signed node:http' })),
+    ...local.latency.map((row) => ({ row, poster: 'lean post path (as deployed)' })),
+    ...(sdkClient?.latency ?? []).map((row) => ({ row, poster: 'AWS SDK management client' })),
   ];
   return [
     '## 1. Fan-out on the local stack',
@@ -61,9 +61,9 @@ export function localStackSection(
       ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
-    signed
-      ? "The second set of rows is the same stack with one change, made from the benchmark through the stack's `overrides.notifier`: the handlers post with a hand-signed (SigV4) node:http request instead of the SDK's PostToConnectionCommand (bench/fanout/signed-poster.ts). " +
-        `It was a separate stack with ${num(signed.connections)} clients, run right after the first.`
+    sdkClient
+      ? "The second set of rows is the same stack with one change, made from the benchmark through the stack's `overrides.notifier`: the handlers post through the AWS SDK's PostToConnectionCommand (bench/fanout/sdk-management-http.ts) instead of the lean path. " +
+        `It was a separate stack with ${num(sdkClient.connections)} clients, run right after the first.`
       : '',
     '',
     `![publish to last delivery](${chartFile})`,
@@ -97,7 +97,7 @@ export function rateSection(rate: FanOutRateResults): string {
     '',
     `The real message handler (\`createMessageHandler\`: DynamoDB store, management-API notifier with its keep-alive agent and 50 sockets, the chat logic's fan-out with 50 posts in flight) ` +
       `sent one message per invocation to a room whose subscribers exist only as subscription items; a management API in another process answered every post after ${rate.delayMs} ms. ` +
-      'Two warm-up invocations came first (a warm Lambda has run its code before). The second variant keeps the same chat logic and fan-out but posts with a hand-signed (SigV4) node:http request instead of the SDK client.',
+      'Two warm-up invocations came first (a warm Lambda has run its code before). The second variant is the same handler posting through the AWS SDK management client (PostToConnectionCommand) instead of the lean path.',
     '',
     table(
       [

@@ -10,19 +10,19 @@ import { memberItem, roomItem, subscriptionItem } from '../../lambdas/adapters/d
 import { LOCAL_TABLE_NAME, startLocalStack } from '../../local/stack.js';
 import type { Notifier } from '../../lambdas/chat/ports.js';
 import { writeItems } from '../capacity/seed.js';
-import { createSignedPoster } from '../fanout/signed-poster.js';
+import { notifierFor } from '../fanout/poster-variants.js';
 import { serveRequests } from '../lib/worker-process.js';
 
 /** Every open connection of each user (a user may have several devices), in the order they connected. */
 const connectionsByUser = new Map<string, Array<{ connectionId: string; connectedAt: number }>>();
 
-// BENCH_POSTER=signed: the handlers post with hand-signed node:http requests instead of the SDK client (section 1's
-// second variant, to show what the SDK's per-call work costs the stack). The stack's URL is known only once it
-// listens, so the poster is made on first use.
-let signed: Notifier | undefined;
-const signedNotifier: Notifier = {
-  post: (connectionId, payload) => signed!.post(connectionId, payload),
-  close: (connectionId) => signed!.close(connectionId),
+// BENCH_POSTER=sdk-client: the handlers post through the AWS SDK's management client instead of the lean path
+// (section 1's second variant, to show what the SDK's per-call work costs the stack). The stack's URL is known only
+// once it listens, so the poster is made on first use.
+let sdkClient: Notifier | undefined;
+const sdkClientNotifier: Notifier = {
+  post: (connectionId, payload) => sdkClient!.post(connectionId, payload),
+  close: (connectionId) => sdkClient!.close(connectionId),
 };
 
 const stackStarted = startLocalStack({
@@ -31,7 +31,7 @@ const stackStarted = startLocalStack({
   logLevel: process.env.BENCH_LOG_LEVEL ?? 'ERROR',
   // The receivers never send; the run must not be cut short by the 10-minute idle timeout.
   idleTimeoutS: 3600,
-  ...(process.env.BENCH_POSTER === 'signed' && { overrides: { notifier: signedNotifier } }),
+  ...(process.env.BENCH_POSTER === 'sdk-client' && { overrides: { notifier: sdkClientNotifier } }),
   ...(process.env.BENCH_HANDLERS === 'in-process' && { handlers: 'in-process' as const }),
   ...(process.env.BENCH_MAX_CONCURRENT && { maxConcurrentInvocations: Number(process.env.BENCH_MAX_CONCURRENT) }),
   onIntegrationEvent(event) {
@@ -45,7 +45,7 @@ const stackStarted = startLocalStack({
 async function start() {
   const stack = await stackStarted;
   const config = stack.config;
-  signed = createSignedPoster({ endpoint: stack.httpUrl, region: config.region, credentials: config.credentials! });
+  sdkClient = notifierFor(stack.httpUrl, 'sdk-tuned', config.credentials!, config.region);
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({ region: config.region, endpoint: config.dynamoEndpoint!, credentials: config.credentials! }),
     { marshallOptions: { removeUndefinedValues: true } },

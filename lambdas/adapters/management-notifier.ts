@@ -1,17 +1,10 @@
-// The Notifier port over API Gateway's management API (@connections), with the real AWS SDK client. On AWS the
-// endpoint is https://{domainName}/{stage}; on the local stack it is the emulator's http:// endpoint. Same code.
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import {
-  ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+// The Notifier port over API Gateway's management API (@connections): signed requests over keep-alive sockets
+// (management-http.ts), with bounded retries of what may pass. On AWS the endpoint is https://{domainName}/{stage};
+// on the local stack it is the emulator's http:// endpoint. Same code.
 import { PostRetriesExhaustedError } from '../chat/errors.js';
 import type { Notifier, PostResult } from '../chat/ports.js';
-import { tuneManagementClient } from './management-client-tuning.js';
 import { cachedByKey } from './cached-by-key.js';
+import { createManagementHttp, type ManagementHttp } from './management-http.js';
 
 export interface ManagementNotifierOptions {
   /** https://{domainName}/{stage} on AWS; the local stack's http://127.0.0.1:PORT. */
@@ -37,8 +30,6 @@ export interface ManagementNotifierOptions {
   /** Gives up on a call that has not connected / answered by then, so one stuck post cannot hold up a fan-out. */
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
-  /** Leaves the SDK client as the SDK builds it (false): only to measure what the tuning saves. Default true. */
-  clientTuning?: boolean;
 }
 
 export interface ManagementNotifier extends Notifier {
@@ -66,28 +57,31 @@ const THROTTLING_ERROR_NAMES = new Set([
 
 export function createManagementNotifier(options: ManagementNotifierOptions): ManagementNotifier {
   const settings = { ...DEFAULTS, ...definedOnly(options) };
+  const http = createManagementHttp({
+    endpoint: options.endpoint,
+    region: options.region,
+    ...(options.credentials && { credentials: options.credentials }),
+    maxSockets: settings.maxSockets,
+    connectionTimeoutMs: settings.connectionTimeoutMs,
+    requestTimeoutMs: settings.requestTimeoutMs,
+  });
+  return notifierOver(http, options);
+}
+
+/**
+ * The notifier's rules over any way of making the calls: the bench measures the AWS SDK client through it, and the
+ * same retries, outcomes and errors hold whatever sends the requests. No one else retries: 410 is an answer, and
+ * a failure that may pass is retried here, where the backoff is ours to bound so one slow recipient cannot hold a
+ * fan-out near the integration timeout.
+ */
+export function notifierOver(
+  http: ManagementHttp,
+  options: Pick<ManagementNotifierOptions, 'endpoint' | 'maxAttempts' | 'retryDeadline' | 'baseDelayMs' | 'maxDelayMs'>,
+): ManagementNotifier {
+  const settings = { ...DEFAULTS, ...definedOnly(options) };
   if (!Number.isInteger(settings.maxAttempts) || settings.maxAttempts < 1) {
     throw new RangeError('maxAttempts: must be a whole number of at least 1');
   }
-  const agentOptions = { keepAlive: true, maxSockets: settings.maxSockets };
-  const requestHandler = new NodeHttpHandler({
-    httpAgent: new HttpAgent(agentOptions),
-    httpsAgent: new HttpsAgent(agentOptions),
-    connectionTimeout: settings.connectionTimeoutMs,
-    requestTimeout: settings.requestTimeoutMs,
-    throwOnRequestTimeout: true,
-  });
-  const client = new ApiGatewayManagementApiClient({
-    endpoint: options.endpoint,
-    region: options.region,
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    requestHandler,
-    // One attempt per SDK call: the SDK's standard retry would also retry these failures (and its attempts would
-    // multiply with ours, 3 x 4 calls per frame). We retry here, where the backoff is ours to bound so one slow
-    // recipient cannot hold a fan-out near the integration timeout; 410 is an answer, never retried by anyone.
-    maxAttempts: 1,
-  });
-  if (settings.clientTuning !== false) tuneManagementClient(client);
 
   /**
    * Full-jitter exponential backoff within two bounds: maxAttempts per call, and the invocation's retry deadline.
@@ -121,9 +115,7 @@ export function createManagementNotifier(options: ManagementNotifierOptions): Ma
     endpoint: options.endpoint,
     async post(connectionId: string, payload: string): Promise<PostResult> {
       try {
-        await withRetries(() =>
-          client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(payload, 'utf8') })),
-        );
+        await withRetries(() => http.call('POST', connectionId, payload));
         return 'delivered';
       } catch (error) {
         if (isGone(error)) return 'gone';
@@ -132,19 +124,19 @@ export function createManagementNotifier(options: ManagementNotifierOptions): Ma
     },
     async close(connectionId: string): Promise<void> {
       try {
-        await withRetries(() => client.send(new DeleteConnectionCommand({ ConnectionId: connectionId })));
+        await withRetries(() => http.call('DELETE', connectionId));
       } catch (error) {
         // Already gone is what closing wanted.
         if (!isGone(error)) throw error;
       }
     },
     destroy(): void {
-      client.destroy();
+      http.destroy();
     },
   };
 }
 
-/** One client (and socket pool) per endpoint for the life of the execution environment. */
+/** One notifier (and socket pool) per endpoint for the life of the execution environment. */
 export const managementNotifierFor = cachedByKey(
   (options: ManagementNotifierOptions) => options.endpoint,
   createManagementNotifier,
@@ -178,8 +170,7 @@ function isGone(error: unknown): boolean {
 
 /**
  * The call died on its socket before any answer: a keep-alive socket the server closed as the request went out
- * (ECONNRESET, EPIPE), or a connect refused. The SDK would retry these, but its retries are
- * off (see maxAttempts above), and not sending again would lose the frame for that recipient.
+ * (ECONNRESET, EPIPE), or a connect refused. Not sending again would lose the frame for that recipient.
  */
 const CONNECTION_LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
 
@@ -195,7 +186,7 @@ function transientFailureOf(error: unknown): TransientFailure | undefined {
   const status = statusOf(error);
   if (THROTTLING_ERROR_NAMES.has(name) || status === 429) return 'throttled';
   if (status !== undefined && status >= 500) return 'server-error';
-  // The SDK's handler names socket errors TimeoutError too: the code tells a reset from a timeout.
+  // The SDK's HTTP handler names socket errors TimeoutError too: the code tells a reset from a timeout.
   const code = (error as { code?: unknown } | null)?.code;
   if (CONNECTION_LOST_CODES.has(code as string)) return 'connection-lost';
   if (name === 'TimeoutError' || code === 'ETIMEDOUT') return 'timeout';

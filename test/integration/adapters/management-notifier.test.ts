@@ -1,4 +1,5 @@
-// The notifier with the real AWS SDK client against a small HTTP server that speaks the management API.
+// The notifier (SigV4-signed requests over keep-alive sockets) against a small HTTP server that speaks the management
+// API, and through a fault proxy that resets, times out and answers 429 / 5xx.
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -130,6 +131,24 @@ describe('createManagementNotifier', () => {
     expect(requests).toHaveLength(2);
   });
 
+  it('names refusals as the SDK client did, with the status, and never retries them (400, 413)', async () => {
+    script.set('/@connections/bad', [{ status: 400 }]);
+    script.set('/@connections/big', [{ status: 413, errorType: 'PayloadTooLargeException' }]);
+    const bad = await notifier.post('bad', '{}').catch((e: unknown) => e);
+    expect(bad).toMatchObject({ name: 'Unknown', $metadata: { httpStatusCode: 400 }, $fault: 'client' });
+    const big = await notifier.post('big', '{}').catch((e: unknown) => e);
+    expect(big).toMatchObject({ name: 'PayloadTooLargeException', message: 'PayloadTooLargeException' });
+    expect(big).toMatchObject({ $metadata: { httpStatusCode: 413 } });
+    expect(requests).toHaveLength(2);
+  });
+
+  it('takes the error name from "Name:uri" and "namespace#Name" error types, as restJson1 does', async () => {
+    script.set('/@connections/f1', [{ status: 403, errorType: 'ForbiddenException:http://internal.amazon.com/' }]);
+    script.set('/@connections/f2', [{ status: 403, errorType: 'com.amazonaws.apigateway#ForbiddenException' }]);
+    await expect(notifier.post('f1', '{}')).rejects.toMatchObject({ name: 'ForbiddenException' });
+    await expect(notifier.post('f2', '{}')).rejects.toMatchObject({ name: 'ForbiddenException' });
+  });
+
   it('closes with DELETE /@connections/{id}; a connection already gone is fine', async () => {
     await notifier.close('c-close');
     script.set('/@connections/c-gone', [{ status: 410, errorType: 'GoneException' }]);
@@ -259,7 +278,7 @@ describe('transient failures on the way, through a fault proxy in front of the m
   });
 });
 
-describe('the tuned SDK client still signs every request with SigV4 that verifies', () => {
+describe('every request is signed with SigV4 that verifies', () => {
   const hmac = (key: Buffer | string, text: string) => createHmac('sha256', key).update(text, 'utf8').digest();
   const sha256Hex = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
@@ -314,7 +333,7 @@ describe('the tuned SDK client still signs every request with SigV4 that verifie
       credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret },
     });
     try {
-      // Several calls of each kind: the client caches its resolved handlers after the first one.
+      // Several calls of each kind: the signing key and the frame's hash are cached after the first one.
       for (const frame of ['{"n":1}', '{"n":2,"text":"héllo 😀"}', '{}']) await signed.post('L0SM9cOFvHcCIhw=', frame);
       await signed.close('c1=');
       await signed.close('c2=');
@@ -327,7 +346,6 @@ describe('the tuned SDK client still signs every request with SigV4 that verifie
         const signedHeaders = /SignedHeaders=([^,]+)/.exec(request.headers.authorization ?? '')![1]!.split(';');
         expect(signedHeaders).toEqual(expect.arrayContaining(['host', 'x-amz-date', 'x-amz-content-sha256']));
         expect(request.headers['x-amz-content-sha256']).toBe(sha256Hex(request.body));
-        expect(request.headers['user-agent']).toMatch(/^aws-sdk-js\/\S+ .*api\/apigatewaymanagementapi#/);
         const signature = /Signature=([0-9a-f]{64})$/.exec(request.headers.authorization!)![1];
         expect(signature).toBe(expectedSignature(request.method, request.url, request.headers, request.body, secret));
       }
@@ -335,6 +353,60 @@ describe('the tuned SDK client still signs every request with SigV4 that verifie
       signed.destroy();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe("credentials from the SDK's default chain", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const name of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_CREDENTIAL_EXPIRATION',
+    ]) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+
+  const useEnvironment = (accessKeyId: string, expiresInMs: number) => {
+    process.env.AWS_ACCESS_KEY_ID = accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = `${accessKeyId}-secret`;
+    process.env.AWS_SESSION_TOKEN = `${accessKeyId}-token`;
+    process.env.AWS_CREDENTIAL_EXPIRATION = new Date(Date.now() + expiresInMs).toISOString();
+  };
+  const keyOf = (request: RecordedRequest) => /Credential=([^/]+)\//.exec(request.authorization ?? '')?.[1];
+
+  it('signs with the environment credentials, keeps them while valid and takes new ones once they near expiry', async () => {
+    useEnvironment('ASIAFIRST', 60 * 60_000);
+    const fromChain = createManagementNotifier({ endpoint, region: 'local' });
+    try {
+      await fromChain.post('c1', '{}');
+      // Still valid for an hour: the chain is not asked again.
+      useEnvironment('ASIASECOND', 2 * 60_000);
+      await fromChain.post('c2', '{}');
+      expect(requests.map(keyOf)).toEqual(['ASIAFIRST', 'ASIAFIRST']);
+    } finally {
+      fromChain.destroy();
+    }
+
+    stub.reset();
+    useEnvironment('ASIATHIRD', 2 * 60_000);
+    const expiring = createManagementNotifier({ endpoint, region: 'local' });
+    try {
+      await expiring.post('c3', '{}');
+      // Within five minutes of expiry, as the SDK client treats them: the chain is asked again (it refreshes in the
+      // background and hands out the old ones, still valid, until the new ones are there).
+      useEnvironment('ASIAFOURTH', 60 * 60_000);
+      await expiring.post('c4', '{}');
+      await expiring.post('c5', '{}');
+      const keys = requests.map(keyOf);
+      expect(keys[0]).toBe('ASIATHIRD');
+      expect(keys.at(-1)).toBe('ASIAFOURTH');
+    } finally {
+      expiring.destroy();
     }
   });
 });

@@ -1,5 +1,8 @@
-// Makes the management API client cheap per call while keeping it the real SDK client (PostToConnectionCommand /
-// DeleteConnectionCommand through client.send, SigV4 by the SDK's signer, the SDK's serde and endpoint resolution).
+// The management API calls made by the AWS SDK's own client, as the notifier made them before its lean path
+// (lambdas/adapters/management-http.ts): kept for the bench, which measures both under the same notifier rules
+// (notifierOver). `tuned: false` is the client as the SDK builds it; `tuned: true` the client as the notifier used
+// it, made cheaper per call while staying the real SDK client (PostToConnectionCommand / DeleteConnectionCommand
+// through client.send, SigV4 by the SDK's signer, the SDK's serde and endpoint resolution).
 //
 // Where one post's CPU went (node --cpu-prof, 5,000 sequential posts to a local server that answers 200 at once):
 // rebuilding and sorting the middleware stack on every send (resolveMiddleware/getMiddlewareList, ~70 µs), the
@@ -26,9 +29,46 @@
 // 828 (723–912) → 565 (527–674) µs and 1,035 (945–1,148) → 1,472 (1,182–1,782) posts/s. Still far from the
 // hand-signed node:http post (~220 µs): what is left is the SDK's per-call serde (it spreads the whole client config
 // into a context twice per call), endpoint resolution, the signer's wrappers, and the socket write itself.
-import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { ManagementHttp, ManagementHttpOptions } from '../../lambdas/adapters/management-http.js';
 
-export function tuneManagementClient(client: ApiGatewayManagementApiClient): void {
+export function createSdkManagementHttp(options: ManagementHttpOptions & { tuned: boolean }): ManagementHttp {
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
+  const client = new ApiGatewayManagementApiClient({
+    endpoint: options.endpoint,
+    region: options.region,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: options.connectionTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    }),
+    // One attempt per call: the notifier retries.
+    maxAttempts: 1,
+  });
+  if (options.tuned) tuneManagementClient(client);
+  return {
+    async call(method, connectionId, payload) {
+      if (method === 'DELETE') await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+      else
+        await client.send(
+          new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(payload ?? '', 'utf8') }),
+        );
+    },
+    destroy: () => client.destroy(),
+  };
+}
+
+function tuneManagementClient(client: ApiGatewayManagementApiClient): void {
   (client.config as { cacheMiddleware?: boolean }).cacheMiddleware = true;
 
   client.middlewareStack.add((next) => next, {
