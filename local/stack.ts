@@ -29,7 +29,8 @@ import {
 } from './functions/function-host.js';
 import { createHttpRoutes } from './http-routes.js';
 import { sendJson } from './http-util.js';
-import { handleManagementRequest } from './management-api.js';
+import { handleManagementRequest, type ManagementApi } from './management-api.js';
+import { createSigV4Verifier } from './sigv4-verifier.js';
 import { dataFolderProblem, portProblem } from './startup-problem.js';
 
 export { LocalStackStartupError, type StartupProblemKind } from './startup-problem.js';
@@ -40,8 +41,11 @@ export const LOCAL_TABLE_NAME = 'chat-local';
 export const LOCAL_REGION = 'us-east-1';
 const ISSUER_PATH = '/local-issuer';
 const HOST = '127.0.0.1';
-/** dynalite and the local management API take any credentials, but the SDK signs every request with some. */
-const DUMMY_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/**
+ * What the handlers sign with locally. dynalite takes any credentials; the local management API checks every
+ * signature against this secret key (any access key id), as API Gateway checks the function role's.
+ */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface LocalStackOptions {
   /** Default 8080; 0 picks a free port. */
@@ -78,6 +82,11 @@ export interface LocalStackOptions {
   managementEndpoint?: string;
   /** The redelivery queue's timing (tests shorten it). */
   redelivery?: Pick<LocalRedeliveryOptions, 'visibilityTimeoutMs' | 'maxReceiveCount'>;
+  /**
+   * Default true: the management API refuses (403) calls whose SigV4 signature does not verify against the local
+   * credentials' secret key and region, as API Gateway does.
+   */
+  verifySignatures?: boolean;
 }
 
 export interface LocalStack {
@@ -92,6 +101,8 @@ export interface LocalStack {
   config: RuntimeConfig;
   /** Where the handlers run (see `LocalStackOptions.handlers`). */
   handlers: FunctionPlacement;
+  /** Management API calls whose signature verified, and those refused for it (403). */
+  managementSignatures: ManagementApi['signatures'];
   /** The SQS endpoint and queues of the redelivery path. */
   redelivery: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl' | 'maxReceiveCount'>;
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
@@ -153,7 +164,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const maxConnectionS = options.maxConnectionS ?? LIMITS.maxConnectionS;
     redelivery = await startLocalRedelivery({
       region: LOCAL_REGION,
-      credentials: DUMMY_CREDENTIALS,
+      credentials: LOCAL_CREDENTIALS,
       logger: gatewayLogger,
       ...options.redelivery,
     });
@@ -166,7 +177,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       redeliveryMaxReceives: redelivery.maxReceiveCount,
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
-      credentials: DUMMY_CREDENTIALS,
+      credentials: LOCAL_CREDENTIALS,
     };
     functions = await startFunctions(config, options, logLevel);
     const host = functions;
@@ -201,9 +212,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.publicDir !== undefined && { publicDir: options.publicDir }),
       isReady: () => ready,
     });
+    const managementApi: ManagementApi = {
+      verifySignature:
+        options.verifySignatures === false
+          ? undefined
+          : createSigV4Verifier({ region: LOCAL_REGION, secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey }),
+      signatures: { verified: 0, refused: 0 },
+    };
     handleHttp = async (request, response) => {
       const url = new URL(request.url ?? '/', httpUrl);
-      if (await handleManagementRequest(gateway, request, response, url.pathname)) return;
+      if (await handleManagementRequest(managementApi, gateway, request, response, url.pathname)) return;
       if (await routes(request, response, url)) return;
       sendJson(response, 404, { message: 'Not Found' });
     };
@@ -226,6 +244,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       issuer,
       config,
       handlers: runningFunctions.placement,
+      managementSignatures: managementApi.signatures,
       redelivery: runningRedelivery,
       stop() {
         stopping ??= (async () => {

@@ -56,6 +56,7 @@ function smithyHandlerHttp(options: ManagementHttpOptions): ManagementHttp {
       if (response.statusCode < 200 || response.statusCode > 299) {
         throw managementApiErrorOf(response.statusCode, response.headers, Buffer.concat(chunks).toString('utf8'));
       }
+      return response.statusCode;
     },
     destroy: () => handler.destroy(),
   };

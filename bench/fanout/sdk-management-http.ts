@@ -58,11 +58,13 @@ export function createSdkManagementHttp(options: ManagementHttpOptions & { tuned
   if (options.tuned) tuneManagementClient(client);
   return {
     async call(method, connectionId, payload) {
-      if (method === 'DELETE') await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
-      else
-        await client.send(
-          new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(payload ?? '', 'utf8') }),
-        );
+      const answer =
+        method === 'DELETE'
+          ? await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }))
+          : await client.send(
+              new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(payload ?? '', 'utf8') }),
+            );
+      return answer.$metadata.httpStatusCode ?? 200;
     },
     destroy: () => client.destroy(),
   };

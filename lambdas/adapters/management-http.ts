@@ -37,8 +37,8 @@ export interface ManagementHttpOptions {
 }
 
 export interface ManagementHttp {
-  /** Resolves once the API answered 2xx; rejects with the API's error, a TimeoutError or the socket's error. */
-  call(method: 'POST' | 'DELETE', connectionId: string, payload?: string): Promise<void>;
+  /** Resolves with the status once the API answered 2xx; rejects with the API's error, a TimeoutError or the socket's error. */
+  call(method: 'POST' | 'DELETE', connectionId: string, payload?: string): Promise<number>;
   destroy(): void;
 }
 
@@ -65,7 +65,7 @@ export function createManagementHttp(options: ManagementHttpOptions): Management
   const sign = createManagementRequestSigner(options);
   const inFlight = timeoutSweeper(options.requestTimeoutMs);
 
-  async function call(method: 'POST' | 'DELETE', connectionId: string, payload?: string): Promise<void> {
+  async function call(method: 'POST' | 'DELETE', connectionId: string, payload?: string): Promise<number> {
     const signed = await sign(method, connectionId, payload);
     return new Promise((resolve, reject) => {
       const outgoing = send(
@@ -73,7 +73,7 @@ export function createManagementHttp(options: ManagementHttpOptions): Management
         (answer) => {
           const status = answer.statusCode ?? 0;
           if (status >= 200 && status < 300) {
-            answer.once('end', resolve);
+            answer.once('end', () => resolve(status));
             answer.resume();
             return;
           }

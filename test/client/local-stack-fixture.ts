@@ -11,6 +11,7 @@ import type {
   WebSocketLike,
 } from '../../client/src/index.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
+import { deleteConnectionOn } from '../support/management-call.js';
 
 export interface StackFixture {
   stack: LocalStack;
@@ -44,12 +45,7 @@ export async function startStackFixture(
   return {
     stack,
     connectionsOf: (userId) => [...(open.get(userId) ?? [])],
-    async deleteConnection(connectionId) {
-      const response = await fetch(`${stack.httpUrl}/@connections/${encodeURIComponent(connectionId)}`, {
-        method: 'DELETE',
-      });
-      return response.status;
-    },
+    deleteConnection: (connectionId) => deleteConnectionOn(stack.httpUrl, connectionId),
     stop: () => stack.stop(),
   };
 }

@@ -69,6 +69,8 @@ export function useLocalStack(options: Omit<LocalStackOptions, 'port' | 'dataDir
     await Promise.all(fileClients.map((client) => client.close()));
     await stack?.stop();
     expect(violationsOf(fileClients)).toEqual([]);
+    // The management API checked the SigV4 signature of every post and close the handlers made: none was refused.
+    if (stack && options.verifySignatures !== false) expect(stack.managementSignatures.refused).toBe(0);
   });
 
   const fixture = {

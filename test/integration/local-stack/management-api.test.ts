@@ -1,5 +1,5 @@
-// The @connections management API through the real AWS SDK client, signed with dummy local credentials, exactly
-// as the handlers' notifier uses it.
+// The @connections management API through the real AWS SDK client, signed with the local credentials, and through
+// any signed HTTP client; every call's SigV4 signature is checked, and a wrong or altered one is refused with 403.
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
@@ -8,7 +8,10 @@ import {
   PayloadTooLargeException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManagementNotifier } from '../../../lambdas/adapters/management-notifier.js';
+import { rawManagementCall } from '../../support/management-call.js';
 import { sleep } from './support/gateway-client.js';
 import { useStack } from './support/stack-fixture.js';
 
@@ -102,7 +105,7 @@ describe('management API', () => {
     expect(socket.isOpen).toBe(true);
   });
 
-  it('answers plain HTTP too: encoded or raw "=", with or without a stage prefix, x-amzn-errortype on errors', async () => {
+  it('answers any signed HTTP client too: encoded or raw "=", with or without a stage prefix, x-amzn-errortype on errors', async () => {
     const { client: socket, connectionId } = await s.connect();
     const encoded = encodeURIComponent(connectionId);
     expect(encoded).toContain('%3D');
@@ -111,17 +114,143 @@ describe('management API', () => {
       `/@connections/${connectionId}`,
       `/local/@connections/${encoded}`,
     ]) {
-      const response = await fetch(`${s.stack.httpUrl}${path}`, { method: 'POST', body: path });
+      const response = await rawManagementCall(s.stack.httpUrl, 'POST', path, { body: path });
       expect(response.status, path).toBe(200);
     }
     await sleep(100);
     expect(socket.frames.filter((f) => f.includes('@connections'))).toHaveLength(3);
 
-    const gone = await fetch(`${s.stack.httpUrl}/@connections/${encodeURIComponent('Unknown0000000=')}`);
+    const gone = await rawManagementCall(
+      s.stack.httpUrl,
+      'GET',
+      `/@connections/${encodeURIComponent('Unknown0000000=')}`,
+    );
     expect(gone.status).toBe(410);
-    expect(gone.headers.get('x-amzn-errortype')).toBe('GoneException');
-    expect(await gone.json()).toEqual({ message: expect.any(String) });
+    expect(gone.errorType).toBe('GoneException');
+    expect(JSON.parse(gone.body)).toEqual({ message: expect.any(String) });
 
-    expect((await fetch(`${s.stack.httpUrl}/@connections/${encoded}`, { method: 'PUT' })).status).toBe(405);
+    expect((await rawManagementCall(s.stack.httpUrl, 'PUT', `/@connections/${encoded}`)).status).toBe(405);
+  });
+});
+
+describe('management API signatures', () => {
+  const s = useStack();
+
+  /** A connection, and a check that nothing reached it. */
+  async function target() {
+    const { client: socket, connectionId } = await s.connect();
+    const path = `/@connections/${encodeURIComponent(connectionId)}`;
+    return {
+      connectionId,
+      path,
+      async expectNothingDelivered() {
+        await sleep(100);
+        expect(socket.frames.filter((f) => f.includes('tampered'))).toEqual([]);
+        expect(socket.isOpen).toBe(true);
+      },
+    };
+  }
+
+  it.each([
+    ['unsigned', { unsigned: true }, 'MissingAuthenticationTokenException'],
+    [
+      'signed with another secret key',
+      { credentials: { accessKeyId: 'local', secretAccessKey: 'not-local' } },
+      'InvalidSignatureException',
+    ],
+    ['signed for another region', { region: 'eu-west-1' }, 'InvalidSignatureException'],
+    ['signed 20 minutes ago', { signingDate: new Date(Date.now() - 20 * 60_000) }, 'InvalidSignatureException'],
+  ] as const)('refuses a post %s with 403 and delivers nothing', async (_how, options, errorType) => {
+    const before = { ...s.stack.managementSignatures };
+    const { path, expectNothingDelivered } = await target();
+    const response = await rawManagementCall(s.stack.httpUrl, 'POST', path, { body: 'tampered', ...options });
+    expect(response.status).toBe(403);
+    expect(response.errorType).toBe(errorType);
+    expect(s.stack.managementSignatures.refused).toBe(before.refused + 1);
+    await expectNothingDelivered();
+  });
+
+  it('refuses a correctly signed post altered on the way: another body, another connection, a header changed', async () => {
+    const { path, expectNothingDelivered } = await target();
+    const other = await target();
+    const tamperings: Array<(request: { path: string; headers: Record<string, string>; body: string }) => void> = [
+      (request) => {
+        request.body = 'tampered body';
+      },
+      (request) => {
+        // The body and its hash both replaced: the signature covers the hash.
+        request.body = 'tampered body';
+        request.headers['x-amz-content-sha256'] = createHash('sha256').update(request.body).digest('hex');
+      },
+      (request) => {
+        request.path = other.path;
+      },
+      (request) => {
+        // One second later: still well within the allowed clock skew, but not what was signed.
+        const signedAt = request.headers['x-amz-date']!.replace(
+          /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/,
+          '$1-$2-$3T$4:$5:$6Z',
+        );
+        const later = new Date(Date.parse(signedAt) + 1_000);
+        request.headers['x-amz-date'] = later.toISOString().replace(/[-:]|\.\d{3}/g, '');
+      },
+    ];
+    for (const tamper of tamperings) {
+      const response = await rawManagementCall(s.stack.httpUrl, 'POST', path, { body: 'untampered', tamper });
+      expect(response.status).toBe(403);
+      expect(response.errorType).toBe('InvalidSignatureException');
+    }
+    await expectNothingDelivered();
+    await other.expectNothingDelivered();
+  });
+
+  it('accepts what the handlers and the SDK client sign, session token included, and counts it verified', async () => {
+    const { client: socket, connectionId } = await s.connect();
+    const before = { ...s.stack.managementSignatures };
+    const sessionClient = new ApiGatewayManagementApiClient({
+      endpoint: s.stack.httpUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'ASIALOCAL', secretAccessKey: 'local', sessionToken: 'a-session-token' },
+      maxAttempts: 1,
+    });
+    try {
+      await sessionClient.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'from the SDK' }));
+    } finally {
+      sessionClient.destroy();
+    }
+    const notifier = createManagementNotifier({
+      endpoint: s.stack.httpUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    try {
+      await expect(notifier.post(connectionId, 'from the notifier')).resolves.toBe('delivered');
+    } finally {
+      notifier.destroy();
+    }
+    await sleep(100);
+    expect(socket.frames.filter((f) => f.startsWith('from the'))).toEqual(['from the SDK', 'from the notifier']);
+    expect(s.stack.managementSignatures).toEqual({ verified: before.verified + 2, refused: before.refused });
+  });
+});
+
+describe('management API without signature checks', () => {
+  const s = useStack({ verifySignatures: false });
+
+  it('takes unsigned calls when started with verifySignatures: false', async () => {
+    const { client: socket, connectionId } = await s.connect();
+    const response = await rawManagementCall(
+      s.stack.httpUrl,
+      'POST',
+      `/@connections/${encodeURIComponent(connectionId)}`,
+      {
+        body: 'unsigned but taken',
+        unsigned: true,
+      },
+    );
+    expect(response.status).toBe(200);
+    await sleep(100);
+    expect(socket.frames).toContain('unsigned but taken');
+    expect(s.stack.managementSignatures).toEqual({ verified: 0, refused: 0 });
   });
 });

@@ -138,7 +138,8 @@ function readAll(stream: IncomingMessage): Promise<Buffer> {
 
 function forward(target: string, incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse): Promise<number> {
   const url = new URL(incoming.url ?? '/', target);
-  const headers = { ...incoming.headers, host: url.host, 'content-length': String(body.length) };
+  // The Host header stays the proxy's: the caller signed it (SigV4), and the management API checks the signature.
+  const headers = { ...incoming.headers, 'content-length': String(body.length) };
   return new Promise((resolve, reject) => {
     const call = httpRequest(url, { method: incoming.method, headers }, (answer) => {
       outgoing.writeHead(answer.statusCode ?? 502, answer.headers);

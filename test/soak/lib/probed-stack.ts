@@ -7,6 +7,7 @@ import type { ChatStores } from '../../../lambdas/chat/ports.js';
 import { embeddedDynamoClientConfig } from '../../../local/embedded-dynamo.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../../local/stack.js';
 import { ProbeSocket } from './probe-socket.js';
+import { deleteConnectionOn } from '../../support/management-call.js';
 
 export type TableItem = Record<string, unknown>;
 
@@ -80,13 +81,7 @@ export async function startProbedStack(
       if (!connectionId) throw new Error(`no $connect seen for ${userId}`);
       return { socket, connectionId };
     },
-    async deleteConnection(connectionId) {
-      const response = await fetch(`${stack.httpUrl}/@connections/${encodeURIComponent(connectionId)}`, {
-        method: 'DELETE',
-      });
-      await response.arrayBuffer();
-      return response.status;
-    },
+    deleteConnection: (connectionId) => deleteConnectionOn(stack.httpUrl, connectionId),
     stores,
     async tableItems() {
       const items: TableItem[] = [];

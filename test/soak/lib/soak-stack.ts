@@ -9,6 +9,7 @@ import type { ChatStores } from '../../../lambdas/chat/ports.js';
 import { embeddedDynamoClientConfig } from '../../../local/embedded-dynamo.js';
 import { ProbeSocket, sleep } from './probe-socket.js';
 import type { ProbedStack } from './probed-stack.js';
+import { deleteConnectionOn } from '../../support/management-call.js';
 
 export interface SoakStack {
   wsUrl: string;
@@ -99,13 +100,7 @@ export async function startStackProcess(options: { faultShare: number }): Promis
       });
     },
     connectionsOf: (userId) => [...(open.get(userId) ?? [])],
-    async deleteConnection(connectionId) {
-      const response = await fetch(`${info.httpUrl}/@connections/${encodeURIComponent(connectionId)}`, {
-        method: 'DELETE',
-      });
-      await response.arrayBuffer();
-      return response.status;
-    },
+    deleteConnection: (connectionId) => deleteConnectionOn(info.httpUrl, connectionId),
     stores: createDynamoStores({ client: documents, tableName: info.tableName }),
     async stop() {
       dynamo.destroy();
