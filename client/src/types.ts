@@ -38,7 +38,11 @@ export interface ActionFields {
     content: string;
     messageType?: MessageType;
     attachmentUrl?: string;
+    replyTo?: number;
   };
+  editMessage: { roomId: string; seq: number; content: string };
+  deleteMessage: { roomId: string; seq: number };
+  react: { roomId: string; seq: number; emoji: string; on: boolean };
   getHistory: { roomId: string; before?: number; after?: number; limit?: number };
   typing: { roomId: string; isTyping: boolean };
   getPresence: { roomId: string };
