@@ -166,7 +166,7 @@ export function describeMessageChangesContract(name: string, makeStores: MakeSto
     it('counts one reaction per user and emoji, with a version that grows on every change of the counts', async () => {
       const { roomId } = await roomWithMessage(stores);
       const react = (userId: string, emoji: string, on: boolean) =>
-        stores.messages.setReaction({ roomId, changeOf: 1, userId, emoji, on });
+        stores.messages.setReaction({ roomId, changeOf: 1, seq: 100, userId, emoji, on, firstReaction: false });
       expect(await react('alice', '👍', true)).toEqual({
         outcome: 'changed',
         reactions: [{ emoji: '👍', count: 1 }],
@@ -213,7 +213,15 @@ export function describeMessageChangesContract(name: string, makeStores: MakeSto
       const users = Array.from({ length: 12 }, (_, index) => `user-${index}`);
       const results = await Promise.all(
         [...users, ...users].map((userId) =>
-          stores.messages.setReaction({ roomId, changeOf: 1, userId, emoji: '❤️', on: true }),
+          stores.messages.setReaction({
+            roomId,
+            changeOf: 1,
+            seq: 100,
+            userId,
+            emoji: '❤️',
+            on: true,
+            firstReaction: true,
+          }),
         ),
       );
       expect(results.filter((result) => result.outcome === 'changed')).toHaveLength(12);
@@ -249,29 +257,85 @@ export function describeMessageChangesContract(name: string, makeStores: MakeSto
       ];
       for (const emoji of emojis.slice(0, LIMITS.reactionsPerMessageMax)) {
         expect(
-          (await stores.messages.setReaction({ roomId, changeOf: 1, userId: 'alice', emoji, on: true })).outcome,
+          (
+            await stores.messages.setReaction({
+              roomId,
+              changeOf: 1,
+              seq: 100,
+              userId: 'alice',
+              emoji,
+              on: true,
+              firstReaction: false,
+            })
+          ).outcome,
         ).toBe('changed');
       }
       const extra = emojis[LIMITS.reactionsPerMessageMax]!;
-      expect(await stores.messages.setReaction({ roomId, changeOf: 1, userId: 'bob', emoji: extra, on: true })).toEqual(
-        {
-          outcome: 'full',
-        },
-      );
+      expect(
+        await stores.messages.setReaction({
+          roomId,
+          changeOf: 1,
+          seq: 100,
+          userId: 'bob',
+          emoji: extra,
+          on: true,
+          firstReaction: false,
+        }),
+      ).toEqual({
+        outcome: 'full',
+      });
       // Refused without a trace: bob has no reaction recorded, so taking it back changes nothing.
       expect(
-        await stores.messages.setReaction({ roomId, changeOf: 1, userId: 'bob', emoji: extra, on: false }),
+        await stores.messages.setReaction({
+          roomId,
+          changeOf: 1,
+          seq: 100,
+          userId: 'bob',
+          emoji: extra,
+          on: false,
+          firstReaction: false,
+        }),
       ).toEqual({
         outcome: 'unchanged',
       });
       expect(
-        (await stores.messages.setReaction({ roomId, changeOf: 1, userId: 'bob', emoji: '😀', on: true })).outcome,
+        (
+          await stores.messages.setReaction({
+            roomId,
+            changeOf: 1,
+            seq: 100,
+            userId: 'bob',
+            emoji: '😀',
+            on: true,
+            firstReaction: false,
+          })
+        ).outcome,
       ).toBe('changed');
       await stores.messages.markDeleted(roomId, 1);
-      expect(await stores.messages.setReaction({ roomId, changeOf: 1, userId: 'bob', emoji: '😁', on: true })).toEqual({
+      expect(
+        await stores.messages.setReaction({
+          roomId,
+          changeOf: 1,
+          seq: 100,
+          userId: 'bob',
+          emoji: '😁',
+          on: true,
+          firstReaction: false,
+        }),
+      ).toEqual({
         outcome: 'gone',
       });
-      expect(await stores.messages.setReaction({ roomId, changeOf: 7, userId: 'bob', emoji: '😁', on: true })).toEqual({
+      expect(
+        await stores.messages.setReaction({
+          roomId,
+          changeOf: 7,
+          seq: 100,
+          userId: 'bob',
+          emoji: '😁',
+          on: true,
+          firstReaction: false,
+        }),
+      ).toEqual({
         outcome: 'gone',
       });
     });

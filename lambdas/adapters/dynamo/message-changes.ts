@@ -46,13 +46,16 @@ export function createMessageChanges(table: Table): ChangeMethods {
   const getTarget = (operation: string, roomId: string, seq: number) =>
     table.get(operation, keys.message(roomId, seq), true);
 
-  /** Adds `delta` to one emoji's count; ALL_NEW, or undefined when the condition did not hold. */
-  function count(roomId: string, seq: number, emoji: string, delta: number, condition: Expression) {
+  /**
+   * Adds `delta` to one emoji's count of message `seq`, naming `changeSeq` as its last reaction (which tells a lost
+   * answer from a failed write); ALL_NEW, or undefined when the condition did not hold.
+   */
+  function count(roomId: string, seq: number, emoji: string, delta: number, changeSeq: number, condition: Expression) {
     return table.updateIf('setReaction', keys.message(roomId, seq), {
       update: {
-        expression: `ADD #counts.#emoji :delta, reactionsVersion :one`,
+        expression: `ADD #counts.#emoji :delta, reactionsVersion :one SET lastReactionSeq = :changeSeq`,
         names: { '#counts': REACTION_COUNTS, '#emoji': emoji },
-        values: { ':delta': delta, ':one': 1 },
+        values: { ':delta': delta, ':one': 1, ':changeSeq': changeSeq },
       },
       condition,
       returnValues: 'ALL_NEW',
@@ -71,13 +74,20 @@ export function createMessageChanges(table: Table): ChangeMethods {
     });
 
   /**
-   * count(), creating the map first when the message has none. DynamoDB refuses the path with a ValidationException,
-   * dynalite fails the condition instead (size() of a missing map): both lead here.
+   * count(), creating the map first when the message has none after all (a caller's view can be stale). DynamoDB
+   * refuses the path with a ValidationException, dynalite fails the condition instead (size() of a missing map).
    */
-  async function countCreatingMap(roomId: string, seq: number, emoji: string, delta: number, condition: Expression) {
+  async function countCreatingMap(
+    roomId: string,
+    seq: number,
+    emoji: string,
+    delta: number,
+    changeSeq: number,
+    condition: Expression,
+  ) {
     let updated: Item | undefined;
     try {
-      updated = await count(roomId, seq, emoji, delta, condition);
+      updated = await count(roomId, seq, emoji, delta, changeSeq, condition);
     } catch (error) {
       if (!isInvalidPath(error)) throw error;
     }
@@ -86,7 +96,7 @@ export function createMessageChanges(table: Table): ChangeMethods {
     if (!target || isChangeItem(target) || target.deleted === true) return { target };
     // Tried again even when the map exists now: a racing first reaction may have just created it.
     if (target[REACTION_COUNTS] === undefined) await createCounts(roomId, seq);
-    updated = await count(roomId, seq, emoji, delta, condition);
+    updated = await count(roomId, seq, emoji, delta, changeSeq, condition);
     return updated ? { updated } : { target: await getTarget('setReaction', roomId, seq) };
   }
 
@@ -203,8 +213,16 @@ export function createMessageChanges(table: Table): ChangeMethods {
       await allWritesSettled(writes);
     },
 
-    async setReaction({ roomId, changeOf, userId, emoji, on }) {
-      const marked = await markReactor(roomId, changeOf, userId, emoji, on);
+    async setReaction({ roomId, changeOf, seq, userId, emoji, on, firstReaction }) {
+      const undo = () => unmarkReactor(roomId, changeOf, userId, emoji, on).catch(() => undefined);
+      let marked: boolean;
+      try {
+        marked = await markReactor(roomId, changeOf, userId, emoji, on);
+      } catch (error) {
+        // Applied or not (an answer can be lost), the user's set goes back: the count never followed.
+        await undo();
+        throw error;
+      }
       if (!marked) return { outcome: 'unchanged' };
       const emojiNames = { '#counts': REACTION_COUNTS, '#emoji': emoji };
       const condition: Expression = on
@@ -216,14 +234,21 @@ export function createMessageChanges(table: Table): ChangeMethods {
         : both(LIVE_MESSAGE, { expression: 'attribute_exists(#counts.#emoji)', names: emojiNames });
       let counted: Awaited<ReturnType<typeof countCreatingMap>>;
       try {
-        counted = await countCreatingMap(roomId, changeOf, emoji, on ? 1 : -1, condition);
+        if (firstReaction && on) await createCounts(roomId, changeOf);
+        counted = await countCreatingMap(roomId, changeOf, emoji, on ? 1 : -1, seq, condition);
       } catch (error) {
-        await unmarkReactor(roomId, changeOf, userId, emoji, on).catch(() => undefined);
-        throw error;
+        // The count's answer may be lost after it was applied: the message then names this change's seq as its
+        // last reaction, and the change goes on. Otherwise the user's set goes back, so a retry counts it once.
+        const applied = await getTarget('setReaction', roomId, changeOf).catch(() => undefined);
+        if (applied?.lastReactionSeq !== seq) {
+          await undo();
+          throw error;
+        }
+        counted = { updated: applied };
       }
       const { updated, target } = counted;
       if (!updated) {
-        await unmarkReactor(roomId, changeOf, userId, emoji, on);
+        await undo();
         if (!target || isChangeItem(target) || target.deleted === true) return { outcome: 'gone' };
         return { outcome: on ? 'full' : 'unchanged' };
       }

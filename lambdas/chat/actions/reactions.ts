@@ -23,9 +23,11 @@ export const react: ActionHandler<'react', 'messages'> = async (runtime, request
   const result = await messages.setReaction({
     roomId: input.roomId,
     changeOf: input.seq,
+    seq,
     userId: request.userId,
     emoji: input.emoji,
     on: input.on,
+    firstReaction: target.reactionsVersion === undefined,
   });
   // unchanged: a request racing this one made the same change first (this seq stays a gap).
   if (result.outcome === 'unchanged') return { ack: { message: target } };

@@ -59,9 +59,13 @@ export type EditOutcome = 'applied' | 'deleted' | 'superseded' | 'tooManyEdits';
 export interface ReactionRequest {
   roomId: string;
   changeOf: number;
+  /** The change's own seq. */
+  seq: number;
   userId: string;
   emoji: string;
   on: boolean;
+  /** The message had never had a reaction when it was read: the store can prepare for its first one. */
+  firstReaction: boolean;
 }
 
 export type ReactionOutcome =
