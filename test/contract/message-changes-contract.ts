@@ -20,6 +20,17 @@ function change(roomId: string, seq: number, changeOf: number, overrides: Partia
   };
 }
 
+/** A reaction request on message `changeOf` (a change seq of no importance here). */
+const reaction = (roomId: string, userId: string, emoji: string, on: boolean, changeOf = 1) => ({
+  roomId,
+  changeOf,
+  seq: 100,
+  userId,
+  emoji,
+  on,
+  firstReaction: false,
+});
+
 /** A room with alice and bob and alice's message at seq 1 (the room's counter at 1). */
 async function roomWithMessage(stores: ChatStores) {
   const room = await roomWithMembers(stores.rooms, ['alice', 'bob']);
@@ -256,86 +267,22 @@ export function describeMessageChangesContract(name: string, makeStores: MakeSto
         '🤗',
       ];
       for (const emoji of emojis.slice(0, LIMITS.reactionsPerMessageMax)) {
-        expect(
-          (
-            await stores.messages.setReaction({
-              roomId,
-              changeOf: 1,
-              seq: 100,
-              userId: 'alice',
-              emoji,
-              on: true,
-              firstReaction: false,
-            })
-          ).outcome,
-        ).toBe('changed');
+        expect((await stores.messages.setReaction(reaction(roomId, 'alice', emoji, true))).outcome).toBe('changed');
       }
       const extra = emojis[LIMITS.reactionsPerMessageMax]!;
-      expect(
-        await stores.messages.setReaction({
-          roomId,
-          changeOf: 1,
-          seq: 100,
-          userId: 'bob',
-          emoji: extra,
-          on: true,
-          firstReaction: false,
-        }),
-      ).toEqual({
+      expect(await stores.messages.setReaction(reaction(roomId, 'bob', extra, true))).toEqual({
         outcome: 'full',
       });
       // Refused without a trace: bob has no reaction recorded, so taking it back changes nothing.
-      expect(
-        await stores.messages.setReaction({
-          roomId,
-          changeOf: 1,
-          seq: 100,
-          userId: 'bob',
-          emoji: extra,
-          on: false,
-          firstReaction: false,
-        }),
-      ).toEqual({
+      expect(await stores.messages.setReaction(reaction(roomId, 'bob', extra, false))).toEqual({
         outcome: 'unchanged',
       });
-      expect(
-        (
-          await stores.messages.setReaction({
-            roomId,
-            changeOf: 1,
-            seq: 100,
-            userId: 'bob',
-            emoji: '😀',
-            on: true,
-            firstReaction: false,
-          })
-        ).outcome,
-      ).toBe('changed');
+      expect((await stores.messages.setReaction(reaction(roomId, 'bob', '😀', true))).outcome).toBe('changed');
       await stores.messages.markDeleted(roomId, 1);
-      expect(
-        await stores.messages.setReaction({
-          roomId,
-          changeOf: 1,
-          seq: 100,
-          userId: 'bob',
-          emoji: '😁',
-          on: true,
-          firstReaction: false,
-        }),
-      ).toEqual({
+      expect(await stores.messages.setReaction(reaction(roomId, 'bob', '😁', true))).toEqual({
         outcome: 'gone',
       });
-      expect(
-        await stores.messages.setReaction({
-          roomId,
-          changeOf: 7,
-          seq: 100,
-          userId: 'bob',
-          emoji: '😁',
-          on: true,
-          firstReaction: false,
-        }),
-      ).toEqual({
+      expect(await stores.messages.setReaction(reaction(roomId, 'bob', '😁', true, 7))).toEqual({
         outcome: 'gone',
       });
     });
