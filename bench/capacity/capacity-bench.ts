@@ -36,6 +36,7 @@ import {
   type CapacityMeter,
   type TallyTotals,
 } from './capacity-meter.js';
+import { measureChangeOperations } from './message-changes-bench.js';
 import { connectionIdOf, roomItems, userIdOf, userItems, writeItems } from './seed.js';
 
 export const CHAT_TABLE_NAME = 'bench-chat';
@@ -43,6 +44,8 @@ export const ROOM_SIZES = [2, 10, 100, 1000] as const;
 export const TOTAL_CONNECTIONS = [1000, 10_000] as const;
 const JOIN_ROOM_COUNTS = [1, 10, 100] as const;
 const FILLER_ROOM_SIZE = 10;
+/** Messages seeded in room-10, from seq 1, all by the sender. */
+const HISTORY_LENGTH = 60;
 /** A typical chat line; the frames' sizes follow from it. */
 export const BENCH_CONTENT =
   'Bench message: the quick brown fox jumps over the lazy dog, twice, to make a typical chat line.';
@@ -181,6 +184,20 @@ export async function runCapacityBench(options: {
           ...(await step('capacity: typing, markRead, getHistory, hello', () =>
             measureOtherOperations(world, runs, roomSizes),
           )),
+          // After getHistory: the changes add items to room-10's history that its newest page would read past.
+          ...(await step('capacity: editMessage, deleteMessage, react', () =>
+            measureChangeOperations({
+              measure: (operation, scenario, steps) => measureRuns(world, runs, operation, scenario, steps),
+              send: (userId, fields) =>
+                frame(world.meteredChat, userId, JSON.stringify({ requestId: 'c-1', ...fields })),
+              runs,
+              roomId: roomIdOf(10),
+              historyLength: HISTORY_LENGTH,
+              sender: SENDER,
+              other: PARTNER,
+              edited: `${BENCH_CONTENT} (edited)`,
+            }),
+          )),
         );
     }
     const scanConnect = await measureRuns(world, runs, 'scan design: connect', '', {
@@ -266,8 +283,8 @@ async function buildWorld(
     }
   }
   await writeItems(setup, CHAT_TABLE_NAME, items);
-  // room-10's history, more than getHistory's default page of 50; written after the room so its lastSeq (60) wins.
-  await writeItems(setup, CHAT_TABLE_NAME, historyItems(roomIdOf(10), 60, connectedAt));
+  // room-10's history, more than getHistory's default page of 50; written after the room so its lastSeq wins.
+  await writeItems(setup, CHAT_TABLE_NAME, historyItems(roomIdOf(10), HISTORY_LENGTH, connectedAt));
   progress(`  rooms of ${roomSizes.join(', ')} and the connect scenarios' rooms seeded (largest room: ${largest})`);
   return world;
 }

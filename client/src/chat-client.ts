@@ -1,5 +1,5 @@
 import { LIMITS } from '../../lambdas/protocol/limits.js';
-import type { Message, Room, User } from '../../lambdas/protocol/objects.js';
+import type { Message, MessageChange, Room, User } from '../../lambdas/protocol/objects.js';
 import { jitteredDelayMs } from './backoff.js';
 import { ChatError, describeError } from './chat-error.js';
 import { ChatState } from './chat-state.js';
@@ -136,10 +136,11 @@ export class ChatClient {
     };
     this.outbox = new Outbox({
       canSend: () => this.connection.isOpen,
-      send: async ({ roomId, clientMessageId, content, messageType, attachmentUrl }) => {
+      send: async ({ roomId, clientMessageId, content, messageType, attachmentUrl, replyTo }) => {
         const fields: Record<string, unknown> = { roomId, clientMessageId, content };
         if (messageType) fields.messageType = messageType;
         if (attachmentUrl) fields.attachmentUrl = attachmentUrl;
+        if (replyTo !== undefined) fields.replyTo = replyTo;
         return (await this.connection.send('sendMessage', fields, this.requestTimeoutMs)).message;
       },
     });
@@ -241,7 +242,34 @@ export class ChatClient {
       content,
       ...(options.messageType ? { messageType: options.messageType } : {}),
       ...(options.attachmentUrl ? { attachmentUrl: options.attachmentUrl } : {}),
+      ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
     });
+  }
+
+  /**
+   * Replaces the content of one of the user's own messages; resolves with the message as it is now. The edit is
+   * also emitted as a `messageChanged` event, in seq order. Repeating it changes nothing more.
+   */
+  async editMessage(roomId: string, seq: number, content: string): Promise<Message> {
+    return (await this.request('editMessage', { roomId, seq, content })).message;
+  }
+
+  /**
+   * Deletes a message (the user's own, or any in a group room the user created): its content is removed from the
+   * server. Resolves with the message as it is now (`deleted: true`); emitted as a `messageChanged` event.
+   */
+  async deleteMessage(roomId: string, seq: number): Promise<Message> {
+    return (await this.request('deleteMessage', { roomId, seq })).message;
+  }
+
+  /** Gives (`on`, the default) or takes back the user's reaction with one emoji; resolves with the message now. */
+  async react(roomId: string, seq: number, emoji: string, on = true): Promise<Message> {
+    return (await this.request('react', { roomId, seq, emoji, on })).message;
+  }
+
+  /** A message this client emitted, as it is now (every change applied), if it is among its room's newest 1,000. */
+  message(roomId: string, seq: number): Message | undefined {
+    return this.model.message(roomId, seq);
   }
 
   /** Messages not yet acked, oldest first (e.g. to show them as "sending", or to save them before the app quits). */
@@ -288,9 +316,9 @@ export class ChatClient {
   async getHistory(
     roomId: string,
     query: { before?: number; after?: number; limit?: number } = {},
-  ): Promise<{ messages: Message[]; hasMore: boolean }> {
-    const { messages, hasMore } = await this.request('getHistory', { roomId, ...query });
-    return { messages, hasMore };
+  ): Promise<{ messages: Message[]; changes: MessageChange[]; hasMore: boolean }> {
+    const { messages, changes, hasMore } = await this.request('getHistory', { roomId, ...query });
+    return { messages, changes, hasMore };
   }
 
   /** Every member of a room (all pages), with isOnline and lastSeenAt. */
@@ -341,8 +369,8 @@ export class ChatClient {
       if (this.state !== 'open') throw new ChatError('DISCONNECTED', 'not connected', 'getHistory');
       try {
         const fields = { roomId, after, limit: HISTORY_PAGE };
-        const { messages, hasMore } = await this.connection.send('getHistory', fields, this.requestTimeoutMs);
-        return { messages, hasMore };
+        const { messages, changes, hasMore } = await this.connection.send('getHistory', fields, this.requestTimeoutMs);
+        return { messages, changes, hasMore };
       } catch (error) {
         // Catching up many rooms at once can meet the rate limit; a room left behind would stay behind until the
         // next reconnect, so wait and ask again.

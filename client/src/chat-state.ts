@@ -1,10 +1,11 @@
 import type { AckFrame, MessageEvent, ServerEvent } from '../../lambdas/protocol/frames.js';
 import { LIMITS } from '../../lambdas/protocol/limits.js';
-import type { Message, Room, User } from '../../lambdas/protocol/objects.js';
+import type { Message, MessageChange, Room, User } from '../../lambdas/protocol/objects.js';
+import { applyChange } from './apply-change.js';
 import { ChatError, describeError } from './chat-error.js';
 import type { Emitter } from './emitter.js';
 import { PresenceView } from './presence.js';
-import { RoomSequencer, type HistoryPage } from './room-sequencer.js';
+import { RoomSequencer, type HistoryPage, type Sequenced } from './room-sequencer.js';
 import type { Ack, ActionName, ChatClientEvents, RoomSeq } from './types.js';
 import { TypingTracker } from './typing.js';
 
@@ -21,6 +22,8 @@ export interface ChatStateDeps {
 
 /** Rooms caught up (and presence refreshed) in parallel after a reconnect or a tail check. */
 const SYNC_CONCURRENCY = 4;
+/** Messages kept per room to apply changes to (the newest emitted); a change to an older one has no `message`. */
+const KEPT_MESSAGES_PER_ROOM = 1_000;
 
 /**
  * What the client knows, whatever connection it came on: the user, their rooms and each room's sequencer (every
@@ -35,6 +38,8 @@ export class ChatState {
   private readonly roomMap = new Map<string, Room>();
   private readonly sequencers = new Map<string, RoomSequencer>();
   private readonly resumeSeqs: Map<string, number>;
+  /** Per room, the messages emitted (newest KEPT_MESSAGES_PER_ROOM), as they are now: changes are applied here. */
+  private readonly kept = new Map<string, Map<number, Message>>();
 
   constructor(private readonly deps: ChatStateDeps) {
     this.resumeSeqs = new Map(Object.entries(deps.resumeSeqs));
@@ -117,6 +122,8 @@ export class ChatState {
       case 'message':
         typingTracker.remove(event.roomId, event.message.senderId);
         return this.acceptMessage(event.message);
+      case 'change':
+        return this.acceptMessage(event.change);
       case 'typing':
         presenceView.learn({ userId: event.userId, displayName: event.displayName });
         typingTracker.apply(event);
@@ -171,6 +178,14 @@ export class ChatState {
       case 'sendMessage':
         this.acceptMessage((ack as Ack<'sendMessage'>).message);
         return;
+      case 'editMessage':
+      case 'deleteMessage':
+      case 'react': {
+        // The change made by this connection comes in its ack only: it joins the stream in its place.
+        const { change } = ack as Ack<'react'>;
+        if (change) this.acceptMessage(change);
+        return;
+      }
       case 'getPresence':
         this.absorbPresence(fields.roomId as string, ack as Ack<'getPresence'>, sentAt);
         return;
@@ -202,6 +217,7 @@ export class ChatState {
     const existed = this.roomMap.delete(roomId);
     this.sequencers.get(roomId)?.dispose();
     this.sequencers.delete(roomId);
+    this.kept.delete(roomId);
     this.typingTracker.forgetRoom(roomId);
     this.presenceView.unwatch(roomId);
     if (existed && announce) this.deps.events.emit('roomsChanged', this.rooms());
@@ -210,7 +226,7 @@ export class ChatState {
   private createSequencer(roomId: string, startSeq: number): RoomSequencer {
     const sequencer = new RoomSequencer(roomId, startSeq, {
       fetchAfter: (room, after) => this.deps.fetchAfter(room, after),
-      emit: (message) => this.emitMessage(message),
+      emit: (item) => this.emitItem(item),
       onError: (error) => {
         // A lost connection is routine: the catch-up after the reconnect resumes.
         if (!(
@@ -226,18 +242,43 @@ export class ChatState {
     return sequencer;
   }
 
-  private acceptMessage(message: Message): void {
+  /** The message as it is now, if it was emitted (and is among the newest kept of its room). */
+  message(roomId: string, seq: number): Message | undefined {
+    return this.kept.get(roomId)?.get(seq);
+  }
+
+  private acceptMessage(item: Sequenced): void {
     // A message for a room not heard of yet (its roomJoined still on the way) starts that room's stream here.
-    const sequencer = this.sequencers.get(message.roomId) ?? this.createSequencer(message.roomId, message.seq - 1);
-    sequencer.accept(message);
+    const sequencer = this.sequencers.get(item.roomId) ?? this.createSequencer(item.roomId, item.seq - 1);
+    sequencer.accept(item);
+  }
+
+  private emitItem(item: Sequenced): void {
+    const room = this.roomMap.get(item.roomId);
+    if (room && item.seq > room.lastSeq) this.roomMap.set(room.roomId, { ...room, lastSeq: item.seq });
+    if ('changeOf' in item) this.emitChange(item);
+    else this.emitMessage(item);
   }
 
   private emitMessage(message: Message): void {
-    const room = this.roomMap.get(message.roomId);
-    if (room && message.seq > room.lastSeq) this.roomMap.set(room.roomId, { ...room, lastSeq: message.seq });
+    this.keep(message);
     this.presenceView.learn({ userId: message.senderId, displayName: message.senderName });
     const event: MessageEvent = { type: 'message', roomId: message.roomId, message };
     this.deps.events.emit('message', event);
+  }
+
+  private emitChange(change: MessageChange): void {
+    const target = this.message(change.roomId, change.changeOf);
+    const message = target && applyChange(target, change, this.me?.userId);
+    if (message) this.keep(message);
+    this.deps.events.emit('messageChanged', { roomId: change.roomId, change, ...(message && { message }) });
+  }
+
+  private keep(message: Message): void {
+    let room = this.kept.get(message.roomId);
+    if (!room) this.kept.set(message.roomId, (room = new Map()));
+    room.set(message.seq, message);
+    if (room.size > KEPT_MESSAGES_PER_ROOM) room.delete(Math.min(...room.keys()));
   }
 
   private absorbPresence(roomId: string, ack: Ack<'getPresence'>, askedAt: number): void {

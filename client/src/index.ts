@@ -1,6 +1,7 @@
 // The chat SDK for browsers, React Native and Node. Wire types come from the protocol module the backend uses.
 export { ChatClient, type RequestArgs, type RequestOptions } from './chat-client.js';
 export { ChatError, type ChatErrorCode, type ClientErrorCode } from './chat-error.js';
+export { applyChange } from './apply-change.js';
 export type { Listener } from './emitter.js';
 export type { BackoffOptions } from './backoff.js';
 export type {
@@ -10,6 +11,7 @@ export type {
   ChatClientEvents,
   ChatClientOptions,
   ConnectionState,
+  MessageChanged,
   PendingMessage,
   PresenceChange,
   SendMessageOptions,
@@ -19,10 +21,22 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
 } from './types.js';
-export type { Message, MessageType, Room, RoomKind, TypingEntry, User } from '../../lambdas/protocol/objects.js';
+export type {
+  ChangeKind,
+  Message,
+  MessageChange,
+  MessageReaction,
+  MessageType,
+  ReactionCount,
+  Room,
+  RoomKind,
+  TypingEntry,
+  User,
+} from '../../lambdas/protocol/objects.js';
 export type { ErrorCode } from '../../lambdas/protocol/errors.js';
 export type {
   AckFields,
+  ChangeEvent,
   MemberJoinedEvent,
   MemberLeftEvent,
   MessageEvent,

@@ -44,12 +44,13 @@ export class Outbox {
 
   pending(roomId?: string): PendingMessage[] {
     const queues = roomId ? [this.queues.get(roomId) ?? []] : [...this.queues.values()];
-    return queues.flat().map(({ roomId: room, clientMessageId, content, messageType, attachmentUrl }) => ({
+    return queues.flat().map(({ roomId: room, clientMessageId, content, messageType, attachmentUrl, replyTo }) => ({
       roomId: room,
       clientMessageId,
       content,
       ...(messageType ? { messageType } : {}),
       ...(attachmentUrl ? { attachmentUrl } : {}),
+      ...(replyTo !== undefined ? { replyTo } : {}),
     }));
   }
 

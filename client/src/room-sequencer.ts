@@ -1,14 +1,23 @@
-import type { Message } from '../../lambdas/protocol/objects.js';
+import type { Message, MessageChange } from '../../lambdas/protocol/objects.js';
+
+/** What a room's sequence holds: messages and the changes made to them, each under its own seq. */
+export type Sequenced = Message | MessageChange;
 
 export interface HistoryPage {
   messages: Message[];
+  /** The changes of the page's range of seqs (getHistory with `after`). */
+  changes?: MessageChange[];
   hasMore: boolean;
 }
 
+/** A page's messages and changes in one list, in seq order. */
+export const pageItems = (page: HistoryPage): Sequenced[] =>
+  [...page.messages, ...(page.changes ?? [])].sort((a, b) => a.seq - b.seq);
+
 export interface SequencerDeps {
-  /** getHistory with `after`: the oldest messages with a greater seq, ascending. */
+  /** getHistory with `after`: the oldest messages and changes with a greater seq, ascending. */
   fetchAfter(roomId: string, afterSeq: number): Promise<HistoryPage>;
-  emit(message: Message): void;
+  emit(item: Sequenced): void;
   onError(error: unknown): void;
   gapWaitMs: number;
 }
@@ -17,8 +26,9 @@ export interface SequencerDeps {
 const MAX_SKIPPED = 1_000;
 
 /**
- * Turns one room's messages from every source (live events, acks of own sends, catch-up pages) into one stream:
- * each message once, in seq order.
+ * Turns one room's messages and changes from every source (live events, acks of own sends and changes, catch-up
+ * pages) into one stream: each once, in seq order. Changes take seqs of the same sequence as messages, so they
+ * are what fills the gaps between messages; the sequencer treats both alike.
  *
  * The server allocates a seq before it stores the message, so a gap in seq is either a message still being stored
  * (two sends racing) or one that will never exist (a send that failed half way). Messages behind a gap are held
@@ -26,7 +36,7 @@ const MAX_SKIPPED = 1_000;
  * up later is emitted then (late, but never lost or doubled).
  */
 export class RoomSequencer {
-  private readonly held = new Map<number, Message>();
+  private readonly held = new Map<number, Sequenced>();
   private readonly skipped = new Set<number>();
   private syncing?: Promise<void>;
   private syncAgain = false;
@@ -44,8 +54,8 @@ export class RoomSequencer {
     return this.lastSeq;
   }
 
-  /** A message from a live event or an ack. */
-  accept(message: Message): void {
+  /** A message or change from a live event or an ack. */
+  accept(message: Sequenced): void {
     if (this.disposed) return;
     this.take(message);
     if (this.held.size > 0 && !this.syncing && !this.gapTimer) this.runSync();
@@ -69,7 +79,7 @@ export class RoomSequencer {
     this.held.clear();
   }
 
-  private take(message: Message): void {
+  private take(message: Sequenced): void {
     const { seq } = message;
     if (seq <= this.lastSeq) {
       if (this.skipped.delete(seq)) this.deps.emit(message);
@@ -116,8 +126,9 @@ export class RoomSequencer {
       for (;;) {
         const page = await this.deps.fetchAfter(this.roomId, after);
         if (this.disposed) return;
-        for (const message of page.messages) this.take(message);
-        const last = page.messages[page.messages.length - 1];
+        const items = pageItems(page);
+        for (const item of items) this.take(item);
+        const last = items[items.length - 1];
         if (!page.hasMore || !last) break;
         after = last.seq;
       }

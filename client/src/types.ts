@@ -8,7 +8,7 @@ import type {
   RoomJoinedEvent,
   TypingEvent,
 } from '../../lambdas/protocol/frames.js';
-import type { MessageType, Room, User } from '../../lambdas/protocol/objects.js';
+import type { Message, MessageChange, MessageType, Room, User } from '../../lambdas/protocol/objects.js';
 export type { RoomSeq } from '../../lambdas/protocol/frames.js';
 import type { BackoffOptions } from './backoff.js';
 import type { ChatError } from './chat-error.js';
@@ -38,7 +38,11 @@ export interface ActionFields {
     content: string;
     messageType?: MessageType;
     attachmentUrl?: string;
+    replyTo?: number;
   };
+  editMessage: { roomId: string; seq: number; content: string };
+  deleteMessage: { roomId: string; seq: number };
+  react: { roomId: string; seq: number; emoji: string; on: boolean };
   getHistory: { roomId: string; before?: number; after?: number; limit?: number };
   typing: { roomId: string; isTyping: boolean };
   getPresence: { roomId: string };
@@ -151,6 +155,7 @@ export interface PendingMessage {
   content: string;
   messageType?: MessageType;
   attachmentUrl?: string;
+  replyTo?: number;
 }
 
 export interface SendMessageOptions {
@@ -158,11 +163,23 @@ export interface SendMessageOptions {
   clientMessageId?: string;
   messageType?: MessageType;
   attachmentUrl?: string;
+  /** The seq of the message this one answers. */
+  replyTo?: number;
+}
+
+/** An edit, deletion or reaction, in seq order with the room's messages. */
+export interface MessageChanged {
+  roomId: string;
+  change: MessageChange;
+  /** The changed message as it is now, when the client emitted it (among the newest 1,000 of its room). */
+  message?: Message;
 }
 
 export interface ChatClientEvents {
   /** Each message once, in seq order per room: live, caught up after a reconnect, and this client's own sends. */
   message: MessageEvent;
+  /** Each edit, deletion and reaction once, in seq order with the messages: live, caught up, and this client's own. */
+  messageChanged: MessageChanged;
   typing: TypingEvent;
   presence: PresenceEvent;
   read: ReadEvent;

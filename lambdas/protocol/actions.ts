@@ -1,6 +1,7 @@
 // Input schemas of every client action (PROTOCOL.md, "Actions"). The router validates each frame against these
 // before any work is done, and the route table (routes.ts) is derived from ACTION_NAMES.
 import * as z from 'zod/mini';
+import { isEmoji } from './emoji.js';
 import { LIMITS } from './limits.js';
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
@@ -61,6 +62,18 @@ export const ACTION_SCHEMAS = {
     content: z.string().check(z.minLength(1), wellFormed),
     messageType: z.optional(z.enum(['text', 'image', 'file'])),
     attachmentUrl: z.optional(httpsUrl),
+    replyTo: z.optional(seq),
+  }),
+  // The content limit is checked by the action, as for sendMessage (PAYLOAD_TOO_LARGE).
+  editMessage: z.object({ roomId: id, seq, content: z.string().check(z.minLength(1), wellFormed) }),
+  deleteMessage: z.object({ roomId: id, seq }),
+  react: z.object({
+    roomId: id,
+    seq,
+    emoji: z
+      .string()
+      .check(z.refine(isEmoji, { message: `must be one emoji (at most ${LIMITS.emojiMaxLength} characters)` })),
+    on: z.boolean(),
   }),
   getHistory: z.object({
     roomId: id,

@@ -1,6 +1,6 @@
 // Server-to-client frames (PROTOCOL.md, "Frames" and the broadcast column of "Actions").
 import type { ErrorCode } from './errors.js';
-import type { Message, Room, TypingEntry, User } from './objects.js';
+import type { Message, MessageChange, Room, TypingEntry, User } from './objects.js';
 
 export interface ErrorFrame {
   type: 'error';
@@ -20,6 +20,12 @@ export interface MessageEvent {
   type: 'message';
   roomId: string;
   message: Message;
+}
+/** An edit, deletion or reaction: its seq is part of the room's sequence, like a message's. */
+export interface ChangeEvent {
+  type: 'change';
+  roomId: string;
+  change: MessageChange;
 }
 export interface TypingEvent {
   type: 'typing';
@@ -58,7 +64,14 @@ export interface MemberLeftEvent {
 }
 
 export type ServerEvent =
-  MessageEvent | TypingEvent | PresenceEvent | ReadEvent | RoomJoinedEvent | MemberJoinedEvent | MemberLeftEvent;
+  | MessageEvent
+  | ChangeEvent
+  | TypingEvent
+  | PresenceEvent
+  | ReadEvent
+  | RoomJoinedEvent
+  | MemberJoinedEvent
+  | MemberLeftEvent;
 
 export type ServerEventType = ServerEvent['type'];
 export type ServerFrame = ErrorFrame | AckFrame | ServerEvent;
@@ -83,7 +96,12 @@ export interface AckFields {
   subscribe: { roomId: string };
   unsubscribe: { roomId: string };
   sendMessage: { message: Message };
-  getHistory: { messages: Message[]; hasMore: boolean };
+  /** `change` is absent when the message was in that state already (a repeated request changes nothing). */
+  editMessage: { message: Message; change?: MessageChange };
+  deleteMessage: { message: Message; change?: MessageChange };
+  react: { message: Message; change?: MessageChange };
+  /** `changes`: with `after`, the changes stored in the page's range of seqs (empty otherwise). */
+  getHistory: { messages: Message[]; changes: MessageChange[]; hasMore: boolean };
   typing: Record<string, never>;
   getPresence: { online: User[]; typing: TypingEntry[]; cursor?: string };
   markRead: Record<string, never>;

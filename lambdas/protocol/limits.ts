@@ -10,6 +10,12 @@ export const LIMITS = {
   historyDefaultLimit: 50,
   historyMaxLimit: 100,
   helloRoomsMax: 100,
+  /** An emoji of `react`: one grapheme of at most this many UTF-16 code units. */
+  emojiMaxLength: 32,
+  /** Different emojis one message can carry. */
+  reactionsPerMessageMax: 20,
+  /** Edits one message can take. */
+  editsPerMessageMax: 100,
   /**
    * Every list in an answer (messages, rooms, members, online users) stops before its JSON would pass this many
    * UTF-8 bytes, so the whole frame stays under API Gateway's 128 KB with the rest of the answer beside it.

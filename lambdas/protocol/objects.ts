@@ -35,6 +35,51 @@ export interface Message {
   attachmentUrl?: string;
   clientMessageId: string;
   createdAt: string;
+  /** The seq of the message this one replies to (no copy of its content: a deletion or edit reaches it). */
+  replyTo?: number;
+  /** When the content was last edited. */
+  editedAt?: string;
+  /** Deleted: `content` is the empty string (the content is gone from storage) and `attachmentUrl` absent. */
+  deleted?: true;
+  /** Reactions as they are now, most given first (absent while there are none). */
+  reactions?: MessageReaction[];
+  /** Counts the changes made to `reactions`; a change event's `reactions` is newer when its version is higher. */
+  reactionsVersion?: number;
+}
+
+export interface ReactionCount {
+  emoji: string;
+  count: number;
+}
+
+export interface MessageReaction extends ReactionCount {
+  /** Whether the user reading it has given this reaction (in acks and history; messages broadcast have none yet). */
+  reactedByMe: boolean;
+}
+
+export type ChangeKind = 'edit' | 'delete' | 'reaction';
+
+/**
+ * A change to a message, stored in the room's sequence under its own seq (PROTOCOL.md, "Changes"): catching up
+ * with getHistory `after` reads the changes missed, in order, like the messages.
+ */
+export interface MessageChange {
+  roomId: string;
+  seq: number;
+  /** The seq of the message it changes. */
+  changeOf: number;
+  kind: ChangeKind;
+  /** Who made it: the editor, the deleter, the reactor. */
+  userId: string;
+  createdAt: string;
+  /** edit: the new content (absent once the message was deleted: the deletion removes it). */
+  content?: string;
+  /** reaction: the emoji, and whether it was given (true) or taken back (false). */
+  emoji?: string;
+  on?: boolean;
+  /** reaction: every count of the message right after this change, and the message's reactionsVersion then. */
+  reactions?: ReactionCount[];
+  reactionsVersion?: number;
 }
 
 export interface TypingEntry {

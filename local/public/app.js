@@ -1,13 +1,17 @@
 // The demo chat page. Everything it does goes through the SDK (vendor/chat-client.js, built by `npm run build`);
 // the only other request is GET /dev/token, the local stack's stand-in for signing in with Cognito.
-import { ChatClient } from './vendor/chat-client.js';
+import { ChatClient, applyChange } from './vendor/chat-client.js';
 
 const HISTORY_PAGE = 30;
+/** The reactions offered on every message (any single emoji would do). */
+const QUICK_REACTIONS = ['👍', '❤️', '😂'];
 const $ = (id) => document.getElementById(id);
 
 /** @type {ChatClient | undefined} */
 let client;
 let currentRoomId;
+/** What the composer does besides sending: `{ kind: 'reply' | 'edit', seq }`, or undefined. */
+let composing;
 /** Per room: messages by seq, whether older ones exist, unread count, members. */
 const roomViews = new Map();
 
@@ -90,6 +94,14 @@ function wireEvents(chat) {
       renderRooms();
     }
   });
+  chat.on('messageChanged', ({ roomId, change }) => {
+    // Applied to the page's own copy: it also holds messages read with getHistory, which the SDK never emitted.
+    const view = viewOf(roomId);
+    const target = view.messages.get(change.changeOf);
+    if (!target) return;
+    view.messages.set(target.seq, applyChange(target, change, chat.user?.userId));
+    if (roomId === currentRoomId) renderMessages({ stickToBottom: false });
+  });
   chat.on('typingChanged', ({ roomId }) => {
     if (roomId === currentRoomId) renderTyping();
   });
@@ -159,6 +171,7 @@ async function openRoom(roomId) {
   $('room-name').textContent = room?.name ?? roomId;
   $('room-id').textContent = roomId;
   $('composer-input').value = '';
+  setComposing(undefined);
   renderMessages({ stickToBottom: true });
   renderTyping();
   renderMembers();
@@ -253,8 +266,9 @@ function renderMessages({ stickToBottom }) {
 function messageItem(message, pending) {
   const own = pending || message.senderId === client.user?.userId;
   const item = document.createElement('li');
-  item.className = `message${own ? ' own' : ''}${pending ? ' pending' : ''}`;
+  item.className = `message${own ? ' own' : ''}${pending ? ' pending' : ''}${message.deleted ? ' deleted' : ''}`;
   if (!pending) item.dataset.seq = String(message.seq);
+  if (message.replyTo !== undefined) item.append(quoteOf(message.replyTo));
   const meta = document.createElement('div');
   meta.className = 'meta';
   const sender = document.createElement('span');
@@ -265,13 +279,84 @@ function messageItem(message, pending) {
     ? 'sending…'
     : new Date(message.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   meta.append(sender, time);
+  if (message.editedAt && !message.deleted)
+    meta.append(Object.assign(document.createElement('span'), { className: 'edited', textContent: ' (edited)' }));
   const content = document.createElement('div');
   content.className = 'content';
   // textContent, never innerHTML: content arrives byte for byte, markup included.
-  content.textContent = message.content;
+  content.textContent = message.deleted ? 'Message deleted' : message.content;
   item.append(meta, content);
+  if (!pending && !message.deleted) item.append(reactionsOf(message), actionsOf(message, own));
   return item;
 }
+
+/** The line above a reply: who wrote the message it answers, and its start, from the page's copy of it. */
+function quoteOf(seq) {
+  const target = viewOf(currentRoomId).messages.get(seq);
+  const quote = document.createElement('div');
+  quote.className = 'quote';
+  quote.textContent = !target
+    ? `↪ reply to message ${seq}`
+    : `↪ ${target.senderName}: ${target.deleted ? 'Message deleted' : target.content.slice(0, 80)}`;
+  return quote;
+}
+
+function reactionsOf(message) {
+  const row = document.createElement('div');
+  row.className = 'reactions';
+  for (const reaction of message.reactions ?? []) {
+    const chip = document.createElement('button');
+    chip.type = 'button';
+    chip.className = `reaction${reaction.reactedByMe ? ' mine' : ''}`;
+    chip.dataset.emoji = reaction.emoji;
+    chip.textContent = `${reaction.emoji} ${reaction.count}`;
+    chip.addEventListener('click', () => toggleReaction(message, reaction.emoji));
+    row.append(chip);
+  }
+  return row;
+}
+
+function actionsOf(message, own) {
+  const row = document.createElement('div');
+  row.className = 'message-actions';
+  const action = (label, title, onClick) => {
+    const button = Object.assign(document.createElement('button'), { type: 'button', textContent: label, title });
+    button.dataset.action = title;
+    button.addEventListener('click', onClick);
+    row.append(button);
+  };
+  for (const emoji of QUICK_REACTIONS) action(emoji, `react ${emoji}`, () => toggleReaction(message, emoji));
+  action('Reply', 'reply', () => setComposing({ kind: 'reply', seq: message.seq }));
+  if (own) action('Edit', 'edit', () => setComposing({ kind: 'edit', seq: message.seq }));
+  const room = client.room(message.roomId);
+  // The sender, or the creator of a group room (PROTOCOL.md, "Changes to messages").
+  if (own || (room?.kind === 'group' && room.createdBy === client.user?.userId))
+    action('Delete', 'delete', () => client.deleteMessage(message.roomId, message.seq).catch(showError));
+  return row;
+}
+
+function toggleReaction(message, emoji) {
+  const mine = (message.reactions ?? []).some((reaction) => reaction.emoji === emoji && reaction.reactedByMe);
+  client.react(message.roomId, message.seq, emoji, !mine).catch(showError);
+}
+
+/** Replying to or editing a message: the composer says which, and Escape or ✕ goes back to plain sending. */
+function setComposing(next) {
+  composing = next;
+  $('composer-context').hidden = !next;
+  if (!next) return;
+  const target = viewOf(currentRoomId).messages.get(next.seq);
+  const start = target?.content.slice(0, 60) ?? '';
+  $('composer-context-text').textContent =
+    next.kind === 'edit' ? `Editing: ${start}` : `Replying to ${target?.senderName ?? 'a message'}: ${start}`;
+  if (next.kind === 'edit') $('composer-input').value = target?.content ?? '';
+  $('composer-input').focus();
+}
+
+$('composer-context-cancel').addEventListener('click', () => {
+  if (composing?.kind === 'edit') $('composer-input').value = '';
+  setComposing(undefined);
+});
 
 function isNearBottom() {
   const box = $('messages');
@@ -326,6 +411,8 @@ $('composer-input').addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey) {
     event.preventDefault();
     $('composer').requestSubmit();
+  } else if (event.key === 'Escape' && composing) {
+    $('composer-context-cancel').click();
   }
 });
 
@@ -335,8 +422,16 @@ $('composer').addEventListener('submit', (event) => {
   if (!currentRoomId || !content.trim()) return;
   $('composer-input').value = '';
   const roomId = currentRoomId;
+  const context = composing;
+  setComposing(undefined);
+  if (context?.kind === 'edit') {
+    // The `messageChanged` event shows the edit. No message follows, so the typing indicator stops here.
+    client.typing.stop(roomId);
+    client.editMessage(roomId, context.seq, content).catch(showError);
+    return;
+  }
   // The SDK keeps the message in its outbox until stored, across reconnects; the `message` event shows it.
-  client.sendMessage(roomId, content).catch(showError);
+  client.sendMessage(roomId, content, context ? { replyTo: context.seq } : {}).catch(showError);
   if (roomId === currentRoomId) renderMessages({ stickToBottom: true });
 });
 

@@ -92,6 +92,24 @@ describe('the demo page', () => {
     expect(await messageTexts(bob)).toEqual(['Hiking on Saturday?', 'Yes! <b>not bold</b> 🌲']);
     expect(await alice.locator('#message-list .message.own').count()).toBe(1);
 
+    // Bob reacts to Alice's message and Alice edits it: both pages show both changes.
+    const alicesMessageOnBob = bob.locator('#message-list .message', { hasText: 'Hiking on Saturday?' });
+    await alicesMessageOnBob.hover();
+    await alicesMessageOnBob.locator('[data-action="react 👍"]').click();
+    await bob.locator('#message-list .reaction.mine', { hasText: '👍 1' }).waitFor();
+    await alice.locator('#message-list .message.own .reaction:not(.mine)', { hasText: '👍 1' }).waitFor();
+    const alicesOwn = alice.locator('#message-list .message.own', { hasText: 'Hiking on Saturday?' });
+    await alicesOwn.hover();
+    await alicesOwn.locator('[data-action="edit"]').click();
+    await alice.locator('#composer-context', { hasText: 'Editing' }).waitFor();
+    await alice.locator('#composer-input').fill('Hiking on Sunday?');
+    await alice.keyboard.press('Enter');
+    await bob.locator('#message-list .message', { hasText: 'Hiking on Sunday?' }).locator('.edited').waitFor();
+    await alice.locator('#message-list .message.own', { hasText: 'Hiking on Sunday?' }).locator('.edited').waitFor();
+    expect(await messageTexts(bob)).toEqual(['Hiking on Sunday?', 'Yes! <b>not bold</b> 🌲']);
+    expect(await messageTexts(alice)).toEqual(['Hiking on Sunday?', 'Yes! <b>not bold</b> 🌲']);
+    expect(await bob.locator('#message-list .reaction', { hasText: '👍 1' }).count()).toBe(1);
+
     await alice.screenshot({ path: join(ARTIFACTS, 'demo-page-alice.png') });
     await bob.screenshot({ path: join(ARTIFACTS, 'demo-page-bob.png') });
 
@@ -193,7 +211,7 @@ describe('the demo page', () => {
     await dave.locator('#message-list .message', { hasText: 'note 45' }).waitFor();
     expect(await dave.locator('#message-list .message').count()).toBe(30);
     await dave.click('#load-older');
-    await dave.locator('#message-list .message', { hasText: /^Carol.*note 1$/ }).waitFor();
+    await dave.locator('#message-list .message .content', { hasText: /^note 1$/ }).waitFor();
     const texts = await messageTexts(dave);
     expect(texts).toEqual(Array.from({ length: 45 }, (_, i) => `note ${i + 1}`));
     await expect(dave.locator('#load-older').isHidden()).resolves.toBe(true);

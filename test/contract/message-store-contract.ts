@@ -121,7 +121,11 @@ export function describeMessageStoreContract(name: string, makeStores: MakeStore
       expect(await read({ before: 10, limit: 3 })).toEqual({ seqs: [6, 7, 9], hasMore: true });
       expect(await read({ before: 3, limit: 3 })).toEqual({ seqs: [1, 2], hasMore: false });
       expect(await read({ before: 1, limit: 3 })).toEqual({ seqs: [], hasMore: false });
-      expect(await stores.messages.getMessages(uid('empty'), { limit: 5 })).toEqual({ messages: [], hasMore: false });
+      expect(await stores.messages.getMessages(uid('empty'), { limit: 5 })).toEqual({
+        messages: [],
+        changes: [],
+        hasMore: false,
+      });
     });
 
     it('keeps history apart from the other items of the room', async () => {
@@ -131,6 +135,7 @@ export function describeMessageStoreContract(name: string, makeStores: MakeStore
       await stores.messages.claimClientMessageId(message(created.roomId, 1));
       expect(await stores.messages.getMessages(created.roomId, { limit: 10 })).toEqual({
         messages: [],
+        changes: [],
         hasMore: false,
       });
       await stores.messages.putMessageIfAbsent(message(created.roomId, 1));

@@ -1,5 +1,6 @@
 // Every store's contract, for an implementation of all of them (the in-memory fakes, the DynamoDB stores).
 import { describeConnectionStoreContract } from './connection-store-contract.js';
+import { describeMessageChangesContract } from './message-changes-contract.js';
 import { describeMessageStoreContract } from './message-store-contract.js';
 import { describePresenceStoreContract } from './presence-store-contract.js';
 import { describeProfileStoreContract } from './profile-store-contract.js';
@@ -15,5 +16,6 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeRoomStoreContract(name, makeStores);
   describeSubscriptionStoreContract(name, makeStores);
   describeMessageStoreContract(name, makeStores);
+  describeMessageChangesContract(name, makeStores);
   describeTypingStoreContract(name, makeStores);
 }

@@ -28,7 +28,7 @@ async function history(
 ): Promise<{ seqs: number[]; hasMore: boolean; messages: Message[] }> {
   const ack = await client.ack('getHistory', fields);
   const messages = ack.messages as Message[];
-  expect(Object.keys(ack).sort()).toEqual(['action', 'hasMore', 'messages', 'requestId', 'type']);
+  expect(Object.keys(ack).sort()).toEqual(['action', 'changes', 'hasMore', 'messages', 'requestId', 'type']);
   return { seqs: messages.map((m) => m.seq), hasMore: ack.hasMore as boolean, messages };
 }
 

@@ -228,7 +228,11 @@ async function runSession(): Promise<void> {
   await send(alice1, { action: 'sendMessage', roomId, clientMessageId: 'm-1', content: 'hello' });
   await send(alice1, { action: 'sendMessage', roomId, clientMessageId: 'm-1', content: 'hello' });
   await send(bob1, { action: 'typing', roomId, isTyping: true });
-  await send(bob1, { action: 'sendMessage', roomId, clientMessageId: 'm-2', content: 'hi' });
+  await send(bob1, { action: 'sendMessage', roomId, clientMessageId: 'm-2', content: 'hi', replyTo: 1 });
+  await send(alice1, { action: 'editMessage', roomId, seq: 1, content: 'hello, edited' });
+  await send(bob1, { action: 'react', roomId, seq: 1, emoji: '👍', on: true });
+  await send(bob1, { action: 'react', roomId, seq: 1, emoji: '👍', on: false });
+  await send(alice1, { action: 'deleteMessage', roomId, seq: 1 });
   await send(alice1, { action: 'getHistory', roomId });
   await send(alice1, { action: 'getHistory', roomId, after: 0, limit: 1 });
   await send(alice1, { action: 'getHistory', roomId, before: 2 });

@@ -153,6 +153,15 @@ async function roomWith(ownerId: string, memberIds: string[]) {
   return { owner, members, roomId: room.roomId };
 }
 
+const MESSAGE_1 = 'MSG#0000000000000001';
+
+/** A room of alice and bob with alice's message at seq 1. */
+async function roomWithMessage(content: string) {
+  const { owner, members, roomId } = await roomWith(unique('alice'), [unique('bob')]);
+  await ack(owner, 'sendMessage', { roomId, clientMessageId: unique('cmid'), content });
+  return { owner, members, roomId };
+}
+
 const scenarios: Scenario<any>[] = [
   {
     name: '$connect',
@@ -341,6 +350,50 @@ const scenarios: Scenario<any>[] = [
         expect(copies.length, 'copies delivered to a listener').toBeLessThanOrEqual(1);
         if (copies.length === 0) undelivered.push(`${s.faultLabel}`);
       }
+    },
+  },
+  {
+    name: 'editMessage',
+    setup: () => roomWithMessage('the first words'),
+    act: (s) => frameOutcome(() => request(s.owner, 'editMessage', { roomId: s.roomId, seq: 1, content: 'new words' })),
+    async recover(s) {
+      await ack(s.owner, 'editMessage', { roomId: s.roomId, seq: 1, content: 'new words' });
+      const items = await roomItems(s.roomId);
+      expect(items.find((item) => item.sk === MESSAGE_1)).toMatchObject({ content: 'new words' });
+      // At most one edit stored (an attempt whose change item was lost leaves a gap, never a second edit).
+      expect(items.filter((item) => item.kind === 'edit').length).toBeLessThanOrEqual(1);
+    },
+  },
+  {
+    name: 'deleteMessage',
+    async setup() {
+      const state = await roomWithMessage('the secret words');
+      await ack(state.owner, 'editMessage', { roomId: state.roomId, seq: 1, content: 'the edited secret' });
+      return state;
+    },
+    act: (s) => frameOutcome(() => request(s.owner, 'deleteMessage', { roomId: s.roomId, seq: 1 })),
+    async recover(s) {
+      // The retry finishes the removal: no copy of the content stays in the table, whatever the failure left.
+      await ack(s.owner, 'deleteMessage', { roomId: s.roomId, seq: 1 });
+      const items = await roomItems(s.roomId);
+      expect(items.find((item) => item.sk === MESSAGE_1)).toMatchObject({ deleted: true });
+      expect(JSON.stringify(items)).not.toMatch(/secret/);
+    },
+  },
+  {
+    name: 'react',
+    async setup() {
+      const state = await roomWithMessage('react to me');
+      return { ...state, bob: state.members[0]! };
+    },
+    act: (s) => frameOutcome(() => request(s.bob, 'react', { roomId: s.roomId, seq: 1, emoji: '👍', on: true })),
+    async recover(s) {
+      const again = await ack(s.bob, 'react', { roomId: s.roomId, seq: 1, emoji: '👍', on: true });
+      expect((again.message as Message).reactions).toEqual([
+        expect.objectContaining({ emoji: '👍', reactedByMe: true }),
+      ]);
+      const counts = (await roomItems(s.roomId)).find((item) => item.sk === MESSAGE_1)?.reactionCounts;
+      expect(counts).toEqual({ '👍': 1 });
     },
   },
   {

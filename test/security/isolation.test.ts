@@ -41,6 +41,10 @@ afterAll(async () => {
 /** Every action that names a room, with fields that would succeed for a member. */
 const roomActions = (id: string): Array<[string, Record<string, unknown>]> => [
   ['sendMessage', { roomId: id, clientMessageId: `intrusion-${Math.random()}`, content: 'let me in' }],
+  ['sendMessage', { roomId: id, clientMessageId: `intrusion-${Math.random()}`, content: 'reply', replyTo: 1 }],
+  ['editMessage', { roomId: id, seq: 1, content: 'defaced' }],
+  ['deleteMessage', { roomId: id, seq: 1 }],
+  ['react', { roomId: id, seq: 1, emoji: '👎', on: true }],
   ['getHistory', { roomId: id }],
   ['getHistory', { roomId: id, after: 0 }],
   ['listMembers', { roomId: id }],

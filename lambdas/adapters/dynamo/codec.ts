@@ -1,7 +1,7 @@
 // Records of the chat logic ↔ items of the table. Items carry their keys, the record's fields, and for expiring
 // kinds both expiry attributes (expiresAtMs for logic, expiresAt in seconds for TTL); records never see either key
 // or the seconds. Undefined optional fields are dropped here, whatever marshalling options the client was given.
-import type { Message } from '../../protocol/index.js';
+import type { Message, MessageChange, MessageReaction, ReactionCount } from '../../protocol/index.js';
 import type {
   ConnectionRecord,
   MemberRecord,
@@ -122,16 +122,72 @@ const MESSAGE_FIELDS = [
   'attachmentUrl',
   'clientMessageId',
   'createdAt',
+  'replyTo',
+  'editedAt',
+  'deleted',
+  'reactionsVersion',
 ] as const satisfies readonly (keyof Message)[];
+
+/** The attribute holding a message's reaction counts: a map from emoji (validated, see protocol/emoji.ts) to count. */
+export const REACTION_COUNTS = 'reactionCounts';
+
+/** Most given first, then by emoji, so every reader lists them alike. */
+export const byCountThenEmoji = (a: ReactionCount, b: ReactionCount): number =>
+  b.count - a.count || (a.emoji < b.emoji ? -1 : a.emoji > b.emoji ? 1 : 0);
+
+/** The counts above zero (a count taken back to zero may linger until it is removed). */
+export function reactionCountsFromItem(item: Item): ReactionCount[] {
+  const counts = item[REACTION_COUNTS];
+  if (!counts || typeof counts !== 'object') return [];
+  return Object.entries(counts as Record<string, unknown>)
+    .filter((entry): entry is [string, number] => typeof entry[1] === 'number' && entry[1] > 0)
+    .map(([emoji, count]) => ({ emoji, count }))
+    .sort(byCountThenEmoji);
+}
 
 /** The message under its seq (history) or under its client message id (the de-duplicating claim). */
 export const messageItem = (key: Item, message: Message): Item => ({ ...defined(message), ...key });
 
-export function messageFromItem(item: Item): Message {
+/** A deleted message keeps no content: the empty string stands in, so `content` stays a string on the wire. */
+export function messageFromItem(item: Item, myEmojis: ReadonlySet<string> = new Set()): Message {
   const message: Partial<Record<keyof Message, unknown>> = {};
   for (const field of MESSAGE_FIELDS) if (item[field] !== undefined) message[field] = item[field];
+  if (message.deleted) message.content = '';
+  const reactions: MessageReaction[] = reactionCountsFromItem(item).map((reaction) => ({
+    ...reaction,
+    reactedByMe: myEmojis.has(reaction.emoji),
+  }));
+  if (reactions.length > 0) message.reactions = reactions;
   return message as Message;
 }
+
+export const isChangeItem = (item: Item): boolean => typeof item.changeOf === 'number';
+
+const CHANGE_FIELDS = [
+  'roomId',
+  'seq',
+  'changeOf',
+  'kind',
+  'userId',
+  'createdAt',
+  'content',
+  'emoji',
+  'on',
+  'reactions',
+  'reactionsVersion',
+] as const satisfies readonly (keyof MessageChange)[];
+
+export const changeItem = (key: Item, change: MessageChange): Item => ({ ...defined(change), ...key });
+
+export function changeFromItem(item: Item): MessageChange {
+  const change: Partial<Record<keyof MessageChange, unknown>> = {};
+  for (const field of CHANGE_FIELDS) if (item[field] !== undefined) change[field] = item[field];
+  return change as MessageChange;
+}
+
+/** The emojis of a reactor item (a string set). */
+export const emojisFromItem = (item: Item | undefined): Set<string> =>
+  item?.emojis instanceof Set ? new Set([...(item.emojis as Set<unknown>)].map(String)) : new Set();
 
 export const typingItem = (record: TypingRecord): Item => ({
   ...keys.typing(record.roomId, record.userId),

@@ -23,6 +23,7 @@ export const SK_PREFIX = {
   subscription: 'SUB#',
   message: 'MSG#',
   typing: 'TYPING#',
+  reactor: 'REACT#',
 } as const;
 
 /** Wide enough for Number.MAX_SAFE_INTEGER, so string order of message sort keys is numeric order of seq. */
@@ -52,6 +53,9 @@ export const keys = {
   claim: (roomId: string, senderId: string, clientMessageId: string) =>
     key(roomPk(roomId), `CMID#${escapeId(senderId)}#${escapeId(clientMessageId)}`),
   typing: (roomId: string, userId: string) => key(roomPk(roomId), `${SK_PREFIX.typing}${escapeId(userId)}`),
+  /** The emojis one user gave one message (outside the MSG# range, so history reads never meet them). */
+  reactor: (roomId: string, seq: number, userId: string) =>
+    key(roomPk(roomId), `${SK_PREFIX.reactor}${paddedSeq(seq)}#${escapeId(userId)}`),
 };
 
 /** DynamoDB's TTL attribute in epoch seconds, rounded up so TTL never deletes an item before its logical expiry. */

@@ -1,22 +1,47 @@
 // Messages on the table: ROOM#<room> MSG#<seq, 16 digits> (history) and ROOM#<room> CMID#<sender>#<client id>
 // (the message first stored under that client message id, for retries); the seq counter is the room item's lastSeq.
 // sendMessage writes the claim, then the seq, then the history item: each step idempotent and safe to repeat.
+// The history also holds the changes made to messages (./message-changes.ts), under seqs of the same counter.
 import type { MessageStore, SendState } from '../../chat/ports.js';
-import { memberFromItem, messageFromItem, messageItem, typingFromItem } from './codec.js';
+import type { Message, MessageChange } from '../../protocol/index.js';
+import {
+  changeFromItem,
+  emojisFromItem,
+  isChangeItem,
+  memberFromItem,
+  messageFromItem,
+  messageItem,
+  typingFromItem,
+} from './codec.js';
+import { createMessageChanges } from './message-changes.js';
 import { assertPageLimit } from './cursor.js';
 import { MAX_SEQ_KEY, PK, SK, SK_PREFIX, keys, paddedSeq, roomPk } from './keys.js';
 import { ITEM_ABSENT, ITEM_EXISTS } from './queries.js';
-import type { Table } from './table.js';
+import type { Item, Table } from './table.js';
 
 export function createMessageStore(table: Table): MessageStore {
+  /** Whose reactions the viewer gave, for the messages of a page that have any (one batch read). */
+  async function viewerEmojis(roomId: string, items: readonly Item[], viewerId: string) {
+    const reacted = items.filter((item) => item.reactionCounts !== undefined).map((item) => Number(item.seq));
+    const found = await table.batchGet(
+      'getMessages',
+      reacted.map((seq) => keys.reactor(roomId, seq, viewerId)),
+    );
+    return new Map(found.map((item) => [String(item[SK]), emojisFromItem(item)]));
+  }
+
   return {
-    async getSendState(roomId, userId, clientMessageId) {
-      // The member and typing items share the room's partition: one BatchGetItem reads all three.
+    ...createMessageChanges(table),
+
+    async getSendState(roomId, userId, clientMessageId, replyTo) {
+      // The member, typing and replied-to items share the room's partition: one BatchGetItem reads them all.
       const memberKey = keys.member(roomId, userId);
       const claimKey = keys.claim(roomId, userId, clientMessageId);
+      const typingKey = keys.typing(roomId, userId);
+      const replyKey = replyTo === undefined ? undefined : keys.message(roomId, replyTo);
       const items = await table.batchGet(
         'getSendState',
-        [memberKey, claimKey, keys.typing(roomId, userId)],
+        [memberKey, claimKey, typingKey, ...(replyKey ? [replyKey] : [])],
         // Consistent: a retry arriving right after the first send must see its claim.
         true,
       );
@@ -25,7 +50,8 @@ export function createMessageStore(table: Table): MessageStore {
         if (item[SK] === memberKey[SK]) state.member = memberFromItem(item);
         else if (item[SK] === claimKey[SK]) state.existing = messageFromItem(item);
         // As stored: the port takes no `now` here, so the caller judges whether the indicator is live.
-        else state.typing = typingFromItem(item);
+        else if (item[SK] === typingKey[SK]) state.typing = typingFromItem(item);
+        else if (!isChangeItem(item)) state.replyTarget = messageFromItem(item);
       }
       return state;
     },
@@ -67,14 +93,16 @@ export function createMessageStore(table: Table): MessageStore {
       if (query.after !== undefined) low = paddedSeq(Math.max(0, Math.floor(query.after) + 1));
       if (query.before !== undefined) {
         const below = Math.ceil(query.before) - 1;
-        if (below < 0) return { messages: [], hasMore: false };
+        if (below < 0) return { messages: [], changes: [], hasMore: false };
         high = paddedSeq(below);
       }
+      // Catch-up (after) reads the changes too; the newest and older pages list messages only, as they are now.
       const oldestFirst = query.after !== undefined;
       const { items } = await table.collect(
         'getMessages',
         {
           KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :low AND :high',
+          ...(!oldestFirst && { FilterExpression: 'attribute_not_exists(changeOf)' }),
           ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
           ExpressionAttributeValues: {
             ':pk': roomPk(roomId),
@@ -85,9 +113,19 @@ export function createMessageStore(table: Table): MessageStore {
         },
         query.limit + 1,
       );
-      const window = items.slice(0, query.limit).map(messageFromItem);
+      const window = items.slice(0, query.limit);
       if (!oldestFirst) window.reverse();
-      return { messages: window, hasMore: items.length > query.limit };
+      const emojis = query.viewerId === undefined ? new Map() : await viewerEmojis(roomId, window, query.viewerId);
+      const messages: Message[] = [];
+      const changes: MessageChange[] = [];
+      for (const item of window) {
+        if (isChangeItem(item)) changes.push(changeFromItem(item));
+        else {
+          const reactorSk = keys.reactor(roomId, Number(item.seq), query.viewerId ?? '')[SK]!;
+          messages.push(messageFromItem(item, emojis.get(reactorSk)));
+        }
+      }
+      return { messages, changes, hasMore: items.length > query.limit };
     },
   };
 }

@@ -3,8 +3,10 @@ import type { ActionName } from '../../protocol/index.js';
 import type { ActionHandler } from '../context.js';
 import { getHistory } from './history.js';
 import { addMembers, leaveRoom, listMembers } from './members.js';
+import { deleteMessage, editMessage } from './message-changes.js';
 import { sendMessage } from './messages.js';
 import { getPresence } from './presence-query.js';
+import { react } from './reactions.js';
 import { updateProfile } from './profile.js';
 import { markRead } from './read-markers.js';
 import { createRoom, openDirect } from './rooms.js';
@@ -25,6 +27,9 @@ export const ACTION_HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   subscribe,
   unsubscribe,
   sendMessage,
+  editMessage,
+  deleteMessage,
+  react,
   getHistory,
   typing,
   getPresence,

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { LIMITS, type Message, type MessageEvent } from '../../protocol/index.js';
 import type { ActionHandler, ActionOutcome, RequestContext, RuntimeWith } from '../context.js';
-import { ChatError, forbidden } from '../errors.js';
+import { ChatError, forbidden, notFound } from '../errors.js';
 import { loadProfile } from '../room-access.js';
 import { toIsoTime } from '../wire-format.js';
 import { broadcastTyping, typingStoppedEvent } from './typing.js';
@@ -38,10 +38,14 @@ export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' |
   if (input.content.length > LIMITS.contentMaxLength) {
     throw new ChatError('PAYLOAD_TOO_LARGE', `content: must be at most ${LIMITS.contentMaxLength} characters`);
   }
-  const state = await messages.getSendState(input.roomId, request.userId, input.clientMessageId);
-  // getSendState reads the membership, an earlier claim and the typing indicator in one round trip.
+  const state = await messages.getSendState(input.roomId, request.userId, input.clientMessageId, input.replyTo);
+  // getSendState reads the membership, an earlier claim, the typing indicator and the message replied to in one
+  // round trip.
   if (!state.member) throw forbidden();
   if (state.existing) return answerWithStored(runtime, request, state.existing);
+  if (input.replyTo !== undefined && !state.replyTarget) {
+    throw notFound(`replyTo: no message ${input.replyTo} in this room`);
+  }
 
   const [seq, profile] = await Promise.all([
     messages.nextSeq(input.roomId),
@@ -60,6 +64,8 @@ export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' |
   };
   if (profile.avatarUrl !== undefined) message.senderAvatar = profile.avatarUrl;
   if (input.attachmentUrl !== undefined) message.attachmentUrl = input.attachmentUrl;
+  // Only the seq: a quoted copy of the content would outlive the message's edits and its deletion.
+  if (input.replyTo !== undefined) message.replyTo = input.replyTo;
 
   const claimedBefore = await messages.claimClientMessageId(message);
   // A retry racing this one claimed first (its seq wins; ours becomes a gap).

@@ -259,6 +259,7 @@ const SERVER_FRAME_TYPES = new Set([
   'ack',
   'error',
   'message',
+  'change',
   'typing',
   'presence',
   'read',
@@ -267,7 +268,7 @@ const SERVER_FRAME_TYPES = new Set([
   'memberLeft',
 ]);
 const ERROR_FIELDS = new Set(['type', 'requestId', 'code', 'message']);
-const TIME_FIELDS = new Set(['createdAt', 'expiresAt', 'lastSeenAt', 'serverTime']);
+const TIME_FIELDS = new Set(['createdAt', 'editedAt', 'expiresAt', 'lastSeenAt', 'serverTime']);
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Rules every server frame keeps, checked on every frame of the suite (PROTOCOL.md "Frames" and "Errors"). */

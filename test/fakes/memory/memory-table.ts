@@ -2,7 +2,7 @@
 // (getSendState reads the member and typing items, nextSeq counts on the room). It keeps the semantics of the
 // DynamoDB stores (expiry filtering at `now`, one page per call with opaque cursors, conditional writes), and
 // records are deep-copied in and out: a caller mutating what it passed or got back cannot change stored state.
-import type { Message } from '../../../lambdas/protocol/index.js';
+import type { Message, MessageChange } from '../../../lambdas/protocol/index.js';
 import { assertPageLimit, decodeCursor, encodeCursor } from '../../../lambdas/adapters/dynamo/cursor.js';
 import type {
   ConnectionRecord,
@@ -66,8 +66,18 @@ export interface MemoryDump {
   members: MemberRecord[];
   subscriptions: SubscriptionRecord[];
   messages: Message[];
+  changes: MessageChange[];
   claims: Message[];
   typing: TypingRecord[];
+}
+
+/** What a message item keeps beside its wire fields: its edits and its reaction counts. */
+export interface MessageExtras {
+  editSeq?: number;
+  editSeqs: number[];
+  /** emoji → count (a Map: emojis are client-chosen). */
+  reactionCounts?: Map<string, number>;
+  reactionsVersion?: number;
 }
 
 export class MemoryTable {
@@ -82,8 +92,14 @@ export class MemoryTable {
   readonly subscriptions = new Map<string, SubscriptionRecord>();
   /** key(roomId, senderId, clientMessageId) */
   readonly claims = new Map<string, Message>();
-  /** key(roomId, seq) */
+  /** key(roomId, seq): messages; a change under the same seq lives in `changes`, never both. */
   readonly messages = new Map<string, Message>();
+  /** key(roomId, seq) */
+  readonly changes = new Map<string, MessageChange>();
+  /** key(roomId, seq) of the message */
+  readonly messageExtras = new Map<string, MessageExtras>();
+  /** key(roomId, seq, userId): the emojis the user gave the message */
+  readonly reactors = new Map<string, Set<string>>();
   /** key(roomId, userId) */
   readonly typing = new Map<string, TypingRecord>();
   private readonly failures = new Map<StoreMethod, Error[]>();
@@ -111,6 +127,7 @@ export class MemoryTable {
       members: [...this.members.values()],
       subscriptions: [...this.subscriptions.values()],
       messages: [...this.messages.values()],
+      changes: [...this.changes.values()],
       claims: [...this.claims.values()],
       typing: [...this.typing.values()],
     });

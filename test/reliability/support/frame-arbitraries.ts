@@ -113,7 +113,8 @@ export type FieldKind =
   | 'limit'
   | 'boolean'
   | 'cursor'
-  | 'messageType';
+  | 'messageType'
+  | 'emoji';
 
 const wrongType = (except: 'string' | 'number' | 'boolean' | 'array') =>
   fc.oneof(
@@ -187,6 +188,11 @@ export function wrongValueFor(kind: FieldKind): fc.Arbitrary<unknown> {
       return fc.oneof(wrongType('string'), fc.constantFrom('', 'c'.repeat(2_049)));
     case 'messageType':
       return fc.oneof(wrongType('string'), fc.constantFrom('TEXT', 'video', '', 'text '));
+    case 'emoji':
+      return fc.oneof(
+        wrongType('string'),
+        fc.constantFrom('', 'a', '1', '#', ':+1:', '👍👍', '👍 ', '\ud83d', '__proto__', '🏳️‍🌈'.repeat(3)),
+      );
   }
 }
 

@@ -104,7 +104,17 @@ export function actionFields(
         content: 'content',
         messageType: 'messageType',
         attachmentUrl: 'url',
+        replyTo: 'seq',
       },
+    },
+    editMessage: {
+      base: { roomId, seq: 1, content: 'edited' },
+      fields: { roomId: 'id', seq: 'seq', content: 'content' },
+    },
+    deleteMessage: { base: { roomId, seq: 1 }, fields: { roomId: 'id', seq: 'seq' } },
+    react: {
+      base: { roomId, seq: 1, emoji: '👍', on: true },
+      fields: { roomId: 'id', seq: 'seq', emoji: 'emoji', on: 'boolean' },
     },
     getHistory: { base: room, fields: { roomId: 'id', before: 'seq', after: 'seq', limit: 'limit' } },
     typing: { base: { roomId, isTyping: true }, fields: { roomId: 'id', isTyping: 'boolean' } },
