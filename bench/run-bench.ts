@@ -7,7 +7,9 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCapacityBench, ROOM_SIZES, TOTAL_CONNECTIONS } from './capacity/capacity-bench.js';
 import { runColdStart } from './cold-start/cold-start.js';
+import { measureFunctionCpu } from './cost/function-cpu.js';
 import { runInvocationRate } from './fanout/invocation-rate.js';
+import { measurePostCpu } from './fanout/notifier-cpu.js';
 import { ISSUE_BURST, runLocalStackCapacity, STACK_VARIANTS } from './fanout/local-stack-capacity.js';
 import { runLocalStackFanOut } from './fanout/local-stack-fanout.js';
 import { describeMachine } from './lib/machine.js';
@@ -26,7 +28,7 @@ interface Options {
   render?: string;
 }
 
-const SECTIONS = [1, 2, 5, 6, 7];
+const SECTIONS = [1, 2, 5, 6, 7, 8];
 
 function parseArgs(argv: readonly string[]): Options {
   const quick = argv.includes('--quick');
@@ -39,13 +41,13 @@ function parseArgs(argv: readonly string[]): Options {
   );
   if (unknown.length > 0) {
     throw new Error(
-      `bench: unknown argument ${unknown.join(' ')} (use --quick, --only=1,2,5,6,7, --profile, --out=<folder>, --render=<results.json>)`,
+      `bench: unknown argument ${unknown.join(' ')} (use --quick, --only=1,2,5,6,7,8, --profile, --out=<folder>, --render=<results.json>)`,
     );
   }
   const sections = new Set(only ? only.slice('--only='.length).split(',').map(Number) : SECTIONS);
   for (const section of sections) {
     if (!SECTIONS.includes(section))
-      throw new Error(`bench: --only takes sections 1, 2, 5, 6 and 7 (3 and 4 come with 2), not ${section}`);
+      throw new Error(`bench: --only takes sections 1, 2, 5, 6, 7 and 8 (3 and 4 come with 2), not ${section}`);
   }
   return {
     quick,
@@ -159,6 +161,23 @@ async function main(): Promise<void> {
     results.coldStart = await step('section 6: bundles and cold start', () =>
       runColdStart({ runs: options.quick ? 2 : 10 }),
     );
+  }
+
+  if (options.sections.has(8)) {
+    results.sizing = await step('section 8: function memory from measured CPU', async () => {
+      const lean = await measurePostCpu('lean', runs, options.quick ? 1000 : 5000);
+      const sdk = await measurePostCpu('sdk-tuned', runs, options.quick ? 1000 : 5000);
+      const loadCpuMs = Object.fromEntries(
+        (results.coldStart?.rows ?? [])
+          .filter((row) => row.variant === 'as deployed')
+          .map((row) => [row.handler, row.loadCpuMs.median]),
+      );
+      const functions = await measureFunctionCpu(options.quick ? 10 : 40);
+      return {
+        cpu: { ...functions, cpuPerPostUs: Math.round(lean.cpuMicrosPerPost), loadCpuMs },
+        postsPerSecond: { lean: lean.postsPerSecond, 'SDK client': sdk.postsPerSecond },
+      };
+    });
   }
 
   results.machineEnd = describeMachine();

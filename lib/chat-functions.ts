@@ -85,30 +85,43 @@ interface FunctionSettings {
   readonly timeout: Duration;
 }
 
-// Lambda gives CPU in proportion to memory. The authorizer verifies one JWT against a cached JWKS: 256 MB is plenty.
-// The other three fan frames out to many connections (JSON, TLS, up to 50 requests in flight), which is CPU work:
-// 512 MB halves their duration for the same GB-second cost. Timeouts: API Gateway waits at most 29 s for an
-// integration, so a longer one only lets a function run on after its answer is lost; the authorizer's one network
-// call (Cognito's JWKS, on a cold start) takes well under a second.
+// Memory is sized by measurement (bench/cost/function-sizing.ts, report bench/results/2026-12-03-lean-post.md).
+// Lambda gives CPU in proportion to memory, one vCPU at 1,769 MB, and a handler is one Node thread. Work that is
+// CPU-bound costs the same GB-seconds at any memory up to one vCPU (half the CPU, twice the time), so the rule is:
+// the smallest memory as fast as the fastest (within 10 % or 5 ms) for the function's reference workload, with its
+// bundle loaded within 250 ms where someone waits for a cold start, unless that costs over twice the cheapest.
+// - message, connect, disconnect: 1,536 MB. Fan-out is CPU-bound (about 340 µs of CPU per signed post and 5 ms per
+//   page of 100 subscribers on the build machine, against 50 posts in flight at 10 ms each): a message to a room of
+//   100 takes about 80 ms instead of 191 ms at 512 MB, for $1.82 instead of $1.48 per million; a room of 10 costs
+//   $1.12 instead of $0.78 per million messages (the gateway bills $12 for the same messages). A connect or
+//   disconnect announcing presence to 45 connections: 69 ms instead of 146-156 ms. Loading the 340 KB bundle
+//   (143 ms of CPU) takes 165 ms at 1,536 MB, 494 ms at 512 MB.
+// - authorizer: 512 MB. Verifying a token is 0.2 ms of CPU at any size, and the per-request price dominates its
+//   cost, but its cold start sits in a user's first handshake: the 79 KB bundle (42 ms of CPU) loads in 145 ms at
+//   512 MB, 290 ms at 256 MB.
+// - redelivery: 512 MB. Ten frames a batch, nobody waiting: 12 ms per batch, within 5 ms of the fastest, at the
+//   cheapest price per batch.
+// Timeouts: API Gateway waits at most 29 s for an integration, so a longer one only lets a function run on after its
+// answer is lost; the authorizer's one network call (Cognito's JWKS, on a cold start) takes well under a second.
 const SETTINGS: Readonly<Record<ChatFunctionName, FunctionSettings>> = {
   authorizer: {
     description: 'Verifies the Cognito ID token of a WebSocket $connect request',
-    memorySize: 256,
+    memorySize: 512,
     timeout: Duration.seconds(10),
   },
   connect: {
     description: 'WebSocket $connect: records the connection, subscribes it to the user rooms, announces presence',
-    memorySize: 512,
+    memorySize: 1536,
     timeout: Duration.seconds(29),
   },
   disconnect: {
     description: 'WebSocket $disconnect: removes the connection and its subscriptions, announces presence',
-    memorySize: 512,
+    memorySize: 1536,
     timeout: Duration.seconds(29),
   },
   message: {
     description: 'Every chat action ($default and one route per protocol action): one router, one warm function',
-    memorySize: 512,
+    memorySize: 1536,
     timeout: Duration.seconds(29),
   },
   // Ten frames a batch, each with the same bounded retries as a fan-out; no gateway waits on it.
@@ -118,6 +131,11 @@ const SETTINGS: Readonly<Record<ChatFunctionName, FunctionSettings>> = {
     timeout: Duration.seconds(30),
   },
 };
+
+/** Each function's memory (MB), for the bench's cost figures. */
+export const CHAT_FUNCTION_MEMORY_MB: Readonly<Record<ChatFunctionName, number>> = Object.fromEntries(
+  CHAT_FUNCTION_NAMES.map((name) => [name, SETTINGS[name].memorySize]),
+) as Record<ChatFunctionName, number>;
 
 /** How long the redelivery function may run: the redelivery queue's visibility timeout follows from it. */
 export const REDELIVERY_TIMEOUT = SETTINGS.redelivery.timeout;

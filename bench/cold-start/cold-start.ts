@@ -27,6 +27,8 @@ export const HANDLER_ENV: NodeJS.ProcessEnv = {
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
   TABLE_NAME: 'bench-chat',
+  // The redelivery handler needs it at load (SQS events name no API).
+  MANAGEMENT_ENDPOINT: 'https://bench.execute-api.us-east-1.amazonaws.com/bench',
   USER_POOL_ID: 'us-east-1_Bench1234',
   USER_POOL_CLIENT_ID: 'bench-client',
   POWERTOOLS_SERVICE_NAME: 'chat',

@@ -14,14 +14,15 @@ import { progress } from '../lib/progress.js';
 import type { WorkerProcess } from '../lib/worker-process.js';
 import { spread, type Spread } from '../lib/stats.js';
 import { notifierFor } from './poster-variants.js';
+import { CHAT_FUNCTION_MEMORY_MB } from '../../lib/chat-functions.js';
 
 const SENDER = 'fanout-sender';
 const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 const UNTHROTTLED = { rateLimit: { perSecond: 1e6, burst: 1e6 } };
 export const LEAN_VARIANT = 'message handler as deployed (lean post path: SignatureV4 over node:http)';
 export const SDK_VARIANT = 'same handler, posts by the AWS SDK management client (as before the lean path)';
-/** The memory the CDK stack gives the message function (lib/chat-functions.ts). */
-export const MESSAGE_FUNCTION_MEMORY_MB = 512;
+/** The memory the CDK stack gives the message function. */
+export const MESSAGE_FUNCTION_MEMORY_MB = CHAT_FUNCTION_MEMORY_MB.message;
 
 export interface FanOutRateRow {
   variant: string;

@@ -60,6 +60,32 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 const range = (values: number[]): string =>
   `${Math.round(median(values))} (${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))})`;
 
+/**
+ * CPU µs per post of one poster variant, 50 in flight against a management API that answers after 10 ms (medians
+ * of `runs` runs of `posts` posts): what the sizing model (bench/cost/function-sizing.ts) takes as CPU per post.
+ */
+export async function measurePostCpu(
+  variant: PosterVariant,
+  runs: number,
+  posts: number,
+): Promise<{ cpuMicrosPerPost: number; postsPerSecond: number }> {
+  const slow = await startServer(10);
+  try {
+    const cpu: number[] = [];
+    const rate: number[] = [];
+    for (let run = 0; run < runs; run += 1) {
+      const notifier = notifierFor(`${slow.endpoint}/prod`, variant);
+      const result = await fanOut(notifier, posts, 50);
+      notifier.destroy();
+      cpu.push(result.cpuMicros);
+      rate.push(result.perSecond);
+    }
+    return { cpuMicrosPerPost: median(cpu), postsPerSecond: median(rate) };
+  } finally {
+    slow.child.kill();
+  }
+}
+
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 5);
   const posts = Number(process.argv[3] ?? 5000);
@@ -104,6 +130,6 @@ if (process.argv.includes(SERVER_FLAG)) {
   });
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => process.send?.((server.address() as AddressInfo).port));
-} else {
+} else if (process.argv[1]?.endsWith('notifier-cpu.ts')) {
   await main();
 }

@@ -5,6 +5,11 @@ import { scanDesignCost, singleTableCost, SCAN_DESIGN_MEMORY_MB, type CostRow } 
 import { renderBarChart } from '../lib/svg-chart.js';
 import { dollars, num, table } from './markdown.js';
 import type { RenderedReport } from './report-types.js';
+import { CHAT_FUNCTION_MEMORY_MB } from '../../lib/chat-functions.js';
+
+const MESSAGE_MB = CHAT_FUNCTION_MEMORY_MB.message;
+/** Dollars per million messages for every 10 ms of one message-function invocation. */
+const TEN_MS = (MESSAGE_MB / 1024) * 0.01 * AWS_PRICES.lambdaPerGbSecond * 1e6;
 
 export function costRows(capacity: CapacityResults): CostRow[] {
   const totals = [...new Set(capacity.sends.map((s) => s.totalConnections))];
@@ -22,7 +27,7 @@ export function costRows(capacity: CapacityResults): CostRow[] {
         readUnits: send.measured.readUnits.median,
         writeUnits: send.measured.writeUnits.median,
         durationMs: comparison.single.latencyMs.median,
-        memoryMb: 512,
+        memoryMb: MESSAGE_MB,
       }),
     );
     for (const total of totals) {
@@ -83,7 +88,7 @@ export function costSection(
     '',
     '- **single table (this backend)**: gateway messages = the inbound frame + the ack + N−1 deliveries (every frame here is far below 32 KB: ' +
       `${send1000 ? `inbound ${num(send1000.measured.inboundBytes ?? 0)} B, ack ${num(send1000.measured.frames.ack?.bytes ?? 0)} B, delivery ${num(send1000.measured.frames.message?.bytes ?? 0)} B` : 'see section 2'}); ` +
-      'one message-function invocation at 512 MB (lib/chat-functions.ts) for the **measured** send time of section 3 (this machine, dynalite, a 10 ms management API), billed per started millisecond; the units of section 2.',
+      `one message-function invocation at ${MESSAGE_MB} MB (lib/chat-functions.ts) for the **measured** send time of section 3 (this machine, dynalite, a 10 ms management API), billed per started millisecond; the units of section 2.`,
     `- **scan design**: the inbound frame + N posts (the sample echoes to the sender instead of acking); one invocation at ${SCAN_DESIGN_MEMORY_MB} MB (the sample's template) for its measured send time; the Scan's read units; no writes.`,
     "- Deliveries per message: N−1 in both (the sender's echo is not a delivery, as the ack is not).",
     '',
@@ -114,8 +119,8 @@ export function costSection(
     ),
     '',
     `The Lambda durations are this run's send times (section 3), on a busy machine against dynalite: on AWS, with DynamoDB and the management API a few milliseconds away, they would be shorter. ` +
-      `Their weight: every 10 ms of a 512 MB invocation adds ${dollars(0.5 * 0.01 * AWS_PRICES.lambdaPerGbSecond * 1e6, 3)} per million messages, ` +
-      `${dollars((0.5 * 0.01 * AWS_PRICES.lambdaPerGbSecond * 1e6) / 9, 4)} per million deliveries in a room of 10 and ${dollars((0.5 * 0.01 * AWS_PRICES.lambdaPerGbSecond * 1e6) / 99, 5)} in a room of 100.`,
+      `Their weight: every 10 ms of a ${MESSAGE_MB} MB invocation adds ${dollars(TEN_MS, 3)} per million messages, ` +
+      `${dollars(TEN_MS / 9, 4)} per million deliveries in a room of 10 and ${dollars(TEN_MS / 99, 5)} in a room of 100.`,
     '',
     `![cost per million deliveries](${chartFile})`,
     '',

@@ -5,6 +5,7 @@ import type { FanOutRateResults } from '../fanout/invocation-rate.js';
 import type { LocalCapacityResults } from '../fanout/local-stack-capacity.js';
 import type { LocalStackResults } from '../fanout/local-stack-fanout.js';
 import type { Machine } from '../lib/machine.js';
+import type { MeasuredCpu } from '../cost/function-sizing.js';
 
 export interface BenchResults {
   date: string;
@@ -23,6 +24,8 @@ export interface BenchResults {
   capacity?: CapacityResults;
   rate?: FanOutRateResults;
   coldStart?: ColdStartResults;
+  /** Section 8: the CPU the functions' memory is sized from, by the model in bench/cost/function-sizing.ts. */
+  sizing?: { cpu: MeasuredCpu; postsPerSecond: Record<string, number> };
 }
 
 export interface RenderedReport {

@@ -126,7 +126,7 @@ export function rateSection(rate: FanOutRateResults): string {
     `How to read it: with 50 posts in flight and ${rate.delayMs} ms per post the ceiling is 50 / ${rate.delayMs} ms = ${num(50 / (rate.delayMs / 1000))} posts/s. ` +
       'The average in flight (rate × 10 ms) shows how much of that the invocation uses; when it is far below 50 the invocation is waiting for CPU, not for the management API. ' +
       "CPU per post is the handler process's CPU time divided by the posts (the management API runs elsewhere). " +
-      `The message function has ${rate.memoryMb} MB on Lambda, about 0.3 of a vCPU, so a CPU-bound fan-out runs slower there than on one core of this machine.`,
+      `The message function has ${rate.memoryMb} MB on Lambda, ${Math.min(1, rate.memoryMb / 1769).toFixed(2)} of a vCPU, so a CPU-bound fan-out runs at most as fast there as on one core of this machine.`,
   ].join('\n');
 }
 

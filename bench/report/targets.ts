@@ -133,7 +133,7 @@ export function evaluateTargets(results: BenchResults, costs: CostRow[] | undefi
             ? `The import itself is under ${TARGETS.loadMs} ms; --enable-source-maps, which the stack sets, makes Node read the ${kib(slowest.sourceMapBytes)} source map at load (${num(asDeployedMs(slowest) - slowest.loadMs.median, 0)} ms for ${slowest.handler}). ` +
               'Leaving the flag off (and mapping stack traces from the uploaded map when needed) or a smaller bundle (above) would meet it. '
             : `Parsing and running ${kib(slowest.bytes)} of minified code, most of it the SDK, at module scope; the CPU column shows the code's own part, the rest is waiting for a core on this busy machine. `) +
-        'These times are on a full core; Lambda gives 512 MB (256 MB for the authorizer) a fraction of a vCPU, so the CPU column is the one to scale.'
+        'These times are on a full core; Lambda gives each function a share of a vCPU in proportion to its memory (one vCPU at 1,769 MB; lib/chat-functions.ts), so the CPU column is the one to scale.'
       : 'section 6 did not run',
   });
   return targets;

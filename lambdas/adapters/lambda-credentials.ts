@@ -1,6 +1,7 @@
 // Stands in for @aws-sdk/credential-provider-node in the Lambda bundles only (an esbuild alias in
 // lib/chat-functions.ts); nothing imports it by name. The SDK clients' Node runtime config imports that package's
-// `defaultProvider` and calls it as `defaultProvider(clientConfig)()` when no `credentials` were given. The real
+// `defaultProvider` and calls it as `defaultProvider(clientConfig)()` when no `credentials` were given, and so does
+// the management API's signed post path (management-http.ts). The real
 // chain (environment, SSO, ini files, credential_process, web identity, ECS/EC2 metadata) drags the STS and SSO
 // clients into every bundle (about a fifth of it). On Lambda the chain always stops at its first link: the runtime
 // puts the execution role's session in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, and sets no

@@ -191,7 +191,7 @@ describe('stage', () => {
 });
 
 describe('functions', () => {
-  const MEMORY = { authorizer: 256, connect: 512, disconnect: 512, message: 512, redelivery: 512 };
+  const MEMORY = { authorizer: 512, connect: 1536, disconnect: 1536, message: 1536, redelivery: 512 };
   const TIMEOUT = { authorizer: 10, connect: 29, disconnect: 29, message: 29, redelivery: 30 };
 
   it.each(CHAT_FUNCTION_NAMES)('%s: Node.js 24 on arm64, its memory and timeout', (name) => {
