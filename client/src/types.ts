@@ -8,7 +8,7 @@ import type {
   RoomJoinedEvent,
   TypingEvent,
 } from '../../lambdas/protocol/frames.js';
-import type { MessageType, Room, User } from '../../lambdas/protocol/objects.js';
+import type { MessageType, PushPlatform, Room, User } from '../../lambdas/protocol/objects.js';
 export type { RoomSeq } from '../../lambdas/protocol/frames.js';
 import type { BackoffOptions } from './backoff.js';
 import type { ChatError } from './chat-error.js';
@@ -43,6 +43,9 @@ export interface ActionFields {
   typing: { roomId: string; isTyping: boolean };
   getPresence: { roomId: string };
   markRead: { roomId: string; seq: number };
+  registerDevice: { platform: PushPlatform; token: string };
+  unregisterDevice: { token: string };
+  muteRoom: { roomId: string; muted: boolean };
 }
 
 /** The ack of an action: its fields beside type, requestId and action. */

@@ -9,7 +9,8 @@ export function toIsoTime(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
-export function toRoom(room: RoomRecord, lastReadSeq?: number): Room {
+/** `muted`: the calling user muted the room's pushes (their membership's pushMuted). */
+export function toRoom(room: RoomRecord, lastReadSeq?: number, muted?: boolean): Room {
   const wire: Room = {
     roomId: room.roomId,
     name: room.name,
@@ -19,6 +20,7 @@ export function toRoom(room: RoomRecord, lastReadSeq?: number): Room {
     lastSeq: room.lastSeq,
   };
   if (lastReadSeq !== undefined) wire.lastReadSeq = lastReadSeq;
+  if (muted) wire.muted = true;
   return wire;
 }
 

@@ -2,6 +2,7 @@
 // before any work is done, and the route table (routes.ts) is derived from ACTION_NAMES.
 import * as z from 'zod/mini';
 import { LIMITS } from './limits.js';
+import type { PushPlatform } from './objects.js';
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -30,6 +31,15 @@ function isHttpsUrl(value: string): boolean {
 }
 
 const roomOnly = z.object({ roomId: id });
+
+export const PUSH_PLATFORMS = ['apns', 'apns_sandbox', 'fcm'] as const satisfies readonly PushPlatform[];
+
+// Printable ASCII without spaces: what APNs (hex) and FCM tokens are made of.
+const deviceToken = z.string().check(
+  z.minLength(1),
+  z.maxLength(LIMITS.deviceTokenMaxLength),
+  z.refine((s) => /^[\x21-\x7e]+$/.test(s), { message: 'must be printable ASCII without spaces' }),
+);
 
 export const ACTION_SCHEMAS = {
   hello: z.object({}),
@@ -71,6 +81,9 @@ export const ACTION_SCHEMAS = {
   typing: z.object({ roomId: id, isTyping: z.boolean() }),
   getPresence: z.object({ roomId: id, cursor: z.optional(cursor) }),
   markRead: z.object({ roomId: id, seq }),
+  registerDevice: z.object({ platform: z.enum(PUSH_PLATFORMS), token: deviceToken }),
+  unregisterDevice: z.object({ token: deviceToken }),
+  muteRoom: z.object({ roomId: id, muted: z.boolean() }),
 } as const;
 
 export type ActionName = keyof typeof ACTION_SCHEMAS;

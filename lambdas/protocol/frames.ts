@@ -1,6 +1,6 @@
 // Server-to-client frames (PROTOCOL.md, "Frames" and the broadcast column of "Actions").
 import type { ErrorCode } from './errors.js';
-import type { Message, Room, TypingEntry, User } from './objects.js';
+import type { Message, PushPlatform, Room, TypingEntry, User } from './objects.js';
 
 export interface ErrorFrame {
   type: 'error';
@@ -87,4 +87,7 @@ export interface AckFields {
   typing: Record<string, never>;
   getPresence: { online: User[]; typing: TypingEntry[]; cursor?: string };
   markRead: Record<string, never>;
+  registerDevice: { platform: PushPlatform };
+  unregisterDevice: { removed: boolean };
+  muteRoom: { roomId: string; muted: boolean };
 }

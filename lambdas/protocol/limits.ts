@@ -9,6 +9,10 @@ export const LIMITS = {
   memberIdsMax: 100,
   historyDefaultLimit: 50,
   historyMaxLimit: 100,
+  /** registerDevice: a push token (APNs: 64 hex digits; FCM: about 160 characters) is at most this long. */
+  deviceTokenMaxLength: 512,
+  /** Devices kept per user for push; registering one more drops the least recently registered. */
+  devicesPerUserMax: 20,
   helloRoomsMax: 100,
   /**
    * Every list in an answer (messages, rooms, members, online users) stops before its JSON would pass this many

@@ -19,9 +19,14 @@ export interface Room {
   lastSeq: number;
   /** The calling user's own read marker. */
   lastReadSeq?: number;
+  /** Present (true) when the calling user muted the room's push notifications (muteRoom). */
+  muted?: boolean;
 }
 
 export type MessageType = 'text' | 'image' | 'file';
+
+/** The push services a device registers with: APNs (production or sandbox) and Firebase Cloud Messaging. */
+export type PushPlatform = 'apns' | 'apns_sandbox' | 'fcm';
 
 export interface Message {
   id: string;

@@ -32,6 +32,9 @@ describe('ActionFields', () => {
       typing: true,
       getPresence: true,
       markRead: true,
+      registerDevice: true,
+      unregisterDevice: true,
+      muteRoom: true,
     };
     expect(Object.keys(sdkActions).sort()).toEqual([...ACTION_NAMES].sort());
   });

@@ -1,6 +1,7 @@
 // Every action's handler, keyed by the protocol's action names: the type makes a missing one a compile error.
 import type { ActionName } from '../../protocol/index.js';
 import type { ActionHandler } from '../context.js';
+import { muteRoom, registerDevice, unregisterDevice } from './devices.js';
 import { getHistory } from './history.js';
 import { addMembers, leaveRoom, listMembers } from './members.js';
 import { sendMessage } from './messages.js';
@@ -29,4 +30,7 @@ export const ACTION_HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   typing,
   getPresence,
   markRead,
+  registerDevice,
+  unregisterDevice,
+  muteRoom,
 };

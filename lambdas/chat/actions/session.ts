@@ -19,7 +19,7 @@ async function roomsPage(
     page,
     (membership) => {
       const room = records.get(membership.roomId);
-      return room && toRoom(room, membership.lastReadSeq);
+      return room && toRoom(room, membership.lastReadSeq, membership.pushMuted);
     },
     new ListBudget(LIMITS.answerListMaxBytes),
   );

@@ -6,6 +6,7 @@ import type { Message } from '../../../lambdas/protocol/index.js';
 import { assertPageLimit, decodeCursor, encodeCursor } from '../../../lambdas/adapters/dynamo/cursor.js';
 import type {
   ConnectionRecord,
+  DeviceRecord,
   MemberRecord,
   Page,
   PageRequest,
@@ -68,6 +69,7 @@ export interface MemoryDump {
   messages: Message[];
   claims: Message[];
   typing: TypingRecord[];
+  devices: DeviceRecord[];
 }
 
 export class MemoryTable {
@@ -86,6 +88,12 @@ export class MemoryTable {
   readonly messages = new Map<string, Message>();
   /** key(roomId, userId) */
   readonly typing = new Map<string, TypingRecord>();
+  /** key(userId, token) */
+  readonly devices = new Map<string, DeviceRecord>();
+  /** token → the user it is registered to */
+  readonly deviceOwners = new Map<string, string>();
+  /** key(userId, roomId, seq, token) → expiresAt */
+  readonly pushClaims = new Map<string, number>();
   private readonly failures = new Map<StoreMethod, Error[]>();
 
   /** Queues a failure for the next call of `method` (see MemoryStores.failNext). */
@@ -113,6 +121,7 @@ export class MemoryTable {
       messages: [...this.messages.values()],
       claims: [...this.claims.values()],
       typing: [...this.typing.values()],
+      devices: [...this.devices.values()],
     });
   }
 }

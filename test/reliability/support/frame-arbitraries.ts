@@ -113,7 +113,9 @@ export type FieldKind =
   | 'limit'
   | 'boolean'
   | 'cursor'
-  | 'messageType';
+  | 'messageType'
+  | 'platform'
+  | 'deviceToken';
 
 const wrongType = (except: 'string' | 'number' | 'boolean' | 'array') =>
   fc.oneof(
@@ -187,6 +189,13 @@ export function wrongValueFor(kind: FieldKind): fc.Arbitrary<unknown> {
       return fc.oneof(wrongType('string'), fc.constantFrom('', 'c'.repeat(2_049)));
     case 'messageType':
       return fc.oneof(wrongType('string'), fc.constantFrom('TEXT', 'video', '', 'text '));
+    case 'platform':
+      return fc.oneof(wrongType('string'), fc.constantFrom('APNS', 'gcm', 'apns ', '', 'sms'));
+    case 'deviceToken':
+      return fc.oneof(
+        wrongType('string'),
+        fc.constantFrom('', 't'.repeat(LIMITS.deviceTokenMaxLength + 1), 'with space', 'tab\t', 'caf\u00e9', '\ud83d'),
+      );
   }
 }
 

@@ -110,6 +110,12 @@ export function actionFields(
     typing: { base: { roomId, isTyping: true }, fields: { roomId: 'id', isTyping: 'boolean' } },
     getPresence: { base: room, fields: { roomId: 'id', cursor: 'cursor' } },
     markRead: { base: { roomId, seq: 0 }, fields: { roomId: 'id', seq: 'seq' } },
+    registerDevice: {
+      base: { platform: 'fcm', token: 'fuzz-device-token' },
+      fields: { platform: 'platform', token: 'deviceToken' },
+    },
+    unregisterDevice: { base: { token: 'fuzz-device-token' }, fields: { token: 'deviceToken' } },
+    muteRoom: { base: { roomId, muted: true }, fields: { roomId: 'id', muted: 'boolean' } },
   };
 }
 
