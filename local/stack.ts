@@ -33,6 +33,7 @@ import { handleManagementRequest } from './management-api.js';
 import { dataFolderProblem, portProblem } from './startup-problem.js';
 
 export { LocalStackStartupError, type StartupProblemKind } from './startup-problem.js';
+import { startLocalPush, type LocalPush, type LocalPushOptions } from './push.js';
 import { startLocalRedelivery, type LocalRedelivery, type LocalRedeliveryOptions } from './redelivery.js';
 
 export const LOCAL_AUDIENCE = 'local-chat-client';
@@ -78,6 +79,8 @@ export interface LocalStackOptions {
   managementEndpoint?: string;
   /** The redelivery queue's timing (tests shorten it). */
   redelivery?: Pick<LocalRedeliveryOptions, 'visibilityTimeoutMs' | 'maxReceiveCount'>;
+  /** The push path's delay (default 5 s; tests shorten it), previews (default on) and queue timing. */
+  push?: Pick<LocalPushOptions, 'delaySeconds' | 'preview' | 'visibilityTimeoutMs'>;
 }
 
 export interface LocalStack {
@@ -94,6 +97,11 @@ export interface LocalStack {
   handlers: FunctionPlacement;
   /** The SQS endpoint and queues of the redelivery path. */
   redelivery: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl' | 'maxReceiveCount'>;
+  /** The push path: its job queue, and the SNS emulation with what it would have sent. */
+  push: {
+    jobs: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl'>;
+    sns: Pick<LocalPush['sns'], 'endpoint' | 'applications' | 'pushes' | 'disableToken'>;
+  };
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
   stop(): Promise<void>;
 }
@@ -108,6 +116,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let server: Server | undefined;
   let functions: FunctionHost | undefined;
   let redelivery: LocalRedelivery | undefined;
+  let push: LocalPush | undefined;
   try {
     let dynamoDir: string | undefined;
     if (dataPath) {
@@ -157,6 +166,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger: gatewayLogger,
       ...options.redelivery,
     });
+    push = await startLocalPush({
+      region: LOCAL_REGION,
+      credentials: DUMMY_CREDENTIALS,
+      logger: gatewayLogger,
+      ...options.push,
+    });
     const config: RuntimeConfig = {
       tableName: LOCAL_TABLE_NAME,
       region: LOCAL_REGION,
@@ -164,6 +179,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       managementEndpoint: options.managementEndpoint ?? httpUrl,
       redeliveryQueueUrl: redelivery.queueUrl,
       redeliveryMaxReceives: redelivery.maxReceiveCount,
+      pushQueueUrl: push.jobs.queueUrl,
+      pushDelayS: push.delaySeconds,
+      push: push.config,
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
       credentials: DUMMY_CREDENTIALS,
@@ -200,6 +218,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       issuerPath: ISSUER_PATH,
       ...(options.publicDir !== undefined && { publicDir: options.publicDir }),
       isReady: () => ready,
+      push: push.sns,
     });
     handleHttp = async (request, response) => {
       const url = new URL(request.url ?? '/', httpUrl);
@@ -208,6 +227,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sendJson(response, 404, { message: 'Not Found' });
     };
     redelivery.start(async (event) => (await host.invoke('redelivery', event)) as SQSBatchResponse);
+    push.jobs.start(async (event) => (await host.invoke('push', event)) as SQSBatchResponse);
     // Registered only now: until then Node refuses upgrades itself; once stopping, the gateway answers them 503.
     server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) =>
       gateway.handleUpgrade(request, socket, head),
@@ -218,6 +238,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const runningDynamo = dynamo;
     const runningFunctions = functions;
     const runningRedelivery = redelivery;
+    const runningPush = push;
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -227,6 +248,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       config,
       handlers: runningFunctions.placement,
       redelivery: runningRedelivery,
+      push: runningPush,
       stop() {
         stopping ??= (async () => {
           ready = false;
@@ -234,6 +256,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           await gateway.close();
           // The event source mapping finishes the batches in hand while the functions still run them.
           await runningRedelivery.stop();
+          await runningPush.stop();
           await runningFunctions.close();
           await closeServer(runningServer);
           await runningDynamo.stop();
@@ -243,6 +266,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
   } catch (error) {
     if (redelivery) await redelivery.stop().catch(() => undefined);
+    if (push) await push.stop().catch(() => undefined);
     if (functions) await functions.close().catch(() => undefined);
     if (server) await closeServer(server).catch(() => undefined);
     if (dynamo) await dynamo.stop().catch(() => undefined);

@@ -11,5 +11,6 @@ export type * from './ports/subscriptions.js';
 export type * from './ports/messages.js';
 export type * from './ports/typing.js';
 export type * from './ports/devices.js';
+export type * from './ports/push.js';
 export type * from './ports/stores.js';
 export type * from './ports/services.js';

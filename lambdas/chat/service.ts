@@ -1,5 +1,5 @@
 // The chat logic's entry points, one per gateway route kind. Handlers (AWS) and the local stack call these.
-import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier } from './ports.js';
+import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier, PushJobQueue } from './ports.js';
 import type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
 
 export interface ChatConfig {
@@ -13,12 +13,18 @@ export interface ChatConfig {
    * same turn as its $connect returns.
    */
   connectGraceMs: number;
+  /**
+   * How long a push job waits before it runs: a member who is only reconnecting is online again by then (and has
+   * perhaps read the message), so gets no push.
+   */
+  pushDelaySeconds: number;
 }
 
 export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   maxConnectionMs: 7_200_000,
   rateLimit: { perSecond: 25, burst: 60 },
   connectGraceMs: 5_000,
+  pushDelaySeconds: 5,
 };
 
 export interface ChatDeps {
@@ -30,6 +36,8 @@ export interface ChatDeps {
   config: ChatConfig;
   /** Where frames go whose posts outlasted their retries (the redelivery queue); without one they are lost. */
   frameQueue?: FrameQueue;
+  /** Where a push job goes for every message stored; without one nobody is pushed to. */
+  pushJobs?: PushJobQueue;
 }
 
 export interface ConnectRequest {
