@@ -27,6 +27,8 @@ export interface LocalSns {
   applications: Record<PushPlatform, string>;
   /** What would have been sent, oldest first. */
   pushes(): DeliveredPush[];
+  /** The Action of every request so far, in order. */
+  actions(): string[];
   /** Marks every endpoint of the token disabled, as SNS does when the platform rejects it; how many it marked. */
   disableToken(token: string): number;
   stop(): Promise<void>;
@@ -43,6 +45,7 @@ export async function startLocalSns(options: { region: string; port?: number }):
   const pushes: DeliveredPush[] = [];
   const state: LocalSnsState = {
     region: options.region,
+    actions: [],
     applications: platformOf,
     endpoints: new Map(),
     endpointByToken: new Map(),
@@ -63,6 +66,7 @@ export async function startLocalSns(options: { region: string; port?: number }):
     endpoint: `http://${HOST}:${(server.address() as AddressInfo).port}`,
     applications,
     pushes: () => pushes.map((push) => ({ ...push })),
+    actions: () => [...state.actions],
     disableToken(token) {
       let marked = 0;
       for (const endpoint of state.endpoints.values()) {

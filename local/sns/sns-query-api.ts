@@ -170,6 +170,7 @@ export async function handleSnsRequest(
     if (tooLarge) throw new SnsError('RequestEntityTooLarge', 'Request too large', 413);
     const params = new URLSearchParams(body.toString('utf8'));
     const action = params.get('Action') ?? '';
+    state.actions.push(action);
     const operation = OPERATIONS.get(action);
     if (!operation) throw new SnsError('InvalidAction', `The action ${action || '(none)'} is not valid`);
     send(response, 200, operation(state, params));

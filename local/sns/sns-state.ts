@@ -24,6 +24,8 @@ export interface DeliveredPush extends PushNotification {
 
 export interface LocalSnsState {
   readonly region: string;
+  /** The Action of every request, in order (tests compare it with the push function's grants). */
+  readonly actions: string[];
   /** Platform application ARN → its platform. */
   readonly applications: ReadonlyMap<string, PushPlatform>;
   readonly endpoints: Map<string, LocalEndpoint>;
