@@ -1,5 +1,5 @@
 import { LIMITS } from '../../lambdas/protocol/limits.js';
-import type { Message, Room, User } from '../../lambdas/protocol/objects.js';
+import type { Message, PushPlatform, Room, User } from '../../lambdas/protocol/objects.js';
 import { jitteredDelayMs } from './backoff.js';
 import { ChatError, describeError } from './chat-error.js';
 import { ChatState } from './chat-state.js';
@@ -307,6 +307,26 @@ export class ChatClient {
 
   async markRead(roomId: string, seq: number): Promise<void> {
     await this.request('markRead', { roomId, seq });
+  }
+
+  // ---- Push notifications ---------------------------------------------------------------------------------------
+
+  /**
+   * Registers this device's push token (from APNs or FCM) for the signed-in user; call it whenever the app starts,
+   * since tokens change. A token registered by another user moves to this one.
+   */
+  async registerDevice(platform: PushPlatform, token: string): Promise<void> {
+    await this.request('registerDevice', { platform, token });
+  }
+
+  /** Stops pushes to this token for the signed-in user (at sign-out); false when it was not theirs. */
+  async unregisterDevice(token: string): Promise<boolean> {
+    return (await this.request('unregisterDevice', { token })).removed;
+  }
+
+  /** Mutes (or unmutes) a room's push notifications for the signed-in user; rooms() shows it as `muted`. */
+  async muteRoom(roomId: string, muted = true): Promise<void> {
+    await this.request('muteRoom', { roomId, muted });
   }
 
   async updateProfile(changes: ActionFields['updateProfile']): Promise<User> {

@@ -180,6 +180,9 @@ export class ChatState {
       case 'updateProfile':
         this.me = (ack as Ack<'updateProfile'>).user;
         return;
+      case 'muteRoom':
+        this.setMuted(ack as Ack<'muteRoom'>);
+        return;
       default:
         return;
     }
@@ -196,6 +199,15 @@ export class ChatState {
     if (!this.sequencers.has(room.roomId))
       this.createSequencer(room.roomId, this.resumeSeqs.get(room.roomId) ?? room.lastSeq);
     if (announce) this.deps.events.emit('roomsChanged', this.rooms());
+  }
+
+  /** The room as muted or not (Room.muted is present only when true, as the server sends it). */
+  private setMuted({ roomId, muted }: { roomId: string; muted: boolean }): void {
+    const known = this.roomMap.get(roomId);
+    if (!known) return;
+    const { muted: _was, ...rest } = known;
+    this.roomMap.set(roomId, muted ? { ...rest, muted: true } : rest);
+    this.deps.events.emit('roomsChanged', this.rooms());
   }
 
   private removeRoom(roomId: string, announce = true): void {
