@@ -8,7 +8,7 @@ export type * from './ports/connections.js';
 export type * from './ports/presence.js';
 export type * from './ports/rooms.js';
 export type * from './ports/subscriptions.js';
-export type * from './ports/messages.js';
+export * from './ports/messages.js';
 export type * from './ports/typing.js';
 export type * from './ports/stores.js';
 export type * from './ports/services.js';

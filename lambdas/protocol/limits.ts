@@ -11,6 +11,11 @@ export const LIMITS = {
   historyMaxLimit: 100,
   helloRoomsMax: 100,
   /**
+   * A room's unreadCount stops at this number, which means "this many or more" (clients show "99+"): counting is a
+   * read of the messages after the read marker, and it stops here so its cost is bounded.
+   */
+  unreadCountMax: 100,
+  /**
    * Every list in an answer (messages, rooms, members, online users) stops before its JSON would pass this many
    * UTF-8 bytes, so the whole frame stays under API Gateway's 128 KB with the rest of the answer beside it.
    */
