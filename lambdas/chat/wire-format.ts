@@ -9,7 +9,8 @@ export function toIsoTime(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
-export function toRoom(room: RoomRecord, lastReadSeq?: number): Room {
+/** With `unreadCount`, the room as the room list shows it (hello, listRooms, roomJoined). */
+export function toRoom(room: RoomRecord, lastReadSeq?: number, unreadCount?: number): Room {
   const wire: Room = {
     roomId: room.roomId,
     name: room.name,
@@ -19,6 +20,7 @@ export function toRoom(room: RoomRecord, lastReadSeq?: number): Room {
     lastSeq: room.lastSeq,
   };
   if (lastReadSeq !== undefined) wire.lastReadSeq = lastReadSeq;
+  if (unreadCount !== undefined) wire.unreadCount = unreadCount;
   return wire;
 }
 
