@@ -45,6 +45,8 @@ export interface ActionFields {
   typing: { roomId: string; isTyping: boolean };
   getPresence: { roomId: string };
   markRead: { roomId: string; seq: number };
+  createUpload: { roomId: string; contentType: string; size: number; fileName?: string };
+  getAttachmentUrl: { roomId: string; attachmentUrl: string };
 }
 
 /** The ack of an action: its fields beside type, requestId and action. */

@@ -12,3 +12,4 @@ export * from './ports/messages.js';
 export type * from './ports/typing.js';
 export type * from './ports/stores.js';
 export type * from './ports/services.js';
+export type * from './ports/attachments.js';

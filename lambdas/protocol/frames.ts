@@ -89,4 +89,8 @@ export interface AckFields {
   getPresence: { online: User[]; typing: TypingEntry[]; cursor?: string };
   /** The room's unreadCount after the call, counted up to lastSeq (the room's, when the request read it). */
   markRead: { unreadCount: number; lastSeq: number };
+  /** PUT the file to uploadUrl with exactly these headers before expiresAt; then send attachmentUrl. */
+  createUpload: { uploadUrl: string; headers: Record<string, string>; attachmentUrl: string; expiresAt: string };
+  /** A link that reads the attachment until expiresAt. */
+  getAttachmentUrl: { url: string; expiresAt: string };
 }

@@ -6,6 +6,9 @@ export const LIMITS = {
   roomNameMaxLength: 100,
   contentMaxLength: 4_000,
   urlMaxLength: 2_048,
+  contentTypeMaxLength: 100,
+  /** createUpload's fileName as given (it is sanitised and cut to 100 characters for the key). */
+  fileNameMaxLength: 255,
   memberIdsMax: 100,
   historyDefaultLimit: 50,
   historyMaxLimit: 100,

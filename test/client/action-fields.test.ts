@@ -32,6 +32,8 @@ describe('ActionFields', () => {
       typing: true,
       getPresence: true,
       markRead: true,
+      createUpload: true,
+      getAttachmentUrl: true,
     };
     expect(Object.keys(sdkActions).sort()).toEqual([...ACTION_NAMES].sort());
   });

@@ -11,6 +11,7 @@ import { createRoom, openDirect } from './rooms.js';
 import { hello, listRooms, ping } from './session.js';
 import { subscribe, unsubscribe } from './subscriptions.js';
 import { typing } from './typing.js';
+import { createUpload, getAttachmentUrl } from './uploads.js';
 
 export const ACTION_HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   hello,
@@ -29,4 +30,6 @@ export const ACTION_HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   typing,
   getPresence,
   markRead,
+  createUpload,
+  getAttachmentUrl,
 };
