@@ -30,6 +30,8 @@ import {
 import { createHttpRoutes } from './http-routes.js';
 import { sendJson } from './http-util.js';
 import { handleManagementRequest } from './management-api.js';
+import { createLocalS3, type LocalS3 } from './s3/local-s3.js';
+import { DEFAULT_UPLOADS } from '../lambdas/chat/service.js';
 import { dataFolderProblem, portProblem } from './startup-problem.js';
 
 export { LocalStackStartupError, type StartupProblemKind } from './startup-problem.js';
@@ -39,6 +41,7 @@ import { startLocalRedelivery, type LocalRedelivery, type LocalRedeliveryOptions
 export const LOCAL_AUDIENCE = 'local-chat-client';
 export const LOCAL_TABLE_NAME = 'chat-local';
 export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ATTACHMENTS_BUCKET = 'chat-attachments';
 const ISSUER_PATH = '/local-issuer';
 const HOST = '127.0.0.1';
 /** dynalite and the local management API take any credentials, but the SDK signs every request with some. */
@@ -81,6 +84,8 @@ export interface LocalStackOptions {
   redelivery?: Pick<LocalRedeliveryOptions, 'visibilityTimeoutMs' | 'maxReceiveCount'>;
   /** The push path's delay (default 5 s; tests shorten it), previews (default on) and queue timing. */
   push?: Pick<LocalPushOptions, 'delaySeconds' | 'preview' | 'visibilityTimeoutMs'>;
+  /** What createUpload accepts; default images and PDF up to 25 MB, as on AWS. */
+  uploads?: { contentTypes?: string[]; maxBytes?: number };
 }
 
 export interface LocalStack {
@@ -95,6 +100,8 @@ export interface LocalStack {
   config: RuntimeConfig;
   /** Where the handlers run (see `LocalStackOptions.handlers`). */
   handlers: FunctionPlacement;
+  /** The attachment bucket's emulation (tests read an object's tags). */
+  attachments: Pick<LocalS3, 'tagsOf'>;
   /** The SQS endpoint and queues of the redelivery path. */
   redelivery: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl' | 'maxReceiveCount'>;
   /** The push path: its job queue, and the SNS emulation with what it would have sent. */
@@ -172,7 +179,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger: gatewayLogger,
       ...options.push,
     });
+    const maxUploadBytes = options.uploads?.maxBytes ?? DEFAULT_UPLOADS.maxBytes;
+    const attachments = createLocalS3({
+      bucket: LOCAL_ATTACHMENTS_BUCKET,
+      region: LOCAL_REGION,
+      credentials: DUMMY_CREDENTIALS,
+      maxObjectBytes: maxUploadBytes,
+      ...(dataPath && { dataDir: dataPath }),
+    });
     const config: RuntimeConfig = {
+      attachmentsBucketUrl: attachments.bucketUrl(httpUrl),
+      uploadMaxBytes: maxUploadBytes,
+      ...(options.uploads?.contentTypes && { uploadContentTypes: options.uploads.contentTypes }),
       tableName: LOCAL_TABLE_NAME,
       region: LOCAL_REGION,
       dynamoEndpoint: dynamo.endpoint,
@@ -223,6 +241,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     handleHttp = async (request, response) => {
       const url = new URL(request.url ?? '/', httpUrl);
       if (await handleManagementRequest(gateway, request, response, url.pathname)) return;
+      if (await attachments.handle(request, response)) return;
       if (await routes(request, response, url)) return;
       sendJson(response, 404, { message: 'Not Found' });
     };
@@ -249,6 +268,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       handlers: runningFunctions.placement,
       redelivery: runningRedelivery,
       push: runningPush,
+      attachments,
       stop() {
         stopping ??= (async () => {
           ready = false;

@@ -118,6 +118,7 @@ export class ChatClient {
       events: this.events,
       fetchAfter: (roomId, after) => this.fetchAfter(roomId, after),
       readPresence: (roomId) => this.connection.send('getPresence', { roomId }, this.requestTimeoutMs),
+      readUnread: (roomId, seq) => this.connection.send('markRead', { roomId, seq }, this.requestTimeoutMs),
       gapWaitMs: options.gapWaitMs ?? 2_000,
       resumeSeqs: { ...options.lastSeqs },
     });
@@ -305,8 +306,23 @@ export class ChatClient {
     return members;
   }
 
-  async markRead(roomId: string, seq: number): Promise<void> {
-    await this.request('markRead', { roomId, seq });
+  /** Moves the user's read marker forward (never back); resolves with the room's unread count after it. */
+  async markRead(roomId: string, seq: number): Promise<number> {
+    return (await this.request('markRead', { roomId, seq })).unreadCount;
+  }
+
+  /**
+   * Ordinary messages from others after the read marker, kept live across messages, this device's and other
+   * devices' markRead, and reconnects. At most LIMITS.unreadCountMax (100), which means "100 or more": show "99+".
+   * Changes come as `unreadChanged` events.
+   */
+  unreadCount(roomId: string): number {
+    return this.model.unread.count(roomId);
+  }
+
+  /** The sum of `unreadCount` over the user's rooms. */
+  get unreadTotal(): number {
+    return this.model.unread.total;
   }
 
   // ---- Push notifications ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { PresenceView } from './presence.js';
 import { RoomSequencer, type HistoryPage } from './room-sequencer.js';
 import type { Ack, ActionName, ChatClientEvents, RoomSeq } from './types.js';
 import { TypingTracker } from './typing.js';
+import { UnreadCounts } from './unread.js';
 
 export interface ChatStateDeps {
   events: Emitter<ChatClientEvents>;
@@ -14,6 +15,8 @@ export interface ChatStateDeps {
   fetchAfter(roomId: string, after: number): Promise<HistoryPage>;
   /** getPresence on the current connection; its ack comes back through `absorbAck`. */
   readPresence(roomId: string): Promise<unknown>;
+  /** markRead at or below the marker (it only reads): the room's count; its ack comes back through `absorbAck`. */
+  readUnread(roomId: string, seq: number): Promise<unknown>;
   gapWaitMs: number;
   /** Where each room's stream resumes (options.lastSeqs). */
   resumeSeqs: Readonly<Record<string, number>>;
@@ -31,6 +34,7 @@ export class ChatState {
   me?: User;
   readonly presenceView = new PresenceView();
   readonly typingTracker: TypingTracker;
+  readonly unread: UnreadCounts;
   private serverOffsetMs = 0;
   private readonly roomMap = new Map<string, Room>();
   private readonly sequencers = new Map<string, RoomSequencer>();
@@ -42,6 +46,10 @@ export class ChatState {
       (change) => deps.events.emit('typingChanged', change),
       () => this.serverOffsetMs,
       LIMITS.typingTtlMs,
+    );
+    this.unread = new UnreadCounts(
+      (change) => deps.events.emit('unreadChanged', change),
+      (roomId, seq) => void deps.readUnread(roomId, seq).catch(() => undefined),
     );
   }
 
@@ -66,6 +74,7 @@ export class ChatState {
     const listed = new Set(rooms.map((room) => room.roomId));
     // Rooms left (on another device) while this one was away.
     for (const roomId of [...this.roomMap.keys()]) if (!listed.has(roomId)) this.removeRoom(roomId, false);
+    this.unread.keepOnly(listed);
     for (const room of rooms) this.upsertRoom(room, false);
     this.deps.events.emit('roomsChanged', this.rooms());
   }
@@ -127,6 +136,9 @@ export class ChatState {
           this.emitPresenceChange(event.roomId, event.userId, event.isOnline, event.lastSeenAt);
         return;
       case 'read':
+        if (event.userId === this.me?.userId) {
+          this.unread.readElsewhere(event.roomId, event.seq, this.roomMap.get(event.roomId)?.lastSeq ?? 0);
+        }
         return events.emit('read', event);
       case 'roomJoined':
         this.upsertRoom(event.room);
@@ -183,6 +195,13 @@ export class ChatState {
       case 'muteRoom':
         this.setMuted(ack as Ack<'muteRoom'>);
         return;
+      case 'markRead': {
+        const { unreadCount, lastSeq } = ack as Ack<'markRead'>;
+        if (typeof unreadCount === 'number') {
+          this.unread.fromMarkRead(fields.roomId as string, fields.seq as number, unreadCount, lastSeq);
+        }
+        return;
+      }
       default:
         return;
     }
@@ -195,6 +214,7 @@ export class ChatState {
 
   private upsertRoom(room: Room, announce = true): void {
     const known = this.roomMap.get(room.roomId);
+    this.unread.fromRoom(room);
     this.roomMap.set(room.roomId, known ? { ...known, ...room, lastSeq: Math.max(known.lastSeq, room.lastSeq) } : room);
     if (!this.sequencers.has(room.roomId))
       this.createSequencer(room.roomId, this.resumeSeqs.get(room.roomId) ?? room.lastSeq);
@@ -216,6 +236,7 @@ export class ChatState {
     this.sequencers.delete(roomId);
     this.typingTracker.forgetRoom(roomId);
     this.presenceView.unwatch(roomId);
+    this.unread.forget(roomId);
     if (existed && announce) this.deps.events.emit('roomsChanged', this.rooms());
   }
 
@@ -248,6 +269,7 @@ export class ChatState {
     const room = this.roomMap.get(message.roomId);
     if (room && message.seq > room.lastSeq) this.roomMap.set(room.roomId, { ...room, lastSeq: message.seq });
     this.presenceView.learn({ userId: message.senderId, displayName: message.senderName });
+    this.unread.message(message, this.me?.userId);
     const event: MessageEvent = { type: 'message', roomId: message.roomId, message };
     this.deps.events.emit('message', event);
   }

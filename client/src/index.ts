@@ -16,6 +16,7 @@ export type {
   StateChange,
   TypingChange,
   TypingUser,
+  UnreadChange,
   WebSocketConstructor,
   WebSocketLike,
 } from './types.js';

@@ -12,6 +12,8 @@ import type { MessageType, PushPlatform, Room, User } from '../../lambdas/protoc
 export type { RoomSeq } from '../../lambdas/protocol/frames.js';
 import type { BackoffOptions } from './backoff.js';
 import type { ChatError } from './chat-error.js';
+import type { UnreadChange } from './unread.js';
+export type { UnreadChange } from './unread.js';
 
 /** Every client action; the names of PROTOCOL.md's "Actions" table. */
 export type ActionName = keyof AckFields;
@@ -46,6 +48,8 @@ export interface ActionFields {
   registerDevice: { platform: PushPlatform; token: string };
   unregisterDevice: { token: string };
   muteRoom: { roomId: string; muted: boolean };
+  createUpload: { roomId: string; contentType: string; size: number; fileName?: string };
+  getAttachmentUrl: { roomId: string; attachmentUrl: string };
 }
 
 /** The ack of an action: its fields beside type, requestId and action. */
@@ -179,6 +183,8 @@ export interface ChatClientEvents {
   presenceChanged: PresenceChange;
   /** The list of the user's rooms changed (hello, a room created, joined or left). */
   roomsChanged: Room[];
+  /** A room's unread count changed (and with it the total); see `unreadCount(roomId)` and `unreadTotal`. */
+  unreadChanged: UnreadChange;
   /** Errors not tied to a call the app made: a failed connection attempt, a listener that threw, an unsolicited error frame. */
   error: ChatError | Error;
 }

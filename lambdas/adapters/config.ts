@@ -31,6 +31,11 @@ export interface RuntimeConfig {
   maxConnectionS: number;
   /** Local only (dummy keys for dynalite and the local management API); on AWS the SDK's default chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** The attachment bucket's base URL (ATTACHMENTS_BUCKET_URL); without it uploads are refused. */
+  attachmentsBucketUrl?: string;
+  /** What createUpload accepts (UPLOAD_CONTENT_TYPES, comma-separated; UPLOAD_MAX_BYTES); else the defaults. */
+  uploadContentTypes?: string[];
+  uploadMaxBytes?: number;
 }
 
 export interface PushConfig {
@@ -107,6 +112,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
     config.pushDelayS = readInteger(env, 'PUSH_DELAY_S', { min: 0, max: 900, fallback: DEFAULT_PUSH_DELAY_S });
   }
   if (need === 'push') config.push = loadPushConfig(env);
+  const attachmentsBucketUrl = optionalUrl(env, 'ATTACHMENTS_BUCKET_URL');
+  if (attachmentsBucketUrl) config.attachmentsBucketUrl = attachmentsBucketUrl;
+  const contentTypes = env.UPLOAD_CONTENT_TYPES?.trim();
+  if (contentTypes) {
+    const types = contentTypes.split(',').map((type) => type.trim().toLowerCase());
+    if (types.some((type) => !/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(type))) {
+      throw new ConfigError('UPLOAD_CONTENT_TYPES', `"${contentTypes}" must be media types separated by commas`);
+    }
+    config.uploadContentTypes = types;
+  }
+  if (env.UPLOAD_MAX_BYTES?.trim()) {
+    config.uploadMaxBytes = readInteger(env, 'UPLOAD_MAX_BYTES', { min: 1, max: 5 * 1024 ** 3, fallback: 0 });
+  }
   return config;
 }
 

@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createChat, type RedeliveryRequest } from '../chat/index.js';
 import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier, PushJobQueue } from '../chat/ports.js';
-import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../chat/service.js';
+import { DEFAULT_CHAT_CONFIG, DEFAULT_UPLOADS, type ChatConfig, type ChatService } from '../chat/service.js';
 import { ConfigError, DEFAULT_REDELIVERY_MAX_RECEIVES, type RuntimeConfig } from './config.js';
 import { createDynamoStores } from './dynamo-stores.js';
 import { toConnectRequest, toDisconnectRequest, toFrameRequest, type WebSocketHandlerEvent } from './gateway-events.js';
@@ -20,6 +20,7 @@ import {
   withRetryBudget,
   type RetryBudgetSettings,
 } from './retry-budget.js';
+import { createS3Attachments } from './s3-attachments.js';
 import { redeliveryRequestOf, sqsFrameQueueFor } from './sqs-frame-queue.js';
 import { sqsPushQueueFor } from './sqs-push-queue.js';
 
@@ -154,9 +155,21 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
     ...DEFAULT_CHAT_CONFIG,
     maxConnectionMs: config.maxConnectionS * 1000,
     ...(config.pushDelayS !== undefined && { pushDelaySeconds: config.pushDelayS }),
+    uploads: {
+      ...DEFAULT_UPLOADS,
+      ...(config.uploadContentTypes && { contentTypes: config.uploadContentTypes }),
+      ...(config.uploadMaxBytes !== undefined && { maxBytes: config.uploadMaxBytes }),
+    },
     ...overrides.chatConfig,
   };
   const pushJobs = overrides.pushJobs ?? pushJobQueueFor(config, observability.logger);
+  const attachments = config.attachmentsBucketUrl
+    ? createS3Attachments({
+        bucketUrl: config.attachmentsBucketUrl,
+        region: config.region,
+        ...(config.credentials ? { credentials: config.credentials } : {}),
+      })
+    : undefined;
   const frameQueue =
     overrides.frameQueue ??
     (config.redeliveryQueueUrl
@@ -177,6 +190,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       config: chatConfig,
       ...(frameQueue ? { frameQueue } : {}),
       ...(pushJobs ? { pushJobs } : {}),
+      ...(attachments ? { attachments } : {}),
     });
   const retryBudget = overrides.retryBudget ?? DEFAULT_RETRY_BUDGET;
 

@@ -9,8 +9,11 @@ export function toIsoTime(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
-/** `muted`: the calling user muted the room's pushes (their membership's pushMuted). */
-export function toRoom(room: RoomRecord, lastReadSeq?: number, muted?: boolean): Room {
+/**
+ * With `unreadCount`, the room as the room list shows it (hello, listRooms, roomJoined); `muted`: the calling user
+ * muted the room's pushes (their membership's pushMuted).
+ */
+export function toRoom(room: RoomRecord, lastReadSeq?: number, unreadCount?: number, muted?: boolean): Room {
   const wire: Room = {
     roomId: room.roomId,
     name: room.name,
@@ -21,6 +24,7 @@ export function toRoom(room: RoomRecord, lastReadSeq?: number, muted?: boolean):
   };
   if (lastReadSeq !== undefined) wire.lastReadSeq = lastReadSeq;
   if (muted) wire.muted = true;
+  if (unreadCount !== undefined) wire.unreadCount = unreadCount;
   return wire;
 }
 

@@ -6,6 +6,9 @@ export const LIMITS = {
   roomNameMaxLength: 100,
   contentMaxLength: 4_000,
   urlMaxLength: 2_048,
+  contentTypeMaxLength: 100,
+  /** createUpload's fileName as given (it is sanitised and cut to 100 characters for the key). */
+  fileNameMaxLength: 255,
   memberIdsMax: 100,
   historyDefaultLimit: 50,
   historyMaxLimit: 100,
@@ -14,6 +17,11 @@ export const LIMITS = {
   /** Devices kept per user for push; registering one more drops the least recently registered. */
   devicesPerUserMax: 20,
   helloRoomsMax: 100,
+  /**
+   * A room's unreadCount stops at this number, which means "this many or more" (clients show "99+"): counting is a
+   * read of the messages after the read marker, and it stops here so its cost is bounded.
+   */
+  unreadCountMax: 100,
   /**
    * Every list in an answer (messages, rooms, members, online users) stops before its JSON would pass this many
    * UTF-8 bytes, so the whole frame stays under API Gateway's 128 KB with the rest of the answer beside it.

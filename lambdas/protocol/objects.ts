@@ -21,6 +21,11 @@ export interface Room {
   lastReadSeq?: number;
   /** Present (true) when the calling user muted the room's push notifications (muteRoom). */
   muted?: boolean;
+  /**
+   * Ordinary messages from others after lastReadSeq, up to lastSeq; at most LIMITS.unreadCountMax, which means
+   * "that many or more". In hello, listRooms and roomJoined.
+   */
+  unreadCount?: number;
 }
 
 export type MessageType = 'text' | 'image' | 'file';
@@ -40,6 +45,11 @@ export interface Message {
   attachmentUrl?: string;
   clientMessageId: string;
   createdAt: string;
+  /**
+   * Present only on change events (an edit, a deletion, a reaction), stored in the room's seq like messages: the
+   * seq of the message they change. Ordinary messages never carry it, and nothing that counts messages counts them.
+   */
+  changeOf?: number;
 }
 
 export interface TypingEntry {

@@ -35,6 +35,8 @@ describe('ActionFields', () => {
       registerDevice: true,
       unregisterDevice: true,
       muteRoom: true,
+      createUpload: true,
+      getAttachmentUrl: true,
     };
     expect(Object.keys(sdkActions).sort()).toEqual([...ACTION_NAMES].sort());
   });

@@ -91,6 +91,8 @@ beforeAll(async () => {
     managementEndpoint: management.endpoint,
     maxConnectionS: 7200,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // Uploads are signed without a call to S3: the bucket is never reached here.
+    attachmentsBucketUrl: 'https://chat-attachments.s3.us-east-1.amazonaws.com',
   };
   // No grace period after $connect: the session's stale connections are made stale right after they open, and the
   // 410s that meet them are meant as "gone".
@@ -256,6 +258,8 @@ async function runSession(): Promise<void> {
   await send(alice1, { action: 'getHistory', roomId, before: 2 });
   await send(alice1, { action: 'markRead', roomId, seq: 1 });
   await send(alice1, { action: 'markRead', roomId, seq: 1 });
+  const upload = await send(alice1, { action: 'createUpload', roomId, contentType: 'image/png', size: 10 });
+  await send(alice1, { action: 'getAttachmentUrl', roomId, attachmentUrl: upload.attachmentUrl });
   await send(erin1, { action: 'leaveRoom', roomId });
 
   // Bad input and refusals: answered with error frames, nothing written.

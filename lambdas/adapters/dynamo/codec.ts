@@ -127,6 +127,7 @@ const MESSAGE_FIELDS = [
   'attachmentUrl',
   'clientMessageId',
   'createdAt',
+  'changeOf',
 ] as const satisfies readonly (keyof Message)[];
 
 /** The message under its seq (history) or under its client message id (the de-duplicating claim). */

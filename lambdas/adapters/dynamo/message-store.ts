@@ -1,7 +1,7 @@
 // Messages on the table: ROOM#<room> MSG#<seq, 16 digits> (history) and ROOM#<room> CMID#<sender>#<client id>
 // (the message first stored under that client message id, for retries); the seq counter is the room item's lastSeq.
 // sendMessage writes the claim, then the seq, then the history item: each step idempotent and safe to repeat.
-import type { MessageStore, SendState } from '../../chat/ports.js';
+import { UNREAD_SCAN_FACTOR, type MessageStore, type SendState } from '../../chat/ports.js';
 import { memberFromItem, messageFromItem, messageItem, typingFromItem } from './codec.js';
 import { assertPageLimit } from './cursor.js';
 import { MAX_SEQ_KEY, PK, SK, SK_PREFIX, keys, paddedSeq, roomPk } from './keys.js';
@@ -88,6 +88,31 @@ export function createMessageStore(table: Table): MessageStore {
       const window = items.slice(0, query.limit).map(messageFromItem);
       if (!oldestFirst) window.reverse();
       return { messages: window, hasMore: items.length > query.limit };
+    },
+
+    async countUnread(roomId, userId, afterSeq, cap, throughSeq) {
+      assertPageLimit(cap);
+      const high = throughSeq === undefined ? MAX_SEQ_KEY : paddedSeq(Math.floor(throughSeq));
+      const low = paddedSeq(Math.max(0, Math.floor(afterSeq) + 1));
+      if (low > high) return 0;
+      // Eventually consistent (half the units): a count a moment old is corrected by the next event or marker.
+      const matched = await table.count(
+        'countUnread',
+        {
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :low AND :high',
+          FilterExpression: 'attribute_not_exists(#changeOf) AND #senderId <> :userId',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#changeOf': 'changeOf', '#senderId': 'senderId' },
+          ExpressionAttributeValues: {
+            ':pk': roomPk(roomId),
+            ':low': `${SK_PREFIX.message}${low}`,
+            ':high': `${SK_PREFIX.message}${high}`,
+            ':userId': userId,
+          },
+        },
+        // Pages of `cap` items: when the first page is all unread (the usual case) one request reads exactly cap.
+        { enough: cap, pageSize: cap, maxScanned: UNREAD_SCAN_FACTOR * cap },
+      );
+      return Math.min(matched, cap);
     },
   };
 }

@@ -12,6 +12,7 @@ import { createRoom, openDirect } from './rooms.js';
 import { hello, listRooms, ping } from './session.js';
 import { subscribe, unsubscribe } from './subscriptions.js';
 import { typing } from './typing.js';
+import { createUpload, getAttachmentUrl } from './uploads.js';
 
 export const ACTION_HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   hello,
@@ -33,4 +34,6 @@ export const ACTION_HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   registerDevice,
   unregisterDevice,
   muteRoom,
+  createUpload,
+  getAttachmentUrl,
 };

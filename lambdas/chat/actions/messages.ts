@@ -7,6 +7,7 @@ import { ChatError, forbidden } from '../errors.js';
 import { loadProfile } from '../room-access.js';
 import { toIsoTime } from '../wire-format.js';
 import { broadcastTyping, typingStoppedEvent } from './typing.js';
+import { acceptAttachment } from './uploads.js';
 
 /** What a newly stored message owes, after the ack: the broadcast, and a push job for members who are away. */
 async function announceMessage(runtime: RuntimeWith<never>, request: RequestContext, message: Message): Promise<void> {
@@ -61,6 +62,7 @@ export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' |
   // getSendState reads the membership, an earlier claim and the typing indicator in one round trip.
   if (!state.member) throw forbidden();
   if (state.existing) return answerWithStored(runtime, request, state.existing);
+  if (input.attachmentUrl !== undefined) await acceptAttachment(runtime, input.roomId, input.attachmentUrl);
 
   const [seq, profile] = await Promise.all([
     messages.nextSeq(input.roomId),

@@ -1,7 +1,12 @@
 // Messages, claims and the room's seq counter in memory.
 import type { Message } from '../../../lambdas/protocol/index.js';
 import { assertPageLimit } from '../../../lambdas/adapters/dynamo/cursor.js';
-import type { HistoryQuery, MessageStore, SendState } from '../../../lambdas/chat/ports.js';
+import {
+  UNREAD_SCAN_FACTOR,
+  type HistoryQuery,
+  type MessageStore,
+  type SendState,
+} from '../../../lambdas/chat/ports.js';
 import { copy, key, type MemoryTable } from './memory-table.js';
 
 export class MemoryMessageStore implements MessageStore {
@@ -68,5 +73,16 @@ export class MemoryMessageStore implements MessageStore {
       hasMore = older.length > query.limit;
     }
     return { messages: window.map(copy), hasMore };
+  }
+
+  async countUnread(roomId: string, userId: string, afterSeq: number, cap: number, throughSeq?: number) {
+    await this.table.enter('countUnread');
+    assertPageLimit(cap);
+    const read = [...this.table.messages.values()]
+      .filter((m) => m.roomId === roomId && m.seq > afterSeq && (throughSeq === undefined || m.seq <= throughSeq))
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, UNREAD_SCAN_FACTOR * cap);
+    const unread = read.filter((m) => m.changeOf === undefined && m.senderId !== userId).length;
+    return Math.min(unread, cap);
   }
 }

@@ -116,6 +116,17 @@ export function actionFields(
     },
     unregisterDevice: { base: { token: 'fuzz-device-token' }, fields: { token: 'deviceToken' } },
     muteRoom: { base: { roomId, muted: true }, fields: { roomId: 'id', muted: 'boolean' } },
+    createUpload: {
+      base: { roomId, contentType: 'image/png', size: 10, fileName: 'a.png' },
+      fields: { roomId: 'id', contentType: 'contentType', size: 'size', fileName: 'fileName' },
+    },
+    getAttachmentUrl: {
+      base: {
+        roomId,
+        attachmentUrl: `attachment:rooms/${encodeURIComponent(roomId)}/00000000-0000-4000-8000-000000000000/a.png`,
+      },
+      fields: { roomId: 'id', attachmentUrl: 'attachmentRef' },
+    },
   };
 }
 
