@@ -84,10 +84,17 @@ export const TABLE_ACCESS: Readonly<Record<TableUser, TableAccess>> = {
   },
   // The message (Query), the room's members, each member's devices and live connections (Query), the push claim
   // (Put), the endpoint kept with a device (Update), a disabled device removed and a failed push's claim taken back
-  // (Delete).
+  // (Delete); the badge, the user's unread total: their rooms (index), the rooms' lastSeq (BatchGet), the counts
+  // (Query).
   push: {
-    table: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-    userIndex: [],
+    table: [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:BatchGetItem',
+    ],
+    userIndex: ['dynamodb:Query'],
   },
 };
 

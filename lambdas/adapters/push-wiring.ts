@@ -4,13 +4,13 @@ import type { Context } from 'aws-lambda';
 import {
   createPushWorker,
   DEFAULT_PUSH_SETTINGS,
-  type PushJob,
   type PushSettings,
   type PushWorkerDeps,
-} from '../chat/index.js';
+} from '../chat/push-worker.js';
 import { describeError } from '../chat/errors.js';
 import { settleWithConcurrency } from '../chat/paging.js';
-import type { ChatStores, Clock, Logger, Metrics, PushGateway, PushJobQueue } from '../chat/ports.js';
+import { unreadTotalOf } from '../chat/unread.js';
+import type { ChatStores, Clock, Logger, Metrics, PushGateway, PushJob, PushJobQueue } from '../chat/ports.js';
 import { ConfigError, type RuntimeConfig } from './config.js';
 import { createDynamoStores } from './dynamo-stores.js';
 import { observabilityFor } from './observability.js';
@@ -55,15 +55,18 @@ export function createPushHandler(config: RuntimeConfig, overrides: Partial<Push
       ...(config.push!.snsEndpoint && { endpoint: config.push!.snsEndpoint }),
       ...(config.credentials && { credentials: config.credentials }),
     });
+  const stores =
+    overrides.stores ?? createDynamoStores({ client: documentClientFor(config), tableName: config.tableName! });
   const worker = createPushWorker({
-    stores: overrides.stores ?? createDynamoStores({ client: documentClientFor(config), tableName: config.tableName! }),
+    stores,
     gateway,
     jobs,
     clock,
     logger: observability.logger,
     metrics: observability.metrics,
     settings: { ...DEFAULT_PUSH_SETTINGS, preview: config.push?.preview ?? true, ...overrides.settings },
-    ...(overrides.badgeFor && { badgeFor: overrides.badgeFor }),
+    // The badge is the user's unread total, counted as hello counts it.
+    badgeFor: overrides.badgeFor ?? ((userId) => unreadTotalOf(stores, userId)),
   });
 
   return (event, context?: Context) =>

@@ -130,6 +130,28 @@ describe('push notifications', () => {
     expect(await a.error('muteRoom', { roomId: 'not-my-room', muted: true })).toMatchObject({ code: 'FORBIDDEN' });
   });
 
+  local.it("the badge is the user's unread total over all rooms, as hello counts it", async () => {
+    const { client: a } = await local.connectNew('alice');
+    const bob = await awayWith('bob', [['fcm', tokenFor('bob-phone')]]);
+    const [first, second] = [await local.createRoom(a, [bob]), await local.createRoom(a, [bob])];
+    await send(a, first.roomId, 'one');
+    await waitForPushes(local.stack, bob.userId, 1);
+    await send(a, second.roomId, 'two');
+    await waitForPushes(local.stack, bob.userId, 2);
+    // Bob reads the first room on a device, then goes away again.
+    const bobBack = await local.connect(bob);
+    expect((await bobBack.ack('hello')).unreadTotal).toBe(2);
+    await bobBack.ack('markRead', { roomId: first.roomId, seq: 1 });
+    await bobBack.close();
+    await send(a, second.roomId, 'three');
+    const pushes = await waitForPushes(local.stack, bob.userId, 3);
+    expect(pushes.map((p) => [p.body, p.badge])).toEqual([
+      ['one', 1],
+      ['two', 2],
+      ['three', 2],
+    ]);
+  });
+
   local.it('the dev routes: GET /dev/push filters by user and token; disabling needs a token and POST', async () => {
     const base = local.stack.httpUrl;
     expect(await (await fetch(`${base}/dev/push?userId=nobody-${tokenFor('x')}`)).json()).toEqual({ pushes: [] });

@@ -115,7 +115,7 @@ describe('with platform applications', () => {
     const statements = statementsOfRole(idOf(synth.stack.push!.role));
     const bySid = (sid: string) => statements.filter((s) => s.Sid === sid);
     expect(actions(bySid('ChatTable')[0]!)).toEqual([...TABLE_ACCESS.push.table].sort());
-    expect(bySid('ChatTableUserIndex')).toEqual([]);
+    expect(actions(bySid('ChatTableUserIndex')[0]!)).toEqual(['dynamodb:Query']);
     expect(actions(bySid('PushApplications')[0]!)).toEqual([...PUSH_SNS_ACCESS.application]);
     expect([bySid('PushApplications')[0]!.Resource].flat().sort()).toEqual(Object.values(APPS).sort());
     expect(actions(bySid('PushEndpoints')[0]!)).toEqual([...PUSH_SNS_ACCESS.endpoint].sort());
