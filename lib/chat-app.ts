@@ -8,7 +8,8 @@ import { ChatBackendStack, DISPOSABLE_STAGE, assertStageName } from './chat-back
  * tests, and checks it with cdk-nag's AWS Solutions rules on every synthesis.
  *
  * Context: stage (default dev), userPoolId + userPoolClientId (an existing pool; else one is created),
- * selfSignUp (true/false), apiGatewayLogsRole (true/false), alarmEmail.
+ * selfSignUp (true/false), apiGatewayLogsRole (true/false), alarmEmail; push notifications: pushApnsApplicationArn,
+ * pushApnsSandboxApplicationArn, pushFcmApplicationArn (none: no push), pushPreview (true/false), pushDelaySeconds.
  */
 export function defineChatBackend(app: App): ChatBackendStack {
   const context = (key: string): string | undefined => {
@@ -33,6 +34,19 @@ export function defineChatBackend(app: App): ChatBackendStack {
   }
   if (userPoolId && userPoolClientId) assertUserPool(userPoolId, userPoolClientId);
   const alarmEmail = context('alarmEmail');
+  const applications = Object.fromEntries(
+    (
+      [
+        ['apns', 'pushApnsApplicationArn'],
+        ['apns_sandbox', 'pushApnsSandboxApplicationArn'],
+        ['fcm', 'pushFcmApplicationArn'],
+      ] as const
+    ).flatMap(([platform, key]) => {
+      const arn = context(key);
+      return arn ? [[platform, arn]] : [];
+    }),
+  );
+  const pushDelay = context('pushDelaySeconds');
 
   const stack = new ChatBackendStack(app, `ChatBackend-${stage}`, {
     description: `Serverless real-time chat backend (stage ${stage})`,
@@ -41,6 +55,11 @@ export function defineChatBackend(app: App): ChatBackendStack {
     selfSignUpEnabled: flag('selfSignUp', false),
     manageApiGatewayLogsRole: flag('apiGatewayLogsRole', true),
     ...(alarmEmail && { alarmEmail }),
+    push: {
+      applications,
+      preview: flag('pushPreview', true),
+      ...(pushDelay !== undefined && { delaySeconds: Number(pushDelay) }),
+    },
   });
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -5,6 +5,8 @@ import { ApiGatewayLoggingRole } from './api-gateway-logging-role.js';
 import { ChatAuth, type ExistingUserPool } from './chat-auth.js';
 import { ChatFunctions, REDELIVERY_TIMEOUT } from './chat-functions.js';
 import { ChatMonitoring } from './chat-monitoring.js';
+import { ChatPush } from './chat-push.js';
+import type { PushPlatform } from '../lambdas/protocol/index.js';
 import { RedeliveryQueue } from './chat-redelivery-queue.js';
 import { ChatTable } from './chat-table.js';
 import { ChatWebSocketApi, type StageThrottle } from './chat-websocket-api.js';
@@ -29,6 +31,19 @@ export interface ChatBackendStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** Folder with the handler entry files (default lambdas/handlers). */
   readonly handlersDir?: string;
+  /**
+   * Push notifications through Amazon SNS mobile push: the platform application of each platform to push to. Without
+   * any, no push queue or function is made and nobody is pushed to (devices are still registered).
+   */
+  readonly push?: ChatPushSettings;
+}
+
+export interface ChatPushSettings {
+  readonly applications: Partial<Record<PushPlatform, string>>;
+  /** Message previews in pushes (default true); false sends a generic text. */
+  readonly preview?: boolean;
+  /** Seconds a push job waits, so members who are only reconnecting get none (default 5). */
+  readonly delaySeconds?: number;
 }
 
 export class ChatBackendStack extends Stack {
@@ -40,6 +55,7 @@ export class ChatBackendStack extends Stack {
   public readonly webSocket: ChatWebSocketApi;
   public readonly monitoring: ChatMonitoring;
   public readonly apiGatewayLoggingRole?: ApiGatewayLoggingRole;
+  public readonly push?: ChatPush;
 
   constructor(scope: Construct, id: string, props: ChatBackendStackProps) {
     super(scope, id, props);
@@ -69,6 +85,20 @@ export class ChatBackendStack extends Stack {
       removalPolicy,
       ...(props.handlersDir && { handlersDir: props.handlersDir }),
     });
+    if (props.push && Object.values(props.push.applications).some((arn) => arn !== undefined)) {
+      this.push = new ChatPush(this, 'Push', {
+        table: this.table,
+        applications: props.push.applications,
+        ...(props.push.preview !== undefined && { preview: props.push.preview }),
+        ...(props.push.delaySeconds !== undefined && { delaySeconds: props.push.delaySeconds }),
+        messageFunction: this.functions.message,
+        messageRole: this.functions.roles.message,
+        baseEnvironment: { ...this.functions.baseEnvironment },
+        handlersDir: this.functions.handlersDir,
+        logRetention,
+        removalPolicy,
+      });
+    }
     this.webSocket = new ChatWebSocketApi(this, 'WebSocket', {
       functions: this.functions,
       stageName: props.stage,
@@ -89,6 +119,7 @@ export class ChatBackendStack extends Stack {
       table: this.table,
       webSocket: this.webSocket,
       redeliveryQueue: this.redelivery,
+      ...(this.push && { push: this.push }),
       metricsNamespace: METRICS_NAMESPACE,
       serviceName,
       ...(props.alarmEmail && { alarmEmail: props.alarmEmail }),

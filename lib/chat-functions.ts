@@ -10,14 +10,14 @@ import type { HandlerName } from '../lambdas/protocol/routes.js';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ChatTable } from './chat-table.js';
 import { REDELIVERY_MAX_RECEIVES, RedeliveryQueue } from './chat-redelivery-queue.js';
-import { MANAGEMENT_ACCESS, TABLE_ACCESS, type TableUser } from './table-access.js';
+import { MANAGEMENT_ACCESS, TABLE_ACCESS, type TableAccess, type TableUser } from './table-access.js';
 import { capitalize } from './naming.js';
 
 /**
  * The five Lambda functions: the `$connect` authorizer, the three route handlers of the route table, and the
  * redelivery of frames whose posts kept failing (fed by the redelivery queue).
  */
-export type ChatFunctionName = 'authorizer' | TableUser;
+export type ChatFunctionName = 'authorizer' | Exclude<TableUser, 'push'>;
 export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
   'authorizer',
   'connect',
@@ -27,7 +27,7 @@ export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
 ];
 
 /** The functions that post to connections, and so may queue what they could not deliver. */
-const POSTING_FUNCTIONS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery'];
+const POSTING_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'authorizer');
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers', import.meta.url));
@@ -79,10 +79,75 @@ export const CHAT_BUNDLING: BundlingOptions = {
   },
 };
 
-interface FunctionSettings {
+export interface FunctionSettings {
   readonly description: string;
   readonly memorySize: number;
   readonly timeout: Duration;
+}
+
+/** The functions of this construct that use the table (the push function, made elsewhere, is not one of them). */
+const CHAT_TABLE_USERS: readonly Exclude<TableUser, 'push'>[] = ['connect', 'disconnect', 'message', 'redelivery'];
+
+export interface ChatFunctionSpec {
+  /** Names the construct ids (`<Name>`, `<Name>Role`, `<Name>Logs`). */
+  readonly name: string;
+  readonly entry: string;
+  readonly settings: FunctionSettings;
+  readonly environment: Record<string, string>;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * One function as every chat function is made: its own role (no managed policies: only its own log group, and later
+ * what its code uses) and its own log group with a retention, bundled by esbuild like the others.
+ */
+export function createChatFunction(
+  scope: Construct,
+  spec: ChatFunctionSpec,
+): { fn: NodejsFunction; role: iam.Role; logGroup: logs.LogGroup } {
+  const logGroup = new logs.LogGroup(scope, `${capitalize(spec.name)}Logs`, {
+    retention: spec.logRetention,
+    removalPolicy: spec.removalPolicy,
+  });
+  // Not AWSLambdaBasicExecutionRole: that one may write to every log group in the account.
+  const role = new iam.Role(scope, `${capitalize(spec.name)}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Runs the chat ${spec.name} function`,
+  });
+  logGroup.grantWrite(role);
+  const fn = new NodejsFunction(scope, capitalize(spec.name), {
+    entry: spec.entry,
+    handler: 'handler',
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
+    runtime: CHAT_RUNTIME,
+    architecture: lambda.Architecture.ARM_64,
+    description: spec.settings.description,
+    memorySize: spec.settings.memorySize,
+    timeout: spec.settings.timeout,
+    role,
+    logGroup,
+    environment: spec.environment,
+    bundling: CHAT_BUNDLING,
+  });
+  return { fn, role, logGroup };
+}
+
+/** The table actions (and user index queries) one function may use, on this table only. */
+export function grantTableAccess(role: iam.Role, access: TableAccess, table: ChatTable): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'ChatTable', actions: [...access.table], resources: [table.table.tableArn] }),
+  );
+  if (access.userIndex.length > 0) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ChatTableUserIndex',
+        actions: [...access.userIndex],
+        resources: [table.userIndexArn],
+      }),
+    );
+  }
 }
 
 // Memory is sized by measurement (bench/cost/function-sizing.ts, report bench/results/2026-12-03-lean-post.md).
@@ -169,11 +234,16 @@ export class ChatFunctions extends Construct {
   public readonly redelivery: NodejsFunction;
   public readonly roles: Readonly<Record<ChatFunctionName, iam.Role>>;
   public readonly logGroups: Readonly<Record<ChatFunctionName, logs.LogGroup>>;
+  /** What every function's environment starts with (Powertools settings, source maps): for functions made elsewhere. */
+  public readonly baseEnvironment: Readonly<Record<string, string>>;
+  /** Where the handler entry files are. */
+  public readonly handlersDir: string;
 
   constructor(scope: Construct, id: string, props: ChatFunctionsProps) {
     super(scope, id);
 
     const handlersDir = props.handlersDir ?? HANDLERS_DIR;
+    this.handlersDir = handlersDir;
     const powertools = {
       POWERTOOLS_SERVICE_NAME: props.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
@@ -184,6 +254,7 @@ export class ChatFunctions extends Construct {
       // A minified position in an error log is of little use to whoever reads it. The maps are generated either way.
       NODE_OPTIONS: '--enable-source-maps',
     };
+    this.baseEnvironment = powertools;
     const environment: Readonly<Record<ChatFunctionName, Record<string, string>>> = {
       authorizer: {
         ...powertools,
@@ -219,35 +290,17 @@ export class ChatFunctions extends Construct {
     const functions = {} as Record<ChatFunctionName, NodejsFunction>;
 
     for (const name of CHAT_FUNCTION_NAMES) {
-      const settings = SETTINGS[name];
-      const logGroup = new logs.LogGroup(this, `${capitalize(name)}Logs`, {
-        retention: props.logRetention,
+      const made = createChatFunction(this, {
+        name,
+        entry: `${handlersDir}/${name}.ts`,
+        settings: SETTINGS[name],
+        environment: environment[name],
+        logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
       });
-      // Not AWSLambdaBasicExecutionRole: that one may write to every log group in the account.
-      const role = new iam.Role(this, `${capitalize(name)}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `Runs the chat ${name} function`,
-      });
-      logGroup.grantWrite(role);
-
-      functions[name] = new NodejsFunction(this, capitalize(name), {
-        entry: `${handlersDir}/${name}.ts`,
-        handler: 'handler',
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
-        runtime: CHAT_RUNTIME,
-        architecture: lambda.Architecture.ARM_64,
-        description: settings.description,
-        memorySize: settings.memorySize,
-        timeout: settings.timeout,
-        role,
-        logGroup,
-        environment: environment[name],
-        bundling: CHAT_BUNDLING,
-      });
-      roles[name] = role;
-      logGroups[name] = logGroup;
+      functions[name] = made.fn;
+      roles[name] = made.role;
+      logGroups[name] = made.logGroup;
     }
 
     this.authorizer = functions.authorizer;
@@ -264,25 +317,7 @@ export class ChatFunctions extends Construct {
       new SqsEventSource(props.redeliveryQueue.queue, { batchSize: 10, reportBatchItemFailures: true }),
     );
 
-    for (const handler of Object.keys(TABLE_ACCESS) as TableUser[]) {
-      const access = TABLE_ACCESS[handler];
-      roles[handler].addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'ChatTable',
-          actions: [...access.table],
-          resources: [props.table.table.tableArn],
-        }),
-      );
-      if (access.userIndex.length > 0) {
-        roles[handler].addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: 'ChatTableUserIndex',
-            actions: [...access.userIndex],
-            resources: [props.table.userIndexArn],
-          }),
-        );
-      }
-    }
+    for (const handler of CHAT_TABLE_USERS) grantTableAccess(roles[handler], TABLE_ACCESS[handler], props.table);
   }
 
   /** The function that serves a route of the route table. */
@@ -303,7 +338,7 @@ export class ChatFunctions extends Construct {
     const apiLogicalId = Stack.of(api).getLogicalId(api.node.defaultChild as CfnElement);
     // SQS events name no API: the redelivery function is told where to post.
     this.redelivery.addEnvironment('MANAGEMENT_ENDPOINT', managementEndpoint(this, api.apiId, stageName));
-    for (const handler of Object.keys(MANAGEMENT_ACCESS) as TableUser[]) {
+    for (const handler of POSTING_FUNCTIONS) {
       const methods = MANAGEMENT_ACCESS[handler];
       if (methods.length === 0) continue;
       this.roles[handler].addToPrincipalPolicy(

@@ -6,6 +6,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { MetricName } from '../lambdas/chat/ports.js';
 import type { ChatFunctionName, ChatFunctions } from './chat-functions.js';
+import type { ChatPush } from './chat-push.js';
 import type { RedeliveryQueue } from './chat-redelivery-queue.js';
 import type { ChatTable } from './chat-table.js';
 import type { ChatWebSocketApi } from './chat-websocket-api.js';
@@ -27,7 +28,13 @@ export const CHAT_METRICS = [
   'FramesRedelivered',
   'FramesGivenUp',
 ] as const satisfies readonly MetricName[];
-type Missing = Exclude<MetricName, (typeof CHAT_METRICS)[number]>;
+/** The push function's metrics: on the dashboard when push notifications are deployed. */
+export const PUSH_METRICS = [
+  'PushesSent',
+  'PushEndpointsRemoved',
+  'PushFailures',
+] as const satisfies readonly MetricName[];
+type Missing = Exclude<MetricName, (typeof CHAT_METRICS)[number] | (typeof PUSH_METRICS)[number]>;
 const everyMetricListed: Missing extends never ? true : Missing = true;
 void everyMetricListed;
 
@@ -38,6 +45,8 @@ export interface ChatMonitoringProps {
   readonly table: ChatTable;
   readonly webSocket: ChatWebSocketApi;
   readonly redeliveryQueue: RedeliveryQueue;
+  /** The push queue and function, when push notifications are deployed. */
+  readonly push?: ChatPush;
   /** Where the handlers' Powertools metrics land (POWERTOOLS_METRICS_NAMESPACE). */
   readonly metricsNamespace: string;
   /** Powertools adds it as the `service` dimension of every metric (POWERTOOLS_SERVICE_NAME). */
@@ -81,7 +90,7 @@ export class ChatMonitoring extends Construct {
         statistic,
         period: PERIOD,
       });
-    const chatMetric = (metricName: (typeof CHAT_METRICS)[number]) =>
+    const chatMetric = (metricName: (typeof CHAT_METRICS)[number] | (typeof PUSH_METRICS)[number]) =>
       new cloudwatch.Metric({
         namespace: props.metricsNamespace,
         metricName,
@@ -164,6 +173,7 @@ export class ChatMonitoring extends Construct {
       1,
       'The redelivery function gave frames up after their last try',
     );
+    const pushRow = props.push ? this.pushAlarms(props.push, alarm, chatMetric) : [];
     this.alarms = alarms;
 
     const lambdaWidget = (title: string, metric: (name: ChatFunctionName) => cloudwatch.IMetric) =>
@@ -246,8 +256,42 @@ export class ChatMonitoring extends Construct {
             ],
           }),
         ],
+        ...(pushRow.length > 0 ? [pushRow] : []),
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms })],
       ],
     });
+  }
+
+  /** The push function's errors and throttles, and jobs in its dead-letter queue; the dashboard row that shows them. */
+  private pushAlarms(
+    push: ChatPush,
+    alarm: (id: string, metric: cloudwatch.IMetric, threshold: number, description: string) => cloudwatch.Alarm,
+    chatMetric: (name: (typeof PUSH_METRICS)[number]) => cloudwatch.Metric,
+  ): cloudwatch.IWidget[] {
+    // A push function error is a crash or a timeout, or a job that failed in part (it comes back, and its retry sends
+    // only what was not sent): worth a look either way.
+    alarm('PushErrors', push.function.metricErrors({ period: PERIOD }), 1, 'The push function failed');
+    alarm(
+      'PushThrottles',
+      push.function.metricThrottles({ period: PERIOD }),
+      1,
+      "The push function was throttled: the account's concurrency limit is reached",
+    );
+    const deadJobs = push.jobs.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: PERIOD,
+      statistic: cloudwatch.Stats.MAXIMUM,
+    });
+    alarm('PushDeadLetters', deadJobs, 1, 'Push jobs sit in the push dead-letter queue: every try of them failed');
+    return [
+      new cloudwatch.GraphWidget({
+        title: 'Push notifications',
+        width: 24,
+        left: [chatMetric('PushesSent'), chatMetric('PushEndpointsRemoved'), chatMetric('PushFailures')],
+        right: [
+          push.jobs.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'Jobs queued now' }),
+          deadJobs.with({ label: 'Dead jobs' }),
+        ],
+      }),
+    ];
   }
 }

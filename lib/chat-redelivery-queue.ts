@@ -1,7 +1,6 @@
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { WorkQueue } from './chat-work-queue.js';
 
 /**
  * Tries of a queued frame before it goes to the dead-letter queue. The redelivery function reads the same number
@@ -18,44 +17,15 @@ export interface RedeliveryQueueProps {
 /**
  * Frames whose posts kept failing (timeouts, resets, 5xx, throttling past the retry budget), kept for the
  * redelivery function, and the dead-letter queue where those still undelivered after REDELIVERY_MAX_RECEIVES tries
- * end. Both encrypted at rest with SQS-managed keys (frames hold chat content) and reachable over TLS only.
+ * end (frames hold chat content: both encrypted).
  */
-export class RedeliveryQueue extends Construct {
-  public readonly queue: sqs.Queue;
-  public readonly deadLetterQueue: sqs.Queue;
-
+export class RedeliveryQueue extends WorkQueue {
   constructor(scope: Construct, id: string, props: RedeliveryQueueProps) {
-    super(scope, id);
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // The longest SQS keeps anything: time to look at what could not be delivered, and why.
-      retentionPeriod: Duration.days(14),
-      removalPolicy: props.removalPolicy,
+    super(scope, id, {
+      ...props,
+      maxReceives: REDELIVERY_MAX_RECEIVES,
+      deadLettersAre: 'frames no try delivered',
+      sendSid: 'RedeliveryQueueSend',
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This is the dead-letter queue of the redelivery queue: the end of the line for frames no try delivered, ' +
-        'watched by an alarm on its depth; a dead-letter queue of its own would only move them once more.',
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: REDELIVERY_MAX_RECEIVES },
-      removalPolicy: props.removalPolicy,
-    });
-  }
-
-  /** sqs:SendMessage (SendMessageBatch included) on this queue only: nothing to read, nothing on other queues. */
-  public grantSend(role: iam.IRole): void {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'RedeliveryQueueSend',
-        actions: ['sqs:SendMessage'],
-        resources: [this.queue.queueArn],
-      }),
-    );
   }
 }

@@ -4,8 +4,11 @@
 // show up in production).
 import type { HandlerName } from '../lambdas/protocol/routes.js';
 
-/** The functions that use the table: the three route handlers, and the redelivery of queued frames. */
-export type TableUser = HandlerName | 'redelivery';
+/**
+ * The functions that use the table: the three route handlers, the redelivery of queued frames, and the push function
+ * (deployed only with a platform application).
+ */
+export type TableUser = HandlerName | 'redelivery' | 'push';
 
 export type DynamoDbAction =
   | 'dynamodb:GetItem'
@@ -79,7 +82,32 @@ export const TABLE_ACCESS: Readonly<Record<TableUser, TableAccess>> = {
     ],
     userIndex: ['dynamodb:Query'],
   },
+  // The message (Query), the room's members, each member's devices and live connections (Query), the push claim
+  // (Put), the endpoint kept with a device (Update), a disabled device removed and a failed push's claim taken back
+  // (Delete); the badge, the user's unread total: their rooms (index), the rooms' lastSeq (BatchGet), the counts
+  // (Query).
+  push: {
+    table: [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:BatchGetItem',
+    ],
+    userIndex: ['dynamodb:Query'],
+  },
 };
+
+/**
+ * SNS actions of the push function. On the configured platform applications only: CreatePlatformEndpoint. On their
+ * endpoints only (arn:...:endpoint/<PLATFORM>/<application>/*): Publish; GetEndpointAttributes and
+ * SetEndpointAttributes, to find an existing endpoint disabled and enable it again when its token is registered anew;
+ * DeleteEndpoint, for endpoints SNS reports disabled.
+ */
+export const PUSH_SNS_ACCESS = {
+  application: ['sns:CreatePlatformEndpoint'],
+  endpoint: ['sns:Publish', 'sns:GetEndpointAttributes', 'sns:SetEndpointAttributes', 'sns:DeleteEndpoint'],
+} as const;
 
 /**
  * Management API (@connections/{id}) methods each function calls: POST sends a frame. DELETE (close a connection)
@@ -92,4 +120,5 @@ export const MANAGEMENT_ACCESS: Readonly<Record<TableUser, readonly ManagementMe
   disconnect: ['POST'],
   message: ['POST'],
   redelivery: ['POST'],
+  push: [],
 };

@@ -6,6 +6,7 @@ import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEV_TOKEN_DEFAULT_TTL_S, DEV_TOKEN_MAX_TTL_S, type DevTokenIssuer } from './dev-token-issuer.js';
 import { sendJson } from './http-util.js';
+import type { LocalSns } from './sns/local-sns.js';
 
 export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
@@ -19,6 +20,8 @@ export interface HttpRoutesOptions {
   publicDir?: string;
   /** True once the gateway accepts connections. */
   isReady(): boolean;
+  /** The SNS emulation: GET /dev/push lists what it would have sent, POST /dev/push/disable disables a token. */
+  push?: Pick<LocalSns, 'pushes' | 'disableToken'>;
 }
 
 /** Token subjects follow the protocol's id rule (1 to 128 characters, no control characters). */
@@ -76,6 +79,27 @@ export function createHttpRoutes(options: HttpRoutesOptions): RouteHandler {
       devToken(options.issuer, url.searchParams, response);
       return true;
     }
+    if (options.push && url.pathname === '/dev/push') {
+      if (method !== 'GET') return methodNotAllowed(response);
+      // ?userId= and ?token= narrow the list (for the demo page, and tests that share a stack).
+      const userId = url.searchParams.get('userId');
+      const token = url.searchParams.get('token');
+      const pushes = options.push
+        .pushes()
+        .filter((push) => (userId === null || push.userId === userId) && (token === null || push.token === token));
+      sendJson(response, 200, { pushes });
+      return true;
+    }
+    if (options.push && url.pathname === '/dev/push/disable') {
+      if (request.method !== 'POST') return methodNotAllowed(response, 'POST');
+      const token = url.searchParams.get('token');
+      if (!token) {
+        badParameter(response, 'token', 'required: the device token whose endpoints the platform now refuses');
+        return true;
+      }
+      sendJson(response, 200, { disabled: options.push.disableToken(token) });
+      return true;
+    }
     if (url.pathname === jwksPath) {
       if (method !== 'GET') return methodNotAllowed(response);
       sendJson(response, 200, options.issuer.jwks);
@@ -111,8 +135,8 @@ function badParameter(response: ServerResponse, parameter: string, rule: string)
   sendJson(response, 400, { error: 'BAD_REQUEST', parameter, message: `${parameter}: ${rule}` });
 }
 
-function methodNotAllowed(response: ServerResponse): true {
-  response.writeHead(405, { Allow: 'GET, HEAD' }).end();
+function methodNotAllowed(response: ServerResponse, allow = 'GET, HEAD'): true {
+  response.writeHead(405, { Allow: allow }).end();
   return true;
 }
 

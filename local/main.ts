@@ -37,7 +37,17 @@ function readOptions(): LocalStackOptions {
     logLevel: process.env.POWERTOOLS_LOG_LEVEL?.trim() || 'INFO',
     // As on AWS: the handlers post here instead of the stack's own @connections (a fault proxy in front of it).
     ...(managementEndpoint && { managementEndpoint }),
+    push: { delaySeconds: readPushDelay(), preview: process.env.CHAT_PUSH_PREVIEW?.trim() !== 'false' },
   };
+}
+
+/** CHAT_PUSH_DELAY_S: seconds a push job waits (default 5, as deployed; 0 for a demo that pushes at once). */
+function readPushDelay(): number {
+  const raw = process.env.CHAT_PUSH_DELAY_S?.trim();
+  if (!raw) return 5;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > 900) throw new Error(`CHAT_PUSH_DELAY_S: "${raw}" must be 0 to 900 seconds`);
+  return value;
 }
 
 async function main(): Promise<void> {

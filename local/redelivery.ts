@@ -1,12 +1,7 @@
-// The redelivery path on the local stack, as on AWS: the handlers queue frames whose posts kept failing in an SQS
-// queue (local/sqs, reached with the real SQS client), and an event source mapping hands them to the very same
-// redelivery handler, with a dead-letter queue behind maxReceiveCount tries.
-import { SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueHandler } from '../lambdas/adapters/wiring.js';
+// The redelivery path on the local stack, as on AWS: the handlers queue frames whose posts kept failing, and the
+// very same redelivery handler takes them from the queue (local/queued-function.ts).
 import type { Logger } from '../lambdas/chat/ports.js';
-import type { LocalQueue } from './sqs/local-queue.js';
-import { startEventSourceMapping, type EventSourceMapping } from './sqs/event-source-mapping.js';
-import { startLocalSqs } from './sqs/local-sqs.js';
+import { startLocalQueuedFunction, type LocalQueuedFunction } from './queued-function.js';
 
 export interface LocalRedeliveryOptions {
   region: string;
@@ -22,50 +17,15 @@ export interface LocalRedeliveryOptions {
   maxReceiveCount?: number;
 }
 
-export interface LocalRedelivery {
-  /** The SQS endpoint (for an SQS client in tests). */
-  endpoint: string;
-  queueUrl: string;
-  deadLetterQueueUrl: string;
-  maxReceiveCount: number;
-  /** Starts feeding the queue to the redelivery handler. */
-  start(handler: QueueHandler): void;
-  /** Stops the event source mapping (finishing the batches in hand), then the queue endpoint. */
-  stop(): Promise<void>;
-}
+export type LocalRedelivery = LocalQueuedFunction;
 
-export async function startLocalRedelivery(options: LocalRedeliveryOptions): Promise<LocalRedelivery> {
-  const sqs = await startLocalSqs({ region: options.region });
-  const maxReceiveCount = options.maxReceiveCount ?? 5;
-  const visibilityTimeoutMs = options.visibilityTimeoutMs ?? 30_000;
-  const deadLetters: LocalQueue = sqs.createQueue('chat-redelivery-dlq', { visibilityTimeoutMs });
-  const queue = sqs.createQueue('chat-redelivery', {
-    visibilityTimeoutMs,
-    redrive: { deadLetterQueue: deadLetters, maxReceiveCount },
+export function startLocalRedelivery(options: LocalRedeliveryOptions): Promise<LocalRedelivery> {
+  return startLocalQueuedFunction({
+    queueName: 'chat-redelivery',
+    region: options.region,
+    credentials: options.credentials,
+    logger: options.logger,
+    visibilityTimeoutMs: options.visibilityTimeoutMs ?? 30_000,
+    maxReceiveCount: options.maxReceiveCount ?? 5,
   });
-  const client = new SQSClient({ region: options.region, endpoint: sqs.endpoint, credentials: options.credentials });
-  let mapping: EventSourceMapping | undefined;
-  return {
-    endpoint: sqs.endpoint,
-    queueUrl: queue.url,
-    deadLetterQueueUrl: deadLetters.url,
-    maxReceiveCount,
-    start(handler) {
-      mapping ??= startEventSourceMapping({
-        client,
-        queueUrl: queue.url,
-        queueArn: queue.arn,
-        region: options.region,
-        handler,
-        logger: options.logger,
-      });
-    },
-    async stop() {
-      // The mapping stops taking batches at once; the endpoint's closing answers its long polls.
-      const stopping = mapping?.stop();
-      await sqs.stop();
-      await stopping;
-      client.destroy();
-    },
-  };
 }

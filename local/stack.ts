@@ -31,14 +31,18 @@ import { createHttpRoutes } from './http-routes.js';
 import { sendJson } from './http-util.js';
 import { handleManagementRequest, type ManagementApi } from './management-api.js';
 import { createSigV4Verifier } from './sigv4-verifier.js';
+import { createLocalS3, type LocalS3 } from './s3/local-s3.js';
+import { DEFAULT_UPLOADS } from '../lambdas/chat/service.js';
 import { dataFolderProblem, portProblem } from './startup-problem.js';
 
 export { LocalStackStartupError, type StartupProblemKind } from './startup-problem.js';
+import { startLocalPush, type LocalPush, type LocalPushOptions } from './push.js';
 import { startLocalRedelivery, type LocalRedelivery, type LocalRedeliveryOptions } from './redelivery.js';
 
 export const LOCAL_AUDIENCE = 'local-chat-client';
 export const LOCAL_TABLE_NAME = 'chat-local';
 export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ATTACHMENTS_BUCKET = 'chat-attachments';
 const ISSUER_PATH = '/local-issuer';
 const HOST = '127.0.0.1';
 /**
@@ -87,6 +91,10 @@ export interface LocalStackOptions {
    * credentials' secret key and region, as API Gateway does.
    */
   verifySignatures?: boolean;
+  /** The push path's delay (default 5 s; tests shorten it), previews (default on) and queue timing. */
+  push?: Pick<LocalPushOptions, 'delaySeconds' | 'preview' | 'visibilityTimeoutMs'>;
+  /** What createUpload accepts; default images and PDF up to 25 MB, as on AWS. */
+  uploads?: { contentTypes?: string[]; maxBytes?: number };
 }
 
 export interface LocalStack {
@@ -103,8 +111,15 @@ export interface LocalStack {
   handlers: FunctionPlacement;
   /** Management API calls whose signature verified, and those refused for it (403). */
   managementSignatures: ManagementApi['signatures'];
+  /** The attachment bucket's emulation (tests read an object's tags). */
+  attachments: Pick<LocalS3, 'tagsOf'>;
   /** The SQS endpoint and queues of the redelivery path. */
   redelivery: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl' | 'maxReceiveCount'>;
+  /** The push path: its job queue, and the SNS emulation with what it would have sent. */
+  push: {
+    jobs: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl'>;
+    sns: Pick<LocalPush['sns'], 'endpoint' | 'applications' | 'pushes' | 'disableToken'>;
+  };
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
   stop(): Promise<void>;
 }
@@ -119,6 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let server: Server | undefined;
   let functions: FunctionHost | undefined;
   let redelivery: LocalRedelivery | undefined;
+  let push: LocalPush | undefined;
   try {
     let dynamoDir: string | undefined;
     if (dataPath) {
@@ -168,13 +184,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger: gatewayLogger,
       ...options.redelivery,
     });
+    push = await startLocalPush({
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      logger: gatewayLogger,
+      ...options.push,
+    });
+    const maxUploadBytes = options.uploads?.maxBytes ?? DEFAULT_UPLOADS.maxBytes;
+    const attachments = createLocalS3({
+      bucket: LOCAL_ATTACHMENTS_BUCKET,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      maxObjectBytes: maxUploadBytes,
+      ...(dataPath && { dataDir: dataPath }),
+    });
     const config: RuntimeConfig = {
+      attachmentsBucketUrl: attachments.bucketUrl(httpUrl),
+      uploadMaxBytes: maxUploadBytes,
+      ...(options.uploads?.contentTypes && { uploadContentTypes: options.uploads.contentTypes }),
       tableName: LOCAL_TABLE_NAME,
       region: LOCAL_REGION,
       dynamoEndpoint: dynamo.endpoint,
       managementEndpoint: options.managementEndpoint ?? httpUrl,
       redeliveryQueueUrl: redelivery.queueUrl,
       redeliveryMaxReceives: redelivery.maxReceiveCount,
+      pushQueueUrl: push.jobs.queueUrl,
+      pushDelayS: push.delaySeconds,
+      push: push.config,
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
       credentials: LOCAL_CREDENTIALS,
@@ -211,6 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       issuerPath: ISSUER_PATH,
       ...(options.publicDir !== undefined && { publicDir: options.publicDir }),
       isReady: () => ready,
+      push: push.sns,
     });
     const managementApi: ManagementApi = {
       verifySignature:
@@ -222,10 +259,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     handleHttp = async (request, response) => {
       const url = new URL(request.url ?? '/', httpUrl);
       if (await handleManagementRequest(managementApi, gateway, request, response, url.pathname)) return;
+      if (await attachments.handle(request, response)) return;
       if (await routes(request, response, url)) return;
       sendJson(response, 404, { message: 'Not Found' });
     };
     redelivery.start(async (event) => (await host.invoke('redelivery', event)) as SQSBatchResponse);
+    push.jobs.start(async (event) => (await host.invoke('push', event)) as SQSBatchResponse);
     // Registered only now: until then Node refuses upgrades itself; once stopping, the gateway answers them 503.
     server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) =>
       gateway.handleUpgrade(request, socket, head),
@@ -236,6 +275,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const runningDynamo = dynamo;
     const runningFunctions = functions;
     const runningRedelivery = redelivery;
+    const runningPush = push;
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -246,6 +286,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       handlers: runningFunctions.placement,
       managementSignatures: managementApi.signatures,
       redelivery: runningRedelivery,
+      push: runningPush,
+      attachments,
       stop() {
         stopping ??= (async () => {
           ready = false;
@@ -253,6 +295,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           await gateway.close();
           // The event source mapping finishes the batches in hand while the functions still run them.
           await runningRedelivery.stop();
+          await runningPush.stop();
           await runningFunctions.close();
           await closeServer(runningServer);
           await runningDynamo.stop();
@@ -262,6 +305,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
   } catch (error) {
     if (redelivery) await redelivery.stop().catch(() => undefined);
+    if (push) await push.stop().catch(() => undefined);
     if (functions) await functions.close().catch(() => undefined);
     if (server) await closeServer(server).catch(() => undefined);
     if (dynamo) await dynamo.stop().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { LIMITS } from '../../lambdas/protocol/limits.js';
-import type { Message, MessageChange, Room, User } from '../../lambdas/protocol/objects.js';
+import type { Message, MessageChange, PushPlatform, Room, User } from '../../lambdas/protocol/objects.js';
 import { jitteredDelayMs } from './backoff.js';
 import { ChatError, describeError } from './chat-error.js';
 import { ChatState } from './chat-state.js';
@@ -118,6 +118,7 @@ export class ChatClient {
       events: this.events,
       fetchAfter: (roomId, after) => this.fetchAfter(roomId, after),
       readPresence: (roomId) => this.connection.send('getPresence', { roomId }, this.requestTimeoutMs),
+      readUnread: (roomId, seq) => this.connection.send('markRead', { roomId, seq }, this.requestTimeoutMs),
       gapWaitMs: options.gapWaitMs ?? 2_000,
       resumeSeqs: { ...options.lastSeqs },
     });
@@ -333,8 +334,43 @@ export class ChatClient {
     return members;
   }
 
-  async markRead(roomId: string, seq: number): Promise<void> {
-    await this.request('markRead', { roomId, seq });
+  /** Moves the user's read marker forward (never back); resolves with the room's unread count after it. */
+  async markRead(roomId: string, seq: number): Promise<number> {
+    return (await this.request('markRead', { roomId, seq })).unreadCount;
+  }
+
+  /**
+   * Ordinary messages from others after the read marker, kept live across messages, this device's and other
+   * devices' markRead, and reconnects. At most LIMITS.unreadCountMax (100), which means "100 or more": show "99+".
+   * Changes come as `unreadChanged` events.
+   */
+  unreadCount(roomId: string): number {
+    return this.model.unread.count(roomId);
+  }
+
+  /** The sum of `unreadCount` over the user's rooms. */
+  get unreadTotal(): number {
+    return this.model.unread.total;
+  }
+
+  // ---- Push notifications ---------------------------------------------------------------------------------------
+
+  /**
+   * Registers this device's push token (from APNs or FCM) for the signed-in user; call it whenever the app starts,
+   * since tokens change. A token registered by another user moves to this one.
+   */
+  async registerDevice(platform: PushPlatform, token: string): Promise<void> {
+    await this.request('registerDevice', { platform, token });
+  }
+
+  /** Stops pushes to this token for the signed-in user (at sign-out); false when it was not theirs. */
+  async unregisterDevice(token: string): Promise<boolean> {
+    return (await this.request('unregisterDevice', { token })).removed;
+  }
+
+  /** Mutes (or unmutes) a room's push notifications for the signed-in user; rooms() shows it as `muted`. */
+  async muteRoom(roomId: string, muted = true): Promise<void> {
+    await this.request('muteRoom', { roomId, muted });
   }
 
   async updateProfile(changes: ActionFields['updateProfile']): Promise<User> {

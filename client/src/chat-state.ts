@@ -8,6 +8,7 @@ import { PresenceView } from './presence.js';
 import { RoomSequencer, type HistoryPage, type Sequenced } from './room-sequencer.js';
 import type { Ack, ActionName, ChatClientEvents, RoomSeq } from './types.js';
 import { TypingTracker } from './typing.js';
+import { UnreadCounts } from './unread.js';
 
 export interface ChatStateDeps {
   events: Emitter<ChatClientEvents>;
@@ -15,6 +16,8 @@ export interface ChatStateDeps {
   fetchAfter(roomId: string, after: number): Promise<HistoryPage>;
   /** getPresence on the current connection; its ack comes back through `absorbAck`. */
   readPresence(roomId: string): Promise<unknown>;
+  /** markRead at or below the marker (it only reads): the room's count; its ack comes back through `absorbAck`. */
+  readUnread(roomId: string, seq: number): Promise<unknown>;
   gapWaitMs: number;
   /** Where each room's stream resumes (options.lastSeqs). */
   resumeSeqs: Readonly<Record<string, number>>;
@@ -34,6 +37,7 @@ export class ChatState {
   me?: User;
   readonly presenceView = new PresenceView();
   readonly typingTracker: TypingTracker;
+  readonly unread: UnreadCounts;
   private serverOffsetMs = 0;
   private readonly roomMap = new Map<string, Room>();
   private readonly sequencers = new Map<string, RoomSequencer>();
@@ -47,6 +51,10 @@ export class ChatState {
       (change) => deps.events.emit('typingChanged', change),
       () => this.serverOffsetMs,
       LIMITS.typingTtlMs,
+    );
+    this.unread = new UnreadCounts(
+      (change) => deps.events.emit('unreadChanged', change),
+      (roomId, seq) => void deps.readUnread(roomId, seq).catch(() => undefined),
     );
   }
 
@@ -71,6 +79,7 @@ export class ChatState {
     const listed = new Set(rooms.map((room) => room.roomId));
     // Rooms left (on another device) while this one was away.
     for (const roomId of [...this.roomMap.keys()]) if (!listed.has(roomId)) this.removeRoom(roomId, false);
+    this.unread.keepOnly(listed);
     for (const room of rooms) this.upsertRoom(room, false);
     this.deps.events.emit('roomsChanged', this.rooms());
   }
@@ -134,6 +143,9 @@ export class ChatState {
           this.emitPresenceChange(event.roomId, event.userId, event.isOnline, event.lastSeenAt);
         return;
       case 'read':
+        if (event.userId === this.me?.userId) {
+          this.unread.readElsewhere(event.roomId, event.seq, this.roomMap.get(event.roomId)?.lastSeq ?? 0);
+        }
         return events.emit('read', event);
       case 'roomJoined':
         this.upsertRoom(event.room);
@@ -195,6 +207,16 @@ export class ChatState {
       case 'updateProfile':
         this.me = (ack as Ack<'updateProfile'>).user;
         return;
+      case 'muteRoom':
+        this.setMuted(ack as Ack<'muteRoom'>);
+        return;
+      case 'markRead': {
+        const { unreadCount, lastSeq } = ack as Ack<'markRead'>;
+        if (typeof unreadCount === 'number') {
+          this.unread.fromMarkRead(fields.roomId as string, fields.seq as number, unreadCount, lastSeq);
+        }
+        return;
+      }
       default:
         return;
     }
@@ -207,10 +229,20 @@ export class ChatState {
 
   private upsertRoom(room: Room, announce = true): void {
     const known = this.roomMap.get(room.roomId);
+    this.unread.fromRoom(room);
     this.roomMap.set(room.roomId, known ? { ...known, ...room, lastSeq: Math.max(known.lastSeq, room.lastSeq) } : room);
     if (!this.sequencers.has(room.roomId))
       this.createSequencer(room.roomId, this.resumeSeqs.get(room.roomId) ?? room.lastSeq);
     if (announce) this.deps.events.emit('roomsChanged', this.rooms());
+  }
+
+  /** The room as muted or not (Room.muted is present only when true, as the server sends it). */
+  private setMuted({ roomId, muted }: { roomId: string; muted: boolean }): void {
+    const known = this.roomMap.get(roomId);
+    if (!known) return;
+    const { muted: _was, ...rest } = known;
+    this.roomMap.set(roomId, muted ? { ...rest, muted: true } : rest);
+    this.deps.events.emit('roomsChanged', this.rooms());
   }
 
   private removeRoom(roomId: string, announce = true): void {
@@ -220,6 +252,7 @@ export class ChatState {
     this.kept.delete(roomId);
     this.typingTracker.forgetRoom(roomId);
     this.presenceView.unwatch(roomId);
+    this.unread.forget(roomId);
     if (existed && announce) this.deps.events.emit('roomsChanged', this.rooms());
   }
 
@@ -263,6 +296,7 @@ export class ChatState {
   private emitMessage(message: Message): void {
     this.keep(message);
     this.presenceView.learn({ userId: message.senderId, displayName: message.senderName });
+    this.unread.message(message, this.me?.userId);
     const event: MessageEvent = { type: 'message', roomId: message.roomId, message };
     this.deps.events.emit('message', event);
   }

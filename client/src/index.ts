@@ -18,6 +18,7 @@ export type {
   StateChange,
   TypingChange,
   TypingUser,
+  UnreadChange,
   WebSocketConstructor,
   WebSocketLike,
 } from './types.js';
@@ -28,6 +29,7 @@ export type {
   MessageReaction,
   MessageType,
   ReactionCount,
+  PushPlatform,
   Room,
   RoomKind,
   TypingEntry,

@@ -8,10 +8,12 @@ import type {
   RoomJoinedEvent,
   TypingEvent,
 } from '../../lambdas/protocol/frames.js';
-import type { Message, MessageChange, MessageType, Room, User } from '../../lambdas/protocol/objects.js';
+import type { Message, MessageChange, MessageType, PushPlatform, Room, User } from '../../lambdas/protocol/objects.js';
 export type { RoomSeq } from '../../lambdas/protocol/frames.js';
 import type { BackoffOptions } from './backoff.js';
 import type { ChatError } from './chat-error.js';
+import type { UnreadChange } from './unread.js';
+export type { UnreadChange } from './unread.js';
 
 /** Every client action; the names of PROTOCOL.md's "Actions" table. */
 export type ActionName = keyof AckFields;
@@ -47,6 +49,11 @@ export interface ActionFields {
   typing: { roomId: string; isTyping: boolean };
   getPresence: { roomId: string };
   markRead: { roomId: string; seq: number };
+  registerDevice: { platform: PushPlatform; token: string };
+  unregisterDevice: { token: string };
+  muteRoom: { roomId: string; muted: boolean };
+  createUpload: { roomId: string; contentType: string; size: number; fileName?: string };
+  getAttachmentUrl: { roomId: string; attachmentUrl: string };
 }
 
 /** The ack of an action: its fields beside type, requestId and action. */
@@ -193,6 +200,8 @@ export interface ChatClientEvents {
   presenceChanged: PresenceChange;
   /** The list of the user's rooms changed (hello, a room created, joined or left). */
   roomsChanged: Room[];
+  /** A room's unread count changed (and with it the total); see `unreadCount(roomId)` and `unreadTotal`. */
+  unreadChanged: UnreadChange;
   /** Errors not tied to a call the app made: a failed connection attempt, a listener that threw, an unsolicited error frame. */
   error: ChatError | Error;
 }

@@ -1,6 +1,7 @@
 // Runtime configuration, read from the environment once per cold start. Every problem is reported with the name of
 // the variable at fault, so a broken deployment fails on its first invocation with a message that says what to fix.
-import { LIMITS } from '../protocol/index.js';
+import { LIMITS, type PushPlatform } from '../protocol/index.js';
+import { SNS_PLATFORM } from './sns-push-payload.js';
 
 export type AuthConfig =
   | { mode: 'cognito'; userPoolId: string; clientId: string }
@@ -19,18 +20,48 @@ export interface RuntimeConfig {
   redeliveryQueueUrl?: string;
   /** The queue's maxReceiveCount: the redelivery handler gives a frame up on that try (redelivery handler only). */
   redeliveryMaxReceives?: number;
+  /** The push job queue: the message function queues a job per message there, the push function continues in it. */
+  pushQueueUrl?: string;
+  /** How long a push job waits in the queue (message function; PUSH_DELAY_S, default 5). */
+  pushDelayS?: number;
+  /** The push function's settings. */
+  push?: PushConfig;
   /** Required by the authorizer only. */
   auth?: AuthConfig;
   maxConnectionS: number;
   /** Local only (dummy keys for dynalite and the local management API); on AWS the SDK's default chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** The attachment bucket's base URL (ATTACHMENTS_BUCKET_URL); without it uploads are refused. */
+  attachmentsBucketUrl?: string;
+  /** What createUpload accepts (UPLOAD_CONTENT_TYPES, comma-separated; UPLOAD_MAX_BYTES); else the defaults. */
+  uploadContentTypes?: string[];
+  uploadMaxBytes?: number;
+}
+
+export interface PushConfig {
+  /** The SNS platform application of each platform pushed to (at least one). */
+  applications: Partial<Record<PushPlatform, string>>;
+  /** Message previews in pushes (PUSH_PREVIEW, default true); false sends a generic text. */
+  preview: boolean;
+  /** Local only: the SNS emulation (SNS_ENDPOINT). */
+  snsEndpoint?: string;
 }
 
 /**
- * What a handler needs from the environment: the authorizer needs the auth settings, the others the table, and the
- * redelivery handler the management endpoint too.
+ * What a handler needs from the environment: the authorizer needs the auth settings, the others the table, the
+ * redelivery handler the management endpoint too, and the push function its queue and platform applications.
  */
-export type ConfigNeed = 'auth' | 'chat' | 'redelivery';
+export type ConfigNeed = 'auth' | 'chat' | 'redelivery' | 'push';
+
+/** The variable naming each platform's SNS platform application. */
+export const PUSH_APPLICATION_VARIABLES = {
+  apns: 'PUSH_APNS_APPLICATION_ARN',
+  apns_sandbox: 'PUSH_APNS_SANDBOX_APPLICATION_ARN',
+  fcm: 'PUSH_FCM_APPLICATION_ARN',
+} as const satisfies Record<PushPlatform, string>;
+
+/** Seconds a push job waits unless PUSH_DELAY_S says otherwise. */
+export const DEFAULT_PUSH_DELAY_S = 5;
 
 /** The redelivery queue's maxReceiveCount unless REDELIVERY_MAX_RECEIVES says otherwise (the CDK stack sets both). */
 export const DEFAULT_REDELIVERY_MAX_RECEIVES = 5;
@@ -75,8 +106,59 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
   if (managementEndpoint) config.managementEndpoint = managementEndpoint;
   const redeliveryQueueUrl = optionalUrl(env, 'REDELIVERY_QUEUE_URL');
   if (redeliveryQueueUrl) config.redeliveryQueueUrl = redeliveryQueueUrl;
+  const pushQueueUrl = need === 'push' ? requiredUrl(env, 'PUSH_QUEUE_URL') : optionalUrl(env, 'PUSH_QUEUE_URL');
+  if (pushQueueUrl) config.pushQueueUrl = pushQueueUrl;
+  if (need === 'chat') {
+    config.pushDelayS = readInteger(env, 'PUSH_DELAY_S', { min: 0, max: 900, fallback: DEFAULT_PUSH_DELAY_S });
+  }
+  if (need === 'push') config.push = loadPushConfig(env);
+  const attachmentsBucketUrl = optionalUrl(env, 'ATTACHMENTS_BUCKET_URL');
+  if (attachmentsBucketUrl) config.attachmentsBucketUrl = attachmentsBucketUrl;
+  const contentTypes = env.UPLOAD_CONTENT_TYPES?.trim();
+  if (contentTypes) {
+    const types = contentTypes.split(',').map((type) => type.trim().toLowerCase());
+    if (types.some((type) => !/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(type))) {
+      throw new ConfigError('UPLOAD_CONTENT_TYPES', `"${contentTypes}" must be media types separated by commas`);
+    }
+    config.uploadContentTypes = types;
+  }
+  if (env.UPLOAD_MAX_BYTES?.trim()) {
+    config.uploadMaxBytes = readInteger(env, 'UPLOAD_MAX_BYTES', { min: 1, max: 5 * 1024 ** 3, fallback: 0 });
+  }
   return config;
 }
+
+/** The push function's platform applications (at least one), preview setting and, locally, the SNS endpoint. */
+export function loadPushConfig(env: NodeJS.ProcessEnv): PushConfig {
+  const applications: Partial<Record<PushPlatform, string>> = {};
+  for (const [platform, variable] of Object.entries(PUSH_APPLICATION_VARIABLES)) {
+    const arn = env[variable]?.trim();
+    if (!arn) continue;
+    const snsPlatform = SNS_PLATFORM[platform as PushPlatform];
+    if (!platformApplicationArn(snsPlatform).test(arn)) {
+      throw new ConfigError(variable, `"${arn}" is not an SNS platform application ARN of ${snsPlatform}`);
+    }
+    applications[platform as PushPlatform] = arn;
+  }
+  if (Object.keys(applications).length === 0) {
+    throw new ConfigError(
+      Object.values(PUSH_APPLICATION_VARIABLES).join(' / '),
+      'the push function needs at least one platform application',
+    );
+  }
+  const preview = env.PUSH_PREVIEW?.trim() || 'true';
+  if (preview !== 'true' && preview !== 'false') {
+    throw new ConfigError('PUSH_PREVIEW', `"${preview}" must be true or false`);
+  }
+  const config: PushConfig = { applications, preview: preview === 'true' };
+  const snsEndpoint = optionalUrl(env, 'SNS_ENDPOINT');
+  if (snsEndpoint) config.snsEndpoint = snsEndpoint;
+  return config;
+}
+
+/** arn:<partition>:sns:<region>:<account>:app/<PLATFORM>/<name> */
+export const platformApplicationArn = (snsPlatform: string): RegExp =>
+  new RegExp(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:app/${snsPlatform}/[A-Za-z0-9_.-]{1,256}$`);
 
 /**
  * On AWS: USER_POOL_ID and USER_POOL_CLIENT_ID. For a process that verifies local dev tokens from the environment:

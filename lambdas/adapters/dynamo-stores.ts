@@ -17,11 +17,15 @@
 //   ROOM#<room>  MSG#<seq, 16 digits>       message history                                            messages
 //   ROOM#<room>  CMID#<sender>#<client id>  the message first stored under that client message id      messages
 //   ROOM#<room>  TYPING#<user>              typing indicator, expiring                                 typing
+//   USER#<user>  DEVICE#<token hash>        push device: platform, token, SNS endpoint                 devices
+//   DEVICE#<token hash>  OWNER              the user a push token is registered to                     devices
+//   USER#<user>  PUSHED#<room>#<seq>#<hash> a push claimed for one device and message, expiring        devices
 // Keeping a room's members, subscriptions, history and typing in its one partition lets sendMessage read all it
 // needs in one BatchGetItem (messages.getSendState) and getHistory read one key range.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChatStores } from '../chat/ports.js';
 import { createConnectionStore } from './dynamo/connection-store.js';
+import { createDeviceStore } from './dynamo/device-store.js';
 import { createMessageStore } from './dynamo/message-store.js';
 import { createPresenceStore } from './dynamo/presence-store.js';
 import { createProfileStore } from './dynamo/profile-store.js';
@@ -47,6 +51,7 @@ export function createDynamoStores(options: DynamoStoreOptions): ChatStores {
     subscriptions: createSubscriptionStore(table),
     messages: createMessageStore(table),
     typing: createTypingStore(table),
+    devices: createDeviceStore(table),
   };
 }
 

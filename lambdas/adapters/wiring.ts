@@ -6,8 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createChat, type RedeliveryRequest } from '../chat/index.js';
-import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier } from '../chat/ports.js';
-import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../chat/service.js';
+import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier, PushJobQueue } from '../chat/ports.js';
+import { DEFAULT_CHAT_CONFIG, DEFAULT_UPLOADS, type ChatConfig, type ChatService } from '../chat/service.js';
 import { ConfigError, DEFAULT_REDELIVERY_MAX_RECEIVES, type RuntimeConfig } from './config.js';
 import { createDynamoStores } from './dynamo-stores.js';
 import { toConnectRequest, toDisconnectRequest, toFrameRequest, type WebSocketHandlerEvent } from './gateway-events.js';
@@ -20,7 +20,9 @@ import {
   withRetryBudget,
   type RetryBudgetSettings,
 } from './retry-budget.js';
+import { createS3Attachments } from './s3-attachments.js';
 import { redeliveryRequestOf, sqsFrameQueueFor } from './sqs-frame-queue.js';
+import { sqsPushQueueFor } from './sqs-push-queue.js';
 
 // The authorizer is not re-exported here: it is imported from ./authorizer-handler.js, so aws-jwt-verify stays out
 // of the connect, disconnect and message bundles (and DynamoDB code out of the authorizer's).
@@ -39,6 +41,8 @@ export interface HandlerOverrides {
   frameQueue: FrameQueue;
   /** How long an invocation may spend retrying posts. */
   retryBudget: RetryBudgetSettings;
+  /** Where push jobs go (else the SQS queue of config.pushQueueUrl, if any). */
+  pushJobs: PushJobQueue;
 }
 
 export type WebSocketHandler = (event: WebSocketHandlerEvent, context?: Context) => Promise<{ statusCode: number }>;
@@ -150,8 +154,22 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
   const chatConfig: ChatConfig = {
     ...DEFAULT_CHAT_CONFIG,
     maxConnectionMs: config.maxConnectionS * 1000,
+    ...(config.pushDelayS !== undefined && { pushDelaySeconds: config.pushDelayS }),
+    uploads: {
+      ...DEFAULT_UPLOADS,
+      ...(config.uploadContentTypes && { contentTypes: config.uploadContentTypes }),
+      ...(config.uploadMaxBytes !== undefined && { maxBytes: config.uploadMaxBytes }),
+    },
     ...overrides.chatConfig,
   };
+  const pushJobs = overrides.pushJobs ?? pushJobQueueFor(config, observability.logger);
+  const attachments = config.attachmentsBucketUrl
+    ? createS3Attachments({
+        bucketUrl: config.attachmentsBucketUrl,
+        region: config.region,
+        ...(config.credentials ? { credentials: config.credentials } : {}),
+      })
+    : undefined;
   const frameQueue =
     overrides.frameQueue ??
     (config.redeliveryQueueUrl
@@ -171,6 +189,8 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       metrics: observability.metrics,
       config: chatConfig,
       ...(frameQueue ? { frameQueue } : {}),
+      ...(pushJobs ? { pushJobs } : {}),
+      ...(attachments ? { attachments } : {}),
     });
   const retryBudget = overrides.retryBudget ?? DEFAULT_RETRY_BUDGET;
 
@@ -202,6 +222,17 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       return chat;
     },
   };
+}
+
+/** The SQS push job queue of config.pushQueueUrl; none without it (no pushes). */
+export function pushJobQueueFor(config: RuntimeConfig, logger: Logger): PushJobQueue | undefined {
+  if (!config.pushQueueUrl) return undefined;
+  return sqsPushQueueFor({
+    queueUrl: config.pushQueueUrl,
+    region: config.region,
+    logger,
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+  });
 }
 
 const documentClients = new Map<string, DynamoDBDocumentClient>();

@@ -35,4 +35,13 @@ export type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
 export { ChatError, PostRetriesExhaustedError } from './errors.js';
 export { directRoomId } from './actions/rooms.js';
 export { InvalidCursorError } from './ports.js';
+export {
+  createPushWorker,
+  DEFAULT_PUSH_SETTINGS,
+  PushJobIncompleteError,
+  type PushSettings,
+  type PushWorker,
+  type PushWorkerDeps,
+} from './push-worker.js';
+export { GENERIC_PUSH_BODY, PREVIEW_MAX_CHARACTERS } from './push-notification.js';
 export type * from './ports.js';

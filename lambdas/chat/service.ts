@@ -1,5 +1,15 @@
 // The chat logic's entry points, one per gateway route kind. Handlers (AWS) and the local stack call these.
-import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier } from './ports.js';
+import type {
+  AttachmentStorage,
+  ChatStores,
+  Clock,
+  FrameQueue,
+  Logger,
+  Metrics,
+  Notifier,
+  PushJobQueue,
+  UploadConfig,
+} from './ports.js';
 import type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
 
 export interface ChatConfig {
@@ -13,12 +23,30 @@ export interface ChatConfig {
    * same turn as its $connect returns.
    */
   connectGraceMs: number;
+  /**
+   * How long a push job waits before it runs: a member who is only reconnecting is online again by then (and has
+   * perhaps read the message), so gets no push.
+   */
+  pushDelaySeconds: number;
+  /** What createUpload accepts (set by the stack) and how long its signed requests last. */
+  uploads: UploadConfig;
 }
+
+/** createUpload's defaults: images and PDF up to 25 MB. */
+export const DEFAULT_UPLOADS: UploadConfig = {
+  contentTypes: ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/heic', 'application/pdf'],
+  maxBytes: 25 * 1024 * 1024,
+  // Long enough for 25 MB on a slow phone link; a signed request also ends with the signing credentials' session.
+  uploadUrlTtlS: 900,
+  downloadUrlTtlS: 3_600,
+};
 
 export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   maxConnectionMs: 7_200_000,
   rateLimit: { perSecond: 25, burst: 60 },
   connectGraceMs: 5_000,
+  pushDelaySeconds: 5,
+  uploads: DEFAULT_UPLOADS,
 };
 
 export interface ChatDeps {
@@ -30,6 +58,10 @@ export interface ChatDeps {
   config: ChatConfig;
   /** Where frames go whose posts outlasted their retries (the redelivery queue); without one they are lost. */
   frameQueue?: FrameQueue;
+  /** Where a push job goes for every message stored; without one nobody is pushed to. */
+  pushJobs?: PushJobQueue;
+  /** The attachment bucket; without one createUpload and getAttachmentUrl are refused. */
+  attachments?: AttachmentStorage;
 }
 
 export interface ConnectRequest {

@@ -9,7 +9,11 @@ export function toIsoTime(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
-export function toRoom(room: RoomRecord, lastReadSeq?: number): Room {
+/**
+ * With `unreadCount`, the room as the room list shows it (hello, listRooms, roomJoined); `muted`: the calling user
+ * muted the room's pushes (their membership's pushMuted).
+ */
+export function toRoom(room: RoomRecord, lastReadSeq?: number, unreadCount?: number, muted?: boolean): Room {
   const wire: Room = {
     roomId: room.roomId,
     name: room.name,
@@ -19,6 +23,8 @@ export function toRoom(room: RoomRecord, lastReadSeq?: number): Room {
     lastSeq: room.lastSeq,
   };
   if (lastReadSeq !== undefined) wire.lastReadSeq = lastReadSeq;
+  if (muted) wire.muted = true;
+  if (unreadCount !== undefined) wire.unreadCount = unreadCount;
   return wire;
 }
 

@@ -2,7 +2,9 @@
 // before any work is done, and the route table (routes.ts) is derived from ACTION_NAMES.
 import * as z from 'zod/mini';
 import { isEmoji } from './emoji.js';
+import { isAttachmentReference, parseAttachmentReference } from './attachments.js';
 import { LIMITS } from './limits.js';
+import type { PushPlatform } from './objects.js';
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -19,6 +21,19 @@ const httpsUrl = z.string().check(
   z.maxLength(LIMITS.urlMaxLength),
   z.refine((s) => isHttpsUrl(s), { message: 'must be an https:// URL' }),
 );
+/** An https:// link, or a reference to a file uploaded with createUpload (attachments.ts). */
+const attachmentUrl = z.string().check(
+  z.maxLength(LIMITS.urlMaxLength),
+  z.refine((s) => (isAttachmentReference(s) ? parseAttachmentReference(s) !== undefined : isHttpsUrl(s)), {
+    message: 'must be an https:// URL or an attachment reference from createUpload',
+  }),
+);
+const attachmentReference = z.string().check(
+  z.maxLength(LIMITS.urlMaxLength),
+  z.refine((s) => parseAttachmentReference(s) !== undefined, {
+    message: 'must be an attachment reference from createUpload',
+  }),
+);
 const seq = z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
 const cursor = z.string().check(z.minLength(1), z.maxLength(2_048));
 
@@ -31,6 +46,15 @@ function isHttpsUrl(value: string): boolean {
 }
 
 const roomOnly = z.object({ roomId: id });
+
+export const PUSH_PLATFORMS = ['apns', 'apns_sandbox', 'fcm'] as const satisfies readonly PushPlatform[];
+
+// Printable ASCII without spaces: what APNs (hex) and FCM tokens are made of.
+const deviceToken = z.string().check(
+  z.minLength(1),
+  z.maxLength(LIMITS.deviceTokenMaxLength),
+  z.refine((s) => /^[\x21-\x7e]+$/.test(s), { message: 'must be printable ASCII without spaces' }),
+);
 
 export const ACTION_SCHEMAS = {
   hello: z.object({}),
@@ -61,7 +85,7 @@ export const ACTION_SCHEMAS = {
     // The 4,000-character limit is checked by the action itself: it has its own code, PAYLOAD_TOO_LARGE.
     content: z.string().check(z.minLength(1), wellFormed),
     messageType: z.optional(z.enum(['text', 'image', 'file'])),
-    attachmentUrl: z.optional(httpsUrl),
+    attachmentUrl: z.optional(attachmentUrl),
     replyTo: z.optional(seq),
   }),
   // The content limit is checked by the action, as for sendMessage (PAYLOAD_TOO_LARGE).
@@ -84,6 +108,23 @@ export const ACTION_SCHEMAS = {
   typing: z.object({ roomId: id, isTyping: z.boolean() }),
   getPresence: z.object({ roomId: id, cursor: z.optional(cursor) }),
   markRead: z.object({ roomId: id, seq }),
+  registerDevice: z.object({ platform: z.enum(PUSH_PLATFORMS), token: deviceToken }),
+  unregisterDevice: z.object({ token: deviceToken }),
+  muteRoom: z.object({ roomId: id, muted: z.boolean() }),
+  // Whether the type and size are allowed is the stack's configuration: the action checks them.
+  createUpload: z.object({
+    roomId: id,
+    contentType: z.string().check(
+      z.minLength(1),
+      z.maxLength(LIMITS.contentTypeMaxLength),
+      z.refine((s) => /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i.test(s), {
+        message: 'must be a media type such as image/png',
+      }),
+    ),
+    size: z.int().check(z.gte(1), z.lte(Number.MAX_SAFE_INTEGER)),
+    fileName: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.fileNameMaxLength), wellFormed)),
+  }),
+  getAttachmentUrl: z.object({ roomId: id, attachmentUrl: attachmentReference }),
 } as const;
 
 export type ActionName = keyof typeof ACTION_SCHEMAS;

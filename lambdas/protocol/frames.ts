@@ -1,6 +1,6 @@
 // Server-to-client frames (PROTOCOL.md, "Frames" and the broadcast column of "Actions").
 import type { ErrorCode } from './errors.js';
-import type { Message, MessageChange, Room, TypingEntry, User } from './objects.js';
+import type { Message, MessageChange, PushPlatform, Room, TypingEntry, User } from './objects.js';
 
 export interface ErrorFrame {
   type: 'error';
@@ -84,7 +84,8 @@ export interface RoomSeq {
 
 /** The fields each action's ack carries beside type, requestId and action. */
 export interface AckFields {
-  hello: { user: User; rooms: Room[]; cursor?: string; serverTime: string };
+  /** unreadTotal: the sum of unreadCount over all the user's rooms (not only those listed). */
+  hello: { user: User; rooms: Room[]; cursor?: string; serverTime: string; unreadTotal: number };
   ping: { serverTime: string; roomSeqs?: RoomSeq[]; cursor?: string };
   updateProfile: { user: User };
   createRoom: { room: Room };
@@ -104,5 +105,13 @@ export interface AckFields {
   getHistory: { messages: Message[]; changes: MessageChange[]; hasMore: boolean };
   typing: Record<string, never>;
   getPresence: { online: User[]; typing: TypingEntry[]; cursor?: string };
-  markRead: Record<string, never>;
+  registerDevice: { platform: PushPlatform };
+  unregisterDevice: { removed: boolean };
+  muteRoom: { roomId: string; muted: boolean };
+  /** The room's unreadCount after the call, counted up to lastSeq (the room's, when the request read it). */
+  markRead: { unreadCount: number; lastSeq: number };
+  /** PUT the file to uploadUrl with exactly these headers before expiresAt; then send attachmentUrl. */
+  createUpload: { uploadUrl: string; headers: Record<string, string>; attachmentUrl: string; expiresAt: string };
+  /** A link that reads the attachment until expiresAt. */
+  getAttachmentUrl: { url: string; expiresAt: string };
 }

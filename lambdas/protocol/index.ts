@@ -4,3 +4,4 @@ export * from './limits.js';
 export * from './actions.js';
 export * from './frames.js';
 export * from './routes.js';
+export * from './attachments.js';

@@ -6,9 +6,16 @@ export const LIMITS = {
   roomNameMaxLength: 100,
   contentMaxLength: 4_000,
   urlMaxLength: 2_048,
+  contentTypeMaxLength: 100,
+  /** createUpload's fileName as given (it is sanitised and cut to 100 characters for the key). */
+  fileNameMaxLength: 255,
   memberIdsMax: 100,
   historyDefaultLimit: 50,
   historyMaxLimit: 100,
+  /** registerDevice: a push token (APNs: 64 hex digits; FCM: about 160 characters) is at most this long. */
+  deviceTokenMaxLength: 512,
+  /** Devices kept per user for push; registering one more drops the least recently registered. */
+  devicesPerUserMax: 20,
   helloRoomsMax: 100,
   /** An emoji of `react`: one grapheme of at most this many UTF-16 code units. */
   emojiMaxLength: 32,
@@ -16,6 +23,11 @@ export const LIMITS = {
   reactionsPerMessageMax: 20,
   /** Edits one message can take. */
   editsPerMessageMax: 100,
+  /**
+   * A room's unreadCount stops at this number, which means "this many or more" (clients show "99+"): counting is a
+   * read of the messages after the read marker, and it stops here so its cost is bounded.
+   */
+  unreadCountMax: 100,
   /**
    * Every list in an answer (messages, rooms, members, online users) stops before its JSON would pass this many
    * UTF-8 bytes, so the whole frame stays under API Gateway's 128 KB with the rest of the answer beside it.

@@ -19,9 +19,19 @@ export interface Room {
   lastSeq: number;
   /** The calling user's own read marker. */
   lastReadSeq?: number;
+  /** Present (true) when the calling user muted the room's push notifications (muteRoom). */
+  muted?: boolean;
+  /**
+   * Ordinary messages from others after lastReadSeq, up to lastSeq; at most LIMITS.unreadCountMax, which means
+   * "that many or more". In hello, listRooms and roomJoined.
+   */
+  unreadCount?: number;
 }
 
 export type MessageType = 'text' | 'image' | 'file';
+
+/** The push services a device registers with: APNs (production or sandbox) and Firebase Cloud Messaging. */
+export type PushPlatform = 'apns' | 'apns_sandbox' | 'fcm';
 
 export interface Message {
   id: string;

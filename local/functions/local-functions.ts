@@ -4,6 +4,7 @@
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
 import { asLoggerPort, createLogger } from '../../lambdas/adapters/logger.js';
 import { createAuthorizerHandler } from '../../lambdas/adapters/authorizer-handler.js';
+import { createPushHandler } from '../../lambdas/adapters/push-wiring.js';
 import {
   createConnectHandler,
   createDisconnectHandler,
@@ -21,7 +22,7 @@ export interface LocalFunctionOptions {
   overrides?: Partial<Omit<HandlerOverrides, 'verifier'>>;
 }
 
-export const FUNCTION_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'redelivery'] as const;
+export const FUNCTION_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'redelivery', 'push'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export function createLocalFunctions(
@@ -36,8 +37,14 @@ export function createLocalFunctions(
     ['disconnect', createDisconnectHandler(config, overrides) as LocalFunction],
     ['message', createMessageHandler(config, overrides) as LocalFunction],
     ['redelivery', createRedeliveryHandler(config, overrides) as LocalFunction],
+    // A config without push (a test's own) gets a push function that says so when called.
+    ['push', (config.push ? createPushHandler(config, overrides) : pushNotConfigured) as LocalFunction],
   ]);
 }
+
+const pushNotConfigured = async (): Promise<never> => {
+  throw new Error('push is not configured (no platform application in the config)');
+};
 
 export function functionNamed(functions: Map<FunctionName, LocalFunction>, name: FunctionName): LocalFunction {
   const fn = functions.get(name);

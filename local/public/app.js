@@ -1,6 +1,6 @@
 // The demo chat page. Everything it does goes through the SDK (vendor/chat-client.js, built by `npm run build`);
 // the only other request is GET /dev/token, the local stack's stand-in for signing in with Cognito.
-import { ChatClient, applyChange } from './vendor/chat-client.js';
+import { ChatClient, LIMITS, applyChange } from './vendor/chat-client.js';
 
 const HISTORY_PAGE = 30;
 /** The reactions offered on every message (any single emoji would do). */
@@ -12,7 +12,7 @@ let client;
 let currentRoomId;
 /** What the composer does besides sending: `{ kind: 'reply' | 'edit', seq }`, or undefined. */
 let composing;
-/** Per room: messages by seq, whether older ones exist, unread count, members. */
+/** Per room: messages by seq, whether older ones exist, members. Unread counts are the SDK's. */
 const roomViews = new Map();
 
 // ---- Signing in ---------------------------------------------------------------------------------------------------
@@ -89,9 +89,6 @@ function wireEvents(chat) {
     if (roomId === currentRoomId) {
       renderMessages({ stickToBottom: message.senderId === chat.user?.userId || isNearBottom() });
       markRead(roomId);
-    } else {
-      view.unread += 1;
-      renderRooms();
     }
   });
   chat.on('messageChanged', ({ roomId, change }) => {
@@ -102,6 +99,8 @@ function wireEvents(chat) {
     view.messages.set(target.seq, applyChange(target, change, chat.user?.userId));
     if (roomId === currentRoomId) renderMessages({ stickToBottom: false });
   });
+  // Kept live by the SDK: messages from others, markRead here or on the user's other devices, reconnects.
+  chat.on('unreadChanged', () => renderRooms());
   chat.on('typingChanged', ({ roomId }) => {
     if (roomId === currentRoomId) renderTyping();
   });
@@ -127,7 +126,7 @@ function wireEvents(chat) {
 function viewOf(roomId) {
   let view = roomViews.get(roomId);
   if (!view) {
-    view = { messages: new Map(), hasOlder: false, loaded: false, unread: 0, members: new Map() };
+    view = { messages: new Map(), hasOlder: false, loaded: false, members: new Map() };
     roomViews.set(roomId, view);
   }
   return view;
@@ -148,14 +147,18 @@ function renderRooms() {
       if (room.kind === 'direct')
         name.append(Object.assign(document.createElement('span'), { className: 'kind', textContent: 'direct' }));
       item.append(name);
-      const unread = viewOf(room.roomId).unread;
+      const unread = client.unreadCount(room.roomId);
+      // The count stops at LIMITS.unreadCountMax, which means "that many or more".
+      const label = unread >= LIMITS.unreadCountMax ? `${LIMITS.unreadCountMax - 1}+` : String(unread);
       if (unread > 0)
-        item.append(Object.assign(document.createElement('span'), { className: 'badge', textContent: String(unread) }));
+        item.append(Object.assign(document.createElement('span'), { className: 'badge', textContent: label }));
       item.addEventListener('click', () => openRoom(room.roomId));
       return item;
     }),
   );
   $('no-rooms').hidden = rooms.length > 0;
+  const total = client.unreadTotal;
+  document.title = total > 0 ? `(${total}) Chat — local stack` : 'Chat — local stack';
   if (currentRoomId && !client.room(currentRoomId)) closeRoomView();
 }
 
@@ -163,7 +166,6 @@ async function openRoom(roomId) {
   currentRoomId = roomId;
   const room = client.room(roomId);
   const view = viewOf(roomId);
-  view.unread = 0;
   renderRooms();
   $('room-empty').hidden = true;
   $('room-view').hidden = false;
@@ -394,7 +396,7 @@ $('messages').addEventListener('scroll', () => {
 
 function markRead(roomId) {
   const seqs = [...viewOf(roomId).messages.keys()];
-  if (seqs.length === 0) return;
+  if (seqs.length === 0 || client.unreadCount(roomId) === 0) return;
   client.markRead(roomId, Math.max(...seqs)).catch(() => undefined);
 }
 

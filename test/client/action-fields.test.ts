@@ -35,6 +35,11 @@ describe('ActionFields', () => {
       typing: true,
       getPresence: true,
       markRead: true,
+      registerDevice: true,
+      unregisterDevice: true,
+      muteRoom: true,
+      createUpload: true,
+      getAttachmentUrl: true,
     };
     expect(Object.keys(sdkActions).sort()).toEqual([...ACTION_NAMES].sort());
   });

@@ -1,6 +1,7 @@
 // The behaviour every MessageStore must have (see ./store-fixtures.ts for how the contracts run).
 import { describe, expect, it } from 'vitest';
-import type { ChatStores } from '../../lambdas/chat/ports.js';
+import { UNREAD_SCAN_FACTOR, type ChatStores } from '../../lambdas/chat/ports.js';
+import type { Message } from '../../lambdas/protocol/index.js';
 import {
   uid,
   T0,
@@ -161,6 +162,84 @@ export function describeMessageStoreContract(name: string, makeStores: MakeStore
         typing: { ...indicator, lastBroadcastAt: T0 },
       });
       expect(await stores.messages.getSendState(created.roomId, 'stranger', 'cm-1')).toEqual({});
+    });
+
+    describe('countUnread', () => {
+      /** Messages from these senders at seqs 1, 2, …; the seqs `isChange` picks hold bob's reaction to message 1. */
+      const fill = async (roomId: string, senders: string[], isChange: (seq: number) => boolean = () => false) => {
+        for (const [index, senderId] of senders.entries()) {
+          const seq = index + 1;
+          if (isChange(seq)) {
+            const createdAt = new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString();
+            await stores.messages.putChangeIfAbsent({
+              roomId,
+              seq,
+              changeOf: 1,
+              kind: 'reaction',
+              userId: senderId,
+              createdAt,
+              emoji: '👍',
+              on: true,
+            });
+          } else {
+            await stores.messages.putMessageIfAbsent(message(roomId, seq, { senderId }));
+          }
+        }
+      };
+
+      it("counts ordinary messages from others after the marker, not the reader's own", async () => {
+        const roomId = uid('room');
+        await fill(roomId, ['alice', 'bob', 'bob', 'alice', 'carol', 'bob']);
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 100)).toBe(4);
+        expect(await stores.messages.countUnread(roomId, 'alice', 3, 100)).toBe(2);
+        expect(await stores.messages.countUnread(roomId, 'bob', 0, 100)).toBe(3);
+        expect(await stores.messages.countUnread(roomId, 'alice', 6, 100)).toBe(0);
+        expect(await stores.messages.countUnread(roomId, 'alice', 60, 100)).toBe(0);
+        expect(await stores.messages.countUnread(roomId, 'dave', 0, 100)).toBe(6);
+        expect(await stores.messages.countUnread(uid('empty'), 'alice', 0, 100)).toBe(0);
+      });
+
+      it('leaves out change events (changeOf) and counts up to throughSeq only', async () => {
+        const roomId = uid('room');
+        await fill(roomId, ['bob', 'bob', 'bob', 'bob', 'bob'], (seq) => seq === 2 || seq === 4);
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 100)).toBe(3);
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 100, 3)).toBe(2);
+        expect(await stores.messages.countUnread(roomId, 'alice', 1, 100, 1)).toBe(0);
+        expect(await stores.messages.countUnread(roomId, 'alice', 3, 100, 2)).toBe(0);
+        const [change] = (await stores.messages.getMessages(roomId, { after: 1, limit: 1 })).changes;
+        expect(change?.changeOf).toBe(1);
+      });
+
+      it('stops at the cap', async () => {
+        const roomId = uid('room');
+        await fill(
+          roomId,
+          Array.from({ length: 12 }, (_, index) => (index % 3 === 0 ? 'alice' : 'bob')),
+        );
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 5)).toBe(5);
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 8)).toBe(8);
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 9)).toBe(8);
+      });
+
+      it('reads at most UNREAD_SCAN_FACTOR × cap items: beyond them, nothing more is counted', async () => {
+        const roomId = uid('room');
+        const cap = 2;
+        const ownFirst = UNREAD_SCAN_FACTOR * cap - 1;
+        await fill(roomId, [...Array<string>(ownFirst).fill('alice'), 'bob', 'bob', 'bob']);
+        // One of bob's messages lies within the items read, the other two beyond them.
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, cap)).toBe(1);
+        expect(await stores.messages.countUnread(roomId, 'alice', 1, cap)).toBe(2);
+      });
+
+      it('is not disturbed by the other items of the room', async () => {
+        const created = await roomWithMembers(stores.rooms, ['alice', 'bob']);
+        await stores.subscriptions.putSubscriptions([subscription(created.roomId, 'zzz', T0 + 1_000)]);
+        await stores.typing.startTyping(typing(created.roomId, 'bob', T0 + 5_000), T0, 3_000);
+        await stores.messages.claimClientMessageId(message(created.roomId, 1, { senderId: 'bob' }));
+        expect(await stores.messages.countUnread(created.roomId, 'alice', 0, 100)).toBe(0);
+        await stores.messages.putMessageIfAbsent(message(created.roomId, 1, { senderId: 'bob' }));
+        expect(await stores.messages.countUnread(created.roomId, 'alice', 0, 100)).toBe(1);
+      });
     });
 
     it('rejects a limit below 1', async () => {

@@ -1,5 +1,6 @@
 // Every store's contract, for an implementation of all of them (the in-memory fakes, the DynamoDB stores).
 import { describeConnectionStoreContract } from './connection-store-contract.js';
+import { describeDeviceStoreContract } from './device-store-contract.js';
 import { describeMessageChangesContract } from './message-changes-contract.js';
 import { describeMessageStoreContract } from './message-store-contract.js';
 import { describePresenceStoreContract } from './presence-store-contract.js';
@@ -18,4 +19,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeMessageStoreContract(name, makeStores);
   describeMessageChangesContract(name, makeStores);
   describeTypingStoreContract(name, makeStores);
+  describeDeviceStoreContract(name, makeStores);
 }

@@ -19,7 +19,9 @@ describe('hello', () => {
 
     const before = Date.now();
     const hello = await a.ack('hello');
-    expectAckFields(hello, ['user', 'rooms', 'serverTime'], ['cursor']);
+    expectAckFields(hello, ['user', 'rooms', 'serverTime', 'unreadTotal'], ['cursor']);
+    // Alice's own messages are not unread to her.
+    expect(hello.unreadTotal).toBe(0);
     expect(hello.user).toMatchObject({ userId: alice.userId, displayName: alice.name });
     expectIsoTime(hello.serverTime, before);
     expect(hello.cursor).toBeUndefined();
@@ -32,8 +34,14 @@ describe('hello', () => {
       createdBy: alice.userId,
       lastSeq: 3,
       lastReadSeq: 2,
+      unreadCount: 0,
     });
-    expect(rooms.find((r) => r.roomId === direct.roomId)).toMatchObject({ kind: 'direct', lastSeq: 0, lastReadSeq: 0 });
+    expect(rooms.find((r) => r.roomId === direct.roomId)).toMatchObject({
+      kind: 'direct',
+      lastSeq: 0,
+      lastReadSeq: 0,
+      unreadCount: 0,
+    });
   });
 
   local.it('a user without rooms gets an empty list', async () => {

@@ -26,7 +26,8 @@ describe('markRead', () => {
     expect(await lastReadSeq(b1, room.roomId)).toBe(0);
 
     const ack = await b1.ack('markRead', { roomId: room.roomId, seq: 2 });
-    expect(Object.keys(ack).sort()).toEqual(['action', 'requestId', 'type']);
+    expect(Object.keys(ack).sort()).toEqual(['action', 'lastSeq', 'requestId', 'type', 'unreadCount']);
+    expect(ack).toMatchObject({ unreadCount: 1, lastSeq: 3 });
     for (const client of [a, b2]) {
       const event = await client.waitFor(frameOf('read', { roomId: room.roomId }));
       expect(event).toEqual({ type: 'read', roomId: room.roomId, userId: bob.userId, seq: 2 });

@@ -2,6 +2,7 @@
 // ./memory/). test/contract holds them to the same behaviour as the DynamoDB stores.
 import type { ChatStores, StoreMethod } from '../../lambdas/chat/ports.js';
 import { MemoryConnectionStore } from './memory/connection-store.js';
+import { MemoryDeviceStore } from './memory/device-store.js';
 import { MemoryMessageStore } from './memory/message-store.js';
 import { MemoryTable, type MemoryDump } from './memory/memory-table.js';
 import { MemoryPresenceStore } from './memory/presence-store.js';
@@ -19,6 +20,7 @@ export class MemoryStores implements ChatStores {
   readonly subscriptions = new MemorySubscriptionStore(this.table);
   readonly messages = new MemoryMessageStore(this.table);
   readonly typing = new MemoryTypingStore(this.table);
+  readonly devices = new MemoryDeviceStore(this.table);
 
   /**
    * Makes the next call of `method` reject with `error` (queued: call it twice to fail two calls), for tests of

@@ -5,35 +5,16 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { App, Stack } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_BUNDLING, CHAT_RUNTIME } from '../../lib/chat-functions.js';
 import { useStack } from '../integration/local-stack/support/stack-fixture.js';
-import { removeSynthOutputs, scratchOutdir } from './support/synth.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { bundleHandler, removeSynthOutputs } from './support/synth.js';
 
 afterAll(removeSynthOutputs);
 
 let bundle: string;
 
 beforeAll(() => {
-  const app = new App({ outdir: scratchOutdir() });
-  const stack = new Stack(app, 'Bundled');
-  const fn = new NodejsFunction(stack, 'Message', {
-    entry: join(REPO_ROOT, 'lambdas', 'handlers', 'message.ts'),
-    projectRoot: REPO_ROOT,
-    depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-    runtime: CHAT_RUNTIME,
-    bundling: { ...CHAT_BUNDLING, metafile: true },
-  });
-  const assembly = app.synth();
-  const resources = assembly.getStackByName('Bundled').template.Resources as Record<string, any>;
-  const key: string = resources[stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)].Properties.Code.S3Key;
-  bundle = join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
+  bundle = bundleHandler('message', { metafile: true });
 }, 120_000);
 
 describe('the bundled message handler', () => {

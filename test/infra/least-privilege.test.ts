@@ -27,10 +27,13 @@ import {
   startEmbeddedDynamo,
   type EmbeddedDynamo,
 } from '../../local/embedded-dynamo.js';
-import { MANAGEMENT_ACCESS, TABLE_ACCESS, type TableUser } from '../../lib/table-access.js';
+import { MANAGEMENT_ACCESS, PUSH_SNS_ACCESS, TABLE_ACCESS, type TableUser } from '../../lib/table-access.js';
+import { createPushHandler } from '../../lambdas/adapters/push-wiring.js';
+import { startLocalSns, type LocalSns } from '../../local/sns/local-sns.js';
+import { MemoryPushJobQueue } from '../fakes/recording-push.js';
 import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
 
-const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery'];
+const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'push'];
 
 interface Observed {
   table: Set<string>;
@@ -40,6 +43,7 @@ interface Observed {
 
 let dynamo: EmbeddedDynamo;
 let management: ManagementRecorder;
+let sns: LocalSns;
 let baseClient: DynamoDBClient;
 const errors: Array<{ message: string; extra?: Record<string, unknown> }> = [];
 const observed = Object.fromEntries(
@@ -60,6 +64,7 @@ const logger: Logger = {
 beforeAll(async () => {
   dynamo = await startEmbeddedDynamo();
   management = await startManagementRecorder();
+  sns = await startLocalSns({ region: 'us-east-1' });
   baseClient = new DynamoDBClient(embeddedDynamoClientConfig(dynamo.endpoint));
   const tableName = `chat-least-privilege-${randomUUID()}`;
   await ensureTable(baseClient, tableName);
@@ -86,6 +91,8 @@ beforeAll(async () => {
     managementEndpoint: management.endpoint,
     maxConnectionS: 7200,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // Uploads are signed without a call to S3: the bucket is never reached here.
+    attachmentsBucketUrl: 'https://chat-attachments.s3.us-east-1.amazonaws.com',
   };
   // No grace period after $connect: the session's stale connections are made stale right after they open, and the
   // 410s that meet them are meant as "gone".
@@ -96,17 +103,34 @@ beforeAll(async () => {
     message: createMessageHandler(config, overrides),
   };
   redelivery = createRedeliveryHandler(config, overrides);
+  pushHandler = createPushHandler(
+    { ...config, push: { applications: sns.applications, preview: true, snsEndpoint: sns.endpoint } },
+    { stores, logger, metrics: { count() {} }, jobs: new MemoryPushJobQueue() },
+  );
   await runSession();
 });
 
 afterAll(async () => {
   baseClient?.destroy();
   await management?.stop();
+  await sns?.stop();
   await dynamo?.stop();
 });
 
 let handlers: Record<HandlerName, WebSocketHandler>;
 let redelivery: QueueHandler;
+let pushHandler: QueueHandler;
+
+/** The push job of a message, handed to the push function as SQS would; it must settle it. */
+async function push(roomId: string, seq: number): Promise<void> {
+  current = 'push';
+  try {
+    const record = { messageId: `p-${roomId}-${seq}`, body: JSON.stringify({ roomId, seq }) };
+    expect(await pushHandler({ Records: [record as never] })).toEqual({ batchItemFailures: [] });
+  } finally {
+    current = undefined;
+  }
+}
 
 /** Queued frames handed to the redelivery handler as SQS records; none may be left to try again. */
 async function redeliver(frames: ReadonlyArray<{ connectionId: string; payload: string }>): Promise<void> {
@@ -238,6 +262,8 @@ async function runSession(): Promise<void> {
   await send(alice1, { action: 'getHistory', roomId, before: 2 });
   await send(alice1, { action: 'markRead', roomId, seq: 1 });
   await send(alice1, { action: 'markRead', roomId, seq: 1 });
+  const upload = await send(alice1, { action: 'createUpload', roomId, contentType: 'image/png', size: 10 });
+  await send(alice1, { action: 'getAttachmentUrl', roomId, attachmentUrl: upload.attachmentUrl });
   await send(erin1, { action: 'leaveRoom', roomId });
 
   // Bad input and refusals: answered with error frames, nothing written.
@@ -280,6 +306,39 @@ async function runSession(): Promise<void> {
     management.framesTo(bob3).some((f) => f.type === 'presence' && f.userId === users.carol && f.isOnline === false),
   ).toBe(true);
   await invoke('disconnect', bob3);
+  await pushSession(roomId);
+}
+
+/**
+ * Devices and mutes through the message handler, then push jobs: a push to a new device (its endpoint created and
+ * checked), to a device whose endpoint SNS reports disabled (removed, endpoint deleted), and to a device registered
+ * again after its endpoint was disabled (found, enabled again).
+ */
+async function pushSession(roomId: string): Promise<void> {
+  const bob = await connect('bob');
+  await send(bob, { action: 'registerDevice', platform: 'fcm', token: 'lp-bob-tablet' });
+  await send(bob, { action: 'unregisterDevice', token: 'lp-bob-tablet' });
+  await send(bob, { action: 'registerDevice', platform: 'apns', token: 'lp-bob-phone' });
+  await send(bob, { action: 'registerDevice', platform: 'fcm', token: 'disabled-lp-bob-old' });
+  await send(bob, { action: 'muteRoom', roomId, muted: true });
+  await send(bob, { action: 'muteRoom', roomId, muted: false });
+  await invoke('disconnect', bob);
+  const alice = await connect('alice');
+  const first = (await send(alice, { action: 'sendMessage', roomId, clientMessageId: 'p-1', content: 'push me' }))
+    .message as { seq: number };
+  await push(roomId, first.seq);
+  // The badge counts what Bob has not read of Alice's: "hello" (m-1) and "push me".
+  expect(sns.pushes().map((p) => [p.token, p.badge])).toEqual([['lp-bob-phone', 2]]);
+
+  sns.disableToken('lp-bob-phone');
+  const bobAgain = await connect('bob');
+  await send(bobAgain, { action: 'registerDevice', platform: 'apns', token: 'lp-bob-phone' });
+  await invoke('disconnect', bobAgain);
+  const second = (await send(alice, { action: 'sendMessage', roomId, clientMessageId: 'p-2', content: 'again' }))
+    .message as { seq: number };
+  await push(roomId, second.seq);
+  expect(sns.pushes().map((p) => p.token)).toEqual(['lp-bob-phone', 'lp-bob-phone']);
+  await invoke('disconnect', alice);
 }
 
 describe('least privilege: the grants match what the handlers do', () => {
@@ -298,5 +357,10 @@ describe('least privilege: the grants match what the handlers do', () => {
 
   it.each(HANDLERS)('%s calls only the management API methods granted to it, and every one of them', (handler) => {
     expect([...observed[handler].management].sort()).toEqual([...MANAGEMENT_ACCESS[handler]].sort());
+  });
+
+  it('push calls only the SNS actions granted to it, and every one of them', () => {
+    const granted = [...PUSH_SNS_ACCESS.application, ...PUSH_SNS_ACCESS.endpoint].map((a) => a.replace('sns:', ''));
+    expect([...new Set(sns.actions())].sort()).toEqual(granted.sort());
   });
 });

@@ -84,14 +84,19 @@ export const memberItem = (roomId: string, member: MemberRecord): Item => ({
   userId: member.userId,
   joinedAt: member.joinedAt,
   lastReadSeq: member.lastReadSeq,
+  ...(member.pushMuted && { pushMuted: true }),
 });
 
-export const memberFromItem = (item: Item): MemberRecord => ({
-  roomId: str(item, 'roomId'),
-  userId: str(item, 'userId'),
-  joinedAt: num(item, 'joinedAt'),
-  lastReadSeq: num(item, 'lastReadSeq'),
-});
+export const memberFromItem = (item: Item): MemberRecord => {
+  const member: MemberRecord = {
+    roomId: str(item, 'roomId'),
+    userId: str(item, 'userId'),
+    joinedAt: num(item, 'joinedAt'),
+    lastReadSeq: num(item, 'lastReadSeq'),
+  };
+  if (item.pushMuted === true) member.pushMuted = true;
+  return member;
+};
 
 export const subscriptionItem = (subscription: SubscriptionRecord): Item => ({
   ...keys.subscription(subscription.roomId, subscription.connectionId),

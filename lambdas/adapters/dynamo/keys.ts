@@ -2,6 +2,7 @@
 // before it goes into a key: '%' → '%25' and '#' → '%23'. An escaped id never contains '#', which keeps composite
 // sort keys such as CMID#<senderId>#<clientMessageId> unambiguous (sender "a#b" + id "c" ≠ sender "a" + id "b#c").
 // Escaping only those two characters (not encodeURIComponent) never throws, whatever the string holds.
+import { createHash } from 'node:crypto';
 import { TABLE_SCHEMA } from '../table-schema.js';
 
 export const PK = TABLE_SCHEMA.partitionKey;
@@ -24,6 +25,7 @@ export const SK_PREFIX = {
   message: 'MSG#',
   typing: 'TYPING#',
   reactor: 'REACT#',
+  device: 'DEVICE#',
 } as const;
 
 /** Wide enough for Number.MAX_SAFE_INTEGER, so string order of message sort keys is numeric order of seq. */
@@ -33,6 +35,11 @@ export const MAX_SEQ_KEY = '9'.repeat(SEQ_DIGITS);
 export const userPk = (userId: string): string => `USER#${escapeId(userId)}`;
 export const roomPk = (roomId: string): string => `ROOM#${escapeId(roomId)}`;
 export const connectionPk = (connectionId: string): string => `CONN#${escapeId(connectionId)}`;
+/**
+ * Push tokens key their items by a hash: a token may be 512 characters (sort keys allow 1,024 bytes, but several
+ * parts share one), and the hash never holds '#'.
+ */
+export const tokenKey = (token: string): string => createHash('sha256').update(token).digest('hex');
 export const paddedSeq = (seq: number): string => String(seq).padStart(SEQ_DIGITS, '0');
 
 const key = (pk: string, sk: string): ItemKey => ({ [PK]: pk, [SK]: sk });
@@ -56,6 +63,13 @@ export const keys = {
   /** The emojis one user gave one message (outside the MSG# range, so history reads never meet them). */
   reactor: (roomId: string, seq: number, userId: string) =>
     key(roomPk(roomId), `${SK_PREFIX.reactor}${paddedSeq(seq)}#${escapeId(userId)}`),
+  /** A user's device: in the user's partition, so listing them is one Query. */
+  device: (userId: string, token: string) => key(userPk(userId), `${SK_PREFIX.device}${tokenKey(token)}`),
+  /** Who a token is registered to: one item per token, so it can move from one user to another. */
+  deviceOwner: (token: string) => key(`DEVICE#${tokenKey(token)}`, 'OWNER'),
+  /** A push sent (or being sent) to one device about one message: in the user's partition, spread like the users. */
+  pushed: (userId: string, roomId: string, seq: number, token: string) =>
+    key(userPk(userId), `PUSHED#${escapeId(roomId)}#${paddedSeq(seq)}#${tokenKey(token)}`),
 };
 
 /** DynamoDB's TTL attribute in epoch seconds, rounded up so TTL never deletes an item before its logical expiry. */

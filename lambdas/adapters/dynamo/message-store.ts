@@ -2,7 +2,7 @@
 // (the message first stored under that client message id, for retries); the seq counter is the room item's lastSeq.
 // sendMessage writes the claim, then the seq, then the history item: each step idempotent and safe to repeat.
 // The history also holds the changes made to messages (./message-changes.ts), under seqs of the same counter.
-import type { MessageStore, SendState } from '../../chat/ports.js';
+import { UNREAD_SCAN_FACTOR, type MessageStore, type SendState } from '../../chat/ports.js';
 import type { Message, MessageChange } from '../../protocol/index.js';
 import {
   changeFromItem,
@@ -126,6 +126,31 @@ export function createMessageStore(table: Table): MessageStore {
         }
       }
       return { messages, changes, hasMore: items.length > query.limit };
+    },
+
+    async countUnread(roomId, userId, afterSeq, cap, throughSeq) {
+      assertPageLimit(cap);
+      const high = throughSeq === undefined ? MAX_SEQ_KEY : paddedSeq(Math.floor(throughSeq));
+      const low = paddedSeq(Math.max(0, Math.floor(afterSeq) + 1));
+      if (low > high) return 0;
+      // Eventually consistent (half the units): a count a moment old is corrected by the next event or marker.
+      const matched = await table.count(
+        'countUnread',
+        {
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :low AND :high',
+          FilterExpression: 'attribute_not_exists(#changeOf) AND #senderId <> :userId',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#changeOf': 'changeOf', '#senderId': 'senderId' },
+          ExpressionAttributeValues: {
+            ':pk': roomPk(roomId),
+            ':low': `${SK_PREFIX.message}${low}`,
+            ':high': `${SK_PREFIX.message}${high}`,
+            ':userId': userId,
+          },
+        },
+        // Pages of `cap` items: when the first page is all unread (the usual case) one request reads exactly cap.
+        { enough: cap, pageSize: cap, maxScanned: UNREAD_SCAN_FACTOR * cap },
+      );
+      return Math.min(matched, cap);
     },
   };
 }

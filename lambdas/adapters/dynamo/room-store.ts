@@ -4,7 +4,7 @@ import type { MemberRecord, RoomRecord, RoomStore } from '../../chat/ports.js';
 import { TABLE_SCHEMA } from '../table-schema.js';
 import { memberFromItem, memberItem, roomFromItem, roomItem } from './codec.js';
 import { GSI_PK, GSI_SK, PK, SK, SK_PREFIX, keys, roomPk, userPk } from './keys.js';
-import { ITEM_ABSENT, listPage, prefixQuery, roomPartitionCursor } from './queries.js';
+import { ITEM_ABSENT, ITEM_EXISTS, listPage, prefixQuery, roomPartitionCursor } from './queries.js';
 import { allWritesSettled, type Table } from './table.js';
 
 export function createRoomStore(table: Table): RoomStore {
@@ -131,6 +131,17 @@ export function createRoomStore(table: Table): RoomStore {
         },
       });
       return moved !== undefined;
+    },
+
+    async setPushMuted(roomId, userId, muted) {
+      // Unmuted members carry no attribute at all, as they did before anyone muted anything.
+      const written = await table.updateIf('setPushMuted', keys.member(roomId, userId), {
+        update: muted
+          ? { expression: 'SET pushMuted = :muted', values: { ':muted': true } }
+          : { expression: 'REMOVE pushMuted' },
+        condition: ITEM_EXISTS,
+      });
+      return written !== undefined;
     },
   };
 }

@@ -217,6 +217,38 @@ export function createTable({ client, tableName, onConsumedCapacity }: TableOpti
     }
   }
 
+  /**
+   * Counts the items a filtered Query matches (Select COUNT), reading at most `maxScanned` items in pages of at
+   * most `pageSize`, and stopping once `enough` have matched. Capacity is charged for every item read, matched or
+   * not, so the bounds are what bounds the cost.
+   */
+  async function count(
+    operation: string,
+    params: QueryParams,
+    bounds: { enough: number; pageSize: number; maxScanned: number },
+  ): Promise<number> {
+    let matched = 0;
+    let scanned = 0;
+    let exclusiveStartKey: Item | undefined;
+    do {
+      const output = await client.send(
+        new QueryCommand({
+          ...params,
+          TableName: tableName,
+          Select: 'COUNT',
+          Limit: Math.min(bounds.pageSize, bounds.maxScanned - scanned),
+          ...(exclusiveStartKey && { ExclusiveStartKey: exclusiveStartKey }),
+          ...capacity,
+        }),
+      );
+      report(operation, output.ConsumedCapacity);
+      matched += output.Count ?? 0;
+      scanned += output.ScannedCount ?? 0;
+      exclusiveStartKey = output.LastEvaluatedKey;
+    } while (exclusiveStartKey && matched < bounds.enough && scanned < bounds.maxScanned);
+    return matched;
+  }
+
   /** Items by key, in any order; keys may repeat (BatchGetItem itself refuses duplicates). */
   async function batchGet(operation: string, keys: readonly ItemKey[], consistent = false): Promise<Item[]> {
     const unique = [...new Map(keys.map((key) => [keyId(key), key])).values()];
@@ -264,5 +296,5 @@ export function createTable({ client, tableName, onConsumedCapacity }: TableOpti
     );
   }
 
-  return { get, put, putIf, update, updateIf, remove, collect, batchGet, batchWrite };
+  return { get, put, putIf, update, updateIf, remove, collect, count, batchGet, batchWrite };
 }

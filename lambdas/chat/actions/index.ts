@@ -1,6 +1,7 @@
 // Every action's handler, keyed by the protocol's action names: the type makes a missing one a compile error.
 import type { ActionName } from '../../protocol/index.js';
 import type { ActionHandler } from '../context.js';
+import { muteRoom, registerDevice, unregisterDevice } from './devices.js';
 import { getHistory } from './history.js';
 import { addMembers, leaveRoom, listMembers } from './members.js';
 import { deleteMessage, editMessage } from './message-changes.js';
@@ -13,6 +14,7 @@ import { createRoom, openDirect } from './rooms.js';
 import { hello, listRooms, ping } from './session.js';
 import { subscribe, unsubscribe } from './subscriptions.js';
 import { typing } from './typing.js';
+import { createUpload, getAttachmentUrl } from './uploads.js';
 
 export const ACTION_HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   hello,
@@ -34,4 +36,9 @@ export const ACTION_HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   typing,
   getPresence,
   markRead,
+  registerDevice,
+  unregisterDevice,
+  muteRoom,
+  createUpload,
+  getAttachmentUrl,
 };

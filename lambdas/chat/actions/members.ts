@@ -61,7 +61,8 @@ export const addMembers: ActionHandler<'addMembers', 'profiles' | 'connections' 
     roomId,
     user: toUser(profileOrPlaceholder(profiles, userId)),
   }));
-  const roomJoined: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, room.lastSeq) };
+  // Their markers start at the room's lastSeq: nothing is unread.
+  const roomJoined: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, room.lastSeq, 0) };
   return {
     ack,
     after: async () => {

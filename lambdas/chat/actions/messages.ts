@@ -7,11 +7,31 @@ import { ChatError, forbidden, notFound } from '../errors.js';
 import { loadProfile } from '../room-access.js';
 import { toIsoTime } from '../wire-format.js';
 import { broadcastTyping, typingStoppedEvent } from './typing.js';
+import { acceptAttachment } from './uploads.js';
 
-function broadcastMessage(runtime: RuntimeWith<never>, request: RequestContext, message: Message): Promise<void> {
+/** What a newly stored message owes, after the ack: the broadcast, and a push job for members who are away. */
+async function announceMessage(runtime: RuntimeWith<never>, request: RequestContext, message: Message): Promise<void> {
   const event: MessageEvent = { type: 'message', roomId: message.roomId, message };
-  // Every subscriber but the sending connection: the sender's other devices get it too.
-  return runtime.fanOut.toRoom(message.roomId, event, { connectionId: request.connectionId });
+  await Promise.all([
+    // Every subscriber but the sending connection: the sender's other devices get it too.
+    runtime.fanOut.toRoom(message.roomId, event, { connectionId: request.connectionId }),
+    queuePushJob(runtime, message),
+  ]);
+}
+
+async function queuePushJob(runtime: RuntimeWith<never>, message: Message): Promise<void> {
+  if (!runtime.pushJobs) return;
+  const queued = await runtime.pushJobs.enqueue(
+    { roomId: message.roomId, seq: message.seq },
+    runtime.config.pushDelaySeconds,
+  );
+  if (!queued) {
+    runtime.metrics.count('PushFailures');
+    runtime.logger.error('push job not queued: members away get no push for this message', {
+      roomId: message.roomId,
+      seq: message.seq,
+    });
+  }
 }
 
 /**
@@ -26,7 +46,7 @@ async function answerWithStored(
   const wroteHistory = await runtime.stores.messages.putMessageIfAbsent(stored);
   if (!wroteHistory) return { ack: { message: stored } };
   runtime.metrics.count('MessagesSent');
-  return { ack: { message: stored }, after: () => broadcastMessage(runtime, request, stored) };
+  return { ack: { message: stored }, after: () => announceMessage(runtime, request, stored) };
 }
 
 export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' | 'typing'> = async (
@@ -46,6 +66,7 @@ export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' |
   if (input.replyTo !== undefined && !state.replyTarget) {
     throw notFound(`replyTo: no message ${input.replyTo} in this room`);
   }
+  if (input.attachmentUrl !== undefined) await acceptAttachment(runtime, input.roomId, input.attachmentUrl);
 
   const [seq, profile] = await Promise.all([
     messages.nextSeq(input.roomId),
@@ -84,7 +105,7 @@ export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' |
   return {
     ack: { message },
     after: async () => {
-      await broadcastMessage(runtime, request, message);
+      await announceMessage(runtime, request, message);
       if (stoppedTyping) await broadcastTyping(runtime, typingStoppedEvent(stoppedTyping));
     },
   };

@@ -14,6 +14,7 @@ import {
   subscribeConnections,
   undoJoins,
 } from '../room-access.js';
+import { unreadCountOf } from '../unread.js';
 import { toRoom } from '../wire-format.js';
 
 /**
@@ -73,7 +74,7 @@ export const createRoom: ActionHandler<'createRoom', 'profiles' | 'connections' 
     throw error;
   }
   const wireRoom = toRoom(room, 0);
-  const event: RoomJoinedEvent = { type: 'roomJoined', room: wireRoom };
+  const event: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, 0, 0) };
   return {
     ack: { room: wireRoom },
     // Every connection of each added member, and the creator's other connections.
@@ -85,11 +86,10 @@ export const createRoom: ActionHandler<'createRoom', 'profiles' | 'connections' 
   };
 };
 
-export const openDirect: ActionHandler<'openDirect', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (
-  runtime,
-  request,
-  input,
-) => {
+export const openDirect: ActionHandler<
+  'openDirect',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'messages'
+> = async (runtime, request, input) => {
   const { userId: self, now } = request;
   const other = input.userId;
   if (other === self) throw badRequest('userId: cannot open a direct room with yourself');
@@ -129,11 +129,21 @@ export const openDirect: ActionHandler<'openDirect', 'profiles' | 'connections' 
   }
   const { room } = stored;
   // Only users whose membership this call added hear roomJoined (the other user the first time, the requester's
-  // other devices when the requester was added); their read markers are new, hence 0.
-  const event: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, 0) };
+  // other devices when the requester was added); their read markers are new, hence 0, and a room that existed
+  // (one of them left it) brings its messages from the other as unread: each user gets their own count.
   const recipients = connections.filter((c) => c.connectionId !== request.connectionId);
-  return {
-    ack: { room: toRoom(room, lastReadSeq) },
-    after: recipients.length > 0 ? () => runtime.fanOut.toRecipients(recipients, event) : undefined,
+  const after = async () => {
+    for (const userId of unique(recipients.map((c) => c.userId))) {
+      // A count that cannot be read leaves the field out rather than the event: the next hello has it.
+      const unreadCount = await unreadCountOf(runtime.stores.messages, room, { userId, lastReadSeq: 0 }).catch(
+        () => undefined,
+      );
+      const event: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, 0, unreadCount) };
+      await runtime.fanOut.toRecipients(
+        recipients.filter((c) => c.userId === userId),
+        event,
+      );
+    }
   };
+  return { ack: { room: toRoom(room, lastReadSeq) }, after: recipients.length > 0 ? after : undefined };
 };

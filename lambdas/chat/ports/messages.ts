@@ -108,4 +108,14 @@ export interface MessageStore {
   setReaction(reaction: ReactionRequest): Promise<ReactionOutcome>;
   /** Stores the change in the room's history under its seq; false when that seq is taken already. */
   putChangeIfAbsent(change: MessageChange): Promise<boolean>;
+  /**
+   * Unread messages of `userId`: the ordinary messages (no changeOf) from others with a seq after `afterSeq` (the
+   * read marker) and, when given, at most `throughSeq`; at most `cap`. Bounded: it reads the stored items of that
+   * range oldest first, at most UNREAD_SCAN_FACTOR × cap of them (the user's own messages and change events are
+   * read but not counted), so a range crowded with those counts only among its first items.
+   */
+  countUnread(roomId: string, userId: string, afterSeq: number, cap: number, throughSeq?: number): Promise<number>;
 }
+
+/** countUnread reads at most this many times `cap` items of a room's history. */
+export const UNREAD_SCAN_FACTOR = 10;

@@ -17,6 +17,8 @@ export interface MemberRecord {
   userId: string;
   joinedAt: number;
   lastReadSeq: number;
+  /** Present (true) while the member has muted the room's push notifications. */
+  pushMuted?: true;
 }
 
 export interface RoomStore {
@@ -38,4 +40,6 @@ export interface RoomStore {
   listMemberships(userId: string, page: PageRequest): Promise<Page<MemberRecord>>;
   /** Moves the read marker forward only; true when it moved. */
   advanceReadMarker(roomId: string, userId: string, seq: number): Promise<boolean>;
+  /** Mutes or unmutes the room's push notifications for the member; false (nothing written) for a non-member. */
+  setPushMuted(roomId: string, userId: string, muted: boolean): Promise<boolean>;
 }

@@ -64,6 +64,12 @@ export type MetricName =
   /** Queued frames a later try delivered. */
   | 'FramesRedelivered'
   /** Queued frames no try could deliver: the client closes the gap with getHistory. */
-  | 'FramesGivenUp';
+  | 'FramesGivenUp'
+  /** Push notifications handed to the push service, one per device. */
+  | 'PushesSent'
+  /** Devices removed because the push service reported their endpoint disabled. */
+  | 'PushEndpointsRemoved'
+  /** Pushes that failed (the job is tried again), and push jobs that could not be queued (lost). */
+  | 'PushFailures';
 
 export type { ServerFrame };

@@ -1,6 +1,7 @@
 // The stores together, one per aggregate: built once by the wiring (DynamoDB) or the test harness (in memory).
 // Each part of the chat logic names the ones it uses (Pick<ChatStores, ...>) and is handed nothing else.
 import type { ConnectionStore } from './connections.js';
+import type { DeviceStore } from './devices.js';
 import type { MessageStore } from './messages.js';
 import type { PresenceStore } from './presence.js';
 import type { ProfileStore } from './profiles.js';
@@ -20,6 +21,7 @@ export interface ChatStores {
   subscriptions: SubscriptionStore;
   messages: MessageStore;
   typing: TypingStore;
+  devices: DeviceStore;
 }
 
 /** A method name of any store (the names are unique across stores). */

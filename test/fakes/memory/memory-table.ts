@@ -6,6 +6,7 @@ import type { Message, MessageChange } from '../../../lambdas/protocol/index.js'
 import { assertPageLimit, decodeCursor, encodeCursor } from '../../../lambdas/adapters/dynamo/cursor.js';
 import type {
   ConnectionRecord,
+  DeviceRecord,
   MemberRecord,
   Page,
   PageRequest,
@@ -69,6 +70,7 @@ export interface MemoryDump {
   changes: MessageChange[];
   claims: Message[];
   typing: TypingRecord[];
+  devices: DeviceRecord[];
 }
 
 /** What a message item keeps beside its wire fields: its edits and its reaction counts. */
@@ -102,6 +104,12 @@ export class MemoryTable {
   readonly reactors = new Map<string, Set<string>>();
   /** key(roomId, userId) */
   readonly typing = new Map<string, TypingRecord>();
+  /** key(userId, token) */
+  readonly devices = new Map<string, DeviceRecord>();
+  /** token → the user it is registered to */
+  readonly deviceOwners = new Map<string, string>();
+  /** key(userId, roomId, seq, token) → expiresAt */
+  readonly pushClaims = new Map<string, number>();
   private readonly failures = new Map<StoreMethod, Error[]>();
 
   /** Queues a failure for the next call of `method` (see MemoryStores.failNext). */
@@ -130,6 +138,7 @@ export class MemoryTable {
       changes: [...this.changes.values()],
       claims: [...this.claims.values()],
       typing: [...this.typing.values()],
+      devices: [...this.devices.values()],
     });
   }
 }

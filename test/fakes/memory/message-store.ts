@@ -2,16 +2,17 @@
 import { LIMITS, type Message, type MessageReaction } from '../../../lambdas/protocol/index.js';
 import { assertPageLimit } from '../../../lambdas/adapters/dynamo/cursor.js';
 import { byCountThenEmoji } from '../../../lambdas/adapters/dynamo/codec.js';
-import type {
-  ChangeState,
-  EditOutcome,
-  EditRequest,
-  HistoryPage,
-  HistoryQuery,
-  MessageStore,
-  ReactionOutcome,
-  ReactionRequest,
-  SendState,
+import {
+  UNREAD_SCAN_FACTOR,
+  type ChangeState,
+  type EditOutcome,
+  type EditRequest,
+  type HistoryPage,
+  type HistoryQuery,
+  type MessageStore,
+  type ReactionOutcome,
+  type ReactionRequest,
+  type SendState,
 } from '../../../lambdas/chat/ports.js';
 import type { MessageChange, ReactionCount } from '../../../lambdas/protocol/index.js';
 import { copy, key, type MemoryTable } from './memory-table.js';
@@ -214,6 +215,17 @@ export class MemoryMessageStore implements MessageStore {
         : (this.table.reactors.get(key(message.roomId, String(message.seq), viewerId)) ?? new Set());
     result.reactions = counts.map((count): MessageReaction => ({ ...count, reactedByMe: mine.has(count.emoji) }));
     return result;
+  }
+
+  async countUnread(roomId: string, userId: string, afterSeq: number, cap: number, throughSeq?: number) {
+    await this.table.enter('countUnread');
+    assertPageLimit(cap);
+    const read = [...this.table.messages.values()]
+      .filter((m) => m.roomId === roomId && m.seq > afterSeq && (throughSeq === undefined || m.seq <= throughSeq))
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, UNREAD_SCAN_FACTOR * cap);
+    const unread = read.filter((m) => !('changeOf' in m) && m.senderId !== userId).length;
+    return Math.min(unread, cap);
   }
 }
 

@@ -80,4 +80,13 @@ export class MemoryRoomStore implements RoomStore {
     member.lastReadSeq = seq;
     return true;
   }
+
+  async setPushMuted(roomId: string, userId: string, muted: boolean): Promise<boolean> {
+    await this.table.enter('setPushMuted');
+    const member = this.table.members.get(key(roomId, userId));
+    if (!member) return false;
+    if (muted) member.pushMuted = true;
+    else delete member.pushMuted;
+    return true;
+  }
 }

@@ -3,12 +3,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { fileURLToPath } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { defineChatBackend } from '../../../lib/chat-app.js';
 import type { ChatBackendStack } from '../../../lib/chat-backend-stack.js';
+import { CHAT_BUNDLING, CHAT_RUNTIME } from '../../../lib/chat-functions.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 export interface SynthOptions {
   context?: Record<string, string>;
@@ -59,6 +65,26 @@ export function synthChatBackend(options: SynthOptions = {}): Synthesized {
     paths: v.violatingResources.map((r) => r.constructPath ?? r.resourceLogicalId ?? '?'),
   }));
   return { app, stack, template, assembly, unacknowledged };
+}
+
+/**
+ * One handler of lambdas/handlers bundled exactly as the stack bundles it (CHAT_BUNDLING), in a stack of its own;
+ * returns the folder of its index.mjs.
+ */
+export function bundleHandler(name: string, options: { metafile?: boolean } = {}): string {
+  const app = new App({ outdir: scratchOutdir() });
+  const stack = new Stack(app, 'Bundled');
+  const fn = new NodejsFunction(stack, 'Handler', {
+    entry: join(REPO_ROOT, 'lambdas', 'handlers', `${name}.ts`),
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+    runtime: CHAT_RUNTIME,
+    bundling: { ...CHAT_BUNDLING, ...(options.metafile && { metafile: true }) },
+  });
+  const assembly = app.synth();
+  const resources = assembly.getStackByName('Bundled').template.Resources as Record<string, any>;
+  const key: string = resources[stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)].Properties.Code.S3Key;
+  return join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
 }
 
 type Json = unknown;

@@ -114,7 +114,13 @@ export type FieldKind =
   | 'boolean'
   | 'cursor'
   | 'messageType'
-  | 'emoji';
+  | 'emoji'
+  | 'platform'
+  | 'deviceToken'
+  | 'contentType'
+  | 'size'
+  | 'fileName'
+  | 'attachmentRef';
 
 const wrongType = (except: 'string' | 'number' | 'boolean' | 'array') =>
   fc.oneof(
@@ -192,6 +198,34 @@ export function wrongValueFor(kind: FieldKind): fc.Arbitrary<unknown> {
       return fc.oneof(
         wrongType('string'),
         fc.constantFrom('', 'a', '1', '#', ':+1:', '👍👍', '👍 ', '\ud83d', '__proto__', '🏳️‍🌈'.repeat(3)),
+      );
+    case 'platform':
+      return fc.oneof(wrongType('string'), fc.constantFrom('APNS', 'gcm', 'apns ', '', 'sms'));
+    case 'deviceToken':
+      return fc.oneof(
+        wrongType('string'),
+        fc.constantFrom('', 't'.repeat(LIMITS.deviceTokenMaxLength + 1), 'with space', 'tab\t', 'caf\u00e9', '\ud83d'),
+      );
+    case 'contentType':
+      return fc.oneof(
+        wrongType('string'),
+        fc.constantFrom('', 'image', 'image/', '/png', 'image/png; x=y', 'a'.repeat(LIMITS.contentTypeMaxLength + 1)),
+      );
+    case 'size':
+      return fc.oneof(wrongType('number'), fc.constantFrom(0, -1, 1.5, Number.MAX_SAFE_INTEGER + 2, 1e300));
+    case 'fileName':
+      return fc.oneof(wrongType('string'), fc.constantFrom('', 'f'.repeat(LIMITS.fileNameMaxLength + 1), 'a\ud800'));
+    case 'attachmentRef':
+      return fc.oneof(
+        wrongType('string'),
+        fc.constantFrom(
+          '',
+          'https://example.com/a.png',
+          'attachment:rooms/r/not-a-uuid/a.png',
+          'attachment:rooms/r/00000000-0000-4000-8000-000000000000/../a.png',
+          'attachment:rooms/%zz/00000000-0000-4000-8000-000000000000/a.png',
+          'attachment:other/r/00000000-0000-4000-8000-000000000000/a.png',
+        ),
       );
   }
 }

@@ -120,6 +120,23 @@ export function actionFields(
     typing: { base: { roomId, isTyping: true }, fields: { roomId: 'id', isTyping: 'boolean' } },
     getPresence: { base: room, fields: { roomId: 'id', cursor: 'cursor' } },
     markRead: { base: { roomId, seq: 0 }, fields: { roomId: 'id', seq: 'seq' } },
+    registerDevice: {
+      base: { platform: 'fcm', token: 'fuzz-device-token' },
+      fields: { platform: 'platform', token: 'deviceToken' },
+    },
+    unregisterDevice: { base: { token: 'fuzz-device-token' }, fields: { token: 'deviceToken' } },
+    muteRoom: { base: { roomId, muted: true }, fields: { roomId: 'id', muted: 'boolean' } },
+    createUpload: {
+      base: { roomId, contentType: 'image/png', size: 10, fileName: 'a.png' },
+      fields: { roomId: 'id', contentType: 'contentType', size: 'size', fileName: 'fileName' },
+    },
+    getAttachmentUrl: {
+      base: {
+        roomId,
+        attachmentUrl: `attachment:rooms/${encodeURIComponent(roomId)}/00000000-0000-4000-8000-000000000000/a.png`,
+      },
+      fields: { roomId: 'id', attachmentUrl: 'attachmentRef' },
+    },
   };
 }
 

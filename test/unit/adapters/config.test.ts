@@ -20,7 +20,37 @@ describe('loadConfig', () => {
       region: 'eu-west-1',
       tableName: 'ChatTable-123',
       maxConnectionS: 7200,
+      pushDelayS: 5,
     });
+  });
+
+  it("reads the push settings: the message handler's queue and delay, the push function's applications", () => {
+    const queue = 'https://sqs.eu-west-1.amazonaws.com/123456789012/push';
+    expect(loadConfig({ ...awsChatEnv, PUSH_QUEUE_URL: queue, PUSH_DELAY_S: '0' }, 'chat')).toMatchObject({
+      pushQueueUrl: queue,
+      pushDelayS: 0,
+    });
+    expect(errorOf(() => loadConfig({ ...awsChatEnv, PUSH_DELAY_S: '901' }, 'chat')).variable).toBe('PUSH_DELAY_S');
+    const apns = 'arn:aws:sns:eu-west-1:123456789012:app/APNS/my-app';
+    const fcm = 'arn:aws:sns:eu-west-1:123456789012:app/GCM/my-app';
+    const pushEnv = { ...awsChatEnv, PUSH_QUEUE_URL: queue, PUSH_APNS_APPLICATION_ARN: apns };
+    expect(loadConfig({ ...pushEnv, PUSH_FCM_APPLICATION_ARN: fcm, PUSH_PREVIEW: 'false' }, 'push')).toEqual({
+      region: 'eu-west-1',
+      tableName: 'ChatTable-123',
+      maxConnectionS: 7200,
+      pushQueueUrl: queue,
+      push: { applications: { apns, fcm }, preview: false },
+    });
+    expect(loadConfig(pushEnv, 'push').push?.preview).toBe(true);
+    expect(errorOf(() => loadConfig({ ...pushEnv, PUSH_QUEUE_URL: '' }, 'push')).variable).toBe('PUSH_QUEUE_URL');
+    expect(errorOf(() => loadConfig({ ...pushEnv, PUSH_APNS_APPLICATION_ARN: '' }, 'push')).message).toMatch(
+      /PUSH_APNS_APPLICATION_ARN .*: the push function needs at least one platform application/,
+    );
+    // An FCM application where APNs belongs is refused by name.
+    expect(errorOf(() => loadConfig({ ...pushEnv, PUSH_APNS_APPLICATION_ARN: fcm }, 'push')).variable).toBe(
+      'PUSH_APNS_APPLICATION_ARN',
+    );
+    expect(errorOf(() => loadConfig({ ...pushEnv, PUSH_PREVIEW: 'no' }, 'push')).variable).toBe('PUSH_PREVIEW');
   });
 
   it("reads the authorizer's Cognito settings and needs no table", () => {

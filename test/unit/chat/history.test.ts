@@ -102,10 +102,11 @@ describe('getHistory', () => {
 });
 
 describe('markRead', () => {
-  it("moves the marker forward, acks with no fields and tells the room (the reader's other devices too)", async () => {
+  it("moves the marker forward, acks with the unread count left and tells the room (the reader's other devices too)", async () => {
     const { h, alice, aliceLaptop, bob, roomId } = await roomWithMessages(5);
     const ack = await h.ack(bob, 'markRead', { roomId, seq: 3 });
-    expect(ack).toEqual({ type: 'ack', requestId: ack.requestId, action: 'markRead' });
+    // After seq 3, only alice's message 5 is unread for bob.
+    expect(ack).toEqual({ type: 'ack', requestId: ack.requestId, action: 'markRead', unreadCount: 1, lastSeq: 5 });
     const read = { type: 'read', roomId, userId: 'bob', seq: 3 };
     expect(h.eventsOf(alice)).toEqual([read]);
     expect(h.eventsOf(aliceLaptop)).toEqual([read]);
@@ -119,8 +120,11 @@ describe('markRead', () => {
     const { h, alice, bob, roomId } = await roomWithMessages(5);
     await h.ack(bob, 'markRead', { roomId, seq: 4 });
     h.clearFrames();
-    expect((await h.request(bob, 'markRead', { roomId, seq: 4 })).type).toBe('ack');
-    expect((await h.request(bob, 'markRead', { roomId, seq: 2 })).type).toBe('ack');
+    expect(await h.request(bob, 'markRead', { roomId, seq: 4 })).toMatchObject({ type: 'ack', unreadCount: 1 });
+    // Below the marker: nothing is written, the count is still from the marker.
+    const writesBefore = h.stores.dump().members;
+    expect(await h.request(bob, 'markRead', { roomId, seq: 2 })).toMatchObject({ type: 'ack', unreadCount: 1 });
+    expect(h.stores.dump().members).toEqual(writesBefore);
     expect(h.framesOf(alice)).toEqual([]);
     expect((await h.ack(bob, 'hello')).rooms).toEqual([expect.objectContaining({ roomId, lastReadSeq: 4 })]);
   });

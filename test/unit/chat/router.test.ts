@@ -155,7 +155,22 @@ describe('field validation', () => {
     ],
     [
       { action: 'sendMessage', roomId: 'r', clientMessageId: 'c', content: 'x', attachmentUrl: 'http://x.test/a' },
-      'attachmentUrl: must be an https:// URL',
+      'attachmentUrl: must be an https:// URL or an attachment reference from createUpload',
+    ],
+    [
+      {
+        action: 'sendMessage',
+        roomId: 'r',
+        clientMessageId: 'c',
+        content: 'x',
+        attachmentUrl: 'attachment:rooms/r/x/a',
+      },
+      'attachmentUrl: must be an https:// URL or an attachment reference from createUpload',
+    ],
+    [{ action: 'createUpload', roomId: 'r', contentType: 'image/png', size: 1.5 }, 'size: expected int'],
+    [
+      { action: 'getAttachmentUrl', roomId: 'r', attachmentUrl: 'https://x.test/a' },
+      'attachmentUrl: must be an attachment reference from createUpload',
     ],
     [{ action: 'getHistory', roomId: 'r', limit: 101 }, 'limit: must be at most 100'],
     [{ action: 'getHistory', roomId: 'r', before: -1 }, 'before: must be at least 0'],
