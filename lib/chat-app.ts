@@ -8,7 +8,8 @@ import { ChatBackendStack, DISPOSABLE_STAGE, assertStageName } from './chat-back
  * tests, and checks it with cdk-nag's AWS Solutions rules on every synthesis.
  *
  * Context: stage (default dev), userPoolId + userPoolClientId (an existing pool; else one is created),
- * selfSignUp (true/false), apiGatewayLogsRole (true/false), alarmEmail.
+ * selfSignUp (true/false), apiGatewayLogsRole (true/false), alarmEmail, uploadContentTypes (comma-separated media
+ * types), uploadMaxBytes, attachmentOrigins (comma-separated browser origins for the bucket's CORS).
  */
 export function defineChatBackend(app: App): ChatBackendStack {
   const context = (key: string): string | undefined => {
@@ -33,6 +34,17 @@ export function defineChatBackend(app: App): ChatBackendStack {
   }
   if (userPoolId && userPoolClientId) assertUserPool(userPoolId, userPoolClientId);
   const alarmEmail = context('alarmEmail');
+  const list = (key: string): string[] | undefined =>
+    context(key)
+      ?.split(',')
+      .map((item) => item.trim());
+  const uploadContentTypes = list('uploadContentTypes');
+  const maxBytesText = context('uploadMaxBytes');
+  const uploadMaxBytes = maxBytesText === undefined ? undefined : Number(maxBytesText);
+  if (uploadMaxBytes !== undefined && (!Number.isSafeInteger(uploadMaxBytes) || uploadMaxBytes < 1)) {
+    throw new Error(`context uploadMaxBytes: expected a whole number of bytes, got "${maxBytesText}"`);
+  }
+  const attachmentOrigins = list('attachmentOrigins');
 
   const stack = new ChatBackendStack(app, `ChatBackend-${stage}`, {
     description: `Serverless real-time chat backend (stage ${stage})`,
@@ -41,6 +53,11 @@ export function defineChatBackend(app: App): ChatBackendStack {
     selfSignUpEnabled: flag('selfSignUp', false),
     manageApiGatewayLogsRole: flag('apiGatewayLogsRole', true),
     ...(alarmEmail && { alarmEmail }),
+    uploads: {
+      ...(uploadContentTypes && { contentTypes: uploadContentTypes }),
+      ...(uploadMaxBytes !== undefined && { maxBytes: uploadMaxBytes }),
+    },
+    ...(attachmentOrigins && { attachmentOrigins }),
   });
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
