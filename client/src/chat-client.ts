@@ -1,4 +1,5 @@
 import { LIMITS } from '../../lambdas/protocol/limits.js';
+import type { AckFields } from '../../lambdas/protocol/frames.js';
 import type { Message, Room, User } from '../../lambdas/protocol/objects.js';
 import { jitteredDelayMs } from './backoff.js';
 import { ChatError, describeError } from './chat-error.js';
@@ -323,6 +324,52 @@ export class ChatClient {
   /** The sum of `unreadCount` over the user's rooms. */
   get unreadTotal(): number {
     return this.model.unread.total;
+  }
+
+  /**
+   * Asks for an upload of one file to a room (members only): a presigned PUT (`uploadUrl` with `headers`) valid until
+   * `expiresAt`, and the `attachmentUrl` to send once the file is there. See `uploadFile` for all of it at once.
+   */
+  async createUpload(
+    roomId: string,
+    file: Omit<ActionFields['createUpload'], 'roomId'>,
+  ): Promise<AckFields['createUpload']> {
+    const { uploadUrl, headers, attachmentUrl, expiresAt } = await this.request('createUpload', { roomId, ...file });
+    return { uploadUrl, headers, attachmentUrl, expiresAt };
+  }
+
+  /**
+   * Uploads a file (a Blob / File in browsers, bytes anywhere) with `createUpload` and the global `fetch`, and
+   * resolves with the `attachmentUrl` to pass to `sendMessage` (with `messageType: 'image'` or `'file'`). A refused
+   * type or size rejects with the server's ChatError before anything is sent; a failed PUT rejects with
+   * `UPLOAD_FAILED`.
+   */
+  async uploadFile(
+    roomId: string,
+    body: Blob | Uint8Array,
+    options: { contentType: string; fileName?: string },
+  ): Promise<string> {
+    const size = body instanceof Uint8Array ? body.byteLength : body.size;
+    const upload = await this.createUpload(roomId, {
+      contentType: options.contentType,
+      size,
+      ...(options.fileName !== undefined && { fileName: options.fileName }),
+    });
+    const response = await fetch(upload.uploadUrl, {
+      method: 'PUT',
+      headers: upload.headers,
+      body: body instanceof Uint8Array ? new Uint8Array(body) : body,
+    });
+    if (!response.ok) {
+      throw new ChatError('UPLOAD_FAILED', `the upload was refused with HTTP ${response.status}`, 'createUpload');
+    }
+    return upload.attachmentUrl;
+  }
+
+  /** A link that reads an attachment of the room until `expiresAt` (about an hour): ask again after. */
+  async getAttachmentUrl(roomId: string, attachmentUrl: string): Promise<{ url: string; expiresAt: string }> {
+    const { url, expiresAt } = await this.request('getAttachmentUrl', { roomId, attachmentUrl });
+    return { url, expiresAt };
   }
 
   async updateProfile(changes: ActionFields['updateProfile']): Promise<User> {
