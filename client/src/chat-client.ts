@@ -3,6 +3,7 @@ import type { AckFields } from '../../lambdas/protocol/frames.js';
 import type { Message, Room, User } from '../../lambdas/protocol/objects.js';
 import { jitteredDelayMs } from './backoff.js';
 import { ChatError, describeError } from './chat-error.js';
+import { uploadFile } from './attachments.js';
 import { ChatState } from './chat-state.js';
 import { Connection } from './connection.js';
 import { Emitter, type Listener } from './emitter.js';
@@ -339,31 +340,12 @@ export class ChatClient {
   }
 
   /**
-   * Uploads a file (a Blob / File in browsers, bytes anywhere) with `createUpload` and the global `fetch`, and
-   * resolves with the `attachmentUrl` to pass to `sendMessage` (with `messageType: 'image'` or `'file'`). A refused
-   * type or size rejects with the server's ChatError before anything is sent; a failed PUT rejects with
-   * `UPLOAD_FAILED`.
+   * Uploads a file (a Blob / File in browsers, bytes anywhere) and resolves with the `attachmentUrl` to pass to
+   * `sendMessage` (with `messageType: 'image'` or `'file'`). A refused type or size rejects with the server's
+   * ChatError before anything is sent; a refused PUT with `UPLOAD_FAILED`.
    */
-  async uploadFile(
-    roomId: string,
-    body: Blob | Uint8Array,
-    options: { contentType: string; fileName?: string },
-  ): Promise<string> {
-    const size = body instanceof Uint8Array ? body.byteLength : body.size;
-    const upload = await this.createUpload(roomId, {
-      contentType: options.contentType,
-      size,
-      ...(options.fileName !== undefined && { fileName: options.fileName }),
-    });
-    const response = await fetch(upload.uploadUrl, {
-      method: 'PUT',
-      headers: upload.headers,
-      body: body instanceof Uint8Array ? new Uint8Array(body) : body,
-    });
-    if (!response.ok) {
-      throw new ChatError('UPLOAD_FAILED', `the upload was refused with HTTP ${response.status}`, 'createUpload');
-    }
-    return upload.attachmentUrl;
+  uploadFile(roomId: string, body: Blob | Uint8Array, options: { contentType: string; fileName?: string }) {
+    return uploadFile((room, file) => this.createUpload(room, file), roomId, body, options);
   }
 
   /** A link that reads an attachment of the room until `expiresAt` (about an hour): ask again after. */
