@@ -9,7 +9,9 @@ import { ChatBackendStack, DISPOSABLE_STAGE, assertStageName } from './chat-back
  *
  * Context: stage (default dev), userPoolId + userPoolClientId (an existing pool; else one is created),
  * selfSignUp (true/false), apiGatewayLogsRole (true/false), alarmEmail; push notifications: pushApnsApplicationArn,
- * pushApnsSandboxApplicationArn, pushFcmApplicationArn (none: no push), pushPreview (true/false), pushDelaySeconds.
+ * pushApnsSandboxApplicationArn, pushFcmApplicationArn (none: no push), pushPreview (true/false), pushDelaySeconds;
+ * uploads: uploadContentTypes (comma-separated media types), uploadMaxBytes, attachmentOrigins (comma-separated
+ * browser origins for the bucket's CORS).
  */
 export function defineChatBackend(app: App): ChatBackendStack {
   const context = (key: string): string | undefined => {
@@ -47,6 +49,17 @@ export function defineChatBackend(app: App): ChatBackendStack {
     }),
   );
   const pushDelay = context('pushDelaySeconds');
+  const list = (key: string): string[] | undefined =>
+    context(key)
+      ?.split(',')
+      .map((item) => item.trim());
+  const uploadContentTypes = list('uploadContentTypes');
+  const maxBytesText = context('uploadMaxBytes');
+  const uploadMaxBytes = maxBytesText === undefined ? undefined : Number(maxBytesText);
+  if (uploadMaxBytes !== undefined && (!Number.isSafeInteger(uploadMaxBytes) || uploadMaxBytes < 1)) {
+    throw new Error(`context uploadMaxBytes: expected a whole number of bytes, got "${maxBytesText}"`);
+  }
+  const attachmentOrigins = list('attachmentOrigins');
 
   const stack = new ChatBackendStack(app, `ChatBackend-${stage}`, {
     description: `Serverless real-time chat backend (stage ${stage})`,
@@ -60,6 +73,11 @@ export function defineChatBackend(app: App): ChatBackendStack {
       preview: flag('pushPreview', true),
       ...(pushDelay !== undefined && { delaySeconds: Number(pushDelay) }),
     },
+    uploads: {
+      ...(uploadContentTypes && { contentTypes: uploadContentTypes }),
+      ...(uploadMaxBytes !== undefined && { maxBytes: uploadMaxBytes }),
+    },
+    ...(attachmentOrigins && { attachmentOrigins }),
   });
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ApiGatewayLoggingRole } from './api-gateway-logging-role.js';
+import { ChatAttachments } from './chat-attachments.js';
 import { ChatAuth, type ExistingUserPool } from './chat-auth.js';
 import { ChatFunctions, REDELIVERY_TIMEOUT } from './chat-functions.js';
 import { ChatMonitoring } from './chat-monitoring.js';
@@ -36,6 +37,10 @@ export interface ChatBackendStackProps extends StackProps {
    * any, no push queue or function is made and nobody is pushed to (devices are still registered).
    */
   readonly push?: ChatPushSettings;
+  /** What createUpload accepts: media types (default images and PDF) and the largest size (default 25 MB). */
+  readonly uploads?: { contentTypes?: string[]; maxBytes?: number };
+  /** Browser origins allowed to upload and download attachments (CORS); default any. */
+  readonly attachmentOrigins?: string[];
 }
 
 export interface ChatPushSettings {
@@ -51,6 +56,7 @@ export class ChatBackendStack extends Stack {
   public readonly table: ChatTable;
   public readonly auth: ChatAuth;
   public readonly redelivery: RedeliveryQueue;
+  public readonly attachments: ChatAttachments;
   public readonly functions: ChatFunctions;
   public readonly webSocket: ChatWebSocketApi;
   public readonly monitoring: ChatMonitoring;
@@ -74,6 +80,9 @@ export class ChatBackendStack extends Stack {
       selfSignUpEnabled: props.selfSignUpEnabled ?? false,
     });
     this.redelivery = new RedeliveryQueue(this, 'Redelivery', { consumerTimeout: REDELIVERY_TIMEOUT, removalPolicy });
+    this.attachments = new ChatAttachments(this, 'Attachments', {
+      ...(props.attachmentOrigins && { allowedOrigins: props.attachmentOrigins }),
+    });
     this.functions = new ChatFunctions(this, 'Functions', {
       table: this.table,
       redeliveryQueue: this.redelivery,
@@ -99,6 +108,7 @@ export class ChatBackendStack extends Stack {
         removalPolicy,
       });
     }
+    this.functions.useAttachments(this.attachments, props.uploads ?? {});
     this.webSocket = new ChatWebSocketApi(this, 'WebSocket', {
       functions: this.functions,
       stageName: props.stage,
@@ -134,6 +144,7 @@ export class ChatBackendStack extends Stack {
       value: this.webSocket.callbackUrl,
     });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
+    new CfnOutput(this, 'AttachmentsBucketName', { value: this.attachments.bucket.bucketName });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.auth.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { HandlerName } from '../lambdas/protocol/routes.js';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { ChatAttachments } from './chat-attachments.js';
 import type { ChatTable } from './chat-table.js';
 import { REDELIVERY_MAX_RECEIVES, RedeliveryQueue } from './chat-redelivery-queue.js';
 import { MANAGEMENT_ACCESS, TABLE_ACCESS, type TableAccess, type TableUser } from './table-access.js';
@@ -318,6 +319,23 @@ export class ChatFunctions extends Construct {
     );
 
     for (const handler of CHAT_TABLE_USERS) grantTableAccess(roles[handler], TABLE_ACCESS[handler], props.table);
+  }
+
+  /**
+   * The message function signs attachment requests (createUpload, getAttachmentUrl, sendMessage's marking): it is
+   * told the bucket and the upload limits, and granted what signing needs on the rooms' prefix only.
+   */
+  public useAttachments(attachments: ChatAttachments, uploads: { contentTypes?: string[]; maxBytes?: number }): void {
+    this.message.addEnvironment('ATTACHMENTS_BUCKET_URL', attachments.bucketUrl);
+    if (uploads.contentTypes) this.message.addEnvironment('UPLOAD_CONTENT_TYPES', uploads.contentTypes.join(','));
+    if (uploads.maxBytes !== undefined) this.message.addEnvironment('UPLOAD_MAX_BYTES', String(uploads.maxBytes));
+    attachments.grantSigning(this.roles.message);
+    Validations.of(this.roles.message).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(attachments.bucket.node.defaultChild as CfnElement)}.Arn>/rooms/*]`,
+      reason:
+        'Object keys are made per upload (rooms/<room>/<random id>/<name>) at run time; the grant is pinned to ' +
+        'this bucket, its rooms/ prefix and the four object actions signing needs.',
+    });
   }
 
   /** The function that serves a route of the route table. */

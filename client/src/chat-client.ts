@@ -1,7 +1,9 @@
 import { LIMITS } from '../../lambdas/protocol/limits.js';
+import type { AckFields } from '../../lambdas/protocol/frames.js';
 import type { Message, MessageChange, PushPlatform, Room, User } from '../../lambdas/protocol/objects.js';
 import { jitteredDelayMs } from './backoff.js';
 import { ChatError, describeError } from './chat-error.js';
+import { uploadFile } from './attachments.js';
 import { ChatState } from './chat-state.js';
 import { Connection } from './connection.js';
 import { Emitter, type Listener } from './emitter.js';
@@ -371,6 +373,33 @@ export class ChatClient {
   /** Mutes (or unmutes) a room's push notifications for the signed-in user; rooms() shows it as `muted`. */
   async muteRoom(roomId: string, muted = true): Promise<void> {
     await this.request('muteRoom', { roomId, muted });
+  }
+
+  /**
+   * Asks for an upload of one file to a room (members only): a presigned PUT (`uploadUrl` with `headers`) valid until
+   * `expiresAt`, and the `attachmentUrl` to send once the file is there. See `uploadFile` for all of it at once.
+   */
+  async createUpload(
+    roomId: string,
+    file: Omit<ActionFields['createUpload'], 'roomId'>,
+  ): Promise<AckFields['createUpload']> {
+    const { uploadUrl, headers, attachmentUrl, expiresAt } = await this.request('createUpload', { roomId, ...file });
+    return { uploadUrl, headers, attachmentUrl, expiresAt };
+  }
+
+  /**
+   * Uploads a file (a Blob / File in browsers, bytes anywhere) and resolves with the `attachmentUrl` to pass to
+   * `sendMessage` (with `messageType: 'image'` or `'file'`). A refused type or size rejects with the server's
+   * ChatError before anything is sent; a refused PUT with `UPLOAD_FAILED`.
+   */
+  uploadFile(roomId: string, body: Blob | Uint8Array, options: { contentType: string; fileName?: string }) {
+    return uploadFile((room, file) => this.createUpload(room, file), roomId, body, options);
+  }
+
+  /** A link that reads an attachment of the room until `expiresAt` (about an hour): ask again after. */
+  async getAttachmentUrl(roomId: string, attachmentUrl: string): Promise<{ url: string; expiresAt: string }> {
+    const { url, expiresAt } = await this.request('getAttachmentUrl', { roomId, attachmentUrl });
+    return { url, expiresAt };
   }
 
   async updateProfile(changes: ActionFields['updateProfile']): Promise<User> {

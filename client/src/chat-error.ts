@@ -6,8 +6,9 @@ import type { ErrorCode } from '../../lambdas/protocol/errors.js';
  * - TIMEOUT: no answer in time; the SDK treats the connection as dead and reconnects.
  * - CLOSED: close() was called.
  * - CONNECT_FAILED: a connection attempt failed (token, handshake refused, network); the SDK keeps retrying.
+ * - UPLOAD_FAILED: uploadFile's PUT to the bucket was refused or failed (ask for a new upload and try again).
  */
-export type ClientErrorCode = 'DISCONNECTED' | 'TIMEOUT' | 'CLOSED' | 'CONNECT_FAILED';
+export type ClientErrorCode = 'DISCONNECTED' | 'TIMEOUT' | 'CLOSED' | 'CONNECT_FAILED' | 'UPLOAD_FAILED';
 
 export type ChatErrorCode = ErrorCode | ClientErrorCode;
 

@@ -288,6 +288,7 @@ function messageItem(message, pending) {
   // textContent, never innerHTML: content arrives byte for byte, markup included.
   content.textContent = message.deleted ? 'Message deleted' : message.content;
   item.append(meta, content);
+  if (!pending && message.attachmentUrl) item.append(attachmentOf(message));
   if (!pending && !message.deleted) item.append(reactionsOf(message), actionsOf(message, own));
   return item;
 }
@@ -359,6 +360,49 @@ $('composer-context-cancel').addEventListener('click', () => {
   if (composing?.kind === 'edit') $('composer-input').value = '';
   setComposing(undefined);
 });
+
+/** Signed links by attachment reference, reused until shortly before they expire. */
+const attachmentLinks = new Map();
+
+async function linkTo(roomId, reference) {
+  const known = attachmentLinks.get(reference);
+  if (known && Date.parse(known.expiresAt) - Date.now() > 60_000) return known.url;
+  const link = await client.getAttachmentUrl(roomId, reference);
+  attachmentLinks.set(reference, link);
+  return link.url;
+}
+
+/** An image shows inline, any other file as a link; both read through a link the backend signs for members. */
+function attachmentOf(message) {
+  const box = document.createElement('div');
+  box.className = 'attachment';
+  const reference = message.attachmentUrl;
+  if (!reference.startsWith('attachment:')) {
+    const link = Object.assign(document.createElement('a'), {
+      href: reference,
+      textContent: reference,
+      rel: 'noopener',
+    });
+    link.target = '_blank';
+    box.append(link);
+    return box;
+  }
+  const name = decodeURIComponent(reference.split('/').pop());
+  linkTo(message.roomId, reference).then((url) => {
+    if (message.messageType === 'image') {
+      box.append(Object.assign(document.createElement('img'), { src: url, alt: name }));
+    } else {
+      const link = Object.assign(document.createElement('a'), {
+        href: url,
+        textContent: `📄 ${name}`,
+        rel: 'noopener',
+      });
+      link.target = '_blank';
+      box.append(link);
+    }
+  }, showError);
+  return box;
+}
 
 function isNearBottom() {
   const box = $('messages');
@@ -435,6 +479,22 @@ $('composer').addEventListener('submit', (event) => {
   // The SDK keeps the message in its outbox until stored, across reconnects; the `message` event shows it.
   client.sendMessage(roomId, content, context ? { replyTo: context.seq } : {}).catch(showError);
   if (roomId === currentRoomId) renderMessages({ stickToBottom: true });
+});
+
+// An attachment: createUpload, the PUT straight to the bucket, then a message carrying its reference.
+$('attach-input').addEventListener('change', async () => {
+  const file = $('attach-input').files?.[0];
+  $('attach-input').value = '';
+  if (!file || !currentRoomId) return;
+  const roomId = currentRoomId;
+  try {
+    toast(`Uploading ${file.name}…`);
+    const attachmentUrl = await client.uploadFile(roomId, file, { contentType: file.type, fileName: file.name });
+    const messageType = file.type.startsWith('image/') ? 'image' : 'file';
+    await client.sendMessage(roomId, file.name, { messageType, attachmentUrl });
+  } catch (error) {
+    showError(error);
+  }
 });
 
 function renderTyping() {

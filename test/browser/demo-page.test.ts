@@ -13,6 +13,10 @@ import { uniqueUserId } from '../client/local-stack-fixture.js';
 import { launchChromium } from './chromium.js';
 
 const run = promisify(execFile);
+const ONE_PIXEL_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
 const ARTIFACTS = join(process.cwd(), 'test/artifacts');
 
 describe('the demo page', () => {
@@ -109,6 +113,13 @@ describe('the demo page', () => {
     expect(await messageTexts(bob)).toEqual(['Hiking on Sunday?', 'Yes! <b>not bold</b> 🌲']);
     expect(await messageTexts(alice)).toEqual(['Hiking on Sunday?', 'Yes! <b>not bold</b> 🌲']);
     expect(await bob.locator('#message-list .reaction', { hasText: '👍 1' }).count()).toBe(1);
+    // An image: uploaded straight to the bucket, shown to Bob through the link the backend signs for him.
+    await alice.setInputFiles('#attach-input', { name: 'dot.png', mimeType: 'image/png', buffer: ONE_PIXEL_PNG });
+    const picture = bob.locator('#message-list .message .attachment img[alt="dot.png"]');
+    await picture.waitFor();
+    await expect
+      .poll(() => picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 })
+      .toBe(1);
 
     await alice.screenshot({ path: join(ARTIFACTS, 'demo-page-alice.png') });
     await bob.screenshot({ path: join(ARTIFACTS, 'demo-page-bob.png') });

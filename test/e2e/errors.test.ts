@@ -154,6 +154,14 @@ describe('FORBIDDEN for a non-member on every action that names a room', () => {
     ['typing', (roomId) => ({ roomId, isTyping: true })],
     ['getPresence', (roomId) => ({ roomId })],
     ['markRead', (roomId) => ({ roomId, seq: 1 })],
+    ['createUpload', (roomId) => ({ roomId, contentType: 'image/png', size: 10 })],
+    [
+      'getAttachmentUrl',
+      (roomId) => ({
+        roomId,
+        attachmentUrl: `attachment:rooms/${encodeURIComponent(roomId)}/00000000-0000-4000-8000-000000000000/a.png`,
+      }),
+    ],
   ];
 
   local.each(roomActions)(

@@ -3,7 +3,7 @@
 // API with credentials only in the environment, as on Lambda: its DynamoDB and management API calls are signed with
 // them, and the client receives the ack. Without them no call goes out, and the log says where credentials come from.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useStack } from '../integration/local-stack/support/stack-fixture.js';
@@ -32,6 +32,15 @@ describe('the bundled message handler', () => {
     expect(chain).toEqual([]);
     // The authorizer's verifier is not in the chat bundles either.
     expect(inputs.filter((input) => input.includes('aws-jwt-verify'))).toEqual([]);
+  });
+
+  it('stays under the 400 KB target with the attachment signer in it (the SDK signer, not the S3 client)', () => {
+    const bytes = statSync(join(bundle, 'index.mjs')).size;
+    console.log(`message handler bundle: ${(bytes / 1000).toFixed(1)} KB`);
+    expect(bytes).toBeLessThan(400_000);
+    const inputs = Object.keys(JSON.parse(readFileSync(join(bundle, 'index.meta.json'), 'utf8')).inputs as object);
+    expect(inputs.some((input) => input.includes('@smithy/signature-v4'))).toBe(true);
+    expect(inputs.filter((input) => input.includes('@aws-sdk/client-s3'))).toEqual([]);
   });
 
   it('signs its DynamoDB and management API calls with the credentials from the environment', async () => {

@@ -33,6 +33,7 @@ const tableId = () => logicalId(synth.stack.table.table);
 const apiId = () => logicalId(synth.stack.webSocket.api);
 const queueId = () => logicalId(synth.stack.redelivery.queue);
 const deadLettersId = () => logicalId(synth.stack.redelivery.deadLetterQueue);
+const bucketId = () => logicalId(synth.stack.attachments.bucket);
 /** The functions API Gateway invokes (the redelivery function is fed by its queue instead). */
 const GATEWAY_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'redelivery');
 
@@ -225,7 +226,9 @@ describe('functions', () => {
               REDELIVERY_MAX_RECEIVES: String(REDELIVERY_MAX_RECEIVES),
               MANAGEMENT_ENDPOINT: expect.anything(),
             }
-          : chat;
+          : name === 'message'
+            ? { ...chat, ATTACHMENTS_BUCKET_URL: expect.anything() }
+            : chat;
     expect(variables).toEqual(expected);
     if (name === 'redelivery') {
       expect(render(variables.MANAGEMENT_ENDPOINT)).toBe(
@@ -388,6 +391,20 @@ describe('least privilege', () => {
     },
   );
 
+  it('only the message function may use the attachment bucket: the four object actions signing needs, on rooms/*', () => {
+    const s3Of = (name: (typeof CHAT_FUNCTION_NAMES)[number]) =>
+      statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+    const [attachments, ...more] = s3Of('message');
+    expect(more).toEqual([]);
+    expect(actions(attachments!)).toEqual(
+      ['s3:DeleteObjectTagging', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'].sort(),
+    );
+    expect(render(attachments!.Resource)).toBe(`\${${bucketId()}.Arn}/rooms/*`);
+    for (const name of CHAT_FUNCTION_NAMES.filter((n) => n !== 'message')) expect(s3Of(name), name).toEqual([]);
+    const env = resources[fnId('message')]!.Properties.Environment.Variables as Record<string, unknown>;
+    expect(render(env.ATTACHMENTS_BUCKET_URL)).toBe(`https://\${${bucketId()}.RegionalDomainName}`);
+  });
+
   it('no policy in the stack allows a wildcard action or a "*" resource', () => {
     // The only "*" is the connection id at the end of the ManageConnections ARNs (asserted above): API Gateway
     // assigns connection ids at run time. Everything else names its resource.
@@ -396,10 +413,47 @@ describe('least privilege', () => {
         for (const action of actions(statement)) expect(action, id).not.toContain('*');
         for (const resource of [statement.Resource].flat().map(render)) {
           expect(resource, id).not.toBe('*');
-          if (resource.includes('*')) expect(resource, id).toMatch(/\/@connections\/\*$/);
+          // And the attachment keys, made per upload: the rooms/ prefix of the attachment bucket.
+          if (resource.includes('*') && !resource.endsWith('/@connections/*')) {
+            expect(resource, id).toBe(`\${${bucketId()}.Arn}/rooms/*`);
+          }
         }
       }
     }
+  });
+});
+
+describe('attachment bucket', () => {
+  it('is private, encrypted, TLS only, kept, with CORS for browser PUT/GET and unsent uploads expiring', () => {
+    const bucket = resources[bucketId()]!;
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+    ]);
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties.CorsConfiguration.CorsRules).toEqual([
+      expect.objectContaining({
+        AllowedMethods: ['PUT', 'GET'],
+        AllowedHeaders: ['content-type', 'x-amz-tagging'],
+      }),
+    ]);
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual([
+      expect.objectContaining({
+        Status: 'Enabled',
+        TagFilters: [{ Key: 'chat-upload', Value: 'unsent' }],
+        ExpirationInDays: 1,
+      }),
+      expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+    ]);
+    const policy = resourcesOf(synth.template, 'AWS::S3::BucketPolicy').find(
+      ([, p]) => render(p.Properties.Bucket) === `\${${bucketId()}}`,
+    );
+    expect(JSON.stringify(policy?.[1].Properties.PolicyDocument)).toContain('aws:SecureTransport');
   });
 });
 

@@ -31,6 +31,10 @@ import { MANAGEMENT_ACCESS, PUSH_SNS_ACCESS, TABLE_ACCESS, type TableUser } from
 import { createPushHandler } from '../../lambdas/adapters/push-wiring.js';
 import { startLocalSns, type LocalSns } from '../../local/sns/local-sns.js';
 import { MemoryPushJobQueue } from '../fakes/recording-push.js';
+import { ATTACHMENT_ACTIONS } from '../../lib/chat-attachments.js';
+import { createLocalS3 } from '../../local/s3/local-s3.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
 
 const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'push'];
@@ -42,6 +46,13 @@ interface Observed {
 }
 
 let dynamo: EmbeddedDynamo;
+let bucketServer: Server;
+/**
+ * The S3 actions the attachment bucket saw, as IAM names them. Every request was signed by the message function
+ * (the clients' PUT and GET with its presigned URLs, its own DeleteObjectTagging), so each counts as its action.
+ */
+const s3Actions = new Set<string>();
+let bucketUrl: string;
 let management: ManagementRecorder;
 let sns: LocalSns;
 let baseClient: DynamoDBClient;
@@ -84,15 +95,32 @@ beforeAll(async () => {
     client: DynamoDBDocumentClient.from(baseClient, { marshallOptions: { removeUndefinedValues: true } }),
     tableName,
   });
+  const bucket = createLocalS3({
+    bucket: 'attachments',
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxObjectBytes: 1024,
+  });
+  bucketServer = createServer((request, response) => {
+    const tagging = /[?&]tagging(=|&|$)/.test(request.url ?? '');
+    void bucket.handle(request, response).then(() => {
+      if (response.statusCode >= 300) return;
+      if (request.method === 'PUT') s3Actions.add('s3:PutObject');
+      if (request.method === 'PUT' && request.headers['x-amz-tagging']) s3Actions.add('s3:PutObjectTagging');
+      if (request.method === 'GET') s3Actions.add('s3:GetObject');
+      if (request.method === 'DELETE' && tagging) s3Actions.add('s3:DeleteObjectTagging');
+    });
+  });
+  await new Promise<void>((resolve) => bucketServer.listen(0, '127.0.0.1', resolve));
+  bucketUrl = bucket.bucketUrl(`http://127.0.0.1:${(bucketServer.address() as AddressInfo).port}`);
   const config: RuntimeConfig = {
+    attachmentsBucketUrl: bucketUrl,
     tableName,
     region: 'us-east-1',
     dynamoEndpoint: dynamo.endpoint,
     managementEndpoint: management.endpoint,
     maxConnectionS: 7200,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    // Uploads are signed without a call to S3: the bucket is never reached here.
-    attachmentsBucketUrl: 'https://chat-attachments.s3.us-east-1.amazonaws.com',
   };
   // No grace period after $connect: the session's stale connections are made stale right after they open, and the
   // 410s that meet them are meant as "gone".
@@ -111,6 +139,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  bucketServer?.closeAllConnections();
+  await new Promise((resolve) => bucketServer?.close(resolve));
   baseClient?.destroy();
   await management?.stop();
   await sns?.stop();
@@ -262,8 +292,18 @@ async function runSession(): Promise<void> {
   await send(alice1, { action: 'getHistory', roomId, before: 2 });
   await send(alice1, { action: 'markRead', roomId, seq: 1 });
   await send(alice1, { action: 'markRead', roomId, seq: 1 });
-  const upload = await send(alice1, { action: 'createUpload', roomId, contentType: 'image/png', size: 10 });
-  await send(alice1, { action: 'getAttachmentUrl', roomId, attachmentUrl: upload.attachmentUrl });
+  // An attachment: uploaded with the presigned PUT, sent (marked sent), read with the presigned GET.
+  const upload = await send(alice1, { action: 'createUpload', roomId, contentType: 'image/png', size: 3 });
+  const put = await fetch(upload.uploadUrl as string, {
+    method: 'PUT',
+    headers: upload.headers as Record<string, string>,
+    body: new Uint8Array([1, 2, 3]),
+  });
+  expect(put.status).toBe(200);
+  const attachmentUrl = upload.attachmentUrl as string;
+  await send(alice1, { action: 'sendMessage', roomId, clientMessageId: 'm-4', content: 'a file', attachmentUrl });
+  const link = await send(bob1, { action: 'getAttachmentUrl', roomId, attachmentUrl });
+  expect((await fetch(link.url as string)).status).toBe(200);
   await send(erin1, { action: 'leaveRoom', roomId });
 
   // Bad input and refusals: answered with error frames, nothing written.
@@ -353,6 +393,10 @@ describe('least privilege: the grants match what the handlers do', () => {
 
   it.each(HANDLERS)('%s queries the user index only if granted, and uses the grant', (handler) => {
     expect([...observed[handler].userIndex].sort()).toEqual([...TABLE_ACCESS[handler].userIndex].sort());
+  });
+
+  it('the requests the message function signs use exactly the attachment actions granted to it', () => {
+    expect([...s3Actions].sort()).toEqual([...ATTACHMENT_ACTIONS].sort());
   });
 
   it.each(HANDLERS)('%s calls only the management API methods granted to it, and every one of them', (handler) => {

@@ -56,6 +56,14 @@ const roomActions = (id: string): Array<[string, Record<string, unknown>]> => [
   ['markRead', { roomId: id, seq: 1 }],
   ['addMembers', { roomId: id, userIds: ['iso-mallory'] }],
   ['leaveRoom', { roomId: id }],
+  ['createUpload', { roomId: id, contentType: 'image/png', size: 10 }],
+  [
+    'getAttachmentUrl',
+    {
+      roomId: id,
+      attachmentUrl: `attachment:rooms/${encodeURIComponent(id)}/00000000-0000-4000-8000-000000000000/a.png`,
+    },
+  ],
 ];
 
 async function expectIsolated(intruder: ProbeSocket, id: string, listeners: ProbeSocket[]): Promise<void> {
