@@ -26,6 +26,8 @@ export const CHAT_METRICS = [
   'FramesQueued',
   'FramesRedelivered',
   'FramesGivenUp',
+  'FanOutBatchesDispatched',
+  'FanOutBatchesInline',
 ] as const satisfies readonly MetricName[];
 type Missing = Exclude<MetricName, (typeof CHAT_METRICS)[number]>;
 const everyMetricListed: Missing extends never ? true : Missing = true;

@@ -1,5 +1,6 @@
 // Runtime configuration, read from the environment once per cold start. Every problem is reported with the name of
 // the variable at fault, so a broken deployment fails on its first invocation with a message that says what to fix.
+import { DEFAULT_FAN_OUT_SETTINGS } from '../chat/fan-out-batches.js';
 import { LIMITS } from '../protocol/index.js';
 
 export type AuthConfig =
@@ -19,6 +20,12 @@ export interface RuntimeConfig {
   redeliveryQueueUrl?: string;
   /** The queue's maxReceiveCount: the redelivery handler gives a frame up on that try (redelivery handler only). */
   redeliveryMaxReceives?: number;
+  /** The fan-out worker function the message handler hands large rooms to (FANOUT_FUNCTION_NAME); else all inline. */
+  fanOutFunctionName?: string;
+  /** Local stack and tests only: the Lambda API the worker is invoked through. */
+  lambdaEndpoint?: string;
+  /** FANOUT_INLINE_MAX and FANOUT_BATCH_SIZE: which rooms stay inline, and recipients per worker. */
+  fanOut?: { inlineMax: number; batchSize: number };
   /** Required by the authorizer only. */
   auth?: AuthConfig;
   maxConnectionS: number;
@@ -28,9 +35,9 @@ export interface RuntimeConfig {
 
 /**
  * What a handler needs from the environment: the authorizer needs the auth settings, the others the table, and the
- * redelivery handler the management endpoint too.
+ * handlers whose events name no API (redelivery, the fan-out worker) the management endpoint too.
  */
-export type ConfigNeed = 'auth' | 'chat' | 'redelivery';
+export type ConfigNeed = 'auth' | 'chat' | 'redelivery' | 'fanout';
 
 /** The redelivery queue's maxReceiveCount unless REDELIVERY_MAX_RECEIVES says otherwise (the CDK stack sets both). */
 export const DEFAULT_REDELIVERY_MAX_RECEIVES = 5;
@@ -71,10 +78,39 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
   const dynamoEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT');
   if (dynamoEndpoint) config.dynamoEndpoint = dynamoEndpoint;
   const managementEndpoint =
-    need === 'redelivery' ? requiredUrl(env, 'MANAGEMENT_ENDPOINT') : optionalUrl(env, 'MANAGEMENT_ENDPOINT');
+    need === 'redelivery' || need === 'fanout'
+      ? requiredUrl(env, 'MANAGEMENT_ENDPOINT')
+      : optionalUrl(env, 'MANAGEMENT_ENDPOINT');
   if (managementEndpoint) config.managementEndpoint = managementEndpoint;
   const redeliveryQueueUrl = optionalUrl(env, 'REDELIVERY_QUEUE_URL');
   if (redeliveryQueueUrl) config.redeliveryQueueUrl = redeliveryQueueUrl;
+  if (need !== 'auth') Object.assign(config, loadFanOutConfig(env));
+  return config;
+}
+
+/** The split fan-out's settings; the defaults are the chat logic's (DEFAULT_FAN_OUT_SETTINGS). */
+function loadFanOutConfig(
+  env: NodeJS.ProcessEnv,
+): Pick<RuntimeConfig, 'fanOutFunctionName' | 'lambdaEndpoint' | 'fanOut'> {
+  const config: Pick<RuntimeConfig, 'fanOutFunctionName' | 'lambdaEndpoint' | 'fanOut'> = {};
+  const functionName = env.FANOUT_FUNCTION_NAME?.trim();
+  if (functionName) config.fanOutFunctionName = functionName;
+  const lambdaEndpoint = optionalUrl(env, 'LAMBDA_ENDPOINT');
+  if (lambdaEndpoint) config.lambdaEndpoint = lambdaEndpoint;
+  if (present(env, 'FANOUT_INLINE_MAX') || present(env, 'FANOUT_BATCH_SIZE')) {
+    config.fanOut = {
+      inlineMax: readInteger(env, 'FANOUT_INLINE_MAX', {
+        min: 0,
+        max: 1_000_000,
+        fallback: DEFAULT_FAN_OUT_SETTINGS.inlineMax,
+      }),
+      batchSize: readInteger(env, 'FANOUT_BATCH_SIZE', {
+        min: 1,
+        max: 5_000,
+        fallback: DEFAULT_FAN_OUT_SETTINGS.batchSize,
+      }),
+    };
+  }
   return config;
 }
 

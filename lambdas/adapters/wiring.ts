@@ -1,17 +1,19 @@
-// Builds the Lambda handlers (the three WebSocket routes and the redelivery of queued frames) from a RuntimeConfig:
+// Builds the Lambda handlers (the three WebSocket routes, the redelivery of queued frames and the fan-out worker of
+// large rooms) from a RuntimeConfig:
 // clients, stores, notifier and chat service are created once
 // per execution environment (module scope in the handler files), never per invocation. The local stack builds the
 // very same handlers, with its own endpoints in the config and, in tests, faults injected through `overrides`.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createChat, type RedeliveryRequest } from '../chat/index.js';
-import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier } from '../chat/ports.js';
+import { createChat, FanOutBatchIncompleteError, type RedeliveryRequest } from '../chat/index.js';
+import type { ChatStores, Clock, FanOutDispatcher, FrameQueue, Logger, Metrics, Notifier } from '../chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../chat/service.js';
 import { ConfigError, DEFAULT_REDELIVERY_MAX_RECEIVES, type RuntimeConfig } from './config.js';
 import { createDynamoStores } from './dynamo-stores.js';
 import { toConnectRequest, toDisconnectRequest, toFrameRequest, type WebSocketHandlerEvent } from './gateway-events.js';
 import type { TokenVerifier } from './jwt-verifier.js';
+import { fanOutBatchOf, lambdaFanOutDispatcherFor } from './lambda-fan-out-dispatcher.js';
 import { managementEndpointFor, managementNotifierFor } from './management-notifier.js';
 import { observabilityFor, type Observability } from './observability.js';
 import {
@@ -39,9 +41,14 @@ export interface HandlerOverrides {
   frameQueue: FrameQueue;
   /** How long an invocation may spend retrying posts. */
   retryBudget: RetryBudgetSettings;
+  /** Where the message handler hands large rooms (else the worker function of config.fanOutFunctionName, if any). */
+  fanOutDispatcher: FanOutDispatcher;
 }
 
 export type WebSocketHandler = (event: WebSocketHandlerEvent, context?: Context) => Promise<{ statusCode: number }>;
+
+/** An asynchronously invoked function: Lambda invokes it again (twice at most) when it throws. */
+export type EventHandler = (event: unknown, context?: Context) => Promise<void>;
 
 /** An SQS-triggered function that reports the records to try again (ReportBatchItemFailures). */
 export type QueueHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -109,9 +116,37 @@ export function createRedeliveryHandler(
     );
 }
 
+/**
+ * The fan-out worker: delivers one batch of a large room's recipients (see lambdas/chat/fan-out.ts). It throws only
+ * when frames could neither be delivered nor queued for redelivery, so that Lambda runs the batch again.
+ */
+export function createFanOutHandler(config: RuntimeConfig, overrides: Partial<HandlerOverrides> = {}): EventHandler {
+  if (!overrides.notifier && !config.managementEndpoint) {
+    throw new ConfigError('MANAGEMENT_ENDPOINT', 'the fan-out handler needs it (its events do not name the API)');
+  }
+  const parts = chatPartsFor(config, overrides, 'fanout');
+  return (event, context) =>
+    parts.observability.run(context, {}, () =>
+      withRetryBudget(parts.clock.now(), context, parts.retryBudget, async () => {
+        const batch = fanOutBatchOf(event);
+        // Not a batch this backend dispatched: running it again would not change that.
+        if (!batch) {
+          parts.observability.logger.error('fan-out event is not a batch, dropped');
+          return;
+        }
+        try {
+          await parts.chatFor(NO_GATEWAY_EVENT).deliverBatch(batch);
+        } catch (error) {
+          if (error instanceof FanOutBatchIncompleteError) parts.observability.logger.warn(error.message);
+          throw error;
+        }
+      }),
+    );
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
-/** What the redelivery handler hands chatFor: no gateway event, so the configured management endpoint is used. */
+/** What the redelivery and fan-out handlers hand chatFor: no gateway event, so the configured endpoint is used. */
 const NO_GATEWAY_EVENT = { requestContext: {} } as WebSocketHandlerEvent;
 
 function chatHandler(
@@ -150,8 +185,23 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
   const chatConfig: ChatConfig = {
     ...DEFAULT_CHAT_CONFIG,
     maxConnectionMs: config.maxConnectionS * 1000,
+    ...(config.fanOut && { fanOut: config.fanOut }),
     ...overrides.chatConfig,
   };
+  // Only the message handler splits large rooms: it is the one function allowed to invoke the worker.
+  const fanOutDispatcher =
+    handler !== 'message'
+      ? undefined
+      : (overrides.fanOutDispatcher ??
+        (config.fanOutFunctionName
+          ? lambdaFanOutDispatcherFor({
+              functionName: config.fanOutFunctionName,
+              region: config.region,
+              logger: observability.logger,
+              ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint } : {}),
+              ...(config.credentials ? { credentials: config.credentials } : {}),
+            })
+          : undefined));
   const frameQueue =
     overrides.frameQueue ??
     (config.redeliveryQueueUrl
@@ -171,6 +221,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       metrics: observability.metrics,
       config: chatConfig,
       ...(frameQueue ? { frameQueue } : {}),
+      ...(fanOutDispatcher ? { fanOutDispatcher } : {}),
     });
   const retryBudget = overrides.retryBudget ?? DEFAULT_RETRY_BUDGET;
 

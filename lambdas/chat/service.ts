@@ -1,5 +1,15 @@
 // The chat logic's entry points, one per gateway route kind. Handlers (AWS) and the local stack call these.
-import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier } from './ports.js';
+import { DEFAULT_FAN_OUT_SETTINGS, type FanOutSettings } from './fan-out-batches.js';
+import type {
+  ChatStores,
+  Clock,
+  FanOutBatch,
+  FanOutDispatcher,
+  FrameQueue,
+  Logger,
+  Metrics,
+  Notifier,
+} from './ports.js';
 import type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
 
 export interface ChatConfig {
@@ -13,12 +23,15 @@ export interface ChatConfig {
    * same turn as its $connect returns.
    */
   connectGraceMs: number;
+  /** Which rooms are served inline and how the rest is batched for fan-out workers (with a dispatcher only). */
+  fanOut: FanOutSettings;
 }
 
 export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   maxConnectionMs: 7_200_000,
   rateLimit: { perSecond: 25, burst: 60 },
   connectGraceMs: 5_000,
+  fanOut: DEFAULT_FAN_OUT_SETTINGS,
 };
 
 export interface ChatDeps {
@@ -30,6 +43,8 @@ export interface ChatDeps {
   config: ChatConfig;
   /** Where frames go whose posts outlasted their retries (the redelivery queue); without one they are lost. */
   frameQueue?: FrameQueue;
+  /** Where large rooms' recipients go beyond config.fanOut.inlineMax (the message function's); else all inline. */
+  fanOutDispatcher?: FanOutDispatcher;
 }
 
 export interface ConnectRequest {
@@ -61,4 +76,6 @@ export interface ChatService {
   onFrame(request: FrameRequest): Promise<void>;
   /** Tries queued frames again; a connection found gone is removed as by the fan-out. */
   redeliver(frames: readonly RedeliveryRequest[]): Promise<RedeliveryOutcome>;
+  /** A fan-out worker's batch; throws FanOutBatchIncompleteError when it must be tried again (see fan-out.ts). */
+  deliverBatch(batch: FanOutBatch): Promise<void>;
 }
