@@ -28,6 +28,9 @@ import {
   type FunctionPlacement,
 } from './functions/function-host.js';
 import { createHttpRoutes } from './http-routes.js';
+import { createAsyncInvoker, type AsyncInvoker, type AsyncInvokerStats } from './lambda/async-invoker.js';
+import { createLambdaInvokeApi } from './lambda/lambda-invoke-api.js';
+import { DEFAULT_FAN_OUT_SETTINGS, type FanOutSettings } from '../lambdas/chat/index.js';
 import { sendJson } from './http-util.js';
 import { handleManagementRequest } from './management-api.js';
 import { dataFolderProblem, portProblem } from './startup-problem.js';
@@ -78,6 +81,11 @@ export interface LocalStackOptions {
   managementEndpoint?: string;
   /** The redelivery queue's timing (tests shorten it). */
   redelivery?: Pick<LocalRedeliveryOptions, 'visibilityTimeoutMs' | 'maxReceiveCount'>;
+  /**
+   * The split fan-out: which rooms stay inline and the batch size (default the deployed values), the fan-out worker's
+   * concurrency (its reserved concurrency on AWS; default 10) and the waits before Lambda's two retries.
+   */
+  fanOut?: Partial<FanOutSettings> & { workerConcurrency?: number; retryDelaysMs?: readonly number[] };
 }
 
 export interface LocalStack {
@@ -94,6 +102,8 @@ export interface LocalStack {
   handlers: FunctionPlacement;
   /** The SQS endpoint and queues of the redelivery path. */
   redelivery: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl' | 'maxReceiveCount'>;
+  /** The asynchronous invocations of the fan-out worker (the Lambda Invoke API on `httpUrl`). */
+  lambda: { stats(): AsyncInvokerStats; idle(): Promise<void> };
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
   stop(): Promise<void>;
 }
@@ -108,6 +118,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let server: Server | undefined;
   let functions: FunctionHost | undefined;
   let redelivery: LocalRedelivery | undefined;
+  let invoker: AsyncInvoker | undefined;
   try {
     let dynamoDir: string | undefined;
     if (dataPath) {
@@ -167,6 +178,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
       credentials: DUMMY_CREDENTIALS,
+      // The message handler invokes the worker through the real Lambda client, at the stack's own Invoke API.
+      fanOutFunctionName: 'fanout',
+      lambdaEndpoint: httpUrl,
+      ...(options.fanOut && {
+        fanOut: {
+          inlineMax: options.fanOut.inlineMax ?? DEFAULT_FAN_OUT_SETTINGS.inlineMax,
+          batchSize: options.fanOut.batchSize ?? DEFAULT_FAN_OUT_SETTINGS.batchSize,
+        },
+      }),
     };
     functions = await startFunctions(config, options, logLevel);
     const host = functions;
@@ -195,6 +215,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       maxConnectionS,
       logger: gatewayLogger,
     });
+    const asyncInvoker = createAsyncInvoker({
+      run: (name, event) => host.invoke(name as 'fanout', event),
+      logger: gatewayLogger,
+      ...(options.fanOut?.workerConcurrency !== undefined && { maxConcurrency: options.fanOut.workerConcurrency }),
+      ...(options.fanOut?.retryDelaysMs && { retryDelaysMs: options.fanOut.retryDelaysMs }),
+    });
+    invoker = asyncInvoker;
+    const lambdaApi = createLambdaInvokeApi({
+      functions: new Set(['fanout']),
+      invoker: asyncInvoker,
+      runSync: (name, event) => host.invoke(name as 'fanout', event),
+    });
     const routes = createHttpRoutes({
       issuer,
       issuerPath: ISSUER_PATH,
@@ -204,6 +236,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     handleHttp = async (request, response) => {
       const url = new URL(request.url ?? '/', httpUrl);
       if (await handleManagementRequest(gateway, request, response, url.pathname)) return;
+      if (await lambdaApi.handle(request, response, url.pathname)) return;
       if (await routes(request, response, url)) return;
       sendJson(response, 404, { message: 'Not Found' });
     };
@@ -227,6 +260,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       config,
       handlers: runningFunctions.placement,
       redelivery: runningRedelivery,
+      lambda: { stats: () => asyncInvoker.stats(), idle: () => asyncInvoker.idle() },
       stop() {
         stopping ??= (async () => {
           ready = false;
@@ -234,6 +268,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           await gateway.close();
           // The event source mapping finishes the batches in hand while the functions still run them.
           await runningRedelivery.stop();
+          await asyncInvoker.stop();
           await runningFunctions.close();
           await closeServer(runningServer);
           await runningDynamo.stop();
@@ -243,6 +278,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
   } catch (error) {
     if (redelivery) await redelivery.stop().catch(() => undefined);
+    if (invoker) await invoker.stop().catch(() => undefined);
     if (functions) await functions.close().catch(() => undefined);
     if (server) await closeServer(server).catch(() => undefined);
     if (dynamo) await dynamo.stop().catch(() => undefined);

@@ -7,6 +7,7 @@ import { createAuthorizerHandler } from '../../lambdas/adapters/authorizer-handl
 import {
   createConnectHandler,
   createDisconnectHandler,
+  createFanOutHandler,
   createMessageHandler,
   createRedeliveryHandler,
   type HandlerOverrides,
@@ -21,7 +22,7 @@ export interface LocalFunctionOptions {
   overrides?: Partial<Omit<HandlerOverrides, 'verifier'>>;
 }
 
-export const FUNCTION_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'redelivery'] as const;
+export const FUNCTION_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'redelivery', 'fanout'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export function createLocalFunctions(
@@ -36,6 +37,7 @@ export function createLocalFunctions(
     ['disconnect', createDisconnectHandler(config, overrides) as LocalFunction],
     ['message', createMessageHandler(config, overrides) as LocalFunction],
     ['redelivery', createRedeliveryHandler(config, overrides) as LocalFunction],
+    ['fanout', createFanOutHandler(config, overrides) as LocalFunction],
   ]);
 }
 
