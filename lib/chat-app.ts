@@ -8,7 +8,7 @@ import { ChatBackendStack, DISPOSABLE_STAGE, assertStageName } from './chat-back
  * tests, and checks it with cdk-nag's AWS Solutions rules on every synthesis.
  *
  * Context: stage (default dev), userPoolId + userPoolClientId (an existing pool; else one is created),
- * selfSignUp (true/false), apiGatewayLogsRole (true/false), alarmEmail.
+ * selfSignUp (true/false), apiGatewayLogsRole (true/false), alarmEmail, fanOutConcurrency (a whole number, or none).
  */
 export function defineChatBackend(app: App): ChatBackendStack {
   const context = (key: string): string | undefined => {
@@ -33,6 +33,10 @@ export function defineChatBackend(app: App): ChatBackendStack {
   }
   if (userPoolId && userPoolClientId) assertUserPool(userPoolId, userPoolClientId);
   const alarmEmail = context('alarmEmail');
+  const fanOutConcurrency = context('fanOutConcurrency');
+  if (fanOutConcurrency !== undefined && fanOutConcurrency !== 'none' && !/^[1-9]\d*$/.test(fanOutConcurrency)) {
+    throw new Error(`context fanOutConcurrency: a whole number of at least 1, or none; got "${fanOutConcurrency}"`);
+  }
 
   const stack = new ChatBackendStack(app, `ChatBackend-${stage}`, {
     description: `Serverless real-time chat backend (stage ${stage})`,
@@ -41,6 +45,9 @@ export function defineChatBackend(app: App): ChatBackendStack {
     selfSignUpEnabled: flag('selfSignUp', false),
     manageApiGatewayLogsRole: flag('apiGatewayLogsRole', true),
     ...(alarmEmail && { alarmEmail }),
+    ...(fanOutConcurrency !== undefined && {
+      fanOutConcurrency: fanOutConcurrency === 'none' ? ('none' as const) : Number(fanOutConcurrency),
+    }),
   });
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

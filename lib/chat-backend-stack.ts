@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ApiGatewayLoggingRole } from './api-gateway-logging-role.js';
 import { ChatAuth, type ExistingUserPool } from './chat-auth.js';
+import { DEFAULT_FAN_OUT_CONCURRENCY, FanOutWorker } from './chat-fan-out-worker.js';
 import { ChatFunctions, REDELIVERY_TIMEOUT } from './chat-functions.js';
 import { ChatMonitoring } from './chat-monitoring.js';
 import { RedeliveryQueue } from './chat-redelivery-queue.js';
@@ -29,6 +30,11 @@ export interface ChatBackendStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** Folder with the handler entry files (default lambdas/handlers). */
   readonly handlersDir?: string;
+  /**
+   * Reserved concurrency of the fan-out worker (default DEFAULT_FAN_OUT_CONCURRENCY): how many batches of large
+   * rooms are delivered at once. 'none' reserves nothing (for accounts whose concurrency limit cannot spare it).
+   */
+  readonly fanOutConcurrency?: number | 'none';
 }
 
 export class ChatBackendStack extends Stack {
@@ -36,6 +42,7 @@ export class ChatBackendStack extends Stack {
   public readonly table: ChatTable;
   public readonly auth: ChatAuth;
   public readonly redelivery: RedeliveryQueue;
+  public readonly fanOutWorker: FanOutWorker;
   public readonly functions: ChatFunctions;
   public readonly webSocket: ChatWebSocketApi;
   public readonly monitoring: ChatMonitoring;
@@ -58,9 +65,15 @@ export class ChatBackendStack extends Stack {
       selfSignUpEnabled: props.selfSignUpEnabled ?? false,
     });
     this.redelivery = new RedeliveryQueue(this, 'Redelivery', { consumerTimeout: REDELIVERY_TIMEOUT, removalPolicy });
+    const fanOutConcurrency = props.fanOutConcurrency ?? DEFAULT_FAN_OUT_CONCURRENCY;
+    this.fanOutWorker = new FanOutWorker(this, 'FanOut', {
+      removalPolicy,
+      concurrency: fanOutConcurrency === 'none' ? undefined : fanOutConcurrency,
+    });
     this.functions = new ChatFunctions(this, 'Functions', {
       table: this.table,
       redeliveryQueue: this.redelivery,
+      fanOutWorker: this.fanOutWorker,
       userPoolId: this.auth.userPool.userPoolId,
       userPoolClientId: this.auth.userPoolClient.userPoolClientId,
       serviceName,
@@ -89,6 +102,7 @@ export class ChatBackendStack extends Stack {
       table: this.table,
       webSocket: this.webSocket,
       redeliveryQueue: this.redelivery,
+      fanOutWorker: this.fanOutWorker,
       metricsNamespace: METRICS_NAMESPACE,
       serviceName,
       ...(props.alarmEmail && { alarmEmail: props.alarmEmail }),

@@ -16,6 +16,26 @@ export interface RedeliveryQueueProps {
 }
 
 /**
+ * A dead-letter queue: encrypted, TLS only, keeping what no try delivered for 14 days (the longest SQS keeps
+ * anything: time to look at what could not be delivered, and why). `of` names whose dead letters it keeps.
+ */
+export function deadLetterQueue(scope: Construct, id: string, removalPolicy: RemovalPolicy, of: string): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    removalPolicy,
+  });
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason:
+      `This is the dead-letter queue of ${of}: the end of the line for what no try delivered, watched by an ` +
+      'alarm on its depth; a dead-letter queue of its own would only move them once more.',
+  });
+  return queue;
+}
+
+/**
  * Frames whose posts kept failing (timeouts, resets, 5xx, throttling past the retry budget), kept for the
  * redelivery function, and the dead-letter queue where those still undelivered after REDELIVERY_MAX_RECEIVES tries
  * end. Both encrypted at rest with SQS-managed keys (frames hold chat content) and reachable over TLS only.
@@ -26,19 +46,7 @@ export class RedeliveryQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: RedeliveryQueueProps) {
     super(scope, id);
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // The longest SQS keeps anything: time to look at what could not be delivered, and why.
-      retentionPeriod: Duration.days(14),
-      removalPolicy: props.removalPolicy,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This is the dead-letter queue of the redelivery queue: the end of the line for frames no try delivered, ' +
-        'watched by an alarm on its depth; a dead-letter queue of its own would only move them once more.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters', props.removalPolicy, 'the redelivery queue');
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
