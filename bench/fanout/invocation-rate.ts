@@ -173,23 +173,23 @@ export async function runInvocationRate(options: {
 
 const roomOf = (count: number): string => `fanout-${count}`;
 
-function sendBody(roomId: string, clientMessageId: string): string {
+export function sendBody(roomId: string, clientMessageId: string): string {
   return JSON.stringify({ action: 'sendMessage', requestId: 'r-1', roomId, clientMessageId, content: BENCH_CONTENT });
 }
 
 /** A message-route event as API Gateway sends it (the fields the handler reads, plus the usual others). */
-function messageEvent(roomId: string, clientMessageId: string, managementEndpoint: string) {
+export function messageEvent(roomId: string, clientMessageId: string, managementEndpoint: string, sender = SENDER) {
   const host = new URL(managementEndpoint).host;
   return {
     requestContext: {
       routeKey: 'sendMessage',
       eventType: 'MESSAGE',
-      connectionId: connectionIdOf(SENDER),
+      connectionId: connectionIdOf(sender),
       connectedAt: Date.now(),
       domainName: host,
       stage: 'bench',
       requestId: `bench-${clientMessageId}`,
-      authorizer: { userId: SENDER, displayName: SENDER, principalId: SENDER },
+      authorizer: { userId: sender, displayName: sender, principalId: sender },
     },
     body: sendBody(roomId, clientMessageId),
     isBase64Encoded: false,

@@ -10,6 +10,7 @@ export type { BenchResults, RenderedReport } from './report-types.js';
 import { capacitySection, comparisonSection } from './capacity-section.js';
 import { costRows, costSection } from './cost-section.js';
 import { localStackSection, rateSection, coldStartSection } from './run-sections.js';
+import { splitFanOutSection } from './split-fanout-section.js';
 
 export function renderReport(results: BenchResults): RenderedReport {
   const charts: RenderedReport['charts'] = [];
@@ -29,6 +30,7 @@ export function renderReport(results: BenchResults): RenderedReport {
   if (results.rate) sections.push(rateSection(results.rate));
   if (results.coldStart) sections.push(coldStartSection(results.coldStart));
   if (results.localCapacity) sections.push(localCapacitySection(results.localCapacity));
+  if (results.splitFanOut) sections.push(splitFanOutSection(results.splitFanOut));
   sections.push(findingsSection(results, costs));
   sections.push(reproduceSection(results));
   return { markdown: `${sections.join('\n\n')}\n`, charts };

@@ -4,6 +4,7 @@ import type { ColdStartResults } from '../cold-start/cold-start.js';
 import type { FanOutRateResults } from '../fanout/invocation-rate.js';
 import type { LocalCapacityResults } from '../fanout/local-stack-capacity.js';
 import type { LocalStackResults } from '../fanout/local-stack-fanout.js';
+import type { SplitFanOutResults } from '../fanout/split-fanout.js';
 import type { Machine } from '../lib/machine.js';
 
 export interface BenchResults {
@@ -23,6 +24,8 @@ export interface BenchResults {
   capacity?: CapacityResults;
   rate?: FanOutRateResults;
   coldStart?: ColdStartResults;
+  /** Section 8: one message to rooms of 1,000 to 50,000, inline and split across workers. */
+  splitFanOut?: SplitFanOutResults;
 }
 
 export interface RenderedReport {
