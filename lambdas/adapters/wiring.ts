@@ -13,7 +13,8 @@ import { ConfigError, DEFAULT_REDELIVERY_MAX_RECEIVES, type RuntimeConfig } from
 import { createDynamoStores } from './dynamo-stores.js';
 import { toConnectRequest, toDisconnectRequest, toFrameRequest, type WebSocketHandlerEvent } from './gateway-events.js';
 import type { TokenVerifier } from './jwt-verifier.js';
-import { fanOutBatchOf, lambdaFanOutDispatcherFor } from './lambda-fan-out-dispatcher.js';
+import { fanOutBatchOf } from './fan-out-batch-event.js';
+import type { LambdaFanOutDispatcherOptions } from './lambda-fan-out-dispatcher.js';
 import { managementEndpointFor, managementNotifierFor } from './management-notifier.js';
 import { observabilityFor, type Observability } from './observability.js';
 import {
@@ -43,6 +44,11 @@ export interface HandlerOverrides {
   retryBudget: RetryBudgetSettings;
   /** Where the message handler hands large rooms (else the worker function of config.fanOutFunctionName, if any). */
   fanOutDispatcher: FanOutDispatcher;
+  /**
+   * Builds the dispatcher to config.fanOutFunctionName: lambdaFanOutDispatcherFor, handed in by the message
+   * handler's entry file, so that the Lambda client is bundled into the message function only.
+   */
+  fanOutDispatcherFor: (options: LambdaFanOutDispatcherOptions) => FanOutDispatcher;
 }
 
 export type WebSocketHandler = (event: WebSocketHandlerEvent, context?: Context) => Promise<{ statusCode: number }>;
@@ -188,20 +194,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
     ...(config.fanOut && { fanOut: config.fanOut }),
     ...overrides.chatConfig,
   };
-  // Only the message handler splits large rooms: it is the one function allowed to invoke the worker.
-  const fanOutDispatcher =
-    handler !== 'message'
-      ? undefined
-      : (overrides.fanOutDispatcher ??
-        (config.fanOutFunctionName
-          ? lambdaFanOutDispatcherFor({
-              functionName: config.fanOutFunctionName,
-              region: config.region,
-              logger: observability.logger,
-              ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint } : {}),
-              ...(config.credentials ? { credentials: config.credentials } : {}),
-            })
-          : undefined));
+  const fanOutDispatcher = handler === 'message' ? fanOutDispatcherOf(config, overrides, observability) : undefined;
   const frameQueue =
     overrides.frameQueue ??
     (config.redeliveryQueueUrl
@@ -253,6 +246,26 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       return chat;
     },
   };
+}
+
+/** Only the message handler splits large rooms: it is the one function allowed to invoke the worker. */
+function fanOutDispatcherOf(
+  config: RuntimeConfig,
+  overrides: Partial<HandlerOverrides>,
+  observability: Observability,
+): FanOutDispatcher | undefined {
+  if (overrides.fanOutDispatcher) return overrides.fanOutDispatcher;
+  if (!config.fanOutFunctionName) return undefined;
+  if (!overrides.fanOutDispatcherFor) {
+    throw new ConfigError('FANOUT_FUNCTION_NAME', 'is set, but the handler was built without a way to invoke it');
+  }
+  return overrides.fanOutDispatcherFor({
+    functionName: config.fanOutFunctionName,
+    region: config.region,
+    logger: observability.logger,
+    ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+  });
 }
 
 const documentClients = new Map<string, DynamoDBDocumentClient>();

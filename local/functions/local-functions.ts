@@ -4,6 +4,7 @@
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
 import { asLoggerPort, createLogger } from '../../lambdas/adapters/logger.js';
 import { createAuthorizerHandler } from '../../lambdas/adapters/authorizer-handler.js';
+import { lambdaFanOutDispatcherFor } from '../../lambdas/adapters/lambda-fan-out-dispatcher.js';
 import {
   createConnectHandler,
   createDisconnectHandler,
@@ -35,7 +36,10 @@ export function createLocalFunctions(
     ['authorizer', createAuthorizerHandler(config, { logger }) as LocalFunction],
     ['connect', createConnectHandler(config, overrides) as LocalFunction],
     ['disconnect', createDisconnectHandler(config, overrides) as LocalFunction],
-    ['message', createMessageHandler(config, overrides) as LocalFunction],
+    [
+      'message',
+      createMessageHandler(config, { fanOutDispatcherFor: lambdaFanOutDispatcherFor, ...overrides }) as LocalFunction,
+    ],
     ['redelivery', createRedeliveryHandler(config, overrides) as LocalFunction],
     ['fanout', createFanOutHandler(config, overrides) as LocalFunction],
   ]);

@@ -98,7 +98,10 @@ describe('the bundled message handler', () => {
   });
 
   it('the fan-out worker bundle delivers a batch, signed with the credentials from the environment', async () => {
-    expect(inputsOf(workerBundle).filter((input) => /credential-provider-node|aws-jwt-verify/.test(input))).toEqual([]);
+    // Nor the Lambda client: only the message function invokes the worker (lambdas/handlers/message.ts).
+    expect(
+      inputsOf(workerBundle).filter((input) => /credential-provider-node|aws-jwt-verify|client-lambda/.test(input)),
+    ).toEqual([]);
     const { client, connectionId, userId } = await s.connect('worker-target');
     const { client: skipped, connectionId: skippedId, userId: skippedUser } = await s.connect('worker-skipped');
     const frame = { type: 'typing', roomId: 'r-bundle', userId: 'u', displayName: 'U', isTyping: false };

@@ -22,6 +22,7 @@ import {
   type QueueHandler,
   type WebSocketHandler,
 } from '../../lambdas/adapters/wiring.js';
+import { lambdaFanOutDispatcherFor } from '../../lambdas/adapters/lambda-fan-out-dispatcher.js';
 import type { Logger } from '../../lambdas/chat/ports.js';
 import { ACTION_NAMES } from '../../lambdas/protocol/actions.js';
 import type { HandlerName } from '../../lambdas/protocol/routes.js';
@@ -132,7 +133,7 @@ beforeAll(async () => {
   handlers = {
     connect: createConnectHandler(config, overrides),
     disconnect: createDisconnectHandler(config, overrides),
-    message: createMessageHandler(config, overrides),
+    message: createMessageHandler(config, { ...overrides, fanOutDispatcherFor: lambdaFanOutDispatcherFor }),
   };
   redelivery = createRedeliveryHandler(config, overrides);
   fanout = createFanOutHandler(config, overrides);
