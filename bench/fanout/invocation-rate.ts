@@ -76,14 +76,7 @@ export async function runInvocationRate(options: {
   }
   await writeItems(setup, CHAT_TABLE_NAME, items);
 
-  const config: RuntimeConfig = {
-    tableName: CHAT_TABLE_NAME,
-    region: 'us-east-1',
-    dynamoEndpoint,
-    managementEndpoint,
-    maxConnectionS: 7200,
-    credentials: CREDENTIALS,
-  };
+  const config = benchRuntimeConfig(dynamoEndpoint, managementEndpoint);
   const handler = createMessageHandler(config, { logger: silentLogger, chatConfig: UNTHROTTLED });
   const signedPoster = createSignedPoster({
     endpoint: managementEndpoint,
@@ -172,6 +165,18 @@ export async function runInvocationRate(options: {
 }
 
 const roomOf = (count: number): string => `fanout-${count}`;
+
+/** What the handlers run with in the bench: the bench table on dynalite, the services' management API. */
+export function benchRuntimeConfig(dynamoEndpoint: string, managementEndpoint: string): RuntimeConfig {
+  return {
+    tableName: CHAT_TABLE_NAME,
+    region: 'us-east-1',
+    dynamoEndpoint,
+    managementEndpoint,
+    maxConnectionS: 7200,
+    credentials: CREDENTIALS,
+  };
+}
 
 export function sendBody(roomId: string, clientMessageId: string): string {
   return JSON.stringify({ action: 'sendMessage', requestId: 'r-1', roomId, clientMessageId, content: BENCH_CONTENT });

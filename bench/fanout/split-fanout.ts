@@ -23,10 +23,9 @@ import { connectionIdOf, MAX_CONNECTION_MS, roomItems, userItems, writeItems } f
 import { listedSubscriptions } from '../lib/listed-subscriptions.js';
 import { progress } from '../lib/progress.js';
 import type { WorkerProcess } from '../lib/worker-process.js';
-import { messageEvent } from './invocation-rate.js';
+import { benchRuntimeConfig, messageEvent } from './invocation-rate.js';
 
 const SENDER = 'split-sender';
-const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 /** The fan-out settings deployed (DEFAULT_FAN_OUT_SETTINGS), used by the workers variant. */
 export const SPLIT_SETTINGS = { inlineMax: 200, batchSize: 200 };
 /** Lambda's CPU share at the functions' 512 MB: 1,769 MB is one vCPU. */
@@ -156,14 +155,7 @@ export async function runSplitFanOut(options: {
   );
   const stores = { ...createDynamoStores({ client: setup, tableName: CHAT_TABLE_NAME }), subscriptions };
 
-  const config: RuntimeConfig = {
-    tableName: CHAT_TABLE_NAME,
-    region: 'us-east-1',
-    dynamoEndpoint,
-    managementEndpoint,
-    maxConnectionS: 7200,
-    credentials: CREDENTIALS,
-  };
+  const config = benchRuntimeConfig(dynamoEndpoint, managementEndpoint);
   let deferredInline = 0;
   const countingQueue: FrameQueue = {
     enqueue: async (frames) => {
@@ -203,7 +195,9 @@ export async function runSplitFanOut(options: {
       const before = { batches: pool.batches, failures: pool.failures, deferred: pool.deferred + deferredInline };
       const cpuBefore = process.cpuUsage();
       const start = performance.timeOrigin + performance.now();
-      await handlers[variant](messageEvent(roomOf(size), `split-${variant}-${size}`, managementEndpoint, SENDER));
+      await handlers[variant](
+        messageEvent(roomOf(size), `split-${variant}-${size}-${rps}`, managementEndpoint, SENDER),
+      );
       await pool.idle();
       const used = process.cpuUsage(cpuBefore);
       const stats = await services.request<{ posts: number; lastAt: number; throttled: number }>('postStats');
@@ -331,14 +325,18 @@ export function awsProjection(
       cost,
     };
   }
-  const workerRate = AWS_WORKERS * perFunctionRate;
+  // Workers run one batch each at a time: a room of fewer batches than the concurrency uses only as many.
+  const workers = Math.min(AWS_WORKERS, row.batches);
+  const workerRate = workers * perFunctionRate;
   const rate = Math.min(workerRate, AWS_THROTTLE_RPS);
   return {
     seconds: AWS_WORKER_START_S + overflow / rate,
     boundBy:
-      workerRate < AWS_THROTTLE_RPS
-        ? `concurrency (${AWS_WORKERS} workers × ${Math.round(perFunctionRate)}/s)`
-        : `throttle (${AWS_THROTTLE_RPS.toLocaleString('en-US')}/s)`,
+      workerRate >= AWS_THROTTLE_RPS
+        ? `throttle (${AWS_THROTTLE_RPS.toLocaleString('en-US')}/s)`
+        : workers < AWS_WORKERS
+          ? `worker start, then one batch each (${workers} workers × ${Math.round(perFunctionRate)}/s)`
+          : `concurrency (${AWS_WORKERS} workers × ${Math.round(perFunctionRate)}/s)`,
     deferred: 0,
     cost,
   };

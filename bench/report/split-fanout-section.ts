@@ -63,7 +63,8 @@ export function splitFanOutSection(results: SplitFanOutResults): string {
       'budget, and would go to the redelivery queue (tried again minutes later); "last delivery after" is then the ' +
       'last post the API accepted. On this machine the workers cannot be faster than inline: they share the same two ' +
       'cores (and their CPU per post is higher, the threads contending for them); what they change is that no ' +
-      'invocation stops at its budget with most of a large room undelivered. The run checks that the API accepted ' +
+      'invocation stops at its budget with most of a large room undelivered. The CPU per post of an inline row with ' +
+      'deferred frames includes the work of deferring them, spread over the fewer posts made. The run checks that the API accepted ' +
       'exactly one post per recipient, less the deferred ones, and that no worker failed.',
     '',
     `**On AWS (a model from these measurements).** Each 512 MB function gets ${num(LAMBDA_VCPU_SHARE, 2)} of a vCPU, so ` +
