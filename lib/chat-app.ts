@@ -8,8 +8,9 @@ import { ChatBackendStack, DISPOSABLE_STAGE, assertStageName } from './chat-back
  * tests, and checks it with cdk-nag's AWS Solutions rules on every synthesis.
  *
  * Context: stage (default dev), userPoolId + userPoolClientId (an existing pool; else one is created),
- * selfSignUp (true/false), apiGatewayLogsRole (true/false), alarmEmail; push notifications: pushApnsApplicationArn,
- * pushApnsSandboxApplicationArn, pushFcmApplicationArn (none: no push), pushPreview (true/false), pushDelaySeconds.
+ * selfSignUp (true/false), apiGatewayLogsRole (true/false), alarmEmail, fanOutConcurrency (a whole number, or none);
+ * push notifications: pushApnsApplicationArn, pushApnsSandboxApplicationArn, pushFcmApplicationArn (none: no push),
+ * pushPreview (true/false), pushDelaySeconds.
  */
 export function defineChatBackend(app: App): ChatBackendStack {
   const context = (key: string): string | undefined => {
@@ -47,6 +48,10 @@ export function defineChatBackend(app: App): ChatBackendStack {
     }),
   );
   const pushDelay = context('pushDelaySeconds');
+  const fanOutConcurrency = context('fanOutConcurrency');
+  if (fanOutConcurrency !== undefined && fanOutConcurrency !== 'none' && !/^[1-9]\d*$/.test(fanOutConcurrency)) {
+    throw new Error(`context fanOutConcurrency: a whole number of at least 1, or none; got "${fanOutConcurrency}"`);
+  }
 
   const stack = new ChatBackendStack(app, `ChatBackend-${stage}`, {
     description: `Serverless real-time chat backend (stage ${stage})`,
@@ -60,6 +65,9 @@ export function defineChatBackend(app: App): ChatBackendStack {
       preview: flag('pushPreview', true),
       ...(pushDelay !== undefined && { delaySeconds: Number(pushDelay) }),
     },
+    ...(fanOutConcurrency !== undefined && {
+      fanOutConcurrency: fanOutConcurrency === 'none' ? ('none' as const) : Number(fanOutConcurrency),
+    }),
   });
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

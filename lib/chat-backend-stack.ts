@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ApiGatewayLoggingRole } from './api-gateway-logging-role.js';
 import { ChatAuth, type ExistingUserPool } from './chat-auth.js';
+import { DEFAULT_FAN_OUT_CONCURRENCY, FanOutWorker } from './chat-fan-out-worker.js';
 import { ChatFunctions, REDELIVERY_TIMEOUT } from './chat-functions.js';
 import { ChatMonitoring } from './chat-monitoring.js';
 import { ChatPush } from './chat-push.js';
@@ -32,6 +33,11 @@ export interface ChatBackendStackProps extends StackProps {
   /** Folder with the handler entry files (default lambdas/handlers). */
   readonly handlersDir?: string;
   /**
+   * Reserved concurrency of the fan-out worker (default DEFAULT_FAN_OUT_CONCURRENCY): how many batches of large
+   * rooms are delivered at once. 'none' reserves nothing (for accounts whose concurrency limit cannot spare it).
+   */
+  readonly fanOutConcurrency?: number | 'none';
+  /**
    * Push notifications through Amazon SNS mobile push: the platform application of each platform to push to. Without
    * any, no push queue or function is made and nobody is pushed to (devices are still registered).
    */
@@ -51,6 +57,7 @@ export class ChatBackendStack extends Stack {
   public readonly table: ChatTable;
   public readonly auth: ChatAuth;
   public readonly redelivery: RedeliveryQueue;
+  public readonly fanOutWorker: FanOutWorker;
   public readonly functions: ChatFunctions;
   public readonly webSocket: ChatWebSocketApi;
   public readonly monitoring: ChatMonitoring;
@@ -74,9 +81,15 @@ export class ChatBackendStack extends Stack {
       selfSignUpEnabled: props.selfSignUpEnabled ?? false,
     });
     this.redelivery = new RedeliveryQueue(this, 'Redelivery', { consumerTimeout: REDELIVERY_TIMEOUT, removalPolicy });
+    const fanOutConcurrency = props.fanOutConcurrency ?? DEFAULT_FAN_OUT_CONCURRENCY;
+    this.fanOutWorker = new FanOutWorker(this, 'FanOut', {
+      removalPolicy,
+      concurrency: fanOutConcurrency === 'none' ? undefined : fanOutConcurrency,
+    });
     this.functions = new ChatFunctions(this, 'Functions', {
       table: this.table,
       redeliveryQueue: this.redelivery,
+      fanOutWorker: this.fanOutWorker,
       userPoolId: this.auth.userPool.userPoolId,
       userPoolClientId: this.auth.userPoolClient.userPoolClientId,
       serviceName,
@@ -119,6 +132,7 @@ export class ChatBackendStack extends Stack {
       table: this.table,
       webSocket: this.webSocket,
       redeliveryQueue: this.redelivery,
+      fanOutWorker: this.fanOutWorker,
       ...(this.push && { push: this.push }),
       metricsNamespace: METRICS_NAMESPACE,
       serviceName,

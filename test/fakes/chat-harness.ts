@@ -1,7 +1,15 @@
 // Wires createChat with the in-memory stores, the recording notifier and a manual clock, and offers the moves a
 // unit test makes: connect a user, send a frame, read what a connection received.
 import { createChat } from '../../lambdas/chat/index.js';
-import type { FrameQueue, Logger, MetricName, Metrics, PushJobQueue } from '../../lambdas/chat/ports.js';
+import type {
+  FanOutDispatcher,
+  FrameQueue,
+  Logger,
+  MetricName,
+  Metrics,
+  PushJobQueue,
+  RoomSizeBucket,
+} from '../../lambdas/chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../../lambdas/chat/service.js';
 import type { AckFrame, ErrorFrame, Room, ServerEvent, ServerFrame } from '../../lambdas/protocol/index.js';
 import { ManualClock } from './manual-clock.js';
@@ -41,6 +49,11 @@ export class RecordingMetrics implements Metrics {
   }
   total(name: MetricName): number {
     return this.totals.get(name) ?? 0;
+  }
+  /** Every FanOutDuration recorded, in order. */
+  readonly durations: { ms: number; roomSize: RoomSizeBucket }[] = [];
+  fanOutDuration(ms: number, roomSize: RoomSizeBucket): void {
+    this.durations.push({ ms, roomSize });
   }
 }
 
@@ -87,7 +100,13 @@ export interface ChatHarness {
 }
 
 export function createChatHarness(
-  options: { config?: Partial<ChatConfig>; start?: number; frameQueue?: FrameQueue; pushJobs?: PushJobQueue } = {},
+  options: {
+    config?: Partial<ChatConfig>;
+    start?: number;
+    frameQueue?: FrameQueue;
+    pushJobs?: PushJobQueue;
+    fanOutDispatcher?: FanOutDispatcher;
+  } = {},
 ): ChatHarness {
   const stores = createMemoryStores();
   const notifier = new RecordingNotifier();
@@ -104,6 +123,7 @@ export function createChatHarness(
     config,
     ...(options.frameQueue && { frameQueue: options.frameQueue }),
     ...(options.pushJobs && { pushJobs: options.pushJobs }),
+    ...(options.fanOutDispatcher && { fanOutDispatcher: options.fanOutDispatcher }),
   });
   let connectionCounter = 0;
   let requestCounter = 0;
