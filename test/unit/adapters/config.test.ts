@@ -94,6 +94,7 @@ describe('loadConfig', () => {
       region: 'eu-west-1',
       tableName: 'ChatTable-123',
       maxConnectionS: 7200,
+      pushDelayS: 5,
       fanOutFunctionName: 'ChatFanOut-1',
       fanOut: { inlineMax: 150, batchSize: 200 },
     });
