@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=1,2,5,6,7] [-- --profile] [-- --out=<folder>] [-- --render=<results.json>]
+// npm run bench [-- --quick] [-- --only=1,2,5,6,7,8,9] [-- --profile] [-- --out=<folder>] [-- --render=<results.json>]
 // Runs the benchmark sections, shows progress on stderr, and writes the dated Markdown report and its SVG charts.
 // Each run also keeps its raw measurements in bench/tmp/results-<date>.json; --render rewrites a report from them.
 // Sections 2, 3 and 4 come together (the comparison and the cost model are computed from section 2's run).
@@ -12,6 +12,7 @@ import { runInvocationRate } from './fanout/invocation-rate.js';
 import { measurePostCpu } from './fanout/notifier-cpu.js';
 import { ISSUE_BURST, runLocalStackCapacity, STACK_VARIANTS } from './fanout/local-stack-capacity.js';
 import { runLocalStackFanOut } from './fanout/local-stack-fanout.js';
+import { runSplitFanOut } from './fanout/split-fanout.js';
 import { describeMachine } from './lib/machine.js';
 import { progress, step } from './lib/progress.js';
 import { startWorker } from './lib/worker-process.js';
@@ -28,7 +29,12 @@ interface Options {
   render?: string;
 }
 
-const SECTIONS = [1, 2, 5, 6, 7, 8];
+const SECTIONS = [1, 2, 5, 6, 7, 8, 9];
+
+/** Section 9's management API throttle: API Gateway's 10,000 a second scaled to what two shared cores can reach. */
+const SPLIT_FANOUT_THROTTLE_RPS = 2_000;
+/** ...and once more at a throttle the two worker threads do reach, to show what it does to a large room. */
+const SPLIT_FANOUT_LOW_THROTTLE_RPS = 300;
 
 function parseArgs(argv: readonly string[]): Options {
   const quick = argv.includes('--quick');
@@ -41,13 +47,13 @@ function parseArgs(argv: readonly string[]): Options {
   );
   if (unknown.length > 0) {
     throw new Error(
-      `bench: unknown argument ${unknown.join(' ')} (use --quick, --only=1,2,5,6,7,8, --profile, --out=<folder>, --render=<results.json>)`,
+      `bench: unknown argument ${unknown.join(' ')} (use --quick, --only=1,2,5,6,7,8,9, --profile, --out=<folder>, --render=<results.json>)`,
     );
   }
   const sections = new Set(only ? only.slice('--only='.length).split(',').map(Number) : SECTIONS);
   for (const section of sections) {
     if (!SECTIONS.includes(section))
-      throw new Error(`bench: --only takes sections 1, 2, 5, 6, 7 and 8 (3 and 4 come with 2), not ${section}`);
+      throw new Error(`bench: --only takes sections 1, 2, 5, 6, 7, 8 and 9 (3 and 4 come with 2), not ${section}`);
   }
   return {
     quick,
@@ -156,6 +162,26 @@ async function main(): Promise<void> {
         }),
       }),
     );
+  }
+  if (options.sections.has(9)) {
+    // Its own services: the same 10 ms management API, throttled (see bench/fanout/split-fanout.ts).
+    const throttled = await step('starting dynalite and the throttled 10 ms management API', () =>
+      startWorker(new URL('./workers/services-worker.ts', import.meta.url), {
+        env: { BENCH_MANAGEMENT_RPS: String(SPLIT_FANOUT_THROTTLE_RPS) },
+      }),
+    );
+    try {
+      results.splitFanOut = await step('section 9: rooms of any size, inline against workers', () =>
+        runSplitFanOut({
+          services: throttled,
+          roomSizes: options.quick ? [1_000, 5_000] : [1_000, 10_000, 50_000],
+          workers: 2,
+          throttled: { size: options.quick ? 1_000 : 10_000, rps: SPLIT_FANOUT_LOW_THROTTLE_RPS },
+        }),
+      );
+    } finally {
+      await throttled.stop();
+    }
   }
   if (options.sections.has(6)) {
     results.coldStart = await step('section 6: bundles and cold start', () =>

@@ -8,10 +8,10 @@ import { ChatBackendStack, DISPOSABLE_STAGE, assertStageName } from './chat-back
  * tests, and checks it with cdk-nag's AWS Solutions rules on every synthesis.
  *
  * Context: stage (default dev), userPoolId + userPoolClientId (an existing pool; else one is created),
- * selfSignUp (true/false), apiGatewayLogsRole (true/false), alarmEmail; push notifications: pushApnsApplicationArn,
- * pushApnsSandboxApplicationArn, pushFcmApplicationArn (none: no push), pushPreview (true/false), pushDelaySeconds;
- * uploads: uploadContentTypes (comma-separated media types), uploadMaxBytes, attachmentOrigins (comma-separated
- * browser origins for the bucket's CORS).
+ * selfSignUp (true/false), apiGatewayLogsRole (true/false), alarmEmail, fanOutConcurrency (a whole number, or none);
+ * push notifications: pushApnsApplicationArn, pushApnsSandboxApplicationArn, pushFcmApplicationArn (none: no push),
+ * pushPreview (true/false), pushDelaySeconds; uploads: uploadContentTypes (comma-separated media types),
+ * uploadMaxBytes, attachmentOrigins (comma-separated browser origins for the bucket's CORS).
  */
 export function defineChatBackend(app: App): ChatBackendStack {
   const context = (key: string): string | undefined => {
@@ -60,6 +60,10 @@ export function defineChatBackend(app: App): ChatBackendStack {
     throw new Error(`context uploadMaxBytes: expected a whole number of bytes, got "${maxBytesText}"`);
   }
   const attachmentOrigins = list('attachmentOrigins');
+  const fanOutConcurrency = context('fanOutConcurrency');
+  if (fanOutConcurrency !== undefined && fanOutConcurrency !== 'none' && !/^[1-9]\d*$/.test(fanOutConcurrency)) {
+    throw new Error(`context fanOutConcurrency: a whole number of at least 1, or none; got "${fanOutConcurrency}"`);
+  }
 
   const stack = new ChatBackendStack(app, `ChatBackend-${stage}`, {
     description: `Serverless real-time chat backend (stage ${stage})`,
@@ -78,6 +82,9 @@ export function defineChatBackend(app: App): ChatBackendStack {
       ...(uploadMaxBytes !== undefined && { maxBytes: uploadMaxBytes }),
     },
     ...(attachmentOrigins && { attachmentOrigins }),
+    ...(fanOutConcurrency !== undefined && {
+      fanOutConcurrency: fanOutConcurrency === 'none' ? ('none' as const) : Number(fanOutConcurrency),
+    }),
   });
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { ApiGatewayLoggingRole } from './api-gateway-logging-role.js';
 import { ChatAttachments } from './chat-attachments.js';
 import { ChatAuth, type ExistingUserPool } from './chat-auth.js';
+import { DEFAULT_FAN_OUT_CONCURRENCY, FanOutWorker } from './chat-fan-out-worker.js';
 import { ChatFunctions, REDELIVERY_TIMEOUT } from './chat-functions.js';
 import { ChatMonitoring } from './chat-monitoring.js';
 import { ChatPush } from './chat-push.js';
@@ -33,6 +34,11 @@ export interface ChatBackendStackProps extends StackProps {
   /** Folder with the handler entry files (default lambdas/handlers). */
   readonly handlersDir?: string;
   /**
+   * Reserved concurrency of the fan-out worker (default DEFAULT_FAN_OUT_CONCURRENCY): how many batches of large
+   * rooms are delivered at once. 'none' reserves nothing (for accounts whose concurrency limit cannot spare it).
+   */
+  readonly fanOutConcurrency?: number | 'none';
+  /**
    * Push notifications through Amazon SNS mobile push: the platform application of each platform to push to. Without
    * any, no push queue or function is made and nobody is pushed to (devices are still registered).
    */
@@ -57,6 +63,7 @@ export class ChatBackendStack extends Stack {
   public readonly auth: ChatAuth;
   public readonly redelivery: RedeliveryQueue;
   public readonly attachments: ChatAttachments;
+  public readonly fanOutWorker: FanOutWorker;
   public readonly functions: ChatFunctions;
   public readonly webSocket: ChatWebSocketApi;
   public readonly monitoring: ChatMonitoring;
@@ -83,9 +90,15 @@ export class ChatBackendStack extends Stack {
     this.attachments = new ChatAttachments(this, 'Attachments', {
       ...(props.attachmentOrigins && { allowedOrigins: props.attachmentOrigins }),
     });
+    const fanOutConcurrency = props.fanOutConcurrency ?? DEFAULT_FAN_OUT_CONCURRENCY;
+    this.fanOutWorker = new FanOutWorker(this, 'FanOut', {
+      removalPolicy,
+      concurrency: fanOutConcurrency === 'none' ? undefined : fanOutConcurrency,
+    });
     this.functions = new ChatFunctions(this, 'Functions', {
       table: this.table,
       redeliveryQueue: this.redelivery,
+      fanOutWorker: this.fanOutWorker,
       userPoolId: this.auth.userPool.userPoolId,
       userPoolClientId: this.auth.userPoolClient.userPoolClientId,
       serviceName,
@@ -129,6 +142,7 @@ export class ChatBackendStack extends Stack {
       table: this.table,
       webSocket: this.webSocket,
       redeliveryQueue: this.redelivery,
+      fanOutWorker: this.fanOutWorker,
       ...(this.push && { push: this.push }),
       metricsNamespace: METRICS_NAMESPACE,
       serviceName,

@@ -11,12 +11,14 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ChatAttachments } from './chat-attachments.js';
 import type { ChatTable } from './chat-table.js';
 import { REDELIVERY_MAX_RECEIVES, RedeliveryQueue } from './chat-redelivery-queue.js';
+import type { FanOutWorker } from './chat-fan-out-worker.js';
 import { MANAGEMENT_ACCESS, TABLE_ACCESS, type TableAccess, type TableUser } from './table-access.js';
 import { capitalize } from './naming.js';
 
 /**
- * The five Lambda functions: the `$connect` authorizer, the three route handlers of the route table, and the
- * redelivery of frames whose posts kept failing (fed by the redelivery queue).
+ * The six Lambda functions: the `$connect` authorizer, the three route handlers of the route table, the
+ * redelivery of frames whose posts kept failing (fed by the redelivery queue), and the fan-out worker that delivers
+ * batches of a large room's recipients (invoked asynchronously by the message function).
  */
 export type ChatFunctionName = 'authorizer' | Exclude<TableUser, 'push'>;
 export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
@@ -25,10 +27,14 @@ export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
   'disconnect',
   'message',
   'redelivery',
+  'fanout',
 ];
 
 /** The functions that post to connections, and so may queue what they could not deliver. */
 const POSTING_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'authorizer');
+
+/** The functions whose events name no API: they are told the management endpoint. */
+const ENDPOINT_FUNCTIONS = ['redelivery', 'fanout'] as const;
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers', import.meta.url));
@@ -87,7 +93,13 @@ export interface FunctionSettings {
 }
 
 /** The functions of this construct that use the table (the push function, made elsewhere, is not one of them). */
-const CHAT_TABLE_USERS: readonly Exclude<TableUser, 'push'>[] = ['connect', 'disconnect', 'message', 'redelivery'];
+const CHAT_TABLE_USERS: readonly Exclude<TableUser, 'push'>[] = [
+  'connect',
+  'disconnect',
+  'message',
+  'redelivery',
+  'fanout',
+];
 
 export interface ChatFunctionSpec {
   /** Names the construct ids (`<Name>`, `<Name>Role`, `<Name>Logs`). */
@@ -97,6 +109,8 @@ export interface ChatFunctionSpec {
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** What only this function has (the fan-out worker's asynchronous invocation settings). */
+  readonly functionOptions?: Partial<lambda.FunctionOptions>;
 }
 
 /**
@@ -131,6 +145,7 @@ export function createChatFunction(
     logGroup,
     environment: spec.environment,
     bundling: CHAT_BUNDLING,
+    ...spec.functionOptions,
   });
   return { fn, role, logGroup };
 }
@@ -196,6 +211,12 @@ const SETTINGS: Readonly<Record<ChatFunctionName, FunctionSettings>> = {
     memorySize: 512,
     timeout: Duration.seconds(30),
   },
+  // One batch (200 recipients by default) with the same bounded retries as a fan-out; no gateway waits on it.
+  fanout: {
+    description: "Delivers one batch of a large room's recipients for the message function (asynchronous invoke)",
+    memorySize: 512,
+    timeout: Duration.seconds(30),
+  },
 };
 
 /** Each function's memory (MB), for the bench's cost figures. */
@@ -209,6 +230,8 @@ export const REDELIVERY_TIMEOUT = SETTINGS.redelivery.timeout;
 export interface ChatFunctionsProps {
   readonly table: ChatTable;
   readonly redeliveryQueue: RedeliveryQueue;
+  /** The fan-out worker's asynchronous settings, its dead letters and the message function's grant to invoke it. */
+  readonly fanOutWorker: FanOutWorker;
   readonly userPoolId: string;
   readonly userPoolClientId: string;
   /** POWERTOOLS_SERVICE_NAME: shared by all four, so the dashboard reads one `service` dimension. */
@@ -219,7 +242,7 @@ export interface ChatFunctionsProps {
   /** For the functions' log groups: keep them (RETAIN) wherever the data is kept. */
   readonly removalPolicy: RemovalPolicy;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-  /** Folder with authorizer.ts, connect.ts, disconnect.ts, message.ts, redelivery.ts; defaults to lambdas/handlers. */
+  /** Folder with the handler entry files (authorizer.ts ... fanout.ts, one per function); defaults to lambdas/handlers. */
   readonly handlersDir?: string;
 }
 
@@ -233,6 +256,7 @@ export class ChatFunctions extends Construct {
   public readonly disconnect: NodejsFunction;
   public readonly message: NodejsFunction;
   public readonly redelivery: NodejsFunction;
+  public readonly fanout: NodejsFunction;
   public readonly roles: Readonly<Record<ChatFunctionName, iam.Role>>;
   public readonly logGroups: Readonly<Record<ChatFunctionName, logs.LogGroup>>;
   /** What every function's environment starts with (Powertools settings, source maps): for functions made elsewhere. */
@@ -284,6 +308,12 @@ export class ChatFunctions extends Construct {
         REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
         REDELIVERY_MAX_RECEIVES: String(REDELIVERY_MAX_RECEIVES),
       },
+      // MANAGEMENT_ENDPOINT likewise.
+      fanout: {
+        ...powertools,
+        TABLE_NAME: props.table.table.tableName,
+        REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
+      },
     };
 
     const roles = {} as Record<ChatFunctionName, iam.Role>;
@@ -298,6 +328,7 @@ export class ChatFunctions extends Construct {
         environment: environment[name],
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
+        ...(name === 'fanout' && { functionOptions: props.fanOutWorker.functionOptions() }),
       });
       functions[name] = made.fn;
       roles[name] = made.role;
@@ -309,7 +340,9 @@ export class ChatFunctions extends Construct {
     this.disconnect = functions.disconnect;
     this.message = functions.message;
     this.redelivery = functions.redelivery;
+    this.fanout = functions.fanout;
     this.roles = roles;
+    props.fanOutWorker.connect(this.message, roles.message, this.fanout);
     this.logGroups = logGroups;
 
     for (const name of POSTING_FUNCTIONS) props.redeliveryQueue.grantSend(roles[name]);
@@ -354,8 +387,9 @@ export class ChatFunctions extends Construct {
    */
   public grantManageConnections(api: apigwv2.WebSocketApi, stageName: string): void {
     const apiLogicalId = Stack.of(api).getLogicalId(api.node.defaultChild as CfnElement);
-    // SQS events name no API: the redelivery function is told where to post.
-    this.redelivery.addEnvironment('MANAGEMENT_ENDPOINT', managementEndpoint(this, api.apiId, stageName));
+    // SQS events and fan-out batches name no API: these functions are told where to post.
+    for (const name of ENDPOINT_FUNCTIONS)
+      this[name].addEnvironment('MANAGEMENT_ENDPOINT', managementEndpoint(this, api.apiId, stageName));
     for (const handler of POSTING_FUNCTIONS) {
       const methods = MANAGEMENT_ACCESS[handler];
       if (methods.length === 0) continue;

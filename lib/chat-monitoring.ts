@@ -4,7 +4,8 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { MetricName } from '../lambdas/chat/ports.js';
+import type { MetricName, RoomSizeBucket } from '../lambdas/chat/ports.js';
+import type { FanOutWorker } from './chat-fan-out-worker.js';
 import type { ChatFunctionName, ChatFunctions } from './chat-functions.js';
 import type { ChatPush } from './chat-push.js';
 import type { RedeliveryQueue } from './chat-redelivery-queue.js';
@@ -27,6 +28,8 @@ export const CHAT_METRICS = [
   'FramesQueued',
   'FramesRedelivered',
   'FramesGivenUp',
+  'FanOutBatchesDispatched',
+  'FanOutBatchesInline',
 ] as const satisfies readonly MetricName[];
 /** The push function's metrics: on the dashboard when push notifications are deployed. */
 export const PUSH_METRICS = [
@@ -38,6 +41,9 @@ type Missing = Exclude<MetricName, (typeof CHAT_METRICS)[number] | (typeof PUSH_
 const everyMetricListed: Missing extends never ? true : Missing = true;
 void everyMetricListed;
 
+/** The roomSize dimension of FanOutDuration, smallest first. */
+export const ROOM_SIZE_BUCKETS: readonly RoomSizeBucket[] = ['≤100', '≤1k', '≤10k', '>10k'];
+
 const PERIOD = Duration.minutes(5);
 
 export interface ChatMonitoringProps {
@@ -47,6 +53,7 @@ export interface ChatMonitoringProps {
   readonly redeliveryQueue: RedeliveryQueue;
   /** The push queue and function, when push notifications are deployed. */
   readonly push?: ChatPush;
+  readonly fanOutWorker: FanOutWorker;
   /** Where the handlers' Powertools metrics land (POWERTOOLS_METRICS_NAMESPACE). */
   readonly metricsNamespace: string;
   /** Powertools adds it as the `service` dimension of every metric (POWERTOOLS_SERVICE_NAME). */
@@ -124,7 +131,9 @@ export class ChatMonitoring extends Construct {
         `${label}Throttles`,
         fn.metricThrottles({ period: PERIOD }),
         1,
-        `The ${name} function was throttled: the account's concurrency limit is reached`,
+        name === 'fanout'
+          ? 'Fan-out workers were throttled: large rooms use all of their reserved concurrency, and batches wait'
+          : `The ${name} function was throttled: the account's concurrency limit is reached`,
       );
     }
 
@@ -174,7 +183,29 @@ export class ChatMonitoring extends Construct {
       'The redelivery function gave frames up after their last try',
     );
     const pushRow = props.push ? this.pushAlarms(props.push, alarm, chatMetric) : [];
+    // Batches of a large room that failed three tries (or waited 15 minutes): their recipients miss those frames.
+    const fanOutDeadLetters = props.fanOutWorker.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: PERIOD,
+      statistic: cloudwatch.Stats.MAXIMUM,
+    });
+    alarm(
+      'FanOutDeadLetters',
+      fanOutDeadLetters,
+      1,
+      "Fan-out batches sit in the worker's dead-letter queue: no try delivered them",
+    );
     this.alarms = alarms;
+
+    // One metric per invocation's share of a room fan-out: the maximum is the time to the room's last delivery.
+    const fanOutDuration = (roomSize: RoomSizeBucket, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: props.metricsNamespace,
+        metricName: 'FanOutDuration',
+        dimensionsMap: { service: props.serviceName, roomSize },
+        statistic,
+        period: PERIOD,
+        label: `${roomSize} ${statistic}`,
+      });
 
     const lambdaWidget = (title: string, metric: (name: ChatFunctionName) => cloudwatch.IMetric) =>
       new cloudwatch.GraphWidget({
@@ -257,6 +288,22 @@ export class ChatMonitoring extends Construct {
           }),
         ],
         ...(pushRow.length > 0 ? [pushRow] : []),
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Fan-out latency by room size: start to last delivery (ms, p50 and max)',
+            width: 16,
+            left: ROOM_SIZE_BUCKETS.flatMap((bucket) => [
+              fanOutDuration(bucket, cloudwatch.Stats.p(50)),
+              fanOutDuration(bucket, cloudwatch.Stats.MAXIMUM),
+            ]),
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Fan-out workers',
+            width: 8,
+            left: [chatMetric('FanOutBatchesDispatched'), chatMetric('FanOutBatchesInline')],
+            right: [fanOutDeadLetters.with({ label: 'Dead letters' })],
+          }),
+        ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms })],
       ],
     });

@@ -16,6 +16,32 @@ export interface WorkQueueProps {
 }
 
 /**
+ * A dead-letter queue: encrypted, TLS only, keeping what no try delivered for 14 days (the longest SQS keeps
+ * anything: time to look at what failed, and why). `deadLettersAre` says what ends there, for cdk-nag's question why
+ * it has no dead-letter queue of its own.
+ */
+export function deadLetterQueue(
+  scope: Construct,
+  id: string,
+  removalPolicy: RemovalPolicy,
+  deadLettersAre: string,
+): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    removalPolicy,
+  });
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason:
+      `This is a dead-letter queue: the end of the line for ${deadLettersAre}, watched by an alarm on its ` +
+      'depth; a dead-letter queue of its own would only move them once more.',
+  });
+  return queue;
+}
+
+/**
  * A queue of work for a function, and the dead-letter queue where messages end after maxReceives tries. Both
  * encrypted at rest with SQS-managed keys and reachable over TLS only.
  */
@@ -27,19 +53,7 @@ export class WorkQueue extends Construct {
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
     this.sendSid = props.sendSid;
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // The longest SQS keeps anything: time to look at what failed, and why.
-      retentionPeriod: Duration.days(14),
-      removalPolicy: props.removalPolicy,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        `This is a dead-letter queue: the end of the line for ${props.deadLettersAre}, watched by an alarm on its ` +
-        'depth; a dead-letter queue of its own would only move them once more.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters', props.removalPolicy, props.deadLettersAre);
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -5,10 +5,10 @@
 import type { HandlerName } from '../lambdas/protocol/routes.js';
 
 /**
- * The functions that use the table: the three route handlers, the redelivery of queued frames, and the push function
- * (deployed only with a platform application).
+ * The functions that use the table: the three route handlers, the redelivery of queued frames, the fan-out worker,
+ * and the push function (deployed only with a platform application).
  */
-export type TableUser = HandlerName | 'redelivery' | 'push';
+export type TableUser = HandlerName | 'redelivery' | 'fanout' | 'push';
 
 export type DynamoDbAction =
   | 'dynamodb:GetItem'
@@ -25,6 +25,22 @@ export interface TableAccess {
   /** Actions on the byUser index (only Query is possible on an index). */
   readonly userIndex: readonly 'dynamodb:Query'[];
 }
+
+/**
+ * Only the clean-up after a 410: the connection read to tell one still opening from one gone (Get), its items
+ * (Delete), its subscriptions (user index, BatchWrite), the presence state read (Get) and settled, the user's
+ * remaining connections and last seen (Query, Update), the offline presence fan-out (Query).
+ */
+const GONE_CLEAN_UP: TableAccess = {
+  table: [
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:Query',
+    'dynamodb:BatchWriteItem',
+  ],
+  userIndex: ['dynamodb:Query'],
+};
 
 /**
  * The authorizer is absent on purpose: it verifies a token and touches no table. test/infra/least-privilege.test.ts
@@ -69,19 +85,9 @@ export const TABLE_ACCESS: Readonly<Record<TableUser, TableAccess>> = {
     ],
     userIndex: ['dynamodb:Query'],
   },
-  // Only the clean-up after a 410: the connection read to tell one still opening from one gone (Get), its items
-  // (Delete), its subscriptions (user index, BatchWrite), the presence state read (Get) and settled, the user's
-  // remaining connections and last seen (Query, Update), the offline presence fan-out (Query).
-  redelivery: {
-    table: [
-      'dynamodb:GetItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:Query',
-      'dynamodb:BatchWriteItem',
-    ],
-    userIndex: ['dynamodb:Query'],
-  },
+  redelivery: GONE_CLEAN_UP,
+  // A worker reads no subscriptions (its batch names the recipients): it needs the table only for the same clean-up.
+  fanout: GONE_CLEAN_UP,
   // The message (Query), the room's members, each member's devices and live connections (Query), the push claim
   // (Put), the endpoint kept with a device (Update), a disabled device removed and a failed push's claim taken back
   // (Delete); the badge, the user's unread total: their rooms (index), the rooms' lastSeq (BatchGet), the counts
@@ -115,10 +121,21 @@ export const PUSH_SNS_ACCESS = {
  */
 export type ManagementMethod = 'POST' | 'GET' | 'DELETE';
 
+/** The Lambda functions each function invokes: the message function hands large rooms to the fan-out worker. */
+export const INVOKE_ACCESS: Readonly<Record<TableUser, readonly TableUser[]>> = {
+  connect: [],
+  disconnect: [],
+  message: ['fanout'],
+  redelivery: [],
+  fanout: [],
+  push: [],
+};
+
 export const MANAGEMENT_ACCESS: Readonly<Record<TableUser, readonly ManagementMethod[]>> = {
   connect: ['POST'],
   disconnect: ['POST'],
   message: ['POST'],
   redelivery: ['POST'],
+  fanout: ['POST'],
   push: [],
 };

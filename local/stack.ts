@@ -28,6 +28,9 @@ import {
   type FunctionPlacement,
 } from './functions/function-host.js';
 import { createHttpRoutes } from './http-routes.js';
+import { createAsyncInvoker, type AsyncInvoker, type AsyncInvokerStats } from './lambda/async-invoker.js';
+import { createLambdaInvokeApi } from './lambda/lambda-invoke-api.js';
+import { DEFAULT_FAN_OUT_SETTINGS, type FanOutSettings } from '../lambdas/chat/index.js';
 import { sendJson } from './http-util.js';
 import { handleManagementRequest, type ManagementApi } from './management-api.js';
 import { createSigV4Verifier } from './sigv4-verifier.js';
@@ -95,6 +98,11 @@ export interface LocalStackOptions {
   push?: Pick<LocalPushOptions, 'delaySeconds' | 'preview' | 'visibilityTimeoutMs'>;
   /** What createUpload accepts; default images and PDF up to 25 MB, as on AWS. */
   uploads?: { contentTypes?: string[]; maxBytes?: number };
+  /**
+   * The split fan-out: which rooms stay inline and the batch size (default the deployed values), the fan-out worker's
+   * concurrency (its reserved concurrency on AWS; default 10) and the waits before Lambda's two retries.
+   */
+  fanOut?: Partial<FanOutSettings> & { workerConcurrency?: number; retryDelaysMs?: readonly number[] };
 }
 
 export interface LocalStack {
@@ -120,6 +128,8 @@ export interface LocalStack {
     jobs: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl'>;
     sns: Pick<LocalPush['sns'], 'endpoint' | 'applications' | 'pushes' | 'disableToken'>;
   };
+  /** The asynchronous invocations of the fan-out worker (the Lambda Invoke API on `httpUrl`). */
+  lambda: { stats(): AsyncInvokerStats; idle(): Promise<void> };
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
   stop(): Promise<void>;
 }
@@ -135,6 +145,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let functions: FunctionHost | undefined;
   let redelivery: LocalRedelivery | undefined;
   let push: LocalPush | undefined;
+  let invoker: AsyncInvoker | undefined;
   try {
     let dynamoDir: string | undefined;
     if (dataPath) {
@@ -214,6 +225,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
       credentials: LOCAL_CREDENTIALS,
+      // The message handler invokes the worker through the real Lambda client, at the stack's own Invoke API.
+      fanOutFunctionName: 'fanout',
+      lambdaEndpoint: httpUrl,
+      ...(options.fanOut && {
+        fanOut: {
+          inlineMax: options.fanOut.inlineMax ?? DEFAULT_FAN_OUT_SETTINGS.inlineMax,
+          batchSize: options.fanOut.batchSize ?? DEFAULT_FAN_OUT_SETTINGS.batchSize,
+        },
+      }),
     };
     functions = await startFunctions(config, options, logLevel);
     const host = functions;
@@ -242,6 +262,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       maxConnectionS,
       logger: gatewayLogger,
     });
+    const asyncInvoker = createAsyncInvoker({
+      run: (name, event) => host.invoke(name as 'fanout', event),
+      logger: gatewayLogger,
+      ...(options.fanOut?.workerConcurrency !== undefined && { maxConcurrency: options.fanOut.workerConcurrency }),
+      ...(options.fanOut?.retryDelaysMs && { retryDelaysMs: options.fanOut.retryDelaysMs }),
+    });
+    invoker = asyncInvoker;
+    const lambdaApi = createLambdaInvokeApi({
+      functions: new Set(['fanout']),
+      invoker: asyncInvoker,
+      runSync: (name, event) => host.invoke(name as 'fanout', event),
+    });
     const routes = createHttpRoutes({
       issuer,
       issuerPath: ISSUER_PATH,
@@ -259,6 +291,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     handleHttp = async (request, response) => {
       const url = new URL(request.url ?? '/', httpUrl);
       if (await handleManagementRequest(managementApi, gateway, request, response, url.pathname)) return;
+      if (await lambdaApi.handle(request, response, url.pathname)) return;
       if (await attachments.handle(request, response)) return;
       if (await routes(request, response, url)) return;
       sendJson(response, 404, { message: 'Not Found' });
@@ -288,6 +321,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       redelivery: runningRedelivery,
       push: runningPush,
       attachments,
+      lambda: { stats: () => asyncInvoker.stats(), idle: () => asyncInvoker.idle() },
       stop() {
         stopping ??= (async () => {
           ready = false;
@@ -295,6 +329,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           await gateway.close();
           // The event source mapping finishes the batches in hand while the functions still run them.
           await runningRedelivery.stop();
+          await asyncInvoker.stop();
           await runningPush.stop();
           await runningFunctions.close();
           await closeServer(runningServer);
@@ -305,6 +340,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
   } catch (error) {
     if (redelivery) await redelivery.stop().catch(() => undefined);
+    if (invoker) await invoker.stop().catch(() => undefined);
     if (push) await push.stop().catch(() => undefined);
     if (functions) await functions.close().catch(() => undefined);
     if (server) await closeServer(server).catch(() => undefined);

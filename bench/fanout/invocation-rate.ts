@@ -77,14 +77,7 @@ export async function runInvocationRate(options: {
   }
   await writeItems(setup, CHAT_TABLE_NAME, items);
 
-  const config: RuntimeConfig = {
-    tableName: CHAT_TABLE_NAME,
-    region: 'us-east-1',
-    dynamoEndpoint,
-    managementEndpoint,
-    maxConnectionS: 7200,
-    credentials: CREDENTIALS,
-  };
+  const config = benchRuntimeConfig(dynamoEndpoint, managementEndpoint);
   const handler = createMessageHandler(config, { logger: silentLogger, chatConfig: UNTHROTTLED });
   const sdkNotifier = notifierFor(managementEndpoint, 'sdk-tuned', CREDENTIALS);
   const sdkHandler = createMessageHandler(config, {
@@ -161,23 +154,35 @@ export async function runInvocationRate(options: {
 
 const roomOf = (count: number): string => `fanout-${count}`;
 
-function sendBody(roomId: string, clientMessageId: string): string {
+/** What the handlers run with in the bench: the bench table on dynalite, the services' management API. */
+export function benchRuntimeConfig(dynamoEndpoint: string, managementEndpoint: string): RuntimeConfig {
+  return {
+    tableName: CHAT_TABLE_NAME,
+    region: 'us-east-1',
+    dynamoEndpoint,
+    managementEndpoint,
+    maxConnectionS: 7200,
+    credentials: CREDENTIALS,
+  };
+}
+
+export function sendBody(roomId: string, clientMessageId: string): string {
   return JSON.stringify({ action: 'sendMessage', requestId: 'r-1', roomId, clientMessageId, content: BENCH_CONTENT });
 }
 
 /** A message-route event as API Gateway sends it (the fields the handler reads, plus the usual others). */
-function messageEvent(roomId: string, clientMessageId: string, managementEndpoint: string) {
+export function messageEvent(roomId: string, clientMessageId: string, managementEndpoint: string, sender = SENDER) {
   const host = new URL(managementEndpoint).host;
   return {
     requestContext: {
       routeKey: 'sendMessage',
       eventType: 'MESSAGE',
-      connectionId: connectionIdOf(SENDER),
+      connectionId: connectionIdOf(sender),
       connectedAt: Date.now(),
       domainName: host,
       stage: 'bench',
       requestId: `bench-${clientMessageId}`,
-      authorizer: { userId: SENDER, displayName: SENDER, principalId: SENDER },
+      authorizer: { userId: sender, displayName: sender, principalId: sender },
     },
     body: sendBody(roomId, clientMessageId),
     isBase64Encoded: false,

@@ -11,6 +11,7 @@ import { capacitySection, comparisonSection } from './capacity-section.js';
 import { costRows, costSection } from './cost-section.js';
 import { localStackSection, rateSection, coldStartSection } from './run-sections.js';
 import { sizingSection } from './sizing-section.js';
+import { splitFanOutSection } from './split-fanout-section.js';
 
 export function renderReport(results: BenchResults): RenderedReport {
   const charts: RenderedReport['charts'] = [];
@@ -33,6 +34,7 @@ export function renderReport(results: BenchResults): RenderedReport {
   if (results.coldStart) sections.push(coldStartSection(results.coldStart));
   if (results.localCapacity) sections.push(localCapacitySection(results.localCapacity));
   if (results.sizing) sections.push(sizingSection(results.sizing));
+  if (results.splitFanOut) sections.push(splitFanOutSection(results.splitFanOut));
   sections.push(findingsSection(results, costs));
   sections.push(reproduceSection(results));
   return { markdown: `${sections.join('\n\n')}\n`, charts };

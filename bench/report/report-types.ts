@@ -4,6 +4,7 @@ import type { ColdStartResults } from '../cold-start/cold-start.js';
 import type { FanOutRateResults } from '../fanout/invocation-rate.js';
 import type { LocalCapacityResults } from '../fanout/local-stack-capacity.js';
 import type { LocalStackResults } from '../fanout/local-stack-fanout.js';
+import type { SplitFanOutResults } from '../fanout/split-fanout.js';
 import type { Machine } from '../lib/machine.js';
 import type { MeasuredCpu } from '../cost/function-sizing.js';
 
@@ -26,6 +27,8 @@ export interface BenchResults {
   coldStart?: ColdStartResults;
   /** Section 8: the CPU the functions' memory is sized from, by the model in bench/cost/function-sizing.ts. */
   sizing?: { cpu: MeasuredCpu; postsPerSecond: Record<string, number> };
+  /** Section 9: one message to rooms of 1,000 to 50,000, inline and split across workers. */
+  splitFanOut?: SplitFanOutResults;
 }
 
 export interface RenderedReport {

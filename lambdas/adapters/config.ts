@@ -1,5 +1,6 @@
 // Runtime configuration, read from the environment once per cold start. Every problem is reported with the name of
 // the variable at fault, so a broken deployment fails on its first invocation with a message that says what to fix.
+import { DEFAULT_FAN_OUT_SETTINGS } from '../chat/fan-out-batches.js';
 import { LIMITS, type PushPlatform } from '../protocol/index.js';
 import { SNS_PLATFORM } from './sns-push-payload.js';
 
@@ -26,6 +27,12 @@ export interface RuntimeConfig {
   pushDelayS?: number;
   /** The push function's settings. */
   push?: PushConfig;
+  /** The fan-out worker function the message handler hands large rooms to (FANOUT_FUNCTION_NAME); else all inline. */
+  fanOutFunctionName?: string;
+  /** Local stack and tests only: the Lambda API the worker is invoked through. */
+  lambdaEndpoint?: string;
+  /** FANOUT_INLINE_MAX and FANOUT_BATCH_SIZE: which rooms stay inline, and recipients per worker. */
+  fanOut?: { inlineMax: number; batchSize: number };
   /** Required by the authorizer only. */
   auth?: AuthConfig;
   maxConnectionS: number;
@@ -49,9 +56,10 @@ export interface PushConfig {
 
 /**
  * What a handler needs from the environment: the authorizer needs the auth settings, the others the table, the
- * redelivery handler the management endpoint too, and the push function its queue and platform applications.
+ * handlers whose events name no API (redelivery, the fan-out worker) the management endpoint too, and the push
+ * function its queue and platform applications.
  */
-export type ConfigNeed = 'auth' | 'chat' | 'redelivery' | 'push';
+export type ConfigNeed = 'auth' | 'chat' | 'redelivery' | 'push' | 'fanout';
 
 /** The variable naming each platform's SNS platform application. */
 export const PUSH_APPLICATION_VARIABLES = {
@@ -102,7 +110,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
   const dynamoEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT');
   if (dynamoEndpoint) config.dynamoEndpoint = dynamoEndpoint;
   const managementEndpoint =
-    need === 'redelivery' ? requiredUrl(env, 'MANAGEMENT_ENDPOINT') : optionalUrl(env, 'MANAGEMENT_ENDPOINT');
+    need === 'redelivery' || need === 'fanout'
+      ? requiredUrl(env, 'MANAGEMENT_ENDPOINT')
+      : optionalUrl(env, 'MANAGEMENT_ENDPOINT');
   if (managementEndpoint) config.managementEndpoint = managementEndpoint;
   const redeliveryQueueUrl = optionalUrl(env, 'REDELIVERY_QUEUE_URL');
   if (redeliveryQueueUrl) config.redeliveryQueueUrl = redeliveryQueueUrl;
@@ -124,6 +134,33 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
   }
   if (env.UPLOAD_MAX_BYTES?.trim()) {
     config.uploadMaxBytes = readInteger(env, 'UPLOAD_MAX_BYTES', { min: 1, max: 5 * 1024 ** 3, fallback: 0 });
+  }
+  if (need !== 'auth') Object.assign(config, loadFanOutConfig(env));
+  return config;
+}
+
+/** The split fan-out's settings; the defaults are the chat logic's (DEFAULT_FAN_OUT_SETTINGS). */
+function loadFanOutConfig(
+  env: NodeJS.ProcessEnv,
+): Pick<RuntimeConfig, 'fanOutFunctionName' | 'lambdaEndpoint' | 'fanOut'> {
+  const config: Pick<RuntimeConfig, 'fanOutFunctionName' | 'lambdaEndpoint' | 'fanOut'> = {};
+  const functionName = env.FANOUT_FUNCTION_NAME?.trim();
+  if (functionName) config.fanOutFunctionName = functionName;
+  const lambdaEndpoint = optionalUrl(env, 'LAMBDA_ENDPOINT');
+  if (lambdaEndpoint) config.lambdaEndpoint = lambdaEndpoint;
+  if (present(env, 'FANOUT_INLINE_MAX') || present(env, 'FANOUT_BATCH_SIZE')) {
+    config.fanOut = {
+      inlineMax: readInteger(env, 'FANOUT_INLINE_MAX', {
+        min: 0,
+        max: 1_000_000,
+        fallback: DEFAULT_FAN_OUT_SETTINGS.inlineMax,
+      }),
+      batchSize: readInteger(env, 'FANOUT_BATCH_SIZE', {
+        min: 1,
+        max: 5_000,
+        fallback: DEFAULT_FAN_OUT_SETTINGS.batchSize,
+      }),
+    };
   }
   return config;
 }

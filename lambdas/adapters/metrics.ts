@@ -1,7 +1,7 @@
 // CloudWatch metrics (embedded metric format, written to the log: no API call in the request path). It implements
 // the chat logic's Metrics port and is flushed at the end of every invocation. The local stack gets a silent one.
 import { MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
-import type { MetricName, Metrics } from '../chat/ports.js';
+import type { MetricName, Metrics, RoomSizeBucket } from '../chat/ports.js';
 import { DEFAULT_SERVICE_NAME } from './logger.js';
 
 export const DEFAULT_METRICS_NAMESPACE = 'ServerlessChat';
@@ -24,6 +24,12 @@ export function createMetrics(options: {
   return {
     count(name: MetricName, value = 1): void {
       metrics.addMetric(name, MetricUnit.Count, value);
+    },
+    fanOutDuration(ms: number, roomSize: RoomSizeBucket): void {
+      // A metric of its own: the roomSize dimension must not split the invocation's counters.
+      const single = metrics.singleMetric();
+      single.addDimension('roomSize', roomSize);
+      single.addMetric('FanOutDuration', MetricUnit.Milliseconds, ms);
     },
     flush(): void {
       // Powertools warns on an empty flush; most frames count nothing.

@@ -1,17 +1,29 @@
-// Builds the Lambda handlers (the three WebSocket routes and the redelivery of queued frames) from a RuntimeConfig:
+// Builds the Lambda handlers (the three WebSocket routes, the redelivery of queued frames and the fan-out worker of
+// large rooms) from a RuntimeConfig:
 // clients, stores, notifier and chat service are created once
 // per execution environment (module scope in the handler files), never per invocation. The local stack builds the
 // very same handlers, with its own endpoints in the config and, in tests, faults injected through `overrides`.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createChat, type RedeliveryRequest } from '../chat/index.js';
-import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier, PushJobQueue } from '../chat/ports.js';
+import { createChat, FanOutBatchIncompleteError, type RedeliveryRequest } from '../chat/index.js';
+import type {
+  ChatStores,
+  Clock,
+  FanOutDispatcher,
+  FrameQueue,
+  Logger,
+  Metrics,
+  Notifier,
+  PushJobQueue,
+} from '../chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, DEFAULT_UPLOADS, type ChatConfig, type ChatService } from '../chat/service.js';
 import { ConfigError, DEFAULT_REDELIVERY_MAX_RECEIVES, type RuntimeConfig } from './config.js';
 import { createDynamoStores } from './dynamo-stores.js';
 import { toConnectRequest, toDisconnectRequest, toFrameRequest, type WebSocketHandlerEvent } from './gateway-events.js';
 import type { TokenVerifier } from './jwt-verifier.js';
+import { fanOutBatchOf } from './fan-out-batch-event.js';
+import type { LambdaFanOutDispatcherOptions } from './lambda-fan-out-dispatcher.js';
 import { managementEndpointFor, managementNotifierFor } from './management-notifier.js';
 import { observabilityFor, type Observability } from './observability.js';
 import {
@@ -43,9 +55,19 @@ export interface HandlerOverrides {
   retryBudget: RetryBudgetSettings;
   /** Where push jobs go (else the SQS queue of config.pushQueueUrl, if any). */
   pushJobs: PushJobQueue;
+  /** Where the message handler hands large rooms (else the worker function of config.fanOutFunctionName, if any). */
+  fanOutDispatcher: FanOutDispatcher;
+  /**
+   * Builds the dispatcher to config.fanOutFunctionName: lambdaFanOutDispatcherFor, handed in by the message
+   * handler's entry file, so that the Lambda client is bundled into the message function only.
+   */
+  fanOutDispatcherFor: (options: LambdaFanOutDispatcherOptions) => FanOutDispatcher;
 }
 
 export type WebSocketHandler = (event: WebSocketHandlerEvent, context?: Context) => Promise<{ statusCode: number }>;
+
+/** An asynchronously invoked function: Lambda invokes it again (twice at most) when it throws. */
+export type EventHandler = (event: unknown, context?: Context) => Promise<void>;
 
 /** An SQS-triggered function that reports the records to try again (ReportBatchItemFailures). */
 export type QueueHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -113,9 +135,37 @@ export function createRedeliveryHandler(
     );
 }
 
+/**
+ * The fan-out worker: delivers one batch of a large room's recipients (see lambdas/chat/fan-out.ts). It throws only
+ * when frames could neither be delivered nor queued for redelivery, so that Lambda runs the batch again.
+ */
+export function createFanOutHandler(config: RuntimeConfig, overrides: Partial<HandlerOverrides> = {}): EventHandler {
+  if (!overrides.notifier && !config.managementEndpoint) {
+    throw new ConfigError('MANAGEMENT_ENDPOINT', 'the fan-out handler needs it (its events do not name the API)');
+  }
+  const parts = chatPartsFor(config, overrides, 'fanout');
+  return (event, context) =>
+    parts.observability.run(context, {}, () =>
+      withRetryBudget(parts.clock.now(), context, parts.retryBudget, async () => {
+        const batch = fanOutBatchOf(event);
+        // Not a batch this backend dispatched: running it again would not change that.
+        if (!batch) {
+          parts.observability.logger.error('fan-out event is not a batch, dropped');
+          return;
+        }
+        try {
+          await parts.chatFor(NO_GATEWAY_EVENT).deliverBatch(batch);
+        } catch (error) {
+          if (error instanceof FanOutBatchIncompleteError) parts.observability.logger.warn(error.message);
+          throw error;
+        }
+      }),
+    );
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
-/** What the redelivery handler hands chatFor: no gateway event, so the configured management endpoint is used. */
+/** What the redelivery and fan-out handlers hand chatFor: no gateway event, so the configured endpoint is used. */
 const NO_GATEWAY_EVENT = { requestContext: {} } as WebSocketHandlerEvent;
 
 function chatHandler(
@@ -160,6 +210,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       ...(config.uploadContentTypes && { contentTypes: config.uploadContentTypes }),
       ...(config.uploadMaxBytes !== undefined && { maxBytes: config.uploadMaxBytes }),
     },
+    ...(config.fanOut && { fanOut: config.fanOut }),
     ...overrides.chatConfig,
   };
   const pushJobs = overrides.pushJobs ?? pushJobQueueFor(config, observability.logger);
@@ -170,6 +221,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
         ...(config.credentials ? { credentials: config.credentials } : {}),
       })
     : undefined;
+  const fanOutDispatcher = handler === 'message' ? fanOutDispatcherOf(config, overrides, observability) : undefined;
   const frameQueue =
     overrides.frameQueue ??
     (config.redeliveryQueueUrl
@@ -191,6 +243,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       ...(frameQueue ? { frameQueue } : {}),
       ...(pushJobs ? { pushJobs } : {}),
       ...(attachments ? { attachments } : {}),
+      ...(fanOutDispatcher ? { fanOutDispatcher } : {}),
     });
   const retryBudget = overrides.retryBudget ?? DEFAULT_RETRY_BUDGET;
 
@@ -231,6 +284,26 @@ export function pushJobQueueFor(config: RuntimeConfig, logger: Logger): PushJobQ
     queueUrl: config.pushQueueUrl,
     region: config.region,
     logger,
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+  });
+}
+
+/** Only the message handler splits large rooms: it is the one function allowed to invoke the worker. */
+function fanOutDispatcherOf(
+  config: RuntimeConfig,
+  overrides: Partial<HandlerOverrides>,
+  observability: Observability,
+): FanOutDispatcher | undefined {
+  if (overrides.fanOutDispatcher) return overrides.fanOutDispatcher;
+  if (!config.fanOutFunctionName) return undefined;
+  if (!overrides.fanOutDispatcherFor) {
+    throw new ConfigError('FANOUT_FUNCTION_NAME', 'is set, but the handler was built without a way to invoke it');
+  }
+  return overrides.fanOutDispatcherFor({
+    functionName: config.fanOutFunctionName,
+    region: config.region,
+    logger: observability.logger,
+    ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
   });
 }

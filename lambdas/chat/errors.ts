@@ -42,3 +42,15 @@ export class PostRetriesExhaustedError extends Error {
     this.name = 'PostRetriesExhaustedError';
   }
 }
+
+/**
+ * A fan-out worker's batch left frames that could neither be delivered nor queued for redelivery. The worker fails
+ * with it, so that Lambda invokes it again with the same batch: recipients served the first time then get the frame
+ * twice, which the protocol allows (clients drop repeats by seq), where losing it is what it tries to avoid.
+ */
+export class FanOutBatchIncompleteError extends Error {
+  constructor(readonly unsettled: number) {
+    super(`${unsettled} frame(s) of the batch were neither delivered nor queued`);
+    this.name = 'FanOutBatchIncompleteError';
+  }
+}

@@ -14,7 +14,12 @@ export function createChat(deps: ChatDeps): ChatService {
   // The fan-out removes connections it finds gone through the lifecycle, whose presence events go out through the
   // fan-out: the cycle is closed by this late binding.
   let lifecycle: ConnectionLifecycle | undefined;
-  const fanOut = createFanOut({ ...deps, onGone: (connection, roomId) => lifecycle!.removeGone(connection, roomId) });
+  const fanOut = createFanOut({
+    ...deps,
+    onGone: (connection, roomId) => lifecycle!.removeGone(connection, roomId),
+    fanOut: deps.config.fanOut,
+    ...(deps.fanOutDispatcher && { dispatcher: deps.fanOutDispatcher }),
+  });
   const presence = createPresence({ ...deps, fanOut });
   lifecycle = createConnectionLifecycle({ ...deps, presence, rateLimiter });
   const runtime: ChatRuntime = { ...deps, fanOut, connections: lifecycle };
@@ -26,13 +31,15 @@ export function createChat(deps: ChatDeps): ChatService {
     onDisconnect: (request) => opened.close(request),
     onFrame,
     redeliver,
+    deliverBatch: (batch) => fanOut.deliverBatch(batch),
   };
 }
 
 export { DEFAULT_CHAT_CONFIG } from './service.js';
 export type { ChatConfig, ChatDeps, ChatService, ConnectRequest, DisconnectRequest, FrameRequest } from './service.js';
 export type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
-export { ChatError, PostRetriesExhaustedError } from './errors.js';
+export { ChatError, FanOutBatchIncompleteError, PostRetriesExhaustedError } from './errors.js';
+export { DEFAULT_FAN_OUT_SETTINGS, roomSizeBucket, type FanOutSettings } from './fan-out-batches.js';
 export { directRoomId } from './actions/rooms.js';
 export { InvalidCursorError } from './ports.js';
 export {

@@ -1,8 +1,11 @@
 // The chat logic's entry points, one per gateway route kind. Handlers (AWS) and the local stack call these.
+import { DEFAULT_FAN_OUT_SETTINGS, type FanOutSettings } from './fan-out-batches.js';
 import type {
   AttachmentStorage,
   ChatStores,
   Clock,
+  FanOutBatch,
+  FanOutDispatcher,
   FrameQueue,
   Logger,
   Metrics,
@@ -30,6 +33,8 @@ export interface ChatConfig {
   pushDelaySeconds: number;
   /** What createUpload accepts (set by the stack) and how long its signed requests last. */
   uploads: UploadConfig;
+  /** Which rooms are served inline and how the rest is batched for fan-out workers (with a dispatcher only). */
+  fanOut: FanOutSettings;
 }
 
 /** createUpload's defaults: images and PDF up to 25 MB. */
@@ -47,6 +52,7 @@ export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   connectGraceMs: 5_000,
   pushDelaySeconds: 5,
   uploads: DEFAULT_UPLOADS,
+  fanOut: DEFAULT_FAN_OUT_SETTINGS,
 };
 
 export interface ChatDeps {
@@ -62,6 +68,8 @@ export interface ChatDeps {
   pushJobs?: PushJobQueue;
   /** The attachment bucket; without one createUpload and getAttachmentUrl are refused. */
   attachments?: AttachmentStorage;
+  /** Where large rooms' recipients go beyond config.fanOut.inlineMax (the message function's); else all inline. */
+  fanOutDispatcher?: FanOutDispatcher;
 }
 
 export interface ConnectRequest {
@@ -93,4 +101,6 @@ export interface ChatService {
   onFrame(request: FrameRequest): Promise<void>;
   /** Tries queued frames again; a connection found gone is removed as by the fan-out. */
   redeliver(frames: readonly RedeliveryRequest[]): Promise<RedeliveryOutcome>;
+  /** A fan-out worker's batch; throws FanOutBatchIncompleteError when it must be tried again (see fan-out.ts). */
+  deliverBatch(batch: FanOutBatch): Promise<void>;
 }

@@ -1,4 +1,8 @@
 import { loadConfig } from '../adapters/config.js';
+import { lambdaFanOutDispatcherFor } from '../adapters/lambda-fan-out-dispatcher.js';
 import { createMessageHandler } from '../adapters/wiring.js';
 
-export const handler = createMessageHandler(loadConfig(process.env, 'chat'));
+// The Lambda client comes in here, not in the shared wiring: only this function invokes the fan-out worker.
+export const handler = createMessageHandler(loadConfig(process.env, 'chat'), {
+  fanOutDispatcherFor: lambdaFanOutDispatcherFor,
+});

@@ -4,10 +4,12 @@
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
 import { asLoggerPort, createLogger } from '../../lambdas/adapters/logger.js';
 import { createAuthorizerHandler } from '../../lambdas/adapters/authorizer-handler.js';
+import { lambdaFanOutDispatcherFor } from '../../lambdas/adapters/lambda-fan-out-dispatcher.js';
 import { createPushHandler } from '../../lambdas/adapters/push-wiring.js';
 import {
   createConnectHandler,
   createDisconnectHandler,
+  createFanOutHandler,
   createMessageHandler,
   createRedeliveryHandler,
   type HandlerOverrides,
@@ -22,7 +24,15 @@ export interface LocalFunctionOptions {
   overrides?: Partial<Omit<HandlerOverrides, 'verifier'>>;
 }
 
-export const FUNCTION_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'redelivery', 'push'] as const;
+export const FUNCTION_NAMES = [
+  'authorizer',
+  'connect',
+  'disconnect',
+  'message',
+  'redelivery',
+  'fanout',
+  'push',
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export function createLocalFunctions(
@@ -35,8 +45,12 @@ export function createLocalFunctions(
     ['authorizer', createAuthorizerHandler(config, { logger }) as LocalFunction],
     ['connect', createConnectHandler(config, overrides) as LocalFunction],
     ['disconnect', createDisconnectHandler(config, overrides) as LocalFunction],
-    ['message', createMessageHandler(config, overrides) as LocalFunction],
+    [
+      'message',
+      createMessageHandler(config, { fanOutDispatcherFor: lambdaFanOutDispatcherFor, ...overrides }) as LocalFunction,
+    ],
     ['redelivery', createRedeliveryHandler(config, overrides) as LocalFunction],
+    ['fanout', createFanOutHandler(config, overrides) as LocalFunction],
     // A config without push (a test's own) gets a push function that says so when called.
     ['push', (config.push ? createPushHandler(config, overrides) : pushNotConfigured) as LocalFunction],
   ]);

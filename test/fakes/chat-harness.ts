@@ -3,11 +3,13 @@
 import { createChat } from '../../lambdas/chat/index.js';
 import type {
   AttachmentStorage,
+  FanOutDispatcher,
   FrameQueue,
   Logger,
   MetricName,
   Metrics,
   PushJobQueue,
+  RoomSizeBucket,
 } from '../../lambdas/chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../../lambdas/chat/service.js';
 import type { AckFrame, ErrorFrame, Room, ServerEvent, ServerFrame } from '../../lambdas/protocol/index.js';
@@ -48,6 +50,11 @@ export class RecordingMetrics implements Metrics {
   }
   total(name: MetricName): number {
     return this.totals.get(name) ?? 0;
+  }
+  /** Every FanOutDuration recorded, in order. */
+  readonly durations: { ms: number; roomSize: RoomSizeBucket }[] = [];
+  fanOutDuration(ms: number, roomSize: RoomSizeBucket): void {
+    this.durations.push({ ms, roomSize });
   }
 }
 
@@ -100,6 +107,7 @@ export function createChatHarness(
     frameQueue?: FrameQueue;
     attachments?: AttachmentStorage;
     pushJobs?: PushJobQueue;
+    fanOutDispatcher?: FanOutDispatcher;
   } = {},
 ): ChatHarness {
   const stores = createMemoryStores();
@@ -118,6 +126,7 @@ export function createChatHarness(
     ...(options.frameQueue && { frameQueue: options.frameQueue }),
     ...(options.pushJobs && { pushJobs: options.pushJobs }),
     ...(options.attachments && { attachments: options.attachments }),
+    ...(options.fanOutDispatcher && { fanOutDispatcher: options.fanOutDispatcher }),
   });
   let connectionCounter = 0;
   let requestCounter = 0;

@@ -35,6 +35,11 @@ export class RecordingNotifier implements Notifier {
     this.failing.set(connectionId, error);
   }
 
+  /** Posts to the connection succeed again. */
+  markHealthy(connectionId: string): void {
+    this.failing.delete(connectionId);
+  }
+
   async post(connectionId: string, payload: string): Promise<PostResult> {
     // Always async, like the real notifier.
     await Promise.resolve();

@@ -1,7 +1,8 @@
-// The message handler's bundle, built exactly as the stack builds it (CHAT_BUNDLING: the credential chain replaced
-// by the environment-only provider), run in a fresh Node process against the local stack's dynalite and management
-// API with credentials only in the environment, as on Lambda: its DynamoDB and management API calls are signed with
-// them, and the client receives the ack. Without them no call goes out, and the log says where credentials come from.
+// The message handler's and the fan-out worker's bundles, built exactly as the stack builds them (CHAT_BUNDLING: the
+// credential chain replaced by the environment-only provider), run in a fresh Node process against the local stack's
+// dynalite and management API with credentials only in the environment, as on Lambda: their DynamoDB and management
+// API calls are signed with them, and the client receives the frame. Without them no call goes out, and the log says
+// where credentials come from.
 import { execFile } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,16 +13,21 @@ import { bundleHandler, removeSynthOutputs } from './support/synth.js';
 afterAll(removeSynthOutputs);
 
 let bundle: string;
+let workerBundle: string;
 
 beforeAll(() => {
   bundle = bundleHandler('message', { metafile: true });
+  workerBundle = bundleHandler('fanout', { metafile: true });
 }, 120_000);
+
+const inputsOf = (dir: string): string[] =>
+  Object.keys(JSON.parse(readFileSync(join(dir, 'index.meta.json'), 'utf8')).inputs as object);
 
 describe('the bundled message handler', () => {
   const s = useStack();
 
   it('carries none of the credential chain beyond the environment provider', () => {
-    const inputs = Object.keys(JSON.parse(readFileSync(join(bundle, 'index.meta.json'), 'utf8')).inputs as object);
+    const inputs = inputsOf(bundle);
     expect(inputs.some((input) => input.includes('@aws-sdk/credential-provider-env'))).toBe(true);
     expect(inputs.some((input) => input.endsWith('lambdas/adapters/lambda-credentials.ts'))).toBe(true);
     const chain = inputs.filter((input) =>
@@ -32,6 +38,8 @@ describe('the bundled message handler', () => {
     expect(chain).toEqual([]);
     // The authorizer's verifier is not in the chat bundles either.
     expect(inputs.filter((input) => input.includes('aws-jwt-verify'))).toEqual([]);
+    // The Lambda client that hands large rooms to the worker is.
+    expect(inputs.some((input) => input.includes('@aws-sdk/client-lambda'))).toBe(true);
   });
 
   it('stays under the 400 KB target with the attachment signer in it (the SDK signer, not the S3 client)', () => {
@@ -75,6 +83,36 @@ describe('the bundled message handler', () => {
     expect((await client.request('hello')).rooms).toEqual([]);
   });
 
+  it('the fan-out worker bundle delivers a batch, signed with the credentials from the environment', async () => {
+    // Nor the Lambda client: only the message function invokes the worker (lambdas/handlers/message.ts).
+    expect(
+      inputsOf(workerBundle).filter((input) => /credential-provider-node|aws-jwt-verify|client-lambda/.test(input)),
+    ).toEqual([]);
+    const { client, connectionId, userId } = await s.connect('worker-target');
+    const { client: skipped, connectionId: skippedId, userId: skippedUser } = await s.connect('worker-skipped');
+    const frame = { type: 'typing', roomId: 'r-bundle', userId: 'u', displayName: 'U', isTyping: false };
+    const batch = {
+      roomId: 'r-bundle',
+      payloads: [JSON.stringify(frame)],
+      recipients: [
+        { connectionId, userId },
+        { connectionId: skippedId, userId: skippedUser },
+      ],
+      exclude: { userIds: [skippedUser] },
+      roomSize: 2,
+      startedAt: Date.now(),
+    };
+    const result = await invokeBundle(
+      batch,
+      { AWS_ACCESS_KEY_ID: 'ASIALOCAL', AWS_SECRET_ACCESS_KEY: 'local', AWS_SESSION_TOKEN: 'local' },
+      workerBundle,
+    );
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(await client.frame((f) => f.roomId === 'r-bundle')).toEqual(frame);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(skipped.frames.filter((f) => f.includes('r-bundle'))).toEqual([]);
+  });
+
   /** A connected client, and a createRoom frame event of its connection as the gateway builds it (from a real one). */
   async function createRoomEventFor(label: string, name: string, requestId: string) {
     const { client, connectionId } = await s.connect(label);
@@ -92,10 +130,11 @@ describe('the bundled message handler', () => {
   async function invokeBundle(
     event: unknown,
     credentials: Record<string, string>,
+    dir = bundle,
   ): Promise<{ stdout: string; stderr: string }> {
     const script = `const { handler } = await import('./index.mjs');
 const result = await handler(JSON.parse(process.env.EVENT));
-process.stdout.write(JSON.stringify(result));`;
+process.stdout.write(JSON.stringify(result ?? null));`;
     const env = {
       PATH: process.env.PATH,
       NODE_OPTIONS: '',
@@ -111,7 +150,7 @@ process.stdout.write(JSON.stringify(result));`;
       execFile(
         process.execPath,
         ['--input-type=module', '-e', script],
-        { cwd: bundle, encoding: 'utf8', timeout: 30_000, env },
+        { cwd: dir, encoding: 'utf8', timeout: 30_000, env },
         (error, stdout, stderr) =>
           error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
       ),

@@ -9,8 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_NAMES } from '../../lambdas/protocol/actions.js';
 import { ROUTES, ROUTE_SELECTION_EXPRESSION } from '../../lambdas/protocol/routes.js';
 import { CHAT_FUNCTION_NAMES, ESM_REQUIRE_BANNER } from '../../lib/chat-functions.js';
-import { CHAT_METRICS } from '../../lib/chat-monitoring.js';
+import { FAN_OUT_RETRY_ATTEMPTS, DEFAULT_FAN_OUT_CONCURRENCY } from '../../lib/chat-fan-out-worker.js';
+import { CHAT_METRICS, ROOM_SIZE_BUCKETS } from '../../lib/chat-monitoring.js';
 import { REDELIVERY_MAX_RECEIVES } from '../../lib/chat-redelivery-queue.js';
+import { DEFAULT_FAN_OUT_SETTINGS } from '../../lambdas/chat/fan-out-batches.js';
 import { MANAGEMENT_ACCESS, TABLE_ACCESS } from '../../lib/table-access.js';
 import { removeSynthOutputs, render, resourcesOf, synthChatBackend, type Synthesized } from './support/synth.js';
 
@@ -34,8 +36,11 @@ const apiId = () => logicalId(synth.stack.webSocket.api);
 const queueId = () => logicalId(synth.stack.redelivery.queue);
 const deadLettersId = () => logicalId(synth.stack.redelivery.deadLetterQueue);
 const bucketId = () => logicalId(synth.stack.attachments.bucket);
-/** The functions API Gateway invokes (the redelivery function is fed by its queue instead). */
-const GATEWAY_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'redelivery');
+const fanOutDeadLettersId = () => logicalId(synth.stack.fanOutWorker.deadLetterQueue);
+/** The functions API Gateway invokes (the redelivery function is fed by its queue, the worker by the message one). */
+const GATEWAY_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'redelivery' && name !== 'fanout');
+/** The functions that use the table and post to connections: all but the authorizer. */
+const CHAT_HANDLERS = ['connect', 'disconnect', 'message', 'redelivery', 'fanout'] as const;
 
 describe('DynamoDB table', () => {
   it('has the keys, index and TTL of TABLE_SCHEMA, on demand, with PITR and encryption', () => {
@@ -192,11 +197,11 @@ describe('stage', () => {
 });
 
 describe('functions', () => {
-  const MEMORY = { authorizer: 512, connect: 1536, disconnect: 1536, message: 1536, redelivery: 512 };
-  const TIMEOUT = { authorizer: 10, connect: 29, disconnect: 29, message: 29, redelivery: 30 };
+  const MEMORY = { authorizer: 512, connect: 1536, disconnect: 1536, message: 1536, redelivery: 512, fanout: 512 };
+  const TIMEOUT = { authorizer: 10, connect: 29, disconnect: 29, message: 29, redelivery: 30, fanout: 30 };
 
   it.each(CHAT_FUNCTION_NAMES)('%s: Node.js 24 on arm64, its memory and timeout', (name) => {
-    synth.template.resourceCountIs('AWS::Lambda::Function', 5);
+    synth.template.resourceCountIs('AWS::Lambda::Function', 6);
     expect(resources[fnId(name)]!.Properties).toMatchObject({
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -226,11 +231,19 @@ describe('functions', () => {
               REDELIVERY_MAX_RECEIVES: String(REDELIVERY_MAX_RECEIVES),
               MANAGEMENT_ENDPOINT: expect.anything(),
             }
-          : name === 'message'
-            ? { ...chat, ATTACHMENTS_BUCKET_URL: expect.anything() }
-            : chat;
+          : name === 'fanout'
+            ? { ...chat, MANAGEMENT_ENDPOINT: expect.anything() }
+            : name === 'message'
+              ? {
+                  ...chat,
+                  FANOUT_FUNCTION_NAME: { Ref: fnId('fanout') },
+                  FANOUT_INLINE_MAX: String(DEFAULT_FAN_OUT_SETTINGS.inlineMax),
+                  FANOUT_BATCH_SIZE: String(DEFAULT_FAN_OUT_SETTINGS.batchSize),
+                  ATTACHMENTS_BUCKET_URL: expect.anything(),
+                }
+              : chat;
     expect(variables).toEqual(expected);
-    if (name === 'redelivery') {
+    if (name === 'redelivery' || name === 'fanout') {
       expect(render(variables.MANAGEMENT_ENDPOINT)).toBe(
         `https://\${${apiId()}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/dev`,
       );
@@ -278,6 +291,7 @@ describe('functions', () => {
       TABLE_NAME: 'chat-table',
       REDELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chat-redelivery',
       MANAGEMENT_ENDPOINT: 'https://abc123.execute-api.eu-west-1.amazonaws.com/dev',
+      FANOUT_FUNCTION_NAME: 'chat-fanout',
     };
     const env = Object.fromEntries(
       Object.entries(variables).map(([key, value]) => [key, typeof value === 'string' ? value : stand[key]!]),
@@ -338,58 +352,69 @@ describe('least privilege', () => {
     expect(other).toEqual([]);
   });
 
-  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)(
-    '%s: exactly its table actions, on the table and its index',
-    (name) => {
-      const statements = statementsOf(name);
-      const table = statements.filter((s) => s.Sid === 'ChatTable');
-      const index = statements.filter((s) => s.Sid === 'ChatTableUserIndex');
-      expect(table).toHaveLength(1);
-      expect(actions(table[0]!)).toEqual([...TABLE_ACCESS[name].table].sort());
-      expect(render(table[0]!.Resource)).toBe(`\${${tableId()}.Arn}`);
-      expect(index).toHaveLength(1);
-      expect(actions(index[0]!)).toEqual(['dynamodb:Query']);
-      expect(render(index[0]!.Resource)).toBe(`\${${tableId()}.Arn}/index/byUser`);
-      const dynamo = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
-      expect(dynamo).toHaveLength(2);
-    },
-  );
+  it.each(CHAT_HANDLERS)('%s: exactly its table actions, on the table and its index', (name) => {
+    const statements = statementsOf(name);
+    const table = statements.filter((s) => s.Sid === 'ChatTable');
+    const index = statements.filter((s) => s.Sid === 'ChatTableUserIndex');
+    expect(table).toHaveLength(1);
+    expect(actions(table[0]!)).toEqual([...TABLE_ACCESS[name].table].sort());
+    expect(render(table[0]!.Resource)).toBe(`\${${tableId()}.Arn}`);
+    expect(index).toHaveLength(1);
+    expect(actions(index[0]!)).toEqual(['dynamodb:Query']);
+    expect(render(index[0]!.Resource)).toBe(`\${${tableId()}.Arn}/index/byUser`);
+    const dynamo = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(2);
+  });
 
-  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)(
-    '%s: ManageConnections on this API and stage only',
-    (name) => {
-      const manage = statementsOf(name).filter((s) => actions(s).includes('execute-api:ManageConnections'));
-      expect(manage).toHaveLength(1);
-      expect(actions(manage[0]!)).toEqual(['execute-api:ManageConnections']);
-      expect([manage[0]!.Resource].flat().map(render).sort()).toEqual(
-        MANAGEMENT_ACCESS[name]
-          .map(
-            (method) =>
-              `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${apiId()}}/dev/${method}/@connections/*`,
-          )
-          .sort(),
-      );
-    },
-  );
+  it.each(CHAT_HANDLERS)('%s: ManageConnections on this API and stage only', (name) => {
+    const manage = statementsOf(name).filter((s) => actions(s).includes('execute-api:ManageConnections'));
+    expect(manage).toHaveLength(1);
+    expect(actions(manage[0]!)).toEqual(['execute-api:ManageConnections']);
+    expect([manage[0]!.Resource].flat().map(render).sort()).toEqual(
+      MANAGEMENT_ACCESS[name]
+        .map(
+          (method) =>
+            `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${apiId()}}/dev/${method}/@connections/*`,
+        )
+        .sort(),
+    );
+  });
 
-  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)(
-    '%s may send to the redelivery queue, and only that',
-    (name) => {
-      const sqsStatements = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('sqs:')));
-      const send = sqsStatements.filter((s) => s.Sid === 'RedeliveryQueueSend');
-      expect(send).toHaveLength(1);
-      expect(actions(send[0]!)).toEqual(['sqs:SendMessage']);
-      expect(render(send[0]!.Resource)).toBe(`\${${queueId()}.Arn}`);
-      const others = sqsStatements.filter((s) => s.Sid !== 'RedeliveryQueueSend');
-      if (name !== 'redelivery') expect(others).toEqual([]);
-      else {
-        // What its event source mapping needs to read and delete, on this queue only.
-        for (const statement of others) expect(render(statement.Resource)).toBe(`\${${queueId()}.Arn}`);
-        expect(others.flatMap(actions)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
-        expect(others.flatMap(actions)).not.toContain('sqs:SendMessage');
-      }
-    },
-  );
+  it.each(CHAT_HANDLERS)('%s may send to the redelivery queue, and only that', (name) => {
+    const sqsStatements = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('sqs:')));
+    const send = sqsStatements.filter((s) => s.Sid === 'RedeliveryQueueSend');
+    expect(send).toHaveLength(1);
+    expect(actions(send[0]!)).toEqual(['sqs:SendMessage']);
+    expect(render(send[0]!.Resource)).toBe(`\${${queueId()}.Arn}`);
+    const others = sqsStatements.filter((s) => s.Sid !== 'RedeliveryQueueSend');
+    if (name === 'fanout') {
+      // Lambda puts the batches that failed every try in the worker's dead-letter queue, under the worker's role.
+      expect(others.flatMap(actions)).toEqual(['sqs:SendMessage']);
+      expect(others.map((o) => render(o.Resource))).toEqual([`\${${fanOutDeadLettersId()}.Arn}`]);
+    } else if (name !== 'redelivery') expect(others).toEqual([]);
+    else {
+      // What its event source mapping needs to read and delete, on this queue only.
+      for (const statement of others) expect(render(statement.Resource)).toBe(`\${${queueId()}.Arn}`);
+      expect(others.flatMap(actions)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+      expect(others.flatMap(actions)).not.toContain('sqs:SendMessage');
+    }
+  });
+
+  it('only the message function may invoke the fan-out worker, and nothing else', () => {
+    const invokes = CHAT_FUNCTION_NAMES.flatMap((name) =>
+      statementsOf(name)
+        .filter((s) => actions(s).some((a) => a.startsWith('lambda:')))
+        .map((s) => ({ name, actions: actions(s), resource: render(s.Resource) })),
+    );
+    expect(invokes).toEqual([
+      { name: 'message', actions: ['lambda:InvokeFunction'], resource: `\${${fnId('fanout')}.Arn}` },
+    ]);
+    // No resource-based policy lets anyone else (a service, another account) invoke any function but API Gateway.
+    for (const [, permission] of resourcesOf(synth.template, 'AWS::Lambda::Permission')) {
+      expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
+      expect(render(permission.Properties.FunctionName)).not.toContain(fnId('fanout'));
+    }
+  });
 
   it('only the message function may use the attachment bucket: the four object actions signing needs, on rooms/*', () => {
     const s3Of = (name: (typeof CHAT_FUNCTION_NAMES)[number]) =>
@@ -496,6 +521,34 @@ describe('redelivery queue', () => {
   });
 });
 
+describe('fan-out worker', () => {
+  it('runs at most its reserved concurrency at once, is retried twice, and keeps what failed in a dead-letter queue', () => {
+    const worker = resources[fnId('fanout')]!.Properties;
+    expect(worker.ReservedConcurrentExecutions).toBe(DEFAULT_FAN_OUT_CONCURRENCY);
+    expect(render(worker.DeadLetterConfig.TargetArn)).toBe(`\${${fanOutDeadLettersId()}.Arn}`);
+    const configs = resourcesOf(synth.template, 'AWS::Lambda::EventInvokeConfig');
+    expect(configs).toHaveLength(1);
+    expect(configs[0]![1].Properties).toMatchObject({
+      FunctionName: { Ref: fnId('fanout') },
+      MaximumRetryAttempts: FAN_OUT_RETRY_ATTEMPTS,
+      MaximumEventAgeInSeconds: 900,
+    });
+    expect(resources[fanOutDeadLettersId()]!.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    const policy = resourcesOf(synth.template, 'AWS::SQS::QueuePolicy').find(([, p]) =>
+      render(p.Properties.Queues).includes(fanOutDeadLettersId()),
+    );
+    expect(policy![1].Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    // No other function reserves concurrency: only the worker is bounded.
+    for (const name of CHAT_FUNCTION_NAMES.filter((n) => n !== 'fanout'))
+      expect(resources[fnId(name)]!.Properties.ReservedConcurrentExecutions, name).toBeUndefined();
+  });
+});
+
 describe('Cognito', () => {
   it('creates a user pool with a strong password policy and optional TOTP MFA', () => {
     synth.template.hasResourceProperties('AWS::Cognito::UserPool', {
@@ -578,7 +631,10 @@ describe('operations', () => {
 
   it('alarms on frames in the redelivery dead-letter queue and on frames given up', () => {
     const deadLetters = alarms().filter(
-      (a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible',
+      (a) =>
+        a.Namespace === 'AWS/SQS' &&
+        a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+        render(a.Dimensions[0].Value) === `\${${deadLettersId()}.QueueName}`,
     );
     expect(deadLetters).toHaveLength(1);
     expect(deadLetters[0]).toMatchObject({
@@ -592,8 +648,19 @@ describe('operations', () => {
     expect(givenUp[0]).toMatchObject({ Threshold: 1, Statistic: 'Sum' });
   });
 
+  it("alarms on fan-out batches in the worker's dead-letter queue", () => {
+    const found = alarms().filter(
+      (a) =>
+        a.Namespace === 'AWS/SQS' &&
+        a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+        render(a.Dimensions[0].Value) === `\${${fanOutDeadLettersId()}.QueueName}`,
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ Threshold: 1, Statistic: 'Maximum' });
+  });
+
   it('every alarm notifies the alarm topic', () => {
-    expect(alarms()).toHaveLength(5 * 2 + 2 + 1 + 2);
+    expect(alarms()).toHaveLength(6 * 2 + 2 + 1 + 2 + 1);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([topicRef()]);
       expect(alarm.TreatMissingData).toBe('notBreaching');
@@ -611,6 +678,28 @@ describe('operations', () => {
     }
     for (const name of ['ConnectCount', 'MessageCount', 'IntegrationLatency']) {
       expect(metrics, name).toContainEqual(expect.arrayContaining(['AWS/ApiGateway', name, 'ApiId']));
+    }
+  });
+
+  it('shows fan-out latency by room size: FanOutDuration p50 and maximum of each size bucket', () => {
+    const [[, dashboard]] = resourcesOf(synth.template, 'AWS::CloudWatch::Dashboard') as [[string, any]];
+    const widgets = (JSON.parse(render(dashboard.Properties.DashboardBody)) as { widgets: any[] }).widgets;
+    const widget = widgets.find((w) => String(w.properties.title).startsWith('Fan-out latency by room size'));
+    expect(widget).toBeDefined();
+    const metrics = widget.properties.metrics as unknown[][];
+    expect(metrics).toHaveLength(ROOM_SIZE_BUCKETS.length * 2);
+    for (const bucket of ROOM_SIZE_BUCKETS) {
+      for (const stat of ['p50', 'Maximum']) {
+        expect(metrics, `${bucket} ${stat}`).toContainEqual([
+          'ChatBackend',
+          'FanOutDuration',
+          'roomSize',
+          bucket,
+          'service',
+          'chat-dev',
+          expect.objectContaining({ stat }),
+        ]);
+      }
     }
   });
 });

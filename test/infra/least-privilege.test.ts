@@ -1,9 +1,11 @@
 // The IAM grants of lib/table-access.ts against what the handlers really do: the real connect, message,
-// disconnect and redelivery handlers run a session that touches every protocol action and the failure paths (gone connections,
+// disconnect, redelivery and fan-out worker handlers run a session that touches every protocol action and the failure paths (gone connections,
 // unknown users, bad frames) against dynalite and a local management API, while every DynamoDB command and every
-// @connections request is recorded per handler. A path that needs an action the stack does not grant would be an
+// @connections request and Lambda Invoke call is recorded per handler. A path that needs an action the stack does not grant would be an
 // AccessDenied on AWS; a grant that no path uses is privilege to remove. Both fail here.
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,11 +15,14 @@ import type { WebSocketHandlerEvent } from '../../lambdas/adapters/gateway-event
 import {
   createConnectHandler,
   createDisconnectHandler,
+  createFanOutHandler,
   createMessageHandler,
+  type EventHandler,
   createRedeliveryHandler,
   type QueueHandler,
   type WebSocketHandler,
 } from '../../lambdas/adapters/wiring.js';
+import { lambdaFanOutDispatcherFor } from '../../lambdas/adapters/lambda-fan-out-dispatcher.js';
 import type { Logger } from '../../lambdas/chat/ports.js';
 import { ACTION_NAMES } from '../../lambdas/protocol/actions.js';
 import type { HandlerName } from '../../lambdas/protocol/routes.js';
@@ -27,22 +32,30 @@ import {
   startEmbeddedDynamo,
   type EmbeddedDynamo,
 } from '../../local/embedded-dynamo.js';
-import { MANAGEMENT_ACCESS, PUSH_SNS_ACCESS, TABLE_ACCESS, type TableUser } from '../../lib/table-access.js';
+import type { AsyncInvoker } from '../../local/lambda/async-invoker.js';
+import { createLambdaInvokeApi } from '../../local/lambda/lambda-invoke-api.js';
+import {
+  INVOKE_ACCESS,
+  MANAGEMENT_ACCESS,
+  PUSH_SNS_ACCESS,
+  TABLE_ACCESS,
+  type TableUser,
+} from '../../lib/table-access.js';
 import { createPushHandler } from '../../lambdas/adapters/push-wiring.js';
 import { startLocalSns, type LocalSns } from '../../local/sns/local-sns.js';
 import { MemoryPushJobQueue } from '../fakes/recording-push.js';
 import { ATTACHMENT_ACTIONS } from '../../lib/chat-attachments.js';
 import { createLocalS3 } from '../../local/s3/local-s3.js';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
 
-const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'push'];
+const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'fanout', 'push'];
 
 interface Observed {
   table: Set<string>;
   userIndex: Set<string>;
   management: Set<string>;
+  /** Functions invoked through the Lambda API. */
+  invokes: Set<string>;
 }
 
 let dynamo: EmbeddedDynamo;
@@ -58,7 +71,7 @@ let sns: LocalSns;
 let baseClient: DynamoDBClient;
 const errors: Array<{ message: string; extra?: Record<string, unknown> }> = [];
 const observed = Object.fromEntries(
-  HANDLERS.map((h) => [h, { table: new Set(), userIndex: new Set(), management: new Set() }]),
+  HANDLERS.map((h) => [h, { table: new Set(), userIndex: new Set(), management: new Set(), invokes: new Set() }]),
 ) as Record<TableUser, Observed>;
 const actionsSent = new Set<string>();
 let current: TableUser | undefined;
@@ -72,10 +85,33 @@ const logger: Logger = {
   },
 };
 
+/** Fan-out batches the message handler dispatched; run by the worker handler once the message handler returned. */
+const dispatched: unknown[] = [];
+let lambdaApi: Server;
+
+async function startLambdaApi(): Promise<string> {
+  const invoker = {
+    accept: (_name: string, event: unknown) => void dispatched.push(event),
+  } as unknown as AsyncInvoker;
+  const api = createLambdaInvokeApi({
+    functions: new Set(['fanout']),
+    invoker,
+    runSync: () => Promise.reject(new Error('only asynchronous invocations here')),
+  });
+  lambdaApi = createServer((request, response) => {
+    const name = /\/functions\/([^/]+)\//.exec(request.url ?? '')?.[1];
+    if (current && name) observed[current].invokes.add(decodeURIComponent(name));
+    void api.handle(request, response, new URL(request.url ?? '/', 'http://x').pathname);
+  });
+  await new Promise<void>((resolve) => lambdaApi.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(lambdaApi.address() as AddressInfo).port}`;
+}
+
 beforeAll(async () => {
   dynamo = await startEmbeddedDynamo();
   management = await startManagementRecorder();
   sns = await startLocalSns({ region: 'us-east-1' });
+  const lambdaEndpoint = await startLambdaApi();
   baseClient = new DynamoDBClient(embeddedDynamoClientConfig(dynamo.endpoint));
   const tableName = `chat-least-privilege-${randomUUID()}`;
   await ensureTable(baseClient, tableName);
@@ -121,20 +157,29 @@ beforeAll(async () => {
     managementEndpoint: management.endpoint,
     maxConnectionS: 7200,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    fanOutFunctionName: 'fanout',
+    lambdaEndpoint,
   };
   // No grace period after $connect: the session's stale connections are made stale right after they open, and the
   // 410s that meet them are meant as "gone".
-  const overrides = { stores, logger, metrics: { count() {} }, chatConfig: { connectGraceMs: 0 } };
+  // Rooms over 5 recipients are split: only the session's last room is that large.
+  const overrides = {
+    stores,
+    logger,
+    metrics: { count() {} },
+    chatConfig: { connectGraceMs: 0, fanOut: { inlineMax: 5, batchSize: 10 } },
+  };
   handlers = {
     connect: createConnectHandler(config, overrides),
     disconnect: createDisconnectHandler(config, overrides),
-    message: createMessageHandler(config, overrides),
+    message: createMessageHandler(config, { ...overrides, fanOutDispatcherFor: lambdaFanOutDispatcherFor }),
   };
   redelivery = createRedeliveryHandler(config, overrides);
   pushHandler = createPushHandler(
     { ...config, push: { applications: sns.applications, preview: true, snsEndpoint: sns.endpoint } },
     { stores, logger, metrics: { count() {} }, jobs: new MemoryPushJobQueue() },
   );
+  fanout = createFanOutHandler(config, overrides);
   await runSession();
 });
 
@@ -144,6 +189,8 @@ afterAll(async () => {
   baseClient?.destroy();
   await management?.stop();
   await sns?.stop();
+  lambdaApi?.closeAllConnections();
+  await new Promise((resolve) => lambdaApi?.close(resolve));
   await dynamo?.stop();
 });
 
@@ -160,6 +207,20 @@ async function push(roomId: string, seq: number): Promise<void> {
   } finally {
     current = undefined;
   }
+}
+
+let fanout: EventHandler;
+
+/** Runs the batches the message handler dispatched through the fan-out worker handler. */
+async function runWorkers(): Promise<void> {
+  const callsBefore = management.calls.length;
+  current = 'fanout';
+  try {
+    for (const batch of dispatched.splice(0)) await fanout(batch);
+  } finally {
+    current = undefined;
+  }
+  for (const call of management.calls.slice(callsBefore)) observed.fanout.management.add(call.method);
 }
 
 /** Queued frames handed to the redelivery handler as SQS records; none may be left to try again. */
@@ -345,7 +406,25 @@ async function runSession(): Promise<void> {
   expect(
     management.framesTo(bob3).some((f) => f.type === 'presence' && f.userId === users.carol && f.isOnline === false),
   ).toBe(true);
-  await invoke('disconnect', bob3);
+
+  // A room over the inline threshold: bob's five other devices (their ids sort first) are served inline, the rest by a
+  // worker, which meets Carol's only connection gone, cleans up after it and announces her offline.
+  const bobs: string[] = [];
+  for (let i = 0; i < 5; i += 1) bobs.push(await connect('bob'));
+  const crowd = await send(bob3, { action: 'createRoom', name: 'crowd', memberIds: [users.carol, users.erin] });
+  const crowdId = (crowd.room as { roomId: string }).roomId;
+  await runWorkers();
+  const carol5 = await connect('carol');
+  const erin2 = await connect('erin');
+  await runWorkers();
+  management.gone.add(carol5);
+  await send(bob3, { action: 'sendMessage', roomId: crowdId, clientMessageId: 'm-crowd', content: 'all of you' });
+  expect(dispatched.length, 'batches dispatched').toBeGreaterThan(0);
+  await runWorkers();
+  expect(management.framesTo(erin2).some((f) => f.type === 'message')).toBe(true);
+  expect(management.framesTo(erin2).some((f) => f.type === 'presence' && f.userId === users.carol)).toBe(true);
+  for (const connectionId of [bob3, ...bobs, erin2]) await invoke('disconnect', connectionId);
+  await runWorkers();
   await pushSession(roomId);
 }
 
@@ -401,6 +480,10 @@ describe('least privilege: the grants match what the handlers do', () => {
 
   it.each(HANDLERS)('%s calls only the management API methods granted to it, and every one of them', (handler) => {
     expect([...observed[handler].management].sort()).toEqual([...MANAGEMENT_ACCESS[handler]].sort());
+  });
+
+  it.each(HANDLERS)('%s invokes only the functions granted to it, and every one of them', (handler) => {
+    expect([...observed[handler].invokes].sort()).toEqual([...INVOKE_ACCESS[handler]].sort());
   });
 
   it('push calls only the SNS actions granted to it, and every one of them', () => {

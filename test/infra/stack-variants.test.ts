@@ -2,7 +2,7 @@
 // existing user pool, and the switches; plus the context mistakes that must fail before anything is deployed.
 // Functions are not bundled here (the template is the same; chat-backend-stack.test.ts checks the bundles).
 import { readFileSync } from 'node:fs';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -48,9 +48,9 @@ describe('a named stage (prod)', () => {
     });
   });
 
-  it('retains every log group (five functions, the access log), for 90 days of logs', () => {
+  it('retains every log group (six functions, the access log), for 90 days of logs', () => {
     const logGroups = resourcesOf(prod.template, 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(6);
+    expect(logGroups).toHaveLength(7);
     for (const [, logGroup] of logGroups) {
       expect(logGroup.DeletionPolicy).toBe('Retain');
       expect(logGroup.Properties.RetentionInDays).toBe(90);
@@ -62,7 +62,7 @@ describe('a named stage (prod)', () => {
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Array<{ Sid?: string; Resource: unknown }>)
       .filter((s) => s.Sid === 'ManageConnections')
       .flatMap((s) => [s.Resource].flat().map(render));
-    expect(resources).toHaveLength(4);
+    expect(resources).toHaveLength(5);
     for (const resource of resources) expect(resource).toMatch(/\}\/prod\/POST\/@connections\/\*$/);
   });
 
@@ -141,6 +141,16 @@ describe('switches', () => {
     const { template } = synthChatBackend({ context: { alarmEmail: 'ops@example.com' } });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });
+
+  it("fanOutConcurrency sets the fan-out worker's reserved concurrency; none reserves nothing", () => {
+    const reserved = (context: Record<string, string>) => {
+      const { template, stack } = synthChatBackend({ context });
+      const id = stack.getLogicalId(stack.functions.fanout.node.defaultChild as CfnElement);
+      return template.toJSON().Resources[id].Properties.ReservedConcurrentExecutions as number | undefined;
+    };
+    expect(reserved({ fanOutConcurrency: '25' })).toBe(25);
+    expect(reserved({ fanOutConcurrency: 'none' })).toBeUndefined();
+  });
 });
 
 describe('context mistakes fail before anything is deployed', () => {
@@ -165,6 +175,11 @@ describe('context mistakes fail before anything is deployed', () => {
 
   it('a switch that is not true or false', () => {
     expect(define({ selfSignUp: 'yes' })).toThrow(/selfSignUp: expected true or false/);
+  });
+
+  it('a fan-out concurrency that is not a whole number of at least 1, or none', () => {
+    for (const value of ['0', '-3', '2.5', 'lots'])
+      expect(define({ fanOutConcurrency: value })).toThrow(/fanOutConcurrency/);
   });
 });
 

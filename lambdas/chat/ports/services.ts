@@ -35,6 +35,32 @@ export interface FrameQueue {
   ): Promise<{ queued: number; failed: number }>;
 }
 
+/**
+ * One page of a large room's recipients, handed to a fan-out worker: the frames exactly as they are posted, and the
+ * recipients already filtered by the exclusion (which travels along, and the worker applies again).
+ */
+export interface FanOutBatch {
+  roomId: string;
+  payloads: readonly string[];
+  recipients: readonly { connectionId: string; userId: string }[];
+  exclude: { connectionId?: string; userIds?: readonly string[] };
+  /** Live subscribers the room had when the fan-out read it: the size bucket of FanOutDuration. */
+  roomSize: number;
+  /** Epoch ms when the fan-out started (the message function's clock): FanOutDuration runs from here. */
+  startedAt: number;
+}
+
+/** Hands pages of a large room's recipients to worker invocations that deliver them in parallel. */
+export interface FanOutDispatcher {
+  /** The largest batch dispatch takes, in UTF-8 bytes of its JSON (the invocation payload limit). */
+  readonly maxBatchBytes: number;
+  /**
+   * Starts one worker per batch and returns without waiting for their deliveries. Never throws: the batches it could
+   * not hand over are returned, and the caller delivers them itself.
+   */
+  dispatch(batches: readonly FanOutBatch[]): Promise<{ failed: readonly FanOutBatch[] }>;
+}
+
 export interface Clock {
   now(): number;
 }
@@ -49,7 +75,15 @@ export interface Logger {
 /** Counters the handlers publish (CloudWatch metrics on AWS). */
 export interface Metrics {
   count(name: MetricName, value?: number): void;
+  /**
+   * Milliseconds from a room fan-out's start to the last delivery of one invocation's share, by room size. Optional:
+   * a Metrics without it records no durations.
+   */
+  fanOutDuration?(ms: number, roomSize: RoomSizeBucket): void;
 }
+
+/** The dimension FanOutDuration is split by: the room's live subscribers when the fan-out read them. */
+export type RoomSizeBucket = '≤100' | '≤1k' | '≤10k' | '>10k';
 
 export type MetricName =
   | 'ConnectionsOpened'
@@ -70,6 +104,10 @@ export type MetricName =
   /** Devices removed because the push service reported their endpoint disabled. */
   | 'PushEndpointsRemoved'
   /** Pushes that failed (the job is tried again), and push jobs that could not be queued (lost). */
-  | 'PushFailures';
+  | 'PushFailures'
+  /** Pages of a large room's recipients handed to fan-out workers. */
+  | 'FanOutBatchesDispatched'
+  /** Pages that could not be handed to a worker (dispatch failed, or frames too large): delivered inline instead. */
+  | 'FanOutBatchesInline';
 
 export type { ServerFrame };

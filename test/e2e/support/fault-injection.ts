@@ -1,10 +1,13 @@
 // Faults injected around the real parts: stores that call through to the stack's own DynamoDB stores unless a
 // fault is set, a notifier that calls through to the real management-API client unless a recipient is marked
-// failing, and a record of the gateway's connection events (to learn connection ids, which clients never see).
+// failing, a frame queue that calls through to the stack's SQS redelivery queue unless it is marked down, and a
+// record of the gateway's connection events (to learn connection ids, which clients never see).
 import { createDynamoStores } from '../../../lambdas/adapters/dynamo-stores.js';
 import { createManagementNotifier, type ManagementNotifier } from '../../../lambdas/adapters/management-notifier.js';
 import { documentClientFor } from '../../../lambdas/adapters/wiring.js';
-import type { ChatStores, Notifier, PostResult } from '../../../lambdas/chat/ports.js';
+import { createSqsFrameQueue, type SqsFrameQueue } from '../../../lambdas/adapters/sqs-frame-queue.js';
+import { PostRetriesExhaustedError } from '../../../lambdas/chat/errors.js';
+import type { ChatStores, FrameQueue, Notifier, PostResult } from '../../../lambdas/chat/ports.js';
 import { LOCAL_TABLE_NAME, type LocalStackOptions } from '../../../local/stack.js';
 import type { WebSocketRouteEvent } from '../../../local/gateway/events.js';
 import type { LocalStack } from './local-stack-fixture.js';
@@ -17,9 +20,14 @@ export type StoreFault = (method: string, args: unknown[]) => Error | undefined;
 export class FaultInjection {
   storeFault: StoreFault | undefined;
   failingRecipients = new Set<string>();
+  /** The next post to each of these fails as a sick management API's would (retries exhausted); later ones pass. */
+  failingOnce = new Set<string>();
+  /** The redelivery queue refuses every frame. */
+  queueDown = false;
 
   private realStores: ChatStores | undefined;
   private realNotifier: ManagementNotifier | undefined;
+  private realQueue: SqsFrameQueue | undefined;
   private readonly connectionsOf = new Map<string, string>();
   private readonly disconnectsSeen = new Set<string>();
 
@@ -31,15 +39,21 @@ export class FaultInjection {
   readonly notifier: Notifier = {
     post: async (connectionId: string, payload: string): Promise<PostResult> => {
       if (this.failingRecipients.has(connectionId)) throw new Error('socket hang up');
+      if (this.failingOnce.delete(connectionId)) throw new PostRetriesExhaustedError(4, 'server-error');
       return this.realNotifier!.post(connectionId, payload);
     },
     close: (connectionId: string) => this.realNotifier!.close(connectionId),
   };
 
+  readonly frameQueue: FrameQueue = {
+    enqueue: async (frames, options) =>
+      this.queueDown ? { queued: 0, failed: frames.length } : this.realQueue!.enqueue(frames, options),
+  };
+
   /** Stack options that route the handlers through this injection. */
   get stackOptions(): Pick<LocalStackOptions, 'overrides' | 'onIntegrationEvent'> {
     return {
-      overrides: { stores: this.stores, notifier: this.notifier },
+      overrides: { stores: this.stores, notifier: this.notifier, frameQueue: this.frameQueue },
       onIntegrationEvent: (event: WebSocketRouteEvent) => {
         const { eventType, connectionId, authorizer } = event.requestContext;
         if (eventType === 'CONNECT') this.connectionsOf.set(connectionId, String(authorizer.principalId));
@@ -56,10 +70,17 @@ export class FaultInjection {
       region: stack.config.region,
       credentials: stack.config.credentials,
     });
+    this.realQueue = createSqsFrameQueue({
+      queueUrl: stack.redelivery.queueUrl,
+      region: stack.config.region,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      ...(stack.config.credentials && { credentials: stack.config.credentials }),
+    });
   }
 
   detach(): void {
     this.realNotifier?.destroy();
+    this.realQueue?.destroy();
   }
 
   /** The user's connection ids, in the order they opened. */

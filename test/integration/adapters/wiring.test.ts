@@ -202,4 +202,11 @@ describe('wiring with overrides', () => {
     const { tableName: _none, ...noTable } = config();
     expect(() => createConnectHandler(noTable)).toThrow(/^TABLE_NAME: /);
   });
+
+  it('fails at cold start, naming FANOUT_FUNCTION_NAME, when the message handler cannot invoke the worker', () => {
+    const withWorker = { ...config(), fanOutFunctionName: 'chat-fanout' };
+    expect(() => createMessageHandler(withWorker)).toThrow(/^FANOUT_FUNCTION_NAME: /);
+    // The other handlers never invoke it: they do not need a way to.
+    expect(() => createConnectHandler(withWorker)).not.toThrow();
+  });
 });

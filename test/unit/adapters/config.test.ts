@@ -88,6 +88,24 @@ describe('loadConfig', () => {
     );
   });
 
+  it("reads the split fan-out's settings; the worker needs MANAGEMENT_ENDPOINT", () => {
+    const env = { ...awsChatEnv, FANOUT_FUNCTION_NAME: 'ChatFanOut-1', FANOUT_INLINE_MAX: '150' };
+    expect(loadConfig(env, 'chat')).toEqual({
+      region: 'eu-west-1',
+      tableName: 'ChatTable-123',
+      maxConnectionS: 7200,
+      pushDelayS: 5,
+      fanOutFunctionName: 'ChatFanOut-1',
+      fanOut: { inlineMax: 150, batchSize: 200 },
+    });
+    expect(errorOf(() => loadConfig({ ...env, FANOUT_BATCH_SIZE: '0' }, 'chat')).variable).toBe('FANOUT_BATCH_SIZE');
+    expect(errorOf(() => loadConfig({ ...env, FANOUT_INLINE_MAX: 'many' }, 'chat')).variable).toBe('FANOUT_INLINE_MAX');
+    expect(errorOf(() => loadConfig(awsChatEnv, 'fanout')).message).toBe('MANAGEMENT_ENDPOINT: is required');
+    expect(errorOf(() => loadConfig({ ...awsChatEnv, LAMBDA_ENDPOINT: 'ftp://x' }, 'chat')).variable).toBe(
+      'LAMBDA_ENDPOINT',
+    );
+  });
+
   it('names the missing variable', () => {
     expect(errorOf(() => loadConfig({ AWS_REGION: 'eu-west-1' }, 'chat')).message).toBe('TABLE_NAME: is required');
     expect(errorOf(() => loadConfig({ TABLE_NAME: 't' }, 'chat')).variable).toBe('AWS_REGION');

@@ -71,6 +71,22 @@ describe('metrics', () => {
     expect(lines()).toHaveLength(1);
   });
 
+  it('writes FanOutDuration at once with its roomSize dimension, apart from the counters', () => {
+    const metrics = createMetrics({ enabled: true, namespace: 'ChatTest', serviceName: 'chat-test' });
+    metrics.count('Deliveries', 5);
+    metrics.fanOutDuration!(1234, '≤10k');
+    const [duration] = lines();
+    expect(duration).toMatchObject({ FanOutDuration: 1234, roomSize: '≤10k', service: 'chat-test' });
+    expect(duration).not.toHaveProperty('Deliveries');
+    const directive = (duration!._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: unknown[] }> })
+      .CloudWatchMetrics[0]!;
+    expect(directive.Dimensions[0]).toEqual(expect.arrayContaining(['service', 'roomSize']));
+    expect(directive.Metrics).toEqual([{ Name: 'FanOutDuration', Unit: 'Milliseconds' }]);
+    metrics.flush();
+    expect(lines()[1]).toMatchObject({ Deliveries: 5 });
+    expect(lines()[1]).not.toHaveProperty('roomSize');
+  });
+
   it('is silent when disabled (the local stack)', () => {
     const metrics = createMetrics({ enabled: false });
     metrics.count('MessagesSent');
