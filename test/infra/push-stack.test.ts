@@ -138,13 +138,18 @@ describe('with platform applications', () => {
     }
   });
 
-  it('no wildcard but connection ids and the endpoints of the configured applications', () => {
+  it("no wildcard but connection ids, the endpoints of the configured applications and the attachments' rooms/*", () => {
     for (const [id, policy] of resourcesOf(synth.template, 'AWS::IAM::Policy')) {
       for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
         for (const action of actions(statement)) expect(action, id).not.toContain('*');
         for (const resource of [statement.Resource].flat().map(render)) {
           if (resource.includes('*'))
-            expect(resource.endsWith('/@connections/*') || ENDPOINTS.includes(resource), resource).toBe(true);
+            expect(
+              resource.endsWith('/@connections/*') ||
+                ENDPOINTS.includes(resource) ||
+                /^\$\{AttachmentsBucket[A-Z0-9]+\.Arn\}\/rooms\/\*$/.test(resource),
+              resource,
+            ).toBe(true);
         }
       }
     }
