@@ -26,6 +26,8 @@ export const CHAT_METRICS = [
   'FramesQueued',
   'FramesRedelivered',
   'FramesGivenUp',
+  'MessagesReported',
+  'ModerationEventsFailed',
 ] as const satisfies readonly MetricName[];
 type Missing = Exclude<MetricName, (typeof CHAT_METRICS)[number]>;
 const everyMetricListed: Missing extends never ? true : Missing = true;
@@ -235,7 +237,7 @@ export class ChatMonitoring extends Construct {
         [
           new cloudwatch.GraphWidget({
             title: 'Redelivery of frames whose posts kept failing',
-            width: 24,
+            width: 16,
             left: [chatMetric('FramesQueued'), chatMetric('FramesRedelivered'), chatMetric('FramesGivenUp')],
             right: [
               props.redeliveryQueue.queue.metricApproximateNumberOfMessagesVisible({
@@ -244,6 +246,11 @@ export class ChatMonitoring extends Construct {
               }),
               deadLetters.with({ label: 'Dead letters' }),
             ],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Reports and moderation events',
+            width: 8,
+            left: [chatMetric('MessagesReported'), chatMetric('ModerationEventsFailed')],
           }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms })],

@@ -373,6 +373,8 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
         subscriptions: labelled(stores.subscriptions),
         messages: labelled(stores.messages),
         typing: labelled(stores.typing),
+        blocks: labelled(stores.blocks),
+        reports: labelled(stores.reports),
       };
     },
     async measure(work) {

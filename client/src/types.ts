@@ -43,6 +43,10 @@ export interface ActionFields {
   typing: { roomId: string; isTyping: boolean };
   getPresence: { roomId: string };
   markRead: { roomId: string; seq: number };
+  blockUser: { userId: string };
+  unblockUser: { userId: string };
+  listBlocked: { cursor?: string };
+  reportMessage: { roomId: string; seq: number; reason: string };
 }
 
 /** The ack of an action: its fields beside type, requestId and action. */

@@ -1,5 +1,5 @@
 // The chat logic's entry points, one per gateway route kind. Handlers (AWS) and the local stack call these.
-import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier } from './ports.js';
+import type { ChatStores, Clock, FrameQueue, Logger, Metrics, ModerationEvents, Notifier } from './ports.js';
 import type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
 
 export interface ChatConfig {
@@ -30,6 +30,8 @@ export interface ChatDeps {
   config: ChatConfig;
   /** Where frames go whose posts outlasted their retries (the redelivery queue); without one they are lost. */
   frameQueue?: FrameQueue;
+  /** Where reportMessage publishes its event; without one, reports are only stored. */
+  moderationEvents?: ModerationEvents;
 }
 
 export interface ConnectRequest {

@@ -71,6 +71,14 @@ export const ACTION_SCHEMAS = {
   typing: z.object({ roomId: id, isTyping: z.boolean() }),
   getPresence: z.object({ roomId: id, cursor: z.optional(cursor) }),
   markRead: z.object({ roomId: id, seq }),
+  blockUser: z.object({ userId: id }),
+  unblockUser: z.object({ userId: id }),
+  listBlocked: z.object({ cursor: z.optional(cursor) }),
+  reportMessage: z.object({
+    roomId: id,
+    seq,
+    reason: z.string().check(z.minLength(1), z.maxLength(LIMITS.reportReasonMaxLength), wellFormed),
+  }),
 } as const;
 
 export type ActionName = keyof typeof ACTION_SCHEMAS;

@@ -1,6 +1,6 @@
 // Server-to-client frames (PROTOCOL.md, "Frames" and the broadcast column of "Actions").
 import type { ErrorCode } from './errors.js';
-import type { Message, Room, TypingEntry, User } from './objects.js';
+import type { BlockedUser, Message, Room, TypingEntry, User } from './objects.js';
 
 export interface ErrorFrame {
   type: 'error';
@@ -83,8 +83,13 @@ export interface AckFields {
   subscribe: { roomId: string };
   unsubscribe: { roomId: string };
   sendMessage: { message: Message };
-  getHistory: { messages: Message[]; hasMore: boolean };
+  /** skippedTo: see PROTOCOL.md, "getHistory" (messages hidden by a block at the far end of the page). */
+  getHistory: { messages: Message[]; hasMore: boolean; skippedTo?: number };
   typing: Record<string, never>;
   getPresence: { online: User[]; typing: TypingEntry[]; cursor?: string };
   markRead: Record<string, never>;
+  blockUser: { userId: string; blockedAt: string };
+  unblockUser: { userId: string };
+  listBlocked: { blocked: BlockedUser[]; cursor?: string };
+  reportMessage: { reportId: string };
 }

@@ -32,6 +32,10 @@ describe('ActionFields', () => {
       typing: true,
       getPresence: true,
       markRead: true,
+      blockUser: true,
+      unblockUser: true,
+      listBlocked: true,
+      reportMessage: true,
     };
     expect(Object.keys(sdkActions).sort()).toEqual([...ACTION_NAMES].sort());
   });

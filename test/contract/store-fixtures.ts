@@ -62,6 +62,12 @@ export function storesPerTest(make: MakeStores): ChatStores {
     get typing() {
       return now().typing;
     },
+    get blocks() {
+      return now().blocks;
+    },
+    get reports() {
+      return now().reports;
+    },
   };
 }
 

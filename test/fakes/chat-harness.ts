@@ -1,7 +1,7 @@
 // Wires createChat with the in-memory stores, the recording notifier and a manual clock, and offers the moves a
 // unit test makes: connect a user, send a frame, read what a connection received.
 import { createChat } from '../../lambdas/chat/index.js';
-import type { FrameQueue, Logger, MetricName, Metrics } from '../../lambdas/chat/ports.js';
+import type { FrameQueue, Logger, MetricName, Metrics, ModerationEvents } from '../../lambdas/chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../../lambdas/chat/service.js';
 import type { AckFrame, ErrorFrame, Room, ServerEvent, ServerFrame } from '../../lambdas/protocol/index.js';
 import { ManualClock } from './manual-clock.js';
@@ -87,7 +87,12 @@ export interface ChatHarness {
 }
 
 export function createChatHarness(
-  options: { config?: Partial<ChatConfig>; start?: number; frameQueue?: FrameQueue } = {},
+  options: {
+    config?: Partial<ChatConfig>;
+    start?: number;
+    frameQueue?: FrameQueue;
+    moderationEvents?: ModerationEvents;
+  } = {},
 ): ChatHarness {
   const stores = createMemoryStores();
   const notifier = new RecordingNotifier();
@@ -103,6 +108,7 @@ export function createChatHarness(
     metrics,
     config,
     ...(options.frameQueue && { frameQueue: options.frameQueue }),
+    ...(options.moderationEvents && { moderationEvents: options.moderationEvents }),
   });
   let connectionCounter = 0;
   let requestCounter = 0;

@@ -14,6 +14,8 @@ const STORE_NAMES = [
   'subscriptions',
   'messages',
   'typing',
+  'blocks',
+  'reports',
 ] as const satisfies readonly (keyof ChatStores)[];
 
 export function forwardingStores(real: () => ChatStores | undefined, hook: StoreHook = () => undefined): ChatStores {

@@ -1,12 +1,14 @@
 // Every action's handler, keyed by the protocol's action names: the type makes a missing one a compile error.
 import type { ActionName } from '../../protocol/index.js';
 import type { ActionHandler } from '../context.js';
+import { blockUser, listBlocked, unblockUser } from './blocks.js';
 import { getHistory } from './history.js';
 import { addMembers, leaveRoom, listMembers } from './members.js';
 import { sendMessage } from './messages.js';
 import { getPresence } from './presence-query.js';
 import { updateProfile } from './profile.js';
 import { markRead } from './read-markers.js';
+import { reportMessage } from './reports.js';
 import { createRoom, openDirect } from './rooms.js';
 import { hello, listRooms, ping } from './session.js';
 import { subscribe, unsubscribe } from './subscriptions.js';
@@ -29,4 +31,8 @@ export const ACTION_HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   typing,
   getPresence,
   markRead,
+  blockUser,
+  unblockUser,
+  listBlocked,
+  reportMessage,
 };

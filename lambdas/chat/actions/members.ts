@@ -6,6 +6,7 @@ import {
   type RoomJoinedEvent,
   type ServerFrame,
 } from '../../protocol/index.js';
+import { requireNotBlockedBy } from '../blocking.js';
 import type { ActionHandler } from '../context.js';
 import { badRequest } from '../errors.js';
 import { fitPage, ListBudget } from '../frame-budget.js';
@@ -24,11 +25,10 @@ import { typingStoppedEvent } from './typing.js';
 
 const MEMBERS_PAGE = 100;
 
-export const addMembers: ActionHandler<'addMembers', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (
-  runtime,
-  request,
-  input,
-) => {
+export const addMembers: ActionHandler<
+  'addMembers',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'blocks'
+> = async (runtime, request, input) => {
   const { profiles: profileStore, connections: connectionStore, rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
   const { room, member } = await requireMembership(rooms, roomId, request.userId);
@@ -36,6 +36,7 @@ export const addMembers: ActionHandler<'addMembers', 'profiles' | 'connections' 
   const userIds = unique(input.userIds);
   // All or nothing: an unknown id fails the request before anything is written.
   const profiles = await requireProfiles(profileStore, userIds, 'userIds');
+  await requireNotBlockedBy(runtime.stores.blocks, request.userId, userIds, 'userIds');
   // New members start with everything before their arrival read: a join does not bring a backlog of "unread".
   const joinedAt = request.now;
   let added: string[] = [];
@@ -104,24 +105,34 @@ export const leaveRoom: ActionHandler<'leaveRoom', 'connections' | 'rooms' | 'su
   };
 };
 
-export const listMembers: ActionHandler<'listMembers', 'profiles' | 'connections' | 'rooms'> = async (
+// Users the caller blocked are listed (who is in a room is no secret from its members) without their presence.
+export const listMembers: ActionHandler<'listMembers', 'profiles' | 'connections' | 'rooms' | 'blocks'> = async (
   runtime,
   request,
   input,
 ) => {
   const { profiles: profileStore, connections, rooms } = runtime.stores;
-  await requireMembership(rooms, input.roomId, request.userId);
+  const [, blockedIds] = await Promise.all([
+    requireMembership(rooms, input.roomId, request.userId),
+    runtime.stores.blocks.blockedIdsOf(request.userId),
+  ]);
+  const blocked = new Set(blockedIds);
   const page = await rooms.listMembers(input.roomId, { cursor: input.cursor, limit: MEMBERS_PAGE });
   const ids = page.items.map((m) => m.userId);
   const [profiles, online] = await Promise.all([
     ids.length > 0 ? profileStore.getProfiles(ids) : Promise.resolve(new Map()),
-    mapWithConcurrency(ids, 16, async (userId) => (await connections.listConnections(userId, request.now)).length > 0),
+    mapWithConcurrency(ids, 16, async (userId) =>
+      blocked.has(userId) ? undefined : (await connections.listConnections(userId, request.now)).length > 0,
+    ),
   ]);
-  const isOnline = new Map(ids.map((userId, index) => [userId, online[index]!]));
+  const isOnline = new Map(ids.map((userId, index) => [userId, online[index]]));
   // Profiles with the longest names and avatars take ~13 KB each: the page stops early rather than overflow a frame.
   const { items: members, cursor } = fitPage(
     page,
-    ({ userId }) => toUser(profileOrPlaceholder(profiles, userId), { isOnline: isOnline.get(userId)! }),
+    ({ userId }) => {
+      const online = isOnline.get(userId);
+      return toUser(profileOrPlaceholder(profiles, userId), online === undefined ? undefined : { isOnline: online });
+    },
     new ListBudget(LIMITS.answerListMaxBytes),
   );
   return { ack: cursor === undefined ? { members } : { members, cursor } };

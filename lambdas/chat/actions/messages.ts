@@ -2,16 +2,39 @@
 // first attempt, gets the one stored message, and only the call that wrote it to the history broadcasts it.
 import { randomUUID } from 'node:crypto';
 import { LIMITS, type Message, type MessageEvent } from '../../protocol/index.js';
+import { blockersForBroadcast, excludingBlockers } from '../blocking.js';
 import type { ActionHandler, ActionOutcome, RequestContext, RuntimeWith } from '../context.js';
 import { ChatError, forbidden } from '../errors.js';
 import { loadProfile } from '../room-access.js';
 import { toIsoTime } from '../wire-format.js';
-import { broadcastTyping, typingStoppedEvent } from './typing.js';
+import type { TypingRecord } from '../ports.js';
+import { typingExclusion, typingStoppedEvent } from './typing.js';
 
-function broadcastMessage(runtime: RuntimeWith<never>, request: RequestContext, message: Message): Promise<void> {
+/**
+ * To every subscriber but the sending connection (the sender's other devices get it too) and the users who blocked
+ * the sender; then, if the send ended the sender's typing, that stop. One read of who blocked the sender for both.
+ */
+async function broadcastMessage(
+  runtime: RuntimeWith<'blocks'>,
+  request: RequestContext,
+  message: Message,
+  stoppedTyping?: TypingRecord,
+): Promise<void> {
+  const blockers = await blockersForBroadcast(runtime, message.senderId);
+  if (!blockers) return;
   const event: MessageEvent = { type: 'message', roomId: message.roomId, message };
-  // Every subscriber but the sending connection: the sender's other devices get it too.
-  return runtime.fanOut.toRoom(message.roomId, event, { connectionId: request.connectionId });
+  await runtime.fanOut.toRoom(
+    message.roomId,
+    event,
+    excludingBlockers({ connectionId: request.connectionId }, blockers),
+  );
+  if (stoppedTyping) {
+    await runtime.fanOut.toRoom(
+      message.roomId,
+      typingStoppedEvent(stoppedTyping),
+      excludingBlockers(typingExclusion(message.senderId), blockers),
+    );
+  }
 }
 
 /**
@@ -19,7 +42,7 @@ function broadcastMessage(runtime: RuntimeWith<never>, request: RequestContext, 
  * two writes): writing it now completes that attempt, and then this call owes the broadcast.
  */
 async function answerWithStored(
-  runtime: RuntimeWith<'messages'>,
+  runtime: RuntimeWith<'messages' | 'blocks'>,
   request: RequestContext,
   stored: Message,
 ): Promise<ActionOutcome<'sendMessage'>> {
@@ -29,7 +52,7 @@ async function answerWithStored(
   return { ack: { message: stored }, after: () => broadcastMessage(runtime, request, stored) };
 }
 
-export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' | 'typing'> = async (
+export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' | 'typing' | 'blocks'> = async (
   runtime,
   request,
   input,
@@ -77,9 +100,6 @@ export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' |
     : undefined;
   return {
     ack: { message },
-    after: async () => {
-      await broadcastMessage(runtime, request, message);
-      if (stoppedTyping) await broadcastTyping(runtime, typingStoppedEvent(stoppedTyping));
-    },
+    after: () => broadcastMessage(runtime, request, message, stoppedTyping),
   };
 };

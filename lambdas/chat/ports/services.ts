@@ -1,5 +1,6 @@
 // The ports that are not storage: the gateway's management API, the redelivery queue, time, logs and metrics.
 import type { ServerFrame } from '../../protocol/index.js';
+import type { ReportRecord } from './reports.js';
 
 export type PostResult = 'delivered' | 'gone';
 
@@ -35,6 +36,12 @@ export interface FrameQueue {
   ): Promise<{ queued: number; failed: number }>;
 }
 
+/** Where moderation events go for an operator to route (EventBridge on AWS and on the local stack). */
+export interface ModerationEvents {
+  /** Publishes that a message was reported; throws when the event could not be published. */
+  messageReported(report: ReportRecord): Promise<void>;
+}
+
 export interface Clock {
   now(): number;
 }
@@ -64,6 +71,9 @@ export type MetricName =
   /** Queued frames a later try delivered. */
   | 'FramesRedelivered'
   /** Queued frames no try could deliver: the client closes the gap with getHistory. */
-  | 'FramesGivenUp';
+  | 'FramesGivenUp'
+  | 'MessagesReported'
+  /** Reports stored whose moderation event could not be published (the report itself is kept). */
+  | 'ModerationEventsFailed';
 
 export type { ServerFrame };

@@ -5,12 +5,14 @@
 import type { Message } from '../../../lambdas/protocol/index.js';
 import { assertPageLimit, decodeCursor, encodeCursor } from '../../../lambdas/adapters/dynamo/cursor.js';
 import type {
+  BlockRecord,
   ConnectionRecord,
   MemberRecord,
   Page,
   PageRequest,
   PresenceState,
   ProfileRecord,
+  ReportRecord,
   RoomRecord,
   StoreMethod,
   SubscriptionRecord,
@@ -22,7 +24,7 @@ export const copy = <T>(value: T): T => structuredClone(value);
 // Ids never contain control characters, so NUL cannot occur inside a component of a composite key.
 export const key = (...parts: string[]): string => parts.join('\u0000');
 
-type CursorScope = 'members' | 'memberships' | 'subscriptions';
+type CursorScope = 'members' | 'memberships' | 'subscriptions' | 'blocks';
 
 // The same codec as the DynamoDB store: cursors from another listing or owner are refused the same way.
 const cursorFor = (scope: CursorScope, owner: string, lastKey: string) =>
@@ -68,6 +70,9 @@ export interface MemoryDump {
   messages: Message[];
   claims: Message[];
   typing: TypingRecord[];
+  blocks: BlockRecord[];
+  blockedBy: BlockRecord[];
+  reports: ReportRecord[];
 }
 
 export class MemoryTable {
@@ -86,6 +91,14 @@ export class MemoryTable {
   readonly messages = new Map<string, Message>();
   /** key(roomId, userId) */
   readonly typing = new Map<string, TypingRecord>();
+  /** key(blockerId, blockedId): the blocker's side of each block. */
+  readonly blocks = new Map<string, BlockRecord>();
+  /** key(blockedId, blockerId): the blocked user's side. */
+  readonly blockedBy = new Map<string, BlockRecord>();
+  /** key(roomId, seq, reporterId) */
+  readonly reports = new Map<string, ReportRecord>();
+  /** key(userId, windowStart): reports counted in that window. */
+  readonly reportQuotas = new Map<string, number>();
   private readonly failures = new Map<StoreMethod, Error[]>();
 
   /** Queues a failure for the next call of `method` (see MemoryStores.failNext). */
@@ -113,6 +126,9 @@ export class MemoryTable {
       messages: [...this.messages.values()],
       claims: [...this.claims.values()],
       typing: [...this.typing.values()],
+      blocks: [...this.blocks.values()],
+      blockedBy: [...this.blockedBy.values()],
+      reports: [...this.reports.values()],
     });
   }
 }

@@ -110,6 +110,10 @@ export function actionFields(
     typing: { base: { roomId, isTyping: true }, fields: { roomId: 'id', isTyping: 'boolean' } },
     getPresence: { base: room, fields: { roomId: 'id', cursor: 'cursor' } },
     markRead: { base: { roomId, seq: 0 }, fields: { roomId: 'id', seq: 'seq' } },
+    blockUser: { base: { userId: bobId }, fields: { userId: 'id' } },
+    unblockUser: { base: { userId: bobId }, fields: { userId: 'id' } },
+    listBlocked: { base: {}, fields: { cursor: 'cursor' } },
+    reportMessage: { base: { roomId, seq: 1, reason: 'spam' }, fields: { roomId: 'id', seq: 'seq', reason: 'reason' } },
   };
 }
 
