@@ -1,5 +1,5 @@
-// The local stack's own HTTP endpoints beside the gateway: health, dev tokens, the issuer's public keys and the demo
-// page's static files.
+// The local stack's own HTTP endpoints beside the gateway: health, dev tokens, the issuer's public keys, the events
+// put on the local EventBridge, and the demo page's static files.
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
@@ -19,6 +19,8 @@ export interface HttpRoutesOptions {
   publicDir?: string;
   /** True once the gateway accepts connections. */
   isReady(): boolean;
+  /** What was put on the local EventBridge, oldest first (GET /dev/events). */
+  events?: () => unknown[];
 }
 
 /** Token subjects follow the protocol's id rule (1 to 128 characters, no control characters). */
@@ -74,6 +76,11 @@ export function createHttpRoutes(options: HttpRoutesOptions): RouteHandler {
     if (url.pathname === '/dev/token') {
       if (method !== 'GET') return methodNotAllowed(response);
       devToken(options.issuer, url.searchParams, response);
+      return true;
+    }
+    if (url.pathname === '/dev/events' && options.events) {
+      if (method !== 'GET') return methodNotAllowed(response);
+      sendJson(response, 200, { events: options.events() });
       return true;
     }
     if (url.pathname === jwksPath) {

@@ -27,6 +27,7 @@ import {
   type FunctionHost,
   type FunctionPlacement,
 } from './functions/function-host.js';
+import { startLocalEventBridge, type LocalEventBridge } from './eventbridge/local-eventbridge.js';
 import { createHttpRoutes } from './http-routes.js';
 import { sendJson } from './http-util.js';
 import { handleManagementRequest } from './management-api.js';
@@ -38,6 +39,7 @@ import { startLocalRedelivery, type LocalRedelivery, type LocalRedeliveryOptions
 export const LOCAL_AUDIENCE = 'local-chat-client';
 export const LOCAL_TABLE_NAME = 'chat-local';
 export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_MODERATION_BUS = 'chat-local-moderation';
 const ISSUER_PATH = '/local-issuer';
 const HOST = '127.0.0.1';
 /** dynalite and the local management API take any credentials, but the SDK signs every request with some. */
@@ -94,6 +96,8 @@ export interface LocalStack {
   handlers: FunctionPlacement;
   /** The SQS endpoint and queues of the redelivery path. */
   redelivery: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl' | 'maxReceiveCount'>;
+  /** The EventBridge endpoint and bus reportMessage publishes to, and what was published (GET /dev/events). */
+  moderationEvents: Pick<LocalEventBridge, 'endpoint' | 'events'> & { eventBusName: string };
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
   stop(): Promise<void>;
 }
@@ -108,6 +112,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let server: Server | undefined;
   let functions: FunctionHost | undefined;
   let redelivery: LocalRedelivery | undefined;
+  let eventBridge: LocalEventBridge | undefined;
   try {
     let dynamoDir: string | undefined;
     if (dataPath) {
@@ -157,6 +162,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger: gatewayLogger,
       ...options.redelivery,
     });
+    eventBridge = await startLocalEventBridge({ region: LOCAL_REGION });
+    eventBridge.createEventBus(LOCAL_MODERATION_BUS);
     const config: RuntimeConfig = {
       tableName: LOCAL_TABLE_NAME,
       region: LOCAL_REGION,
@@ -164,6 +171,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       managementEndpoint: options.managementEndpoint ?? httpUrl,
       redeliveryQueueUrl: redelivery.queueUrl,
       redeliveryMaxReceives: redelivery.maxReceiveCount,
+      moderationEventBus: LOCAL_MODERATION_BUS,
+      eventBridgeEndpoint: eventBridge.endpoint,
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
       credentials: DUMMY_CREDENTIALS,
@@ -200,6 +209,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       issuerPath: ISSUER_PATH,
       ...(options.publicDir !== undefined && { publicDir: options.publicDir }),
       isReady: () => ready,
+      events: eventBridge.events,
     });
     handleHttp = async (request, response) => {
       const url = new URL(request.url ?? '/', httpUrl);
@@ -218,6 +228,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const runningDynamo = dynamo;
     const runningFunctions = functions;
     const runningRedelivery = redelivery;
+    const runningEventBridge = eventBridge;
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -227,6 +238,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       config,
       handlers: runningFunctions.placement,
       redelivery: runningRedelivery,
+      moderationEvents: {
+        endpoint: runningEventBridge.endpoint,
+        eventBusName: LOCAL_MODERATION_BUS,
+        events: runningEventBridge.events,
+      },
       stop() {
         stopping ??= (async () => {
           ready = false;
@@ -235,6 +251,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           // The event source mapping finishes the batches in hand while the functions still run them.
           await runningRedelivery.stop();
           await runningFunctions.close();
+          await runningEventBridge.stop();
           await closeServer(runningServer);
           await runningDynamo.stop();
         })();
@@ -244,6 +261,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   } catch (error) {
     if (redelivery) await redelivery.stop().catch(() => undefined);
     if (functions) await functions.close().catch(() => undefined);
+    if (eventBridge) await eventBridge.stop().catch(() => undefined);
     if (server) await closeServer(server).catch(() => undefined);
     if (dynamo) await dynamo.stop().catch(() => undefined);
     throw error;

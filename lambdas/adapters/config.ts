@@ -19,6 +19,10 @@ export interface RuntimeConfig {
   redeliveryQueueUrl?: string;
   /** The queue's maxReceiveCount: the redelivery handler gives a frame up on that try (redelivery handler only). */
   redeliveryMaxReceives?: number;
+  /** The EventBridge bus (name or ARN) reportMessage publishes to; without it reports are only stored. */
+  moderationEventBus?: string;
+  /** Local stack and tests only: the EventBridge endpoint. */
+  eventBridgeEndpoint?: string;
   /** Required by the authorizer only. */
   auth?: AuthConfig;
   maxConnectionS: number;
@@ -75,6 +79,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
   if (managementEndpoint) config.managementEndpoint = managementEndpoint;
   const redeliveryQueueUrl = optionalUrl(env, 'REDELIVERY_QUEUE_URL');
   if (redeliveryQueueUrl) config.redeliveryQueueUrl = redeliveryQueueUrl;
+  const moderationEventBus = env.MODERATION_EVENT_BUS?.trim();
+  if (moderationEventBus) config.moderationEventBus = moderationEventBus;
+  const eventBridgeEndpoint = optionalUrl(env, 'EVENTBRIDGE_ENDPOINT');
+  if (eventBridgeEndpoint) config.eventBridgeEndpoint = eventBridgeEndpoint;
   return config;
 }
 

@@ -6,10 +6,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createChat, type RedeliveryRequest } from '../chat/index.js';
-import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier } from '../chat/ports.js';
+import type { ChatStores, Clock, FrameQueue, Logger, Metrics, ModerationEvents, Notifier } from '../chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../chat/service.js';
 import { ConfigError, DEFAULT_REDELIVERY_MAX_RECEIVES, type RuntimeConfig } from './config.js';
 import { createDynamoStores } from './dynamo-stores.js';
+import { eventBridgeModerationEventsFor } from './eventbridge-moderation-events.js';
 import { toConnectRequest, toDisconnectRequest, toFrameRequest, type WebSocketHandlerEvent } from './gateway-events.js';
 import type { TokenVerifier } from './jwt-verifier.js';
 import { managementEndpointFor, managementNotifierFor } from './management-notifier.js';
@@ -39,6 +40,8 @@ export interface HandlerOverrides {
   frameQueue: FrameQueue;
   /** How long an invocation may spend retrying posts. */
   retryBudget: RetryBudgetSettings;
+  /** Where reportMessage publishes (else the EventBridge bus of config.moderationEventBus, if any). */
+  moderationEvents: ModerationEvents;
 }
 
 export type WebSocketHandler = (event: WebSocketHandlerEvent, context?: Context) => Promise<{ statusCode: number }>;
@@ -162,6 +165,16 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
           ...(config.credentials ? { credentials: config.credentials } : {}),
         })
       : undefined);
+  const moderationEvents =
+    overrides.moderationEvents ??
+    (config.moderationEventBus
+      ? eventBridgeModerationEventsFor({
+          eventBusName: config.moderationEventBus,
+          region: config.region,
+          ...(config.eventBridgeEndpoint ? { endpoint: config.eventBridgeEndpoint } : {}),
+          ...(config.credentials ? { credentials: config.credentials } : {}),
+        })
+      : undefined);
   const build = (notifier: Notifier): ChatService =>
     createChat({
       stores,
@@ -171,6 +184,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       metrics: observability.metrics,
       config: chatConfig,
       ...(frameQueue ? { frameQueue } : {}),
+      ...(moderationEvents ? { moderationEvents } : {}),
     });
   const retryBudget = overrides.retryBudget ?? DEFAULT_RETRY_BUDGET;
 
