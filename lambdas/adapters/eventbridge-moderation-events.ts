@@ -1,12 +1,10 @@
 // The ModerationEvents port over Amazon EventBridge, with the real @aws-sdk/client-eventbridge client (PutEvents);
 // on the local stack the same client talks to local/eventbridge. One event per report, on the stack's own bus:
 // source `chat.moderation`, detail-type `MessageReported`, the report (with its message snapshot) as the detail.
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { ModerationEvents, ReportRecord } from '../chat/ports.js';
 import { cachedByKey } from './cached-by-key.js';
+import { keepAliveRequestHandler } from './keep-alive-handler.js';
 
 export const MODERATION_EVENT_SOURCE = 'chat.moderation';
 export const MESSAGE_REPORTED = 'MessageReported';
@@ -38,12 +36,7 @@ export function createEventBridgeModerationEvents(options: EventBridgeModeration
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent({ keepAlive: true }),
-      httpsAgent: new HttpsAgent({ keepAlive: true }),
-      connectionTimeout: 3_000,
-      requestTimeout: 5_000,
-    }),
+    requestHandler: keepAliveRequestHandler(),
   });
   return {
     async messageReported(report) {

@@ -2,14 +2,12 @@
 // talks to local/sqs. One message per frame: the body is the frame exactly as it would have been posted (a JSON
 // text, which SQS accepts as is), the recipient travels in message attributes. Also the way back: an SQS record of
 // the redelivery function's event into a RedeliveryRequest.
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SQSRecord } from 'aws-lambda';
 import type { RedeliveryRequest } from '../chat/index.js';
 import type { FrameQueue, Logger, QueuedFrame } from '../chat/ports.js';
 import { cachedByKey } from './cached-by-key.js';
+import { keepAliveRequestHandler } from './keep-alive-handler.js';
 
 /** SendMessageBatch takes at most 10 entries... */
 export const SQS_BATCH_MAX_ENTRIES = 10;
@@ -43,14 +41,8 @@ export function createSqsFrameQueue(options: SqsFrameQueueOptions): SqsFrameQueu
     // Locally the queue URL names the emulator; on AWS the regional endpoint is the queue URL's own host.
     ...(local ? { endpoint: new URL(options.queueUrl).origin } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent({ keepAlive: true }),
-      httpsAgent: new HttpsAgent({ keepAlive: true }),
-      connectionTimeout: 3_000,
-      // Past it the SDK warns but keeps waiting (no throwOnRequestTimeout): a slow answer from SQS still queues the
-      // frames, where giving up would lose them; the function's own timeout bounds the wait.
-      requestTimeout: 5_000,
-    }),
+    // A slow answer from SQS still queues the frames (see keepAliveRequestHandler).
+    requestHandler: keepAliveRequestHandler(),
   });
 
   async function sendBatch(batch: readonly QueuedFrame[], delaySeconds: number | undefined): Promise<number> {
