@@ -166,6 +166,13 @@ export class ChatMonitoring extends Construct {
       1,
       'The redelivery function gave frames up after their last try',
     );
+    // A report is stored either way, but moderation only hears of it through the event.
+    alarm(
+      'ModerationEventsFailed',
+      chatMetric('ModerationEventsFailed'),
+      1,
+      'Reports were stored but their moderation events could not be published',
+    );
     this.alarms = alarms;
 
     const lambdaWidget = (title: string, metric: (name: ChatFunctionName) => cloudwatch.IMetric) =>

@@ -87,6 +87,16 @@ export const TABLE_ACCESS: Readonly<Record<TableUser, TableAccess>> = {
  */
 export type ManagementMethod = 'POST' | 'GET' | 'DELETE';
 
+/** EventBridge actions each function calls on the moderation bus: only reportMessage (the message function) puts. */
+export type EventsAction = 'events:PutEvents';
+
+export const MODERATION_EVENTS_ACCESS: Readonly<Record<TableUser, readonly EventsAction[]>> = {
+  connect: [],
+  disconnect: [],
+  message: ['events:PutEvents'],
+  redelivery: [],
+};
+
 export const MANAGEMENT_ACCESS: Readonly<Record<TableUser, readonly ManagementMethod[]>> = {
   connect: ['POST'],
   disconnect: ['POST'],

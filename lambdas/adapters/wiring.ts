@@ -10,7 +10,6 @@ import type { ChatStores, Clock, FrameQueue, Logger, Metrics, ModerationEvents, 
 import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../chat/service.js';
 import { ConfigError, DEFAULT_REDELIVERY_MAX_RECEIVES, type RuntimeConfig } from './config.js';
 import { createDynamoStores } from './dynamo-stores.js';
-import { eventBridgeModerationEventsFor } from './eventbridge-moderation-events.js';
 import { toConnectRequest, toDisconnectRequest, toFrameRequest, type WebSocketHandlerEvent } from './gateway-events.js';
 import type { TokenVerifier } from './jwt-verifier.js';
 import { managementEndpointFor, managementNotifierFor } from './management-notifier.js';
@@ -40,7 +39,7 @@ export interface HandlerOverrides {
   frameQueue: FrameQueue;
   /** How long an invocation may spend retrying posts. */
   retryBudget: RetryBudgetSettings;
-  /** Where reportMessage publishes (else the EventBridge bus of config.moderationEventBus, if any). */
+  /** Where reportMessage publishes; none here (see message-handler.ts for the message function's, from config). */
   moderationEvents: ModerationEvents;
 }
 
@@ -165,16 +164,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
           ...(config.credentials ? { credentials: config.credentials } : {}),
         })
       : undefined);
-  const moderationEvents =
-    overrides.moderationEvents ??
-    (config.moderationEventBus
-      ? eventBridgeModerationEventsFor({
-          eventBusName: config.moderationEventBus,
-          region: config.region,
-          ...(config.eventBridgeEndpoint ? { endpoint: config.eventBridgeEndpoint } : {}),
-          ...(config.credentials ? { credentials: config.credentials } : {}),
-        })
-      : undefined);
+  const { moderationEvents } = overrides;
   const build = (notifier: Notifier): ChatService =>
     createChat({
       stores,

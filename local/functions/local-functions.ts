@@ -4,10 +4,10 @@
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
 import { asLoggerPort, createLogger } from '../../lambdas/adapters/logger.js';
 import { createAuthorizerHandler } from '../../lambdas/adapters/authorizer-handler.js';
+import { createMessageFunctionHandler } from '../../lambdas/adapters/message-handler.js';
 import {
   createConnectHandler,
   createDisconnectHandler,
-  createMessageHandler,
   createRedeliveryHandler,
   type HandlerOverrides,
 } from '../../lambdas/adapters/wiring.js';
@@ -34,7 +34,7 @@ export function createLocalFunctions(
     ['authorizer', createAuthorizerHandler(config, { logger }) as LocalFunction],
     ['connect', createConnectHandler(config, overrides) as LocalFunction],
     ['disconnect', createDisconnectHandler(config, overrides) as LocalFunction],
-    ['message', createMessageHandler(config, overrides) as LocalFunction],
+    ['message', createMessageFunctionHandler(config, overrides) as LocalFunction],
     ['redelivery', createRedeliveryHandler(config, overrides) as LocalFunction],
   ]);
 }
