@@ -83,8 +83,8 @@ export interface AckFields {
   subscribe: { roomId: string };
   unsubscribe: { roomId: string };
   sendMessage: { message: Message };
-  /** skippedTo: see PROTOCOL.md, "getHistory" (messages hidden by a block at the far end of the page). */
-  getHistory: { messages: Message[]; hasMore: boolean; skippedTo?: number };
+  /** hiddenSeqs: the seqs of the page's window left out for this reader (PROTOCOL.md, "getHistory"). */
+  getHistory: { messages: Message[]; hasMore: boolean; hiddenSeqs?: number[] };
   typing: Record<string, never>;
   getPresence: { online: User[]; typing: TypingEntry[]; cursor?: string };
   markRead: Record<string, never>;

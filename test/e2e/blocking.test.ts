@@ -81,7 +81,7 @@ describe('blocking', () => {
     expect((history.messages as { seq: number }[]).map((m) => m.seq)).toEqual([1]);
     expect(history).toMatchObject({ hasMore: false });
     const catchUp = await a2.ack('getHistory', { roomId, after: 1 });
-    expect(catchUp).toMatchObject({ messages: [], hasMore: false, skippedTo: 3 });
+    expect(catchUp).toMatchObject({ messages: [], hasMore: false, hiddenSeqs: [2, 3] });
     expect(((await c.ack('getHistory', { roomId })).messages as unknown[]).length).toBe(3);
 
     const presence = await a2.ack('getPresence', { roomId });

@@ -1,5 +1,6 @@
 // getHistory: newest messages, catch-up after a seq, or scrolling back before one. Messages from users the reader
-// blocked are left out of the page, which may then come back shorter (see skippedTo).
+// blocked are left out of the page, which may then come back shorter (even empty); their seqs are listed in
+// hiddenSeqs, so a reader can page on past them and stop waiting for them as gaps.
 import { LIMITS } from '../../protocol/index.js';
 import { withoutBlocked } from '../blocking.js';
 import type { ActionHandler } from '../context.js';
@@ -24,20 +25,22 @@ export const getHistory: ActionHandler<'getHistory', 'rooms' | 'messages' | 'blo
   if (input.before !== undefined) query.before = input.before;
   if (input.after !== undefined) query.after = input.after;
   const { messages: window, hasMore } = await runtime.stores.messages.getMessages(input.roomId, query);
-  const hidden = new Set(blockedIds);
-  const messages = withoutBlocked(window, hidden, (message) => message.senderId);
-  // The far end of the window, away from where the reader started: when hidden messages lie there, reading on from
-  // the last message given would read them again (or, from an empty page, could not go on): skippedTo says where
-  // the window really ended.
-  const oldestFirst = input.after !== undefined;
-  const farEnd = oldestFirst ? window[window.length - 1] : window[0];
-  const lastGiven = oldestFirst ? messages[messages.length - 1] : messages[0];
-  const skipped = farEnd !== undefined && farEnd !== lastGiven ? { skippedTo: farEnd.seq } : {};
+  const blocked = new Set(blockedIds);
+  const messages = withoutBlocked(window, blocked, (message) => message.senderId);
+  const hidden = window.filter((message) => blocked.has(message.senderId)).map((message) => message.seq);
 
   // Messages of 4,000 characters take up to ~50 KB each on the wire: a page stops early, at its far end from the
-  // reader's starting point, and says hasMore, so reading on with after / before resumes exactly after it.
+  // reader's starting point, and says hasMore, so reading on with after / before resumes exactly after it. Hidden
+  // seqs beyond where it stopped are not listed: the reader would page on past messages it was not given.
+  const oldestFirst = input.after !== undefined;
   const fitting = countWithinBudget(oldestFirst ? messages : [...messages].reverse(), LIMITS.answerListMaxBytes);
-  if (fitting === messages.length) return { ack: { messages, hasMore, ...skipped } };
+  if (fitting === messages.length) {
+    return { ack: hidden.length > 0 ? { messages, hasMore, hiddenSeqs: hidden } : { messages, hasMore } };
+  }
   const page = oldestFirst ? messages.slice(0, fitting) : messages.slice(messages.length - fitting);
-  return { ack: { messages: page, hasMore: true } };
+  const stop = oldestFirst ? page[page.length - 1]!.seq : page[0]!.seq;
+  const hiddenSeqs = hidden.filter((seq) => (oldestFirst ? seq < stop : seq > stop));
+  return {
+    ack: hiddenSeqs.length > 0 ? { messages: page, hasMore: true, hiddenSeqs } : { messages: page, hasMore: true },
+  };
 };

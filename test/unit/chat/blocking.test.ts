@@ -185,27 +185,28 @@ describe('history, presence and members as the blocker sees them', () => {
     expect(seqsOf(await h.ack(carol, 'getHistory', { roomId }))).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  it('a page comes back shorter; hasMore and skippedTo let the reader go on without losing or repeating', async () => {
+  it('a page comes back shorter; hiddenSeqs lets the reader page on without losing or repeating', async () => {
     const { h, alicePhone, bob, carol, roomId, send } = await setup();
     // seq 1 carol, 2–4 bob, 5 carol, 6–7 bob
     for (const sender of [carol, bob, bob, bob, carol, bob, bob]) await send(sender);
     const page = (fields: Record<string, unknown>) => h.ack(alicePhone, 'getHistory', { roomId, ...fields });
+    const seqs = (ack: Record<string, unknown>) => (ack.messages as Message[]).map((m) => m.seq);
 
     const forward = await page({ after: 0, limit: 3 });
-    expect(forward).toMatchObject({ hasMore: true, skippedTo: 3 });
-    expect((forward.messages as Message[]).map((m) => m.seq)).toEqual([1]);
+    expect(forward).toMatchObject({ hasMore: true, hiddenSeqs: [2, 3] });
+    expect(seqs(forward)).toEqual([1]);
     const empty = await page({ after: 3, limit: 1 });
-    expect(empty).toMatchObject({ messages: [], hasMore: true, skippedTo: 4 });
+    expect(empty).toMatchObject({ messages: [], hasMore: true, hiddenSeqs: [4] });
     const next = await page({ after: 4, limit: 3 });
-    expect(next).toMatchObject({ hasMore: false, skippedTo: 7 });
-    expect((next.messages as Message[]).map((m) => m.seq)).toEqual([5]);
+    expect(next).toMatchObject({ hasMore: false, hiddenSeqs: [6, 7] });
+    expect(seqs(next)).toEqual([5]);
 
     const backward = await page({ limit: 2 });
-    expect(backward).toMatchObject({ messages: [], hasMore: true, skippedTo: 6 });
+    expect(backward).toMatchObject({ messages: [], hasMore: true, hiddenSeqs: [6, 7] });
     const older = await page({ before: 6, limit: 3 });
-    expect(older).toMatchObject({ hasMore: true, skippedTo: 3 });
-    expect((older.messages as Message[]).map((m) => m.seq)).toEqual([5]);
-    // No skippedTo when the far end was given.
+    expect(older).toMatchObject({ hasMore: true, hiddenSeqs: [3, 4] });
+    expect(seqs(older)).toEqual([5]);
+    // Nothing hidden in the window: no hiddenSeqs at all.
     const plain = await page({ before: 2, limit: 3 });
     expect(plain).toEqual({
       type: 'ack',
@@ -214,6 +215,21 @@ describe('history, presence and members as the blocker sees them', () => {
       hasMore: false,
       messages: [expect.objectContaining({ seq: 1 })],
     });
+  });
+
+  it('a page cut short to fit a frame lists only the hidden seqs before where it stopped', async () => {
+    const { h, alicePhone, bob, carol, roomId, send } = await setup();
+    // Each of Carol's messages takes 24,000 bytes on the wire (a control character is escaped to 6): four fit.
+    for (let index = 0; index < 5; index++) {
+      await send(carol, '\u0001'.repeat(4_000));
+      await send(bob);
+    }
+    const forward = await h.ack(alicePhone, 'getHistory', { roomId, after: 0, limit: 10 });
+    expect((forward.messages as Message[]).map((m) => m.seq)).toEqual([1, 3, 5, 7]);
+    expect(forward).toMatchObject({ hasMore: true, hiddenSeqs: [2, 4, 6] });
+    const backward = await h.ack(alicePhone, 'getHistory', { roomId, limit: 10 });
+    expect((backward.messages as Message[]).map((m) => m.seq)).toEqual([3, 5, 7, 9]);
+    expect(backward).toMatchObject({ hasMore: true, hiddenSeqs: [4, 6, 8, 10] });
   });
 
   it('getPresence leaves the blocked user out of online and typing; listMembers lists them without presence', async () => {
