@@ -19,7 +19,15 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
 } from './types.js';
-export type { Message, MessageType, Room, RoomKind, TypingEntry, User } from '../../lambdas/protocol/objects.js';
+export type {
+  BlockedUser,
+  Message,
+  MessageType,
+  Room,
+  RoomKind,
+  TypingEntry,
+  User,
+} from '../../lambdas/protocol/objects.js';
 export type { ErrorCode } from '../../lambdas/protocol/errors.js';
 export type {
   AckFields,

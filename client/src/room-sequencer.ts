@@ -3,6 +3,8 @@ import type { Message } from '../../lambdas/protocol/objects.js';
 export interface HistoryPage {
   messages: Message[];
   hasMore: boolean;
+  /** Seqs the server left out for this user (senders they blocked): they will never come, so no gap waits on them. */
+  hiddenSeqs?: number[];
 }
 
 export interface SequencerDeps {
@@ -28,6 +30,8 @@ const MAX_SKIPPED = 1_000;
 export class RoomSequencer {
   private readonly held = new Map<number, Message>();
   private readonly skipped = new Set<number>();
+  /** Seqs above lastSeq the server said are hidden from this user: drained over like emitted ones. */
+  private readonly hidden = new Set<number>();
   private syncing?: Promise<void>;
   private syncAgain = false;
   private gapTimer?: ReturnType<typeof setTimeout>;
@@ -67,6 +71,7 @@ export class RoomSequencer {
     this.disposed = true;
     this.clearGapTimer();
     this.held.clear();
+    this.hidden.clear();
   }
 
   private take(message: Message): void {
@@ -81,11 +86,25 @@ export class RoomSequencer {
   }
 
   private drain(): void {
-    for (let next = this.held.get(this.lastSeq + 1); next; next = this.held.get(this.lastSeq + 1)) {
-      this.held.delete(next.seq);
-      this.lastSeq = next.seq;
-      this.deps.emit(next);
+    for (;;) {
+      const seq = this.lastSeq + 1;
+      const next = this.held.get(seq);
+      if (next) {
+        this.held.delete(seq);
+        this.lastSeq = seq;
+        this.deps.emit(next);
+      } else if (this.hidden.delete(seq)) {
+        this.lastSeq = seq;
+      } else {
+        return;
+      }
     }
+  }
+
+  private passHidden(seqs: readonly number[]): void {
+    for (const seq of this.hidden) if (seq <= this.lastSeq) this.hidden.delete(seq);
+    for (const seq of seqs) if (seq > this.lastSeq) this.hidden.add(seq);
+    this.drain();
   }
 
   private runSync(): Promise<void> {
@@ -117,9 +136,11 @@ export class RoomSequencer {
         const page = await this.deps.fetchAfter(this.roomId, after);
         if (this.disposed) return;
         for (const message of page.messages) this.take(message);
-        const last = page.messages[page.messages.length - 1];
-        if (!page.hasMore || !last) break;
-        after = last.seq;
+        if (page.hiddenSeqs) this.passHidden(page.hiddenSeqs);
+        // Read on from the farthest seq the page covered, hidden ones included (a page may hold only hidden ones).
+        const farthest = Math.max(after, ...page.messages.map((m) => m.seq), ...(page.hiddenSeqs ?? []));
+        if (!page.hasMore || farthest === after) break;
+        after = farthest;
       }
       // Everything stored was just read: a passed-over seq still missing belongs to a send that failed.
       if (fromSkipped) this.skipped.clear();
