@@ -1,11 +1,5 @@
 // addMembers, leaveRoom and listMembers: who is in a room.
-import {
-  LIMITS,
-  type MemberJoinedEvent,
-  type MemberLeftEvent,
-  type RoomJoinedEvent,
-  type ServerFrame,
-} from '../../protocol/index.js';
+import { LIMITS, type MemberJoinedEvent, type MemberLeftEvent, type RoomJoinedEvent } from '../../protocol/index.js';
 import { requireNotBlockedBy } from '../blocking.js';
 import type { ActionHandler } from '../context.js';
 import { badRequest } from '../errors.js';
@@ -21,7 +15,7 @@ import {
   undoJoins,
 } from '../room-access.js';
 import { toRoom, toUser } from '../wire-format.js';
-import { typingStoppedEvent } from './typing.js';
+import { broadcastTyping, typingStoppedEvent } from './typing.js';
 
 const MEMBERS_PAGE = 100;
 
@@ -73,11 +67,10 @@ export const addMembers: ActionHandler<
   };
 };
 
-export const leaveRoom: ActionHandler<'leaveRoom', 'connections' | 'rooms' | 'subscriptions' | 'typing'> = async (
-  runtime,
-  request,
-  input,
-) => {
+export const leaveRoom: ActionHandler<
+  'leaveRoom',
+  'connections' | 'rooms' | 'subscriptions' | 'typing' | 'blocks'
+> = async (runtime, request, input) => {
   const { rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
   const { userId, now } = request;
@@ -91,12 +84,13 @@ export const leaveRoom: ActionHandler<'leaveRoom', 'connections' | 'rooms' | 'su
   const typing = await runtime.stores.typing.stopTyping(roomId, userId, now);
 
   const left: MemberLeftEvent = { type: 'memberLeft', roomId, userId };
-  const toRoomFrames: ServerFrame[] = typing ? [typingStoppedEvent(typing), left] : [left];
   return {
     ack: {},
     after: async () => {
-      // The user's connections are unsubscribed by now; their other devices are told directly.
-      await runtime.fanOut.toRoom(roomId, toRoomFrames, { userIds: [userId] });
+      // The user's connections are unsubscribed by now; their other devices are told directly. The typing stop is
+      // the user's activity (users who blocked them never saw it start); leaving is the room's business.
+      if (typing) await broadcastTyping(runtime, typingStoppedEvent(typing));
+      await runtime.fanOut.toRoom(roomId, left, { userIds: [userId] });
       await runtime.fanOut.toRecipients(
         connections.filter((c) => c.connectionId !== request.connectionId),
         left,

@@ -149,6 +149,14 @@ describe('what a block hides from every device of the blocker', () => {
     expect(h.eventsOf(carol).map((e) => e.type)).toEqual(['typing', 'message', 'typing']);
   });
 
+  it("leaving a room ends the blocked user's typing for everyone but the blocker; all hear that they left", async () => {
+    const { h, alicePhone, bob, carol, roomId } = await setup();
+    await h.ack(bob, 'typing', { roomId, isTyping: true });
+    await h.ack(bob, 'leaveRoom', { roomId });
+    expect(h.eventsOf(carol).map((e) => e.type)).toEqual(['typing', 'typing', 'memberLeft']);
+    expect(h.eventsOf(alicePhone).map((e) => e.type)).toEqual(['memberLeft']);
+  });
+
   it('unblocking restores everything from then on', async () => {
     const { h, alicePhone, aliceLaptop, bob, roomId, send } = await setup();
     await send(bob);
