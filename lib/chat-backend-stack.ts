@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { ApiGatewayLoggingRole } from './api-gateway-logging-role.js';
 import { ChatAuth, type ExistingUserPool } from './chat-auth.js';
 import { ChatFunctions, REDELIVERY_TIMEOUT } from './chat-functions.js';
+import { ModerationEventBus } from './chat-moderation-events.js';
 import { ChatMonitoring } from './chat-monitoring.js';
 import { ChatPush } from './chat-push.js';
 import type { PushPlatform } from '../lambdas/protocol/index.js';
@@ -51,6 +52,7 @@ export class ChatBackendStack extends Stack {
   public readonly table: ChatTable;
   public readonly auth: ChatAuth;
   public readonly redelivery: RedeliveryQueue;
+  public readonly moderationEvents: ModerationEventBus;
   public readonly functions: ChatFunctions;
   public readonly webSocket: ChatWebSocketApi;
   public readonly monitoring: ChatMonitoring;
@@ -74,9 +76,11 @@ export class ChatBackendStack extends Stack {
       selfSignUpEnabled: props.selfSignUpEnabled ?? false,
     });
     this.redelivery = new RedeliveryQueue(this, 'Redelivery', { consumerTimeout: REDELIVERY_TIMEOUT, removalPolicy });
+    this.moderationEvents = new ModerationEventBus(this, 'Moderation');
     this.functions = new ChatFunctions(this, 'Functions', {
       table: this.table,
       redeliveryQueue: this.redelivery,
+      moderationEvents: this.moderationEvents,
       userPoolId: this.auth.userPool.userPoolId,
       userPoolClientId: this.auth.userPoolClient.userPoolClientId,
       serviceName,
@@ -136,6 +140,10 @@ export class ChatBackendStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.auth.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'ModerationEventBusName', {
+      description: 'reportMessage puts MessageReported events (source chat.moderation) here: route them with a rule',
+      value: this.moderationEvents.bus.eventBusName,
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }

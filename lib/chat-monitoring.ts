@@ -27,6 +27,8 @@ export const CHAT_METRICS = [
   'FramesQueued',
   'FramesRedelivered',
   'FramesGivenUp',
+  'MessagesReported',
+  'ModerationEventsFailed',
 ] as const satisfies readonly MetricName[];
 /** The push function's metrics: on the dashboard when push notifications are deployed. */
 export const PUSH_METRICS = [
@@ -174,6 +176,13 @@ export class ChatMonitoring extends Construct {
       'The redelivery function gave frames up after their last try',
     );
     const pushRow = props.push ? this.pushAlarms(props.push, alarm, chatMetric) : [];
+    // A report is stored either way, but moderation only hears of it through the event.
+    alarm(
+      'ModerationEventsFailed',
+      chatMetric('ModerationEventsFailed'),
+      1,
+      'Reports were stored but their moderation events could not be published',
+    );
     this.alarms = alarms;
 
     const lambdaWidget = (title: string, metric: (name: ChatFunctionName) => cloudwatch.IMetric) =>
@@ -245,7 +254,7 @@ export class ChatMonitoring extends Construct {
         [
           new cloudwatch.GraphWidget({
             title: 'Redelivery of frames whose posts kept failing',
-            width: 24,
+            width: 16,
             left: [chatMetric('FramesQueued'), chatMetric('FramesRedelivered'), chatMetric('FramesGivenUp')],
             right: [
               props.redeliveryQueue.queue.metricApproximateNumberOfMessagesVisible({
@@ -254,6 +263,11 @@ export class ChatMonitoring extends Construct {
               }),
               deadLetters.with({ label: 'Dead letters' }),
             ],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Reports and moderation events',
+            width: 8,
+            left: [chatMetric('MessagesReported'), chatMetric('ModerationEventsFailed')],
           }),
         ],
         ...(pushRow.length > 0 ? [pushRow] : []),

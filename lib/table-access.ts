@@ -115,6 +115,17 @@ export const PUSH_SNS_ACCESS = {
  */
 export type ManagementMethod = 'POST' | 'GET' | 'DELETE';
 
+/** EventBridge actions each function calls on the moderation bus: only reportMessage (the message function) puts. */
+export type EventsAction = 'events:PutEvents';
+
+export const MODERATION_EVENTS_ACCESS: Readonly<Record<TableUser, readonly EventsAction[]>> = {
+  connect: [],
+  disconnect: [],
+  message: ['events:PutEvents'],
+  redelivery: [],
+  push: [],
+};
+
 export const MANAGEMENT_ACCESS: Readonly<Record<TableUser, readonly ManagementMethod[]>> = {
   connect: ['POST'],
   disconnect: ['POST'],

@@ -26,6 +26,10 @@ export interface RuntimeConfig {
   pushDelayS?: number;
   /** The push function's settings. */
   push?: PushConfig;
+  /** The EventBridge bus (name or ARN) reportMessage publishes to; without it reports are only stored. */
+  moderationEventBus?: string;
+  /** Local stack and tests only: the EventBridge endpoint. */
+  eventBridgeEndpoint?: string;
   /** Required by the authorizer only. */
   auth?: AuthConfig;
   maxConnectionS: number;
@@ -125,6 +129,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
   if (env.UPLOAD_MAX_BYTES?.trim()) {
     config.uploadMaxBytes = readInteger(env, 'UPLOAD_MAX_BYTES', { min: 1, max: 5 * 1024 ** 3, fallback: 0 });
   }
+  const moderationEventBus = env.MODERATION_EVENT_BUS?.trim();
+  if (moderationEventBus) config.moderationEventBus = moderationEventBus;
+  const eventBridgeEndpoint = optionalUrl(env, 'EVENTBRIDGE_ENDPOINT');
+  if (eventBridgeEndpoint) config.eventBridgeEndpoint = eventBridgeEndpoint;
   return config;
 }
 

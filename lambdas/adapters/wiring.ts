@@ -6,7 +6,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createChat, type RedeliveryRequest } from '../chat/index.js';
-import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier, PushJobQueue } from '../chat/ports.js';
+import type {
+  ChatStores,
+  Clock,
+  FrameQueue,
+  Logger,
+  Metrics,
+  ModerationEvents,
+  Notifier,
+  PushJobQueue,
+} from '../chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, DEFAULT_UPLOADS, type ChatConfig, type ChatService } from '../chat/service.js';
 import { ConfigError, DEFAULT_REDELIVERY_MAX_RECEIVES, type RuntimeConfig } from './config.js';
 import { createDynamoStores } from './dynamo-stores.js';
@@ -43,6 +52,8 @@ export interface HandlerOverrides {
   retryBudget: RetryBudgetSettings;
   /** Where push jobs go (else the SQS queue of config.pushQueueUrl, if any). */
   pushJobs: PushJobQueue;
+  /** Where reportMessage publishes; none here (see message-handler.ts for the message function's, from config). */
+  moderationEvents: ModerationEvents;
 }
 
 export type WebSocketHandler = (event: WebSocketHandlerEvent, context?: Context) => Promise<{ statusCode: number }>;
@@ -180,6 +191,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
           ...(config.credentials ? { credentials: config.credentials } : {}),
         })
       : undefined);
+  const { moderationEvents } = overrides;
   const build = (notifier: Notifier): ChatService =>
     createChat({
       stores,
@@ -191,6 +203,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       ...(frameQueue ? { frameQueue } : {}),
       ...(pushJobs ? { pushJobs } : {}),
       ...(attachments ? { attachments } : {}),
+      ...(moderationEvents ? { moderationEvents } : {}),
     });
   const retryBudget = overrides.retryBudget ?? DEFAULT_RETRY_BUDGET;
 

@@ -6,6 +6,7 @@ import type {
   FrameQueue,
   Logger,
   Metrics,
+  ModerationEvents,
   Notifier,
   PushJobQueue,
   UploadConfig,
@@ -62,6 +63,8 @@ export interface ChatDeps {
   pushJobs?: PushJobQueue;
   /** The attachment bucket; without one createUpload and getAttachmentUrl are refused. */
   attachments?: AttachmentStorage;
+  /** Where reportMessage publishes its event; without one, reports are only stored. */
+  moderationEvents?: ModerationEvents;
 }
 
 export interface ConnectRequest {

@@ -1,4 +1,4 @@
 import { loadConfig } from '../adapters/config.js';
-import { createMessageHandler } from '../adapters/wiring.js';
+import { createMessageFunctionHandler } from '../adapters/message-handler.js';
 
-export const handler = createMessageHandler(loadConfig(process.env, 'chat'));
+export const handler = createMessageFunctionHandler(loadConfig(process.env, 'chat'));

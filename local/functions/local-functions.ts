@@ -5,10 +5,10 @@ import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
 import { asLoggerPort, createLogger } from '../../lambdas/adapters/logger.js';
 import { createAuthorizerHandler } from '../../lambdas/adapters/authorizer-handler.js';
 import { createPushHandler } from '../../lambdas/adapters/push-wiring.js';
+import { createMessageFunctionHandler } from '../../lambdas/adapters/message-handler.js';
 import {
   createConnectHandler,
   createDisconnectHandler,
-  createMessageHandler,
   createRedeliveryHandler,
   type HandlerOverrides,
 } from '../../lambdas/adapters/wiring.js';
@@ -35,7 +35,7 @@ export function createLocalFunctions(
     ['authorizer', createAuthorizerHandler(config, { logger }) as LocalFunction],
     ['connect', createConnectHandler(config, overrides) as LocalFunction],
     ['disconnect', createDisconnectHandler(config, overrides) as LocalFunction],
-    ['message', createMessageHandler(config, overrides) as LocalFunction],
+    ['message', createMessageFunctionHandler(config, overrides) as LocalFunction],
     ['redelivery', createRedeliveryHandler(config, overrides) as LocalFunction],
     // A config without push (a test's own) gets a push function that says so when called.
     ['push', (config.push ? createPushHandler(config, overrides) : pushNotConfigured) as LocalFunction],

@@ -1,7 +1,14 @@
 // Wires createChat with the in-memory stores, the recording notifier and a manual clock, and offers the moves a
 // unit test makes: connect a user, send a frame, read what a connection received.
 import { createChat } from '../../lambdas/chat/index.js';
-import type { FrameQueue, Logger, MetricName, Metrics, PushJobQueue } from '../../lambdas/chat/ports.js';
+import type {
+  FrameQueue,
+  Logger,
+  MetricName,
+  Metrics,
+  ModerationEvents,
+  PushJobQueue,
+} from '../../lambdas/chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../../lambdas/chat/service.js';
 import type { AckFrame, ErrorFrame, Room, ServerEvent, ServerFrame } from '../../lambdas/protocol/index.js';
 import { ManualClock } from './manual-clock.js';
@@ -87,7 +94,13 @@ export interface ChatHarness {
 }
 
 export function createChatHarness(
-  options: { config?: Partial<ChatConfig>; start?: number; frameQueue?: FrameQueue; pushJobs?: PushJobQueue } = {},
+  options: {
+    config?: Partial<ChatConfig>;
+    start?: number;
+    frameQueue?: FrameQueue;
+    pushJobs?: PushJobQueue;
+    moderationEvents?: ModerationEvents;
+  } = {},
 ): ChatHarness {
   const stores = createMemoryStores();
   const notifier = new RecordingNotifier();
@@ -104,6 +117,7 @@ export function createChatHarness(
     config,
     ...(options.frameQueue && { frameQueue: options.frameQueue }),
     ...(options.pushJobs && { pushJobs: options.pushJobs }),
+    ...(options.moderationEvents && { moderationEvents: options.moderationEvents }),
   });
   let connectionCounter = 0;
   let requestCounter = 0;

@@ -11,7 +11,7 @@ import { ROUTES, ROUTE_SELECTION_EXPRESSION } from '../../lambdas/protocol/route
 import { CHAT_FUNCTION_NAMES, ESM_REQUIRE_BANNER } from '../../lib/chat-functions.js';
 import { CHAT_METRICS } from '../../lib/chat-monitoring.js';
 import { REDELIVERY_MAX_RECEIVES } from '../../lib/chat-redelivery-queue.js';
-import { MANAGEMENT_ACCESS, TABLE_ACCESS } from '../../lib/table-access.js';
+import { MANAGEMENT_ACCESS, MODERATION_EVENTS_ACCESS, TABLE_ACCESS } from '../../lib/table-access.js';
 import { removeSynthOutputs, render, resourcesOf, synthChatBackend, type Synthesized } from './support/synth.js';
 
 afterAll(removeSynthOutputs);
@@ -32,6 +32,7 @@ const fnId = (name: (typeof CHAT_FUNCTION_NAMES)[number]) => logicalId(synth.sta
 const tableId = () => logicalId(synth.stack.table.table);
 const apiId = () => logicalId(synth.stack.webSocket.api);
 const queueId = () => logicalId(synth.stack.redelivery.queue);
+const busId = () => logicalId(synth.stack.moderationEvents.bus);
 const deadLettersId = () => logicalId(synth.stack.redelivery.deadLetterQueue);
 /** The functions API Gateway invokes (the redelivery function is fed by its queue instead). */
 const GATEWAY_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'redelivery');
@@ -225,7 +226,9 @@ describe('functions', () => {
               REDELIVERY_MAX_RECEIVES: String(REDELIVERY_MAX_RECEIVES),
               MANAGEMENT_ENDPOINT: expect.anything(),
             }
-          : chat;
+          : name === 'message'
+            ? { ...chat, MODERATION_EVENT_BUS: { Ref: busId() } }
+            : chat;
     expect(variables).toEqual(expected);
     if (name === 'redelivery') {
       expect(render(variables.MANAGEMENT_ENDPOINT)).toBe(
@@ -388,6 +391,17 @@ describe('least privilege', () => {
     },
   );
 
+  it.each(CHAT_FUNCTION_NAMES)('%s may put events on the moderation bus only if it publishes reports', (name) => {
+    const events = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('events:')));
+    if (name === 'authorizer' || MODERATION_EVENTS_ACCESS[name].length === 0) {
+      expect(events).toEqual([]);
+      return;
+    }
+    expect(events).toHaveLength(1);
+    expect(actions(events[0]!)).toEqual(['events:PutEvents']);
+    expect(render(events[0]!.Resource)).toBe(`\${${busId()}.Arn}`);
+  });
+
   it('no policy in the stack allows a wildcard action or a "*" resource', () => {
     // The only "*" is the connection id at the end of the ManageConnections ARNs (asserted above): API Gateway
     // assigns connection ids at run time. Everything else names its resource.
@@ -400,6 +414,32 @@ describe('least privilege', () => {
         }
       }
     }
+  });
+});
+
+describe('moderation event bus', () => {
+  it('is a custom bus of the stack, named by CloudFormation, and the message function is told its name', () => {
+    const buses = resourcesOf(synth.template, 'AWS::Events::EventBus');
+    expect(buses).toHaveLength(1);
+    expect(buses[0]![0]).toBe(busId());
+    // No hard-coded name: CloudFormation derives it from the stack, so stages never share a bus.
+    expect(render(buses[0]![1].Properties.Name)).not.toMatch(/^default$/);
+    expect(resources[fnId('message')]!.Properties.Environment.Variables.MODERATION_EVENT_BUS).toEqual({
+      Ref: busId(),
+    });
+    for (const name of ['connect', 'disconnect', 'redelivery', 'authorizer'] as const) {
+      expect(resources[fnId(name)]!.Properties.Environment.Variables.MODERATION_EVENT_BUS, name).toBeUndefined();
+    }
+    const outputs = synth.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.ModerationEventBusName!.Value).toEqual({ Ref: busId() });
+  });
+
+  it('alarms when reports were stored but their events could not be published', () => {
+    const found = resourcesOf(synth.template, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((a) => a.Namespace === 'ChatBackend' && a.MetricName === 'ModerationEventsFailed');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ Threshold: 1, Statistic: 'Sum' });
   });
 });
 
@@ -539,7 +579,7 @@ describe('operations', () => {
   });
 
   it('every alarm notifies the alarm topic', () => {
-    expect(alarms()).toHaveLength(5 * 2 + 2 + 1 + 2);
+    expect(alarms()).toHaveLength(5 * 2 + 2 + 1 + 2 + 1);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([topicRef()]);
       expect(alarm.TreatMissingData).toBe('notBreaching');

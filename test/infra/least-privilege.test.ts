@@ -1,8 +1,9 @@
 // The IAM grants of lib/table-access.ts against what the handlers really do: the real connect, message,
-// disconnect and redelivery handlers run a session that touches every protocol action and the failure paths (gone connections,
-// unknown users, bad frames) against dynalite and a local management API, while every DynamoDB command and every
-// @connections request is recorded per handler. A path that needs an action the stack does not grant would be an
-// AccessDenied on AWS; a grant that no path uses is privilege to remove. Both fail here.
+// disconnect and redelivery handlers run a session that touches every protocol action and the failure paths (gone
+// connections, unknown users, bad frames) against dynalite and a local management API, while every DynamoDB
+// command, every @connections request and every event put on the moderation bus (a local EventBridge) is recorded
+// per handler. A path that needs an action the stack does not grant would be an AccessDenied on AWS; a grant that
+// no path uses is privilege to remove. Both fail here.
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -10,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
 import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
 import type { WebSocketHandlerEvent } from '../../lambdas/adapters/gateway-events.js';
+import { createMessageFunctionHandler } from '../../lambdas/adapters/message-handler.js';
 import {
   createConnectHandler,
   createDisconnectHandler,
-  createMessageHandler,
   createRedeliveryHandler,
   type QueueHandler,
   type WebSocketHandler,
@@ -27,10 +28,17 @@ import {
   startEmbeddedDynamo,
   type EmbeddedDynamo,
 } from '../../local/embedded-dynamo.js';
-import { MANAGEMENT_ACCESS, PUSH_SNS_ACCESS, TABLE_ACCESS, type TableUser } from '../../lib/table-access.js';
 import { createPushHandler } from '../../lambdas/adapters/push-wiring.js';
 import { startLocalSns, type LocalSns } from '../../local/sns/local-sns.js';
 import { MemoryPushJobQueue } from '../fakes/recording-push.js';
+import { startLocalEventBridge, type LocalEventBridge } from '../../local/eventbridge/local-eventbridge.js';
+import {
+  MANAGEMENT_ACCESS,
+  MODERATION_EVENTS_ACCESS,
+  PUSH_SNS_ACCESS,
+  TABLE_ACCESS,
+  type TableUser,
+} from '../../lib/table-access.js';
 import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
 
 const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'push'];
@@ -39,15 +47,17 @@ interface Observed {
   table: Set<string>;
   userIndex: Set<string>;
   management: Set<string>;
+  events: Set<string>;
 }
 
 let dynamo: EmbeddedDynamo;
 let management: ManagementRecorder;
 let sns: LocalSns;
+let eventBridge: LocalEventBridge;
 let baseClient: DynamoDBClient;
 const errors: Array<{ message: string; extra?: Record<string, unknown> }> = [];
 const observed = Object.fromEntries(
-  HANDLERS.map((h) => [h, { table: new Set(), userIndex: new Set(), management: new Set() }]),
+  HANDLERS.map((h) => [h, { table: new Set(), userIndex: new Set(), management: new Set(), events: new Set() }]),
 ) as Record<TableUser, Observed>;
 const actionsSent = new Set<string>();
 let current: TableUser | undefined;
@@ -65,6 +75,8 @@ beforeAll(async () => {
   dynamo = await startEmbeddedDynamo();
   management = await startManagementRecorder();
   sns = await startLocalSns({ region: 'us-east-1' });
+  eventBridge = await startLocalEventBridge({ region: 'us-east-1' });
+  eventBridge.createEventBus('moderation');
   baseClient = new DynamoDBClient(embeddedDynamoClientConfig(dynamo.endpoint));
   const tableName = `chat-least-privilege-${randomUUID()}`;
   await ensureTable(baseClient, tableName);
@@ -89,6 +101,8 @@ beforeAll(async () => {
     region: 'us-east-1',
     dynamoEndpoint: dynamo.endpoint,
     managementEndpoint: management.endpoint,
+    moderationEventBus: 'moderation',
+    eventBridgeEndpoint: eventBridge.endpoint,
     maxConnectionS: 7200,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     // Uploads are signed without a call to S3: the bucket is never reached here.
@@ -100,7 +114,7 @@ beforeAll(async () => {
   handlers = {
     connect: createConnectHandler(config, overrides),
     disconnect: createDisconnectHandler(config, overrides),
-    message: createMessageHandler(config, overrides),
+    message: createMessageFunctionHandler(config, overrides),
   };
   redelivery = createRedeliveryHandler(config, overrides);
   pushHandler = createPushHandler(
@@ -114,6 +128,7 @@ afterAll(async () => {
   baseClient?.destroy();
   await management?.stop();
   await sns?.stop();
+  await eventBridge?.stop();
   await dynamo?.stop();
 });
 
@@ -193,6 +208,7 @@ async function invoke(handler: HandlerName, connectionId: string, body?: string)
     ...(body !== undefined && { body }),
   };
   const callsBefore = management.calls.length;
+  const eventsBefore = eventBridge.events().length;
   current = handler;
   try {
     const result = await handler_(handler)(event);
@@ -201,6 +217,7 @@ async function invoke(handler: HandlerName, connectionId: string, body?: string)
     current = undefined;
   }
   for (const call of management.calls.slice(callsBefore)) observed[handler].management.add(call.method);
+  if (eventBridge.events().length > eventsBefore) observed[handler].events.add('events:PutEvents');
 }
 const handler_ = (name: HandlerName) => handlers[name];
 
@@ -264,6 +281,14 @@ async function runSession(): Promise<void> {
   await send(alice1, { action: 'markRead', roomId, seq: 1 });
   const upload = await send(alice1, { action: 'createUpload', roomId, contentType: 'image/png', size: 10 });
   await send(alice1, { action: 'getAttachmentUrl', roomId, attachmentUrl: upload.attachmentUrl });
+  await send(bob1, { action: 'reportMessage', roomId, seq: 1, reason: 'spam' });
+  await send(bob1, { action: 'reportMessage', roomId, seq: 1, reason: 'spam' });
+  await send(alice1, { action: 'blockUser', userId: users.erin });
+  await send(alice1, { action: 'listBlocked' });
+  expect((await send(erin1, { action: 'openDirect', userId: users.alice })).code).toBe('BLOCKED');
+  await send(erin1, { action: 'sendMessage', roomId, clientMessageId: 'm-e', content: 'hidden from alice' });
+  await send(alice1, { action: 'getHistory', roomId });
+  await send(alice1, { action: 'unblockUser', userId: users.erin });
   await send(erin1, { action: 'leaveRoom', roomId });
 
   // Bad input and refusals: answered with error frames, nothing written.
@@ -353,6 +378,11 @@ describe('least privilege: the grants match what the handlers do', () => {
 
   it.each(HANDLERS)('%s queries the user index only if granted, and uses the grant', (handler) => {
     expect([...observed[handler].userIndex].sort()).toEqual([...TABLE_ACCESS[handler].userIndex].sort());
+  });
+
+  // Every handler is given the bus in its config, as the local stack does: only the message function must put on it.
+  it.each(HANDLERS)('%s puts moderation events only if granted, and uses the grant', (handler) => {
+    expect([...observed[handler].events]).toEqual([...MODERATION_EVENTS_ACCESS[handler]]);
   });
 
   it.each(HANDLERS)('%s calls only the management API methods granted to it, and every one of them', (handler) => {

@@ -56,6 +56,7 @@ const roomActions = (id: string): Array<[string, Record<string, unknown>]> => [
   ['markRead', { roomId: id, seq: 1 }],
   ['addMembers', { roomId: id, userIds: ['iso-mallory'] }],
   ['leaveRoom', { roomId: id }],
+  ['reportMessage', { roomId: id, seq: 1, reason: 'let me see' }],
 ];
 
 async function expectIsolated(intruder: ProbeSocket, id: string, listeners: ProbeSocket[]): Promise<void> {

@@ -1,5 +1,6 @@
 // The ports that are not storage: the gateway's management API, the redelivery queue, time, logs and metrics.
 import type { ServerFrame } from '../../protocol/index.js';
+import type { ReportRecord } from './reports.js';
 
 export type PostResult = 'delivered' | 'gone';
 
@@ -33,6 +34,12 @@ export interface FrameQueue {
     frames: readonly QueuedFrame[],
     options?: { delaySeconds?: number },
   ): Promise<{ queued: number; failed: number }>;
+}
+
+/** Where moderation events go for an operator to route (EventBridge on AWS and on the local stack). */
+export interface ModerationEvents {
+  /** Publishes that a message was reported; throws when the event could not be published. */
+  messageReported(report: ReportRecord): Promise<void>;
 }
 
 export interface Clock {
@@ -70,6 +77,9 @@ export type MetricName =
   /** Devices removed because the push service reported their endpoint disabled. */
   | 'PushEndpointsRemoved'
   /** Pushes that failed (the job is tried again), and push jobs that could not be queued (lost). */
-  | 'PushFailures';
+  | 'PushFailures'
+  | 'MessagesReported'
+  /** Reports stored whose moderation event could not be published (the report itself is kept). */
+  | 'ModerationEventsFailed';
 
 export type { ServerFrame };
