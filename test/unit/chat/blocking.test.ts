@@ -2,7 +2,7 @@
 // reaches any device of the blocker (messages, typing, presence, read markers), history and getPresence hide them,
 // and the blocked user cannot open a direct room with the blocker nor add them to rooms.
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../../../lambdas/protocol/index.js';
+import type { Message, MessageChange } from '../../../lambdas/protocol/index.js';
 import { createChatHarness, type TestConnection } from '../../fakes/chat-harness.js';
 
 /** alice (phone and laptop) blocks bob; carol is in the room with both. */
@@ -222,6 +222,7 @@ describe('history, presence and members as the blocker sees them', () => {
       action: 'getHistory',
       hasMore: false,
       messages: [expect.objectContaining({ seq: 1 })],
+      changes: [],
     });
   });
 
@@ -290,5 +291,31 @@ describe('what a blocked user cannot do to the blocker', () => {
     await h.ack(carol, 'addMembers', { roomId: own.roomId, userIds: ['alice'] });
     const aliceRoom = await h.createRoom(alicePhone, 'alice', ['bob']);
     expect(aliceRoom.kind).toBe('group');
+  });
+});
+
+describe('changes to messages by a blocked user', () => {
+  it('are not broadcast to the blocker, and getHistory leaves them out, naming their seqs', async () => {
+    const { h, alicePhone, aliceLaptop, bob, carol, roomId, send } = await setup();
+    await send(carol); // 1
+    const own = await send(bob); // 2, hidden from alice
+    h.clearFrames();
+    await h.ack(bob, 'react', { roomId, seq: 1, emoji: '👍', on: true }); // 3
+    await h.ack(bob, 'editMessage', { roomId, seq: own.seq, content: 'edited' }); // 4
+    await h.ack(bob, 'deleteMessage', { roomId, seq: own.seq }); // 5
+    await h.ack(carol, 'react', { roomId, seq: 1, emoji: '🎉', on: true }); // 6
+
+    const changeSeqs = (connection: typeof bob) => h.eventsOf(connection, 'change').map((event) => event.change.seq);
+    expect(changeSeqs(alicePhone)).toEqual([6]);
+    expect(changeSeqs(aliceLaptop)).toEqual([6]);
+    expect(changeSeqs(carol)).toEqual([3, 4, 5]);
+
+    const page = await h.ack(alicePhone, 'getHistory', { roomId, after: 0 });
+    expect((page.messages as Message[]).map((m) => m.seq)).toEqual([1]);
+    expect((page.changes as MessageChange[]).map((c) => c.seq)).toEqual([6]);
+    expect(page).toMatchObject({ hasMore: false, hiddenSeqs: [2, 3, 4, 5] });
+    const unfiltered = await h.ack(carol, 'getHistory', { roomId, after: 0 });
+    expect((unfiltered.changes as MessageChange[]).map((c) => c.seq)).toEqual([3, 4, 5, 6]);
+    expect(unfiltered).not.toHaveProperty('hiddenSeqs');
   });
 });
