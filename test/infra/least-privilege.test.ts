@@ -352,8 +352,9 @@ async function pushSession(roomId: string): Promise<void> {
   const first = (await send(alice, { action: 'sendMessage', roomId, clientMessageId: 'p-1', content: 'push me' }))
     .message as { seq: number };
   await push(roomId, first.seq);
-  // The badge counts what Bob has not read of Alice's: "hello" (m-1) and "push me".
-  expect(sns.pushes().map((p) => [p.token, p.badge])).toEqual([['lp-bob-phone', 2]]);
+  // The badge counts what Bob has not read of others': Alice's "hello" (m-1), Erin's message sent while Alice
+  // blocked her (m-e: Bob blocked nobody) and "push me".
+  expect(sns.pushes().map((p) => [p.token, p.badge])).toEqual([['lp-bob-phone', 3]]);
 
   sns.disableToken('lp-bob-phone');
   const bobAgain = await connect('bob');
