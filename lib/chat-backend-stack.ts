@@ -6,6 +6,7 @@ import { ChatAttachments } from './chat-attachments.js';
 import { ChatAuth, type ExistingUserPool } from './chat-auth.js';
 import { DEFAULT_FAN_OUT_CONCURRENCY, FanOutWorker } from './chat-fan-out-worker.js';
 import { ChatFunctions, REDELIVERY_TIMEOUT } from './chat-functions.js';
+import { ModerationEventBus } from './chat-moderation-events.js';
 import { ChatMonitoring } from './chat-monitoring.js';
 import { ChatPush } from './chat-push.js';
 import type { PushPlatform } from '../lambdas/protocol/index.js';
@@ -64,6 +65,7 @@ export class ChatBackendStack extends Stack {
   public readonly redelivery: RedeliveryQueue;
   public readonly attachments: ChatAttachments;
   public readonly fanOutWorker: FanOutWorker;
+  public readonly moderationEvents: ModerationEventBus;
   public readonly functions: ChatFunctions;
   public readonly webSocket: ChatWebSocketApi;
   public readonly monitoring: ChatMonitoring;
@@ -95,10 +97,12 @@ export class ChatBackendStack extends Stack {
       removalPolicy,
       concurrency: fanOutConcurrency === 'none' ? undefined : fanOutConcurrency,
     });
+    this.moderationEvents = new ModerationEventBus(this, 'Moderation');
     this.functions = new ChatFunctions(this, 'Functions', {
       table: this.table,
       redeliveryQueue: this.redelivery,
       fanOutWorker: this.fanOutWorker,
+      moderationEvents: this.moderationEvents,
       userPoolId: this.auth.userPool.userPoolId,
       userPoolClientId: this.auth.userPoolClient.userPoolClientId,
       serviceName,
@@ -161,6 +165,10 @@ export class ChatBackendStack extends Stack {
     new CfnOutput(this, 'AttachmentsBucketName', { value: this.attachments.bucket.bucketName });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.auth.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'ModerationEventBusName', {
+      description: 'reportMessage puts MessageReported events (source chat.moderation) here: route them with a rule',
+      value: this.moderationEvents.bus.eventBusName,
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }

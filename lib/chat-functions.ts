@@ -12,7 +12,14 @@ import type { ChatAttachments } from './chat-attachments.js';
 import type { ChatTable } from './chat-table.js';
 import { REDELIVERY_MAX_RECEIVES, RedeliveryQueue } from './chat-redelivery-queue.js';
 import type { FanOutWorker } from './chat-fan-out-worker.js';
-import { MANAGEMENT_ACCESS, TABLE_ACCESS, type TableAccess, type TableUser } from './table-access.js';
+import type { ModerationEventBus } from './chat-moderation-events.js';
+import {
+  MANAGEMENT_ACCESS,
+  MODERATION_EVENTS_ACCESS,
+  TABLE_ACCESS,
+  type TableAccess,
+  type TableUser,
+} from './table-access.js';
 import { capitalize } from './naming.js';
 
 /**
@@ -232,6 +239,8 @@ export interface ChatFunctionsProps {
   readonly redeliveryQueue: RedeliveryQueue;
   /** The fan-out worker's asynchronous settings, its dead letters and the message function's grant to invoke it. */
   readonly fanOutWorker: FanOutWorker;
+  /** Where reportMessage publishes (MODERATION_EVENT_BUS of the message function). */
+  readonly moderationEvents: ModerationEventBus;
   readonly userPoolId: string;
   readonly userPoolClientId: string;
   /** POWERTOOLS_SERVICE_NAME: shared by all four, so the dashboard reads one `service` dimension. */
@@ -300,6 +309,7 @@ export class ChatFunctions extends Construct {
         ...powertools,
         TABLE_NAME: props.table.table.tableName,
         REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
+        MODERATION_EVENT_BUS: props.moderationEvents.bus.eventBusName,
       },
       // MANAGEMENT_ENDPOINT comes with grantManageConnections, once the API exists.
       redelivery: {
@@ -346,6 +356,9 @@ export class ChatFunctions extends Construct {
     this.logGroups = logGroups;
 
     for (const name of POSTING_FUNCTIONS) props.redeliveryQueue.grantSend(roles[name]);
+    for (const name of CHAT_TABLE_USERS) {
+      if (MODERATION_EVENTS_ACCESS[name].length > 0) props.moderationEvents.grantPut(roles[name]);
+    }
     // ReportBatchItemFailures: only the frames the function could not settle come back (or go to the DLQ).
     this.redelivery.addEventSource(
       new SqsEventSource(props.redeliveryQueue.queue, { batchSize: 10, reportBatchItemFailures: true }),

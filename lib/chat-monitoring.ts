@@ -30,6 +30,8 @@ export const CHAT_METRICS = [
   'FramesGivenUp',
   'FanOutBatchesDispatched',
   'FanOutBatchesInline',
+  'MessagesReported',
+  'ModerationEventsFailed',
 ] as const satisfies readonly MetricName[];
 /** The push function's metrics: on the dashboard when push notifications are deployed. */
 export const PUSH_METRICS = [
@@ -194,6 +196,13 @@ export class ChatMonitoring extends Construct {
       1,
       "Fan-out batches sit in the worker's dead-letter queue: no try delivered them",
     );
+    // A report is stored either way, but moderation only hears of it through the event.
+    alarm(
+      'ModerationEventsFailed',
+      chatMetric('ModerationEventsFailed'),
+      1,
+      'Reports were stored but their moderation events could not be published',
+    );
     this.alarms = alarms;
 
     // One metric per invocation's share of a room fan-out: the maximum is the time to the room's last delivery.
@@ -276,7 +285,7 @@ export class ChatMonitoring extends Construct {
         [
           new cloudwatch.GraphWidget({
             title: 'Redelivery of frames whose posts kept failing',
-            width: 24,
+            width: 16,
             left: [chatMetric('FramesQueued'), chatMetric('FramesRedelivered'), chatMetric('FramesGivenUp')],
             right: [
               props.redeliveryQueue.queue.metricApproximateNumberOfMessagesVisible({
@@ -285,6 +294,11 @@ export class ChatMonitoring extends Construct {
               }),
               deadLetters.with({ label: 'Dead letters' }),
             ],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Reports and moderation events',
+            width: 8,
+            left: [chatMetric('MessagesReported'), chatMetric('ModerationEventsFailed')],
           }),
         ],
         ...(pushRow.length > 0 ? [pushRow] : []),

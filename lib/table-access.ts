@@ -131,6 +131,18 @@ export const INVOKE_ACCESS: Readonly<Record<TableUser, readonly TableUser[]>> = 
   push: [],
 };
 
+/** EventBridge actions each function calls on the moderation bus: only reportMessage (the message function) puts. */
+export type EventsAction = 'events:PutEvents';
+
+export const MODERATION_EVENTS_ACCESS: Readonly<Record<TableUser, readonly EventsAction[]>> = {
+  connect: [],
+  disconnect: [],
+  message: ['events:PutEvents'],
+  redelivery: [],
+  fanout: [],
+  push: [],
+};
+
 export const MANAGEMENT_ACCESS: Readonly<Record<TableUser, readonly ManagementMethod[]>> = {
   connect: ['POST'],
   disconnect: ['POST'],

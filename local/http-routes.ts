@@ -1,5 +1,5 @@
-// The local stack's own HTTP endpoints beside the gateway: health, dev tokens, the issuer's public keys and the demo
-// page's static files.
+// The local stack's own HTTP endpoints beside the gateway: health, dev tokens, the issuer's public keys, the events
+// put on the local EventBridge, and the demo page's static files.
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
@@ -22,6 +22,8 @@ export interface HttpRoutesOptions {
   isReady(): boolean;
   /** The SNS emulation: GET /dev/push lists what it would have sent, POST /dev/push/disable disables a token. */
   push?: Pick<LocalSns, 'pushes' | 'disableToken'>;
+  /** What was put on the local EventBridge, oldest first (GET /dev/events). */
+  events?: () => unknown[];
 }
 
 /** Token subjects follow the protocol's id rule (1 to 128 characters, no control characters). */
@@ -98,6 +100,11 @@ export function createHttpRoutes(options: HttpRoutesOptions): RouteHandler {
         return true;
       }
       sendJson(response, 200, { disabled: options.push.disableToken(token) });
+      return true;
+    }
+    if (url.pathname === '/dev/events' && options.events) {
+      if (method !== 'GET') return methodNotAllowed(response);
+      sendJson(response, 200, { events: options.events() });
       return true;
     }
     if (url.pathname === jwksPath) {

@@ -27,6 +27,7 @@ import {
   type FunctionHost,
   type FunctionPlacement,
 } from './functions/function-host.js';
+import { startLocalEventBridge, type LocalEventBridge } from './eventbridge/local-eventbridge.js';
 import { createHttpRoutes } from './http-routes.js';
 import { createAsyncInvoker, type AsyncInvoker, type AsyncInvokerStats } from './lambda/async-invoker.js';
 import { createLambdaInvokeApi } from './lambda/lambda-invoke-api.js';
@@ -46,6 +47,7 @@ export const LOCAL_AUDIENCE = 'local-chat-client';
 export const LOCAL_TABLE_NAME = 'chat-local';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ATTACHMENTS_BUCKET = 'chat-attachments';
+export const LOCAL_MODERATION_BUS = 'chat-local-moderation';
 const ISSUER_PATH = '/local-issuer';
 const HOST = '127.0.0.1';
 /**
@@ -130,6 +132,8 @@ export interface LocalStack {
   };
   /** The asynchronous invocations of the fan-out worker (the Lambda Invoke API on `httpUrl`). */
   lambda: { stats(): AsyncInvokerStats; idle(): Promise<void> };
+  /** The EventBridge endpoint and bus reportMessage publishes to, and what was published (GET /dev/events). */
+  moderationEvents: Pick<LocalEventBridge, 'endpoint' | 'events'> & { eventBusName: string };
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
   stop(): Promise<void>;
 }
@@ -146,6 +150,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let redelivery: LocalRedelivery | undefined;
   let push: LocalPush | undefined;
   let invoker: AsyncInvoker | undefined;
+  let eventBridge: LocalEventBridge | undefined;
   try {
     let dynamoDir: string | undefined;
     if (dataPath) {
@@ -209,6 +214,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       maxObjectBytes: maxUploadBytes,
       ...(dataPath && { dataDir: dataPath }),
     });
+    eventBridge = await startLocalEventBridge({ region: LOCAL_REGION });
+    eventBridge.createEventBus(LOCAL_MODERATION_BUS);
     const config: RuntimeConfig = {
       attachmentsBucketUrl: attachments.bucketUrl(httpUrl),
       uploadMaxBytes: maxUploadBytes,
@@ -222,6 +229,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       pushQueueUrl: push.jobs.queueUrl,
       pushDelayS: push.delaySeconds,
       push: push.config,
+      moderationEventBus: LOCAL_MODERATION_BUS,
+      eventBridgeEndpoint: eventBridge.endpoint,
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
       credentials: LOCAL_CREDENTIALS,
@@ -280,6 +289,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.publicDir !== undefined && { publicDir: options.publicDir }),
       isReady: () => ready,
       push: push.sns,
+      events: eventBridge.events,
     });
     const managementApi: ManagementApi = {
       verifySignature:
@@ -309,6 +319,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const runningFunctions = functions;
     const runningRedelivery = redelivery;
     const runningPush = push;
+    const runningEventBridge = eventBridge;
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -322,6 +333,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       push: runningPush,
       attachments,
       lambda: { stats: () => asyncInvoker.stats(), idle: () => asyncInvoker.idle() },
+      moderationEvents: {
+        endpoint: runningEventBridge.endpoint,
+        eventBusName: LOCAL_MODERATION_BUS,
+        events: runningEventBridge.events,
+      },
       stop() {
         stopping ??= (async () => {
           ready = false;
@@ -332,6 +348,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           await asyncInvoker.stop();
           await runningPush.stop();
           await runningFunctions.close();
+          await runningEventBridge.stop();
           await closeServer(runningServer);
           await runningDynamo.stop();
         })();
@@ -343,6 +360,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (invoker) await invoker.stop().catch(() => undefined);
     if (push) await push.stop().catch(() => undefined);
     if (functions) await functions.close().catch(() => undefined);
+    if (eventBridge) await eventBridge.stop().catch(() => undefined);
     if (server) await closeServer(server).catch(() => undefined);
     if (dynamo) await dynamo.stop().catch(() => undefined);
     throw error;

@@ -181,8 +181,9 @@ export async function runCapacityBench(options: {
       );
       if (total === totals[0])
         results.operations.push(
-          ...(await step('capacity: typing, markRead, getHistory, hello', () =>
-            measureOtherOperations(world, runs, roomSizes),
+          ...(await step(
+            'capacity: typing, markRead, getHistory, hello, ping, blockUser, unblockUser, reportMessage',
+            () => measureOtherOperations(world, runs, roomSizes),
           )),
           // After getHistory: the changes add items to room-10's history that its newest page would read past.
           ...(await step('capacity: editMessage, deleteMessage, react', () =>
@@ -533,6 +534,26 @@ async function measureOtherOperations(
     await measureRuns(world, runs, 'ping', 'no table access', {
       work: () => frame(chat, SENDER, JSON.stringify({ action: 'ping', requestId: 'p-1' })),
     }),
+    // Each run blocks someone new (the cap is counted first), then the blocks are lifted, so later sends by the
+    // sender measure as before.
+    await measureRuns(world, runs, 'blockUser', 'a new block: two items', {
+      work: (run) =>
+        frame(chat, SENDER, JSON.stringify({ action: 'blockUser', requestId: 'b-1', userId: blocked(run) })),
+    }),
+    await measureRuns(world, runs, 'unblockUser', 'two items removed', {
+      work: (run) =>
+        frame(chat, SENDER, JSON.stringify({ action: 'unblockUser', requestId: 'u-1', userId: blocked(run) })),
+    }),
+    // A new report each run: another member of the room, another message (10 reports per user and hour). The
+    // EventBridge event is no table access (and not published here: the bench's chat has no event sink).
+    await measureRuns(world, runs, 'reportMessage, room of 10', 'a new report', {
+      work: (run) =>
+        frame(
+          chat,
+          userIdOf(1 + (run % 9)),
+          JSON.stringify({ action: 'reportMessage', requestId: 'r-1', roomId: room10, seq: run + 1, reason: 'spam' }),
+        ),
+    }),
   );
   return measured;
 }
@@ -551,6 +572,9 @@ async function withConnection<T>(
     await chat.onDisconnect({ connectionId, userId });
   }
 }
+
+/** Users seeded at every size the bench runs, in no room of the sender's. */
+const blocked = (run: number): string => userIdOf(300 + run);
 
 function range(count: number): number[] {
   return Array.from({ length: count }, (_, index) => index);

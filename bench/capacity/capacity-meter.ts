@@ -374,6 +374,8 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
         messages: labelled(stores.messages),
         typing: labelled(stores.typing),
         devices: labelled(stores.devices),
+        blocks: labelled(stores.blocks),
+        reports: labelled(stores.reports),
       };
     },
     async measure(work) {

@@ -1,6 +1,6 @@
 import { LIMITS } from '../../lambdas/protocol/limits.js';
 import type { AckFields } from '../../lambdas/protocol/frames.js';
-import type { Message, MessageChange, PushPlatform, Room, User } from '../../lambdas/protocol/objects.js';
+import type { BlockedUser, Message, MessageChange, PushPlatform, Room, User } from '../../lambdas/protocol/objects.js';
 import { jitteredDelayMs } from './backoff.js';
 import { ChatError, describeError } from './chat-error.js';
 import { uploadFile } from './attachments.js';
@@ -315,13 +315,17 @@ export class ChatClient {
     await this.request('leaveRoom', { roomId });
   }
 
-  /** One page of history: the newest by default, older than `before`, or newer than `after`; ascending seq. */
+  /**
+   * One page of history: the newest by default, older than `before`, or newer than `after`; ascending seq. Messages
+   * and changes of users this user blocked are left out; `hiddenSeqs` lists their seqs, so paging goes on from the
+   * farthest of those and the seqs of the messages and changes.
+   */
   async getHistory(
     roomId: string,
     query: { before?: number; after?: number; limit?: number } = {},
-  ): Promise<{ messages: Message[]; changes: MessageChange[]; hasMore: boolean }> {
-    const { messages, changes, hasMore } = await this.request('getHistory', { roomId, ...query });
-    return { messages, changes, hasMore };
+  ): Promise<{ messages: Message[]; changes: MessageChange[]; hasMore: boolean; hiddenSeqs: number[] }> {
+    const { messages, changes, hasMore, hiddenSeqs } = await this.request('getHistory', { roomId, ...query });
+    return { messages, changes, hasMore, hiddenSeqs: hiddenSeqs ?? [] };
   }
 
   /** Every member of a room (all pages), with isOnline and lastSeenAt. */
@@ -408,6 +412,40 @@ export class ChatClient {
     return user;
   }
 
+  /**
+   * Blocks a user: none of their messages, typing, presence or read markers reach any of this user's devices any
+   * more, history leaves their messages out, and they cannot open a direct room with this user or add them to rooms
+   * (docs/PROTOCOL.md, "Blocking"). Idempotent; resolves with when the block was made (ISO 8601).
+   */
+  async blockUser(userId: string): Promise<string> {
+    return (await this.request('blockUser', { userId })).blockedAt;
+  }
+
+  /** Lifts a block (idempotent): the user's messages and activity reach this user again from now on. */
+  async unblockUser(userId: string): Promise<void> {
+    await this.request('unblockUser', { userId });
+  }
+
+  /** Every user this user blocked (all pages). */
+  async listBlocked(): Promise<BlockedUser[]> {
+    const blocked: BlockedUser[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.request('listBlocked', cursor ? { cursor } : {});
+      blocked.push(...page.blocked);
+      cursor = page.cursor;
+    } while (cursor);
+    return blocked;
+  }
+
+  /**
+   * Reports a message to the operator (reason: 1 to 1,000 characters); resolves with the report id, the same for a
+   * repeat. At most 10 reports an hour: the 11th rejects with RATE_LIMITED.
+   */
+  async reportMessage(roomId: string, seq: number, reason: string): Promise<string> {
+    return (await this.request('reportMessage', { roomId, seq, reason })).reportId;
+  }
+
   // ---- Connections and catching up ------------------------------------------------------------------------------
 
   /** A connection is open: send what waits in the outbox, catch every room up. */
@@ -434,8 +472,12 @@ export class ChatClient {
       if (this.state !== 'open') throw new ChatError('DISCONNECTED', 'not connected', 'getHistory');
       try {
         const fields = { roomId, after, limit: HISTORY_PAGE };
-        const { messages, changes, hasMore } = await this.connection.send('getHistory', fields, this.requestTimeoutMs);
-        return { messages, changes, hasMore };
+        const { messages, changes, hasMore, hiddenSeqs } = await this.connection.send(
+          'getHistory',
+          fields,
+          this.requestTimeoutMs,
+        );
+        return hiddenSeqs ? { messages, changes, hasMore, hiddenSeqs } : { messages, changes, hasMore };
       } catch (error) {
         // Catching up many rooms at once can meet the rate limit; a room left behind would stay behind until the
         // next reconnect, so wait and ask again.

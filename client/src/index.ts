@@ -23,6 +23,7 @@ export type {
   WebSocketLike,
 } from './types.js';
 export type {
+  BlockedUser,
   ChangeKind,
   Message,
   MessageChange,

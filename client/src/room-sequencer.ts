@@ -8,6 +8,8 @@ export interface HistoryPage {
   /** The changes of the page's range of seqs (getHistory with `after`). */
   changes?: MessageChange[];
   hasMore: boolean;
+  /** Seqs the server left out for this user (messages and changes of users they blocked): no gap waits on them. */
+  hiddenSeqs?: number[];
 }
 
 /** A page's messages and changes in one list, in seq order. */
@@ -38,6 +40,8 @@ const MAX_SKIPPED = 1_000;
 export class RoomSequencer {
   private readonly held = new Map<number, Sequenced>();
   private readonly skipped = new Set<number>();
+  /** Seqs above lastSeq the server said are hidden from this user: drained over like emitted ones. */
+  private readonly hidden = new Set<number>();
   private syncing?: Promise<void>;
   private syncAgain = false;
   private gapTimer?: ReturnType<typeof setTimeout>;
@@ -77,6 +81,7 @@ export class RoomSequencer {
     this.disposed = true;
     this.clearGapTimer();
     this.held.clear();
+    this.hidden.clear();
   }
 
   private take(message: Sequenced): void {
@@ -91,11 +96,25 @@ export class RoomSequencer {
   }
 
   private drain(): void {
-    for (let next = this.held.get(this.lastSeq + 1); next; next = this.held.get(this.lastSeq + 1)) {
-      this.held.delete(next.seq);
-      this.lastSeq = next.seq;
-      this.deps.emit(next);
+    for (;;) {
+      const seq = this.lastSeq + 1;
+      const next = this.held.get(seq);
+      if (next) {
+        this.held.delete(seq);
+        this.lastSeq = seq;
+        this.deps.emit(next);
+      } else if (this.hidden.delete(seq)) {
+        this.lastSeq = seq;
+      } else {
+        return;
+      }
     }
+  }
+
+  private passHidden(seqs: readonly number[]): void {
+    for (const seq of this.hidden) if (seq <= this.lastSeq) this.hidden.delete(seq);
+    for (const seq of seqs) if (seq > this.lastSeq) this.hidden.add(seq);
+    this.drain();
   }
 
   private runSync(): Promise<void> {
@@ -128,9 +147,11 @@ export class RoomSequencer {
         if (this.disposed) return;
         const items = pageItems(page);
         for (const item of items) this.take(item);
-        const last = items[items.length - 1];
-        if (!page.hasMore || !last) break;
-        after = last.seq;
+        if (page.hiddenSeqs) this.passHidden(page.hiddenSeqs);
+        // Read on from the farthest seq the page covered, hidden ones included (a page may hold only hidden ones).
+        const farthest = Math.max(after, ...items.map((item) => item.seq), ...(page.hiddenSeqs ?? []));
+        if (!page.hasMore || farthest === after) break;
+        after = farthest;
       }
       // Everything stored was just read: a passed-over seq still missing belongs to a send that failed.
       if (fromSkipped) this.skipped.clear();

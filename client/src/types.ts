@@ -54,6 +54,10 @@ export interface ActionFields {
   muteRoom: { roomId: string; muted: boolean };
   createUpload: { roomId: string; contentType: string; size: number; fileName?: string };
   getAttachmentUrl: { roomId: string; attachmentUrl: string };
+  blockUser: { userId: string };
+  unblockUser: { userId: string };
+  listBlocked: { cursor?: string };
+  reportMessage: { roomId: string; seq: number; reason: string };
 }
 
 /** The ack of an action: its fields beside type, requestId and action. */

@@ -33,6 +33,10 @@ export interface RuntimeConfig {
   lambdaEndpoint?: string;
   /** FANOUT_INLINE_MAX and FANOUT_BATCH_SIZE: which rooms stay inline, and recipients per worker. */
   fanOut?: { inlineMax: number; batchSize: number };
+  /** The EventBridge bus (name or ARN) reportMessage publishes to; without it reports are only stored. */
+  moderationEventBus?: string;
+  /** Local stack and tests only: the EventBridge endpoint. */
+  eventBridgeEndpoint?: string;
   /** Required by the authorizer only. */
   auth?: AuthConfig;
   maxConnectionS: number;
@@ -136,6 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
     config.uploadMaxBytes = readInteger(env, 'UPLOAD_MAX_BYTES', { min: 1, max: 5 * 1024 ** 3, fallback: 0 });
   }
   if (need !== 'auth') Object.assign(config, loadFanOutConfig(env));
+  const moderationEventBus = env.MODERATION_EVENT_BUS?.trim();
+  if (moderationEventBus) config.moderationEventBus = moderationEventBus;
+  const eventBridgeEndpoint = optionalUrl(env, 'EVENTBRIDGE_ENDPOINT');
+  if (eventBridgeEndpoint) config.eventBridgeEndpoint = eventBridgeEndpoint;
   return config;
 }
 

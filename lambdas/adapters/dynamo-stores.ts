@@ -20,15 +20,21 @@
 //   USER#<user>  DEVICE#<token hash>        push device: platform, token, SNS endpoint                 devices
 //   DEVICE#<token hash>  OWNER              the user a push token is registered to                     devices
 //   USER#<user>  PUSHED#<room>#<seq>#<hash> a push claimed for one device and message, expiring        devices
+//   USER#<user>  BLOCK#<blocked>            a block, on the blocker's side (their list)                blocks
+//   USER#<user>  BLOCKEDBY#<blocker>        the same block, on the blocked user's side                 blocks
+//   ROOM#<room>  REPORT#<seq>#<reporter>    a report of a message, with a snapshot of it               reports
+//   USER#<user>  REPORTQUOTA#<hour start>   reports the user filed in that clock hour, expiring         reports
 // Keeping a room's members, subscriptions, history and typing in its one partition lets sendMessage read all it
 // needs in one BatchGetItem (messages.getSendState) and getHistory read one key range.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChatStores } from '../chat/ports.js';
+import { createBlockStore } from './dynamo/block-store.js';
 import { createConnectionStore } from './dynamo/connection-store.js';
 import { createDeviceStore } from './dynamo/device-store.js';
 import { createMessageStore } from './dynamo/message-store.js';
 import { createPresenceStore } from './dynamo/presence-store.js';
 import { createProfileStore } from './dynamo/profile-store.js';
+import { createReportStore } from './dynamo/report-store.js';
 import { createRoomStore } from './dynamo/room-store.js';
 import { createSubscriptionStore } from './dynamo/subscription-store.js';
 import { createTable, type ConsumedCapacityListener } from './dynamo/table.js';
@@ -52,6 +58,8 @@ export function createDynamoStores(options: DynamoStoreOptions): ChatStores {
     messages: createMessageStore(table),
     typing: createTypingStore(table),
     devices: createDeviceStore(table),
+    blocks: createBlockStore(table),
+    reports: createReportStore(table),
   };
 }
 

@@ -14,6 +14,7 @@ import type {
   FrameQueue,
   Logger,
   Metrics,
+  ModerationEvents,
   Notifier,
   PushJobQueue,
 } from '../chat/ports.js';
@@ -62,6 +63,8 @@ export interface HandlerOverrides {
    * handler's entry file, so that the Lambda client is bundled into the message function only.
    */
   fanOutDispatcherFor: (options: LambdaFanOutDispatcherOptions) => FanOutDispatcher;
+  /** Where reportMessage publishes; none here (see message-handler.ts for the message function's, from config). */
+  moderationEvents: ModerationEvents;
 }
 
 export type WebSocketHandler = (event: WebSocketHandlerEvent, context?: Context) => Promise<{ statusCode: number }>;
@@ -232,6 +235,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
           ...(config.credentials ? { credentials: config.credentials } : {}),
         })
       : undefined);
+  const { moderationEvents } = overrides;
   const build = (notifier: Notifier): ChatService =>
     createChat({
       stores,
@@ -244,6 +248,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       ...(pushJobs ? { pushJobs } : {}),
       ...(attachments ? { attachments } : {}),
       ...(fanOutDispatcher ? { fanOutDispatcher } : {}),
+      ...(moderationEvents ? { moderationEvents } : {}),
     });
   const retryBudget = overrides.retryBudget ?? DEFAULT_RETRY_BUDGET;
 

@@ -20,6 +20,8 @@ export const NOT_A_MEMBER_MESSAGE = 'not a member of this room';
 export const forbidden = (): ChatError => new ChatError('FORBIDDEN', NOT_A_MEMBER_MESSAGE);
 export const badRequest = (message: string): ChatError => new ChatError('BAD_REQUEST', message);
 export const notFound = (message: string): ChatError => new ChatError('NOT_FOUND', message);
+export const blockedBy = (field: string, userId: string): ChatError =>
+  new ChatError('BLOCKED', `${field}: ${JSON.stringify(userId)} has blocked you`);
 
 /** What a log line may say about an error: its name, message and stack, never the request that caused it. */
 export function describeError(error: unknown): Record<string, unknown> {

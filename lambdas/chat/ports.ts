@@ -12,6 +12,8 @@ export * from './ports/messages.js';
 export type * from './ports/typing.js';
 export type * from './ports/devices.js';
 export type * from './ports/push.js';
+export type * from './ports/blocks.js';
+export type * from './ports/reports.js';
 export type * from './ports/stores.js';
 export type * from './ports/services.js';
 export type * from './ports/attachments.js';

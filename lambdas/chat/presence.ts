@@ -15,6 +15,7 @@
 // No transactions (dynalite has none): one conditional update per flip is enough.
 import type { PresenceEvent } from '../protocol/index.js';
 import { describeError } from './errors.js';
+import { blockersForBroadcast, excludingBlockers } from './blocking.js';
 import type { FanOut } from './fan-out.js';
 import { forEachPage, settleWithConcurrency } from './paging.js';
 import type { ChatStores, Clock, ConnectionRecord, Logger, Metrics } from './ports.js';
@@ -31,7 +32,7 @@ export interface Presence {
 }
 
 export interface PresenceDeps {
-  stores: Pick<ChatStores, 'presence' | 'connections' | 'rooms' | 'profiles'>;
+  stores: Pick<ChatStores, 'presence' | 'connections' | 'rooms' | 'profiles' | 'blocks'>;
   fanOut: FanOut;
   clock: Clock;
   logger: Logger;
@@ -42,8 +43,14 @@ export function createPresence(deps: PresenceDeps): Presence {
   const { presence, connections, rooms, profiles } = deps.stores;
   const { clock } = deps;
 
-  /** Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). */
+  /**
+   * Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). Users who
+   * blocked the user hear nothing of it in any room (one read for all the rooms).
+   */
   async function announce(userId: string, isOnline: boolean, lastSeenAt?: number): Promise<void> {
+    const blockers = await blockersForBroadcast(deps, userId);
+    if (!blockers) return;
+    const exclude = excludingBlockers({ userIds: [userId] }, blockers);
     try {
       await forEachPage(
         (cursor) => rooms.listMemberships(userId, { cursor, limit: 100 }),
@@ -52,7 +59,7 @@ export function createPresence(deps: PresenceDeps): Presence {
           await settleWithConcurrency(memberships, 4, (membership) => {
             const event: PresenceEvent = { type: 'presence', roomId: membership.roomId, userId, isOnline };
             if (lastSeenAt !== undefined) event.lastSeenAt = toIsoTime(lastSeenAt);
-            return deps.fanOut.toRoom(membership.roomId, event, { userIds: [userId] });
+            return deps.fanOut.toRoom(membership.roomId, event, exclude);
           });
         },
       );

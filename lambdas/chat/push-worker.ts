@@ -1,7 +1,8 @@
 // The push function's work: one job per stored message, taken from the queue a few seconds after the message was
 // sent. It pages through the room's members and pushes to every registered device of each member who is away:
-// not the sender, not one who muted the room, not one whose read marker already covers the message, and not one
-// with any live connection at this moment (the job's delay lets a reconnecting member come back first). Each push is
+// not the sender, not one who blocked the sender (a push would show what the socket hides from them), not one who
+// muted the room, not one whose read marker already covers the message, and not one with any live connection at
+// this moment (the job's delay lets a reconnecting member come back first). Each push is
 // claimed in the store before it is sent, so a job that SQS delivers twice, or that runs again after a failure,
 // never notifies a device twice about one message. A room too large for one run continues in a job of its own.
 import { describeError } from './errors.js';
@@ -43,7 +44,7 @@ export const DEFAULT_PUSH_SETTINGS: PushSettings = {
 };
 
 export interface PushWorkerDeps {
-  stores: Pick<ChatStores, 'rooms' | 'connections' | 'messages' | 'devices'>;
+  stores: Pick<ChatStores, 'rooms' | 'connections' | 'messages' | 'devices' | 'blocks'>;
   gateway: PushGateway;
   /** Where the rest of a large room goes. */
   jobs: PushJobQueue;
@@ -77,8 +78,11 @@ export function createPushWorker(deps: PushWorkerDeps): PushWorker {
   }
 
   /** Away and wanting pushes, as far as the membership tells; the live connections are checked later. */
-  const mayBePushed = (member: MemberRecord, message: Message) =>
-    member.userId !== message.senderId && !member.pushMuted && member.lastReadSeq < message.seq;
+  const mayBePushed = (member: MemberRecord, message: Message, blockers: ReadonlySet<string>) =>
+    member.userId !== message.senderId &&
+    !blockers.has(member.userId) &&
+    !member.pushMuted &&
+    member.lastReadSeq < message.seq;
 
   async function pushToDevice(
     device: DeviceRecord,
@@ -134,6 +138,8 @@ export function createPushWorker(deps: PushWorkerDeps): PushWorker {
       deps.logger.error('push job for a message that is not stored, dropped', { roomId: job.roomId, seq: job.seq });
       return;
     }
+    // Read once per run: a block made while the job waited holds for this push too.
+    const blockers = new Set(await stores.blocks.blockersOf(message.senderId));
     let cursor = job.cursor;
     let failures = 0;
     do {
@@ -142,7 +148,7 @@ export function createPushWorker(deps: PushWorkerDeps): PushWorker {
         ...(cursor !== undefined && { cursor }),
       });
       const now = deps.clock.now();
-      const candidates = page.items.filter((member) => mayBePushed(member, message));
+      const candidates = page.items.filter((member) => mayBePushed(member, message, blockers));
       const results = await settleWithConcurrency(candidates, settings.concurrency, (member) =>
         pushToMember(member, message, now),
       );

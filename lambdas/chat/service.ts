@@ -9,6 +9,7 @@ import type {
   FrameQueue,
   Logger,
   Metrics,
+  ModerationEvents,
   Notifier,
   PushJobQueue,
   UploadConfig,
@@ -70,6 +71,8 @@ export interface ChatDeps {
   attachments?: AttachmentStorage;
   /** Where large rooms' recipients go beyond config.fanOut.inlineMax (the message function's); else all inline. */
   fanOutDispatcher?: FanOutDispatcher;
+  /** Where reportMessage publishes its event; without one, reports are only stored. */
+  moderationEvents?: ModerationEvents;
 }
 
 export interface ConnectRequest {

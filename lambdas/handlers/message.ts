@@ -1,8 +1,9 @@
 import { loadConfig } from '../adapters/config.js';
 import { lambdaFanOutDispatcherFor } from '../adapters/lambda-fan-out-dispatcher.js';
-import { createMessageHandler } from '../adapters/wiring.js';
+import { createMessageFunctionHandler } from '../adapters/message-handler.js';
 
-// The Lambda client comes in here, not in the shared wiring: only this function invokes the fan-out worker.
-export const handler = createMessageHandler(loadConfig(process.env, 'chat'), {
+// The Lambda and EventBridge clients come in here, not in the shared wiring: only this function invokes the fan-out
+// worker and publishes moderation events.
+export const handler = createMessageFunctionHandler(loadConfig(process.env, 'chat'), {
   fanOutDispatcherFor: lambdaFanOutDispatcherFor,
 });

@@ -125,6 +125,14 @@ export const ACTION_SCHEMAS = {
     fileName: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.fileNameMaxLength), wellFormed)),
   }),
   getAttachmentUrl: z.object({ roomId: id, attachmentUrl: attachmentReference }),
+  blockUser: z.object({ userId: id }),
+  unblockUser: z.object({ userId: id }),
+  listBlocked: z.object({ cursor: z.optional(cursor) }),
+  reportMessage: z.object({
+    roomId: id,
+    seq,
+    reason: z.string().check(z.minLength(1), z.maxLength(LIMITS.reportReasonMaxLength), wellFormed),
+  }),
 } as const;
 
 export type ActionName = keyof typeof ACTION_SCHEMAS;

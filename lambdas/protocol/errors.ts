@@ -6,6 +6,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'PAYLOAD_TOO_LARGE',
   'RATE_LIMITED',
+  'BLOCKED',
   'INTERNAL',
 ] as const;
 

@@ -1,6 +1,6 @@
 // Server-to-client frames (PROTOCOL.md, "Frames" and the broadcast column of "Actions").
 import type { ErrorCode } from './errors.js';
-import type { Message, MessageChange, PushPlatform, Room, TypingEntry, User } from './objects.js';
+import type { BlockedUser, Message, MessageChange, PushPlatform, Room, TypingEntry, User } from './objects.js';
 
 export interface ErrorFrame {
   type: 'error';
@@ -101,8 +101,11 @@ export interface AckFields {
   editMessage: { message: Message; change?: MessageChange };
   deleteMessage: { message: Message; change?: MessageChange };
   react: { message: Message; change?: MessageChange };
-  /** `changes`: with `after`, the changes stored in the page's range of seqs (empty otherwise). */
-  getHistory: { messages: Message[]; changes: MessageChange[]; hasMore: boolean };
+  /**
+   * `changes`: with `after`, the changes stored in the page's range of seqs (empty otherwise). hiddenSeqs: the seqs
+   * of the page's window left out for this reader (PROTOCOL.md, "getHistory").
+   */
+  getHistory: { messages: Message[]; changes: MessageChange[]; hasMore: boolean; hiddenSeqs?: number[] };
   typing: Record<string, never>;
   getPresence: { online: User[]; typing: TypingEntry[]; cursor?: string };
   registerDevice: { platform: PushPlatform };
@@ -114,4 +117,8 @@ export interface AckFields {
   createUpload: { uploadUrl: string; headers: Record<string, string>; attachmentUrl: string; expiresAt: string };
   /** A link that reads the attachment until expiresAt. */
   getAttachmentUrl: { url: string; expiresAt: string };
+  blockUser: { userId: string; blockedAt: string };
+  unblockUser: { userId: string };
+  listBlocked: { blocked: BlockedUser[]; cursor?: string };
+  reportMessage: { reportId: string };
 }

@@ -28,6 +28,13 @@ export const LIMITS = {
    * read of the messages after the read marker, and it stops here so its cost is bounded.
    */
   unreadCountMax: 100,
+  /** How many users one user may block at once. */
+  blockedUsersMax: 1_000,
+  /** listBlocked answers at most this many users a page. */
+  listBlockedPageMax: 100,
+  reportReasonMaxLength: 1_000,
+  /** reportMessage: at most this many reports per user in each clock hour (UTC). */
+  reportsPerHour: 10,
   /**
    * Every list in an answer (messages, rooms, members, online users) stops before its JSON would pass this many
    * UTF-8 bytes, so the whole frame stays under API Gateway's 128 KB with the rest of the answer beside it.

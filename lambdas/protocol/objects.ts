@@ -97,3 +97,11 @@ export interface TypingEntry {
   displayName: string;
   expiresAt: string;
 }
+
+/** A user the caller blocked (listBlocked). */
+export interface BlockedUser {
+  userId: string;
+  displayName: string;
+  avatarUrl?: string;
+  blockedAt: string;
+}

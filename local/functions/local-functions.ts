@@ -6,11 +6,11 @@ import { asLoggerPort, createLogger } from '../../lambdas/adapters/logger.js';
 import { createAuthorizerHandler } from '../../lambdas/adapters/authorizer-handler.js';
 import { lambdaFanOutDispatcherFor } from '../../lambdas/adapters/lambda-fan-out-dispatcher.js';
 import { createPushHandler } from '../../lambdas/adapters/push-wiring.js';
+import { createMessageFunctionHandler } from '../../lambdas/adapters/message-handler.js';
 import {
   createConnectHandler,
   createDisconnectHandler,
   createFanOutHandler,
-  createMessageHandler,
   createRedeliveryHandler,
   type HandlerOverrides,
 } from '../../lambdas/adapters/wiring.js';
@@ -47,7 +47,10 @@ export function createLocalFunctions(
     ['disconnect', createDisconnectHandler(config, overrides) as LocalFunction],
     [
       'message',
-      createMessageHandler(config, { fanOutDispatcherFor: lambdaFanOutDispatcherFor, ...overrides }) as LocalFunction,
+      createMessageFunctionHandler(config, {
+        fanOutDispatcherFor: lambdaFanOutDispatcherFor,
+        ...overrides,
+      }) as LocalFunction,
     ],
     ['redelivery', createRedeliveryHandler(config, overrides) as LocalFunction],
     ['fanout', createFanOutHandler(config, overrides) as LocalFunction],

@@ -40,6 +40,10 @@ describe('ActionFields', () => {
       muteRoom: true,
       createUpload: true,
       getAttachmentUrl: true,
+      blockUser: true,
+      unblockUser: true,
+      listBlocked: true,
+      reportMessage: true,
     };
     expect(Object.keys(sdkActions).sort()).toEqual([...ACTION_NAMES].sort());
   });

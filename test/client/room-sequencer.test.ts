@@ -18,7 +18,7 @@ function message(seq: number): Message {
   };
 }
 
-function setup(startSeq = 0, pageSize = 100) {
+function setup(startSeq = 0, pageSize = 100, hiddenFromReader: ReadonlySet<number> = new Set()) {
   const stored: Message[] = [];
   const emitted: number[] = [];
   const fetches: number[] = [];
@@ -26,7 +26,13 @@ function setup(startSeq = 0, pageSize = 100) {
     async fetchAfter(_roomId, after) {
       fetches.push(after);
       const newer = stored.filter((m) => m.seq > after).sort((a, b) => a.seq - b.seq);
-      return { messages: newer.slice(0, pageSize), hasMore: newer.length > pageSize };
+      const window = newer.slice(0, pageSize);
+      const hiddenSeqs = window.filter((m) => hiddenFromReader.has(m.seq)).map((m) => m.seq);
+      return {
+        messages: window.filter((m) => !hiddenFromReader.has(m.seq)),
+        hasMore: newer.length > pageSize,
+        ...(hiddenSeqs.length > 0 && { hiddenSeqs }),
+      };
     },
     emit: (m) => emitted.push(m.seq),
     onError: (error) => {
@@ -91,5 +97,40 @@ describe('RoomSequencer', () => {
     expect(fetches).toEqual([10, 35, 60]);
     await sequencer.catchUp(70);
     expect(fetches).toHaveLength(3);
+  });
+
+  it('passes over seqs the server says are hidden at once, without waiting out the gap', async () => {
+    // gapWaitMs is an hour here: only hiddenSeqs can let seq 4 through.
+    const stored: Message[] = [1, 2, 3, 4].map(message);
+    const emitted: number[] = [];
+    const sequencer = new RoomSequencer('room', 0, {
+      async fetchAfter(_roomId, after) {
+        const newer = stored.filter((m) => m.seq > after);
+        return { messages: newer.filter((m) => m.seq !== 2 && m.seq !== 3), hasMore: false, hiddenSeqs: [2, 3] };
+      },
+      emit: (m) => emitted.push(m.seq),
+      onError: (error) => {
+        throw error;
+      },
+      gapWaitMs: 3_600_000,
+    });
+    sequencer.accept(message(1));
+    sequencer.accept(message(4));
+    await waitFor(() => emitted.length === 2, 'seq 4 past the hidden ones', 2_000);
+    expect(emitted).toEqual([1, 4]);
+    sequencer.dispose();
+  });
+
+  it('pages on past pages that hold only hidden seqs, and knows the room is caught up', async () => {
+    const hidden = new Set([3, 4, 5, 6, 7, 8, 12]);
+    const { sequencer, emitted, fetches, store } = setup(0, 3, hidden);
+    store(...Array.from({ length: 12 }, (_, i) => i + 1));
+    await sequencer.catchUp(12);
+    expect(emitted).toEqual([1, 2, 9, 10, 11]);
+    expect(fetches).toEqual([0, 3, 6, 9]);
+    expect(sequencer.lastSeenSeq).toBe(12);
+    // Nothing left to fetch: the tail (a hidden message) counts as seen.
+    await sequencer.catchUp(12);
+    expect(fetches).toHaveLength(4);
   });
 });

@@ -1,10 +1,12 @@
 // Every store's contract, for an implementation of all of them (the in-memory fakes, the DynamoDB stores).
+import { describeBlockStoreContract } from './block-store-contract.js';
 import { describeConnectionStoreContract } from './connection-store-contract.js';
 import { describeDeviceStoreContract } from './device-store-contract.js';
 import { describeMessageChangesContract } from './message-changes-contract.js';
 import { describeMessageStoreContract } from './message-store-contract.js';
 import { describePresenceStoreContract } from './presence-store-contract.js';
 import { describeProfileStoreContract } from './profile-store-contract.js';
+import { describeReportStoreContract } from './report-store-contract.js';
 import { describeRoomStoreContract } from './room-store-contract.js';
 import type { MakeStores } from './store-fixtures.js';
 import { describeSubscriptionStoreContract } from './subscription-store-contract.js';
@@ -20,4 +22,6 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeMessageChangesContract(name, makeStores);
   describeTypingStoreContract(name, makeStores);
   describeDeviceStoreContract(name, makeStores);
+  describeBlockStoreContract(name, makeStores);
+  describeReportStoreContract(name, makeStores);
 }

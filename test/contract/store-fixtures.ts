@@ -65,6 +65,12 @@ export function storesPerTest(make: MakeStores): ChatStores {
     get devices() {
       return now().devices;
     },
+    get blocks() {
+      return now().blocks;
+    },
+    get reports() {
+      return now().reports;
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import type {
   Metrics,
   PushJobQueue,
   RoomSizeBucket,
+  ModerationEvents,
 } from '../../lambdas/chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, type ChatConfig, type ChatService } from '../../lambdas/chat/service.js';
 import type { AckFrame, ErrorFrame, Room, ServerEvent, ServerFrame } from '../../lambdas/protocol/index.js';
@@ -108,6 +109,7 @@ export function createChatHarness(
     attachments?: AttachmentStorage;
     pushJobs?: PushJobQueue;
     fanOutDispatcher?: FanOutDispatcher;
+    moderationEvents?: ModerationEvents;
   } = {},
 ): ChatHarness {
   const stores = createMemoryStores();
@@ -127,6 +129,7 @@ export function createChatHarness(
     ...(options.pushJobs && { pushJobs: options.pushJobs }),
     ...(options.attachments && { attachments: options.attachments }),
     ...(options.fanOutDispatcher && { fanOutDispatcher: options.fanOutDispatcher }),
+    ...(options.moderationEvents && { moderationEvents: options.moderationEvents }),
   });
   let connectionCounter = 0;
   let requestCounter = 0;

@@ -15,6 +15,8 @@ const STORE_NAMES = [
   'messages',
   'typing',
   'devices',
+  'blocks',
+  'reports',
 ] as const satisfies readonly (keyof ChatStores)[];
 
 export function forwardingStores(real: () => ChatStores | undefined, hook: StoreHook = () => undefined): ChatStores {

@@ -1,12 +1,14 @@
 // The in-memory stores for the chat logic's unit tests, one per aggregate over one shared MemoryTable (see
 // ./memory/). test/contract holds them to the same behaviour as the DynamoDB stores.
 import type { ChatStores, StoreMethod } from '../../lambdas/chat/ports.js';
+import { MemoryBlockStore } from './memory/block-store.js';
 import { MemoryConnectionStore } from './memory/connection-store.js';
 import { MemoryDeviceStore } from './memory/device-store.js';
 import { MemoryMessageStore } from './memory/message-store.js';
 import { MemoryTable, type MemoryDump } from './memory/memory-table.js';
 import { MemoryPresenceStore } from './memory/presence-store.js';
 import { MemoryProfileStore } from './memory/profile-store.js';
+import { MemoryReportStore } from './memory/report-store.js';
 import { MemoryRoomStore } from './memory/room-store.js';
 import { MemorySubscriptionStore } from './memory/subscription-store.js';
 import { MemoryTypingStore } from './memory/typing-store.js';
@@ -21,6 +23,8 @@ export class MemoryStores implements ChatStores {
   readonly messages = new MemoryMessageStore(this.table);
   readonly typing = new MemoryTypingStore(this.table);
   readonly devices = new MemoryDeviceStore(this.table);
+  readonly blocks = new MemoryBlockStore(this.table);
+  readonly reports = new MemoryReportStore(this.table);
 
   /**
    * Makes the next call of `method` reject with `error` (queued: call it twice to fail two calls), for tests of

@@ -13,7 +13,7 @@ import { FAN_OUT_RETRY_ATTEMPTS, DEFAULT_FAN_OUT_CONCURRENCY } from '../../lib/c
 import { CHAT_METRICS, ROOM_SIZE_BUCKETS } from '../../lib/chat-monitoring.js';
 import { REDELIVERY_MAX_RECEIVES } from '../../lib/chat-redelivery-queue.js';
 import { DEFAULT_FAN_OUT_SETTINGS } from '../../lambdas/chat/fan-out-batches.js';
-import { MANAGEMENT_ACCESS, TABLE_ACCESS } from '../../lib/table-access.js';
+import { MANAGEMENT_ACCESS, MODERATION_EVENTS_ACCESS, TABLE_ACCESS } from '../../lib/table-access.js';
 import { removeSynthOutputs, render, resourcesOf, synthChatBackend, type Synthesized } from './support/synth.js';
 
 afterAll(removeSynthOutputs);
@@ -34,6 +34,7 @@ const fnId = (name: (typeof CHAT_FUNCTION_NAMES)[number]) => logicalId(synth.sta
 const tableId = () => logicalId(synth.stack.table.table);
 const apiId = () => logicalId(synth.stack.webSocket.api);
 const queueId = () => logicalId(synth.stack.redelivery.queue);
+const busId = () => logicalId(synth.stack.moderationEvents.bus);
 const deadLettersId = () => logicalId(synth.stack.redelivery.deadLetterQueue);
 const bucketId = () => logicalId(synth.stack.attachments.bucket);
 const fanOutDeadLettersId = () => logicalId(synth.stack.fanOutWorker.deadLetterQueue);
@@ -240,6 +241,7 @@ describe('functions', () => {
                   FANOUT_INLINE_MAX: String(DEFAULT_FAN_OUT_SETTINGS.inlineMax),
                   FANOUT_BATCH_SIZE: String(DEFAULT_FAN_OUT_SETTINGS.batchSize),
                   ATTACHMENTS_BUCKET_URL: expect.anything(),
+                  MODERATION_EVENT_BUS: { Ref: busId() },
                 }
               : chat;
     expect(variables).toEqual(expected);
@@ -430,6 +432,17 @@ describe('least privilege', () => {
     expect(render(env.ATTACHMENTS_BUCKET_URL)).toBe(`https://\${${bucketId()}.RegionalDomainName}`);
   });
 
+  it.each(CHAT_FUNCTION_NAMES)('%s may put events on the moderation bus only if it publishes reports', (name) => {
+    const events = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('events:')));
+    if (name === 'authorizer' || MODERATION_EVENTS_ACCESS[name].length === 0) {
+      expect(events).toEqual([]);
+      return;
+    }
+    expect(events).toHaveLength(1);
+    expect(actions(events[0]!)).toEqual(['events:PutEvents']);
+    expect(render(events[0]!.Resource)).toBe(`\${${busId()}.Arn}`);
+  });
+
   it('no policy in the stack allows a wildcard action or a "*" resource', () => {
     // The only "*" is the connection id at the end of the ManageConnections ARNs (asserted above): API Gateway
     // assigns connection ids at run time. Everything else names its resource.
@@ -479,6 +492,32 @@ describe('attachment bucket', () => {
       ([, p]) => render(p.Properties.Bucket) === `\${${bucketId()}}`,
     );
     expect(JSON.stringify(policy?.[1].Properties.PolicyDocument)).toContain('aws:SecureTransport');
+  });
+});
+
+describe('moderation event bus', () => {
+  it('is a custom bus of the stack, named by CloudFormation, and the message function is told its name', () => {
+    const buses = resourcesOf(synth.template, 'AWS::Events::EventBus');
+    expect(buses).toHaveLength(1);
+    expect(buses[0]![0]).toBe(busId());
+    // No hard-coded name: CloudFormation derives it from the stack, so stages never share a bus.
+    expect(render(buses[0]![1].Properties.Name)).not.toMatch(/^default$/);
+    expect(resources[fnId('message')]!.Properties.Environment.Variables.MODERATION_EVENT_BUS).toEqual({
+      Ref: busId(),
+    });
+    for (const name of ['connect', 'disconnect', 'redelivery', 'authorizer'] as const) {
+      expect(resources[fnId(name)]!.Properties.Environment.Variables.MODERATION_EVENT_BUS, name).toBeUndefined();
+    }
+    const outputs = synth.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.ModerationEventBusName!.Value).toEqual({ Ref: busId() });
+  });
+
+  it('alarms when reports were stored but their events could not be published', () => {
+    const found = resourcesOf(synth.template, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((a) => a.Namespace === 'ChatBackend' && a.MetricName === 'ModerationEventsFailed');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ Threshold: 1, Statistic: 'Sum' });
   });
 });
 
@@ -660,7 +699,9 @@ describe('operations', () => {
   });
 
   it('every alarm notifies the alarm topic', () => {
-    expect(alarms()).toHaveLength(6 * 2 + 2 + 1 + 2 + 1);
+    // Six functions' errors and throttles, two API alarms, table throttles, redelivery dead letters, frames given
+    // up, fan-out dead letters and moderation events that failed.
+    expect(alarms()).toHaveLength(6 * 2 + 2 + 1 + 2 + 1 + 1);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([topicRef()]);
       expect(alarm.TreatMissingData).toBe('notBreaching');

@@ -1,8 +1,9 @@
 // The IAM grants of lib/table-access.ts against what the handlers really do: the real connect, message,
-// disconnect, redelivery and fan-out worker handlers run a session that touches every protocol action and the failure paths (gone connections,
-// unknown users, bad frames) against dynalite and a local management API, while every DynamoDB command and every
-// @connections request and Lambda Invoke call is recorded per handler. A path that needs an action the stack does not grant would be an
-// AccessDenied on AWS; a grant that no path uses is privilege to remove. Both fail here.
+// disconnect, redelivery and fan-out worker handlers run a session that touches every protocol action and the
+// failure paths (gone connections, unknown users, bad frames) against dynalite and a local management API, while
+// every DynamoDB command, every @connections request, every Lambda Invoke call and every event put on the moderation
+// bus (a local EventBridge) is recorded per handler. A path that needs an action the stack does not grant would be
+// an AccessDenied on AWS; a grant that no path uses is privilege to remove. Both fail here.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,11 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
 import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
 import type { WebSocketHandlerEvent } from '../../lambdas/adapters/gateway-events.js';
+import { createMessageFunctionHandler } from '../../lambdas/adapters/message-handler.js';
 import {
   createConnectHandler,
   createDisconnectHandler,
   createFanOutHandler,
-  createMessageHandler,
   type EventHandler,
   createRedeliveryHandler,
   type QueueHandler,
@@ -37,6 +38,7 @@ import { createLambdaInvokeApi } from '../../local/lambda/lambda-invoke-api.js';
 import {
   INVOKE_ACCESS,
   MANAGEMENT_ACCESS,
+  MODERATION_EVENTS_ACCESS,
   PUSH_SNS_ACCESS,
   TABLE_ACCESS,
   type TableUser,
@@ -46,6 +48,7 @@ import { startLocalSns, type LocalSns } from '../../local/sns/local-sns.js';
 import { MemoryPushJobQueue } from '../fakes/recording-push.js';
 import { ATTACHMENT_ACTIONS } from '../../lib/chat-attachments.js';
 import { createLocalS3 } from '../../local/s3/local-s3.js';
+import { startLocalEventBridge, type LocalEventBridge } from '../../local/eventbridge/local-eventbridge.js';
 import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
 
 const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'fanout', 'push'];
@@ -56,6 +59,8 @@ interface Observed {
   management: Set<string>;
   /** Functions invoked through the Lambda API. */
   invokes: Set<string>;
+  /** Events put on the moderation bus. */
+  events: Set<string>;
 }
 
 let dynamo: EmbeddedDynamo;
@@ -68,10 +73,14 @@ const s3Actions = new Set<string>();
 let bucketUrl: string;
 let management: ManagementRecorder;
 let sns: LocalSns;
+let eventBridge: LocalEventBridge;
 let baseClient: DynamoDBClient;
 const errors: Array<{ message: string; extra?: Record<string, unknown> }> = [];
 const observed = Object.fromEntries(
-  HANDLERS.map((h) => [h, { table: new Set(), userIndex: new Set(), management: new Set(), invokes: new Set() }]),
+  HANDLERS.map((h) => [
+    h,
+    { table: new Set(), userIndex: new Set(), management: new Set(), invokes: new Set(), events: new Set() },
+  ]),
 ) as Record<TableUser, Observed>;
 const actionsSent = new Set<string>();
 let current: TableUser | undefined;
@@ -112,6 +121,8 @@ beforeAll(async () => {
   management = await startManagementRecorder();
   sns = await startLocalSns({ region: 'us-east-1' });
   const lambdaEndpoint = await startLambdaApi();
+  eventBridge = await startLocalEventBridge({ region: 'us-east-1' });
+  eventBridge.createEventBus('moderation');
   baseClient = new DynamoDBClient(embeddedDynamoClientConfig(dynamo.endpoint));
   const tableName = `chat-least-privilege-${randomUUID()}`;
   await ensureTable(baseClient, tableName);
@@ -155,6 +166,8 @@ beforeAll(async () => {
     region: 'us-east-1',
     dynamoEndpoint: dynamo.endpoint,
     managementEndpoint: management.endpoint,
+    moderationEventBus: 'moderation',
+    eventBridgeEndpoint: eventBridge.endpoint,
     maxConnectionS: 7200,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     fanOutFunctionName: 'fanout',
@@ -172,7 +185,7 @@ beforeAll(async () => {
   handlers = {
     connect: createConnectHandler(config, overrides),
     disconnect: createDisconnectHandler(config, overrides),
-    message: createMessageHandler(config, { ...overrides, fanOutDispatcherFor: lambdaFanOutDispatcherFor }),
+    message: createMessageFunctionHandler(config, { ...overrides, fanOutDispatcherFor: lambdaFanOutDispatcherFor }),
   };
   redelivery = createRedeliveryHandler(config, overrides);
   pushHandler = createPushHandler(
@@ -191,6 +204,7 @@ afterAll(async () => {
   await sns?.stop();
   lambdaApi?.closeAllConnections();
   await new Promise((resolve) => lambdaApi?.close(resolve));
+  await eventBridge?.stop();
   await dynamo?.stop();
 });
 
@@ -284,6 +298,7 @@ async function invoke(handler: HandlerName, connectionId: string, body?: string)
     ...(body !== undefined && { body }),
   };
   const callsBefore = management.calls.length;
+  const eventsBefore = eventBridge.events().length;
   current = handler;
   try {
     const result = await handler_(handler)(event);
@@ -292,6 +307,7 @@ async function invoke(handler: HandlerName, connectionId: string, body?: string)
     current = undefined;
   }
   for (const call of management.calls.slice(callsBefore)) observed[handler].management.add(call.method);
+  if (eventBridge.events().length > eventsBefore) observed[handler].events.add('events:PutEvents');
 }
 const handler_ = (name: HandlerName) => handlers[name];
 
@@ -365,6 +381,14 @@ async function runSession(): Promise<void> {
   await send(alice1, { action: 'sendMessage', roomId, clientMessageId: 'm-4', content: 'a file', attachmentUrl });
   const link = await send(bob1, { action: 'getAttachmentUrl', roomId, attachmentUrl });
   expect((await fetch(link.url as string)).status).toBe(200);
+  await send(bob1, { action: 'reportMessage', roomId, seq: 1, reason: 'spam' });
+  await send(bob1, { action: 'reportMessage', roomId, seq: 1, reason: 'spam' });
+  await send(alice1, { action: 'blockUser', userId: users.erin });
+  await send(alice1, { action: 'listBlocked' });
+  expect((await send(erin1, { action: 'openDirect', userId: users.alice })).code).toBe('BLOCKED');
+  await send(erin1, { action: 'sendMessage', roomId, clientMessageId: 'm-e', content: 'hidden from alice' });
+  await send(alice1, { action: 'getHistory', roomId });
+  await send(alice1, { action: 'unblockUser', userId: users.erin });
   await send(erin1, { action: 'leaveRoom', roomId });
 
   // Bad input and refusals: answered with error frames, nothing written.
@@ -446,8 +470,9 @@ async function pushSession(roomId: string): Promise<void> {
   const first = (await send(alice, { action: 'sendMessage', roomId, clientMessageId: 'p-1', content: 'push me' }))
     .message as { seq: number };
   await push(roomId, first.seq);
-  // The badge counts what Bob has not read of Alice's: "hello" (m-1), "a file" (m-4) and "push me".
-  expect(sns.pushes().map((p) => [p.token, p.badge])).toEqual([['lp-bob-phone', 3]]);
+  // The badge counts what Bob has not read of others': Alice's "hello" (m-1) and "a file" (m-4), Erin's message sent
+  // while Alice blocked her (m-e: Bob blocked nobody) and "push me".
+  expect(sns.pushes().map((p) => [p.token, p.badge])).toEqual([['lp-bob-phone', 4]]);
 
   sns.disableToken('lp-bob-phone');
   const bobAgain = await connect('bob');
@@ -476,6 +501,11 @@ describe('least privilege: the grants match what the handlers do', () => {
 
   it('the requests the message function signs use exactly the attachment actions granted to it', () => {
     expect([...s3Actions].sort()).toEqual([...ATTACHMENT_ACTIONS].sort());
+  });
+
+  // Every handler is given the bus in its config, as the local stack does: only the message function must put on it.
+  it.each(HANDLERS)('%s puts moderation events only if granted, and uses the grant', (handler) => {
+    expect([...observed[handler].events]).toEqual([...MODERATION_EVENTS_ACCESS[handler]]);
   });
 
   it.each(HANDLERS)('%s calls only the management API methods granted to it, and every one of them', (handler) => {

@@ -64,6 +64,7 @@ const roomActions = (id: string): Array<[string, Record<string, unknown>]> => [
       attachmentUrl: `attachment:rooms/${encodeURIComponent(id)}/00000000-0000-4000-8000-000000000000/a.png`,
     },
   ],
+  ['reportMessage', { roomId: id, seq: 1, reason: 'let me see' }],
 ];
 
 async function expectIsolated(intruder: ProbeSocket, id: string, listeners: ProbeSocket[]): Promise<void> {

@@ -26,6 +26,8 @@ export const SK_PREFIX = {
   typing: 'TYPING#',
   reactor: 'REACT#',
   device: 'DEVICE#',
+  block: 'BLOCK#',
+  blockedBy: 'BLOCKEDBY#',
 } as const;
 
 /** Wide enough for Number.MAX_SAFE_INTEGER, so string order of message sort keys is numeric order of seq. */
@@ -70,6 +72,16 @@ export const keys = {
   /** A push sent (or being sent) to one device about one message: in the user's partition, spread like the users. */
   pushed: (userId: string, roomId: string, seq: number, token: string) =>
     key(userPk(userId), `PUSHED#${escapeId(roomId)}#${paddedSeq(seq)}#${tokenKey(token)}`),
+  /** Under the blocker: their list of blocks. */
+  block: (blockerId: string, blockedId: string) => key(userPk(blockerId), `${SK_PREFIX.block}${escapeId(blockedId)}`),
+  /** Under the blocked user: who blocked them, read by their broadcasts. */
+  blockedBy: (blockedId: string, blockerId: string) =>
+    key(userPk(blockedId), `${SK_PREFIX.blockedBy}${escapeId(blockerId)}`),
+  /** One report per reporter and message, in the room's partition. */
+  report: (roomId: string, seq: number, reporterId: string) =>
+    key(roomPk(roomId), `REPORT#${paddedSeq(seq)}#${escapeId(reporterId)}`),
+  /** How many reports the user filed in the clock hour starting at `windowStart`. */
+  reportQuota: (userId: string, windowStart: number) => key(userPk(userId), `REPORTQUOTA#${paddedSeq(windowStart)}`),
 };
 
 /** DynamoDB's TTL attribute in epoch seconds, rounded up so TTL never deletes an item before its logical expiry. */

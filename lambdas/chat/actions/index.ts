@@ -2,6 +2,7 @@
 import type { ActionName } from '../../protocol/index.js';
 import type { ActionHandler } from '../context.js';
 import { muteRoom, registerDevice, unregisterDevice } from './devices.js';
+import { blockUser, listBlocked, unblockUser } from './blocks.js';
 import { getHistory } from './history.js';
 import { addMembers, leaveRoom, listMembers } from './members.js';
 import { deleteMessage, editMessage } from './message-changes.js';
@@ -10,6 +11,7 @@ import { getPresence } from './presence-query.js';
 import { react } from './reactions.js';
 import { updateProfile } from './profile.js';
 import { markRead } from './read-markers.js';
+import { reportMessage } from './reports.js';
 import { createRoom, openDirect } from './rooms.js';
 import { hello, listRooms, ping } from './session.js';
 import { subscribe, unsubscribe } from './subscriptions.js';
@@ -41,4 +43,8 @@ export const ACTION_HANDLERS: { [A in ActionName]: ActionHandler<A> } = {
   muteRoom,
   createUpload,
   getAttachmentUrl,
+  blockUser,
+  unblockUser,
+  listBlocked,
+  reportMessage,
 };

@@ -1,11 +1,6 @@
 // addMembers, leaveRoom and listMembers: who is in a room.
-import {
-  LIMITS,
-  type MemberJoinedEvent,
-  type MemberLeftEvent,
-  type RoomJoinedEvent,
-  type ServerFrame,
-} from '../../protocol/index.js';
+import { LIMITS, type MemberJoinedEvent, type MemberLeftEvent, type RoomJoinedEvent } from '../../protocol/index.js';
+import { requireNotBlockedBy } from '../blocking.js';
 import type { ActionHandler } from '../context.js';
 import { badRequest } from '../errors.js';
 import { fitPage, ListBudget } from '../frame-budget.js';
@@ -20,15 +15,14 @@ import {
   undoJoins,
 } from '../room-access.js';
 import { toRoom, toUser } from '../wire-format.js';
-import { typingStoppedEvent } from './typing.js';
+import { broadcastTyping, typingStoppedEvent } from './typing.js';
 
 const MEMBERS_PAGE = 100;
 
-export const addMembers: ActionHandler<'addMembers', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (
-  runtime,
-  request,
-  input,
-) => {
+export const addMembers: ActionHandler<
+  'addMembers',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'blocks'
+> = async (runtime, request, input) => {
   const { profiles: profileStore, connections: connectionStore, rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
   const { room, member } = await requireMembership(rooms, roomId, request.userId);
@@ -36,6 +30,7 @@ export const addMembers: ActionHandler<'addMembers', 'profiles' | 'connections' 
   const userIds = unique(input.userIds);
   // All or nothing: an unknown id fails the request before anything is written.
   const profiles = await requireProfiles(profileStore, userIds, 'userIds');
+  await requireNotBlockedBy(runtime.stores.blocks, request.userId, userIds, 'userIds');
   // New members start with everything before their arrival read: a join does not bring a backlog of "unread".
   const joinedAt = request.now;
   let added: string[] = [];
@@ -73,11 +68,10 @@ export const addMembers: ActionHandler<'addMembers', 'profiles' | 'connections' 
   };
 };
 
-export const leaveRoom: ActionHandler<'leaveRoom', 'connections' | 'rooms' | 'subscriptions' | 'typing'> = async (
-  runtime,
-  request,
-  input,
-) => {
+export const leaveRoom: ActionHandler<
+  'leaveRoom',
+  'connections' | 'rooms' | 'subscriptions' | 'typing' | 'blocks'
+> = async (runtime, request, input) => {
   const { rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
   const { userId, now } = request;
@@ -91,12 +85,13 @@ export const leaveRoom: ActionHandler<'leaveRoom', 'connections' | 'rooms' | 'su
   const typing = await runtime.stores.typing.stopTyping(roomId, userId, now);
 
   const left: MemberLeftEvent = { type: 'memberLeft', roomId, userId };
-  const toRoomFrames: ServerFrame[] = typing ? [typingStoppedEvent(typing), left] : [left];
   return {
     ack: {},
     after: async () => {
-      // The user's connections are unsubscribed by now; their other devices are told directly.
-      await runtime.fanOut.toRoom(roomId, toRoomFrames, { userIds: [userId] });
+      // The user's connections are unsubscribed by now; their other devices are told directly. The typing stop is
+      // the user's activity (users who blocked them never saw it start); leaving is the room's business.
+      if (typing) await broadcastTyping(runtime, typingStoppedEvent(typing));
+      await runtime.fanOut.toRoom(roomId, left, { userIds: [userId] });
       await runtime.fanOut.toRecipients(
         connections.filter((c) => c.connectionId !== request.connectionId),
         left,
@@ -105,24 +100,34 @@ export const leaveRoom: ActionHandler<'leaveRoom', 'connections' | 'rooms' | 'su
   };
 };
 
-export const listMembers: ActionHandler<'listMembers', 'profiles' | 'connections' | 'rooms'> = async (
+// Users the caller blocked are listed (who is in a room is no secret from its members) without their presence.
+export const listMembers: ActionHandler<'listMembers', 'profiles' | 'connections' | 'rooms' | 'blocks'> = async (
   runtime,
   request,
   input,
 ) => {
   const { profiles: profileStore, connections, rooms } = runtime.stores;
-  await requireMembership(rooms, input.roomId, request.userId);
+  const [, blockedIds] = await Promise.all([
+    requireMembership(rooms, input.roomId, request.userId),
+    runtime.stores.blocks.blockedIdsOf(request.userId),
+  ]);
+  const blocked = new Set(blockedIds);
   const page = await rooms.listMembers(input.roomId, { cursor: input.cursor, limit: MEMBERS_PAGE });
   const ids = page.items.map((m) => m.userId);
   const [profiles, online] = await Promise.all([
     ids.length > 0 ? profileStore.getProfiles(ids) : Promise.resolve(new Map()),
-    mapWithConcurrency(ids, 16, async (userId) => (await connections.listConnections(userId, request.now)).length > 0),
+    mapWithConcurrency(ids, 16, async (userId) =>
+      blocked.has(userId) ? undefined : (await connections.listConnections(userId, request.now)).length > 0,
+    ),
   ]);
-  const isOnline = new Map(ids.map((userId, index) => [userId, online[index]!]));
+  const isOnline = new Map(ids.map((userId, index) => [userId, online[index]]));
   // Profiles with the longest names and avatars take ~13 KB each: the page stops early rather than overflow a frame.
   const { items: members, cursor } = fitPage(
     page,
-    ({ userId }) => toUser(profileOrPlaceholder(profiles, userId), { isOnline: isOnline.get(userId)! }),
+    ({ userId }) => {
+      const online = isOnline.get(userId);
+      return toUser(profileOrPlaceholder(profiles, userId), online === undefined ? undefined : { isOnline: online });
+    },
     new ListBudget(LIMITS.answerListMaxBytes),
   );
   return { ack: cursor === undefined ? { members } : { members, cursor } };

@@ -5,6 +5,7 @@
 // Each action is idempotent by the state it asks for: a request that finds the message in that state already is
 // acked with the message and changes nothing (no seq, no broadcast).
 import { LIMITS, type ChangeEvent, type Message, type MessageChange } from '../../protocol/index.js';
+import { toRoomFrom } from '../blocking.js';
 import type { ActionHandler, ActionOutcome, RequestContext, RuntimeWith } from '../context.js';
 import { ChatError, badRequest, forbidden, notFound } from '../errors.js';
 import type { RoomRecord } from '../ports.js';
@@ -28,11 +29,12 @@ export async function readTarget(
 export const deletedError = (seq: number): ChatError => notFound(`seq: message ${seq} was deleted`);
 
 /**
- * Stores the change under its seq and broadcasts it. The seq can be taken only by a deletion that cleared an
- * edit's content before the edit's item was written: the edit then stays without content and is not broadcast.
+ * Stores the change under its seq and broadcasts it (not to users who blocked its author). The seq can be taken
+ * only by a deletion that cleared an edit's content before the edit's item was written: the edit then stays without
+ * content and is not broadcast.
  */
 export async function recordChange<A extends ChangeAction>(
-  runtime: RuntimeWith<'messages'>,
+  runtime: RuntimeWith<'messages' | 'blocks'>,
   request: RequestContext,
   change: MessageChange,
   message: Message,
@@ -42,11 +44,12 @@ export async function recordChange<A extends ChangeAction>(
   const event: ChangeEvent = { type: 'change', roomId: change.roomId, change };
   return {
     ack: { message, change },
-    after: () => runtime.fanOut.toRoom(change.roomId, event, { connectionId: request.connectionId }),
+    // Users who blocked the one making the change do not hear of it, as they do not hear of their messages.
+    after: () => toRoomFrom(runtime, request.userId, change.roomId, event, { connectionId: request.connectionId }),
   };
 }
 
-export const editMessage: ActionHandler<'editMessage', 'messages'> = async (runtime, request, input) => {
+export const editMessage: ActionHandler<'editMessage', 'messages' | 'blocks'> = async (runtime, request, input) => {
   const { messages } = runtime.stores;
   if (input.content.length > LIMITS.contentMaxLength) {
     throw new ChatError('PAYLOAD_TOO_LARGE', `content: must be at most ${LIMITS.contentMaxLength} characters`);
@@ -94,7 +97,7 @@ function deletedView(message: Message): Message {
   return { ...rest, content: '', deleted: true };
 }
 
-export const deleteMessage: ActionHandler<'deleteMessage', 'messages'> = async (runtime, request, input) => {
+export const deleteMessage: ActionHandler<'deleteMessage', 'messages' | 'blocks'> = async (runtime, request, input) => {
   const { messages } = runtime.stores;
   const { room, target } = await readTarget(runtime, request, input.roomId, input.seq);
   if (!mayDelete(room, target, request.userId)) {

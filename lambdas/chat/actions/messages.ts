@@ -2,21 +2,53 @@
 // first attempt, gets the one stored message, and only the call that wrote it to the history broadcasts it.
 import { randomUUID } from 'node:crypto';
 import { LIMITS, type Message, type MessageEvent } from '../../protocol/index.js';
+import { blockersForBroadcast, excludingBlockers } from '../blocking.js';
 import type { ActionHandler, ActionOutcome, RequestContext, RuntimeWith } from '../context.js';
 import { ChatError, forbidden, notFound } from '../errors.js';
 import { loadProfile } from '../room-access.js';
 import { toIsoTime } from '../wire-format.js';
-import { broadcastTyping, typingStoppedEvent } from './typing.js';
+import type { TypingRecord } from '../ports.js';
+import { typingExclusion, typingStoppedEvent } from './typing.js';
 import { acceptAttachment } from './uploads.js';
 
-/** What a newly stored message owes, after the ack: the broadcast, and a push job for members who are away. */
-async function announceMessage(runtime: RuntimeWith<never>, request: RequestContext, message: Message): Promise<void> {
+/**
+ * What a newly stored message owes, after the ack: the broadcast (and the end of the sender's typing, if the send
+ * ended it), and a push job for members who are away.
+ */
+async function announceMessage(
+  runtime: RuntimeWith<'blocks'>,
+  request: RequestContext,
+  message: Message,
+  stoppedTyping?: TypingRecord,
+): Promise<void> {
+  await Promise.all([broadcastMessage(runtime, request, message, stoppedTyping), queuePushJob(runtime, message)]);
+}
+
+/**
+ * To every subscriber but the sending connection (the sender's other devices get it too) and the users who blocked
+ * the sender; then, if the send ended the sender's typing, that stop. One read of who blocked the sender for both.
+ */
+async function broadcastMessage(
+  runtime: RuntimeWith<'blocks'>,
+  request: RequestContext,
+  message: Message,
+  stoppedTyping?: TypingRecord,
+): Promise<void> {
+  const blockers = await blockersForBroadcast(runtime, message.senderId);
+  if (!blockers) return;
   const event: MessageEvent = { type: 'message', roomId: message.roomId, message };
-  await Promise.all([
-    // Every subscriber but the sending connection: the sender's other devices get it too.
-    runtime.fanOut.toRoom(message.roomId, event, { connectionId: request.connectionId }),
-    queuePushJob(runtime, message),
-  ]);
+  await runtime.fanOut.toRoom(
+    message.roomId,
+    event,
+    excludingBlockers({ connectionId: request.connectionId }, blockers),
+  );
+  if (stoppedTyping) {
+    await runtime.fanOut.toRoom(
+      message.roomId,
+      typingStoppedEvent(stoppedTyping),
+      excludingBlockers(typingExclusion(message.senderId), blockers),
+    );
+  }
 }
 
 async function queuePushJob(runtime: RuntimeWith<never>, message: Message): Promise<void> {
@@ -39,7 +71,7 @@ async function queuePushJob(runtime: RuntimeWith<never>, message: Message): Prom
  * two writes): writing it now completes that attempt, and then this call owes the broadcast.
  */
 async function answerWithStored(
-  runtime: RuntimeWith<'messages'>,
+  runtime: RuntimeWith<'messages' | 'blocks'>,
   request: RequestContext,
   stored: Message,
 ): Promise<ActionOutcome<'sendMessage'>> {
@@ -49,7 +81,7 @@ async function answerWithStored(
   return { ack: { message: stored }, after: () => announceMessage(runtime, request, stored) };
 }
 
-export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' | 'typing'> = async (
+export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' | 'typing' | 'blocks'> = async (
   runtime,
   request,
   input,
@@ -104,9 +136,6 @@ export const sendMessage: ActionHandler<'sendMessage', 'profiles' | 'messages' |
     : undefined;
   return {
     ack: { message },
-    after: async () => {
-      await announceMessage(runtime, request, message);
-      if (stoppedTyping) await broadcastTyping(runtime, typingStoppedEvent(stoppedTyping));
-    },
+    after: () => announceMessage(runtime, request, message, stoppedTyping),
   };
 };

@@ -1,5 +1,7 @@
-// getPresence: who is in the room now (any live subscription, muted ones included) and who is typing.
+// getPresence: who is in the room now (any live subscription, muted ones included) and who is typing. Users the
+// caller blocked are left out of both: a block hides their presence and typing.
 import { LIMITS, type User } from '../../protocol/index.js';
+import { withoutBlocked } from '../blocking.js';
 import type { ActionHandler } from '../context.js';
 import { countWithinBudget, fitPage, ListBudget } from '../frame-budget.js';
 import type { ProfileRecord } from '../ports.js';
@@ -9,14 +11,18 @@ import { toTypingEntry, toUser } from '../wire-format.js';
 
 const SUBSCRIPTIONS_PAGE = 100;
 
-export const getPresence: ActionHandler<'getPresence', 'profiles' | 'rooms' | 'subscriptions' | 'typing'> = async (
-  runtime,
-  request,
-  input,
-) => {
+export const getPresence: ActionHandler<
+  'getPresence',
+  'profiles' | 'rooms' | 'subscriptions' | 'typing' | 'blocks'
+> = async (runtime, request, input) => {
   const { profiles: profileStore, rooms, subscriptions, typing: typingStore } = runtime.stores;
   const { roomId } = input;
-  await requireMembership(rooms, roomId, request.userId);
+  const [, blockedIds] = await Promise.all([
+    requireMembership(rooms, roomId, request.userId),
+    runtime.stores.blocks.blockedIdsOf(request.userId),
+  ]);
+  // Passed over like a user listed already: never listed, and the cursor still moves past them.
+  const listed = new Set<string>(blockedIds);
   // Typing indicators come with the first page only; they are few and short-lived (events keep clients current).
   const typingRead = input.cursor === undefined ? typingStore.listTyping(roomId, request.now) : Promise.resolve([]);
   typingRead.catch(() => undefined);
@@ -24,7 +30,6 @@ export const getPresence: ActionHandler<'getPresence', 'profiles' | 'rooms' | 's
   // The room's subscriptions, page after page, until they end or the list is full: a user with several
   // connections is listed once per answer (once per page of the answer, when it is paged).
   const budget = new ListBudget(LIMITS.answerListMaxBytes);
-  const listed = new Set<string>();
   const online: User[] = [];
   let cursor = input.cursor;
   do {
@@ -45,7 +50,7 @@ export const getPresence: ActionHandler<'getPresence', 'profiles' | 'rooms' | 's
     if (fitted.full) break;
   } while (cursor !== undefined);
 
-  const typing = (await typingRead).map(toTypingEntry);
+  const typing = withoutBlocked(await typingRead, new Set(blockedIds), (record) => record.userId).map(toTypingEntry);
   const typingShown = typing.slice(0, countWithinBudget(typing, LIMITS.presenceTypingMaxBytes));
   return { ack: cursor === undefined ? { online, typing: typingShown } : { online, typing: typingShown, cursor } };
 };

@@ -10,7 +10,7 @@ import { deletedError, readTarget, recordChange } from './message-changes.js';
 const fullError = () =>
   badRequest(`emoji: a message can carry at most ${LIMITS.reactionsPerMessageMax} different reactions`);
 
-export const react: ActionHandler<'react', 'messages'> = async (runtime, request, input) => {
+export const react: ActionHandler<'react', 'messages' | 'blocks'> = async (runtime, request, input) => {
   const { messages } = runtime.stores;
   const { target } = await readTarget(runtime, request, input.roomId, input.seq);
   if (target.deleted) throw deletedError(input.seq);

@@ -2,6 +2,7 @@
 // so whatever is said in the room after the creator hears "done" reaches them.
 import { createHash, randomUUID } from 'node:crypto';
 import type { RoomJoinedEvent } from '../../protocol/index.js';
+import { requireNotBlockedBy } from '../blocking.js';
 import type { ActionHandler } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { unique } from '../paging.js';
@@ -33,16 +34,15 @@ const memberOf = (roomId: string, userId: string, joinedAt: number, lastReadSeq:
   lastReadSeq,
 });
 
-export const createRoom: ActionHandler<'createRoom', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (
-  runtime,
-  request,
-  input,
-) => {
+type RoomStores = 'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'blocks';
+
+export const createRoom: ActionHandler<'createRoom', RoomStores> = async (runtime, request, input) => {
   const { userId: creator, now } = request;
   const { rooms, subscriptions } = runtime.stores;
   const invited = unique(input.memberIds ?? []).filter((userId) => userId !== creator);
   // All or nothing: an unknown id fails the request before anything is written.
   await requireProfiles(runtime.stores.profiles, invited, 'memberIds');
+  await requireNotBlockedBy(runtime.stores.blocks, creator, invited, 'memberIds');
   const room: RoomRecord = {
     roomId: randomUUID(),
     name: input.name,
@@ -86,16 +86,15 @@ export const createRoom: ActionHandler<'createRoom', 'profiles' | 'connections' 
   };
 };
 
-export const openDirect: ActionHandler<
-  'openDirect',
-  'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'messages'
-> = async (runtime, request, input) => {
+export const openDirect: ActionHandler<'openDirect', RoomStores | 'messages'> = async (runtime, request, input) => {
   const { userId: self, now } = request;
   const other = input.userId;
   if (other === self) throw badRequest('userId: cannot open a direct room with yourself');
   const { rooms } = runtime.stores;
   const profiles = await runtime.stores.profiles.getProfiles([self, other]);
   if (!profiles.has(other)) throw notFound(`userId: no user ${JSON.stringify(other)} has ever connected`);
+  // Refused whether or not the room exists already: a blocked user cannot reach the blocker this way.
+  await requireNotBlockedBy(runtime.stores.blocks, self, [other], 'userId');
 
   const roomId = directRoomId(self, other);
   // Clients show the other person's name; the stored name serves anything that shows one name for both.

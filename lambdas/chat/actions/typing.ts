@@ -2,6 +2,7 @@
 // old enough for receivers to need the new expiry, a stop only if the indicator was live. Nothing is sent on expiry:
 // receivers drop it at the expiresAt they were told.
 import { LIMITS, type TypingEvent } from '../../protocol/index.js';
+import { toRoomFrom } from '../blocking.js';
 import type { ActionHandler, RuntimeWith } from '../context.js';
 import type { TypingRecord } from '../ports.js';
 import { loadProfile, requireMembership } from '../room-access.js';
@@ -17,12 +18,18 @@ export function typingStoppedEvent(record: TypingRecord): TypingEvent {
   };
 }
 
-/** Typing events never go to any of the typing user's own connections. */
-export function broadcastTyping(runtime: RuntimeWith<never>, event: TypingEvent): Promise<void> {
-  return runtime.fanOut.toRoom(event.roomId, event, { userIds: [event.userId] });
+/** Typing events never go to any of the typing user's own connections, nor to users who blocked them. */
+export function broadcastTyping(runtime: RuntimeWith<'blocks'>, event: TypingEvent): Promise<void> {
+  return toRoomFrom(runtime, event.userId, event.roomId, event, typingExclusion(event.userId));
 }
 
-export const typing: ActionHandler<'typing', 'profiles' | 'rooms' | 'typing'> = async (runtime, request, input) => {
+export const typingExclusion = (userId: string) => ({ userIds: [userId] });
+
+export const typing: ActionHandler<'typing', 'profiles' | 'rooms' | 'typing' | 'blocks'> = async (
+  runtime,
+  request,
+  input,
+) => {
   const { roomId } = input;
   const { userId, now } = request;
   if (!input.isTyping) {

@@ -1,5 +1,6 @@
 // The ports that are not storage: the gateway's management API, the redelivery queue, time, logs and metrics.
 import type { ServerFrame } from '../../protocol/index.js';
+import type { ReportRecord } from './reports.js';
 
 export type PostResult = 'delivered' | 'gone';
 
@@ -61,6 +62,12 @@ export interface FanOutDispatcher {
   dispatch(batches: readonly FanOutBatch[]): Promise<{ failed: readonly FanOutBatch[] }>;
 }
 
+/** Where moderation events go for an operator to route (EventBridge on AWS and on the local stack). */
+export interface ModerationEvents {
+  /** Publishes that a message was reported; throws when the event could not be published. */
+  messageReported(report: ReportRecord): Promise<void>;
+}
+
 export interface Clock {
   now(): number;
 }
@@ -108,6 +115,9 @@ export type MetricName =
   /** Pages of a large room's recipients handed to fan-out workers. */
   | 'FanOutBatchesDispatched'
   /** Pages that could not be handed to a worker (dispatch failed, or frames too large): delivered inline instead. */
-  | 'FanOutBatchesInline';
+  | 'FanOutBatchesInline'
+  | 'MessagesReported'
+  /** Reports stored whose moderation event could not be published (the report itself is kept). */
+  | 'ModerationEventsFailed';
 
 export type { ServerFrame };

@@ -1,10 +1,12 @@
 // The stores together, one per aggregate: built once by the wiring (DynamoDB) or the test harness (in memory).
 // Each part of the chat logic names the ones it uses (Pick<ChatStores, ...>) and is handed nothing else.
+import type { BlockStore } from './blocks.js';
 import type { ConnectionStore } from './connections.js';
 import type { DeviceStore } from './devices.js';
 import type { MessageStore } from './messages.js';
 import type { PresenceStore } from './presence.js';
 import type { ProfileStore } from './profiles.js';
+import type { ReportStore } from './reports.js';
 import type { RoomStore } from './rooms.js';
 import type { SubscriptionStore } from './subscriptions.js';
 import type { TypingStore } from './typing.js';
@@ -22,6 +24,8 @@ export interface ChatStores {
   messages: MessageStore;
   typing: TypingStore;
   devices: DeviceStore;
+  blocks: BlockStore;
+  reports: ReportStore;
 }
 
 /** A method name of any store (the names are unique across stores). */

@@ -5,6 +5,7 @@
 import type { Message, MessageChange } from '../../../lambdas/protocol/index.js';
 import { assertPageLimit, decodeCursor, encodeCursor } from '../../../lambdas/adapters/dynamo/cursor.js';
 import type {
+  BlockRecord,
   ConnectionRecord,
   DeviceRecord,
   MemberRecord,
@@ -12,6 +13,7 @@ import type {
   PageRequest,
   PresenceState,
   ProfileRecord,
+  ReportRecord,
   RoomRecord,
   StoreMethod,
   SubscriptionRecord,
@@ -23,7 +25,7 @@ export const copy = <T>(value: T): T => structuredClone(value);
 // Ids never contain control characters, so NUL cannot occur inside a component of a composite key.
 export const key = (...parts: string[]): string => parts.join('\u0000');
 
-type CursorScope = 'members' | 'memberships' | 'subscriptions';
+type CursorScope = 'members' | 'memberships' | 'subscriptions' | 'blocks';
 
 // The same codec as the DynamoDB store: cursors from another listing or owner are refused the same way.
 const cursorFor = (scope: CursorScope, owner: string, lastKey: string) =>
@@ -71,6 +73,9 @@ export interface MemoryDump {
   claims: Message[];
   typing: TypingRecord[];
   devices: DeviceRecord[];
+  blocks: BlockRecord[];
+  blockedBy: BlockRecord[];
+  reports: ReportRecord[];
 }
 
 /** What a message item keeps beside its wire fields: its edits and its reaction counts. */
@@ -110,6 +115,14 @@ export class MemoryTable {
   readonly deviceOwners = new Map<string, string>();
   /** key(userId, roomId, seq, token) → expiresAt */
   readonly pushClaims = new Map<string, number>();
+  /** key(blockerId, blockedId): the blocker's side of each block. */
+  readonly blocks = new Map<string, BlockRecord>();
+  /** key(blockedId, blockerId): the blocked user's side. */
+  readonly blockedBy = new Map<string, BlockRecord>();
+  /** key(roomId, seq, reporterId) */
+  readonly reports = new Map<string, ReportRecord>();
+  /** key(userId, windowStart): reports counted in that window. */
+  readonly reportQuotas = new Map<string, number>();
   private readonly failures = new Map<StoreMethod, Error[]>();
 
   /** Queues a failure for the next call of `method` (see MemoryStores.failNext). */
@@ -139,6 +152,9 @@ export class MemoryTable {
       claims: [...this.claims.values()],
       typing: [...this.typing.values()],
       devices: [...this.devices.values()],
+      blocks: [...this.blocks.values()],
+      blockedBy: [...this.blockedBy.values()],
+      reports: [...this.reports.values()],
     });
   }
 }

@@ -104,6 +104,7 @@ export type FieldKind =
   | 'id'
   | 'name'
   | 'displayName'
+  | 'reason'
   | 'content'
   | 'url'
   | 'nullableUrl'
@@ -158,6 +159,8 @@ export function wrongValueFor(kind: FieldKind): fc.Arbitrary<unknown> {
       );
     case 'displayName':
       return fc.oneof(wrongType('string'), fc.constantFrom('', 'n'.repeat(LIMITS.displayNameMaxLength + 1), '\udc00'));
+    case 'reason':
+      return fc.oneof(wrongType('string'), fc.constantFrom('', 'r'.repeat(LIMITS.reportReasonMaxLength + 1), '\udc00'));
     case 'content':
       return fc.oneof(wrongType('string'), fc.constantFrom('', 'lone \ud83d'));
     case 'url':

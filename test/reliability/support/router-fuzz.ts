@@ -137,6 +137,10 @@ export function actionFields(
       },
       fields: { roomId: 'id', attachmentUrl: 'attachmentRef' },
     },
+    blockUser: { base: { userId: bobId }, fields: { userId: 'id' } },
+    unblockUser: { base: { userId: bobId }, fields: { userId: 'id' } },
+    listBlocked: { base: {}, fields: { cursor: 'cursor' } },
+    reportMessage: { base: { roomId, seq: 1, reason: 'spam' }, fields: { roomId: 'id', seq: 'seq', reason: 'reason' } },
   };
 }
 

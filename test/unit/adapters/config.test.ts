@@ -106,6 +106,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the moderation event bus and, locally, the EventBridge endpoint', () => {
+    const env = { ...awsChatEnv, MODERATION_EVENT_BUS: ' arn:aws:events:eu-west-1:1:event-bus/chat ' };
+    expect(loadConfig(env, 'chat').moderationEventBus).toBe('arn:aws:events:eu-west-1:1:event-bus/chat');
+    expect(loadConfig({ ...env, EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:4010/' }, 'chat').eventBridgeEndpoint).toBe(
+      'http://127.0.0.1:4010',
+    );
+    expect(errorOf(() => loadConfig({ ...env, EVENTBRIDGE_ENDPOINT: 'events' }, 'chat')).variable).toBe(
+      'EVENTBRIDGE_ENDPOINT',
+    );
+  });
+
   it('names the missing variable', () => {
     expect(errorOf(() => loadConfig({ AWS_REGION: 'eu-west-1' }, 'chat')).message).toBe('TABLE_NAME: is required');
     expect(errorOf(() => loadConfig({ TABLE_NAME: 't' }, 'chat')).variable).toBe('AWS_REGION');

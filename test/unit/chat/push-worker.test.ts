@@ -163,6 +163,29 @@ describe('the push function', () => {
     expect(s.gateway.tokensSent()).toEqual(['bob-phone', 'carol-phone']);
   });
 
+  it('skips members who blocked the sender; unblocked, they are pushed to again', async () => {
+    const s = pushSetup();
+    const alice = await s.h.connect('alice');
+    const bob = await s.h.connect('bob');
+    await s.h.ack(bob, 'registerDevice', { platform: 'fcm', token: 'bob-phone' });
+    const carol = await s.h.connect('carol');
+    await s.h.ack(carol, 'registerDevice', { platform: 'fcm', token: 'carol-phone' });
+    const room = await s.h.createRoom(alice, 'r', ['bob', 'carol']);
+    await s.h.ack(bob, 'blockUser', { userId: 'alice' });
+    await s.h.disconnect(bob);
+    await s.h.disconnect(carol);
+    await send(s, alice, room.roomId, 'one');
+    await s.runJobs();
+    expect(s.gateway.tokensSent()).toEqual(['carol-phone']);
+
+    const bobAgain = await s.h.connect('bob');
+    await s.h.ack(bobAgain, 'unblockUser', { userId: 'alice' });
+    await s.h.disconnect(bobAgain);
+    await send(s, alice, room.roomId, 'two');
+    await s.runJobs();
+    expect(s.gateway.tokensSent()).toEqual(['bob-phone', 'carol-phone', 'carol-phone']);
+  });
+
   it('removes a device whose endpoint the service reports disabled, and deletes the endpoint', async () => {
     const s = pushSetup();
     const alice = await s.h.connect('alice');
