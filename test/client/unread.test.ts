@@ -35,13 +35,17 @@ describe('ChatClient unread counts', () => {
     await waitFor(() => bob.client.unreadCount(roomId) === 0, 'the phone hears the read');
     expect(bob.client.unreadTotal).toBe(0);
 
-    // Two more while the laptop is away; after its reconnect the server's count and the live one agree.
+    // Two more while both devices are away (the gateway closed them, and they are not back before the messages are
+    // stored: a hello that counts while a message's seq is taken but the message not yet stored counts one short,
+    // see README "Known limits"); after the reconnect the server's count and the live one agree.
     expect(local.fixture.connectionsOf(bob.userId)).toHaveLength(2);
+    const releases = [bob, bobLaptop].map((device) => device.holdTokens());
     for (const connectionId of local.fixture.connectionsOf(bob.userId)) {
       await local.fixture.deleteConnection(connectionId);
     }
     await alice.client.sendMessage(roomId, 'five');
     await alice.client.sendMessage(roomId, 'six');
+    for (const release of releases) release();
     for (const device of [bob, bobLaptop]) {
       await waitFor(() => device.client.state === 'open', 'open again');
       await waitFor(() => device.client.unreadCount(roomId) === 2, 'two unread after the reconnect');
