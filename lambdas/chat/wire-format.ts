@@ -2,7 +2,7 @@
 // Frames are always built as objects and serialised with JSON.stringify: content travels byte for byte, whatever
 // quotes, backslashes or markup it holds.
 import type { Room, ServerFrame, TypingEntry, User } from '../protocol/index.js';
-import type { ProfileRecord, RoomRecord, TypingRecord } from './ports.js';
+import type { ProfileRecord, RoomRecord, TypingRecord, UnreadCount } from './ports.js';
 
 /** ISO 8601 in UTC with milliseconds, as the protocol promises for every time. */
 export function toIsoTime(epochMs: number): string {
@@ -10,10 +10,10 @@ export function toIsoTime(epochMs: number): string {
 }
 
 /**
- * With `unreadCount`, the room as the room list shows it (hello, listRooms, roomJoined); `muted`: the calling user
- * muted the room's pushes (their membership's pushMuted).
+ * With `unread`, the room as the room list shows it (hello, listRooms, roomJoined): unreadCount and how far it was
+ * counted (unreadThroughSeq); `muted`: the calling user muted the room's pushes (their membership's pushMuted).
  */
-export function toRoom(room: RoomRecord, lastReadSeq?: number, unreadCount?: number, muted?: boolean): Room {
+export function toRoom(room: RoomRecord, lastReadSeq?: number, unread?: UnreadCount, muted?: boolean): Room {
   const wire: Room = {
     roomId: room.roomId,
     name: room.name,
@@ -24,7 +24,10 @@ export function toRoom(room: RoomRecord, lastReadSeq?: number, unreadCount?: num
   };
   if (lastReadSeq !== undefined) wire.lastReadSeq = lastReadSeq;
   if (muted) wire.muted = true;
-  if (unreadCount !== undefined) wire.unreadCount = unreadCount;
+  if (unread !== undefined) {
+    wire.unreadCount = unread.count;
+    wire.unreadThroughSeq = unread.countedThrough;
+  }
   return wire;
 }
 

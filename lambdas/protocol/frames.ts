@@ -111,8 +111,11 @@ export interface AckFields {
   registerDevice: { platform: PushPlatform };
   unregisterDevice: { removed: boolean };
   muteRoom: { roomId: string; muted: boolean };
-  /** The room's unreadCount after the call, counted up to lastSeq (the room's, when the request read it). */
-  markRead: { unreadCount: number; lastSeq: number };
+  /**
+   * The room's unreadCount after the call, and unreadThroughSeq: the count covers the messages up to this seq
+   * (at most lastSeq, the room's when the request read it); messages after it are not counted yet.
+   */
+  markRead: { unreadCount: number; unreadThroughSeq: number; lastSeq: number };
   /** PUT the file to uploadUrl with exactly these headers before expiresAt; then send attachmentUrl. */
   createUpload: { uploadUrl: string; headers: Record<string, string>; attachmentUrl: string; expiresAt: string };
   /** A link that reads the attachment until expiresAt. */

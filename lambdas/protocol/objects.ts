@@ -26,6 +26,11 @@ export interface Room {
    * "that many or more". In hello, listRooms and roomJoined.
    */
   unreadCount?: number;
+  /**
+   * With unreadCount: the count covers the messages up to this seq; messages after it are not counted yet (a seq
+   * taken by a send still under way when the count was read). Absent from older servers: lastSeq then.
+   */
+  unreadThroughSeq?: number;
 }
 
 export type MessageType = 'text' | 'image' | 'file';

@@ -1,7 +1,6 @@
 // The behaviour every MessageStore must have (see ./store-fixtures.ts for how the contracts run).
 import { describe, expect, it } from 'vitest';
 import { UNREAD_SCAN_FACTOR, type ChatStores } from '../../lambdas/chat/ports.js';
-import type { Message } from '../../lambdas/protocol/index.js';
 import {
   uid,
   T0,
@@ -187,27 +186,39 @@ export function describeMessageStoreContract(name: string, makeStores: MakeStore
         }
       };
 
+      const counted = (count: number, countedThrough: number) => ({ count, countedThrough });
+
       it("counts ordinary messages from others after the marker, not the reader's own", async () => {
         const roomId = uid('room');
         await fill(roomId, ['alice', 'bob', 'bob', 'alice', 'carol', 'bob']);
-        expect(await stores.messages.countUnread(roomId, 'alice', 0, 100)).toBe(4);
-        expect(await stores.messages.countUnread(roomId, 'alice', 3, 100)).toBe(2);
-        expect(await stores.messages.countUnread(roomId, 'bob', 0, 100)).toBe(3);
-        expect(await stores.messages.countUnread(roomId, 'alice', 6, 100)).toBe(0);
-        expect(await stores.messages.countUnread(roomId, 'alice', 60, 100)).toBe(0);
-        expect(await stores.messages.countUnread(roomId, 'dave', 0, 100)).toBe(6);
-        expect(await stores.messages.countUnread(uid('empty'), 'alice', 0, 100)).toBe(0);
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 100)).toEqual(counted(4, 6));
+        expect(await stores.messages.countUnread(roomId, 'alice', 3, 100)).toEqual(counted(2, 6));
+        expect(await stores.messages.countUnread(roomId, 'bob', 0, 100)).toEqual(counted(3, 6));
+        expect(await stores.messages.countUnread(roomId, 'alice', 6, 100)).toEqual(counted(0, 6));
+        expect(await stores.messages.countUnread(roomId, 'alice', 60, 100)).toEqual(counted(0, 60));
+        expect(await stores.messages.countUnread(roomId, 'dave', 0, 100)).toEqual(counted(6, 6));
+        expect(await stores.messages.countUnread(uid('empty'), 'alice', 0, 100)).toEqual(counted(0, 0));
       });
 
       it('leaves out change events (changeOf) and counts up to throughSeq only', async () => {
         const roomId = uid('room');
         await fill(roomId, ['bob', 'bob', 'bob', 'bob', 'bob'], (seq) => seq === 2 || seq === 4);
-        expect(await stores.messages.countUnread(roomId, 'alice', 0, 100)).toBe(3);
-        expect(await stores.messages.countUnread(roomId, 'alice', 0, 100, 3)).toBe(2);
-        expect(await stores.messages.countUnread(roomId, 'alice', 1, 100, 1)).toBe(0);
-        expect(await stores.messages.countUnread(roomId, 'alice', 3, 100, 2)).toBe(0);
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 100)).toEqual(counted(3, 5));
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 100, 3)).toEqual(counted(2, 3));
+        expect(await stores.messages.countUnread(roomId, 'alice', 1, 100, 1)).toEqual(counted(0, 1));
+        expect(await stores.messages.countUnread(roomId, 'alice', 3, 100, 2)).toEqual(counted(0, 3));
         const [change] = (await stores.messages.getMessages(roomId, { after: 1, limit: 1 })).changes;
         expect(change?.changeOf).toBe(1);
+      });
+
+      it('says how far it counted: the highest seq stored, not a seq taken whose item is not stored yet', async () => {
+        const roomId = uid('room');
+        await fill(roomId, ['bob', 'bob', 'alice']);
+        // lastSeq is 5: seqs 4 and 5 are taken by sends that have not stored their items yet.
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 100, 5)).toEqual(counted(2, 3));
+        await stores.messages.putMessageIfAbsent(message(roomId, 5, { senderId: 'carol' }));
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 100, 5)).toEqual(counted(3, 5));
+        expect(await stores.messages.countUnread(roomId, 'alice', 3, 100, 5)).toEqual(counted(1, 5));
       });
 
       it('stops at the cap', async () => {
@@ -216,9 +227,9 @@ export function describeMessageStoreContract(name: string, makeStores: MakeStore
           roomId,
           Array.from({ length: 12 }, (_, index) => (index % 3 === 0 ? 'alice' : 'bob')),
         );
-        expect(await stores.messages.countUnread(roomId, 'alice', 0, 5)).toBe(5);
-        expect(await stores.messages.countUnread(roomId, 'alice', 0, 8)).toBe(8);
-        expect(await stores.messages.countUnread(roomId, 'alice', 0, 9)).toBe(8);
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 5)).toEqual(counted(5, 8));
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 8)).toEqual(counted(8, 12));
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 9)).toEqual(counted(8, 12));
       });
 
       it('reads at most UNREAD_SCAN_FACTOR × cap items: beyond them, nothing more is counted', async () => {
@@ -227,8 +238,8 @@ export function describeMessageStoreContract(name: string, makeStores: MakeStore
         const ownFirst = UNREAD_SCAN_FACTOR * cap - 1;
         await fill(roomId, [...Array<string>(ownFirst).fill('alice'), 'bob', 'bob', 'bob']);
         // One of bob's messages lies within the items read, the other two beyond them.
-        expect(await stores.messages.countUnread(roomId, 'alice', 0, cap)).toBe(1);
-        expect(await stores.messages.countUnread(roomId, 'alice', 1, cap)).toBe(2);
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, cap)).toEqual(counted(1, ownFirst + 1));
+        expect(await stores.messages.countUnread(roomId, 'alice', 1, cap)).toEqual(counted(2, ownFirst + 2));
       });
 
       it('is not disturbed by the other items of the room', async () => {
@@ -236,9 +247,9 @@ export function describeMessageStoreContract(name: string, makeStores: MakeStore
         await stores.subscriptions.putSubscriptions([subscription(created.roomId, 'zzz', T0 + 1_000)]);
         await stores.typing.startTyping(typing(created.roomId, 'bob', T0 + 5_000), T0, 3_000);
         await stores.messages.claimClientMessageId(message(created.roomId, 1, { senderId: 'bob' }));
-        expect(await stores.messages.countUnread(created.roomId, 'alice', 0, 100)).toBe(0);
+        expect(await stores.messages.countUnread(created.roomId, 'alice', 0, 100)).toEqual(counted(0, 0));
         await stores.messages.putMessageIfAbsent(message(created.roomId, 1, { senderId: 'bob' }));
-        expect(await stores.messages.countUnread(created.roomId, 'alice', 0, 100)).toBe(1);
+        expect(await stores.messages.countUnread(created.roomId, 'alice', 0, 100)).toEqual(counted(1, 1));
       });
     });
 

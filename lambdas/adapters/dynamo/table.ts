@@ -218,35 +218,34 @@ export function createTable({ client, tableName, onConsumedCapacity }: TableOpti
   }
 
   /**
-   * Counts the items a filtered Query matches (Select COUNT), reading at most `maxScanned` items in pages of at
-   * most `pageSize`, and stopping once `enough` have matched. Capacity is charged for every item read, matched or
-   * not, so the bounds are what bounds the cost.
+   * Reads a key range oldest first in pages of at most `pageSize` items, handing each page to `visit` until it
+   * answers 'stop', the range ends or `maxScanned` items were read. Capacity is charged for every item read
+   * (projections and filters do not lower it), so the bounds are what bounds the cost.
    */
-  async function count(
+  async function scanRange(
     operation: string,
     params: QueryParams,
-    bounds: { enough: number; pageSize: number; maxScanned: number },
-  ): Promise<number> {
-    let matched = 0;
+    bounds: { pageSize: number; maxScanned: number },
+    visit: (items: Item[]) => 'more' | 'stop',
+  ): Promise<void> {
     let scanned = 0;
     let exclusiveStartKey: Item | undefined;
+    let answer: 'more' | 'stop';
     do {
       const output = await client.send(
         new QueryCommand({
           ...params,
           TableName: tableName,
-          Select: 'COUNT',
           Limit: Math.min(bounds.pageSize, bounds.maxScanned - scanned),
           ...(exclusiveStartKey && { ExclusiveStartKey: exclusiveStartKey }),
           ...capacity,
         }),
       );
       report(operation, output.ConsumedCapacity);
-      matched += output.Count ?? 0;
       scanned += output.ScannedCount ?? 0;
+      answer = visit(output.Items ?? []);
       exclusiveStartKey = output.LastEvaluatedKey;
-    } while (exclusiveStartKey && matched < bounds.enough && scanned < bounds.maxScanned);
-    return matched;
+    } while (exclusiveStartKey && answer === 'more' && scanned < bounds.maxScanned);
   }
 
   /** Items by key, in any order; keys may repeat (BatchGetItem itself refuses duplicates). */
@@ -296,5 +295,5 @@ export function createTable({ client, tableName, onConsumedCapacity }: TableOpti
     );
   }
 
-  return { get, put, putIf, update, updateIf, remove, collect, count, batchGet, batchWrite };
+  return { get, put, putIf, update, updateIf, remove, collect, scanRange, batchGet, batchWrite };
 }

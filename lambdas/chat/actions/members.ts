@@ -57,7 +57,10 @@ export const addMembers: ActionHandler<
     user: toUser(profileOrPlaceholder(profiles, userId)),
   }));
   // Their markers start at the room's lastSeq: nothing is unread.
-  const roomJoined: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, room.lastSeq, 0) };
+  const roomJoined: RoomJoinedEvent = {
+    type: 'roomJoined',
+    room: toRoom(room, room.lastSeq, { count: 0, countedThrough: room.lastSeq }),
+  };
   return {
     ack,
     after: async () => {

@@ -17,11 +17,8 @@ export const markRead: ActionHandler<'markRead', 'rooms' | 'messages' | 'blocks'
     input.seq > member.lastReadSeq &&
     (await runtime.stores.rooms.advanceReadMarker(input.roomId, request.userId, input.seq));
   const marker = Math.max(member.lastReadSeq, input.seq);
-  const unreadCount = await unreadCountOf(runtime.stores.messages, room, {
-    userId: request.userId,
-    lastReadSeq: marker,
-  });
-  const ack = { unreadCount, lastSeq: room.lastSeq };
+  const unread = await unreadCountOf(runtime.stores.messages, room, { userId: request.userId, lastReadSeq: marker });
+  const ack = { unreadCount: unread.count, unreadThroughSeq: unread.countedThrough, lastSeq: room.lastSeq };
   if (!moved) return { ack };
   const event: ReadEvent = { type: 'read', roomId: input.roomId, userId: request.userId, seq: input.seq };
   // The user's other devices hear it too: that is how they learn the room was read elsewhere. Users who blocked the

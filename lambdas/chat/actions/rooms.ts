@@ -74,7 +74,7 @@ export const createRoom: ActionHandler<'createRoom', RoomStores> = async (runtim
     throw error;
   }
   const wireRoom = toRoom(room, 0);
-  const event: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, 0, 0) };
+  const event: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, 0, { count: 0, countedThrough: 0 }) };
   return {
     ack: { room: wireRoom },
     // Every connection of each added member, and the creator's other connections.
@@ -134,10 +134,10 @@ export const openDirect: ActionHandler<'openDirect', RoomStores | 'messages'> = 
   const after = async () => {
     for (const userId of unique(recipients.map((c) => c.userId))) {
       // A count that cannot be read leaves the field out rather than the event: the next hello has it.
-      const unreadCount = await unreadCountOf(runtime.stores.messages, room, { userId, lastReadSeq: 0 }).catch(
+      const unread = await unreadCountOf(runtime.stores.messages, room, { userId, lastReadSeq: 0 }).catch(
         () => undefined,
       );
-      const event: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, 0, unreadCount) };
+      const event: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, 0, unread) };
       await runtime.fanOut.toRecipients(
         recipients.filter((c) => c.userId === userId),
         event,

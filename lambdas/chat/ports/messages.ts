@@ -114,7 +114,17 @@ export interface MessageStore {
    * range oldest first, at most UNREAD_SCAN_FACTOR × cap of them (the user's own messages and change events are
    * read but not counted), so a range crowded with those counts only among its first items.
    */
-  countUnread(roomId: string, userId: string, afterSeq: number, cap: number, throughSeq?: number): Promise<number>;
+  countUnread(roomId: string, userId: string, afterSeq: number, cap: number, throughSeq?: number): Promise<UnreadCount>;
+}
+
+/** What countUnread counted, and how far: a seq taken but not stored yet (a send under way) is not counted. */
+export interface UnreadCount {
+  count: number;
+  /**
+   * The highest seq among the items it read (messages of anyone, change items), or afterSeq when it read none:
+   * the count covers the room's history up to here, and messages after it are not counted yet.
+   */
+  countedThrough: number;
 }
 
 /** countUnread reads at most this many times `cap` items of a room's history. */

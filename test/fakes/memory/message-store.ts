@@ -224,8 +224,15 @@ export class MemoryMessageStore implements MessageStore {
       .filter((m) => m.roomId === roomId && m.seq > afterSeq && (throughSeq === undefined || m.seq <= throughSeq))
       .sort((a, b) => a.seq - b.seq)
       .slice(0, UNREAD_SCAN_FACTOR * cap);
-    const unread = read.filter((m) => !('changeOf' in m) && m.senderId !== userId).length;
-    return Math.min(unread, cap);
+    let count = 0;
+    let countedThrough = afterSeq;
+    // Like the table: up to the item that reaches the cap.
+    for (const m of read) {
+      countedThrough = m.seq;
+      if (!('changeOf' in m) && m.senderId !== userId) count += 1;
+      if (count >= cap) break;
+    }
+    return { count, countedThrough };
   }
 }
 
