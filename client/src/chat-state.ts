@@ -211,9 +211,9 @@ export class ChatState {
         this.setMuted(ack as Ack<'muteRoom'>);
         return;
       case 'markRead': {
-        const { unreadCount, lastSeq } = ack as Ack<'markRead'>;
-        if (typeof unreadCount === 'number') {
-          this.unread.fromMarkRead(fields.roomId as string, fields.seq as number, unreadCount, lastSeq);
+        const counted = ack as Ack<'markRead'>;
+        if (typeof counted.unreadCount === 'number') {
+          this.unread.fromMarkRead(fields.roomId as string, fields.seq as number, counted);
         }
         return;
       }

@@ -1,4 +1,5 @@
 import { LIMITS } from '../../lambdas/protocol/limits.js';
+import type { AckFields } from '../../lambdas/protocol/frames.js';
 import type { Message, Room } from '../../lambdas/protocol/objects.js';
 
 /** One room's count: what the server counted up to `countedThrough`, plus messages heard since. */
@@ -10,6 +11,16 @@ interface RoomUnread {
   /** Seqs above countedThrough counted here (a set: a message emitted twice counts once). */
   live: Set<number>;
 }
+
+/** A server's count: a Room with unreadCount, or markRead's ack. */
+type Counted = Pick<AckFields['markRead'], 'unreadCount' | 'lastSeq'> & { unreadThroughSeq?: number };
+
+/**
+ * Where the server's count ends: messages after it are counted here when they arrive. A server that does not say
+ * (older ones) counted up to lastSeq, which can leave out a message whose seq was taken but not yet stored.
+ */
+const countedThrough = (counted: Pick<Counted, 'unreadThroughSeq' | 'lastSeq'>): number =>
+  typeof counted.unreadThroughSeq === 'number' ? counted.unreadThroughSeq : counted.lastSeq;
 
 export interface UnreadChange {
   roomId: string;
@@ -43,7 +54,7 @@ export class UnreadCounts {
     return total;
   }
 
-  /** A Room from the server: its count (when it carries one) replaces what was known. */
+  /** A Room from the server: its count (when it carries one) replaces what was known, up to where it was counted. */
   fromRoom(room: Room, announce = true): void {
     const known = this.rooms.get(room.roomId);
     if (room.unreadCount === undefined) {
@@ -53,15 +64,19 @@ export class UnreadCounts {
     }
     this.set(
       room.roomId,
-      { base: room.unreadCount, countedThrough: room.lastSeq, readSeq: room.lastReadSeq ?? 0 },
+      { base: room.unreadCount, countedThrough: countedThrough(room), readSeq: room.lastReadSeq ?? 0 },
       announce,
     );
   }
 
-  /** markRead's ack: the count after the marker, counted through `lastSeq`. */
-  fromMarkRead(roomId: string, seq: number, unreadCount: number, lastSeq: number): void {
+  /** markRead's ack: the count after the marker `seq`, counted through unreadThroughSeq. */
+  fromMarkRead(roomId: string, seq: number, ack: Counted): void {
     const known = this.rooms.get(roomId);
-    this.set(roomId, { base: unreadCount, countedThrough: lastSeq, readSeq: Math.max(seq, known?.readSeq ?? 0) });
+    this.set(roomId, {
+      base: ack.unreadCount,
+      countedThrough: countedThrough(ack),
+      readSeq: Math.max(seq, known?.readSeq ?? 0),
+    });
   }
 
   /** A message emitted to the app, in seq order. */

@@ -49,9 +49,26 @@ describe('UnreadCounts', () => {
     unread.message(message(7, 'me'), 'me');
     expect(unread.count('r')).toBe(4);
     expect(changes.at(-1)).toEqual({ roomId: 'r', unreadCount: 4, unreadTotal: 4 });
-    unread.fromMarkRead('r', 8, 0, 8);
+    unread.fromMarkRead('r', 8, { unreadCount: 0, unreadThroughSeq: 8, lastSeq: 8 });
     unread.message(message(8), 'me');
     expect(unread.count('r')).toBe(0);
+  });
+
+  it('counts a message the server had not stored yet: past unreadThroughSeq, though within lastSeq', () => {
+    const { unread } = counts();
+    // seq 6 was taken by a send under way when the server counted: lastSeq 6, counted through 5.
+    unread.fromRoom(room({ lastSeq: 6, lastReadSeq: 2, unreadCount: 3, unreadThroughSeq: 5 }));
+    unread.message(message(5), 'me');
+    unread.message(message(6), 'me');
+    expect(unread.count('r')).toBe(4);
+    // The same from markRead's ack.
+    unread.fromMarkRead('r', 6, { unreadCount: 0, unreadThroughSeq: 6, lastSeq: 7 });
+    unread.message(message(7), 'me');
+    expect(unread.count('r')).toBe(1);
+    // Without unreadThroughSeq (an older server) lastSeq is where the count ends.
+    unread.fromRoom(room({ lastSeq: 9, lastReadSeq: 7, unreadCount: 1 }));
+    unread.message(message(9), 'me');
+    expect(unread.count('r')).toBe(1);
   });
 
   it(`stops at ${LIMITS.unreadCountMax}`, () => {
@@ -69,7 +86,8 @@ describe('UnreadCounts', () => {
     unread.readElsewhere('r', 5, 6);
     expect(unread.count('r')).toBe(5);
     expect(refreshes).toEqual([['r', 5]]);
-    unread.fromMarkRead('r', 5, 1, 6);
+    // An older server's ack, without unreadThroughSeq: counted up to lastSeq.
+    unread.fromMarkRead('r', 5, { unreadCount: 1, lastSeq: 6 });
     expect(unread.count('r')).toBe(1);
     unread.readElsewhere('r', 6, 6);
     expect(unread.count('r')).toBe(0);
