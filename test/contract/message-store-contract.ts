@@ -205,6 +205,9 @@ export function describeMessageStoreContract(name: string, makeStores: MakeStore
         await fill(roomId, ['bob', 'bob', 'bob', 'bob', 'bob'], (seq) => seq === 2 || seq === 4);
         expect(await stores.messages.countUnread(roomId, 'alice', 0, 100)).toEqual(counted(3, 5));
         expect(await stores.messages.countUnread(roomId, 'alice', 0, 100, 3)).toEqual(counted(2, 3));
+        // A change item is the last one read: the count reaches it.
+        expect(await stores.messages.countUnread(roomId, 'alice', 0, 100, 4)).toEqual(counted(2, 4));
+        expect(await stores.messages.countUnread(roomId, 'alice', 3, 100, 4)).toEqual(counted(0, 4));
         expect(await stores.messages.countUnread(roomId, 'alice', 1, 100, 1)).toEqual(counted(0, 1));
         expect(await stores.messages.countUnread(roomId, 'alice', 3, 100, 2)).toEqual(counted(0, 3));
         const [change] = (await stores.messages.getMessages(roomId, { after: 1, limit: 1 })).changes;

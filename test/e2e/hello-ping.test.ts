@@ -35,6 +35,7 @@ describe('hello', () => {
       lastSeq: 3,
       lastReadSeq: 2,
       unreadCount: 0,
+      unreadThroughSeq: 3,
     });
     expect(rooms.find((r) => r.roomId === direct.roomId)).toMatchObject({
       kind: 'direct',

@@ -26,8 +26,15 @@ describe('markRead', () => {
     expect(await lastReadSeq(b1, room.roomId)).toBe(0);
 
     const ack = await b1.ack('markRead', { roomId: room.roomId, seq: 2 });
-    expect(Object.keys(ack).sort()).toEqual(['action', 'lastSeq', 'requestId', 'type', 'unreadCount']);
-    expect(ack).toMatchObject({ unreadCount: 1, lastSeq: 3 });
+    expect(Object.keys(ack).sort()).toEqual([
+      'action',
+      'lastSeq',
+      'requestId',
+      'type',
+      'unreadCount',
+      'unreadThroughSeq',
+    ]);
+    expect(ack).toMatchObject({ unreadCount: 1, unreadThroughSeq: 3, lastSeq: 3 });
     for (const client of [a, b2]) {
       const event = await client.waitFor(frameOf('read', { roomId: room.roomId }));
       expect(event).toEqual({ type: 'read', roomId: room.roomId, userId: bob.userId, seq: 2 });

@@ -220,7 +220,8 @@ export class MemoryMessageStore implements MessageStore {
   async countUnread(roomId: string, userId: string, afterSeq: number, cap: number, throughSeq?: number) {
     await this.table.enter('countUnread');
     assertPageLimit(cap);
-    const read = [...this.table.messages.values()]
+    // Change items are part of the history read, as on the table: they take part in the bound and in countedThrough.
+    const read = [...this.table.messages.values(), ...this.table.changes.values()]
       .filter((m) => m.roomId === roomId && m.seq > afterSeq && (throughSeq === undefined || m.seq <= throughSeq))
       .sort((a, b) => a.seq - b.seq)
       .slice(0, UNREAD_SCAN_FACTOR * cap);

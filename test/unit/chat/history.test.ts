@@ -106,7 +106,14 @@ describe('markRead', () => {
     const { h, alice, aliceLaptop, bob, roomId } = await roomWithMessages(5);
     const ack = await h.ack(bob, 'markRead', { roomId, seq: 3 });
     // After seq 3, only alice's message 5 is unread for bob.
-    expect(ack).toEqual({ type: 'ack', requestId: ack.requestId, action: 'markRead', unreadCount: 1, lastSeq: 5 });
+    expect(ack).toEqual({
+      type: 'ack',
+      requestId: ack.requestId,
+      action: 'markRead',
+      unreadCount: 1,
+      unreadThroughSeq: 5,
+      lastSeq: 5,
+    });
     const read = { type: 'read', roomId, userId: 'bob', seq: 3 };
     expect(h.eventsOf(alice)).toEqual([read]);
     expect(h.eventsOf(aliceLaptop)).toEqual([read]);

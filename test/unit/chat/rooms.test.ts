@@ -28,7 +28,9 @@ describe('createRoom', () => {
       lastReadSeq: 0,
     });
     for (const connection of [aliceLaptop, bobPhone, bobLaptop]) {
-      expect(h.eventsOf(connection)).toEqual([{ type: 'roomJoined', room: { ...room, unreadCount: 0 } }]);
+      expect(h.eventsOf(connection)).toEqual([
+        { type: 'roomJoined', room: { ...room, unreadCount: 0, unreadThroughSeq: 0 } },
+      ]);
     }
     expect(h.eventsOf(alicePhone)).toEqual([]);
     expect(h.framesOf(carol)).toEqual([]);
@@ -84,8 +86,10 @@ describe('openDirect', () => {
       lastSeq: 0,
       lastReadSeq: 0,
     });
-    expect(h.eventsOf(bob)).toEqual([{ type: 'roomJoined', room: { ...first, unreadCount: 0 } }]);
-    expect(h.eventsOf(aliceLaptop)).toEqual([{ type: 'roomJoined', room: { ...first, unreadCount: 0 } }]);
+    expect(h.eventsOf(bob)).toEqual([{ type: 'roomJoined', room: { ...first, unreadCount: 0, unreadThroughSeq: 0 } }]);
+    expect(h.eventsOf(aliceLaptop)).toEqual([
+      { type: 'roomJoined', room: { ...first, unreadCount: 0, unreadThroughSeq: 0 } },
+    ]);
     h.clock.advance(1_000);
     await h.ack(alice, 'sendMessage', { roomId: first.roomId, clientMessageId: 'm', content: 'hey' });
     await h.ack(bob, 'markRead', { roomId: first.roomId, seq: 1 });
@@ -293,7 +297,7 @@ describe('hello and listRooms', () => {
       requestId: ack.requestId,
       action: 'hello',
       user: { userId: 'alice', displayName: 'Alice', isOnline: true },
-      rooms: [{ ...room, lastSeq: 2, lastReadSeq: 1, unreadCount: 1 }],
+      rooms: [{ ...room, lastSeq: 2, lastReadSeq: 1, unreadCount: 1, unreadThroughSeq: 2 }],
       serverTime: iso(h.clock.now()),
       unreadTotal: 1,
     });

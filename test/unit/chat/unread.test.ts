@@ -1,7 +1,8 @@
 // Unread counts (PROTOCOL.md, "Unread counts"): per room in hello, listRooms and roomJoined, the total in hello,
 // the count left in markRead's ack.
 import { describe, expect, it } from 'vitest';
-import { LIMITS, type Room } from '../../../lambdas/protocol/index.js';
+import { UnreadCounts } from '../../../client/src/unread.js';
+import { LIMITS, type Message, type Room } from '../../../lambdas/protocol/index.js';
 import { createChatHarness, type ChatHarness, type TestConnection } from '../../fakes/chat-harness.js';
 
 async function say(h: ChatHarness, from: TestConnection, roomId: string, count: number): Promise<number> {
@@ -47,8 +48,8 @@ describe('unread counts', () => {
 
     const hello = await h.ack(alice, 'hello');
     const rooms = new Map((hello.rooms as Room[]).map((room) => [room.roomId, room]));
-    expect(rooms.get(first.roomId)).toMatchObject({ lastSeq: 6, lastReadSeq: 0, unreadCount: 4 });
-    expect(rooms.get(second.roomId)).toMatchObject({ lastSeq: 3, unreadCount: 2 });
+    expect(rooms.get(first.roomId)).toMatchObject({ lastSeq: 6, lastReadSeq: 0, unreadCount: 4, unreadThroughSeq: 6 });
+    expect(rooms.get(second.roomId)).toMatchObject({ lastSeq: 3, unreadCount: 2, unreadThroughSeq: 3 });
     expect(rooms.get(quiet.roomId)).toMatchObject({ lastSeq: 4, unreadCount: 0 });
     expect(hello.unreadTotal).toBe(6);
     expect((await roomsOf(h, alice, 'listRooms')).get(first.roomId)?.unreadCount).toBe(4);
@@ -56,6 +57,7 @@ describe('unread counts', () => {
 
     expect(await h.ack(alice, 'markRead', { roomId: first.roomId, seq: 4 })).toMatchObject({
       unreadCount: 1,
+      unreadThroughSeq: 6,
       lastSeq: 6,
     });
     expect((await h.ack(alice, 'hello')).unreadTotal).toBe(3);
@@ -118,5 +120,53 @@ describe('unread counts', () => {
     h.clearFrames();
     await h.ack(alice, 'openDirect', { userId: 'bob' });
     expect(h.eventsOf(bob, 'roomJoined')[0]?.room).toMatchObject({ lastSeq: 3, lastReadSeq: 0, unreadCount: 2 });
+  });
+
+  it('a send between taking its seq and storing its message: counted by the SDK when it arrives, not lost', async () => {
+    const h = createChatHarness();
+    const alice = await h.connect('alice');
+    const bob = await h.connect('bob');
+    const room = await h.createRoom(bob, 'r', ['alice']);
+    await say(h, bob, room.roomId, 2);
+    // Hold bob's next send after it took seq 3 and before its message is stored.
+    const store = h.stores.messages;
+    const put = store.putMessageIfAbsent.bind(store);
+    let reached!: () => void;
+    const atStore = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    store.putMessageIfAbsent = async (message: Message) => {
+      reached();
+      await released;
+      return put(message);
+    };
+    const sending = h.ack(bob, 'sendMessage', { roomId: room.roomId, clientMessageId: 'late', content: 'hi' });
+    await atStore;
+
+    // alice (re)connects meanwhile: the room's lastSeq is 3 but only 1 and 2 are stored.
+    const counts = new UnreadCounts(
+      () => undefined,
+      () => undefined,
+    );
+    for (const listed of (await h.ack(alice, 'hello')).rooms as Room[]) counts.fromRoom(listed);
+    const listed = (await roomsOf(h, alice, 'listRooms')).get(room.roomId);
+    expect(listed).toMatchObject({ lastSeq: 3, unreadCount: 2, unreadThroughSeq: 2 });
+    const ack = await h.ack(alice, 'markRead', { roomId: room.roomId, seq: 1 });
+    expect(ack).toMatchObject({ unreadCount: 1, unreadThroughSeq: 2, lastSeq: 3 });
+    counts.fromMarkRead(
+      room.roomId,
+      1,
+      ack as unknown as { unreadCount: number; unreadThroughSeq: number; lastSeq: number },
+    );
+
+    release();
+    await sending;
+    const event = h.eventsOf(alice, 'message').find((heard) => heard.message.seq === 3);
+    expect(event?.message.content).toBe('hi');
+    counts.message(event!.message, 'alice');
+    // The SDK's live count and the server's count now agree.
+    const server = (await roomsOf(h, alice, 'listRooms')).get(room.roomId);
+    expect(server).toMatchObject({ unreadCount: 2, unreadThroughSeq: 3 });
+    expect(counts.count(room.roomId)).toBe(2);
   });
 });
