@@ -36,8 +36,8 @@ describe('ChatClient unread counts', () => {
     expect(bob.client.unreadTotal).toBe(0);
 
     // Two more while both devices are away (the gateway closed them, and they are not back before the messages are
-    // stored: a hello that counts while a message's seq is taken but the message not yet stored counts one short,
-    // see README "Known limits"); after the reconnect the server's count and the live one agree.
+    // stored, so both come from the server's count: a send caught between its seq and its store is covered by
+    // test/unit/chat/unread.test.ts); after the reconnect the server's count and the live one agree.
     expect(local.fixture.connectionsOf(bob.userId)).toHaveLength(2);
     const releases = [bob, bobLaptop].map((device) => device.holdTokens());
     for (const connectionId of local.fixture.connectionsOf(bob.userId)) {
