@@ -13,7 +13,13 @@
 //   Of several devices closing at once at least one lists none left (each deletes its own items before listing),
 //   and only the first conditional write wins.
 // No transactions (dynalite has none): one conditional update per flip is enough.
+//
+// Typing ends with the last connection: a close that lists none of the user's connections left removes their live
+// typing indicators (one Query of the byUser index finds them in every room) and tells each room "stopped typing",
+// as an `isTyping: false` would. Several closes racing may each do so; only the one that removed a live indicator
+// broadcasts it.
 import type { PresenceEvent } from '../protocol/index.js';
+import { typingStoppedEvent } from './actions/typing.js';
 import { describeError } from './errors.js';
 import type { FanOut } from './fan-out.js';
 import { forEachPage, settleWithConcurrency } from './paging.js';
@@ -31,7 +37,7 @@ export interface Presence {
 }
 
 export interface PresenceDeps {
-  stores: Pick<ChatStores, 'presence' | 'connections' | 'rooms' | 'profiles'>;
+  stores: Pick<ChatStores, 'presence' | 'connections' | 'rooms' | 'profiles' | 'typing'>;
   fanOut: FanOut;
   clock: Clock;
   logger: Logger;
@@ -39,7 +45,7 @@ export interface PresenceDeps {
 }
 
 export function createPresence(deps: PresenceDeps): Presence {
-  const { presence, connections, rooms, profiles } = deps.stores;
+  const { presence, connections, rooms, profiles, typing } = deps.stores;
   const { clock } = deps;
 
   /** Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). */
@@ -62,6 +68,19 @@ export function createPresence(deps: PresenceDeps): Presence {
     }
   }
 
+  /** Best effort, like the announcement: an indicator left behind expires on its own within seconds. */
+  async function endTyping(userId: string, now: number): Promise<void> {
+    try {
+      const records = await typing.listTypingOf(userId, now);
+      await settleWithConcurrency(records, 4, async (record) => {
+        const wasLive = await typing.stopTyping(record.roomId, userId, now);
+        if (wasLive) await deps.fanOut.toRoom(record.roomId, typingStoppedEvent(wasLive), { userIds: [userId] });
+      });
+    } catch (error) {
+      deps.logger.error('ending typing indicators failed', { userId, ...describeError(error) });
+    }
+  }
+
   return {
     async connected(connection) {
       const before = await presence.markOnline(connection.userId, connection.expiresAt);
@@ -81,6 +100,7 @@ export function createPresence(deps: PresenceDeps): Presence {
         if (seen) await presence.settlePresence(userId, seen, Math.max(...remaining.map((c) => c.expiresAt)));
         return;
       }
+      if (options.announce) await endTyping(userId, now);
       // No presence item: the user's connections all opened before there was one (a backend upgraded while they
       // were connected), and the last of them is gone.
       const flipped = seen ? await presence.settlePresence(userId, seen) : true;

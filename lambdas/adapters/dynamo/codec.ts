@@ -135,6 +135,7 @@ export function messageFromItem(item: Item): Message {
 
 export const typingItem = (record: TypingRecord): Item => ({
   ...keys.typing(record.roomId, record.userId),
+  ...keys.typistIndex(record.roomId, record.userId),
   roomId: record.roomId,
   userId: record.userId,
   displayName: record.displayName,

@@ -52,7 +52,17 @@ export const keys = {
   claim: (roomId: string, senderId: string, clientMessageId: string) =>
     key(roomPk(roomId), `CMID#${escapeId(senderId)}#${escapeId(clientMessageId)}`),
   typing: (roomId: string, userId: string) => key(roomPk(roomId), `${SK_PREFIX.typing}${escapeId(userId)}`),
+  /**
+   * The byUser index's keys on a typing item: a user's indicators in every room in one Query (ended with their last
+   * connection). Its own partition value, so a user's memberships and indicators never mix.
+   */
+  typistIndex: (roomId: string, userId: string): ItemKey => ({
+    [GSI_PK]: typistIndexPk(userId),
+    [GSI_SK]: roomPk(roomId),
+  }),
 };
+
+export const typistIndexPk = (userId: string): string => `TYPIST#${escapeId(userId)}`;
 
 /** DynamoDB's TTL attribute in epoch seconds, rounded up so TTL never deletes an item before its logical expiry. */
 export const ttlSeconds = (expiresAtMs: number): number => Math.ceil(expiresAtMs / 1000);
