@@ -8,14 +8,16 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { HandlerName } from '../lambdas/protocol/routes.js';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { ChatTable } from './chat-table.js';
 import { REDELIVERY_MAX_RECEIVES, RedeliveryQueue } from './chat-redelivery-queue.js';
 import { MANAGEMENT_ACCESS, TABLE_ACCESS, type TableUser } from './table-access.js';
 import { capitalize } from './naming.js';
 
 /**
- * The five Lambda functions: the `$connect` authorizer, the three route handlers of the route table, and the
- * redelivery of frames whose posts kept failing (fed by the redelivery queue).
+ * The six Lambda functions: the `$connect` authorizer, the three route handlers of the route table, the redelivery
+ * of frames whose posts kept failing (fed by the redelivery queue), and the sweeper (run every minute by a schedule).
  */
 export type ChatFunctionName = 'authorizer' | TableUser;
 export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
@@ -24,10 +26,14 @@ export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
   'disconnect',
   'message',
   'redelivery',
+  'sweeper',
 ];
 
 /** The functions that post to connections, and so may queue what they could not deliver. */
-const POSTING_FUNCTIONS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery'];
+const POSTING_FUNCTIONS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'sweeper'];
+
+/** How often the sweeper looks for connections closed without their $disconnect. */
+export const SWEEP_RATE = Duration.minutes(1);
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers', import.meta.url));
@@ -117,6 +123,13 @@ const SETTINGS: Readonly<Record<ChatFunctionName, FunctionSettings>> = {
     memorySize: 512,
     timeout: Duration.seconds(30),
   },
+  // Shorter than the schedule's period, so that two sweeps never overlap; a sweep that cannot finish in time leaves
+  // the rest to the next one (and fails, which the errors alarm reports).
+  sweeper: {
+    description: 'Every minute: finds connections closed without their $disconnect, removes them, announces offline',
+    memorySize: 512,
+    timeout: Duration.seconds(50),
+  },
 };
 
 /** How long the redelivery function may run: the redelivery queue's visibility timeout follows from it. */
@@ -149,6 +162,9 @@ export class ChatFunctions extends Construct {
   public readonly disconnect: NodejsFunction;
   public readonly message: NodejsFunction;
   public readonly redelivery: NodejsFunction;
+  public readonly sweeper: NodejsFunction;
+  /** Runs the sweeper every SWEEP_RATE. */
+  public readonly sweepSchedule: events.Rule;
   public readonly roles: Readonly<Record<ChatFunctionName, iam.Role>>;
   public readonly logGroups: Readonly<Record<ChatFunctionName, logs.LogGroup>>;
 
@@ -194,6 +210,12 @@ export class ChatFunctions extends Construct {
         REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
         REDELIVERY_MAX_RECEIVES: String(REDELIVERY_MAX_RECEIVES),
       },
+      // MANAGEMENT_ENDPOINT too, as for the redelivery function.
+      sweeper: {
+        ...powertools,
+        TABLE_NAME: props.table.table.tableName,
+        REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
+      },
     };
 
     const roles = {} as Record<ChatFunctionName, iam.Role>;
@@ -237,6 +259,7 @@ export class ChatFunctions extends Construct {
     this.disconnect = functions.disconnect;
     this.message = functions.message;
     this.redelivery = functions.redelivery;
+    this.sweeper = functions.sweeper;
     this.roles = roles;
     this.logGroups = logGroups;
 
@@ -245,6 +268,13 @@ export class ChatFunctions extends Construct {
     this.redelivery.addEventSource(
       new SqsEventSource(props.redeliveryQueue.queue, { batchSize: 10, reportBatchItemFailures: true }),
     );
+
+    // No retries: a failed sweep is followed by the next one a minute later, which does the same work afresh.
+    this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
+      description: 'Runs the chat sweeper',
+      schedule: events.Schedule.rate(SWEEP_RATE),
+      targets: [new targets.LambdaFunction(this.sweeper, { retryAttempts: 0 })],
+    });
 
     for (const handler of Object.keys(TABLE_ACCESS) as TableUser[]) {
       const access = TABLE_ACCESS[handler];
@@ -283,8 +313,9 @@ export class ChatFunctions extends Construct {
    */
   public grantManageConnections(api: apigwv2.WebSocketApi, stageName: string): void {
     const apiLogicalId = Stack.of(api).getLogicalId(api.node.defaultChild as CfnElement);
-    // SQS events name no API: the redelivery function is told where to post.
+    // SQS and schedule events name no API: the redelivery function and the sweeper are told where to post.
     this.redelivery.addEnvironment('MANAGEMENT_ENDPOINT', managementEndpoint(this, api.apiId, stageName));
+    this.sweeper.addEnvironment('MANAGEMENT_ENDPOINT', managementEndpoint(this, api.apiId, stageName));
     for (const handler of Object.keys(MANAGEMENT_ACCESS) as TableUser[]) {
       const methods = MANAGEMENT_ACCESS[handler];
       if (methods.length === 0) continue;

@@ -26,6 +26,7 @@ export const CHAT_METRICS = [
   'FramesQueued',
   'FramesRedelivered',
   'FramesGivenUp',
+  'ConnectionsSwept',
 ] as const satisfies readonly MetricName[];
 type Missing = Exclude<MetricName, (typeof CHAT_METRICS)[number]>;
 const everyMetricListed: Missing extends never ? true : Missing = true;
@@ -183,6 +184,7 @@ export class ChatMonitoring extends Construct {
             left: [
               chatMetric('ConnectionsOpened'),
               chatMetric('ConnectionsClosed'),
+              chatMetric('ConnectionsSwept'),
               apiMetric('ConnectCount').with({ label: 'API Gateway connects' }),
             ],
           }),

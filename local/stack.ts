@@ -34,6 +34,10 @@ import { dataFolderProblem, portProblem } from './startup-problem.js';
 
 export { LocalStackStartupError, type StartupProblemKind } from './startup-problem.js';
 import { startLocalRedelivery, type LocalRedelivery, type LocalRedeliveryOptions } from './redelivery.js';
+import { startLocalSchedule, type LocalSchedule } from './schedule.js';
+
+/** How often the sweeper runs unless told otherwise: every minute, as the deployed schedule. */
+export const DEFAULT_SWEEP_PERIOD_MS = 60_000;
 
 export const LOCAL_AUDIENCE = 'local-chat-client';
 export const LOCAL_TABLE_NAME = 'chat-local';
@@ -78,6 +82,8 @@ export interface LocalStackOptions {
   managementEndpoint?: string;
   /** The redelivery queue's timing (tests shorten it). */
   redelivery?: Pick<LocalRedeliveryOptions, 'visibilityTimeoutMs' | 'maxReceiveCount'>;
+  /** How often the sweeper runs (milliseconds); default every minute, as deployed. Tests shorten it. */
+  sweepPeriodMs?: number;
 }
 
 export interface LocalStack {
@@ -94,6 +100,8 @@ export interface LocalStack {
   handlers: FunctionPlacement;
   /** The SQS endpoint and queues of the redelivery path. */
   redelivery: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl' | 'maxReceiveCount'>;
+  /** The sweeper's schedule: `runNow()` sweeps between two ticks. */
+  sweeper: Pick<LocalSchedule, 'runNow'>;
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
   stop(): Promise<void>;
 }
@@ -108,6 +116,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let server: Server | undefined;
   let functions: FunctionHost | undefined;
   let redelivery: LocalRedelivery | undefined;
+  let sweeper: LocalSchedule | undefined;
   try {
     let dynamoDir: string | undefined;
     if (dataPath) {
@@ -208,6 +217,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sendJson(response, 404, { message: 'Not Found' });
     };
     redelivery.start(async (event) => (await host.invoke('redelivery', event)) as SQSBatchResponse);
+    sweeper = startLocalSchedule({
+      name: 'chat-sweeper',
+      periodMs: options.sweepPeriodMs ?? DEFAULT_SWEEP_PERIOD_MS,
+      region: LOCAL_REGION,
+      invoke: (event) => host.invoke('sweeper', event),
+      logger: gatewayLogger,
+    });
     // Registered only now: until then Node refuses upgrades itself; once stopping, the gateway answers them 503.
     server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) =>
       gateway.handleUpgrade(request, socket, head),
@@ -218,6 +234,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const runningDynamo = dynamo;
     const runningFunctions = functions;
     const runningRedelivery = redelivery;
+    const runningSweeper = sweeper;
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -227,9 +244,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       config,
       handlers: runningFunctions.placement,
       redelivery: runningRedelivery,
+      sweeper: runningSweeper,
       stop() {
         stopping ??= (async () => {
           ready = false;
+          // First: a sweep running while connections close would race their $disconnects for nothing.
+          await runningSweeper.stop();
           // The management API must stay up while $disconnect runs: the handlers tell other connections about it.
           await gateway.close();
           // The event source mapping finishes the batches in hand while the functions still run them.
@@ -242,6 +262,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     };
   } catch (error) {
+    if (sweeper) await sweeper.stop().catch(() => undefined);
     if (redelivery) await redelivery.stop().catch(() => undefined);
     if (functions) await functions.close().catch(() => undefined);
     if (server) await closeServer(server).catch(() => undefined);

@@ -29,7 +29,7 @@ export function createSignedPoster(options: SignedPosterOptions): Notifier & { d
     return signingKey.key;
   }
 
-  function send(method: 'POST' | 'DELETE', connectionId: string, body: Buffer): Promise<number> {
+  function send(method: 'POST' | 'GET' | 'DELETE', connectionId: string, body: Buffer): Promise<number> {
     const path = `${basePath}/@connections/${encodeURIComponent(connectionId)}`;
     const amzDate = new Date()
       .toISOString()
@@ -75,6 +75,12 @@ export function createSignedPoster(options: SignedPosterOptions): Notifier & { d
       if (status === 410) return 'gone';
       if (status < 200 || status > 299) throw new Error(`post to ${connectionId}: HTTP ${status}`);
       return 'delivered';
+    },
+    async isOpen(connectionId: string): Promise<boolean> {
+      const status = await send('GET', connectionId, Buffer.alloc(0));
+      if (status === 410) return false;
+      if (status < 200 || status > 299) throw new Error(`get ${connectionId}: HTTP ${status}`);
+      return true;
     },
     async close(connectionId: string): Promise<void> {
       await send('DELETE', connectionId, Buffer.alloc(0));

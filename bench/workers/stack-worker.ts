@@ -22,6 +22,7 @@ const connectionsByUser = new Map<string, Array<{ connectionId: string; connecte
 let signed: Notifier | undefined;
 const signedNotifier: Notifier = {
   post: (connectionId, payload) => signed!.post(connectionId, payload),
+  isOpen: (connectionId) => signed!.isOpen(connectionId),
   close: (connectionId) => signed!.close(connectionId),
 };
 

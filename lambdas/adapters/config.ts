@@ -28,9 +28,9 @@ export interface RuntimeConfig {
 
 /**
  * What a handler needs from the environment: the authorizer needs the auth settings, the others the table, and the
- * redelivery handler the management endpoint too.
+ * redelivery and sweeper handlers (whose events name no API) the management endpoint too.
  */
-export type ConfigNeed = 'auth' | 'chat' | 'redelivery';
+export type ConfigNeed = 'auth' | 'chat' | 'redelivery' | 'sweeper';
 
 /** The redelivery queue's maxReceiveCount unless REDELIVERY_MAX_RECEIVES says otherwise (the CDK stack sets both). */
 export const DEFAULT_REDELIVERY_MAX_RECEIVES = 5;
@@ -71,7 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
   const dynamoEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT');
   if (dynamoEndpoint) config.dynamoEndpoint = dynamoEndpoint;
   const managementEndpoint =
-    need === 'redelivery' ? requiredUrl(env, 'MANAGEMENT_ENDPOINT') : optionalUrl(env, 'MANAGEMENT_ENDPOINT');
+    need === 'redelivery' || need === 'sweeper'
+      ? requiredUrl(env, 'MANAGEMENT_ENDPOINT')
+      : optionalUrl(env, 'MANAGEMENT_ENDPOINT');
   if (managementEndpoint) config.managementEndpoint = managementEndpoint;
   const redeliveryQueueUrl = optionalUrl(env, 'REDELIVERY_QUEUE_URL');
   if (redeliveryQueueUrl) config.redeliveryQueueUrl = redeliveryQueueUrl;

@@ -5,6 +5,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
+  GetConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -127,6 +128,15 @@ export function createManagementNotifier(options: ManagementNotifierOptions): Ma
         return 'delivered';
       } catch (error) {
         if (isGone(error)) return 'gone';
+        throw error;
+      }
+    },
+    async isOpen(connectionId: string): Promise<boolean> {
+      try {
+        await withRetries(() => client.send(new GetConnectionCommand({ ConnectionId: connectionId })));
+        return true;
+      } catch (error) {
+        if (isGone(error)) return false;
         throw error;
       }
     },

@@ -1,6 +1,7 @@
 // The chat logic's entry points, one per gateway route kind. Handlers (AWS) and the local stack call these.
 import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier } from './ports.js';
 import type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
+import type { SweepOutcome } from './sweeper.js';
 
 export interface ChatConfig {
   /** The gateway's maximum connection duration (API Gateway: 2 hours); connection items expire after it. */
@@ -61,4 +62,6 @@ export interface ChatService {
   onFrame(request: FrameRequest): Promise<void>;
   /** Tries queued frames again; a connection found gone is removed as by the fan-out. */
   redeliver(frames: readonly RedeliveryRequest[]): Promise<RedeliveryOutcome>;
+  /** Finds connections closed without their $disconnect and removes them (see sweeper.ts); never throws. */
+  sweep(): Promise<SweepOutcome>;
 }

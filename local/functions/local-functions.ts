@@ -9,6 +9,7 @@ import {
   createDisconnectHandler,
   createMessageHandler,
   createRedeliveryHandler,
+  createSweeperHandler,
   type HandlerOverrides,
 } from '../../lambdas/adapters/wiring.js';
 
@@ -21,7 +22,7 @@ export interface LocalFunctionOptions {
   overrides?: Partial<Omit<HandlerOverrides, 'verifier'>>;
 }
 
-export const FUNCTION_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'redelivery'] as const;
+export const FUNCTION_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'redelivery', 'sweeper'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export function createLocalFunctions(
@@ -36,6 +37,7 @@ export function createLocalFunctions(
     ['disconnect', createDisconnectHandler(config, overrides) as LocalFunction],
     ['message', createMessageHandler(config, overrides) as LocalFunction],
     ['redelivery', createRedeliveryHandler(config, overrides) as LocalFunction],
+    ['sweeper', createSweeperHandler(config, overrides) as LocalFunction],
   ]);
 }
 

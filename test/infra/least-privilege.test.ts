@@ -1,5 +1,5 @@
 // The IAM grants of lib/table-access.ts against what the handlers really do: the real connect, message,
-// disconnect and redelivery handlers run a session that touches every protocol action and the failure paths (gone connections,
+// disconnect, redelivery and sweeper handlers run a session that touches every protocol action and the failure paths (gone connections,
 // unknown users, bad frames) against dynalite and a local management API, while every DynamoDB command and every
 // @connections request is recorded per handler. A path that needs an action the stack does not grant would be an
 // AccessDenied on AWS; a grant that no path uses is privilege to remove. Both fail here.
@@ -15,7 +15,9 @@ import {
   createDisconnectHandler,
   createMessageHandler,
   createRedeliveryHandler,
+  createSweeperHandler,
   type QueueHandler,
+  type SweeperHandler,
   type WebSocketHandler,
 } from '../../lambdas/adapters/wiring.js';
 import type { Logger } from '../../lambdas/chat/ports.js';
@@ -30,7 +32,7 @@ import {
 import { MANAGEMENT_ACCESS, TABLE_ACCESS, type TableUser } from '../../lib/table-access.js';
 import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
 
-const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery'];
+const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'sweeper'];
 
 interface Observed {
   table: Set<string>;
@@ -96,6 +98,7 @@ beforeAll(async () => {
     message: createMessageHandler(config, overrides),
   };
   redelivery = createRedeliveryHandler(config, overrides);
+  sweeper = createSweeperHandler(config, overrides);
   await runSession();
 });
 
@@ -107,6 +110,21 @@ afterAll(async () => {
 
 let handlers: Record<HandlerName, WebSocketHandler>;
 let redelivery: QueueHandler;
+let sweeper: SweeperHandler;
+
+/** One scheduled sweep; every connection it finds closed must be removed. */
+async function sweep(): Promise<void> {
+  const callsBefore = management.calls.length;
+  current = 'sweeper';
+  try {
+    const outcome = await sweeper({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
+    expect(outcome.failed).toBe(0);
+    expect(outcome.removed).toBeGreaterThan(0);
+  } finally {
+    current = undefined;
+  }
+  for (const call of management.calls.slice(callsBefore)) observed.sweeper.management.add(call.method);
+}
 
 /** Queued frames handed to the redelivery handler as SQS records; none may be left to try again. */
 async function redeliver(frames: ReadonlyArray<{ connectionId: string; payload: string }>): Promise<void> {
@@ -275,7 +293,19 @@ async function runSession(): Promise<void> {
   expect(
     management.framesTo(bob3).some((f) => f.type === 'presence' && f.userId === users.carol && f.isOnline === false),
   ).toBe(true);
+
+  // Carol's connection closes without its $disconnect, while she was typing: the sweep finds it closed (GET 410),
+  // removes it, ends her typing and announces her offline to Bob.
+  const bob4 = await connect('bob');
+  const carol5 = await connect('carol');
+  await send(carol5, { action: 'typing', roomId, isTyping: true });
+  management.gone.add(carol5);
+  await sweep();
+  expect(
+    management.framesTo(bob4).some((f) => f.type === 'presence' && f.userId === users.carol && f.isOnline === false),
+  ).toBe(true);
   await invoke('disconnect', bob3);
+  await invoke('disconnect', bob4);
 }
 
 describe('least privilege: the grants match what the handlers do', () => {

@@ -41,8 +41,11 @@ export const presenceFromItem = (item: Item): PresenceState => ({
   liveUntil: optionalNum(item, 'liveUntil') ?? 0,
 });
 
-/** The connection item and its twin under the user (which lets presence list a user's connections). */
-export function connectionItems(connection: ConnectionRecord): [Item, Item] {
+/**
+ * The connection item, its twin under the user (which lets presence list a user's connections) and its entry in a
+ * sweep shard (which lets the sweeper find it).
+ */
+export function connectionItems(connection: ConnectionRecord): [Item, Item, Item] {
   const fields = {
     connectionId: connection.connectionId,
     userId: connection.userId,
@@ -53,6 +56,7 @@ export function connectionItems(connection: ConnectionRecord): [Item, Item] {
   return [
     { ...keys.connection(connection.connectionId), ...fields, ...completed },
     { ...keys.userConnection(connection.userId, connection.connectionId), ...fields },
+    { ...keys.sweepEntry(connection.connectionId), ...fields },
   ];
 }
 

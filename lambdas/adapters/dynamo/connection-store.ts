@@ -1,9 +1,10 @@
-// Connections on the table: CONN#<conn> CONN (the connection, for its owner) and USER#<user> CONN#<conn> (the
-// user's connections, for presence across devices), both expiring.
+// Connections on the table: CONN#<conn> CONN (the connection, for its owner), USER#<user> CONN#<conn> (the
+// user's connections, for presence across devices) and SWEEP#<shard> CONN#<conn> (for the sweeper), all expiring.
 import type { ConnectionStore } from '../../chat/ports.js';
+import { SWEEP_SHARDS } from '../../chat/ports/connections.js';
 import { connectionFromItem, connectionItems } from './codec.js';
-import { SK_PREFIX, keys, userPk } from './keys.js';
-import { ITEM_EXISTS, listLive } from './queries.js';
+import { PK, SK, SK_PREFIX, keys, sweepPk, userPk } from './keys.js';
+import { ITEM_EXISTS, listLive, listPage, prefixQuery } from './queries.js';
 import { allWritesSettled, type Table } from './table.js';
 
 export function createConnectionStore(table: Table): ConnectionStore {
@@ -37,6 +38,7 @@ export function createConnectionStore(table: Table): ConnectionStore {
           values: { ':userId': userId },
         }),
         table.remove('deleteConnection', keys.userConnection(userId, connectionId)),
+        table.remove('deleteConnection', keys.sweepEntry(connectionId)),
       ]);
       return removed !== undefined;
     },
@@ -50,6 +52,18 @@ export function createConnectionStore(table: Table): ConnectionStore {
         now,
         connectionFromItem,
         true,
+      );
+    },
+
+    async listSweepShard(shard, page) {
+      if (!Number.isInteger(shard) || shard < 0 || shard >= SWEEP_SHARDS) throw new RangeError(`shard: ${shard}`);
+      return listPage(
+        table,
+        'listSweepShard',
+        prefixQuery(sweepPk(shard), SK_PREFIX.sweepEntry),
+        page,
+        { [PK]: { equals: sweepPk(shard) }, [SK]: { prefix: SK_PREFIX.sweepEntry } },
+        connectionFromItem,
       );
     },
   };

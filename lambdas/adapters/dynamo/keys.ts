@@ -2,6 +2,7 @@
 // before it goes into a key: '%' → '%25' and '#' → '%23'. An escaped id never contains '#', which keeps composite
 // sort keys such as CMID#<senderId>#<clientMessageId> unambiguous (sender "a#b" + id "c" ≠ sender "a" + id "b#c").
 // Escaping only those two characters (not encodeURIComponent) never throws, whatever the string holds.
+import { SWEEP_SHARDS } from '../../chat/ports/connections.js';
 import { TABLE_SCHEMA } from '../table-schema.js';
 
 export const PK = TABLE_SCHEMA.partitionKey;
@@ -19,6 +20,7 @@ export const escapeId = (id: string): string => id.replace(/%/g, '%25').replace(
 /** Sort-key prefixes of the item kinds that are listed with begins_with. */
 export const SK_PREFIX = {
   userConnection: 'CONN#',
+  sweepEntry: 'CONN#',
   member: 'MEMBER#',
   subscription: 'SUB#',
   message: 'MSG#',
@@ -42,6 +44,8 @@ export const keys = {
   userConnection: (userId: string, connectionId: string) =>
     key(userPk(userId), `${SK_PREFIX.userConnection}${escapeId(connectionId)}`),
   connection: (connectionId: string) => key(connectionPk(connectionId), 'CONN'),
+  sweepEntry: (connectionId: string) =>
+    key(sweepPk(sweepShardOf(connectionId)), `${SK_PREFIX.sweepEntry}${escapeId(connectionId)}`),
   room: (roomId: string) => key(roomPk(roomId), 'META'),
   member: (roomId: string, userId: string) => key(roomPk(roomId), `${SK_PREFIX.member}${escapeId(userId)}`),
   /** The byUser index's keys on a membership item: a user's rooms in one Query. */
@@ -61,6 +65,18 @@ export const keys = {
     [GSI_SK]: roomPk(roomId),
   }),
 };
+
+/** FNV-1a of the connection id: the same shard for the same connection in every process. */
+export function sweepShardOf(connectionId: string, shards = SWEEP_SHARDS): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < connectionId.length; index++) {
+    hash ^= connectionId.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
+export const sweepPk = (shard: number): string => `SWEEP#${shard}`;
 
 export const typistIndexPk = (userId: string): string => `TYPIST#${escapeId(userId)}`;
 

@@ -11,6 +11,11 @@ export interface Notifier {
    * when they outlast it, PostRetriesExhaustedError (errors.ts) is thrown. Other failures throw as they are.
    */
   post(connectionId: string, payload: string): Promise<PostResult>;
+  /**
+   * Whether the gateway still knows the connection (GET @connections/{id}: false for 410). Retried like a post;
+   * PostRetriesExhaustedError when the API stays sick.
+   */
+  isOpen(connectionId: string): Promise<boolean>;
   /** Closes a connection at the gateway (used for connections that must not stay open). */
   close(connectionId: string): Promise<void>;
 }
@@ -64,6 +69,8 @@ export type MetricName =
   /** Queued frames a later try delivered. */
   | 'FramesRedelivered'
   /** Queued frames no try could deliver: the client closes the gap with getHistory. */
-  | 'FramesGivenUp';
+  | 'FramesGivenUp'
+  /** Connections the sweeper found closed (their $disconnect never arrived) and removed. */
+  | 'ConnectionsSwept';
 
 export type { ServerFrame };

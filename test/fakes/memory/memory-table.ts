@@ -22,7 +22,7 @@ export const copy = <T>(value: T): T => structuredClone(value);
 // Ids never contain control characters, so NUL cannot occur inside a component of a composite key.
 export const key = (...parts: string[]): string => parts.join('\u0000');
 
-type CursorScope = 'members' | 'memberships' | 'subscriptions';
+type CursorScope = 'members' | 'memberships' | 'subscriptions' | 'sweep';
 
 // The same codec as the DynamoDB store: cursors from another listing or owner are refused the same way.
 const cursorFor = (scope: CursorScope, owner: string, lastKey: string) =>

@@ -36,6 +36,15 @@ describe('loadConfig', () => {
     expect(loadConfig(env, 'auth').region).toBe('eu-west-1');
   });
 
+  it("reads the sweeper's settings: it needs MANAGEMENT_ENDPOINT, since schedule events name no API", () => {
+    expect(errorOf(() => loadConfig(awsChatEnv, 'sweeper')).message).toBe('MANAGEMENT_ENDPOINT: is required');
+    const endpoint = 'https://abc.execute-api.eu-west-1.amazonaws.com/dev';
+    expect(loadConfig({ ...awsChatEnv, MANAGEMENT_ENDPOINT: endpoint }, 'sweeper')).toMatchObject({
+      tableName: 'ChatTable-123',
+      managementEndpoint: endpoint,
+    });
+  });
+
   it("reads the redelivery handler's settings: it needs MANAGEMENT_ENDPOINT, since its events name no API", () => {
     const env = { ...awsChatEnv, REDELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q' };
     expect(errorOf(() => loadConfig(env, 'redelivery')).message).toBe('MANAGEMENT_ENDPOINT: is required');
