@@ -84,6 +84,11 @@ export interface LocalStackOptions {
   redelivery?: Pick<LocalRedeliveryOptions, 'visibilityTimeoutMs' | 'maxReceiveCount'>;
   /** How often the sweeper runs (milliseconds); default every minute, as deployed. Tests shorten it. */
   sweepPeriodMs?: number;
+  /**
+   * How long a user whose last connection closed stays online before the sweeper announces them offline
+   * (milliseconds). Default 0: at the close, which most tests rely on; deployed, 15 s (OFFLINE_GRACE_S).
+   */
+  offlineGraceMs?: number;
 }
 
 export interface LocalStack {
@@ -175,6 +180,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       redeliveryMaxReceives: redelivery.maxReceiveCount,
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
+      offlineGraceMs: options.offlineGraceMs ?? 0,
       credentials: DUMMY_CREDENTIALS,
     };
     functions = await startFunctions(config, options, logLevel);

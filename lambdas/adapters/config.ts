@@ -22,6 +22,11 @@ export interface RuntimeConfig {
   /** Required by the authorizer only. */
   auth?: AuthConfig;
   maxConnectionS: number;
+  /**
+   * How long a user whose last connection closed stays online before the sweeper announces them offline
+   * (OFFLINE_GRACE_S, default 15 s; 0 announces at the close). Milliseconds, so the local stack's tests can shorten it.
+   */
+  offlineGraceMs?: number;
   /** Local only (dummy keys for dynalite and the local management API); on AWS the SDK's default chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
@@ -34,6 +39,9 @@ export type ConfigNeed = 'auth' | 'chat' | 'redelivery' | 'sweeper';
 
 /** The redelivery queue's maxReceiveCount unless REDELIVERY_MAX_RECEIVES says otherwise (the CDK stack sets both). */
 export const DEFAULT_REDELIVERY_MAX_RECEIVES = 5;
+
+/** Seconds a user stays online after their last connection closed, unless OFFLINE_GRACE_S says otherwise. */
+export const DEFAULT_OFFLINE_GRACE_S = 15;
 
 export class ConfigError extends Error {
   constructor(
@@ -67,7 +75,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
     });
   }
   if (auth) config.auth = auth;
-  if (need !== 'auth') config.tableName = required(env, 'TABLE_NAME');
+  if (need !== 'auth') {
+    config.tableName = required(env, 'TABLE_NAME');
+    config.offlineGraceMs =
+      readInteger(env, 'OFFLINE_GRACE_S', { min: 0, max: 600, fallback: DEFAULT_OFFLINE_GRACE_S }) * 1000;
+  }
   const dynamoEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT');
   if (dynamoEndpoint) config.dynamoEndpoint = dynamoEndpoint;
   const managementEndpoint =

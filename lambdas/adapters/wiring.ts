@@ -174,6 +174,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
   const chatConfig: ChatConfig = {
     ...DEFAULT_CHAT_CONFIG,
     maxConnectionMs: config.maxConnectionS * 1000,
+    ...(config.offlineGraceMs !== undefined && { offlineGraceMs: config.offlineGraceMs }),
     ...overrides.chatConfig,
   };
   const frameQueue =

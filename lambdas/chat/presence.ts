@@ -14,6 +14,13 @@
 //   and only the first conditional write wins.
 // No transactions (dynalite has none): one conditional update per flip is enough.
 //
+// No flapping: a user whose last connection closes is not announced offline at once. The close marks them leaving
+// (leavingSince, in the same conditional write on gen that would have flipped them), and the sweeper announces
+// "offline" once the grace period (ChatConfig.offlineGraceMs) has passed, after checking again that no connect came
+// back (a connect clears the mark and adds to gen, so the conditional flip fails). A reconnect within the grace
+// period finds the user still online and announces nothing: nobody hears anything. A grace period of 0 flips at the
+// close itself.
+//
 // Typing ends with the last connection: a close that lists none of the user's connections left removes their live
 // typing indicators (one Query of the byUser index finds them in every room) and tells each room "stopped typing",
 // as an `isTyping: false` would. Several closes racing may each do so; only the one that removed a live indicator
@@ -23,7 +30,8 @@ import { typingStoppedEvent } from './actions/typing.js';
 import { describeError } from './errors.js';
 import type { FanOut } from './fan-out.js';
 import { forEachPage, settleWithConcurrency } from './paging.js';
-import type { ChatStores, Clock, ConnectionRecord, Logger, Metrics } from './ports.js';
+import type { ChatStores, Clock, ConnectionRecord, LeavingRecord, Logger, Metrics } from './ports.js';
+import type { ChatConfig } from './service.js';
 import { toIsoTime } from './wire-format.js';
 
 export interface Presence {
@@ -34,6 +42,11 @@ export interface Presence {
    * (with `announce`) records lastSeenAt and announces it if this flipped them.
    */
   disconnected(userId: string, options: { announce: boolean }): Promise<void>;
+  /**
+   * For the sweeper: once the grace period of a leaving user has passed, announces them offline if no connection
+   * came back, and drops the entry. 'waiting' while the grace period runs.
+   */
+  settleLeaving(record: LeavingRecord): Promise<'waiting' | 'settled'>;
 }
 
 export interface PresenceDeps {
@@ -42,11 +55,18 @@ export interface PresenceDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  config: Pick<ChatConfig, 'offlineGraceMs'>;
 }
 
 export function createPresence(deps: PresenceDeps): Presence {
   const { presence, connections, rooms, profiles, typing } = deps.stores;
   const { clock } = deps;
+  const graceMs = deps.config.offlineGraceMs;
+
+  async function goOffline(userId: string, since: number): Promise<void> {
+    await profiles.setLastSeen(userId, since);
+    await announce(userId, false, since);
+  }
 
   /** Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). */
   async function announce(userId: string, isOnline: boolean, lastSeenAt?: number): Promise<void> {
@@ -91,7 +111,8 @@ export function createPresence(deps: PresenceDeps): Presence {
     async disconnected(userId, options) {
       // The state first, then the listing: see the top of this file for why the order matters.
       const seen = await presence.getPresence(userId);
-      if (seen && !seen.online) return;
+      // Offline, or leaving already (the first close that left none keeps its time).
+      if (seen && (!seen.online || seen.leavingSince !== undefined)) return;
       const now = clock.now();
       const remaining = await connections.listConnections(userId, now);
       if (remaining.length > 0) {
@@ -101,12 +122,32 @@ export function createPresence(deps: PresenceDeps): Presence {
         return;
       }
       if (options.announce) await endTyping(userId, now);
+      if (seen && options.announce && graceMs > 0) {
+        await presence.markLeaving(userId, seen, now);
+        return;
+      }
       // No presence item: the user's connections all opened before there was one (a backend upgraded while they
       // were connected), and the last of them is gone.
       const flipped = seen ? await presence.settlePresence(userId, seen) : true;
-      if (!flipped || !options.announce) return;
-      await profiles.setLastSeen(userId, now);
-      await announce(userId, false, now);
+      if (flipped && options.announce) await goOffline(userId, now);
+    },
+
+    async settleLeaving(record) {
+      const now = clock.now();
+      if (now - record.since < graceMs) return 'waiting';
+      const seen = await presence.getPresence(record.userId);
+      if (seen?.online && seen.leavingSince !== undefined) {
+        if (now - seen.leavingSince < graceMs) return 'waiting';
+        const remaining = await connections.listConnections(record.userId, now);
+        if (remaining.length > 0) {
+          // A connection the mark did not see (its connect failed half way): online after all, and no longer leaving.
+          await presence.settlePresence(record.userId, seen, Math.max(...remaining.map((c) => c.expiresAt)));
+        } else if (await presence.settlePresence(record.userId, seen)) {
+          await goOffline(record.userId, seen.leavingSince);
+        }
+      }
+      await presence.forgetLeaving(record);
+      return 'settled';
     },
   };
 }

@@ -14,12 +14,18 @@ export interface ChatConfig {
    * same turn as its $connect returns.
    */
   connectGraceMs: number;
+  /**
+   * How long a user whose last connection closed stays online before "offline" is announced (by the sweeper); a
+   * reconnect within it announces nothing. 0 announces at the close.
+   */
+  offlineGraceMs: number;
 }
 
 export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   maxConnectionMs: 7_200_000,
   rateLimit: { perSecond: 25, burst: 60 },
   connectGraceMs: 5_000,
+  offlineGraceMs: 15_000,
 };
 
 export interface ChatDeps {

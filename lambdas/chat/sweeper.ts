@@ -6,30 +6,46 @@
 // reads them all with a few paged Queries, never a Scan. For each one it asks the gateway (GET @connections/{id})
 // whether the connection is still open: one that is not (410), or whose expiresAt has passed, is removed exactly as
 // a post answered 410 would remove it (ConnectionLifecycle.removeGone: a connection still opening is left alone), so
-// its user is announced offline when it was their last. The GET costs no table units; the sweep's reads are about
+// its user is marked leaving when it was their last. The GET costs no table units; the sweep's reads are about
 // 0.5 units per 4 KB of entries (some 25 connections), plus one Query per shard.
+//
+// Then the leaving users (whose last connection closed, by a $disconnect, a 410 or this sweep) of each shard: those
+// whose grace period has passed are announced offline unless a connection came back (presence.ts).
 import { describeError } from './errors.js';
 import { forEachPage, settleWithConcurrency } from './paging.js';
-import type { Clock, ConnectionRecord, ConnectionStore, Logger, Metrics, Notifier } from './ports.js';
+import type {
+  Clock,
+  ConnectionRecord,
+  ConnectionStore,
+  Logger,
+  Metrics,
+  Notifier,
+  Page,
+  PresenceStore,
+} from './ports.js';
 import { SWEEP_SHARDS } from './ports/connections.js';
 import type { ConnectionLifecycle } from './connection-lifecycle.js';
+import type { Presence } from './presence.js';
 
 export interface SweepOutcome {
   /** Connections looked at. */
   checked: number;
   /** Connections found gone (or expired) and removed. */
   removed: number;
+  /** Leaving users whose grace period had passed: announced offline, or found back online. */
+  settled: number;
   /** Connections that could not be checked or removed this time (the next sweep tries again). */
   failed: number;
 }
 
 export interface SweeperDeps {
-  stores: { connections: Pick<ConnectionStore, 'listSweepShard'> };
+  stores: { connections: Pick<ConnectionStore, 'listSweepShard'>; presence: Pick<PresenceStore, 'listLeaving'> };
   notifier: Pick<Notifier, 'isOpen'>;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
   lifecycle: Pick<ConnectionLifecycle, 'removeGone'>;
+  presence: Pick<Presence, 'settleLeaving'>;
 }
 
 const PAGE = 100;
@@ -43,34 +59,55 @@ export function createSweeper(deps: SweeperDeps): () => Promise<SweepOutcome> {
     return !(await deps.notifier.isOpen(connection.connectionId));
   }
 
-  return async function sweep() {
-    const outcome: SweepOutcome = { checked: 0, removed: 0, failed: 0 };
+  /** Every item of every page of every shard, `work` on each; a failure is counted and logged, never thrown. */
+  async function eachInShards<T>(
+    what: string,
+    listShard: (shard: number, cursor: string | undefined) => Promise<Page<T>>,
+    work: (item: T) => Promise<void>,
+    outcome: SweepOutcome,
+  ): Promise<void> {
     for (let shard = 0; shard < SWEEP_SHARDS; shard++) {
       try {
         await forEachPage(
-          (cursor) => deps.stores.connections.listSweepShard(shard, { cursor, limit: PAGE }),
-          async (connections) => {
-            outcome.checked += connections.length;
-            const results = await settleWithConcurrency(connections, CONCURRENCY, async (connection) => {
-              if (!(await isGone(connection))) return;
-              if ((await deps.lifecycle.removeGone(connection)) === 'removed') outcome.removed += 1;
-            });
+          (cursor) => listShard(shard, cursor),
+          async (items) => {
+            const results = await settleWithConcurrency(items, CONCURRENCY, work);
             results.forEach((result, index) => {
               if (result.status === 'fulfilled') return;
               outcome.failed += 1;
-              deps.logger.warn('sweeping a connection failed', {
-                connectionId: connections[index]!.connectionId,
-                ...describeError(result.reason),
-              });
+              deps.logger.warn(`sweeping ${what} failed`, { item: items[index], ...describeError(result.reason) });
             });
           },
         );
       } catch (error) {
-        // The shard's remaining connections wait for the next sweep; the other shards go on.
+        // The shard's remaining items wait for the next sweep; the other shards go on.
         outcome.failed += 1;
-        deps.logger.error('reading a sweep shard failed', { shard, ...describeError(error) });
+        deps.logger.error(`reading the ${what} of a sweep shard failed`, { shard, ...describeError(error) });
       }
     }
+  }
+
+  return async function sweep() {
+    const outcome: SweepOutcome = { checked: 0, removed: 0, settled: 0, failed: 0 };
+    await eachInShards(
+      'connections',
+      (shard, cursor) => deps.stores.connections.listSweepShard(shard, { cursor, limit: PAGE }),
+      async (connection) => {
+        outcome.checked += 1;
+        if (!(await isGone(connection))) return;
+        if ((await deps.lifecycle.removeGone(connection)) === 'removed') outcome.removed += 1;
+      },
+      outcome,
+    );
+    // After the connections: a user whose last connection this sweep removed waits for the grace period all the same.
+    await eachInShards(
+      'leaving users',
+      (shard, cursor) => deps.stores.presence.listLeaving(shard, { cursor, limit: PAGE }),
+      async (record) => {
+        if ((await deps.presence.settleLeaving(record)) === 'settled') outcome.settled += 1;
+      },
+      outcome,
+    );
     if (outcome.removed > 0) deps.metrics.count('ConnectionsSwept', outcome.removed);
     return outcome;
   };

@@ -91,7 +91,8 @@ beforeAll(async () => {
   };
   // No grace period after $connect: the session's stale connections are made stale right after they open, and the
   // 410s that meet them are meant as "gone".
-  const overrides = { stores, logger, metrics: { count() {} }, chatConfig: { connectGraceMs: 0 } };
+  // No offline grace either: the session looks for the offline announcements at once.
+  const overrides = { stores, logger, metrics: { count() {} }, chatConfig: { connectGraceMs: 0, offlineGraceMs: 0 } };
   handlers = {
     connect: createConnectHandler(config, overrides),
     disconnect: createDisconnectHandler(config, overrides),

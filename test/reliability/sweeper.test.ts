@@ -1,18 +1,22 @@
 // The sweeper: a connection whose $disconnect never reached the backend (see support/ghost-connection.ts) is found
-// by the scheduled sweep, removed with all its items, and its user announced offline to their rooms, within the
-// sweep period, with nobody posting to it. The stack sweeps every second.
+// by the scheduled sweep, removed with all its items, and its user announced offline to their rooms once the offline
+// grace period has passed, with nobody posting to it. The stack sweeps every second, with a grace of half a second.
 import { describe, expect, it } from 'vitest';
 import { useGhostStack } from './support/ghost-connection.js';
 
 const SWEEP_PERIOD_MS = 1_000;
-/** The sweep period, and generous slack for a shared, busy machine. */
-const WITHIN_MS = SWEEP_PERIOD_MS + 10_000;
-const stack = useGhostStack({ sweepPeriodMs: SWEEP_PERIOD_MS });
+const OFFLINE_GRACE_MS = 500;
+/**
+ * The sweep that finds the ghost marks its user leaving; the first sweep after the grace period announces it. Two
+ * periods and the grace, and generous slack for a shared, busy machine.
+ */
+const WITHIN_MS = 2 * SWEEP_PERIOD_MS + OFFLINE_GRACE_MS + 10_000;
+const stack = useGhostStack({ sweepPeriodMs: SWEEP_PERIOD_MS, offlineGraceMs: OFFLINE_GRACE_MS });
 
 type Member = { userId: string; isOnline: boolean };
 
 describe('the sweeper', () => {
-  it('announces a ghost connection offline within the sweep period and removes all its items', async () => {
+  it('announces a ghost connection offline within two sweeps and the grace period, and removes all its items', async () => {
     const { bobId, creator, ghostId, roomId } = await stack.ghostInRoom();
     try {
       // Nobody posts to the room: only the sweep can find the ghost.

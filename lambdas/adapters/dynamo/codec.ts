@@ -39,6 +39,7 @@ export const presenceFromItem = (item: Item): PresenceState => ({
   online: item.online === true,
   gen: optionalNum(item, 'gen') ?? 0,
   liveUntil: optionalNum(item, 'liveUntil') ?? 0,
+  ...(typeof item.leavingSince === 'number' && { leavingSince: item.leavingSince }),
 });
 
 /**

@@ -21,6 +21,7 @@ export const escapeId = (id: string): string => id.replace(/%/g, '%25').replace(
 export const SK_PREFIX = {
   userConnection: 'CONN#',
   sweepEntry: 'CONN#',
+  leaving: 'LEAVING#',
   member: 'MEMBER#',
   subscription: 'SUB#',
   message: 'MSG#',
@@ -44,6 +45,7 @@ export const keys = {
   userConnection: (userId: string, connectionId: string) =>
     key(userPk(userId), `${SK_PREFIX.userConnection}${escapeId(connectionId)}`),
   connection: (connectionId: string) => key(connectionPk(connectionId), 'CONN'),
+  leaving: (userId: string) => key(sweepPk(sweepShardOf(userId)), `${SK_PREFIX.leaving}${escapeId(userId)}`),
   sweepEntry: (connectionId: string) =>
     key(sweepPk(sweepShardOf(connectionId)), `${SK_PREFIX.sweepEntry}${escapeId(connectionId)}`),
   room: (roomId: string) => key(roomPk(roomId), 'META'),
@@ -66,11 +68,11 @@ export const keys = {
   }),
 };
 
-/** FNV-1a of the connection id: the same shard for the same connection in every process. */
-export function sweepShardOf(connectionId: string, shards = SWEEP_SHARDS): number {
+/** FNV-1a of the id (a connection's, or a leaving user's): the same shard for the same id in every process. */
+export function sweepShardOf(id: string, shards = SWEEP_SHARDS): number {
   let hash = 0x811c9dc5;
-  for (let index = 0; index < connectionId.length; index++) {
-    hash ^= connectionId.charCodeAt(index);
+  for (let index = 0; index < id.length; index++) {
+    hash ^= id.charCodeAt(index);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash % shards;

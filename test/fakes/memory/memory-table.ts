@@ -13,6 +13,7 @@ import type {
   ProfileRecord,
   RoomRecord,
   StoreMethod,
+  LeavingRecord,
   SubscriptionRecord,
   TypingRecord,
 } from '../../../lambdas/chat/ports.js';
@@ -22,7 +23,7 @@ export const copy = <T>(value: T): T => structuredClone(value);
 // Ids never contain control characters, so NUL cannot occur inside a component of a composite key.
 export const key = (...parts: string[]): string => parts.join('\u0000');
 
-type CursorScope = 'members' | 'memberships' | 'subscriptions' | 'sweep';
+type CursorScope = 'members' | 'memberships' | 'subscriptions' | 'sweep' | 'leaving';
 
 // The same codec as the DynamoDB store: cursors from another listing or owner are refused the same way.
 const cursorFor = (scope: CursorScope, owner: string, lastKey: string) =>
@@ -75,6 +76,8 @@ export class MemoryTable {
   readonly connections = new Map<string, ConnectionRecord>();
   /** By userId. */
   readonly presence = new Map<string, PresenceState>();
+  /** The sweeper's entries of leaving users, by userId. */
+  readonly leaving = new Map<string, LeavingRecord>();
   readonly rooms = new Map<string, RoomRecord>();
   /** key(roomId, userId) */
   readonly members = new Map<string, MemberRecord>();

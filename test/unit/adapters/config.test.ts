@@ -20,7 +20,12 @@ describe('loadConfig', () => {
       region: 'eu-west-1',
       tableName: 'ChatTable-123',
       maxConnectionS: 7200,
+      offlineGraceMs: 15_000,
     });
+    expect(loadConfig({ ...awsChatEnv, OFFLINE_GRACE_S: '0' }, 'chat').offlineGraceMs).toBe(0);
+    expect(errorOf(() => loadConfig({ ...awsChatEnv, OFFLINE_GRACE_S: '-1' }, 'chat')).variable).toBe(
+      'OFFLINE_GRACE_S',
+    );
   });
 
   it("reads the authorizer's Cognito settings and needs no table", () => {
@@ -53,6 +58,7 @@ describe('loadConfig', () => {
       region: 'eu-west-1',
       tableName: 'ChatTable-123',
       maxConnectionS: 7200,
+      offlineGraceMs: 15_000,
       managementEndpoint: endpoint,
       redeliveryQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q',
       redeliveryMaxReceives: 3,
