@@ -373,6 +373,7 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
         subscriptions: labelled(stores.subscriptions),
         messages: labelled(stores.messages),
         typing: labelled(stores.typing),
+        occupancy: labelled(stores.occupancy),
       };
     },
     async measure(work) {

@@ -126,6 +126,8 @@ export class ChatState {
         if (presenceView.apply(event))
           this.emitPresenceChange(event.roomId, event.userId, event.isOnline, event.lastSeenAt);
         return;
+      case 'occupancy':
+        return events.emit('occupancy', event);
       case 'read':
         return events.emit('read', event);
       case 'roomJoined':

@@ -26,6 +26,7 @@ export type {
   MemberJoinedEvent,
   MemberLeftEvent,
   MessageEvent,
+  OccupancyEvent,
   PresenceEvent,
   ReadEvent,
   RoomJoinedEvent,

@@ -22,7 +22,7 @@ export function createChat(deps: ChatDeps): ChatService {
   const onFrame = createRouter(runtime, rateLimiter);
   const opened = lifecycle;
   const redeliver = createRedelivery({ ...deps, onGone: (connection) => opened.removeGone(connection) });
-  const sweep = createSweeper({ ...deps, lifecycle: opened, presence });
+  const sweep = createSweeper({ ...deps, fanOut, lifecycle: opened, presence });
   return {
     onConnect: (request) => opened.open(request),
     onDisconnect: (request) => opened.close(request),

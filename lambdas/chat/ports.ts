@@ -10,5 +10,6 @@ export type * from './ports/rooms.js';
 export type * from './ports/subscriptions.js';
 export type * from './ports/messages.js';
 export type * from './ports/typing.js';
+export type * from './ports/occupancy.js';
 export type * from './ports/stores.js';
 export type * from './ports/services.js';

@@ -28,6 +28,7 @@
 import type { PresenceEvent } from '../protocol/index.js';
 import { typingStoppedEvent } from './actions/typing.js';
 import { describeError } from './errors.js';
+import { markOnlineIn } from './occupancy.js';
 import type { FanOut } from './fan-out.js';
 import { forEachPage, settleWithConcurrency } from './paging.js';
 import type { ChatStores, Clock, ConnectionRecord, LeavingRecord, Logger, Metrics } from './ports.js';
@@ -50,7 +51,7 @@ export interface Presence {
 }
 
 export interface PresenceDeps {
-  stores: Pick<ChatStores, 'presence' | 'connections' | 'rooms' | 'profiles' | 'typing'>;
+  stores: Pick<ChatStores, 'presence' | 'connections' | 'rooms' | 'profiles' | 'typing' | 'occupancy'>;
   fanOut: FanOut;
   clock: Clock;
   logger: Logger;
@@ -68,17 +69,22 @@ export function createPresence(deps: PresenceDeps): Presence {
     await announce(userId, false, since);
   }
 
-  /** Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). */
+  /**
+   * Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). Each
+   * room's occupancy mark of the user follows (occupancy.ts).
+   */
   async function announce(userId: string, isOnline: boolean, lastSeenAt?: number): Promise<void> {
     try {
       await forEachPage(
         (cursor) => rooms.listMemberships(userId, { cursor, limit: 100 }),
         async (memberships) => {
           // A few rooms at a time: each room's fan-out already has its own posts in flight.
-          await settleWithConcurrency(memberships, 4, (membership) => {
-            const event: PresenceEvent = { type: 'presence', roomId: membership.roomId, userId, isOnline };
+          await settleWithConcurrency(memberships, 4, async ({ roomId }) => {
+            const event: PresenceEvent = { type: 'presence', roomId, userId, isOnline };
             if (lastSeenAt !== undefined) event.lastSeenAt = toIsoTime(lastSeenAt);
-            return deps.fanOut.toRoom(membership.roomId, event, { userIds: [userId] });
+            const occupancy = await markOnlineIn(deps.stores, roomId, userId, isOnline, clock.now());
+            // The user's own connections hear neither (and the occupancy they can read with getPresence).
+            await deps.fanOut.toRoom(roomId, [event, ...occupancy], { userIds: [userId] });
           });
         },
       );

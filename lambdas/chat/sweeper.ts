@@ -10,7 +10,8 @@
 // 0.5 units per 4 KB of entries (some 25 connections), plus one Query per shard.
 //
 // Then the leaving users (whose last connection closed, by a $disconnect, a 410 or this sweep) of each shard: those
-// whose grace period has passed are announced offline unless a connection came back (presence.ts).
+// whose grace period has passed are announced offline unless a connection came back (presence.ts). Last, the rooms
+// whose occupancy changed inside a coalescing window are told their count (occupancy.ts).
 import { describeError } from './errors.js';
 import { forEachPage, settleWithConcurrency } from './paging.js';
 import type {
@@ -20,11 +21,14 @@ import type {
   Logger,
   Metrics,
   Notifier,
+  OccupancyStore,
   Page,
   PresenceStore,
 } from './ports.js';
 import { SWEEP_SHARDS } from './ports/connections.js';
 import type { ConnectionLifecycle } from './connection-lifecycle.js';
+import type { FanOut } from './fan-out.js';
+import { OCCUPANCY_WINDOW_MS, occupancyEvent } from './occupancy.js';
 import type { Presence } from './presence.js';
 
 export interface SweepOutcome {
@@ -34,12 +38,19 @@ export interface SweepOutcome {
   removed: number;
   /** Leaving users whose grace period had passed: announced offline, or found back online. */
   settled: number;
+  /** Rooms told their occupancy after a window in which it changed more than once. */
+  occupancyTold: number;
   /** Connections that could not be checked or removed this time (the next sweep tries again). */
   failed: number;
 }
 
 export interface SweeperDeps {
-  stores: { connections: Pick<ConnectionStore, 'listSweepShard'>; presence: Pick<PresenceStore, 'listLeaving'> };
+  stores: {
+    connections: Pick<ConnectionStore, 'listSweepShard'>;
+    presence: Pick<PresenceStore, 'listLeaving'>;
+    occupancy: Pick<OccupancyStore, 'listPendingOccupancy' | 'claimPendingOccupancy'>;
+  };
+  fanOut: Pick<FanOut, 'toRoom'>;
   notifier: Pick<Notifier, 'isOpen'>;
   clock: Clock;
   logger: Logger;
@@ -88,7 +99,7 @@ export function createSweeper(deps: SweeperDeps): () => Promise<SweepOutcome> {
   }
 
   return async function sweep() {
-    const outcome: SweepOutcome = { checked: 0, removed: 0, settled: 0, failed: 0 };
+    const outcome: SweepOutcome = { checked: 0, removed: 0, settled: 0, occupancyTold: 0, failed: 0 };
     await eachInShards(
       'connections',
       (shard, cursor) => deps.stores.connections.listSweepShard(shard, { cursor, limit: PAGE }),
@@ -105,6 +116,18 @@ export function createSweeper(deps: SweeperDeps): () => Promise<SweepOutcome> {
       (shard, cursor) => deps.stores.presence.listLeaving(shard, { cursor, limit: PAGE }),
       async (record) => {
         if ((await deps.presence.settleLeaving(record)) === 'settled') outcome.settled += 1;
+      },
+      outcome,
+    );
+    const { occupancy } = deps.stores;
+    await eachInShards(
+      'occupancy changes',
+      (shard, cursor) => occupancy.listPendingOccupancy(shard, { cursor, limit: PAGE }),
+      async (roomId) => {
+        const count = await occupancy.claimPendingOccupancy(roomId, deps.clock.now(), OCCUPANCY_WINDOW_MS);
+        if (count === undefined) return;
+        outcome.occupancyTold += 1;
+        await deps.fanOut.toRoom(roomId, occupancyEvent(roomId, count));
       },
       outcome,
     );

@@ -36,6 +36,12 @@ export interface PresenceEvent {
   isOnline: boolean;
   lastSeenAt?: string;
 }
+/** The number of the room's members online, when it changed (at most one a second per room). */
+export interface OccupancyEvent {
+  type: 'occupancy';
+  roomId: string;
+  onlineCount: number;
+}
 export interface ReadEvent {
   type: 'read';
   roomId: string;
@@ -58,7 +64,14 @@ export interface MemberLeftEvent {
 }
 
 export type ServerEvent =
-  MessageEvent | TypingEvent | PresenceEvent | ReadEvent | RoomJoinedEvent | MemberJoinedEvent | MemberLeftEvent;
+  | MessageEvent
+  | TypingEvent
+  | PresenceEvent
+  | OccupancyEvent
+  | ReadEvent
+  | RoomJoinedEvent
+  | MemberJoinedEvent
+  | MemberLeftEvent;
 
 export type ServerEventType = ServerEvent['type'];
 export type ServerFrame = ErrorFrame | AckFrame | ServerEvent;
@@ -85,6 +98,6 @@ export interface AckFields {
   sendMessage: { message: Message };
   getHistory: { messages: Message[]; hasMore: boolean };
   typing: Record<string, never>;
-  getPresence: { online: User[]; typing: TypingEntry[]; cursor?: string };
+  getPresence: { online: User[]; typing: TypingEntry[]; onlineCount: number; cursor?: string };
   markRead: Record<string, never>;
 }

@@ -1,6 +1,7 @@
 // Every store's contract, for an implementation of all of them (the in-memory fakes, the DynamoDB stores).
 import { describeConnectionStoreContract } from './connection-store-contract.js';
 import { describeMessageStoreContract } from './message-store-contract.js';
+import { describeOccupancyStoreContract } from './occupancy-store-contract.js';
 import { describePresenceStoreContract } from './presence-store-contract.js';
 import { describeProfileStoreContract } from './profile-store-contract.js';
 import { describeRoomStoreContract } from './room-store-contract.js';
@@ -16,4 +17,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeSubscriptionStoreContract(name, makeStores);
   describeMessageStoreContract(name, makeStores);
   describeTypingStoreContract(name, makeStores);
+  describeOccupancyStoreContract(name, makeStores);
 }

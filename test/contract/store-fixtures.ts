@@ -62,6 +62,9 @@ export function storesPerTest(make: MakeStores): ChatStores {
     get typing() {
       return now().typing;
     },
+    get occupancy() {
+      return now().occupancy;
+    },
   };
 }
 

@@ -14,6 +14,7 @@ const STORE_NAMES = [
   'subscriptions',
   'messages',
   'typing',
+  'occupancy',
 ] as const satisfies readonly (keyof ChatStores)[];
 
 export function forwardingStores(real: () => ChatStores | undefined, hook: StoreHook = () => undefined): ChatStores {

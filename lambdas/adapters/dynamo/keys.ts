@@ -22,6 +22,7 @@ export const SK_PREFIX = {
   userConnection: 'CONN#',
   sweepEntry: 'CONN#',
   leaving: 'LEAVING#',
+  pendingOccupancy: 'OCC#',
   member: 'MEMBER#',
   subscription: 'SUB#',
   message: 'MSG#',
@@ -45,6 +46,10 @@ export const keys = {
   userConnection: (userId: string, connectionId: string) =>
     key(userPk(userId), `${SK_PREFIX.userConnection}${escapeId(connectionId)}`),
   connection: (connectionId: string) => key(connectionPk(connectionId), 'CONN'),
+  occupancy: (roomId: string) => key(roomPk(roomId), 'OCCUPANCY'),
+  onlineMark: (roomId: string, userId: string) => key(roomPk(roomId), `ONLINE#${escapeId(userId)}`),
+  pendingOccupancy: (roomId: string) =>
+    key(sweepPk(sweepShardOf(roomId)), `${SK_PREFIX.pendingOccupancy}${escapeId(roomId)}`),
   leaving: (userId: string) => key(sweepPk(sweepShardOf(userId)), `${SK_PREFIX.leaving}${escapeId(userId)}`),
   sweepEntry: (connectionId: string) =>
     key(sweepPk(sweepShardOf(connectionId)), `${SK_PREFIX.sweepEntry}${escapeId(connectionId)}`),

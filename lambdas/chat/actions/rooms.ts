@@ -14,6 +14,7 @@ import {
   subscribeConnections,
   undoJoins,
 } from '../room-access.js';
+import { countMembersMoving } from '../occupancy.js';
 import { toRoom } from '../wire-format.js';
 
 /**
@@ -32,11 +33,10 @@ const memberOf = (roomId: string, userId: string, joinedAt: number, lastReadSeq:
   lastReadSeq,
 });
 
-export const createRoom: ActionHandler<'createRoom', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (
-  runtime,
-  request,
-  input,
-) => {
+export const createRoom: ActionHandler<
+  'createRoom',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'presence' | 'occupancy'
+> = async (runtime, request, input) => {
   const { userId: creator, now } = request;
   const { rooms, subscriptions } = runtime.stores;
   const invited = unique(input.memberIds ?? []).filter((userId) => userId !== creator);
@@ -76,20 +76,27 @@ export const createRoom: ActionHandler<'createRoom', 'profiles' | 'connections' 
   const event: RoomJoinedEvent = { type: 'roomJoined', room: wireRoom };
   return {
     ack: { room: wireRoom },
-    // Every connection of each added member, and the creator's other connections.
-    after: () =>
-      runtime.fanOut.toRecipients(
+    after: async () => {
+      // Nobody hears the first count (nobody knew the room): getPresence reads it.
+      await countMembersMoving(runtime.stores, runtime.logger, {
+        roomId: room.roomId,
+        userIds: memberIds,
+        joined: true,
+        now,
+      });
+      // Every connection of each added member, and the creator's other connections.
+      await runtime.fanOut.toRecipients(
         connections.filter((c) => c.connectionId !== request.connectionId),
         event,
-      ),
+      );
+    },
   };
 };
 
-export const openDirect: ActionHandler<'openDirect', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (
-  runtime,
-  request,
-  input,
-) => {
+export const openDirect: ActionHandler<
+  'openDirect',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'presence' | 'occupancy'
+> = async (runtime, request, input) => {
   const { userId: self, now } = request;
   const other = input.userId;
   if (other === self) throw badRequest('userId: cannot open a direct room with yourself');
@@ -134,6 +141,18 @@ export const openDirect: ActionHandler<'openDirect', 'profiles' | 'connections' 
   const recipients = connections.filter((c) => c.connectionId !== request.connectionId);
   return {
     ack: { room: toRoom(room, lastReadSeq) },
-    after: recipients.length > 0 ? () => runtime.fanOut.toRecipients(recipients, event) : undefined,
+    after:
+      stored.added.length > 0
+        ? async () => {
+            const occupancy = await countMembersMoving(runtime.stores, runtime.logger, {
+              roomId,
+              userIds: stored.added,
+              joined: true,
+              now,
+            });
+            if (occupancy.length > 0) await runtime.fanOut.toRoom(roomId, occupancy, { userIds: stored.added });
+            if (recipients.length > 0) await runtime.fanOut.toRecipients(recipients, event);
+          }
+        : undefined,
   };
 };

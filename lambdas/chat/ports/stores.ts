@@ -2,6 +2,7 @@
 // Each part of the chat logic names the ones it uses (Pick<ChatStores, ...>) and is handed nothing else.
 import type { ConnectionStore } from './connections.js';
 import type { MessageStore } from './messages.js';
+import type { OccupancyStore } from './occupancy.js';
 import type { PresenceStore } from './presence.js';
 import type { ProfileStore } from './profiles.js';
 import type { RoomStore } from './rooms.js';
@@ -20,6 +21,7 @@ export interface ChatStores {
   subscriptions: SubscriptionStore;
   messages: MessageStore;
   typing: TypingStore;
+  occupancy: OccupancyStore;
 }
 
 /** A method name of any store (the names are unique across stores). */

@@ -261,6 +261,7 @@ const SERVER_FRAME_TYPES = new Set([
   'message',
   'typing',
   'presence',
+  'occupancy',
   'read',
   'roomJoined',
   'memberJoined',
