@@ -1,10 +1,9 @@
 // Connections on the table: CONN#<conn> CONN (the connection, for its owner), USER#<user> CONN#<conn> (the
 // user's connections, for presence across devices) and SWEEP#<shard> CONN#<conn> (for the sweeper), all expiring.
 import type { ConnectionStore } from '../../chat/ports.js';
-import { SWEEP_SHARDS } from '../../chat/ports/connections.js';
 import { connectionFromItem, connectionItems } from './codec.js';
-import { PK, SK, SK_PREFIX, keys, sweepPk, userPk } from './keys.js';
-import { ITEM_EXISTS, listLive, listPage, prefixQuery } from './queries.js';
+import { SK_PREFIX, keys, userPk } from './keys.js';
+import { ITEM_EXISTS, listLive, listSweepShard } from './queries.js';
 import { allWritesSettled, type Table } from './table.js';
 
 export function createConnectionStore(table: Table): ConnectionStore {
@@ -56,15 +55,7 @@ export function createConnectionStore(table: Table): ConnectionStore {
     },
 
     async listSweepShard(shard, page) {
-      if (!Number.isInteger(shard) || shard < 0 || shard >= SWEEP_SHARDS) throw new RangeError(`shard: ${shard}`);
-      return listPage(
-        table,
-        'listSweepShard',
-        prefixQuery(sweepPk(shard), SK_PREFIX.sweepEntry),
-        page,
-        { [PK]: { equals: sweepPk(shard) }, [SK]: { prefix: SK_PREFIX.sweepEntry } },
-        connectionFromItem,
-      );
+      return listSweepShard(table, 'listSweepShard', shard, SK_PREFIX.sweepEntry, page, connectionFromItem);
     },
   };
 }

@@ -3,9 +3,8 @@
 // count moves by ADD, so concurrent changes never lose one another. The mark is written with UpdateItem and removed
 // with DeleteItem, which every function that closes connections may call (no PutItem needed).
 import type { OccupancyStore } from '../../chat/ports.js';
-import { SWEEP_SHARDS } from '../../chat/ports/connections.js';
-import { PK, SK, SK_PREFIX, keys, sweepPk } from './keys.js';
-import { ITEM_ABSENT, listPage, prefixQuery } from './queries.js';
+import { PK, SK_PREFIX, keys } from './keys.js';
+import { ITEM_ABSENT, listSweepShard } from './queries.js';
 import type { Table } from './table.js';
 
 const ONLINE = { '#online': 'online' };
@@ -70,13 +69,12 @@ export function createOccupancyStore(table: Table): OccupancyStore {
     },
 
     async listPendingOccupancy(shard, page) {
-      if (!Number.isInteger(shard) || shard < 0 || shard >= SWEEP_SHARDS) throw new RangeError(`shard: ${shard}`);
-      return listPage(
+      return listSweepShard(
         table,
         'listPendingOccupancy',
-        prefixQuery(sweepPk(shard), SK_PREFIX.pendingOccupancy),
+        shard,
+        SK_PREFIX.pendingOccupancy,
         page,
-        { [PK]: { equals: sweepPk(shard) }, [SK]: { prefix: SK_PREFIX.pendingOccupancy } },
         (item) => item.roomId as string,
       );
     },

@@ -2,10 +2,9 @@
 // is one update: no transaction is needed, so dynalite and DynamoDB behave alike. A leaving user also has an entry
 // SWEEP#<shard> LEAVING#<user> (since), where the sweeper finds them.
 import type { PresenceStore } from '../../chat/ports.js';
-import { SWEEP_SHARDS } from '../../chat/ports/connections.js';
 import { presenceFromItem } from './codec.js';
-import { PK, SK, SK_PREFIX, keys, sweepPk } from './keys.js';
-import { listPage, prefixQuery } from './queries.js';
+import { SK_PREFIX, keys } from './keys.js';
+import { listSweepShard } from './queries.js';
 import type { Item, Table } from './table.js';
 
 // Attribute names through placeholders, whatever DynamoDB's reserved words hold; each request names only the ones
@@ -79,15 +78,7 @@ export function createPresenceStore(table: Table): PresenceStore {
     },
 
     async listLeaving(shard, page) {
-      if (!Number.isInteger(shard) || shard < 0 || shard >= SWEEP_SHARDS) throw new RangeError(`shard: ${shard}`);
-      return listPage(
-        table,
-        'listLeaving',
-        prefixQuery(sweepPk(shard), SK_PREFIX.leaving),
-        page,
-        { [PK]: { equals: sweepPk(shard) }, [SK]: { prefix: SK_PREFIX.leaving } },
-        leavingFromItem,
-      );
+      return listSweepShard(table, 'listLeaving', shard, SK_PREFIX.leaving, page, leavingFromItem);
     },
 
     async forgetLeaving(record) {
