@@ -48,7 +48,8 @@ export async function countMembersMoving(
 ): Promise<OccupancyEvent[]> {
   const { roomId, now } = move;
   try {
-    const events = await mapWithConcurrency(move.userIds, 8, async (userId) => {
+    // One member after another: a handful of writes each, after the answer, in an order that does not vary.
+    const events = await mapWithConcurrency(move.userIds, 1, async (userId) => {
       if (!move.joined) return markOnlineIn(stores, roomId, userId, false, now);
       if (!(await isOnline(stores, userId, now))) return [];
       const marked = await markOnlineIn(stores, roomId, userId, true, now);
