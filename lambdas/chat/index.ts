@@ -35,7 +35,7 @@ export function createChat(deps: ChatDeps): ChatService {
 export { DEFAULT_CHAT_CONFIG } from './service.js';
 export type { ChatConfig, ChatDeps, ChatService, ConnectRequest, DisconnectRequest, FrameRequest } from './service.js';
 export type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
-export type { SweepOutcome } from './sweeper.js';
+export type { SweepOutcome } from './service.js';
 export { ChatError, PostRetriesExhaustedError } from './errors.js';
 export { directRoomId } from './actions/rooms.js';
 export { InvalidCursorError } from './ports.js';

@@ -26,14 +26,13 @@
 // as an `isTyping: false` would. Several closes racing may each do so; only the one that removed a live indicator
 // broadcasts it.
 import type { PresenceEvent } from '../protocol/index.js';
-import { typingStoppedEvent } from './actions/typing.js';
 import { describeError } from './errors.js';
 import { markOnlineIn } from './occupancy.js';
 import type { FanOut } from './fan-out.js';
 import { forEachPage, settleWithConcurrency } from './paging.js';
 import type { ChatStores, Clock, ConnectionRecord, LeavingRecord, Logger, Metrics } from './ports.js';
 import type { ChatConfig } from './service.js';
-import { toIsoTime } from './wire-format.js';
+import { toIsoTime, typingStoppedEvent } from './wire-format.js';
 
 export interface Presence {
   /** After the connection's items were written: marks the user online, and announces it if this flipped them. */

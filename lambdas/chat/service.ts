@@ -1,7 +1,6 @@
 // The chat logic's entry points, one per gateway route kind. Handlers (AWS) and the local stack call these.
 import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier } from './ports.js';
 import type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
-import type { SweepOutcome } from './sweeper.js';
 
 export interface ChatConfig {
   /** The gateway's maximum connection duration (API Gateway: 2 hours); connection items expire after it. */
@@ -59,6 +58,20 @@ export interface FrameRequest {
 export interface DisconnectRequest {
   connectionId: string;
   userId: string;
+}
+
+/** What one sweep did (see sweeper.ts). */
+export interface SweepOutcome {
+  /** Connections looked at. */
+  checked: number;
+  /** Connections found gone (or expired) and removed. */
+  removed: number;
+  /** Leaving users whose grace period had passed: announced offline, or found back online. */
+  settled: number;
+  /** Rooms told their occupancy after a window in which it changed more than once. */
+  occupancyTold: number;
+  /** Connections that could not be checked or removed this time (the next sweep tries again). */
+  failed: number;
 }
 
 export interface ChatService {

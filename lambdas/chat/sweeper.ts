@@ -30,19 +30,7 @@ import type { ConnectionLifecycle } from './connection-lifecycle.js';
 import type { FanOut } from './fan-out.js';
 import { OCCUPANCY_WINDOW_MS, occupancyEvent } from './occupancy.js';
 import type { Presence } from './presence.js';
-
-export interface SweepOutcome {
-  /** Connections looked at. */
-  checked: number;
-  /** Connections found gone (or expired) and removed. */
-  removed: number;
-  /** Leaving users whose grace period had passed: announced offline, or found back online. */
-  settled: number;
-  /** Rooms told their occupancy after a window in which it changed more than once. */
-  occupancyTold: number;
-  /** Connections that could not be checked or removed this time (the next sweep tries again). */
-  failed: number;
-}
+import type { SweepOutcome } from './service.js';
 
 export interface SweeperDeps {
   stores: {

@@ -20,8 +20,7 @@ import {
   undoJoins,
 } from '../room-access.js';
 import { countMembersMoving } from '../occupancy.js';
-import { toRoom, toUser } from '../wire-format.js';
-import { typingStoppedEvent } from './typing.js';
+import { toRoom, toUser, typingStoppedEvent } from '../wire-format.js';
 
 const MEMBERS_PAGE = 100;
 

@@ -5,8 +5,8 @@ import { LIMITS, type Message, type MessageEvent } from '../../protocol/index.js
 import type { ActionHandler, ActionOutcome, RequestContext, RuntimeWith } from '../context.js';
 import { ChatError, forbidden } from '../errors.js';
 import { loadProfile } from '../room-access.js';
-import { toIsoTime } from '../wire-format.js';
-import { broadcastTyping, typingStoppedEvent } from './typing.js';
+import { toIsoTime, typingStoppedEvent } from '../wire-format.js';
+import { broadcastTyping } from './typing.js';
 
 function broadcastMessage(runtime: RuntimeWith<never>, request: RequestContext, message: Message): Promise<void> {
   const event: MessageEvent = { type: 'message', roomId: message.roomId, message };
