@@ -8,6 +8,8 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { HandlerName } from '../lambdas/protocol/routes.js';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { ChatAttachments } from './chat-attachments.js';
 import type { ChatTable } from './chat-table.js';
 import { REDELIVERY_MAX_RECEIVES, RedeliveryQueue } from './chat-redelivery-queue.js';
@@ -15,8 +17,8 @@ import { MANAGEMENT_ACCESS, TABLE_ACCESS, type TableAccess, type TableUser } fro
 import { capitalize } from './naming.js';
 
 /**
- * The five Lambda functions: the `$connect` authorizer, the three route handlers of the route table, and the
- * redelivery of frames whose posts kept failing (fed by the redelivery queue).
+ * The six Lambda functions: the `$connect` authorizer, the three route handlers of the route table, the redelivery
+ * of frames whose posts kept failing (fed by the redelivery queue), and the sweeper (run every minute by a schedule).
  */
 export type ChatFunctionName = 'authorizer' | Exclude<TableUser, 'push'>;
 export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
@@ -25,10 +27,14 @@ export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
   'disconnect',
   'message',
   'redelivery',
+  'sweeper',
 ];
 
 /** The functions that post to connections, and so may queue what they could not deliver. */
 const POSTING_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'authorizer');
+
+/** How often the sweeper looks for connections closed without their $disconnect. */
+export const SWEEP_RATE = Duration.minutes(1);
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers', import.meta.url));
@@ -87,7 +93,13 @@ export interface FunctionSettings {
 }
 
 /** The functions of this construct that use the table (the push function, made elsewhere, is not one of them). */
-const CHAT_TABLE_USERS: readonly Exclude<TableUser, 'push'>[] = ['connect', 'disconnect', 'message', 'redelivery'];
+const CHAT_TABLE_USERS: readonly Exclude<TableUser, 'push'>[] = [
+  'connect',
+  'disconnect',
+  'message',
+  'redelivery',
+  'sweeper',
+];
 
 export interface ChatFunctionSpec {
   /** Names the construct ids (`<Name>`, `<Name>Role`, `<Name>Logs`). */
@@ -167,6 +179,8 @@ export function grantTableAccess(role: iam.Role, access: TableAccess, table: Cha
 //   512 MB, 290 ms at 256 MB.
 // - redelivery: 512 MB. Ten frames a batch, nobody waiting: 12 ms per batch, within 5 ms of the fastest, at the
 //   cheapest price per batch.
+// - sweeper: 512 MB, as the redelivery function: nobody waits on it, and a sweep mostly waits on its Query and GET
+//   calls (not measured with the bench above).
 // Timeouts: API Gateway waits at most 29 s for an integration, so a longer one only lets a function run on after its
 // answer is lost; the authorizer's one network call (Cognito's JWKS, on a cold start) takes well under a second.
 const SETTINGS: Readonly<Record<ChatFunctionName, FunctionSettings>> = {
@@ -195,6 +209,13 @@ const SETTINGS: Readonly<Record<ChatFunctionName, FunctionSettings>> = {
     description: 'Posts frames again whose posts kept failing (from the redelivery queue); cleans up gone connections',
     memorySize: 512,
     timeout: Duration.seconds(30),
+  },
+  // Shorter than the schedule's period, so that two sweeps never overlap; a sweep that cannot finish in time leaves
+  // the rest to the next one (and fails, which the errors alarm reports).
+  sweeper: {
+    description: 'Every minute: finds connections closed without their $disconnect, removes them, announces offline',
+    memorySize: 512,
+    timeout: Duration.seconds(50),
   },
 };
 
@@ -233,6 +254,9 @@ export class ChatFunctions extends Construct {
   public readonly disconnect: NodejsFunction;
   public readonly message: NodejsFunction;
   public readonly redelivery: NodejsFunction;
+  public readonly sweeper: NodejsFunction;
+  /** Runs the sweeper every SWEEP_RATE. */
+  public readonly sweepSchedule: events.Rule;
   public readonly roles: Readonly<Record<ChatFunctionName, iam.Role>>;
   public readonly logGroups: Readonly<Record<ChatFunctionName, logs.LogGroup>>;
   /** What every function's environment starts with (Powertools settings, source maps): for functions made elsewhere. */
@@ -284,6 +308,12 @@ export class ChatFunctions extends Construct {
         REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
         REDELIVERY_MAX_RECEIVES: String(REDELIVERY_MAX_RECEIVES),
       },
+      // MANAGEMENT_ENDPOINT too, as for the redelivery function.
+      sweeper: {
+        ...powertools,
+        TABLE_NAME: props.table.table.tableName,
+        REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
+      },
     };
 
     const roles = {} as Record<ChatFunctionName, iam.Role>;
@@ -309,6 +339,7 @@ export class ChatFunctions extends Construct {
     this.disconnect = functions.disconnect;
     this.message = functions.message;
     this.redelivery = functions.redelivery;
+    this.sweeper = functions.sweeper;
     this.roles = roles;
     this.logGroups = logGroups;
 
@@ -317,6 +348,13 @@ export class ChatFunctions extends Construct {
     this.redelivery.addEventSource(
       new SqsEventSource(props.redeliveryQueue.queue, { batchSize: 10, reportBatchItemFailures: true }),
     );
+
+    // No retries: a failed sweep is followed by the next one a minute later, which does the same work afresh.
+    this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
+      description: 'Runs the chat sweeper',
+      schedule: events.Schedule.rate(SWEEP_RATE),
+      targets: [new targets.LambdaFunction(this.sweeper, { retryAttempts: 0 })],
+    });
 
     for (const handler of CHAT_TABLE_USERS) grantTableAccess(roles[handler], TABLE_ACCESS[handler], props.table);
   }
@@ -354,8 +392,9 @@ export class ChatFunctions extends Construct {
    */
   public grantManageConnections(api: apigwv2.WebSocketApi, stageName: string): void {
     const apiLogicalId = Stack.of(api).getLogicalId(api.node.defaultChild as CfnElement);
-    // SQS events name no API: the redelivery function is told where to post.
+    // SQS and schedule events name no API: the redelivery function and the sweeper are told where to post.
     this.redelivery.addEnvironment('MANAGEMENT_ENDPOINT', managementEndpoint(this, api.apiId, stageName));
+    this.sweeper.addEnvironment('MANAGEMENT_ENDPOINT', managementEndpoint(this, api.apiId, stageName));
     for (const handler of POSTING_FUNCTIONS) {
       const methods = MANAGEMENT_ACCESS[handler];
       if (methods.length === 0) continue;

@@ -27,6 +27,7 @@ export const CHAT_METRICS = [
   'FramesQueued',
   'FramesRedelivered',
   'FramesGivenUp',
+  'ConnectionsSwept',
 ] as const satisfies readonly MetricName[];
 /** The push function's metrics: on the dashboard when push notifications are deployed. */
 export const PUSH_METRICS = [
@@ -193,6 +194,7 @@ export class ChatMonitoring extends Construct {
             left: [
               chatMetric('ConnectionsOpened'),
               chatMetric('ConnectionsClosed'),
+              chatMetric('ConnectionsSwept'),
               apiMetric('ConnectCount').with({ label: 'API Gateway connects' }),
             ],
           }),

@@ -5,10 +5,10 @@
 import type { HandlerName } from '../lambdas/protocol/routes.js';
 
 /**
- * The functions that use the table: the three route handlers, the redelivery of queued frames, and the push function
- * (deployed only with a platform application).
+ * The functions that use the table: the three route handlers, the redelivery of queued frames, the sweeper, and the
+ * push function (deployed only with a platform application).
  */
-export type TableUser = HandlerName | 'redelivery' | 'push';
+export type TableUser = HandlerName | 'redelivery' | 'sweeper' | 'push';
 
 export type DynamoDbAction =
   | 'dynamodb:GetItem'
@@ -25,6 +25,24 @@ export interface TableAccess {
   /** Actions on the byUser index (only Query is possible on an index). */
   readonly userIndex: readonly 'dynamodb:Query'[];
 }
+
+/**
+ * Only the clean-up of a connection found gone (after a 410 at redelivery, or by the sweeper's GET, which first
+ * reads its sweep shards with Query): the connection read to tell one still opening from one gone (Get), its items
+ * (Delete), its subscriptions (user index, BatchWrite), the presence state read (Get) and settled, the user's
+ * remaining connections and last seen (Query, Update), typing ended (user index, Delete), the offline presence
+ * fan-out (Query).
+ */
+const GONE_CLEAN_UP: TableAccess = {
+  table: [
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:Query',
+    'dynamodb:BatchWriteItem',
+  ],
+  userIndex: ['dynamodb:Query'],
+};
 
 /**
  * The authorizer is absent on purpose: it verifies a token and touches no table. test/infra/least-privilege.test.ts
@@ -69,19 +87,8 @@ export const TABLE_ACCESS: Readonly<Record<TableUser, TableAccess>> = {
     ],
     userIndex: ['dynamodb:Query'],
   },
-  // Only the clean-up after a 410: the connection read to tell one still opening from one gone (Get), its items
-  // (Delete), its subscriptions (user index, BatchWrite), the presence state read (Get) and settled, the user's
-  // remaining connections and last seen (Query, Update), the offline presence fan-out (Query).
-  redelivery: {
-    table: [
-      'dynamodb:GetItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:Query',
-      'dynamodb:BatchWriteItem',
-    ],
-    userIndex: ['dynamodb:Query'],
-  },
+  redelivery: GONE_CLEAN_UP,
+  sweeper: GONE_CLEAN_UP,
   // The message (Query), the room's members, each member's devices and live connections (Query), the push claim
   // (Put), the endpoint kept with a device (Update), a disabled device removed and a failed push's claim taken back
   // (Delete); the badge, the user's unread total: their rooms (index), the rooms' lastSeq (BatchGet), the counts
@@ -110,8 +117,9 @@ export const PUSH_SNS_ACCESS = {
 } as const;
 
 /**
- * Management API (@connections/{id}) methods each function calls: POST sends a frame. DELETE (close a connection)
- * and GET (its details) are not used by the chat logic, so no function may call them.
+ * Management API (@connections/{id}) methods each function calls: POST sends a frame, GET asks whether the
+ * connection is still open (the sweeper only). DELETE (close a connection) is not used by the chat logic, so no
+ * function may call it.
  */
 export type ManagementMethod = 'POST' | 'GET' | 'DELETE';
 
@@ -120,5 +128,6 @@ export const MANAGEMENT_ACCESS: Readonly<Record<TableUser, readonly ManagementMe
   disconnect: ['POST'],
   message: ['POST'],
   redelivery: ['POST'],
+  sweeper: ['GET', 'POST'],
   push: [],
 };

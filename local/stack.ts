@@ -38,6 +38,10 @@ import { dataFolderProblem, portProblem } from './startup-problem.js';
 export { LocalStackStartupError, type StartupProblemKind } from './startup-problem.js';
 import { startLocalPush, type LocalPush, type LocalPushOptions } from './push.js';
 import { startLocalRedelivery, type LocalRedelivery, type LocalRedeliveryOptions } from './redelivery.js';
+import { startLocalSchedule, type LocalSchedule } from './schedule.js';
+
+/** How often the sweeper runs unless told otherwise: every minute, as the deployed schedule. */
+export const DEFAULT_SWEEP_PERIOD_MS = 60_000;
 
 export const LOCAL_AUDIENCE = 'local-chat-client';
 export const LOCAL_TABLE_NAME = 'chat-local';
@@ -95,6 +99,13 @@ export interface LocalStackOptions {
   push?: Pick<LocalPushOptions, 'delaySeconds' | 'preview' | 'visibilityTimeoutMs'>;
   /** What createUpload accepts; default images and PDF up to 25 MB, as on AWS. */
   uploads?: { contentTypes?: string[]; maxBytes?: number };
+  /** How often the sweeper runs (milliseconds); default every minute, as deployed. Tests shorten it. */
+  sweepPeriodMs?: number;
+  /**
+   * How long a user whose last connection closed stays online before the sweeper announces them offline
+   * (milliseconds). Default 0: at the close, which most tests rely on; deployed, 15 s (OFFLINE_GRACE_S).
+   */
+  offlineGraceMs?: number;
 }
 
 export interface LocalStack {
@@ -120,6 +131,8 @@ export interface LocalStack {
     jobs: Pick<LocalRedelivery, 'endpoint' | 'queueUrl' | 'deadLetterQueueUrl'>;
     sns: Pick<LocalPush['sns'], 'endpoint' | 'applications' | 'pushes' | 'disableToken'>;
   };
+  /** The sweeper's schedule: `runNow()` sweeps between two ticks. */
+  sweeper: Pick<LocalSchedule, 'runNow'>;
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
   stop(): Promise<void>;
 }
@@ -135,6 +148,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let functions: FunctionHost | undefined;
   let redelivery: LocalRedelivery | undefined;
   let push: LocalPush | undefined;
+  let sweeper: LocalSchedule | undefined;
   try {
     let dynamoDir: string | undefined;
     if (dataPath) {
@@ -213,6 +227,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       push: push.config,
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
+      offlineGraceMs: options.offlineGraceMs ?? 0,
       credentials: LOCAL_CREDENTIALS,
     };
     functions = await startFunctions(config, options, logLevel);
@@ -265,6 +280,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     redelivery.start(async (event) => (await host.invoke('redelivery', event)) as SQSBatchResponse);
     push.jobs.start(async (event) => (await host.invoke('push', event)) as SQSBatchResponse);
+    sweeper = startLocalSchedule({
+      name: 'chat-sweeper',
+      periodMs: options.sweepPeriodMs ?? DEFAULT_SWEEP_PERIOD_MS,
+      region: LOCAL_REGION,
+      invoke: (event) => host.invoke('sweeper', event),
+      logger: gatewayLogger,
+    });
     // Registered only now: until then Node refuses upgrades itself; once stopping, the gateway answers them 503.
     server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) =>
       gateway.handleUpgrade(request, socket, head),
@@ -276,6 +298,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const runningFunctions = functions;
     const runningRedelivery = redelivery;
     const runningPush = push;
+    const runningSweeper = sweeper;
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -288,9 +311,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       redelivery: runningRedelivery,
       push: runningPush,
       attachments,
+      sweeper: runningSweeper,
       stop() {
         stopping ??= (async () => {
           ready = false;
+          // First: a sweep running while connections close would race their $disconnects for nothing.
+          await runningSweeper.stop();
           // The management API must stay up while $disconnect runs: the handlers tell other connections about it.
           await gateway.close();
           // The event source mapping finishes the batches in hand while the functions still run them.
@@ -304,6 +330,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     };
   } catch (error) {
+    if (sweeper) await sweeper.stop().catch(() => undefined);
     if (redelivery) await redelivery.stop().catch(() => undefined);
     if (push) await push.stop().catch(() => undefined);
     if (functions) await functions.close().catch(() => undefined);

@@ -374,6 +374,7 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
         messages: labelled(stores.messages),
         typing: labelled(stores.typing),
         devices: labelled(stores.devices),
+        occupancy: labelled(stores.occupancy),
       };
     },
     async measure(work) {

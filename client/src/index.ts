@@ -42,6 +42,7 @@ export type {
   MemberJoinedEvent,
   MemberLeftEvent,
   MessageEvent,
+  OccupancyEvent,
   PresenceEvent,
   ReadEvent,
   RoomJoinedEvent,

@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createChat, type RedeliveryRequest } from '../chat/index.js';
+import { createChat, type RedeliveryRequest, type SweepOutcome } from '../chat/index.js';
 import type { ChatStores, Clock, FrameQueue, Logger, Metrics, Notifier, PushJobQueue } from '../chat/ports.js';
 import { DEFAULT_CHAT_CONFIG, DEFAULT_UPLOADS, type ChatConfig, type ChatService } from '../chat/service.js';
 import { ConfigError, DEFAULT_REDELIVERY_MAX_RECEIVES, type RuntimeConfig } from './config.js';
@@ -113,9 +113,33 @@ export function createRedeliveryHandler(
     );
 }
 
+/** What the scheduled sweeper returns (its invocation's result; the schedule ignores it). */
+export type SweeperHandler = (event: unknown, context?: Context) => Promise<SweepOutcome>;
+
+/**
+ * The scheduled sweep (EventBridge, every minute; the local stack's timer): connections closed without their
+ * $disconnect are removed and their users announced offline. A sweep that could not check or remove some
+ * connections fails the invocation (the errors alarm), after doing all it could; the next sweep tries them again.
+ */
+export function createSweeperHandler(config: RuntimeConfig, overrides: Partial<HandlerOverrides> = {}): SweeperHandler {
+  if (!overrides.notifier && !config.managementEndpoint) {
+    throw new ConfigError('MANAGEMENT_ENDPOINT', 'the sweeper needs it (its events do not name the API)');
+  }
+  const parts = chatPartsFor(config, overrides, 'sweeper');
+  return (_event, context) =>
+    parts.observability.run(context, {}, () =>
+      withRetryBudget(parts.clock.now(), context, parts.retryBudget, async () => {
+        const outcome = await parts.chatFor(NO_GATEWAY_EVENT).sweep();
+        parts.observability.logger.info('sweep done', { ...outcome });
+        if (outcome.failed > 0) throw new Error(`sweep: ${outcome.failed} connection(s) or shard(s) not swept`);
+        return outcome;
+      }),
+    );
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
-/** What the redelivery handler hands chatFor: no gateway event, so the configured management endpoint is used. */
+/** What the redelivery and sweeper handlers hand chatFor: no gateway event, so the configured endpoint is used. */
 const NO_GATEWAY_EVENT = { requestContext: {} } as WebSocketHandlerEvent;
 
 function chatHandler(
@@ -160,6 +184,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       ...(config.uploadContentTypes && { contentTypes: config.uploadContentTypes }),
       ...(config.uploadMaxBytes !== undefined && { maxBytes: config.uploadMaxBytes }),
     },
+    ...(config.offlineGraceMs !== undefined && { offlineGraceMs: config.offlineGraceMs }),
     ...overrides.chatConfig,
   };
   const pushJobs = overrides.pushJobs ?? pushJobQueueFor(config, observability.logger);

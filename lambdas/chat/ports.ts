@@ -12,6 +12,7 @@ export * from './ports/messages.js';
 export type * from './ports/typing.js';
 export type * from './ports/devices.js';
 export type * from './ports/push.js';
+export type * from './ports/occupancy.js';
 export type * from './ports/stores.js';
 export type * from './ports/services.js';
 export type * from './ports/attachments.js';

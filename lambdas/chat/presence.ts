@@ -13,12 +13,26 @@
 //   Of several devices closing at once at least one lists none left (each deletes its own items before listing),
 //   and only the first conditional write wins.
 // No transactions (dynalite has none): one conditional update per flip is enough.
+//
+// No flapping: a user whose last connection closes is not announced offline at once. The close marks them leaving
+// (leavingSince, in the same conditional write on gen that would have flipped them), and the sweeper announces
+// "offline" once the grace period (ChatConfig.offlineGraceMs) has passed, after checking again that no connect came
+// back (a connect clears the mark and adds to gen, so the conditional flip fails). A reconnect within the grace
+// period finds the user still online and announces nothing: nobody hears anything. A grace period of 0 flips at the
+// close itself.
+//
+// Typing ends with the last connection: a close that lists none of the user's connections left removes their live
+// typing indicators (one Query of the byUser index finds them in every room) and tells each room "stopped typing",
+// as an `isTyping: false` would. Several closes racing may each do so; only the one that removed a live indicator
+// broadcasts it.
 import type { PresenceEvent } from '../protocol/index.js';
 import { describeError } from './errors.js';
+import { markOnlineIn } from './occupancy.js';
 import type { FanOut } from './fan-out.js';
 import { forEachPage, settleWithConcurrency } from './paging.js';
-import type { ChatStores, Clock, ConnectionRecord, Logger, Metrics } from './ports.js';
-import { toIsoTime } from './wire-format.js';
+import type { ChatStores, Clock, ConnectionRecord, LeavingRecord, Logger, Metrics } from './ports.js';
+import type { ChatConfig } from './service.js';
+import { toIsoTime, typingStoppedEvent } from './wire-format.js';
 
 export interface Presence {
   /** After the connection's items were written: marks the user online, and announces it if this flipped them. */
@@ -28,37 +42,67 @@ export interface Presence {
    * (with `announce`) records lastSeenAt and announces it if this flipped them.
    */
   disconnected(userId: string, options: { announce: boolean }): Promise<void>;
+  /**
+   * For the sweeper: once the grace period of a leaving user has passed, announces them offline if no connection
+   * came back, and drops the entry. 'waiting' while the grace period runs.
+   */
+  settleLeaving(record: LeavingRecord): Promise<'waiting' | 'settled'>;
 }
 
 export interface PresenceDeps {
-  stores: Pick<ChatStores, 'presence' | 'connections' | 'rooms' | 'profiles'>;
+  stores: Pick<ChatStores, 'presence' | 'connections' | 'rooms' | 'profiles' | 'typing' | 'occupancy'>;
   fanOut: FanOut;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  config: Pick<ChatConfig, 'offlineGraceMs'>;
 }
 
 export function createPresence(deps: PresenceDeps): Presence {
-  const { presence, connections, rooms, profiles } = deps.stores;
+  const { presence, connections, rooms, profiles, typing } = deps.stores;
   const { clock } = deps;
+  const graceMs = deps.config.offlineGraceMs;
 
-  /** Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). */
+  async function goOffline(userId: string, since: number): Promise<void> {
+    await profiles.setLastSeen(userId, since);
+    await announce(userId, false, since);
+  }
+
+  /**
+   * Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). Each
+   * room's occupancy mark of the user follows (occupancy.ts).
+   */
   async function announce(userId: string, isOnline: boolean, lastSeenAt?: number): Promise<void> {
     try {
       await forEachPage(
         (cursor) => rooms.listMemberships(userId, { cursor, limit: 100 }),
         async (memberships) => {
           // A few rooms at a time: each room's fan-out already has its own posts in flight.
-          await settleWithConcurrency(memberships, 4, (membership) => {
-            const event: PresenceEvent = { type: 'presence', roomId: membership.roomId, userId, isOnline };
+          await settleWithConcurrency(memberships, 4, async ({ roomId }) => {
+            const event: PresenceEvent = { type: 'presence', roomId, userId, isOnline };
             if (lastSeenAt !== undefined) event.lastSeenAt = toIsoTime(lastSeenAt);
-            return deps.fanOut.toRoom(membership.roomId, event, { userIds: [userId] });
+            const occupancy = await markOnlineIn(deps.stores, roomId, userId, isOnline, clock.now());
+            // The user's own connections hear neither (and the occupancy they can read with getPresence).
+            await deps.fanOut.toRoom(roomId, [event, ...occupancy], { userIds: [userId] });
           });
         },
       );
     } catch (error) {
       deps.metrics.count('FanOutFailures');
       deps.logger.error('presence announcement failed', { userId, isOnline, ...describeError(error) });
+    }
+  }
+
+  /** Best effort, like the announcement: an indicator left behind expires on its own within seconds. */
+  async function endTyping(userId: string, now: number): Promise<void> {
+    try {
+      const records = await typing.listTypingOf(userId, now);
+      await settleWithConcurrency(records, 4, async (record) => {
+        const wasLive = await typing.stopTyping(record.roomId, userId, now);
+        if (wasLive) await deps.fanOut.toRoom(record.roomId, typingStoppedEvent(wasLive), { userIds: [userId] });
+      });
+    } catch (error) {
+      deps.logger.error('ending typing indicators failed', { userId, ...describeError(error) });
     }
   }
 
@@ -72,7 +116,8 @@ export function createPresence(deps: PresenceDeps): Presence {
     async disconnected(userId, options) {
       // The state first, then the listing: see the top of this file for why the order matters.
       const seen = await presence.getPresence(userId);
-      if (seen && !seen.online) return;
+      // Offline, or leaving already (the first close that left none keeps its time).
+      if (seen && (!seen.online || seen.leavingSince !== undefined)) return;
       const now = clock.now();
       const remaining = await connections.listConnections(userId, now);
       if (remaining.length > 0) {
@@ -81,12 +126,33 @@ export function createPresence(deps: PresenceDeps): Presence {
         if (seen) await presence.settlePresence(userId, seen, Math.max(...remaining.map((c) => c.expiresAt)));
         return;
       }
+      if (options.announce) await endTyping(userId, now);
+      if (seen && options.announce && graceMs > 0) {
+        await presence.markLeaving(userId, seen, now);
+        return;
+      }
       // No presence item: the user's connections all opened before there was one (a backend upgraded while they
       // were connected), and the last of them is gone.
       const flipped = seen ? await presence.settlePresence(userId, seen) : true;
-      if (!flipped || !options.announce) return;
-      await profiles.setLastSeen(userId, now);
-      await announce(userId, false, now);
+      if (flipped && options.announce) await goOffline(userId, now);
+    },
+
+    async settleLeaving(record) {
+      const now = clock.now();
+      if (now - record.since < graceMs) return 'waiting';
+      const seen = await presence.getPresence(record.userId);
+      if (seen?.online && seen.leavingSince !== undefined) {
+        if (now - seen.leavingSince < graceMs) return 'waiting';
+        const remaining = await connections.listConnections(record.userId, now);
+        if (remaining.length > 0) {
+          // A connection the mark did not see (its connect failed half way): online after all, and no longer leaving.
+          await presence.settlePresence(record.userId, seen, Math.max(...remaining.map((c) => c.expiresAt)));
+        } else if (await presence.settlePresence(record.userId, seen)) {
+          await goOffline(record.userId, seen.leavingSince);
+        }
+      }
+      await presence.forgetLeaving(record);
+      return 'settled';
     },
   };
 }

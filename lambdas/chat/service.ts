@@ -30,6 +30,11 @@ export interface ChatConfig {
   pushDelaySeconds: number;
   /** What createUpload accepts (set by the stack) and how long its signed requests last. */
   uploads: UploadConfig;
+  /**
+   * How long a user whose last connection closed stays online before "offline" is announced (by the sweeper); a
+   * reconnect within it announces nothing. 0 announces at the close.
+   */
+  offlineGraceMs: number;
 }
 
 /** createUpload's defaults: images and PDF up to 25 MB. */
@@ -47,6 +52,7 @@ export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   connectGraceMs: 5_000,
   pushDelaySeconds: 5,
   uploads: DEFAULT_UPLOADS,
+  offlineGraceMs: 15_000,
 };
 
 export interface ChatDeps {
@@ -86,6 +92,20 @@ export interface DisconnectRequest {
   userId: string;
 }
 
+/** What one sweep did (see sweeper.ts). */
+export interface SweepOutcome {
+  /** Connections looked at. */
+  checked: number;
+  /** Connections found gone (or expired) and removed. */
+  removed: number;
+  /** Leaving users whose grace period had passed: announced offline, or found back online. */
+  settled: number;
+  /** Rooms told their occupancy after a window in which it changed more than once. */
+  occupancyTold: number;
+  /** Connections that could not be checked or removed this time (the next sweep tries again). */
+  failed: number;
+}
+
 export interface ChatService {
   onConnect(request: ConnectRequest): Promise<void>;
   onDisconnect(request: DisconnectRequest): Promise<void>;
@@ -93,4 +113,6 @@ export interface ChatService {
   onFrame(request: FrameRequest): Promise<void>;
   /** Tries queued frames again; a connection found gone is removed as by the fan-out. */
   redeliver(frames: readonly RedeliveryRequest[]): Promise<RedeliveryOutcome>;
+  /** Finds connections closed without their $disconnect and removes them (see sweeper.ts); never throws. */
+  sweep(): Promise<SweepOutcome>;
 }

@@ -10,6 +10,7 @@ import {
   createDisconnectHandler,
   createMessageHandler,
   createRedeliveryHandler,
+  createSweeperHandler,
   type HandlerOverrides,
 } from '../../lambdas/adapters/wiring.js';
 
@@ -22,7 +23,15 @@ export interface LocalFunctionOptions {
   overrides?: Partial<Omit<HandlerOverrides, 'verifier'>>;
 }
 
-export const FUNCTION_NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'redelivery', 'push'] as const;
+export const FUNCTION_NAMES = [
+  'authorizer',
+  'connect',
+  'disconnect',
+  'message',
+  'redelivery',
+  'push',
+  'sweeper',
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export function createLocalFunctions(
@@ -39,6 +48,7 @@ export function createLocalFunctions(
     ['redelivery', createRedeliveryHandler(config, overrides) as LocalFunction],
     // A config without push (a test's own) gets a push function that says so when called.
     ['push', (config.push ? createPushHandler(config, overrides) : pushNotConfigured) as LocalFunction],
+    ['sweeper', createSweeperHandler(config, overrides) as LocalFunction],
   ]);
 }
 

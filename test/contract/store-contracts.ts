@@ -3,6 +3,7 @@ import { describeConnectionStoreContract } from './connection-store-contract.js'
 import { describeDeviceStoreContract } from './device-store-contract.js';
 import { describeMessageChangesContract } from './message-changes-contract.js';
 import { describeMessageStoreContract } from './message-store-contract.js';
+import { describeOccupancyStoreContract } from './occupancy-store-contract.js';
 import { describePresenceStoreContract } from './presence-store-contract.js';
 import { describeProfileStoreContract } from './profile-store-contract.js';
 import { describeRoomStoreContract } from './room-store-contract.js';
@@ -20,4 +21,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeMessageChangesContract(name, makeStores);
   describeTypingStoreContract(name, makeStores);
   describeDeviceStoreContract(name, makeStores);
+  describeOccupancyStoreContract(name, makeStores);
 }

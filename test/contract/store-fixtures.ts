@@ -65,6 +65,9 @@ export function storesPerTest(make: MakeStores): ChatStores {
     get devices() {
       return now().devices;
     },
+    get occupancy() {
+      return now().occupancy;
+    },
   };
 }
 

@@ -15,6 +15,7 @@ const STORE_NAMES = [
   'messages',
   'typing',
   'devices',
+  'occupancy',
 ] as const satisfies readonly (keyof ChatStores)[];
 
 export function forwardingStores(real: () => ChatStores | undefined, hook: StoreHook = () => undefined): ChatStores {

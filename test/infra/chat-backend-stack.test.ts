@@ -34,8 +34,8 @@ const apiId = () => logicalId(synth.stack.webSocket.api);
 const queueId = () => logicalId(synth.stack.redelivery.queue);
 const deadLettersId = () => logicalId(synth.stack.redelivery.deadLetterQueue);
 const bucketId = () => logicalId(synth.stack.attachments.bucket);
-/** The functions API Gateway invokes (the redelivery function is fed by its queue instead). */
-const GATEWAY_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'redelivery');
+/** The functions API Gateway invokes (the redelivery function is fed by its queue, the sweeper by its schedule). */
+const GATEWAY_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'redelivery' && name !== 'sweeper');
 
 describe('DynamoDB table', () => {
   it('has the keys, index and TTL of TABLE_SCHEMA, on demand, with PITR and encryption', () => {
@@ -192,11 +192,11 @@ describe('stage', () => {
 });
 
 describe('functions', () => {
-  const MEMORY = { authorizer: 512, connect: 1536, disconnect: 1536, message: 1536, redelivery: 512 };
-  const TIMEOUT = { authorizer: 10, connect: 29, disconnect: 29, message: 29, redelivery: 30 };
+  const MEMORY = { authorizer: 512, connect: 1536, disconnect: 1536, message: 1536, redelivery: 512, sweeper: 512 };
+  const TIMEOUT = { authorizer: 10, connect: 29, disconnect: 29, message: 29, redelivery: 30, sweeper: 50 };
 
   it.each(CHAT_FUNCTION_NAMES)('%s: Node.js 24 on arm64, its memory and timeout', (name) => {
-    synth.template.resourceCountIs('AWS::Lambda::Function', 5);
+    synth.template.resourceCountIs('AWS::Lambda::Function', 6);
     expect(resources[fnId(name)]!.Properties).toMatchObject({
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -228,9 +228,11 @@ describe('functions', () => {
             }
           : name === 'message'
             ? { ...chat, ATTACHMENTS_BUCKET_URL: expect.anything() }
-            : chat;
+            : name === 'sweeper'
+              ? { ...chat, MANAGEMENT_ENDPOINT: expect.anything() }
+              : chat;
     expect(variables).toEqual(expected);
-    if (name === 'redelivery') {
+    if (name === 'redelivery' || name === 'sweeper') {
       expect(render(variables.MANAGEMENT_ENDPOINT)).toBe(
         `https://\${${apiId()}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/dev`,
       );
@@ -338,7 +340,7 @@ describe('least privilege', () => {
     expect(other).toEqual([]);
   });
 
-  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)(
+  it.each(['connect', 'disconnect', 'message', 'redelivery', 'sweeper'] as const)(
     '%s: exactly its table actions, on the table and its index',
     (name) => {
       const statements = statementsOf(name);
@@ -355,7 +357,7 @@ describe('least privilege', () => {
     },
   );
 
-  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)(
+  it.each(['connect', 'disconnect', 'message', 'redelivery', 'sweeper'] as const)(
     '%s: ManageConnections on this API and stage only',
     (name) => {
       const manage = statementsOf(name).filter((s) => actions(s).includes('execute-api:ManageConnections'));
@@ -372,7 +374,7 @@ describe('least privilege', () => {
     },
   );
 
-  it.each(['connect', 'disconnect', 'message', 'redelivery'] as const)(
+  it.each(['connect', 'disconnect', 'message', 'redelivery', 'sweeper'] as const)(
     '%s may send to the redelivery queue, and only that',
     (name) => {
       const sqsStatements = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('sqs:')));
@@ -496,6 +498,36 @@ describe('redelivery queue', () => {
   });
 });
 
+describe('sweep schedule', () => {
+  it('runs the sweeper every minute, without retries, and may invoke nothing else', () => {
+    const rules = resourcesOf(synth.template, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0]!;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(rule.Properties.State).toBe('ENABLED');
+    expect(rule.Properties.Targets).toHaveLength(1);
+    expect(render(rule.Properties.Targets[0].Arn)).toBe(`\${${fnId('sweeper')}.Arn}`);
+    expect(rule.Properties.Targets[0].RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
+    const permissions = resourcesOf(synth.template, 'AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties.Principal === 'events.amazonaws.com',
+    );
+    expect(permissions).toHaveLength(1);
+    expect(render(permissions[0]![1].Properties.FunctionName)).toBe(`\${${fnId('sweeper')}.Arn}`);
+    expect(render(permissions[0]![1].Properties.SourceArn)).toBe(`\${${rules[0]![0]}.Arn}`);
+  });
+
+  it('alarms on the sweeper failing', () => {
+    const failing = resourcesOf(synth.template, 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) =>
+        alarm.Properties.MetricName === 'Errors' &&
+        (alarm.Properties.Dimensions as Array<{ Value: unknown }>).some(
+          (d) => render(d.Value) === `\${${fnId('sweeper')}}`,
+        ),
+    );
+    expect(failing).toHaveLength(1);
+  });
+});
+
 describe('Cognito', () => {
   it('creates a user pool with a strong password policy and optional TOTP MFA', () => {
     synth.template.hasResourceProperties('AWS::Cognito::UserPool', {
@@ -593,7 +625,7 @@ describe('operations', () => {
   });
 
   it('every alarm notifies the alarm topic', () => {
-    expect(alarms()).toHaveLength(5 * 2 + 2 + 1 + 2);
+    expect(alarms()).toHaveLength(6 * 2 + 2 + 1 + 2);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([topicRef()]);
       expect(alarm.TreatMissingData).toBe('notBreaching');

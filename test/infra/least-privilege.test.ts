@@ -1,7 +1,7 @@
 // The IAM grants of lib/table-access.ts against what the handlers really do: the real connect, message,
-// disconnect and redelivery handlers run a session that touches every protocol action and the failure paths (gone connections,
-// unknown users, bad frames) against dynalite and a local management API, while every DynamoDB command and every
-// @connections request is recorded per handler. A path that needs an action the stack does not grant would be an
+// disconnect, redelivery, sweeper and push handlers run a session that touches every protocol action and the failure
+// paths (gone connections, unknown users, bad frames) against dynalite, a local management API and the SNS
+// emulation, while every DynamoDB command and every @connections request is recorded per handler. A path that needs an action the stack does not grant would be an
 // AccessDenied on AWS; a grant that no path uses is privilege to remove. Both fail here.
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,7 +15,9 @@ import {
   createDisconnectHandler,
   createMessageHandler,
   createRedeliveryHandler,
+  createSweeperHandler,
   type QueueHandler,
+  type SweeperHandler,
   type WebSocketHandler,
 } from '../../lambdas/adapters/wiring.js';
 import type { Logger } from '../../lambdas/chat/ports.js';
@@ -37,7 +39,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
 
-const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'push'];
+const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'sweeper', 'push'];
 
 interface Observed {
   table: Set<string>;
@@ -124,7 +126,8 @@ beforeAll(async () => {
   };
   // No grace period after $connect: the session's stale connections are made stale right after they open, and the
   // 410s that meet them are meant as "gone".
-  const overrides = { stores, logger, metrics: { count() {} }, chatConfig: { connectGraceMs: 0 } };
+  // No offline grace either: the session looks for the offline announcements at once.
+  const overrides = { stores, logger, metrics: { count() {} }, chatConfig: { connectGraceMs: 0, offlineGraceMs: 0 } };
   handlers = {
     connect: createConnectHandler(config, overrides),
     disconnect: createDisconnectHandler(config, overrides),
@@ -135,6 +138,7 @@ beforeAll(async () => {
     { ...config, push: { applications: sns.applications, preview: true, snsEndpoint: sns.endpoint } },
     { stores, logger, metrics: { count() {} }, jobs: new MemoryPushJobQueue() },
   );
+  sweeper = createSweeperHandler(config, overrides);
   await runSession();
 });
 
@@ -160,6 +164,22 @@ async function push(roomId: string, seq: number): Promise<void> {
   } finally {
     current = undefined;
   }
+}
+
+let sweeper: SweeperHandler;
+
+/** One scheduled sweep; every connection it finds closed must be removed. */
+async function sweep(): Promise<void> {
+  const callsBefore = management.calls.length;
+  current = 'sweeper';
+  try {
+    const outcome = await sweeper({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
+    expect(outcome.failed).toBe(0);
+    expect(outcome.removed).toBeGreaterThan(0);
+  } finally {
+    current = undefined;
+  }
+  for (const call of management.calls.slice(callsBefore)) observed.sweeper.management.add(call.method);
 }
 
 /** Queued frames handed to the redelivery handler as SQS records; none may be left to try again. */
@@ -345,7 +365,19 @@ async function runSession(): Promise<void> {
   expect(
     management.framesTo(bob3).some((f) => f.type === 'presence' && f.userId === users.carol && f.isOnline === false),
   ).toBe(true);
+
+  // Carol's connection closes without its $disconnect, while she was typing: the sweep finds it closed (GET 410),
+  // removes it, ends her typing and announces her offline to Bob.
+  const bob4 = await connect('bob');
+  const carol5 = await connect('carol');
+  await send(carol5, { action: 'typing', roomId, isTyping: true });
+  management.gone.add(carol5);
+  await sweep();
+  expect(
+    management.framesTo(bob4).some((f) => f.type === 'presence' && f.userId === users.carol && f.isOnline === false),
+  ).toBe(true);
   await invoke('disconnect', bob3);
+  await invoke('disconnect', bob4);
   await pushSession(roomId);
 }
 

@@ -19,16 +19,15 @@ import {
   subscribeConnections,
   undoJoins,
 } from '../room-access.js';
-import { toRoom, toUser } from '../wire-format.js';
-import { typingStoppedEvent } from './typing.js';
+import { countMembersMoving } from '../occupancy.js';
+import { toRoom, toUser, typingStoppedEvent } from '../wire-format.js';
 
 const MEMBERS_PAGE = 100;
 
-export const addMembers: ActionHandler<'addMembers', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (
-  runtime,
-  request,
-  input,
-) => {
+export const addMembers: ActionHandler<
+  'addMembers',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'presence' | 'occupancy'
+> = async (runtime, request, input) => {
   const { profiles: profileStore, connections: connectionStore, rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
   const { room, member } = await requireMembership(rooms, roomId, request.userId);
@@ -66,18 +65,26 @@ export const addMembers: ActionHandler<'addMembers', 'profiles' | 'connections' 
   return {
     ack,
     after: async () => {
+      const occupancy = await countMembersMoving(runtime.stores, runtime.logger, {
+        roomId,
+        userIds: added,
+        joined: true,
+        now: request.now,
+      });
       // The added users' connections are subscribed already; they learn of the room from roomJoined instead.
-      await runtime.fanOut.toRoom(roomId, joined, { connectionId: request.connectionId, userIds: added });
+      await runtime.fanOut.toRoom(roomId, [...joined, ...occupancy], {
+        connectionId: request.connectionId,
+        userIds: added,
+      });
       await runtime.fanOut.toRecipients(connections, roomJoined);
     },
   };
 };
 
-export const leaveRoom: ActionHandler<'leaveRoom', 'connections' | 'rooms' | 'subscriptions' | 'typing'> = async (
-  runtime,
-  request,
-  input,
-) => {
+export const leaveRoom: ActionHandler<
+  'leaveRoom',
+  'connections' | 'rooms' | 'subscriptions' | 'typing' | 'presence' | 'occupancy'
+> = async (runtime, request, input) => {
   const { rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
   const { userId, now } = request;
@@ -95,8 +102,14 @@ export const leaveRoom: ActionHandler<'leaveRoom', 'connections' | 'rooms' | 'su
   return {
     ack: {},
     after: async () => {
+      const occupancy = await countMembersMoving(runtime.stores, runtime.logger, {
+        roomId,
+        userIds: [userId],
+        joined: false,
+        now,
+      });
       // The user's connections are unsubscribed by now; their other devices are told directly.
-      await runtime.fanOut.toRoom(roomId, toRoomFrames, { userIds: [userId] });
+      await runtime.fanOut.toRoom(roomId, [...toRoomFrames, ...occupancy], { userIds: [userId] });
       await runtime.fanOut.toRecipients(
         connections.filter((c) => c.connectionId !== request.connectionId),
         left,

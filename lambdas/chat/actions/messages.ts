@@ -5,8 +5,8 @@ import { LIMITS, type Message, type MessageEvent } from '../../protocol/index.js
 import type { ActionHandler, ActionOutcome, RequestContext, RuntimeWith } from '../context.js';
 import { ChatError, forbidden, notFound } from '../errors.js';
 import { loadProfile } from '../room-access.js';
-import { toIsoTime } from '../wire-format.js';
-import { broadcastTyping, typingStoppedEvent } from './typing.js';
+import { toIsoTime, typingStoppedEvent } from '../wire-format.js';
+import { broadcastTyping } from './typing.js';
 import { acceptAttachment } from './uploads.js';
 
 /** What a newly stored message owes, after the ack: the broadcast, and a push job for members who are away. */

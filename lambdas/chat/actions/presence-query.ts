@@ -1,4 +1,5 @@
-// getPresence: who is in the room now (any live subscription, muted ones included) and who is typing.
+// getPresence: who is in the room now (any live subscription, muted ones included), who is typing, and how many of
+// its members are online (occupancy.ts).
 import { LIMITS, type User } from '../../protocol/index.js';
 import type { ActionHandler } from '../context.js';
 import { countWithinBudget, fitPage, ListBudget } from '../frame-budget.js';
@@ -9,17 +10,18 @@ import { toTypingEntry, toUser } from '../wire-format.js';
 
 const SUBSCRIPTIONS_PAGE = 100;
 
-export const getPresence: ActionHandler<'getPresence', 'profiles' | 'rooms' | 'subscriptions' | 'typing'> = async (
-  runtime,
-  request,
-  input,
-) => {
+export const getPresence: ActionHandler<
+  'getPresence',
+  'profiles' | 'rooms' | 'subscriptions' | 'typing' | 'occupancy'
+> = async (runtime, request, input) => {
   const { profiles: profileStore, rooms, subscriptions, typing: typingStore } = runtime.stores;
   const { roomId } = input;
   await requireMembership(rooms, roomId, request.userId);
   // Typing indicators come with the first page only; they are few and short-lived (events keep clients current).
   const typingRead = input.cursor === undefined ? typingStore.listTyping(roomId, request.now) : Promise.resolve([]);
   typingRead.catch(() => undefined);
+  const countRead = runtime.stores.occupancy.getOnlineCount(roomId);
+  countRead.catch(() => undefined);
 
   // The room's subscriptions, page after page, until they end or the list is full: a user with several
   // connections is listed once per answer (once per page of the answer, when it is paged).
@@ -47,5 +49,12 @@ export const getPresence: ActionHandler<'getPresence', 'profiles' | 'rooms' | 's
 
   const typing = (await typingRead).map(toTypingEntry);
   const typingShown = typing.slice(0, countWithinBudget(typing, LIMITS.presenceTypingMaxBytes));
-  return { ack: cursor === undefined ? { online, typing: typingShown } : { online, typing: typingShown, cursor } };
+  // The room's members online, however many the list holds (a count that drifted below zero shows as nobody).
+  const onlineCount = Math.max(0, await countRead);
+  return {
+    ack:
+      cursor === undefined
+        ? { online, typing: typingShown, onlineCount }
+        : { online, typing: typingShown, onlineCount, cursor },
+  };
 };

@@ -14,6 +14,7 @@ import {
   subscribeConnections,
   undoJoins,
 } from '../room-access.js';
+import { countMembersMoving } from '../occupancy.js';
 import { unreadCountOf } from '../unread.js';
 import { toRoom } from '../wire-format.js';
 
@@ -33,11 +34,10 @@ const memberOf = (roomId: string, userId: string, joinedAt: number, lastReadSeq:
   lastReadSeq,
 });
 
-export const createRoom: ActionHandler<'createRoom', 'profiles' | 'connections' | 'rooms' | 'subscriptions'> = async (
-  runtime,
-  request,
-  input,
-) => {
+export const createRoom: ActionHandler<
+  'createRoom',
+  'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'presence' | 'occupancy'
+> = async (runtime, request, input) => {
   const { userId: creator, now } = request;
   const { rooms, subscriptions } = runtime.stores;
   const invited = unique(input.memberIds ?? []).filter((userId) => userId !== creator);
@@ -77,18 +77,26 @@ export const createRoom: ActionHandler<'createRoom', 'profiles' | 'connections' 
   const event: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, 0, 0) };
   return {
     ack: { room: wireRoom },
-    // Every connection of each added member, and the creator's other connections.
-    after: () =>
-      runtime.fanOut.toRecipients(
+    after: async () => {
+      // Nobody hears the first count (nobody knew the room): getPresence reads it.
+      await countMembersMoving(runtime.stores, runtime.logger, {
+        roomId: room.roomId,
+        userIds: memberIds,
+        joined: true,
+        now,
+      });
+      // Every connection of each added member, and the creator's other connections.
+      await runtime.fanOut.toRecipients(
         connections.filter((c) => c.connectionId !== request.connectionId),
         event,
-      ),
+      );
+    },
   };
 };
 
 export const openDirect: ActionHandler<
   'openDirect',
-  'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'messages'
+  'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'messages' | 'presence' | 'occupancy'
 > = async (runtime, request, input) => {
   const { userId: self, now } = request;
   const other = input.userId;
@@ -132,7 +140,7 @@ export const openDirect: ActionHandler<
   // other devices when the requester was added); their read markers are new, hence 0, and a room that existed
   // (one of them left it) brings its messages from the other as unread: each user gets their own count.
   const recipients = connections.filter((c) => c.connectionId !== request.connectionId);
-  const after = async () => {
+  const tellJoined = async () => {
     for (const userId of unique(recipients.map((c) => c.userId))) {
       // A count that cannot be read leaves the field out rather than the event: the next hello has it.
       const unreadCount = await unreadCountOf(runtime.stores.messages, room, { userId, lastReadSeq: 0 }).catch(
@@ -145,5 +153,20 @@ export const openDirect: ActionHandler<
       );
     }
   };
-  return { ack: { room: toRoom(room, lastReadSeq) }, after: recipients.length > 0 ? after : undefined };
+  return {
+    ack: { room: toRoom(room, lastReadSeq) },
+    after:
+      stored.added.length > 0
+        ? async () => {
+            const occupancy = await countMembersMoving(runtime.stores, runtime.logger, {
+              roomId,
+              userIds: stored.added,
+              joined: true,
+              now,
+            });
+            if (occupancy.length > 0) await runtime.fanOut.toRoom(roomId, occupancy, { userIds: stored.added });
+            await tellJoined();
+          }
+        : undefined,
+  };
 };

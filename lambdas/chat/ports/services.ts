@@ -11,6 +11,11 @@ export interface Notifier {
    * when they outlast it, PostRetriesExhaustedError (errors.ts) is thrown. Other failures throw as they are.
    */
   post(connectionId: string, payload: string): Promise<PostResult>;
+  /**
+   * Whether the gateway still knows the connection (GET @connections/{id}: false for 410). Retried like a post;
+   * PostRetriesExhaustedError when the API stays sick.
+   */
+  isOpen(connectionId: string): Promise<boolean>;
   /** Closes a connection at the gateway (used for connections that must not stay open). */
   close(connectionId: string): Promise<void>;
 }
@@ -70,6 +75,8 @@ export type MetricName =
   /** Devices removed because the push service reported their endpoint disabled. */
   | 'PushEndpointsRemoved'
   /** Pushes that failed (the job is tried again), and push jobs that could not be queued (lost). */
-  | 'PushFailures';
+  | 'PushFailures'
+  /** Connections the sweeper found closed (their $disconnect never arrived) and removed. */
+  | 'ConnectionsSwept';
 
 export type { ServerFrame };

@@ -3,6 +3,7 @@
 import type { ConnectionStore } from './connections.js';
 import type { DeviceStore } from './devices.js';
 import type { MessageStore } from './messages.js';
+import type { OccupancyStore } from './occupancy.js';
 import type { PresenceStore } from './presence.js';
 import type { ProfileStore } from './profiles.js';
 import type { RoomStore } from './rooms.js';
@@ -22,6 +23,7 @@ export interface ChatStores {
   messages: MessageStore;
   typing: TypingStore;
   devices: DeviceStore;
+  occupancy: OccupancyStore;
 }
 
 /** A method name of any store (the names are unique across stores). */

@@ -33,6 +33,7 @@ export class FaultInjection {
       if (this.failingRecipients.has(connectionId)) throw new Error('socket hang up');
       return this.realNotifier!.post(connectionId, payload);
     },
+    isOpen: (connectionId: string) => this.realNotifier!.isOpen(connectionId),
     close: (connectionId: string) => this.realNotifier!.close(connectionId),
   };
 
