@@ -54,15 +54,7 @@ import { createLocalS3 } from '../../local/s3/local-s3.js';
 import { startLocalEventBridge, type LocalEventBridge } from '../../local/eventbridge/local-eventbridge.js';
 import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
 
-const HANDLERS: readonly TableUser[] = [
-  'connect',
-  'disconnect',
-  'message',
-  'redelivery',
-  'fanout',
-  'sweeper',
-  'push',
-];
+const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'fanout', 'sweeper', 'push'];
 
 interface Observed {
   table: Set<string>;
