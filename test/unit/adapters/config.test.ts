@@ -110,6 +110,7 @@ describe('loadConfig', () => {
       region: 'eu-west-1',
       tableName: 'ChatTable-123',
       maxConnectionS: 7200,
+      offlineGraceMs: 15_000,
       pushDelayS: 5,
       fanOutFunctionName: 'ChatFanOut-1',
       fanOut: { inlineMax: 150, batchSize: 200 },
