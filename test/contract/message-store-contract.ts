@@ -1,7 +1,6 @@
 // The behaviour every MessageStore must have (see ./store-fixtures.ts for how the contracts run).
 import { describe, expect, it } from 'vitest';
 import { UNREAD_SCAN_FACTOR, type ChatStores } from '../../lambdas/chat/ports.js';
-import type { Message } from '../../lambdas/protocol/index.js';
 import {
   uid,
   T0,
