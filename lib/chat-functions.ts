@@ -8,6 +8,8 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { HandlerName } from '../lambdas/protocol/routes.js';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { ChatAttachments } from './chat-attachments.js';
 import type { ChatTable } from './chat-table.js';
 import { REDELIVERY_MAX_RECEIVES, RedeliveryQueue } from './chat-redelivery-queue.js';
@@ -23,9 +25,10 @@ import {
 import { capitalize } from './naming.js';
 
 /**
- * The six Lambda functions: the `$connect` authorizer, the three route handlers of the route table, the
- * redelivery of frames whose posts kept failing (fed by the redelivery queue), and the fan-out worker that delivers
- * batches of a large room's recipients (invoked asynchronously by the message function).
+ * The seven Lambda functions: the `$connect` authorizer, the three route handlers of the route table, the
+ * redelivery of frames whose posts kept failing (fed by the redelivery queue), the fan-out worker that delivers
+ * batches of a large room's recipients (invoked asynchronously by the message function), and the sweeper (run every
+ * minute by a schedule).
  */
 export type ChatFunctionName = 'authorizer' | Exclude<TableUser, 'push'>;
 export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
@@ -35,13 +38,17 @@ export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
   'message',
   'redelivery',
   'fanout',
+  'sweeper',
 ];
 
 /** The functions that post to connections, and so may queue what they could not deliver. */
 const POSTING_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'authorizer');
 
 /** The functions whose events name no API: they are told the management endpoint. */
-const ENDPOINT_FUNCTIONS = ['redelivery', 'fanout'] as const;
+const ENDPOINT_FUNCTIONS = ['redelivery', 'fanout', 'sweeper'] as const;
+
+/** How often the sweeper looks for connections closed without their $disconnect. */
+export const SWEEP_RATE = Duration.minutes(1);
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers', import.meta.url));
@@ -106,6 +113,7 @@ const CHAT_TABLE_USERS: readonly Exclude<TableUser, 'push'>[] = [
   'message',
   'redelivery',
   'fanout',
+  'sweeper',
 ];
 
 export interface ChatFunctionSpec {
@@ -189,6 +197,8 @@ export function grantTableAccess(role: iam.Role, access: TableAccess, table: Cha
 //   512 MB, 290 ms at 256 MB.
 // - redelivery: 512 MB. Ten frames a batch, nobody waiting: 12 ms per batch, within 5 ms of the fastest, at the
 //   cheapest price per batch.
+// - sweeper: 512 MB, as the redelivery function: nobody waits on it, and a sweep mostly waits on its Query and GET
+//   calls (not measured with the bench above).
 // Timeouts: API Gateway waits at most 29 s for an integration, so a longer one only lets a function run on after its
 // answer is lost; the authorizer's one network call (Cognito's JWKS, on a cold start) takes well under a second.
 const SETTINGS: Readonly<Record<ChatFunctionName, FunctionSettings>> = {
@@ -223,6 +233,13 @@ const SETTINGS: Readonly<Record<ChatFunctionName, FunctionSettings>> = {
     description: "Delivers one batch of a large room's recipients for the message function (asynchronous invoke)",
     memorySize: 512,
     timeout: Duration.seconds(30),
+  },
+  // Shorter than the schedule's period, so that two sweeps never overlap; a sweep that cannot finish in time leaves
+  // the rest to the next one (and fails, which the errors alarm reports).
+  sweeper: {
+    description: 'Every minute: finds connections closed without their $disconnect, removes them, announces offline',
+    memorySize: 512,
+    timeout: Duration.seconds(50),
   },
 };
 
@@ -266,6 +283,9 @@ export class ChatFunctions extends Construct {
   public readonly message: NodejsFunction;
   public readonly redelivery: NodejsFunction;
   public readonly fanout: NodejsFunction;
+  public readonly sweeper: NodejsFunction;
+  /** Runs the sweeper every SWEEP_RATE. */
+  public readonly sweepSchedule: events.Rule;
   public readonly roles: Readonly<Record<ChatFunctionName, iam.Role>>;
   public readonly logGroups: Readonly<Record<ChatFunctionName, logs.LogGroup>>;
   /** What every function's environment starts with (Powertools settings, source maps): for functions made elsewhere. */
@@ -324,6 +344,12 @@ export class ChatFunctions extends Construct {
         TABLE_NAME: props.table.table.tableName,
         REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
       },
+      // MANAGEMENT_ENDPOINT likewise.
+      sweeper: {
+        ...powertools,
+        TABLE_NAME: props.table.table.tableName,
+        REDELIVERY_QUEUE_URL: props.redeliveryQueue.queue.queueUrl,
+      },
     };
 
     const roles = {} as Record<ChatFunctionName, iam.Role>;
@@ -351,6 +377,7 @@ export class ChatFunctions extends Construct {
     this.message = functions.message;
     this.redelivery = functions.redelivery;
     this.fanout = functions.fanout;
+    this.sweeper = functions.sweeper;
     this.roles = roles;
     props.fanOutWorker.connect(this.message, roles.message, this.fanout);
     this.logGroups = logGroups;
@@ -363,6 +390,13 @@ export class ChatFunctions extends Construct {
     this.redelivery.addEventSource(
       new SqsEventSource(props.redeliveryQueue.queue, { batchSize: 10, reportBatchItemFailures: true }),
     );
+
+    // No retries: a failed sweep is followed by the next one a minute later, which does the same work afresh.
+    this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
+      description: 'Runs the chat sweeper',
+      schedule: events.Schedule.rate(SWEEP_RATE),
+      targets: [new targets.LambdaFunction(this.sweeper, { retryAttempts: 0 })],
+    });
 
     for (const handler of CHAT_TABLE_USERS) grantTableAccess(roles[handler], TABLE_ACCESS[handler], props.table);
   }
@@ -400,7 +434,7 @@ export class ChatFunctions extends Construct {
    */
   public grantManageConnections(api: apigwv2.WebSocketApi, stageName: string): void {
     const apiLogicalId = Stack.of(api).getLogicalId(api.node.defaultChild as CfnElement);
-    // SQS events and fan-out batches name no API: these functions are told where to post.
+    // SQS events, fan-out batches and the schedule name no API: these functions are told where to post.
     for (const name of ENDPOINT_FUNCTIONS)
       this[name].addEnvironment('MANAGEMENT_ENDPOINT', managementEndpoint(this, api.apiId, stageName));
     for (const handler of POSTING_FUNCTIONS) {

@@ -32,6 +32,7 @@ export const CHAT_METRICS = [
   'FanOutBatchesInline',
   'MessagesReported',
   'ModerationEventsFailed',
+  'ConnectionsSwept',
 ] as const satisfies readonly MetricName[];
 /** The push function's metrics: on the dashboard when push notifications are deployed. */
 export const PUSH_METRICS = [
@@ -233,6 +234,7 @@ export class ChatMonitoring extends Construct {
             left: [
               chatMetric('ConnectionsOpened'),
               chatMetric('ConnectionsClosed'),
+              chatMetric('ConnectionsSwept'),
               apiMetric('ConnectCount').with({ label: 'API Gateway connects' }),
             ],
           }),

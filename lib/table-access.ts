@@ -6,9 +6,9 @@ import type { HandlerName } from '../lambdas/protocol/routes.js';
 
 /**
  * The functions that use the table: the three route handlers, the redelivery of queued frames, the fan-out worker,
- * and the push function (deployed only with a platform application).
+ * the sweeper, and the push function (deployed only with a platform application).
  */
-export type TableUser = HandlerName | 'redelivery' | 'fanout' | 'push';
+export type TableUser = HandlerName | 'redelivery' | 'fanout' | 'sweeper' | 'push';
 
 export type DynamoDbAction =
   | 'dynamodb:GetItem'
@@ -27,9 +27,11 @@ export interface TableAccess {
 }
 
 /**
- * Only the clean-up after a 410: the connection read to tell one still opening from one gone (Get), its items
+ * Only the clean-up of a connection found gone (after a 410 at redelivery, or by the sweeper's GET, which first
+ * reads its sweep shards with Query): the connection read to tell one still opening from one gone (Get), its items
  * (Delete), its subscriptions (user index, BatchWrite), the presence state read (Get) and settled, the user's
- * remaining connections and last seen (Query, Update), the offline presence fan-out (Query).
+ * remaining connections and last seen (Query, Update), typing ended (user index, Delete), the offline presence
+ * fan-out (Query).
  */
 const GONE_CLEAN_UP: TableAccess = {
   table: [
@@ -88,6 +90,7 @@ export const TABLE_ACCESS: Readonly<Record<TableUser, TableAccess>> = {
   redelivery: GONE_CLEAN_UP,
   // A worker reads no subscriptions (its batch names the recipients): it needs the table only for the same clean-up.
   fanout: GONE_CLEAN_UP,
+  sweeper: GONE_CLEAN_UP,
   // The message (Query), the room's members, each member's devices and live connections (Query), the push claim
   // (Put), the endpoint kept with a device (Update), a disabled device removed and a failed push's claim taken back
   // (Delete); the badge, the user's unread total: their rooms (index), the rooms' lastSeq (BatchGet), the counts
@@ -116,8 +119,9 @@ export const PUSH_SNS_ACCESS = {
 } as const;
 
 /**
- * Management API (@connections/{id}) methods each function calls: POST sends a frame. DELETE (close a connection)
- * and GET (its details) are not used by the chat logic, so no function may call them.
+ * Management API (@connections/{id}) methods each function calls: POST sends a frame, GET asks whether the
+ * connection is still open (the sweeper only). DELETE (close a connection) is not used by the chat logic, so no
+ * function may call it.
  */
 export type ManagementMethod = 'POST' | 'GET' | 'DELETE';
 
@@ -128,6 +132,7 @@ export const INVOKE_ACCESS: Readonly<Record<TableUser, readonly TableUser[]>> = 
   message: ['fanout'],
   redelivery: [],
   fanout: [],
+  sweeper: [],
   push: [],
 };
 
@@ -140,6 +145,7 @@ export const MODERATION_EVENTS_ACCESS: Readonly<Record<TableUser, readonly Event
   message: ['events:PutEvents'],
   redelivery: [],
   fanout: [],
+  sweeper: [],
   push: [],
 };
 
@@ -149,5 +155,6 @@ export const MANAGEMENT_ACCESS: Readonly<Record<TableUser, readonly ManagementMe
   message: ['POST'],
   redelivery: ['POST'],
   fanout: ['POST'],
+  sweeper: ['GET', 'POST'],
   push: [],
 };

@@ -1,12 +1,12 @@
 // `npm start`: the local stack on 127.0.0.1, configured from the environment, until Ctrl-C.
 import { LocalStackStartupError, startLocalStack, type LocalStackOptions } from './stack.js';
 
-function readSeconds(name: string, fallback: number): number {
+function readSeconds(name: string, fallback: number, min = 1): number {
   const raw = process.env[name]?.trim();
   if (!raw) return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1)
-    throw new Error(`${name}: "${raw}" must be a whole number of seconds, 1 or more`);
+  if (!/^\d+$/.test(raw) || value < min)
+    throw new Error(`${name}: "${raw}" must be a whole number of seconds, ${min} or more`);
   return value;
 }
 
@@ -34,6 +34,9 @@ function readOptions(): LocalStackOptions {
     dataDir: inMemory ? null : process.env.CHAT_DATA_DIR?.trim() || '.local-data',
     idleTimeoutS: readSeconds('CHAT_IDLE_TIMEOUT_S', 600),
     maxConnectionS: readSeconds('CHAT_MAX_CONNECTION_S', 7_200),
+    // As deployed: offline 15 s after the last close, at the next sweep (every minute).
+    offlineGraceMs: readSeconds('CHAT_OFFLINE_GRACE_S', 15, 0) * 1000,
+    sweepPeriodMs: readSeconds('CHAT_SWEEP_PERIOD_S', 60) * 1000,
     logLevel: process.env.POWERTOOLS_LOG_LEVEL?.trim() || 'INFO',
     // As on AWS: the handlers post here instead of the stack's own @connections (a fault proxy in front of it).
     ...(managementEndpoint && { managementEndpoint }),

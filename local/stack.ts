@@ -42,6 +42,10 @@ import { dataFolderProblem, portProblem } from './startup-problem.js';
 export { LocalStackStartupError, type StartupProblemKind } from './startup-problem.js';
 import { startLocalPush, type LocalPush, type LocalPushOptions } from './push.js';
 import { startLocalRedelivery, type LocalRedelivery, type LocalRedeliveryOptions } from './redelivery.js';
+import { startLocalSchedule, type LocalSchedule } from './schedule.js';
+
+/** How often the sweeper runs unless told otherwise: every minute, as the deployed schedule. */
+export const DEFAULT_SWEEP_PERIOD_MS = 60_000;
 
 export const LOCAL_AUDIENCE = 'local-chat-client';
 export const LOCAL_TABLE_NAME = 'chat-local';
@@ -105,6 +109,13 @@ export interface LocalStackOptions {
    * concurrency (its reserved concurrency on AWS; default 10) and the waits before Lambda's two retries.
    */
   fanOut?: Partial<FanOutSettings> & { workerConcurrency?: number; retryDelaysMs?: readonly number[] };
+  /** How often the sweeper runs (milliseconds); default every minute, as deployed. Tests shorten it. */
+  sweepPeriodMs?: number;
+  /**
+   * How long a user whose last connection closed stays online before the sweeper announces them offline
+   * (milliseconds). Default 0: at the close, which most tests rely on; deployed, 15 s (OFFLINE_GRACE_S).
+   */
+  offlineGraceMs?: number;
 }
 
 export interface LocalStack {
@@ -134,6 +145,8 @@ export interface LocalStack {
   lambda: { stats(): AsyncInvokerStats; idle(): Promise<void> };
   /** The EventBridge endpoint and bus reportMessage publishes to, and what was published (GET /dev/events). */
   moderationEvents: Pick<LocalEventBridge, 'endpoint' | 'events'> & { eventBusName: string };
+  /** The sweeper's schedule: `runNow()` sweeps between two ticks. */
+  sweeper: Pick<LocalSchedule, 'runNow'>;
   /** Runs $disconnect for every open connection, then closes the servers and the store. */
   stop(): Promise<void>;
 }
@@ -151,6 +164,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let push: LocalPush | undefined;
   let invoker: AsyncInvoker | undefined;
   let eventBridge: LocalEventBridge | undefined;
+  let sweeper: LocalSchedule | undefined;
   try {
     let dynamoDir: string | undefined;
     if (dataPath) {
@@ -233,6 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       eventBridgeEndpoint: eventBridge.endpoint,
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
+      offlineGraceMs: options.offlineGraceMs ?? 0,
       credentials: LOCAL_CREDENTIALS,
       // The message handler invokes the worker through the real Lambda client, at the stack's own Invoke API.
       fanOutFunctionName: 'fanout',
@@ -308,6 +323,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     redelivery.start(async (event) => (await host.invoke('redelivery', event)) as SQSBatchResponse);
     push.jobs.start(async (event) => (await host.invoke('push', event)) as SQSBatchResponse);
+    sweeper = startLocalSchedule({
+      name: 'chat-sweeper',
+      periodMs: options.sweepPeriodMs ?? DEFAULT_SWEEP_PERIOD_MS,
+      region: LOCAL_REGION,
+      invoke: (event) => host.invoke('sweeper', event),
+      logger: gatewayLogger,
+    });
     // Registered only now: until then Node refuses upgrades itself; once stopping, the gateway answers them 503.
     server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) =>
       gateway.handleUpgrade(request, socket, head),
@@ -320,6 +342,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const runningRedelivery = redelivery;
     const runningPush = push;
     const runningEventBridge = eventBridge;
+    const runningSweeper = sweeper;
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -338,9 +361,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         eventBusName: LOCAL_MODERATION_BUS,
         events: runningEventBridge.events,
       },
+      sweeper: runningSweeper,
       stop() {
         stopping ??= (async () => {
           ready = false;
+          // First: a sweep running while connections close would race their $disconnects for nothing.
+          await runningSweeper.stop();
           // The management API must stay up while $disconnect runs: the handlers tell other connections about it.
           await gateway.close();
           // The event source mapping finishes the batches in hand while the functions still run them.
@@ -356,6 +382,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     };
   } catch (error) {
+    if (sweeper) await sweeper.stop().catch(() => undefined);
     if (redelivery) await redelivery.stop().catch(() => undefined);
     if (invoker) await invoker.stop().catch(() => undefined);
     if (push) await push.stop().catch(() => undefined);

@@ -376,6 +376,7 @@ export function createCapacityMeter(config: DynamoDBClientConfig): CapacityMeter
         devices: labelled(stores.devices),
         blocks: labelled(stores.blocks),
         reports: labelled(stores.reports),
+        occupancy: labelled(stores.occupancy),
       };
     },
     async measure(work) {

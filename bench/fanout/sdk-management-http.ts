@@ -34,6 +34,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
+  GetConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -61,9 +62,11 @@ export function createSdkManagementHttp(options: ManagementHttpOptions & { tuned
       const answer =
         method === 'DELETE'
           ? await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }))
-          : await client.send(
-              new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(payload ?? '', 'utf8') }),
-            );
+          : method === 'GET'
+            ? await client.send(new GetConnectionCommand({ ConnectionId: connectionId }))
+            : await client.send(
+                new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(payload ?? '', 'utf8') }),
+              );
       return answer.$metadata.httpStatusCode ?? 200;
     },
     destroy: () => client.destroy(),

@@ -30,6 +30,11 @@ export class CountingNotifier implements Notifier {
     return 'delivered';
   }
 
+  /** Every connection the bench made is open. */
+  async isOpen(): Promise<boolean> {
+    return true;
+  }
+
   async close(): Promise<void> {}
 }
 

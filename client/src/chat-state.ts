@@ -142,6 +142,8 @@ export class ChatState {
         if (presenceView.apply(event))
           this.emitPresenceChange(event.roomId, event.userId, event.isOnline, event.lastSeenAt);
         return;
+      case 'occupancy':
+        return events.emit('occupancy', event);
       case 'read':
         if (event.userId === this.me?.userId) {
           this.unread.readElsewhere(event.roomId, event.seq, this.roomMap.get(event.roomId)?.lastSeq ?? 0);

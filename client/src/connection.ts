@@ -47,11 +47,18 @@ interface OnlineEvents {
  * The chat connection across sockets: one Transport at a time, hello before `open`, and after every death a new
  * one (a fresh token each time) after a jittered backoff that a successful hello resets, capped lower while the
  * app is in the foreground, and cut short by the browser's `online` event and `reconnectNow()`.
+ *
+ * Ahead of the gateway's 2-hour cut the connection is replaced make-before-break: a successor socket opens and says
+ * hello while the old one still serves, then takes over, and the old one closes once its answers are in (a request
+ * timeout later). The user always has a connection, so nobody is told they went offline, and no event is missed
+ * (the successor is subscribed to every room when it opens; what both sockets deliver is dropped as a repeat).
  */
 export class Connection {
   private currentState: ConnectionState = 'idle';
   /** The socket of the moment; undefined between one's death and the next one's creation. */
   private transport?: Transport;
+  /** A replacement opening while `transport` still serves (see replace()). */
+  private successor?: Transport;
   private reconnectTimer?: Timer;
   private cancelKeepAlive?: () => void;
   private welcomed = false;
@@ -92,6 +99,8 @@ export class Connection {
     (globalThis as OnlineEvents).removeEventListener?.('online', this.onOnline);
     this.transport?.dispose(error);
     this.transport = undefined;
+    this.successor?.dispose(error);
+    this.successor = undefined;
     for (const waiter of this.openWaiters.splice(0)) waiter.reject(error);
   }
 
@@ -166,15 +175,11 @@ export class Connection {
     }
     if (this.currentState === 'closed') return;
     try {
-      const transport: Transport = new Transport({
-        WebSocket: this.options.WebSocket,
-        url: withToken(this.options.url, token),
-        connectTimeoutMs: this.options.connectTimeoutMs,
-        hooks: {
-          onOpen: () => void this.sayHello(transport),
-          onUnsolicited: (frame) => this.hooks.unsolicited(frame),
-          onAck: (action, fields, ack, sentAt) => this.hooks.ack(action, fields, ack, sentAt),
-          onEnd: (end) => this.onTransportEnd(end),
+      const transport: Transport = this.newTransport(token, {
+        onOpen: () => void this.sayHello(transport),
+        // Only the transport of the moment reports its end: a replaced one closing is expected.
+        onEnd: (end) => {
+          if (transport === this.transport) this.onTransportEnd(end);
         },
       });
       this.transport = transport;
@@ -206,11 +211,84 @@ export class Connection {
     }
     // The server knows this client again: whatever failed before, the next drop starts from the shortest wait.
     this.backoff.reset();
-    transport.schedule(() => transport.recycle(), this.options.maxConnectionMs);
-    this.keepAlive(transport);
+    this.serve(transport);
     this.setState('open');
     for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
     this.hooks.opened(transport);
+  }
+
+  private newTransport(token: string, hooks: { onOpen(): void; onEnd(end: TransportEnd): void }): Transport {
+    return new Transport({
+      WebSocket: this.options.WebSocket,
+      url: withToken(this.options.url, token),
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      hooks: {
+        ...hooks,
+        onUnsolicited: (frame) => this.hooks.unsolicited(frame),
+        onAck: (action, fields, ack, sentAt) => this.hooks.ack(action, fields, ack, sentAt),
+      },
+    });
+  }
+
+  /** The transport of the moment, welcomed: keep it alive, and replace it before the gateway cuts it. */
+  private serve(transport: Transport): void {
+    transport.schedule(() => void this.replace(transport), this.options.maxConnectionMs);
+    this.keepAlive(transport);
+  }
+
+  /**
+   * Make-before-break (see the class comment). A successor that fails to open or to say hello leaves the old way:
+   * the old transport is recycled, and the usual reconnect follows at once.
+   */
+  private async replace(old: Transport): Promise<void> {
+    if (old !== this.transport || this.successor || this.currentState !== 'open') return;
+    const fallBack = () => {
+      if (old === this.transport && !old.isDead) old.recycle();
+    };
+    let token: string;
+    try {
+      token = await this.options.getToken();
+    } catch {
+      fallBack();
+      return;
+    }
+    if (old !== this.transport || this.currentState !== 'open') return;
+    let failed = false;
+    const fail = () => {
+      if (failed) return;
+      failed = true;
+      if (this.successor === next) this.successor = undefined;
+      fallBack();
+    };
+    const next: Transport = this.newTransport(token, {
+      onOpen: () => {
+        next.request('hello', {}, this.options.requestTimeoutMs).then(
+          () => this.handOver(old, next),
+          () => {
+            next.drop('hello failed');
+            fail();
+          },
+        );
+      },
+      onEnd: (end) => {
+        if (next === this.transport) this.onTransportEnd(end);
+        else fail();
+      },
+    });
+    this.successor = next;
+  }
+
+  private handOver(old: Transport, next: Transport): void {
+    if (this.successor !== next || old !== this.transport || this.currentState !== 'open') {
+      if (this.successor === next) this.successor = undefined;
+      next.dispose(new ChatError('CLOSED', 'replacement no longer needed'));
+      return;
+    }
+    this.successor = undefined;
+    this.transport = next;
+    this.serve(next);
+    // Requests already sent on the old socket get their answers there; then it closes (its end is not reported).
+    old.schedule(() => old.recycle(), this.options.requestTimeoutMs);
   }
 
   private onTransportEnd(end: TransportEnd): void {

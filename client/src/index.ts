@@ -43,6 +43,7 @@ export type {
   MemberJoinedEvent,
   MemberLeftEvent,
   MessageEvent,
+  OccupancyEvent,
   PresenceEvent,
   ReadEvent,
   RoomJoinedEvent,

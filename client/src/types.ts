@@ -3,6 +3,7 @@ import type {
   MemberJoinedEvent,
   MemberLeftEvent,
   MessageEvent,
+  OccupancyEvent,
   PresenceEvent,
   ReadEvent,
   RoomJoinedEvent,
@@ -193,6 +194,8 @@ export interface ChatClientEvents {
   messageChanged: MessageChanged;
   typing: TypingEvent;
   presence: PresenceEvent;
+  /** The number of a room's members online changed (at most one a second per room; getPresence has it too). */
+  occupancy: OccupancyEvent;
   read: ReadEvent;
   roomJoined: RoomJoinedEvent;
   memberJoined: MemberJoinedEvent;

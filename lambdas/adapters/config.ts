@@ -40,6 +40,11 @@ export interface RuntimeConfig {
   /** Required by the authorizer only. */
   auth?: AuthConfig;
   maxConnectionS: number;
+  /**
+   * How long a user whose last connection closed stays online before the sweeper announces them offline
+   * (OFFLINE_GRACE_S, default 15 s; 0 announces at the close). Milliseconds, so the local stack's tests can shorten it.
+   */
+  offlineGraceMs?: number;
   /** Local only (dummy keys for dynalite and the local management API); on AWS the SDK's default chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** The attachment bucket's base URL (ATTACHMENTS_BUCKET_URL); without it uploads are refused. */
@@ -60,10 +65,10 @@ export interface PushConfig {
 
 /**
  * What a handler needs from the environment: the authorizer needs the auth settings, the others the table, the
- * handlers whose events name no API (redelivery, the fan-out worker) the management endpoint too, and the push
- * function its queue and platform applications.
+ * handlers whose events name no API (redelivery, the fan-out worker, the sweeper) the management endpoint too, and
+ * the push function its queue and platform applications.
  */
-export type ConfigNeed = 'auth' | 'chat' | 'redelivery' | 'push' | 'fanout';
+export type ConfigNeed = 'auth' | 'chat' | 'redelivery' | 'sweeper' | 'push' | 'fanout';
 
 /** The variable naming each platform's SNS platform application. */
 export const PUSH_APPLICATION_VARIABLES = {
@@ -77,6 +82,9 @@ export const DEFAULT_PUSH_DELAY_S = 5;
 
 /** The redelivery queue's maxReceiveCount unless REDELIVERY_MAX_RECEIVES says otherwise (the CDK stack sets both). */
 export const DEFAULT_REDELIVERY_MAX_RECEIVES = 5;
+
+/** Seconds a user stays online after their last connection closed, unless OFFLINE_GRACE_S says otherwise. */
+export const DEFAULT_OFFLINE_GRACE_S = 15;
 
 export class ConfigError extends Error {
   constructor(
@@ -110,11 +118,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, need: ConfigNeed): RuntimeCon
     });
   }
   if (auth) config.auth = auth;
-  if (need !== 'auth') config.tableName = required(env, 'TABLE_NAME');
+  if (need !== 'auth') {
+    config.tableName = required(env, 'TABLE_NAME');
+    config.offlineGraceMs =
+      readInteger(env, 'OFFLINE_GRACE_S', { min: 0, max: 600, fallback: DEFAULT_OFFLINE_GRACE_S }) * 1000;
+  }
   const dynamoEndpoint = optionalUrl(env, 'DYNAMODB_ENDPOINT');
   if (dynamoEndpoint) config.dynamoEndpoint = dynamoEndpoint;
   const managementEndpoint =
-    need === 'redelivery' || need === 'fanout'
+    need === 'redelivery' || need === 'fanout' || need === 'sweeper'
       ? requiredUrl(env, 'MANAGEMENT_ENDPOINT')
       : optionalUrl(env, 'MANAGEMENT_ENDPOINT');
   if (managementEndpoint) config.managementEndpoint = managementEndpoint;

@@ -10,13 +10,14 @@
 //   USER#<user>  PROFILE                    profile                                                    profiles
 //   USER#<user>  CONN#<connection>          the user's connections (presence across devices), expiring connections
 //   CONN#<conn>  CONN                       the connection (userId), expiring                         connections
-//   USER#<user>  PRESENCE                   online, gen (connects counted), liveUntil                  presence
+//   USER#<user>  PRESENCE                   online, gen (connects counted), liveUntil, leavingSince    presence
 //   ROOM#<room>  META                       room; lastSeq is the message counter (messages.nextSeq)    rooms
 //   ROOM#<room>  MEMBER#<user>              membership, lastReadSeq; gsi1pk USER#<user>, gsi1sk ROOM#  rooms
 //   ROOM#<room>  SUB#<connection>           subscription (what fan-out reads), expiring                subscriptions
 //   ROOM#<room>  MSG#<seq, 16 digits>       message history                                            messages
 //   ROOM#<room>  CMID#<sender>#<client id>  the message first stored under that client message id      messages
-//   ROOM#<room>  TYPING#<user>              typing indicator, expiring                                 typing
+//   ROOM#<room>  TYPING#<user>              typing indicator, expiring; gsi1pk TYPIST#<user>           typing
+//   ROOM#<room>  OCCUPANCY                  online (members online), lastEventAt                       occupancy
 //   USER#<user>  DEVICE#<token hash>        push device: platform, token, SNS endpoint                 devices
 //   DEVICE#<token hash>  OWNER              the user a push token is registered to                     devices
 //   USER#<user>  PUSHED#<room>#<seq>#<hash> a push claimed for one device and message, expiring        devices
@@ -24,6 +25,9 @@
 //   USER#<user>  BLOCKEDBY#<blocker>        the same block, on the blocked user's side                 blocks
 //   ROOM#<room>  REPORT#<seq>#<reporter>    a report of a message, with a snapshot of it               reports
 //   USER#<user>  REPORTQUOTA#<hour start>   reports the user filed in that clock hour, expiring         reports
+//   SWEEP#<n>    CONN#<connection>          the connection, for the sweeper, expiring                  connections
+//   SWEEP#<n>    LEAVING#<user>             since: a user in the offline grace period                  presence
+//   SWEEP#<n>    OCC#<room>                 a room whose occupancy change waits for its window         occupancy
 // Keeping a room's members, subscriptions, history and typing in its one partition lets sendMessage read all it
 // needs in one BatchGetItem (messages.getSendState) and getHistory read one key range.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -32,6 +36,7 @@ import { createBlockStore } from './dynamo/block-store.js';
 import { createConnectionStore } from './dynamo/connection-store.js';
 import { createDeviceStore } from './dynamo/device-store.js';
 import { createMessageStore } from './dynamo/message-store.js';
+import { createOccupancyStore } from './dynamo/occupancy-store.js';
 import { createPresenceStore } from './dynamo/presence-store.js';
 import { createProfileStore } from './dynamo/profile-store.js';
 import { createReportStore } from './dynamo/report-store.js';
@@ -60,6 +65,7 @@ export function createDynamoStores(options: DynamoStoreOptions): ChatStores {
     devices: createDeviceStore(table),
     blocks: createBlockStore(table),
     reports: createReportStore(table),
+    occupancy: createOccupancyStore(table),
   };
 }
 

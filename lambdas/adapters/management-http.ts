@@ -1,9 +1,9 @@
-// The management API's two calls the handlers make (POST and DELETE /@connections/{id}) as signed HTTP requests,
+// The management API's calls the handlers make (POST, GET and DELETE /@connections/{id}) as signed HTTP requests,
 // without the SDK client's middleware stack. What stays the SDK's: the request type (@smithy/protocol-http), SigV4
 // (@smithy/signature-v4 with @smithy/hash-node's SHA-256, as the client signs), the credential chain and its
 // refresh of expiring credentials (@aws-sdk/credential-provider-node, memoized as the client memoizes it; in the
 // Lambda bundles the environment-only provider of lambda-credentials.ts). What is left out is per-call work that
-// changes nothing on the wire for these two calls: the middleware stack, the schema serde, endpoint resolution and
+// changes nothing on the wire for these calls: the middleware stack, the schema serde, endpoint resolution and
 // the retry and user-agent middleware. That was about 550 µs of CPU per post on the machine the project is built on
 // (bench/results/2026-12-03-lean-post.md); this path is about 200.
 //
@@ -36,9 +36,12 @@ export interface ManagementHttpOptions {
   requestTimeoutMs: number;
 }
 
+/** POST sends a frame, GET asks whether the connection is still open (the sweeper), DELETE closes it. */
+export type ManagementMethod = 'POST' | 'GET' | 'DELETE';
+
 export interface ManagementHttp {
   /** Resolves with the status once the API answered 2xx; rejects with the API's error, a TimeoutError or the socket's error. */
-  call(method: 'POST' | 'DELETE', connectionId: string, payload?: string): Promise<number>;
+  call(method: ManagementMethod, connectionId: string, payload?: string): Promise<number>;
   destroy(): void;
 }
 
@@ -65,7 +68,7 @@ export function createManagementHttp(options: ManagementHttpOptions): Management
   const sign = createManagementRequestSigner(options);
   const inFlight = timeoutSweeper(options.requestTimeoutMs);
 
-  async function call(method: 'POST' | 'DELETE', connectionId: string, payload?: string): Promise<number> {
+  async function call(method: ManagementMethod, connectionId: string, payload?: string): Promise<number> {
     const signed = await sign(method, connectionId, payload);
     return new Promise((resolve, reject) => {
       const outgoing = send(
@@ -148,7 +151,7 @@ function timeoutSweeper(ms: number): {
 /** Builds and signs one management API call as the SDK client would send it. */
 export function createManagementRequestSigner(
   options: Pick<ManagementHttpOptions, 'endpoint' | 'region' | 'credentials'>,
-): (method: 'POST' | 'DELETE', connectionId: string, payload?: string) => Promise<HttpRequest> {
+): (method: ManagementMethod, connectionId: string, payload?: string) => Promise<HttpRequest> {
   const url = new URL(options.endpoint);
   const basePath = url.pathname.replace(/\/$/, '');
   const signer = new SignatureV4({

@@ -122,6 +122,15 @@ export function notifierOver(
         throw error;
       }
     },
+    async isOpen(connectionId: string): Promise<boolean> {
+      try {
+        await withRetries(() => http.call('GET', connectionId));
+        return true;
+      } catch (error) {
+        if (isGone(error)) return false;
+        throw error;
+      }
+    },
     async close(connectionId: string): Promise<void> {
       try {
         await withRetries(() => http.call('DELETE', connectionId));

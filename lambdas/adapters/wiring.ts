@@ -1,12 +1,12 @@
-// Builds the Lambda handlers (the three WebSocket routes, the redelivery of queued frames and the fan-out worker of
-// large rooms) from a RuntimeConfig:
+// Builds the Lambda handlers (the three WebSocket routes, the redelivery of queued frames, the fan-out worker of
+// large rooms and the scheduled sweeper) from a RuntimeConfig:
 // clients, stores, notifier and chat service are created once
 // per execution environment (module scope in the handler files), never per invocation. The local stack builds the
 // very same handlers, with its own endpoints in the config and, in tests, faults injected through `overrides`.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createChat, FanOutBatchIncompleteError, type RedeliveryRequest } from '../chat/index.js';
+import { createChat, FanOutBatchIncompleteError, type RedeliveryRequest, type SweepOutcome } from '../chat/index.js';
 import type {
   ChatStores,
   Clock,
@@ -166,9 +166,33 @@ export function createFanOutHandler(config: RuntimeConfig, overrides: Partial<Ha
     );
 }
 
+/** What the scheduled sweeper returns (its invocation's result; the schedule ignores it). */
+export type SweeperHandler = (event: unknown, context?: Context) => Promise<SweepOutcome>;
+
+/**
+ * The scheduled sweep (EventBridge, every minute; the local stack's timer): connections closed without their
+ * $disconnect are removed and their users announced offline. A sweep that could not check or remove some
+ * connections fails the invocation (the errors alarm), after doing all it could; the next sweep tries them again.
+ */
+export function createSweeperHandler(config: RuntimeConfig, overrides: Partial<HandlerOverrides> = {}): SweeperHandler {
+  if (!overrides.notifier && !config.managementEndpoint) {
+    throw new ConfigError('MANAGEMENT_ENDPOINT', 'the sweeper needs it (its events do not name the API)');
+  }
+  const parts = chatPartsFor(config, overrides, 'sweeper');
+  return (_event, context) =>
+    parts.observability.run(context, {}, () =>
+      withRetryBudget(parts.clock.now(), context, parts.retryBudget, async () => {
+        const outcome = await parts.chatFor(NO_GATEWAY_EVENT).sweep();
+        parts.observability.logger.info('sweep done', { ...outcome });
+        if (outcome.failed > 0) throw new Error(`sweep: ${outcome.failed} connection(s) or shard(s) not swept`);
+        return outcome;
+      }),
+    );
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
-/** What the redelivery and fan-out handlers hand chatFor: no gateway event, so the configured endpoint is used. */
+/** What the redelivery, fan-out and sweeper handlers hand chatFor: no gateway event, so the configured endpoint is used. */
 const NO_GATEWAY_EVENT = { requestContext: {} } as WebSocketHandlerEvent;
 
 function chatHandler(
@@ -214,6 +238,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       ...(config.uploadMaxBytes !== undefined && { maxBytes: config.uploadMaxBytes }),
     },
     ...(config.fanOut && { fanOut: config.fanOut }),
+    ...(config.offlineGraceMs !== undefined && { offlineGraceMs: config.offlineGraceMs }),
     ...overrides.chatConfig,
   };
   const pushJobs = overrides.pushJobs ?? pushJobQueueFor(config, observability.logger);

@@ -7,6 +7,7 @@ import { createPresence } from './presence.js';
 import { createRedelivery } from './redelivery.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createRouter } from './router.js';
+import { createSweeper } from './sweeper.js';
 import type { ChatDeps, ChatService } from './service.js';
 
 export function createChat(deps: ChatDeps): ChatService {
@@ -26,18 +27,21 @@ export function createChat(deps: ChatDeps): ChatService {
   const onFrame = createRouter(runtime, rateLimiter);
   const opened = lifecycle;
   const redeliver = createRedelivery({ ...deps, onGone: (connection) => opened.removeGone(connection) });
+  const sweep = createSweeper({ ...deps, fanOut, lifecycle: opened, presence });
   return {
     onConnect: (request) => opened.open(request),
     onDisconnect: (request) => opened.close(request),
     onFrame,
     redeliver,
     deliverBatch: (batch) => fanOut.deliverBatch(batch),
+    sweep,
   };
 }
 
 export { DEFAULT_CHAT_CONFIG } from './service.js';
 export type { ChatConfig, ChatDeps, ChatService, ConnectRequest, DisconnectRequest, FrameRequest } from './service.js';
 export type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
+export type { SweepOutcome } from './service.js';
 export { ChatError, FanOutBatchIncompleteError, PostRetriesExhaustedError } from './errors.js';
 export { DEFAULT_FAN_OUT_SETTINGS, roomSizeBucket, type FanOutSettings } from './fan-out-batches.js';
 export { directRoomId } from './actions/rooms.js';

@@ -14,6 +14,7 @@ export type * from './ports/devices.js';
 export type * from './ports/push.js';
 export type * from './ports/blocks.js';
 export type * from './ports/reports.js';
+export type * from './ports/occupancy.js';
 export type * from './ports/stores.js';
 export type * from './ports/services.js';
 export type * from './ports/attachments.js';

@@ -13,13 +13,27 @@
 //   Of several devices closing at once at least one lists none left (each deletes its own items before listing),
 //   and only the first conditional write wins.
 // No transactions (dynalite has none): one conditional update per flip is enough.
-import type { PresenceEvent } from '../protocol/index.js';
+//
+// No flapping: a user whose last connection closes is not announced offline at once. The close marks them leaving
+// (leavingSince, in the same conditional write on gen that would have flipped them), and the sweeper announces
+// "offline" once the grace period (ChatConfig.offlineGraceMs) has passed, after checking again that no connect came
+// back (a connect clears the mark and adds to gen, so the conditional flip fails). A reconnect within the grace
+// period finds the user still online and announces nothing: nobody hears anything. A grace period of 0 flips at the
+// close itself.
+//
+// Typing ends with the last connection: a close that lists none of the user's connections left removes their live
+// typing indicators (one Query of the byUser index finds them in every room) and tells each room "stopped typing",
+// as an `isTyping: false` would. Several closes racing may each do so; only the one that removed a live indicator
+// broadcasts it.
+import type { OccupancyEvent, PresenceEvent } from '../protocol/index.js';
 import { describeError } from './errors.js';
 import { blockersForBroadcast, excludingBlockers } from './blocking.js';
+import { markOnlineIn } from './occupancy.js';
 import type { FanOut } from './fan-out.js';
 import { forEachPage, settleWithConcurrency } from './paging.js';
-import type { ChatStores, Clock, ConnectionRecord, Logger, Metrics } from './ports.js';
-import { toIsoTime } from './wire-format.js';
+import type { ChatStores, Clock, ConnectionRecord, LeavingRecord, Logger, Metrics } from './ports.js';
+import type { ChatConfig } from './service.js';
+import { toIsoTime, typingStoppedEvent } from './wire-format.js';
 
 export interface Presence {
   /** After the connection's items were written: marks the user online, and announces it if this flipped them. */
@@ -29,43 +43,92 @@ export interface Presence {
    * (with `announce`) records lastSeenAt and announces it if this flipped them.
    */
   disconnected(userId: string, options: { announce: boolean }): Promise<void>;
+  /**
+   * For the sweeper: once the grace period of a leaving user has passed, announces them offline if no connection
+   * came back, and drops the entry. 'waiting' while the grace period runs.
+   */
+  settleLeaving(record: LeavingRecord): Promise<'waiting' | 'settled'>;
 }
 
 export interface PresenceDeps {
-  stores: Pick<ChatStores, 'presence' | 'connections' | 'rooms' | 'profiles' | 'blocks'>;
+  stores: Pick<ChatStores, 'presence' | 'connections' | 'rooms' | 'profiles' | 'typing' | 'occupancy' | 'blocks'>;
   fanOut: FanOut;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  config: Pick<ChatConfig, 'offlineGraceMs'>;
 }
 
 export function createPresence(deps: PresenceDeps): Presence {
-  const { presence, connections, rooms, profiles } = deps.stores;
+  const { presence, connections, rooms, profiles, typing } = deps.stores;
   const { clock } = deps;
+  const graceMs = deps.config.offlineGraceMs;
+
+  async function goOffline(userId: string, since: number): Promise<void> {
+    await profiles.setLastSeen(userId, since);
+    await announce(userId, false, since);
+  }
 
   /**
    * Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). Users who
-   * blocked the user hear nothing of it in any room (one read for all the rooms).
+   * blocked the user hear nothing of it in any room (one read for all the rooms); when that read fails the event is
+   * withheld from everyone. Each room's occupancy mark of the user follows either way (occupancy.ts).
    */
   async function announce(userId: string, isOnline: boolean, lastSeenAt?: number): Promise<void> {
     const blockers = await blockersForBroadcast(deps, userId);
-    if (!blockers) return;
-    const exclude = excludingBlockers({ userIds: [userId] }, blockers);
     try {
       await forEachPage(
         (cursor) => rooms.listMemberships(userId, { cursor, limit: 100 }),
         async (memberships) => {
           // A few rooms at a time: each room's fan-out already has its own posts in flight.
-          await settleWithConcurrency(memberships, 4, (membership) => {
-            const event: PresenceEvent = { type: 'presence', roomId: membership.roomId, userId, isOnline };
+          await settleWithConcurrency(memberships, 4, async ({ roomId }) => {
+            const event: PresenceEvent = { type: 'presence', roomId, userId, isOnline };
             if (lastSeenAt !== undefined) event.lastSeenAt = toIsoTime(lastSeenAt);
-            return deps.fanOut.toRoom(membership.roomId, event, exclude);
+            const occupancy = await markOnlineIn(deps.stores, roomId, userId, isOnline, clock.now());
+            await tellRoom(roomId, userId, blockers && event, occupancy, blockers ?? []);
           });
         },
       );
     } catch (error) {
       deps.metrics.count('FanOutFailures');
       deps.logger.error('presence announcement failed', { userId, isOnline, ...describeError(error) });
+    }
+  }
+
+  /**
+   * The user's own connections hear neither (the occupancy they can read with getPresence). The presence event is
+   * the user's activity: it skips those who blocked them. The occupancy carries nobody: the whole room hears it. One
+   * broadcast when both go to the same connections.
+   */
+  async function tellRoom(
+    roomId: string,
+    userId: string,
+    event: PresenceEvent | undefined,
+    occupancy: OccupancyEvent[],
+    blockers: readonly string[],
+  ): Promise<void> {
+    const self = { userIds: [userId] };
+    if (event && blockers.length === 0) return deps.fanOut.toRoom(roomId, [event, ...occupancy], self);
+    if (event) await deps.fanOut.toRoom(roomId, event, excludingBlockers(self, blockers));
+    if (occupancy.length > 0) await deps.fanOut.toRoom(roomId, occupancy, self);
+  }
+
+  /**
+   * Best effort, like the announcement: an indicator left behind expires on its own within seconds. The stops are
+   * the user's activity: they skip those who blocked them, and are withheld when that read fails (as typing.ts does).
+   */
+  async function endTyping(userId: string, now: number): Promise<void> {
+    try {
+      const records = await typing.listTypingOf(userId, now);
+      if (records.length === 0) return;
+      const blockers = await blockersForBroadcast(deps, userId);
+      const exclude = blockers && excludingBlockers({ userIds: [userId] }, blockers);
+      await settleWithConcurrency(records, 4, async (record) => {
+        const wasLive = await typing.stopTyping(record.roomId, userId, now);
+        if (wasLive && exclude) await deps.fanOut.toRoom(record.roomId, typingStoppedEvent(wasLive), exclude);
+      });
+    } catch (error) {
+      deps.logger.error('ending typing indicators failed', { userId, ...describeError(error) });
     }
   }
 
@@ -79,7 +142,8 @@ export function createPresence(deps: PresenceDeps): Presence {
     async disconnected(userId, options) {
       // The state first, then the listing: see the top of this file for why the order matters.
       const seen = await presence.getPresence(userId);
-      if (seen && !seen.online) return;
+      // Offline, or leaving already (the first close that left none keeps its time).
+      if (seen && (!seen.online || seen.leavingSince !== undefined)) return;
       const now = clock.now();
       const remaining = await connections.listConnections(userId, now);
       if (remaining.length > 0) {
@@ -88,12 +152,33 @@ export function createPresence(deps: PresenceDeps): Presence {
         if (seen) await presence.settlePresence(userId, seen, Math.max(...remaining.map((c) => c.expiresAt)));
         return;
       }
+      if (options.announce) await endTyping(userId, now);
+      if (seen && options.announce && graceMs > 0) {
+        await presence.markLeaving(userId, seen, now);
+        return;
+      }
       // No presence item: the user's connections all opened before there was one (a backend upgraded while they
       // were connected), and the last of them is gone.
       const flipped = seen ? await presence.settlePresence(userId, seen) : true;
-      if (!flipped || !options.announce) return;
-      await profiles.setLastSeen(userId, now);
-      await announce(userId, false, now);
+      if (flipped && options.announce) await goOffline(userId, now);
+    },
+
+    async settleLeaving(record) {
+      const now = clock.now();
+      if (now - record.since < graceMs) return 'waiting';
+      const seen = await presence.getPresence(record.userId);
+      if (seen?.online && seen.leavingSince !== undefined) {
+        if (now - seen.leavingSince < graceMs) return 'waiting';
+        const remaining = await connections.listConnections(record.userId, now);
+        if (remaining.length > 0) {
+          // A connection the mark did not see (its connect failed half way): online after all, and no longer leaving.
+          await presence.settlePresence(record.userId, seen, Math.max(...remaining.map((c) => c.expiresAt)));
+        } else if (await presence.settlePresence(record.userId, seen)) {
+          await goOffline(record.userId, seen.leavingSince);
+        }
+      }
+      await presence.forgetLeaving(record);
+      return 'settled';
     },
   };
 }

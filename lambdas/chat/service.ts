@@ -36,6 +36,11 @@ export interface ChatConfig {
   uploads: UploadConfig;
   /** Which rooms are served inline and how the rest is batched for fan-out workers (with a dispatcher only). */
   fanOut: FanOutSettings;
+  /**
+   * How long a user whose last connection closed stays online before "offline" is announced (by the sweeper); a
+   * reconnect within it announces nothing. 0 announces at the close.
+   */
+  offlineGraceMs: number;
 }
 
 /** createUpload's defaults: images and PDF up to 25 MB. */
@@ -54,6 +59,7 @@ export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   pushDelaySeconds: 5,
   uploads: DEFAULT_UPLOADS,
   fanOut: DEFAULT_FAN_OUT_SETTINGS,
+  offlineGraceMs: 15_000,
 };
 
 export interface ChatDeps {
@@ -97,6 +103,20 @@ export interface DisconnectRequest {
   userId: string;
 }
 
+/** What one sweep did (see sweeper.ts). */
+export interface SweepOutcome {
+  /** Connections looked at. */
+  checked: number;
+  /** Connections found gone (or expired) and removed. */
+  removed: number;
+  /** Leaving users whose grace period had passed: announced offline, or found back online. */
+  settled: number;
+  /** Rooms told their occupancy after a window in which it changed more than once. */
+  occupancyTold: number;
+  /** Connections that could not be checked or removed this time (the next sweep tries again). */
+  failed: number;
+}
+
 export interface ChatService {
   onConnect(request: ConnectRequest): Promise<void>;
   onDisconnect(request: DisconnectRequest): Promise<void>;
@@ -106,4 +126,6 @@ export interface ChatService {
   redeliver(frames: readonly RedeliveryRequest[]): Promise<RedeliveryOutcome>;
   /** A fan-out worker's batch; throws FanOutBatchIncompleteError when it must be tried again (see fan-out.ts). */
   deliverBatch(batch: FanOutBatch): Promise<void>;
+  /** Finds connections closed without their $disconnect and removes them (see sweeper.ts); never throws. */
+  sweep(): Promise<SweepOutcome>;
 }

@@ -1,7 +1,7 @@
 // Records (epoch milliseconds, store shapes) to the protocol's objects and frames (ISO 8601, wire shapes).
 // Frames are always built as objects and serialised with JSON.stringify: content travels byte for byte, whatever
 // quotes, backslashes or markup it holds.
-import type { Room, ServerFrame, TypingEntry, User } from '../protocol/index.js';
+import type { Room, ServerFrame, TypingEntry, TypingEvent, User } from '../protocol/index.js';
 import type { ProfileRecord, RoomRecord, TypingRecord, UnreadCount } from './ports.js';
 
 /** ISO 8601 in UTC with milliseconds, as the protocol promises for every time. */
@@ -51,4 +51,15 @@ export function toTypingEntry(record: TypingRecord): TypingEntry {
 
 export function serializeFrame(frame: ServerFrame): string {
   return JSON.stringify(frame);
+}
+
+/** What a typing indicator's end tells its room (an explicit stop, a message, a leave, the user's last close). */
+export function typingStoppedEvent(record: TypingRecord): TypingEvent {
+  return {
+    type: 'typing',
+    roomId: record.roomId,
+    userId: record.userId,
+    displayName: record.displayName,
+    isTyping: false,
+  };
 }

@@ -42,6 +42,12 @@ export interface PresenceEvent {
   isOnline: boolean;
   lastSeenAt?: string;
 }
+/** The number of the room's members online, when it changed (at most one a second per room). */
+export interface OccupancyEvent {
+  type: 'occupancy';
+  roomId: string;
+  onlineCount: number;
+}
 export interface ReadEvent {
   type: 'read';
   roomId: string;
@@ -68,6 +74,7 @@ export type ServerEvent =
   | ChangeEvent
   | TypingEvent
   | PresenceEvent
+  | OccupancyEvent
   | ReadEvent
   | RoomJoinedEvent
   | MemberJoinedEvent
@@ -107,7 +114,7 @@ export interface AckFields {
    */
   getHistory: { messages: Message[]; changes: MessageChange[]; hasMore: boolean; hiddenSeqs?: number[] };
   typing: Record<string, never>;
-  getPresence: { online: User[]; typing: TypingEntry[]; cursor?: string };
+  getPresence: { online: User[]; typing: TypingEntry[]; onlineCount: number; cursor?: string };
   registerDevice: { platform: PushPlatform };
   unregisterDevice: { removed: boolean };
   muteRoom: { roomId: string; muted: boolean };

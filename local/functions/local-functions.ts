@@ -12,6 +12,7 @@ import {
   createDisconnectHandler,
   createFanOutHandler,
   createRedeliveryHandler,
+  createSweeperHandler,
   type HandlerOverrides,
 } from '../../lambdas/adapters/wiring.js';
 
@@ -32,6 +33,7 @@ export const FUNCTION_NAMES = [
   'redelivery',
   'fanout',
   'push',
+  'sweeper',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -56,6 +58,7 @@ export function createLocalFunctions(
     ['fanout', createFanOutHandler(config, overrides) as LocalFunction],
     // A config without push (a test's own) gets a push function that says so when called.
     ['push', (config.push ? createPushHandler(config, overrides) : pushNotConfigured) as LocalFunction],
+    ['sweeper', createSweeperHandler(config, overrides) as LocalFunction],
   ]);
 }
 

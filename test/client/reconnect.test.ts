@@ -1,7 +1,7 @@
 // The SDK against the real local stack: it comes back by itself after every way a connection ends.
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ChatClient, type StateChange, type WebSocketConstructor } from '../../client/src/index.js';
+import { ChatClient, type WebSocketConstructor } from '../../client/src/index.js';
 import { record, sleep, useLocalStack, waitFor } from './local-stack-fixture.js';
 
 describe('ChatClient reconnects', () => {
@@ -69,18 +69,21 @@ describe('ChatClient reconnects', () => {
     client.close();
   });
 
-  it('reconnects ahead of the connection cap (maxConnectionMs) without losing its place', async () => {
-    const alice = user('alice', { maxConnectionMs: 600 });
+  it('replaces its connection ahead of the cap (maxConnectionMs) make-before-break: nobody hears it go offline', async () => {
+    // No offline grace on this stack: any moment without a connection of Alice's would be announced at once.
+    const { alice, bob, roomId } = await local.pair({}, { maxConnectionMs: 600, requestTimeoutMs: 1_000 });
     const states = record(alice.client, 'state');
-    await alice.client.connect();
-    await waitFor(() => alice.tokenCalls() >= 3, 'two proactive reconnects', 5_000);
-    await waitFor(() => alice.client.state === 'open', 'open');
-    const delays = states
-      .filter((s): s is StateChange & { delayMs: number } => s.state === 'reconnecting')
-      .map((s) => s.delayMs);
-    expect(delays.length).toBeGreaterThanOrEqual(2);
-    // Planned: no backoff wait.
-    expect(delays.every((d) => d === 0)).toBe(true);
+    const presence = record(bob.client, 'presence');
+    const bobSees = record(bob.client, 'message');
+    const before = local.fixture.connectionsOf(alice.userId);
+    await waitFor(() => alice.tokenCalls() >= 3, 'two replacements', 5_000);
+    // Each replacement opened while the connection it replaced still served, and took over without a gap.
+    expect(states.map((s) => s.state)).not.toContain('reconnecting');
+    expect(alice.client.state).toBe('open');
+    await waitFor(() => !local.fixture.connectionsOf(alice.userId).includes(before[0]!), 'the first one closed');
+    const message = await alice.client.sendMessage(roomId, 'still here');
+    await waitFor(() => bobSees.some((e) => e.message.id === message.id), 'bob gets the message');
+    expect(presence.filter((event) => event.userId === alice.userId)).toEqual([]);
   });
 
   it('closes the client for good: no reconnect, requests fail with CLOSED', async () => {

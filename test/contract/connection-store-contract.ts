@@ -1,5 +1,8 @@
 // The behaviour every ConnectionStore must have (see ./store-fixtures.ts for how the contracts run).
 import { describe, expect, it } from 'vitest';
+import { collectPages } from '../../lambdas/chat/paging.js';
+import type { ConnectionRecord } from '../../lambdas/chat/ports.js';
+import { SWEEP_SHARDS } from '../../lambdas/chat/ports/connections.js';
 
 import { uid, T0, storesPerTest, type MakeStores } from './store-fixtures.js';
 
@@ -60,6 +63,31 @@ export function describeConnectionStoreContract(name: string, makeStores: MakeSt
       const live = await stores.connections.listConnections(userId, T0 + 20);
       expect(live.map((connection) => connection.connectionId)).toEqual([ids.live]);
       expect((await stores.connections.listConnections(userId, T0)).length).toBe(3);
+    });
+
+    it('lists every connection, expired ones too, once across the sweep shards, page by page', async () => {
+      const userId = uid('user');
+      const connections = Array.from({ length: 30 }, (_, index) => ({
+        connectionId: uid(`sweep${index}`),
+        userId,
+        connectedAt: T0,
+        expiresAt: T0 + (index % 2 === 0 ? 10 : 10_000),
+      }));
+      for (const connection of connections) await stores.connections.putConnection(connection);
+      await stores.connections.deleteConnection(userId, connections[0]!.connectionId);
+
+      const swept: ConnectionRecord[] = [];
+      for (let shard = 0; shard < SWEEP_SHARDS; shard++) {
+        swept.push(...(await collectPages((cursor) => stores.connections.listSweepShard(shard, { cursor, limit: 7 }))));
+      }
+      const ours = swept.filter((connection) => connection.userId === userId);
+      expect(ours.map((c) => c.connectionId).sort()).toEqual(
+        connections
+          .slice(1)
+          .map((c) => c.connectionId)
+          .sort(),
+      );
+      expect(ours.find((c) => c.connectionId === connections[2]!.connectionId)).toEqual(connections[2]);
     });
   });
 }

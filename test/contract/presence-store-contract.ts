@@ -1,5 +1,7 @@
 // The behaviour every PresenceStore must have (see ./store-fixtures.ts for how the contracts run).
 import { describe, expect, it } from 'vitest';
+import { collectPages } from '../../lambdas/chat/paging.js';
+import { SWEEP_SHARDS } from '../../lambdas/chat/ports/connections.js';
 import { uid, T0, storesPerTest, type MakeStores } from './store-fixtures.js';
 
 export function describePresenceStoreContract(name: string, makeStores: MakeStores): void {
@@ -46,5 +48,45 @@ export function describePresenceStoreContract(name: string, makeStores: MakeStor
       const again = await Promise.all(Array.from({ length: 12 }, (_, i) => stores.presence.markOnline(userId, T0 + i)));
       expect(again.filter((before) => !before?.online)).toHaveLength(1);
     });
+
+    it('markLeaving marks an unchanged online user and leaves an entry the sweeper lists; a connect ends it', async () => {
+      const userId = uid('user');
+      await stores.presence.markOnline(userId, T0 + 10);
+      const seen = (await stores.presence.getPresence(userId))!;
+      expect(await stores.presence.markLeaving(userId, seen, T0 + 1)).toBe(true);
+      expect(await stores.presence.getPresence(userId)).toEqual({ ...seen, leavingSince: T0 + 1 });
+      expect(await leavingEntries(userId)).toEqual([{ userId, since: T0 + 1 }]);
+
+      // A connect since `seen` was read: no mark, and the connect ends the earlier one.
+      await stores.presence.markOnline(userId, T0 + 20);
+      expect(await stores.presence.getPresence(userId)).toEqual({ online: true, gen: 2, liveUntil: T0 + 20 });
+      expect(await stores.presence.markLeaving(userId, seen, T0 + 2)).toBe(false);
+      expect(await stores.presence.getPresence(userId)).toEqual({ online: true, gen: 2, liveUntil: T0 + 20 });
+    });
+
+    it('settlePresence ends leaving; forgetLeaving drops the entry unless a later leaving replaced it', async () => {
+      const userId = uid('user');
+      await stores.presence.markOnline(userId, T0 + 10);
+      const seen = (await stores.presence.getPresence(userId))!;
+      await stores.presence.markLeaving(userId, seen, T0 + 1);
+      const leaving = (await stores.presence.getPresence(userId))!;
+      expect(await stores.presence.settlePresence(userId, leaving)).toBe(true);
+      expect(await stores.presence.getPresence(userId)).toEqual({ online: false, gen: 1, liveUntil: T0 + 10 });
+
+      await stores.presence.markOnline(userId, T0 + 20);
+      await stores.presence.markLeaving(userId, (await stores.presence.getPresence(userId))!, T0 + 5);
+      await stores.presence.forgetLeaving({ userId, since: T0 + 1 });
+      expect(await leavingEntries(userId)).toEqual([{ userId, since: T0 + 5 }]);
+      await stores.presence.forgetLeaving({ userId, since: T0 + 5 });
+      expect(await leavingEntries(userId)).toEqual([]);
+    });
+
+    async function leavingEntries(userId: string) {
+      const all = [];
+      for (let shard = 0; shard < SWEEP_SHARDS; shard++) {
+        all.push(...(await collectPages((cursor) => stores.presence.listLeaving(shard, { cursor, limit: 3 }))));
+      }
+      return all.filter((record) => record.userId === userId);
+    }
   });
 }

@@ -4,6 +4,7 @@ import { describeConnectionStoreContract } from './connection-store-contract.js'
 import { describeDeviceStoreContract } from './device-store-contract.js';
 import { describeMessageChangesContract } from './message-changes-contract.js';
 import { describeMessageStoreContract } from './message-store-contract.js';
+import { describeOccupancyStoreContract } from './occupancy-store-contract.js';
 import { describePresenceStoreContract } from './presence-store-contract.js';
 import { describeProfileStoreContract } from './profile-store-contract.js';
 import { describeReportStoreContract } from './report-store-contract.js';
@@ -24,4 +25,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeDeviceStoreContract(name, makeStores);
   describeBlockStoreContract(name, makeStores);
   describeReportStoreContract(name, makeStores);
+  describeOccupancyStoreContract(name, makeStores);
 }

@@ -71,6 +71,9 @@ export function storesPerTest(make: MakeStores): ChatStores {
     get reports() {
       return now().reports;
     },
+    get occupancy() {
+      return now().occupancy;
+    },
   };
 }
 

@@ -63,5 +63,19 @@ export function describeTypingStoreContract(name: string, makeStores: MakeStores
       ]);
       expect((await stores.typing.listTyping(roomId, T0 + 2_000)).map((item) => item.userId)).toEqual(['alice']);
     });
+
+    it("lists a user's live indicators in every room, and no one else's", async () => {
+      const [first, second] = [uid('room'), uid('room')];
+      const alice = uid('alice');
+      await stores.typing.startTyping(typing(first, alice, T0 + 5_000), T0, 3_000);
+      await stores.typing.startTyping(typing(second, alice, T0 + 2_000), T0, 3_000);
+      await stores.typing.startTyping(typing(first, uid('bob'), T0 + 5_000), T0, 3_000);
+      const rooms = async (now: number) =>
+        (await stores.typing.listTypingOf(alice, now)).map((record) => record.roomId).sort();
+      expect(await rooms(T0 + 1_000)).toEqual([first, second].sort());
+      expect(await rooms(T0 + 2_000)).toEqual([first]);
+      await stores.typing.stopTyping(first, alice, T0 + 2_000);
+      expect(await rooms(T0 + 2_000)).toEqual([]);
+    });
   });
 }

@@ -86,7 +86,7 @@ describe('presence', () => {
     const room = await local.createRoom(a, [bob, carol!]);
 
     const presence = await a.ack('getPresence', { roomId: room.roomId });
-    expect(Object.keys(presence).sort()).toEqual(['action', 'online', 'requestId', 'type', 'typing']);
+    expect(Object.keys(presence).sort()).toEqual(['action', 'online', 'onlineCount', 'requestId', 'type', 'typing']);
     const online = (presence.online as User[]).map((u) => u.userId);
     expect(online).toContain(bob.userId);
     expect(online).not.toContain(carol!.userId);
@@ -97,6 +97,8 @@ describe('presence', () => {
     await a.waitFor(presenceOf(bob.userId, false));
     const after = await a.ack('getPresence', { roomId: room.roomId });
     expect((after.online as User[]).map((u) => u.userId)).not.toContain(bob.userId);
+    // Alice alone: Bob has gone, Carol never came.
+    expect(after.onlineCount).toBe(1);
 
     const members = (await a.ack('listMembers', { roomId: room.roomId })).members as User[];
     expect(members.find((m) => m.userId === alice.userId)).toMatchObject({ isOnline: true });

@@ -116,6 +116,28 @@ describe('typing', () => {
     await a2.expectNoFrame(frameOf('typing'), 0);
   });
 
+  local.it("ends with the user's last connection: a stop in every room they were typing in", async () => {
+    const { alice, a1, a2, bob, b, roomId } = await scene();
+    const other = (await local.createRoom(a1, [bob])).roomId;
+    await b.waitFor((f) => f.type === 'roomJoined' && (f.room as { roomId?: unknown }).roomId === other);
+    await a1.ack('typing', { roomId, isTyping: true });
+    await a2.ack('typing', { roomId: other, isTyping: true });
+    await b.waitFor(typingIn(roomId, true));
+    await b.waitFor(typingIn(other, true));
+
+    // Another of alice's devices is still connected: the indicators stay.
+    await a1.close();
+    await b.expectNoFrame(typingIn(roomId, false));
+    await a2.close();
+    const stops = [await b.waitFor(typingIn(roomId, false)), await b.waitFor(typingIn(other, false))];
+    for (const stop of stops) expect(stop).toMatchObject({ userId: alice.userId, displayName: alice.name });
+    expect((await b.ack('getPresence', { roomId })).typing).toEqual([]);
+    expect((await b.ack('getPresence', { roomId: other })).typing).toEqual([]);
+    // Told once per room.
+    await b.expectNoFrame(typingIn(roomId, false));
+    await b.expectNoFrame(typingIn(other, false), 0);
+  });
+
   local.it('sendMessage clears a live indicator with isTyping false, and sends no typing frame otherwise', async () => {
     const { alice, a1, a2, b, roomId } = await scene();
     await a1.ack('typing', { roomId, isTyping: true });

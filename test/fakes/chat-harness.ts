@@ -117,7 +117,8 @@ export function createChatHarness(
   const clock = new ManualClock(options.start);
   const logger = new RecordingLogger();
   const metrics = new RecordingMetrics();
-  const config: ChatConfig = { ...DEFAULT_CHAT_CONFIG, ...options.config };
+  // No offline grace unless a test asks for one: most tests look at what a close announces at once.
+  const config: ChatConfig = { ...DEFAULT_CHAT_CONFIG, offlineGraceMs: 0, ...options.config };
   const chat = createChat({
     stores,
     notifier,

@@ -17,6 +17,7 @@ const STORE_NAMES = [
   'devices',
   'blocks',
   'reports',
+  'occupancy',
 ] as const satisfies readonly (keyof ChatStores)[];
 
 export function forwardingStores(real: () => ChatStores | undefined, hook: StoreHook = () => undefined): ChatStores {

@@ -5,6 +5,7 @@ import { MemoryBlockStore } from './memory/block-store.js';
 import { MemoryConnectionStore } from './memory/connection-store.js';
 import { MemoryDeviceStore } from './memory/device-store.js';
 import { MemoryMessageStore } from './memory/message-store.js';
+import { MemoryOccupancyStore } from './memory/occupancy-store.js';
 import { MemoryTable, type MemoryDump } from './memory/memory-table.js';
 import { MemoryPresenceStore } from './memory/presence-store.js';
 import { MemoryProfileStore } from './memory/profile-store.js';
@@ -25,6 +26,7 @@ export class MemoryStores implements ChatStores {
   readonly devices = new MemoryDeviceStore(this.table);
   readonly blocks = new MemoryBlockStore(this.table);
   readonly reports = new MemoryReportStore(this.table);
+  readonly occupancy = new MemoryOccupancyStore(this.table);
 
   /**
    * Makes the next call of `method` reject with `error` (queued: call it twice to fail two calls), for tests of

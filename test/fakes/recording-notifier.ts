@@ -57,6 +57,11 @@ export class RecordingNotifier implements Notifier {
     return outcome;
   }
 
+  async isOpen(connectionId: string): Promise<boolean> {
+    await Promise.resolve();
+    return !this.gone.has(connectionId);
+  }
+
   async close(connectionId: string): Promise<void> {
     await Promise.resolve();
     this.closed.push(connectionId);

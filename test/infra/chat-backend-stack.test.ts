@@ -38,10 +38,15 @@ const busId = () => logicalId(synth.stack.moderationEvents.bus);
 const deadLettersId = () => logicalId(synth.stack.redelivery.deadLetterQueue);
 const bucketId = () => logicalId(synth.stack.attachments.bucket);
 const fanOutDeadLettersId = () => logicalId(synth.stack.fanOutWorker.deadLetterQueue);
-/** The functions API Gateway invokes (the redelivery function is fed by its queue, the worker by the message one). */
-const GATEWAY_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'redelivery' && name !== 'fanout');
+/**
+ * The functions API Gateway invokes (the redelivery function is fed by its queue, the worker by the message one, the
+ * sweeper by its schedule).
+ */
+const GATEWAY_FUNCTIONS = CHAT_FUNCTION_NAMES.filter(
+  (name) => name !== 'redelivery' && name !== 'fanout' && name !== 'sweeper',
+);
 /** The functions that use the table and post to connections: all but the authorizer. */
-const CHAT_HANDLERS = ['connect', 'disconnect', 'message', 'redelivery', 'fanout'] as const;
+const CHAT_HANDLERS = ['connect', 'disconnect', 'message', 'redelivery', 'fanout', 'sweeper'] as const;
 
 describe('DynamoDB table', () => {
   it('has the keys, index and TTL of TABLE_SCHEMA, on demand, with PITR and encryption', () => {
@@ -198,11 +203,19 @@ describe('stage', () => {
 });
 
 describe('functions', () => {
-  const MEMORY = { authorizer: 512, connect: 1536, disconnect: 1536, message: 1536, redelivery: 512, fanout: 512 };
-  const TIMEOUT = { authorizer: 10, connect: 29, disconnect: 29, message: 29, redelivery: 30, fanout: 30 };
+  const MEMORY = {
+    authorizer: 512,
+    connect: 1536,
+    disconnect: 1536,
+    message: 1536,
+    redelivery: 512,
+    fanout: 512,
+    sweeper: 512,
+  };
+  const TIMEOUT = { authorizer: 10, connect: 29, disconnect: 29, message: 29, redelivery: 30, fanout: 30, sweeper: 50 };
 
   it.each(CHAT_FUNCTION_NAMES)('%s: Node.js 24 on arm64, its memory and timeout', (name) => {
-    synth.template.resourceCountIs('AWS::Lambda::Function', 6);
+    synth.template.resourceCountIs('AWS::Lambda::Function', 7);
     expect(resources[fnId(name)]!.Properties).toMatchObject({
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -232,7 +245,7 @@ describe('functions', () => {
               REDELIVERY_MAX_RECEIVES: String(REDELIVERY_MAX_RECEIVES),
               MANAGEMENT_ENDPOINT: expect.anything(),
             }
-          : name === 'fanout'
+          : name === 'fanout' || name === 'sweeper'
             ? { ...chat, MANAGEMENT_ENDPOINT: expect.anything() }
             : name === 'message'
               ? {
@@ -245,7 +258,7 @@ describe('functions', () => {
                 }
               : chat;
     expect(variables).toEqual(expected);
-    if (name === 'redelivery' || name === 'fanout') {
+    if (name === 'redelivery' || name === 'fanout' || name === 'sweeper') {
       expect(render(variables.MANAGEMENT_ENDPOINT)).toBe(
         `https://\${${apiId()}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/dev`,
       );
@@ -411,9 +424,11 @@ describe('least privilege', () => {
     expect(invokes).toEqual([
       { name: 'message', actions: ['lambda:InvokeFunction'], resource: `\${${fnId('fanout')}.Arn}` },
     ]);
-    // No resource-based policy lets anyone else (a service, another account) invoke any function but API Gateway.
+    // No resource-based policy lets anyone else (a service, another account) invoke any function but API Gateway
+    // (and the sweep schedule its sweeper, see below).
     for (const [, permission] of resourcesOf(synth.template, 'AWS::Lambda::Permission')) {
-      expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
+      const sweeper = render(permission.Properties.FunctionName) === `\${${fnId('sweeper')}.Arn}`;
+      expect(permission.Properties.Principal).toBe(sweeper ? 'events.amazonaws.com' : 'apigateway.amazonaws.com');
       expect(render(permission.Properties.FunctionName)).not.toContain(fnId('fanout'));
     }
   });
@@ -588,6 +603,36 @@ describe('fan-out worker', () => {
   });
 });
 
+describe('sweep schedule', () => {
+  it('runs the sweeper every minute, without retries, and may invoke nothing else', () => {
+    const rules = resourcesOf(synth.template, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0]!;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(rule.Properties.State).toBe('ENABLED');
+    expect(rule.Properties.Targets).toHaveLength(1);
+    expect(render(rule.Properties.Targets[0].Arn)).toBe(`\${${fnId('sweeper')}.Arn}`);
+    expect(rule.Properties.Targets[0].RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
+    const permissions = resourcesOf(synth.template, 'AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties.Principal === 'events.amazonaws.com',
+    );
+    expect(permissions).toHaveLength(1);
+    expect(render(permissions[0]![1].Properties.FunctionName)).toBe(`\${${fnId('sweeper')}.Arn}`);
+    expect(render(permissions[0]![1].Properties.SourceArn)).toBe(`\${${rules[0]![0]}.Arn}`);
+  });
+
+  it('alarms on the sweeper failing', () => {
+    const failing = resourcesOf(synth.template, 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) =>
+        alarm.Properties.MetricName === 'Errors' &&
+        (alarm.Properties.Dimensions as Array<{ Value: unknown }>).some(
+          (d) => render(d.Value) === `\${${fnId('sweeper')}}`,
+        ),
+    );
+    expect(failing).toHaveLength(1);
+  });
+});
+
 describe('Cognito', () => {
   it('creates a user pool with a strong password policy and optional TOTP MFA', () => {
     synth.template.hasResourceProperties('AWS::Cognito::UserPool', {
@@ -699,9 +744,10 @@ describe('operations', () => {
   });
 
   it('every alarm notifies the alarm topic', () => {
-    // Six functions' errors and throttles, two API alarms, table throttles, redelivery dead letters, frames given
-    // up, fan-out dead letters and moderation events that failed.
-    expect(alarms()).toHaveLength(6 * 2 + 2 + 1 + 2 + 1 + 1);
+    // Seven functions' errors and throttles (authorizer, connect, disconnect, message, redelivery, fan-out worker,
+    // sweeper), two API alarms, table throttles, redelivery dead letters, frames given up, fan-out dead letters and
+    // moderation events that failed.
+    expect(alarms()).toHaveLength(7 * 2 + 2 + 1 + 2 + 1 + 1);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([topicRef()]);
       expect(alarm.TreatMissingData).toBe('notBreaching');

@@ -1,9 +1,10 @@
 // The IAM grants of lib/table-access.ts against what the handlers really do: the real connect, message,
-// disconnect, redelivery and fan-out worker handlers run a session that touches every protocol action and the
-// failure paths (gone connections, unknown users, bad frames) against dynalite and a local management API, while
-// every DynamoDB command, every @connections request, every Lambda Invoke call and every event put on the moderation
-// bus (a local EventBridge) is recorded per handler. A path that needs an action the stack does not grant would be
-// an AccessDenied on AWS; a grant that no path uses is privilege to remove. Both fail here.
+// disconnect, redelivery, fan-out worker, sweeper and push handlers run a session that touches every protocol action
+// and the failure paths (gone connections, unknown users, bad frames) against dynalite, a local management API and
+// the SNS emulation, while every DynamoDB command, every @connections request, every Lambda Invoke call and every
+// event put on the moderation bus (a local EventBridge) is recorded per handler. A path that needs an action the
+// stack does not grant would be an AccessDenied on AWS; a grant that no path uses is privilege to remove. Both fail
+// here.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +21,9 @@ import {
   createFanOutHandler,
   type EventHandler,
   createRedeliveryHandler,
+  createSweeperHandler,
   type QueueHandler,
+  type SweeperHandler,
   type WebSocketHandler,
 } from '../../lambdas/adapters/wiring.js';
 import { lambdaFanOutDispatcherFor } from '../../lambdas/adapters/lambda-fan-out-dispatcher.js';
@@ -51,7 +54,7 @@ import { createLocalS3 } from '../../local/s3/local-s3.js';
 import { startLocalEventBridge, type LocalEventBridge } from '../../local/eventbridge/local-eventbridge.js';
 import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
 
-const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'fanout', 'push'];
+const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'fanout', 'sweeper', 'push'];
 
 interface Observed {
   table: Set<string>;
@@ -175,12 +178,13 @@ beforeAll(async () => {
   };
   // No grace period after $connect: the session's stale connections are made stale right after they open, and the
   // 410s that meet them are meant as "gone".
-  // Rooms over 5 recipients are split: only the session's last room is that large.
+  // No offline grace either: the session looks for the offline announcements at once. Rooms over 5 recipients are
+  // split: only the session's last room is that large.
   const overrides = {
     stores,
     logger,
     metrics: { count() {} },
-    chatConfig: { connectGraceMs: 0, fanOut: { inlineMax: 5, batchSize: 10 } },
+    chatConfig: { connectGraceMs: 0, offlineGraceMs: 0, fanOut: { inlineMax: 5, batchSize: 10 } },
   };
   handlers = {
     connect: createConnectHandler(config, overrides),
@@ -193,6 +197,7 @@ beforeAll(async () => {
     { stores, logger, metrics: { count() {} }, jobs: new MemoryPushJobQueue() },
   );
   fanout = createFanOutHandler(config, overrides);
+  sweeper = createSweeperHandler(config, overrides);
   await runSession();
 });
 
@@ -235,6 +240,22 @@ async function runWorkers(): Promise<void> {
     current = undefined;
   }
   for (const call of management.calls.slice(callsBefore)) observed.fanout.management.add(call.method);
+}
+
+let sweeper: SweeperHandler;
+
+/** One scheduled sweep; every connection it finds closed must be removed. */
+async function sweep(): Promise<void> {
+  const callsBefore = management.calls.length;
+  current = 'sweeper';
+  try {
+    const outcome = await sweeper({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
+    expect(outcome.failed).toBe(0);
+    expect(outcome.removed).toBeGreaterThan(0);
+  } finally {
+    current = undefined;
+  }
+  for (const call of management.calls.slice(callsBefore)) observed.sweeper.management.add(call.method);
 }
 
 /** Queued frames handed to the redelivery handler as SQS records; none may be left to try again. */
@@ -431,6 +452,18 @@ async function runSession(): Promise<void> {
     management.framesTo(bob3).some((f) => f.type === 'presence' && f.userId === users.carol && f.isOnline === false),
   ).toBe(true);
 
+  // Carol's connection closes without its $disconnect, while she was typing: the sweep finds it closed (GET 410),
+  // removes it, ends her typing and announces her offline to Bob.
+  const bob4 = await connect('bob');
+  const carol5 = await connect('carol');
+  await send(carol5, { action: 'typing', roomId, isTyping: true });
+  management.gone.add(carol5);
+  await sweep();
+  expect(
+    management.framesTo(bob4).some((f) => f.type === 'presence' && f.userId === users.carol && f.isOnline === false),
+  ).toBe(true);
+  await invoke('disconnect', bob4);
+
   // A room over the inline threshold: bob's five other devices (their ids sort first) are served inline, the rest by a
   // worker, which meets Carol's only connection gone, cleans up after it and announces her offline.
   const bobs: string[] = [];
@@ -438,10 +471,10 @@ async function runSession(): Promise<void> {
   const crowd = await send(bob3, { action: 'createRoom', name: 'crowd', memberIds: [users.carol, users.erin] });
   const crowdId = (crowd.room as { roomId: string }).roomId;
   await runWorkers();
-  const carol5 = await connect('carol');
+  const carol6 = await connect('carol');
   const erin2 = await connect('erin');
   await runWorkers();
-  management.gone.add(carol5);
+  management.gone.add(carol6);
   await send(bob3, { action: 'sendMessage', roomId: crowdId, clientMessageId: 'm-crowd', content: 'all of you' });
   expect(dispatched.length, 'batches dispatched').toBeGreaterThan(0);
   await runWorkers();

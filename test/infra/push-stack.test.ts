@@ -38,7 +38,8 @@ describe('without a platform application', () => {
   it('has no push queue or function, and the message function queues no jobs', () => {
     const plain = synthChatBackend();
     expect(plain.stack.push).toBeUndefined();
-    expect(resourcesOf(plain.template, 'AWS::Lambda::Function')).toHaveLength(6);
+    // The seven chat functions (authorizer, connect, disconnect, message, redelivery, fan-out worker, sweeper).
+    expect(resourcesOf(plain.template, 'AWS::Lambda::Function')).toHaveLength(7);
     for (const [, fn] of resourcesOf(plain.template, 'AWS::Lambda::Function')) {
       expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('PUSH_QUEUE_URL');
     }

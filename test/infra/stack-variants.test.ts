@@ -48,9 +48,9 @@ describe('a named stage (prod)', () => {
     });
   });
 
-  it('retains every log group (six functions, the access log), for 90 days of logs', () => {
+  it('retains every log group (seven functions, the access log), for 90 days of logs', () => {
     const logGroups = resourcesOf(prod.template, 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(7);
+    expect(logGroups).toHaveLength(7 + 1);
     for (const [, logGroup] of logGroups) {
       expect(logGroup.DeletionPolicy).toBe('Retain');
       expect(logGroup.Properties.RetentionInDays).toBe(90);
@@ -62,8 +62,11 @@ describe('a named stage (prod)', () => {
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Array<{ Sid?: string; Resource: unknown }>)
       .filter((s) => s.Sid === 'ManageConnections')
       .flatMap((s) => [s.Resource].flat().map(render));
-    expect(resources).toHaveLength(5);
-    for (const resource of resources) expect(resource).toMatch(/\}\/prod\/POST\/@connections\/\*$/);
+    // POST for each function that posts (connect, disconnect, message, redelivery, fan-out worker, sweeper), and GET
+    // for the sweeper, which asks whether a connection is still open.
+    expect(resources).toHaveLength(6 + 1);
+    for (const resource of resources) expect(resource).toMatch(/\}\/prod\/(POST|GET)\/@connections\/\*$/);
+    expect(resources.filter((resource) => resource.includes('/prod/GET/'))).toHaveLength(1);
   });
 
   it('has no unacknowledged cdk-nag finding', () => {

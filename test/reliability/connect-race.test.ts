@@ -33,7 +33,7 @@ async function connectionItemsOf(connectionId: string) {
   const items = await probed.tableItems();
   return items
     .filter((item) => item.connectionId === connectionId)
-    .map((item) => String(item.sk).replace(/#.*/, '#'))
+    .map((item) => `${String(item.pk).replace(/#.*/, '#')} ${String(item.sk).replace(/#.*/, '#')}`)
     .sort();
 }
 
@@ -64,11 +64,21 @@ describe('a broadcast racing a $connect', () => {
       await alice.socket.ack('sendMessage', { roomId, clientMessageId: 'during', content: 'said while connecting' })
     ).message as Message;
     await sleep(300);
-    expect(await connectionItemsOf(lateConnectionId)).toEqual(['CONN', 'CONN#', 'SUB#']);
+    expect(await connectionItemsOf(lateConnectionId)).toEqual([
+      'CONN# CONN',
+      'ROOM# SUB#',
+      'SWEEP# CONN#',
+      'USER# CONN#',
+    ]);
     release();
     const socket = await opening;
     try {
-      expect(await connectionItemsOf(lateConnectionId)).toEqual(['CONN', 'CONN#', 'SUB#']);
+      expect(await connectionItemsOf(lateConnectionId)).toEqual([
+        'CONN# CONN',
+        'ROOM# SUB#',
+        'SWEEP# CONN#',
+        'USER# CONN#',
+      ]);
       // Nobody heard the late user go offline: only the online of its connect.
       const presence = alice.socket.eventsOf('presence').filter((frame) => frame.userId === late);
       expect(presence.map((frame) => frame.isOnline)).toEqual([false, true]);

@@ -109,6 +109,9 @@ async function send(socket: ProbeSocket, roomId: string, clientMessageId: string
     .message as Message;
 }
 
+/** The connection, its user's connection item, its sweep entry, and its subscriptions to the two rooms. */
+const ITEMS_OF_A_CONNECTION = 5;
+
 /** Items that carry the connection id in their keys (its connection items and subscriptions). */
 async function itemsOfConnection(connectionId: string) {
   const items = await probed.tableItems();
@@ -129,7 +132,8 @@ describe('connections answering 410', () => {
     const gone = listeners.slice(0, 3);
     const healthy = listeners.slice(3);
     const goneIds = new Set(gone.map((l) => l.connectionId));
-    for (const listener of gone) expect((await itemsOfConnection(listener.connectionId)).length).toBe(4);
+    for (const listener of gone)
+      expect((await itemsOfConnection(listener.connectionId)).length).toBe(ITEMS_OF_A_CONNECTION);
     proxy.decide = ({ method, connectionId }) => (method === 'POST' && goneIds.has(connectionId) ? 410 : 'pass');
     const mark = proxy.calls.length;
     try {
@@ -189,7 +193,7 @@ describe('bursts of 429', () => {
         expect(countOf(listener.socket, message.id)).toBe(1);
         const posts = proxy.calls.slice(mark).filter((c) => c.connectionId === listener.connectionId);
         expect(posts.map((c) => c.status)).toEqual([429, 429, 200]);
-        expect((await itemsOfConnection(listener.connectionId)).length).toBe(4);
+        expect((await itemsOfConnection(listener.connectionId)).length).toBe(ITEMS_OF_A_CONNECTION);
       }
     } finally {
       proxy.decide = undefined;
@@ -221,7 +225,7 @@ describe('bursts of 429', () => {
     }
     expect(metrics.total('FramesQueued') - queuedBefore).toBe(1);
     expect(metrics.total('FramesRedelivered') - redeliveredBefore).toBe(1);
-    expect((await itemsOfConnection(throttled.connectionId)).length).toBe(4);
+    expect((await itemsOfConnection(throttled.connectionId)).length).toBe(ITEMS_OF_A_CONNECTION);
     await eventually(async () => (await depthOf(probed.stack.redelivery.queueUrl)) === 0, 'the queue to drain');
   });
 });
@@ -315,7 +319,7 @@ describe('the redelivery queue', () => {
     expect(givenUp.map((e) => e.extra?.connectionId)).toEqual([hopeless.connectionId]);
     expect(logger.text()).not.toContain(secret);
     // Still connected: a failing delivery path is not a gone connection.
-    expect((await itemsOfConnection(hopeless.connectionId)).length).toBe(4);
+    expect((await itemsOfConnection(hopeless.connectionId)).length).toBe(ITEMS_OF_A_CONNECTION);
   });
 });
 
@@ -348,7 +352,7 @@ describe('500s from the management API', () => {
           .filter((c) => c.connectionId === listener.connectionId)
           .map((c) => c.status),
       ).toEqual([500, 500, 200]);
-      expect((await itemsOfConnection(listener.connectionId)).length).toBe(4);
+      expect((await itemsOfConnection(listener.connectionId)).length).toBe(ITEMS_OF_A_CONNECTION);
       expect(countOf(listener.socket, first.id)).toBe(1);
     }
   });

@@ -39,10 +39,14 @@ export const presenceFromItem = (item: Item): PresenceState => ({
   online: item.online === true,
   gen: optionalNum(item, 'gen') ?? 0,
   liveUntil: optionalNum(item, 'liveUntil') ?? 0,
+  ...(typeof item.leavingSince === 'number' && { leavingSince: item.leavingSince }),
 });
 
-/** The connection item and its twin under the user (which lets presence list a user's connections). */
-export function connectionItems(connection: ConnectionRecord): [Item, Item] {
+/**
+ * The connection item, its twin under the user (which lets presence list a user's connections) and its entry in a
+ * sweep shard (which lets the sweeper find it).
+ */
+export function connectionItems(connection: ConnectionRecord): [Item, Item, Item] {
   const fields = {
     connectionId: connection.connectionId,
     userId: connection.userId,
@@ -53,6 +57,7 @@ export function connectionItems(connection: ConnectionRecord): [Item, Item] {
   return [
     { ...keys.connection(connection.connectionId), ...fields, ...completed },
     { ...keys.userConnection(connection.userId, connection.connectionId), ...fields },
+    { ...keys.sweepEntry(connection.connectionId), ...fields },
   ];
 }
 
@@ -196,6 +201,7 @@ export const emojisFromItem = (item: Item | undefined): Set<string> =>
 
 export const typingItem = (record: TypingRecord): Item => ({
   ...keys.typing(record.roomId, record.userId),
+  ...keys.typistIndex(record.roomId, record.userId),
   roomId: record.roomId,
   userId: record.userId,
   displayName: record.displayName,

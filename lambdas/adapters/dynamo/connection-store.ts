@@ -1,9 +1,9 @@
-// Connections on the table: CONN#<conn> CONN (the connection, for its owner) and USER#<user> CONN#<conn> (the
-// user's connections, for presence across devices), both expiring.
+// Connections on the table: CONN#<conn> CONN (the connection, for its owner), USER#<user> CONN#<conn> (the
+// user's connections, for presence across devices) and SWEEP#<shard> CONN#<conn> (for the sweeper), all expiring.
 import type { ConnectionStore } from '../../chat/ports.js';
 import { connectionFromItem, connectionItems } from './codec.js';
 import { SK_PREFIX, keys, userPk } from './keys.js';
-import { ITEM_EXISTS, listLive } from './queries.js';
+import { ITEM_EXISTS, listLive, listSweepShard } from './queries.js';
 import { allWritesSettled, type Table } from './table.js';
 
 export function createConnectionStore(table: Table): ConnectionStore {
@@ -37,6 +37,7 @@ export function createConnectionStore(table: Table): ConnectionStore {
           values: { ':userId': userId },
         }),
         table.remove('deleteConnection', keys.userConnection(userId, connectionId)),
+        table.remove('deleteConnection', keys.sweepEntry(connectionId)),
       ]);
       return removed !== undefined;
     },
@@ -51,6 +52,10 @@ export function createConnectionStore(table: Table): ConnectionStore {
         connectionFromItem,
         true,
       );
+    },
+
+    async listSweepShard(shard, page) {
+      return listSweepShard(table, 'listSweepShard', shard, SK_PREFIX.sweepEntry, page, connectionFromItem);
     },
   };
 }

@@ -3,6 +3,7 @@
 // sort keys such as CMID#<senderId>#<clientMessageId> unambiguous (sender "a#b" + id "c" ≠ sender "a" + id "b#c").
 // Escaping only those two characters (not encodeURIComponent) never throws, whatever the string holds.
 import { createHash } from 'node:crypto';
+import { SWEEP_SHARDS } from '../../chat/ports/connections.js';
 import { TABLE_SCHEMA } from '../table-schema.js';
 
 export const PK = TABLE_SCHEMA.partitionKey;
@@ -20,6 +21,9 @@ export const escapeId = (id: string): string => id.replace(/%/g, '%25').replace(
 /** Sort-key prefixes of the item kinds that are listed with begins_with. */
 export const SK_PREFIX = {
   userConnection: 'CONN#',
+  sweepEntry: 'CONN#',
+  leaving: 'LEAVING#',
+  pendingOccupancy: 'OCC#',
   member: 'MEMBER#',
   subscription: 'SUB#',
   message: 'MSG#',
@@ -52,6 +56,13 @@ export const keys = {
   userConnection: (userId: string, connectionId: string) =>
     key(userPk(userId), `${SK_PREFIX.userConnection}${escapeId(connectionId)}`),
   connection: (connectionId: string) => key(connectionPk(connectionId), 'CONN'),
+  occupancy: (roomId: string) => key(roomPk(roomId), 'OCCUPANCY'),
+  onlineMark: (roomId: string, userId: string) => key(roomPk(roomId), `ONLINE#${escapeId(userId)}`),
+  pendingOccupancy: (roomId: string) =>
+    key(sweepPk(sweepShardOf(roomId)), `${SK_PREFIX.pendingOccupancy}${escapeId(roomId)}`),
+  leaving: (userId: string) => key(sweepPk(sweepShardOf(userId)), `${SK_PREFIX.leaving}${escapeId(userId)}`),
+  sweepEntry: (connectionId: string) =>
+    key(sweepPk(sweepShardOf(connectionId)), `${SK_PREFIX.sweepEntry}${escapeId(connectionId)}`),
   room: (roomId: string) => key(roomPk(roomId), 'META'),
   member: (roomId: string, userId: string) => key(roomPk(roomId), `${SK_PREFIX.member}${escapeId(userId)}`),
   /** The byUser index's keys on a membership item: a user's rooms in one Query. */
@@ -82,7 +93,29 @@ export const keys = {
     key(roomPk(roomId), `REPORT#${paddedSeq(seq)}#${escapeId(reporterId)}`),
   /** How many reports the user filed in the clock hour starting at `windowStart`. */
   reportQuota: (userId: string, windowStart: number) => key(userPk(userId), `REPORTQUOTA#${paddedSeq(windowStart)}`),
+  /**
+   * The byUser index's keys on a typing item: a user's indicators in every room in one Query (ended with their last
+   * connection). Its own partition value, so a user's memberships and indicators never mix.
+   */
+  typistIndex: (roomId: string, userId: string): ItemKey => ({
+    [GSI_PK]: typistIndexPk(userId),
+    [GSI_SK]: roomPk(roomId),
+  }),
 };
+
+/** FNV-1a of the id (a connection's, or a leaving user's): the same shard for the same id in every process. */
+export function sweepShardOf(id: string, shards = SWEEP_SHARDS): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < id.length; index++) {
+    hash ^= id.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
+export const sweepPk = (shard: number): string => `SWEEP#${shard}`;
+
+export const typistIndexPk = (userId: string): string => `TYPIST#${escapeId(userId)}`;
 
 /** DynamoDB's TTL attribute in epoch seconds, rounded up so TTL never deletes an item before its logical expiry. */
 export const ttlSeconds = (expiresAtMs: number): number => Math.ceil(expiresAtMs / 1000);

@@ -1,7 +1,8 @@
 // What the stores on the one table share: the common conditions, Query builders and the paging of list methods.
 import type { Page, PageRequest } from '../../chat/ports.js';
 import { assertPageLimit, decodeCursor, encodeCursor, type CursorShape } from './cursor.js';
-import { EXPIRES_AT_MS, PK, SK, roomPk } from './keys.js';
+import { EXPIRES_AT_MS, PK, SK, roomPk, sweepPk } from './keys.js';
+import { SWEEP_SHARDS } from '../../chat/ports/connections.js';
 import type { Expression, Item, QueryParams, Table } from './table.js';
 
 export const ITEM_EXISTS: Expression = { expression: 'attribute_exists(#pk)', names: { '#pk': PK } };
@@ -67,4 +68,25 @@ export async function listLive<T>(
   const params = prefixQuery(pk, skPrefix, { ...liveAt(now), ...(consistent && { ConsistentRead: true }) });
   const { items } = await table.collect(operation, params, Infinity);
   return items.map(fromItem);
+}
+
+/** One page of a sweep shard's items of one kind (SWEEP#<shard>, sort-key prefix), for the sweeper. */
+export function listSweepShard<T>(
+  table: Table,
+  operation: string,
+  shard: number,
+  skPrefix: string,
+  page: PageRequest,
+  fromItem: (item: Item) => T,
+): Promise<Page<T>> {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= SWEEP_SHARDS) throw new RangeError(`shard: ${shard}`);
+  const pk = sweepPk(shard);
+  return listPage(
+    table,
+    operation,
+    prefixQuery(pk, skPrefix),
+    page,
+    { [PK]: { equals: pk }, [SK]: { prefix: skPrefix } },
+    fromItem,
+  );
 }

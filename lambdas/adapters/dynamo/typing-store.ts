@@ -1,8 +1,19 @@
 // Typing indicators on the table: ROOM#<room> TYPING#<user>, expiring.
 import type { TypingStore } from '../../chat/ports.js';
+import { TABLE_SCHEMA } from '../table-schema.js';
 import { typingFromItem, typingItem } from './codec.js';
-import { EXPIRES_AT_MS, PK, SK_PREFIX, TTL_ATTRIBUTE, keys, roomPk, ttlSeconds } from './keys.js';
-import { ITEM_EXISTS, listLive } from './queries.js';
+import {
+  EXPIRES_AT_MS,
+  GSI_PK,
+  PK,
+  SK_PREFIX,
+  TTL_ATTRIBUTE,
+  keys,
+  roomPk,
+  ttlSeconds,
+  typistIndexPk,
+} from './keys.js';
+import { ITEM_EXISTS, liveAt, listLive } from './queries.js';
 import type { Table } from './table.js';
 
 export function createTypingStore(table: Table): TypingStore {
@@ -40,6 +51,22 @@ export function createTypingStore(table: Table): TypingStore {
 
     async listTyping(roomId, now) {
       return listLive(table, 'listTyping', roomPk(roomId), SK_PREFIX.typing, now, typingFromItem);
+    },
+
+    async listTypingOf(userId, now) {
+      const live = liveAt(now);
+      const { items } = await table.collect(
+        'listTypingOf',
+        {
+          IndexName: TABLE_SCHEMA.userIndex.name,
+          KeyConditionExpression: '#gsiPk = :gsiPk',
+          FilterExpression: live.FilterExpression,
+          ExpressionAttributeNames: { '#gsiPk': GSI_PK, ...live.ExpressionAttributeNames },
+          ExpressionAttributeValues: { ':gsiPk': typistIndexPk(userId), ...live.ExpressionAttributeValues },
+        },
+        Infinity,
+      );
+      return items.map(typingFromItem);
     },
   };
 }

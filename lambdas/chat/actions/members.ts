@@ -14,14 +14,15 @@ import {
   subscribeConnections,
   undoJoins,
 } from '../room-access.js';
-import { toRoom, toUser } from '../wire-format.js';
-import { broadcastTyping, typingStoppedEvent } from './typing.js';
+import { countMembersMoving } from '../occupancy.js';
+import { toRoom, toUser, typingStoppedEvent } from '../wire-format.js';
+import { broadcastTyping } from './typing.js';
 
 const MEMBERS_PAGE = 100;
 
 export const addMembers: ActionHandler<
   'addMembers',
-  'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'blocks'
+  'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'blocks' | 'presence' | 'occupancy'
 > = async (runtime, request, input) => {
   const { profiles: profileStore, connections: connectionStore, rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
@@ -64,8 +65,17 @@ export const addMembers: ActionHandler<
   return {
     ack,
     after: async () => {
+      const occupancy = await countMembersMoving(runtime.stores, runtime.logger, {
+        roomId,
+        userIds: added,
+        joined: true,
+        now: request.now,
+      });
       // The added users' connections are subscribed already; they learn of the room from roomJoined instead.
-      await runtime.fanOut.toRoom(roomId, joined, { connectionId: request.connectionId, userIds: added });
+      await runtime.fanOut.toRoom(roomId, [...joined, ...occupancy], {
+        connectionId: request.connectionId,
+        userIds: added,
+      });
       await runtime.fanOut.toRecipients(connections, roomJoined);
     },
   };
@@ -73,7 +83,7 @@ export const addMembers: ActionHandler<
 
 export const leaveRoom: ActionHandler<
   'leaveRoom',
-  'connections' | 'rooms' | 'subscriptions' | 'typing' | 'blocks'
+  'connections' | 'rooms' | 'subscriptions' | 'typing' | 'blocks' | 'presence' | 'occupancy'
 > = async (runtime, request, input) => {
   const { rooms, subscriptions } = runtime.stores;
   const { roomId } = input;
@@ -91,10 +101,16 @@ export const leaveRoom: ActionHandler<
   return {
     ack: {},
     after: async () => {
+      const occupancy = await countMembersMoving(runtime.stores, runtime.logger, {
+        roomId,
+        userIds: [userId],
+        joined: false,
+        now,
+      });
       // The user's connections are unsubscribed by now; their other devices are told directly. The typing stop is
-      // the user's activity (users who blocked them never saw it start); leaving is the room's business.
+      // the user's activity (users who blocked them never saw it start); leaving and occupancy are the room's business.
       if (typing) await broadcastTyping(runtime, typingStoppedEvent(typing));
-      await runtime.fanOut.toRoom(roomId, left, { userIds: [userId] });
+      await runtime.fanOut.toRoom(roomId, [left, ...occupancy], { userIds: [userId] });
       await runtime.fanOut.toRecipients(
         connections.filter((c) => c.connectionId !== request.connectionId),
         left,

@@ -6,9 +6,9 @@ import { blockersForBroadcast, excludingBlockers } from '../blocking.js';
 import type { ActionHandler, ActionOutcome, RequestContext, RuntimeWith } from '../context.js';
 import { ChatError, forbidden, notFound } from '../errors.js';
 import { loadProfile } from '../room-access.js';
-import { toIsoTime } from '../wire-format.js';
 import type { TypingRecord } from '../ports.js';
-import { typingExclusion, typingStoppedEvent } from './typing.js';
+import { toIsoTime, typingStoppedEvent } from '../wire-format.js';
+import { typingExclusion } from './typing.js';
 import { acceptAttachment } from './uploads.js';
 
 /**

@@ -1,5 +1,6 @@
-// getPresence: who is in the room now (any live subscription, muted ones included) and who is typing. Users the
-// caller blocked are left out of both: a block hides their presence and typing.
+// getPresence: who is in the room now (any live subscription, muted ones included), who is typing, and how many of
+// its members are online (occupancy.ts). Users the caller blocked are left out of the first two: a block hides their
+// presence and typing (the count is the room's, carrying nobody).
 import { LIMITS, type User } from '../../protocol/index.js';
 import { withoutBlocked } from '../blocking.js';
 import type { ActionHandler } from '../context.js';
@@ -13,7 +14,7 @@ const SUBSCRIPTIONS_PAGE = 100;
 
 export const getPresence: ActionHandler<
   'getPresence',
-  'profiles' | 'rooms' | 'subscriptions' | 'typing' | 'blocks'
+  'profiles' | 'rooms' | 'subscriptions' | 'typing' | 'blocks' | 'occupancy'
 > = async (runtime, request, input) => {
   const { profiles: profileStore, rooms, subscriptions, typing: typingStore } = runtime.stores;
   const { roomId } = input;
@@ -26,6 +27,8 @@ export const getPresence: ActionHandler<
   // Typing indicators come with the first page only; they are few and short-lived (events keep clients current).
   const typingRead = input.cursor === undefined ? typingStore.listTyping(roomId, request.now) : Promise.resolve([]);
   typingRead.catch(() => undefined);
+  const countRead = runtime.stores.occupancy.getOnlineCount(roomId);
+  countRead.catch(() => undefined);
 
   // The room's subscriptions, page after page, until they end or the list is full: a user with several
   // connections is listed once per answer (once per page of the answer, when it is paged).
@@ -52,5 +55,12 @@ export const getPresence: ActionHandler<
 
   const typing = withoutBlocked(await typingRead, new Set(blockedIds), (record) => record.userId).map(toTypingEntry);
   const typingShown = typing.slice(0, countWithinBudget(typing, LIMITS.presenceTypingMaxBytes));
-  return { ack: cursor === undefined ? { online, typing: typingShown } : { online, typing: typingShown, cursor } };
+  // The room's members online, however many the list holds (a count that drifted below zero shows as nobody).
+  const onlineCount = Math.max(0, await countRead);
+  return {
+    ack:
+      cursor === undefined
+        ? { online, typing: typingShown, onlineCount }
+        : { online, typing: typingShown, onlineCount, cursor },
+  };
 };

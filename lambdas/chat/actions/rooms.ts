@@ -15,6 +15,7 @@ import {
   subscribeConnections,
   undoJoins,
 } from '../room-access.js';
+import { countMembersMoving } from '../occupancy.js';
 import { unreadCountOf } from '../unread.js';
 import { toRoom } from '../wire-format.js';
 
@@ -34,7 +35,7 @@ const memberOf = (roomId: string, userId: string, joinedAt: number, lastReadSeq:
   lastReadSeq,
 });
 
-type RoomStores = 'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'blocks';
+type RoomStores = 'profiles' | 'connections' | 'rooms' | 'subscriptions' | 'blocks' | 'presence' | 'occupancy';
 
 export const createRoom: ActionHandler<'createRoom', RoomStores> = async (runtime, request, input) => {
   const { userId: creator, now } = request;
@@ -77,12 +78,20 @@ export const createRoom: ActionHandler<'createRoom', RoomStores> = async (runtim
   const event: RoomJoinedEvent = { type: 'roomJoined', room: toRoom(room, 0, { count: 0, countedThrough: 0 }) };
   return {
     ack: { room: wireRoom },
-    // Every connection of each added member, and the creator's other connections.
-    after: () =>
-      runtime.fanOut.toRecipients(
+    after: async () => {
+      // Nobody hears the first count (nobody knew the room): getPresence reads it.
+      await countMembersMoving(runtime.stores, runtime.logger, {
+        roomId: room.roomId,
+        userIds: memberIds,
+        joined: true,
+        now,
+      });
+      // Every connection of each added member, and the creator's other connections.
+      await runtime.fanOut.toRecipients(
         connections.filter((c) => c.connectionId !== request.connectionId),
         event,
-      ),
+      );
+    },
   };
 };
 
@@ -131,7 +140,7 @@ export const openDirect: ActionHandler<'openDirect', RoomStores | 'messages'> = 
   // other devices when the requester was added); their read markers are new, hence 0, and a room that existed
   // (one of them left it) brings its messages from the other as unread: each user gets their own count.
   const recipients = connections.filter((c) => c.connectionId !== request.connectionId);
-  const after = async () => {
+  const tellJoined = async () => {
     for (const userId of unique(recipients.map((c) => c.userId))) {
       // A count that cannot be read leaves the field out rather than the event: the next hello has it.
       const unread = await unreadCountOf(runtime.stores.messages, room, { userId, lastReadSeq: 0 }).catch(
@@ -144,5 +153,20 @@ export const openDirect: ActionHandler<'openDirect', RoomStores | 'messages'> = 
       );
     }
   };
-  return { ack: { room: toRoom(room, lastReadSeq) }, after: recipients.length > 0 ? after : undefined };
+  return {
+    ack: { room: toRoom(room, lastReadSeq) },
+    after:
+      stored.added.length > 0
+        ? async () => {
+            const occupancy = await countMembersMoving(runtime.stores, runtime.logger, {
+              roomId,
+              userIds: stored.added,
+              joined: true,
+              now,
+            });
+            if (occupancy.length > 0) await runtime.fanOut.toRoom(roomId, occupancy, { userIds: stored.added });
+            await tellJoined();
+          }
+        : undefined,
+  };
 };

@@ -6,17 +6,7 @@ import { toRoomFrom } from '../blocking.js';
 import type { ActionHandler, RuntimeWith } from '../context.js';
 import type { TypingRecord } from '../ports.js';
 import { loadProfile, requireMembership } from '../room-access.js';
-import { toIsoTime } from '../wire-format.js';
-
-export function typingStoppedEvent(record: TypingRecord): TypingEvent {
-  return {
-    type: 'typing',
-    roomId: record.roomId,
-    userId: record.userId,
-    displayName: record.displayName,
-    isTyping: false,
-  };
-}
+import { toIsoTime, typingStoppedEvent } from '../wire-format.js';
 
 /** Typing events never go to any of the typing user's own connections, nor to users who blocked them. */
 export function broadcastTyping(runtime: RuntimeWith<'blocks'>, event: TypingEvent): Promise<void> {

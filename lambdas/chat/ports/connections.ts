@@ -1,4 +1,13 @@
-// Open WebSocket connections, per connection and per user (presence across devices).
+// Open WebSocket connections, per connection and per user (presence across devices), and in sweep shards (what
+// the sweeper checks for connections whose close never reached the backend).
+import type { Page, PageRequest } from './paging.js';
+
+/**
+ * How many shards the connections are spread over for the sweeper, each read with one paged Query: enough that
+ * connects and disconnects never crowd one DynamoDB partition (about 1,000 writes a second each), few enough that
+ * an idle sweep costs next to nothing.
+ */
+export const SWEEP_SHARDS = 8;
 
 export interface ConnectionRecord {
   connectionId: string;
@@ -22,4 +31,6 @@ export interface ConnectionStore {
   deleteConnection(userId: string, connectionId: string): Promise<boolean>;
   /** The user's connections whose expiresAt is after `now` (strongly consistent: presence decisions rest on it). */
   listConnections(userId: string, now: number): Promise<ConnectionRecord[]>;
+  /** One page of the connections of a sweep shard (0 ≤ shard < SWEEP_SHARDS), expired ones included. */
+  listSweepShard(shard: number, page: PageRequest): Promise<Page<ConnectionRecord>>;
 }

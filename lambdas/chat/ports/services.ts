@@ -12,6 +12,11 @@ export interface Notifier {
    * when they outlast it, PostRetriesExhaustedError (errors.ts) is thrown. Other failures throw as they are.
    */
   post(connectionId: string, payload: string): Promise<PostResult>;
+  /**
+   * Whether the gateway still knows the connection (GET @connections/{id}: false for 410). Retried like a post;
+   * PostRetriesExhaustedError when the API stays sick.
+   */
+  isOpen(connectionId: string): Promise<boolean>;
   /** Closes a connection at the gateway (used for connections that must not stay open). */
   close(connectionId: string): Promise<void>;
 }
@@ -118,6 +123,8 @@ export type MetricName =
   | 'FanOutBatchesInline'
   | 'MessagesReported'
   /** Reports stored whose moderation event could not be published (the report itself is kept). */
-  | 'ModerationEventsFailed';
+  | 'ModerationEventsFailed'
+  /** Connections the sweeper found closed (their $disconnect never arrived) and removed. */
+  | 'ConnectionsSwept';
 
 export type { ServerFrame };

@@ -4,6 +4,7 @@ import type { BlockStore } from './blocks.js';
 import type { ConnectionStore } from './connections.js';
 import type { DeviceStore } from './devices.js';
 import type { MessageStore } from './messages.js';
+import type { OccupancyStore } from './occupancy.js';
 import type { PresenceStore } from './presence.js';
 import type { ProfileStore } from './profiles.js';
 import type { ReportStore } from './reports.js';
@@ -26,6 +27,7 @@ export interface ChatStores {
   devices: DeviceStore;
   blocks: BlockStore;
   reports: ReportStore;
+  occupancy: OccupancyStore;
 }
 
 /** A method name of any store (the names are unique across stores). */

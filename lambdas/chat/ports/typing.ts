@@ -17,4 +17,9 @@ export interface TypingStore {
   /** Removes the indicator; returns it when it was live at `now`. */
   stopTyping(roomId: string, userId: string, now: number): Promise<TypingRecord | undefined>;
   listTyping(roomId: string, now: number): Promise<TypingRecord[]>;
+  /**
+   * The user's live indicators in all their rooms (eventually consistent: one started a moment ago may be missing,
+   * and expires on its own).
+   */
+  listTypingOf(userId: string, now: number): Promise<TypingRecord[]>;
 }

@@ -262,6 +262,7 @@ const SERVER_FRAME_TYPES = new Set([
   'change',
   'typing',
   'presence',
+  'occupancy',
   'read',
   'roomJoined',
   'memberJoined',

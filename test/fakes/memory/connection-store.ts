@@ -1,6 +1,7 @@
 // Connections in memory.
-import type { ConnectionRecord, ConnectionStore } from '../../../lambdas/chat/ports.js';
-import { copy, type MemoryTable } from './memory-table.js';
+import { sweepShardOf } from '../../../lambdas/adapters/dynamo/keys.js';
+import type { ConnectionRecord, ConnectionStore, Page, PageRequest } from '../../../lambdas/chat/ports.js';
+import { copy, pageOf, type MemoryTable } from './memory-table.js';
 
 export class MemoryConnectionStore implements ConnectionStore {
   constructor(private readonly table: MemoryTable) {}
@@ -41,5 +42,16 @@ export class MemoryConnectionStore implements ConnectionStore {
         // Like the DynamoDB store, whose user-side copy of a connection does not carry the $connect mark.
         .map(({ connectCompletedAt: _mark, ...connection }) => copy(connection))
     );
+  }
+
+  async listSweepShard(shard: number, page: PageRequest): Promise<Page<ConnectionRecord>> {
+    await this.table.enter('listSweepShard');
+    const entries = [...this.table.connections.values()]
+      .filter((connection) => sweepShardOf(connection.connectionId) === shard)
+      .map(({ connectCompletedAt: _mark, ...connection }): [string, ConnectionRecord] => [
+        connection.connectionId,
+        connection,
+      ]);
+    return pageOf(entries, page, 'sweep', String(shard));
   }
 }

@@ -16,6 +16,7 @@ import type {
   ReportRecord,
   RoomRecord,
   StoreMethod,
+  LeavingRecord,
   SubscriptionRecord,
   TypingRecord,
 } from '../../../lambdas/chat/ports.js';
@@ -25,7 +26,7 @@ export const copy = <T>(value: T): T => structuredClone(value);
 // Ids never contain control characters, so NUL cannot occur inside a component of a composite key.
 export const key = (...parts: string[]): string => parts.join('\u0000');
 
-type CursorScope = 'members' | 'memberships' | 'subscriptions' | 'blocks';
+type CursorScope = 'members' | 'memberships' | 'subscriptions' | 'blocks' | 'sweep' | 'leaving' | 'occupancy';
 
 // The same codec as the DynamoDB store: cursors from another listing or owner are refused the same way.
 const cursorFor = (scope: CursorScope, owner: string, lastKey: string) =>
@@ -92,6 +93,14 @@ export class MemoryTable {
   readonly connections = new Map<string, ConnectionRecord>();
   /** By userId. */
   readonly presence = new Map<string, PresenceState>();
+  /** The sweeper's entries of leaving users, by userId. */
+  readonly leaving = new Map<string, LeavingRecord>();
+  /** Members online, by roomId. */
+  readonly occupancy = new Map<string, { online: number; lastEventAt?: number }>();
+  /** key(roomId, userId) of the members counted online in a room. */
+  readonly onlineMarks = new Set<string>();
+  /** Rooms whose occupancy change waits for its window: when it was left. */
+  readonly pendingOccupancy = new Map<string, number>();
   readonly rooms = new Map<string, RoomRecord>();
   /** key(roomId, userId) */
   readonly members = new Map<string, MemberRecord>();

@@ -1,6 +1,7 @@
 // Presence in memory: each call is one atomic step, as each DynamoDB update is.
-import type { PresenceState, PresenceStore } from '../../../lambdas/chat/ports.js';
-import { copy, type MemoryTable } from './memory-table.js';
+import { sweepShardOf } from '../../../lambdas/adapters/dynamo/keys.js';
+import type { LeavingRecord, Page, PageRequest, PresenceState, PresenceStore } from '../../../lambdas/chat/ports.js';
+import { copy, pageOf, type MemoryTable } from './memory-table.js';
 
 export class MemoryPresenceStore implements PresenceStore {
   constructor(private readonly table: MemoryTable) {}
@@ -8,6 +9,7 @@ export class MemoryPresenceStore implements PresenceStore {
   async markOnline(userId: string, liveUntil: number): Promise<PresenceState | undefined> {
     await this.table.enter('markOnline');
     const before = this.table.presence.get(userId);
+    // A new object: leavingSince goes with the connect.
     this.table.presence.set(userId, { online: true, gen: (before?.gen ?? 0) + 1, liveUntil });
     return before && copy(before);
   }
@@ -20,10 +22,39 @@ export class MemoryPresenceStore implements PresenceStore {
 
   async settlePresence(userId: string, seen: PresenceState, liveUntil?: number): Promise<boolean> {
     await this.table.enter('settlePresence');
-    const state = this.table.presence.get(userId);
-    if (!state || state.gen !== seen.gen || !state.online) return false;
+    const state = this.unchangedSince(userId, seen);
+    if (!state) return false;
     if (liveUntil === undefined) state.online = false;
     else state.liveUntil = liveUntil;
+    delete state.leavingSince;
     return true;
+  }
+
+  async markLeaving(userId: string, seen: PresenceState, since: number): Promise<boolean> {
+    await this.table.enter('markLeaving');
+    this.table.leaving.set(userId, { userId, since });
+    const state = this.unchangedSince(userId, seen);
+    if (!state) return false;
+    state.leavingSince = since;
+    return true;
+  }
+
+  async listLeaving(shard: number, page: PageRequest): Promise<Page<LeavingRecord>> {
+    await this.table.enter('listLeaving');
+    const entries = [...this.table.leaving.values()]
+      .filter((record) => sweepShardOf(record.userId) === shard)
+      .map((record): [string, LeavingRecord] => [record.userId, record]);
+    return pageOf(entries, page, 'leaving', String(shard));
+  }
+
+  async forgetLeaving(record: LeavingRecord): Promise<void> {
+    await this.table.enter('forgetLeaving');
+    if (this.table.leaving.get(record.userId)?.since === record.since) this.table.leaving.delete(record.userId);
+  }
+
+  /** The stored state, if no connect happened since `seen` was read and the user is still online. */
+  private unchangedSince(userId: string, seen: PresenceState): PresenceState | undefined {
+    const state = this.table.presence.get(userId);
+    return state && state.gen === seen.gen && state.online ? state : undefined;
   }
 }

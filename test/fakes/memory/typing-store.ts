@@ -34,4 +34,11 @@ export class MemoryTypingStore implements TypingStore {
       .sort((a, b) => (a.userId < b.userId ? -1 : 1))
       .map(copy);
   }
+
+  async listTypingOf(userId: string, now: number): Promise<TypingRecord[]> {
+    await this.table.enter('listTypingOf');
+    return [...this.table.typing.values()]
+      .filter((record) => record.userId === userId && record.expiresAt > now)
+      .map(copy);
+  }
 }

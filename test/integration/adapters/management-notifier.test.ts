@@ -310,7 +310,7 @@ describe('every request is signed with SigV4 that verifies', () => {
     return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
   }
 
-  it('posts and deletes with Authorization, x-amz-date, host and the payload hash signed, on every call', async () => {
+  it('posts, deletes and gets with Authorization, x-amz-date, host and the payload hash signed, on every call', async () => {
     const seen: Array<{ method: string; url: string; headers: IncomingHttpHeaders; body: Buffer }> = [];
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
@@ -337,10 +337,13 @@ describe('every request is signed with SigV4 that verifies', () => {
       for (const frame of ['{"n":1}', '{"n":2,"text":"héllo 😀"}', '{}']) await signed.post('L0SM9cOFvHcCIhw=', frame);
       await signed.close('c1=');
       await signed.close('c2=');
+      // The sweeper's question: the connection's details, answered 200 while it is open.
+      await expect(signed.isOpen('c3=')).resolves.toBe(true);
       expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual([
         ...Array(3).fill('POST /prod/@connections/L0SM9cOFvHcCIhw%3D'),
         'DELETE /prod/@connections/c1%3D',
         'DELETE /prod/@connections/c2%3D',
+        'GET /prod/@connections/c3%3D',
       ]);
       for (const request of seen) {
         const signedHeaders = /SignedHeaders=([^,]+)/.exec(request.headers.authorization ?? '')![1]!.split(';');

@@ -225,12 +225,34 @@ describe('management API signatures', () => {
     });
     try {
       await expect(notifier.post(connectionId, 'from the notifier')).resolves.toBe('delivered');
+      // The sweeper's GET goes the same signed way.
+      await expect(notifier.isOpen(connectionId)).resolves.toBe(true);
     } finally {
       notifier.destroy();
     }
     await sleep(100);
     expect(socket.frames.filter((f) => f.startsWith('from the'))).toEqual(['from the SDK', 'from the notifier']);
-    expect(s.stack.managementSignatures).toEqual({ verified: before.verified + 2, refused: before.refused });
+    expect(s.stack.managementSignatures).toEqual({ verified: before.verified + 3, refused: before.refused });
+  });
+
+  it.each([
+    ['unsigned', { unsigned: true }, 'MissingAuthenticationTokenException'],
+    [
+      'signed with another secret key',
+      { credentials: { accessKeyId: 'local', secretAccessKey: 'not-local' } },
+      'InvalidSignatureException',
+    ],
+  ] as const)('refuses a GET of an open connection %s with 403, not its details', async (_how, options, errorType) => {
+    const before = { ...s.stack.managementSignatures };
+    const { path } = await target();
+    const response = await rawManagementCall(s.stack.httpUrl, 'GET', path, options);
+    expect(response.status).toBe(403);
+    expect(response.errorType).toBe(errorType);
+    expect(response.body).not.toContain('connectedAt');
+    expect(s.stack.managementSignatures.refused).toBe(before.refused + 1);
+    const signed = await rawManagementCall(s.stack.httpUrl, 'GET', path);
+    expect(signed.status).toBe(200);
+    expect(JSON.parse(signed.body)).toMatchObject({ connectedAt: expect.any(String) });
   });
 });
 

@@ -21,7 +21,12 @@ describe('loadConfig', () => {
       tableName: 'ChatTable-123',
       maxConnectionS: 7200,
       pushDelayS: 5,
+      offlineGraceMs: 15_000,
     });
+    expect(loadConfig({ ...awsChatEnv, OFFLINE_GRACE_S: '0' }, 'chat').offlineGraceMs).toBe(0);
+    expect(errorOf(() => loadConfig({ ...awsChatEnv, OFFLINE_GRACE_S: '-1' }, 'chat')).variable).toBe(
+      'OFFLINE_GRACE_S',
+    );
   });
 
   it("reads the push settings: the message handler's queue and delay, the push function's applications", () => {
@@ -38,6 +43,7 @@ describe('loadConfig', () => {
       region: 'eu-west-1',
       tableName: 'ChatTable-123',
       maxConnectionS: 7200,
+      offlineGraceMs: 15_000,
       pushQueueUrl: queue,
       push: { applications: { apns, fcm }, preview: false },
     });
@@ -66,6 +72,15 @@ describe('loadConfig', () => {
     expect(loadConfig(env, 'auth').region).toBe('eu-west-1');
   });
 
+  it("reads the sweeper's settings: it needs MANAGEMENT_ENDPOINT, since schedule events name no API", () => {
+    expect(errorOf(() => loadConfig(awsChatEnv, 'sweeper')).message).toBe('MANAGEMENT_ENDPOINT: is required');
+    const endpoint = 'https://abc.execute-api.eu-west-1.amazonaws.com/dev';
+    expect(loadConfig({ ...awsChatEnv, MANAGEMENT_ENDPOINT: endpoint }, 'sweeper')).toMatchObject({
+      tableName: 'ChatTable-123',
+      managementEndpoint: endpoint,
+    });
+  });
+
   it("reads the redelivery handler's settings: it needs MANAGEMENT_ENDPOINT, since its events name no API", () => {
     const env = { ...awsChatEnv, REDELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q' };
     expect(errorOf(() => loadConfig(env, 'redelivery')).message).toBe('MANAGEMENT_ENDPOINT: is required');
@@ -74,6 +89,7 @@ describe('loadConfig', () => {
       region: 'eu-west-1',
       tableName: 'ChatTable-123',
       maxConnectionS: 7200,
+      offlineGraceMs: 15_000,
       managementEndpoint: endpoint,
       redeliveryQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q',
       redeliveryMaxReceives: 3,
@@ -94,6 +110,7 @@ describe('loadConfig', () => {
       region: 'eu-west-1',
       tableName: 'ChatTable-123',
       maxConnectionS: 7200,
+      offlineGraceMs: 15_000,
       pushDelayS: 5,
       fanOutFunctionName: 'ChatFanOut-1',
       fanOut: { inlineMax: 150, batchSize: 200 },

@@ -141,6 +141,28 @@ describe('what a block hides from every device of the blocker', () => {
     expect(h.eventsOf(carol, 'presence').map((e) => e.isOnline)).toEqual([false, true]);
   });
 
+  it('with a grace period: the typing ended by the last close and the offline the sweep tells skip the blocker', async () => {
+    const h = createChatHarness({ config: { offlineGraceMs: 10_000 } });
+    const alice = await h.connect('alice');
+    const bob = await h.connect('bob');
+    const carol = await h.connect('carol');
+    const { roomId } = await h.createRoom(carol, 'room', ['alice', 'bob']);
+    await h.ack(alice, 'blockUser', { userId: 'bob' });
+    await h.ack(bob, 'typing', { roomId, isTyping: true });
+    h.clearFrames();
+    await h.disconnect(bob);
+    h.clock.advance(10_000);
+    expect(await h.chat.sweep()).toMatchObject({ settled: 1, failed: 0 });
+    h.clock.advance(1_000);
+    await h.chat.sweep();
+    expect(h.eventsOf(carol, 'typing').map((e) => e.isTyping)).toEqual([false]);
+    expect(h.eventsOf(carol, 'presence').map((e) => e.isOnline)).toEqual([false]);
+    expect(h.eventsOf(alice).filter((e) => 'userId' in e && e.userId === 'bob')).toEqual([]);
+    // The room's count carries nobody: the blocker hears it like everyone else.
+    expect(h.eventsOf(alice, 'occupancy').at(-1)).toMatchObject({ onlineCount: 2 });
+    expect(h.eventsOf(carol, 'occupancy').at(-1)).toMatchObject({ onlineCount: 2 });
+  });
+
   it("a message that ends the blocked user's typing sends neither the message nor the stop to the blocker", async () => {
     const { h, alicePhone, bob, carol, roomId, send } = await setup();
     await h.ack(bob, 'typing', { roomId, isTyping: true });

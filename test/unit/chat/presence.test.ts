@@ -323,3 +323,70 @@ describe('presence exactly once, whatever the devices of one user do at the same
     ]);
   });
 });
+
+describe('presence with an offline grace period', () => {
+  const GRACE_MS = 10_000;
+
+  async function scene() {
+    const h = createChatHarness({ config: { offlineGraceMs: GRACE_MS } });
+    const bob = await h.connect('bob');
+    const alice = await h.connect('alice');
+    const room = await h.createRoom(bob, 'room', ['alice']);
+    h.clearFrames();
+    return { h, bob, alice, roomId: room.roomId };
+  }
+
+  it('announces nothing at the close, and offline at the first sweep after the grace period', async () => {
+    const { h, bob, alice, roomId } = await scene();
+    const closedAt = h.clock.now();
+    await h.disconnect(alice);
+    expect((await h.chat.sweep()).settled).toBe(0);
+    h.clock.advance(GRACE_MS - 1);
+    await h.chat.sweep();
+    expect(h.eventsOf(bob, 'presence')).toEqual([]);
+
+    h.clock.advance(1);
+    expect(await h.chat.sweep()).toMatchObject({ settled: 1, failed: 0 });
+    expect(h.eventsOf(bob, 'presence')).toEqual([
+      { type: 'presence', roomId, userId: 'alice', isOnline: false, lastSeenAt: new Date(closedAt).toISOString() },
+    ]);
+    // Settled once: the entry is gone.
+    h.clearFrames();
+    h.clock.advance(GRACE_MS);
+    expect((await h.chat.sweep()).settled).toBe(0);
+    expect(h.eventsOf(bob, 'presence')).toEqual([]);
+  });
+
+  it('a reconnect within the grace period announces nothing, then or later', async () => {
+    const { h, bob, alice } = await scene();
+    await h.disconnect(alice);
+    h.clock.advance(GRACE_MS - 1);
+    const again = await h.connect('alice');
+    h.clock.advance(GRACE_MS);
+    await h.chat.sweep();
+    expect(h.eventsOf(bob, 'presence')).toEqual([]);
+    expect(h.framesOf(again).filter((f) => f.type === 'presence')).toEqual([]);
+    // The next close starts a grace period of its own.
+    await h.disconnect(again);
+    h.clock.advance(GRACE_MS);
+    await h.chat.sweep();
+    expect(h.eventsOf(bob, 'presence').map((e) => e.isOnline)).toEqual([false]);
+  });
+
+  it('a reconnect and a close within the grace period: offline only after the later close', async () => {
+    const { h, bob, alice } = await scene();
+    await h.disconnect(alice);
+    h.clock.advance(GRACE_MS / 2);
+    const again = await h.connect('alice');
+    await h.disconnect(again);
+    const lastClose = h.clock.now();
+    h.clock.advance(GRACE_MS / 2);
+    await h.chat.sweep();
+    expect(h.eventsOf(bob, 'presence')).toEqual([]);
+    h.clock.advance(GRACE_MS / 2);
+    await h.chat.sweep();
+    expect(h.eventsOf(bob, 'presence')).toMatchObject([
+      { isOnline: false, lastSeenAt: new Date(lastClose).toISOString() },
+    ]);
+  });
+});
