@@ -31,9 +31,18 @@ async function roomItems(roomId: string): Promise<Record<string, unknown>[]> {
       ConsistentRead: true,
     }),
   );
-  return (output.Items ?? []).map((item) =>
-    Object.fromEntries(Object.entries(item).map(([name, value]) => [name, value instanceof Set ? [...value] : value])),
-  );
+  // The room's occupancy items follow connections and joins (a join's marks are written after its ack), not the
+  // message actions these snapshots compare.
+  const occupancy = (item: Record<string, unknown>) =>
+    typeof item[TABLE_SCHEMA.sortKey] === 'string' &&
+    /^(OCCUPANCY$|ONLINE#)/.test(item[TABLE_SCHEMA.sortKey] as string);
+  return (output.Items ?? [])
+    .filter((item) => !occupancy(item))
+    .map((item) =>
+      Object.fromEntries(
+        Object.entries(item).map(([name, value]) => [name, value instanceof Set ? [...value] : value]),
+      ),
+    );
 }
 
 /** What a client shows: the messages it has, each with every change it heard applied in seq order. */
