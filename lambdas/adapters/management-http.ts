@@ -12,15 +12,13 @@
 // `$metadata.httpStatusCode`; a request timeout is a 'TimeoutError'; socket failures are Node's own (code ECONNRESET,
 // EPIPE, ECONNREFUSED).
 import { createHash } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
-import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { createHttp1Client, type Http1ClientOptions } from './http1-client.js';
+import { SigningSha256 } from './signing-sha256.js';
 
 export interface ManagementHttpOptions {
   /** https://{domainName}/{stage} on AWS; the local stack's http://127.0.0.1:PORT. */
@@ -32,8 +30,10 @@ export interface ManagementHttpOptions {
   maxSockets: number;
   /** Gives up on a new socket that has not connected by then. */
   connectionTimeoutMs: number;
-  /** Gives up on a call whose socket stays silent this long (no answer). */
+  /** Gives up on a call without its whole answer after this long. */
   requestTimeoutMs: number;
+  /** Tests only: the CA of a local TLS endpoint. */
+  tls?: Http1ClientOptions['tls'];
 }
 
 /** POST sends a frame, GET asks whether the connection is still open (the sweeper), DELETE closes it. */
@@ -59,93 +59,25 @@ export class ManagementApiError extends Error {
 }
 
 export function createManagementHttp(options: ManagementHttpOptions): ManagementHttp {
-  const url = new URL(options.endpoint);
-  const secure = url.protocol === 'https:';
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
-  const agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-  limitConnectTime(agent, options.connectionTimeoutMs, secure);
-  const send = secure ? httpsRequest : httpRequest;
+  const client = createHttp1Client({
+    origin: new URL(options.endpoint),
+    maxSockets: options.maxSockets,
+    connectionTimeoutMs: options.connectionTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
+    ...(options.tls && { tls: options.tls }),
+  });
   const sign = createManagementRequestSigner(options);
-  const inFlight = timeoutSweeper(options.requestTimeoutMs);
 
   async function call(method: ManagementMethod, connectionId: string, payload?: string): Promise<number> {
     const signed = await sign(method, connectionId, payload);
-    return new Promise((resolve, reject) => {
-      const outgoing = send(
-        { hostname: signed.hostname, port: signed.port, method, path: signed.path, headers: signed.headers, agent },
-        (answer) => {
-          const status = answer.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            answer.once('end', () => resolve(status));
-            answer.resume();
-            return;
-          }
-          readError(answer, status).then(reject, reject);
-        },
-      );
-      outgoing.once('error', reject);
-      inFlight.watch(outgoing);
-      outgoing.once('close', () => inFlight.forget(outgoing));
-      // A string body goes out in one write with the head (a Buffer would be a second chunk of a writev).
-      outgoing.end(payload);
-    });
+    // The client writes host and content-length itself, with the values signed.
+    const headers = Object.entries(signed.headers).filter(([name]) => name !== 'host' && name !== 'content-length');
+    const answer = await client.request(method, signed.path, headers, payload);
+    if (answer.status >= 200 && answer.status < 300) return answer.status;
+    throw managementApiErrorOf(answer.status, answer.headers, answer.body.toString('utf8'));
   }
 
-  return {
-    call,
-    destroy: () => {
-      inFlight.stop();
-      agent.destroy();
-    },
-  };
-}
-
-/** A new socket that has not connected within `ms` is destroyed with a TimeoutError (once per socket, not per call). */
-function limitConnectTime(agent: HttpAgent, ms: number, secure: boolean): void {
-  const create = agent.createConnection.bind(agent) as (...args: unknown[]) => Socket;
-  (agent as unknown as { createConnection: (...args: unknown[]) => Socket }).createConnection = (...args) => {
-    const socket = create(...args);
-    const timer = setTimeout(() => socket.destroy(timeoutError(ms, 'connection')), ms);
-    socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
-    socket.once('close', () => clearTimeout(timer));
-    return socket;
-  };
-}
-
-/**
- * Gives up on calls with no full answer after `ms`, with a TimeoutError. One timer sweeps every call in flight
- * (a timer per call costs more CPU than the post's own signing hash); so a call is given up between `ms` and
- * `ms` + a quarter of it.
- */
-function timeoutSweeper(ms: number): {
-  watch(call: ClientRequest): void;
-  forget(call: ClientRequest): void;
-  stop(): void;
-} {
-  const startedAt = new Map<ClientRequest, number>();
-  let sweeping: NodeJS.Timeout | undefined;
-  const sweep = () => {
-    const now = Date.now();
-    for (const [call, started] of startedAt) {
-      if (now - started >= ms) {
-        startedAt.delete(call);
-        call.destroy(timeoutError(ms));
-      }
-    }
-    if (startedAt.size === 0) stop();
-  };
-  const stop = () => {
-    clearInterval(sweeping);
-    sweeping = undefined;
-  };
-  return {
-    watch(call) {
-      startedAt.set(call, Date.now());
-      sweeping ??= setInterval(sweep, Math.max(10, Math.round(ms / 4))).unref();
-    },
-    forget: (call) => startedAt.delete(call),
-    stop,
-  };
+  return { call, destroy: () => client.destroy() };
 }
 
 /** Builds and signs one management API call as the SDK client would send it. */
@@ -158,7 +90,7 @@ export function createManagementRequestSigner(
     service: 'execute-api',
     region: options.region,
     credentials: credentialsFor(options.credentials),
-    sha256: Hash.bind(null, 'sha256'),
+    sha256: SigningSha256,
     uriEscapePath: true,
     applyChecksum: true,
   });
@@ -216,22 +148,16 @@ function lastPayloadCache(): { get(payload: string): { body: Buffer; sha256: str
   };
 }
 
-async function readError(answer: IncomingMessage, status: number): Promise<ManagementApiError> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of answer as AsyncIterable<Buffer>) chunks.push(chunk);
-  return managementApiErrorOf(status, answer.headers, Buffer.concat(chunks).toString('utf8'));
-}
-
 /** The error for a non-2xx answer, named and worded as the SDK client names and words it. */
 export function managementApiErrorOf(
   status: number,
-  headers: Record<string, string | string[] | undefined>,
+  headers: ReadonlyMap<string, string>,
   bodyText: string,
 ): ManagementApiError {
   const body = parseJsonObject(bodyText);
-  const name = errorNameOf(headers['x-amzn-errortype'], body);
+  const name = errorNameOf(headers.get('x-amzn-errortype'), body);
   const text = [body?.message, body?.Message].find((value): value is string => typeof value === 'string');
-  const requestId = headers['x-amzn-requestid'];
+  const requestId = headers.get('x-amzn-requestid');
   return new ManagementApiError(
     name,
     text ?? 'UnknownError',
@@ -241,8 +167,8 @@ export function managementApiErrorOf(
 }
 
 /** As restJson1 names errors: "Name:uri" or "ns#Name" in x-amzn-errortype, else the body's code or __type. */
-function errorNameOf(header: string | string[] | undefined, body: Record<string, unknown> | undefined): string {
-  const raw = [typeof header === 'string' ? header : undefined, body?.code, body?.__type].find(
+function errorNameOf(header: string | undefined, body: Record<string, unknown> | undefined): string {
+  const raw = [header, body?.code, body?.__type].find(
     (value): value is string => typeof value === 'string' && value.length > 0,
   );
   if (!raw) return 'Unknown';
@@ -257,8 +183,4 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function timeoutError(ms: number, what = 'answer'): Error {
-  return Object.assign(new Error(`no ${what} within ${ms} ms`), { name: 'TimeoutError' });
 }
