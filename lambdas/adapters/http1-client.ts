@@ -9,7 +9,7 @@
 // "Connection: close" and HTTP/1.0 honoured, bounded heads and bodies, and a socket never reused after anything it
 // cannot account for. Failures look like node:http's: socket errors as Node raises them (ECONNRESET, EPIPE,
 // ECONNREFUSED), a socket closed before the answer ended as ECONNRESET 'socket hang up', timeouts as TimeoutError.
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 
 export interface Http1ClientOptions {
@@ -68,12 +68,12 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   let open = 0;
   let sweeping: NodeJS.Timeout | undefined;
   let destroyed = false;
+  /** The latest TLS session the endpoint gave: new sockets resume it (an abbreviated handshake), as node:https does. */
+  let tlsSession: Buffer | undefined;
 
   function newConnection(): Connection {
     open += 1;
-    const socket: Socket = secure
-      ? tlsConnect({ host, port, servername: host, ALPNProtocols: ['http/1.1'], ...options.tls })
-      : netConnect({ host, port });
+    const socket: Socket = secure ? secureSocket() : netConnect({ host, port });
     socket.setNoDelay(true);
     const connection = new Connection(socket, () => {
       // Closed: it leaves the pool, and a request waiting for a socket may open a new one.
@@ -91,6 +91,22 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
     socket.once('close', () => clearTimeout(timer));
     return connection;
+  }
+
+  function secureSocket(): Socket {
+    const socket = tlsConnect({
+      host,
+      port,
+      // SNI names a host, never an address (RFC 6066), as node:https decides.
+      ...(isIP(host) === 0 && { servername: host }),
+      ALPNProtocols: ['http/1.1'],
+      ...(tlsSession && { session: tlsSession }),
+      ...options.tls,
+    });
+    socket.on('session', (session: Buffer) => {
+      tlsSession = session;
+    });
+    return socket;
   }
 
   function take(connection: Connection): Connection {

@@ -1,11 +1,13 @@
 // The management API's calls the handlers make (POST, GET and DELETE /@connections/{id}) as signed HTTP requests,
 // without the SDK client's middleware stack. What stays the SDK's: the request type (@smithy/protocol-http), SigV4
-// (@smithy/signature-v4 with @smithy/hash-node's SHA-256, as the client signs), the credential chain and its
-// refresh of expiring credentials (@aws-sdk/credential-provider-node, memoized as the client memoizes it; in the
-// Lambda bundles the environment-only provider of lambda-credentials.ts). What is left out is per-call work that
-// changes nothing on the wire for these calls: the middleware stack, the schema serde, endpoint resolution and
-// the retry and user-agent middleware. That was about 550 µs of CPU per post on the machine the project is built on
-// (bench/results/2026-12-03-lean-post.md); this path is about 200.
+// (@smithy/signature-v4, fed a SHA-256 that gives @smithy/hash-node's bytes at less CPU: ./signing-sha256.ts), the
+// credential chain and its refresh of expiring credentials (@aws-sdk/credential-provider-node, memoized as the
+// client memoizes it; in the Lambda bundles the environment-only provider of lambda-credentials.ts). What is left
+// out is per-call work that changes nothing on the wire for these calls: the middleware stack, the schema serde,
+// endpoint resolution, the retry and user-agent middleware, and node:http's request and answer objects (a small
+// HTTP/1.1 client, ./http1-client.ts, sends the requests). The SDK client took 500-700 µs of CPU per post on the
+// machine the project is built on, SignatureV4 over node:http 330-360, this path about 200
+// (bench/results/2026-12-03-lean-post.md).
 //
 // The answer keeps the client's shape where the notifier and the logs read it: a non-2xx answer is an Error named
 // by the x-amzn-errortype header (else the body's `code` / `__type`, else 'Unknown', as the client names it), with
