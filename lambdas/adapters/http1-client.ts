@@ -59,7 +59,8 @@ interface Pending {
 
 export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   const secure = options.origin.protocol === 'https:';
-  const host = options.origin.hostname;
+  // URL keeps an IPv6 address in brackets; connect wants it bare.
+  const host = options.origin.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(options.origin.port || (secure ? 443 : 80));
   const hostHeader = options.origin.host;
   const idle: Connection[] = [];
@@ -117,8 +118,11 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   }
 
   function acquire(): Connection | Promise<Connection> {
-    const reused = idle.pop();
-    if (reused) return take(reused);
+    for (let reused = idle.pop(); reused; reused = idle.pop()) {
+      // An idle socket the server closed, or that was dropped, may not have reached 'close' yet: never hand it out.
+      if (reused.usable()) return take(reused);
+      reused.socket.destroy();
+    }
     if (open < options.maxSockets) return take(newConnection());
     return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   }
@@ -159,7 +163,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
       head += `content-length: ${Buffer.byteLength(body)}\r\n\r\n`;
       const connection = await acquire();
       try {
-        return await connection.send(head + body);
+        return await connection.send(head + body, method);
       } finally {
         if (connection.reusable) release(connection);
         else connection.socket.destroy();
@@ -198,10 +202,10 @@ class Connection {
     });
   }
 
-  send(request: string): Promise<Http1Response> {
+  send(request: string, method: string): Promise<Http1Response> {
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject, startedAt: Date.now() };
-      this.reader = new ResponseReader();
+      this.reader = new ResponseReader(method === 'HEAD');
       this.socket.write(request);
     });
   }
@@ -223,7 +227,14 @@ class Connection {
     if (outcome.done) this.finish(outcome);
   }
 
+  /** Whether it may carry a request now: still reusable, and neither side has ended it. */
+  usable(): boolean {
+    return this.reusable && !this.socket.destroyed && !this.socket.readableEnded && this.socket.writable;
+  }
+
   private onEnd(): void {
+    // The server ended its side: whatever is read now, nothing more can be sent on this socket.
+    this.reusable = false;
     if (!this.pending) return;
     const outcome = this.reader.end();
     if (outcome.done) this.finish(outcome);
@@ -259,6 +270,9 @@ export class ResponseReader {
   private readonly body: Buffer[] = [];
   private bodyBytes = 0;
 
+  /** `bodiless`: the answer to a HEAD request, which has a head only, whatever its Content-Length says. */
+  constructor(private readonly bodiless = false) {}
+
   push(chunk: Buffer): ReadOutcome {
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
     for (;;) {
@@ -285,8 +299,9 @@ export class ResponseReader {
     switch (this.phase) {
       case 'head': {
         const end = this.buffered.indexOf(HEAD_END);
+        // The same line however the head is split: a head of MAX_HEAD_BYTES may wait for its last 3 bytes of CRLFCRLF.
         if (end < 0) {
-          if (this.buffered.length > MAX_HEAD_BYTES) throw new Error('answer head too large');
+          if (this.buffered.length - (HEAD_END.length - 1) > MAX_HEAD_BYTES) throw new Error('answer head too large');
           return 'more';
         }
         if (end > MAX_HEAD_BYTES) throw new Error('answer head too large');
@@ -376,7 +391,7 @@ export class ResponseReader {
     this.keepAlive =
       statusLine[1] === '1' ? !/(^|,)\s*close\s*(,|$)/.test(connection) : /(^|,)\s*keep-alive\s*(,|$)/.test(connection);
     const transferEncoding = headers.get('transfer-encoding');
-    if (status === 204 || status === 304) return 'done';
+    if (status === 204 || status === 304 || this.bodiless) return 'done';
     if (transferEncoding !== undefined) {
       if (!/(^|,)\s*chunked\s*$/i.test(transferEncoding)) throw new Error('unsupported transfer coding');
       this.phase = 'chunk-size';
