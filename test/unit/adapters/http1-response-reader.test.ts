@@ -1,7 +1,7 @@
 // The answer parser of the HTTP/1.1 client alone: bytes in, one answer out, however the bytes are split across reads.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES, MAX_HEAD_BYTES, ResponseReader } from '../../../lambdas/adapters/http1-client.js';
+import { MAX_BODY_BYTES, MAX_HEAD_BYTES, ResponseReader } from '../../../lambdas/adapters/http1-response-reader.js';
 
 type Outcome = ReturnType<ResponseReader['push']>;
 type Done = Extract<Outcome, { done: true }>;
