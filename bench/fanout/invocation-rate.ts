@@ -1,6 +1,6 @@
 // Section 5: how fast one invocation of the message handler fans a message out, against a management API that
 // answers every post after 10 ms (the services worker). The handler is the real one (createMessageHandler: the
-// DynamoDB store, the management-API notifier with its keep-alive agent, the chat logic's bounded fan-out); only the
+// DynamoDB store, the management-API notifier with its keep-alive sockets, the chat logic's bounded fan-out); only the
 // logger is silenced. A second variant is the same handler posting through the AWS SDK's management API client (as
 // the notifier did before its lean path), to show how much of the time is the SDK client's own per-call work.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,7 +19,7 @@ import { CHAT_FUNCTION_MEMORY_MB } from '../../lib/chat-functions.js';
 const SENDER = 'fanout-sender';
 const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 const UNTHROTTLED = { rateLimit: { perSecond: 1e6, burst: 1e6 } };
-export const LEAN_VARIANT = 'message handler as deployed (lean post path: SignatureV4 over node:http)';
+export const LEAN_VARIANT = 'message handler as deployed (lean post path: SignatureV4 over the HTTP/1.1 client)';
 export const SDK_VARIANT = 'same handler, posts by the AWS SDK management client (as before the lean path)';
 /** The memory the CDK stack gives the message function. */
 export const MESSAGE_FUNCTION_MEMORY_MB = CHAT_FUNCTION_MEMORY_MB.message;

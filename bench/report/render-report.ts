@@ -166,7 +166,7 @@ function findingsSection(results: BenchResults, costs: CostRow[] | undefined): s
   const sdk = sdkClient[sdkClient.length - 1];
   if (lean) {
     findings.push(
-      `1. **Fan-out is CPU-bound in the post path.** Each post costs ${num(lean.cpuMicrosPerPost.median, 0)} µs of CPU on the lean path (SigV4 by @smithy/signature-v4 over a keep-alive node:http agent) on this machine` +
+      `1. **Fan-out is CPU-bound in the post path.** Each post costs ${num(lean.cpuMicrosPerPost.median, 0)} µs of CPU on the lean path (SigV4 by @smithy/signature-v4 over the project's keep-alive HTTP/1.1 client) on this machine` +
         `${sdk ? `, against ${num(sdk.cpuMicrosPerPost.median, 0)} µs through the AWS SDK v3 client (middleware stack, endpoint resolution, serialisation)` : ''}. ` +
         `One invocation reaches ${num(lean.invocationPostsPerSecond.median, 0)} posts/s with ${num(lean.averageInFlight, 0)} of its 50 allowed posts in flight on average. ` +
         'On Lambda, CPU grows with memory up to one vCPU at 1,769 MB: lib/chat-functions.ts sizes each function from the model in bench/cost/function-sizing.ts.',

@@ -95,7 +95,7 @@ export function rateSection(rate: FanOutRateResults): string {
   return [
     '## 5. Fan-out rate of one invocation',
     '',
-    `The real message handler (\`createMessageHandler\`: DynamoDB store, management-API notifier with its keep-alive agent and 50 sockets, the chat logic's fan-out with 50 posts in flight) ` +
+    `The real message handler (\`createMessageHandler\`: DynamoDB store, management-API notifier with its 50 keep-alive sockets, the chat logic's fan-out with 50 posts in flight) ` +
       `sent one message per invocation to a room whose subscribers exist only as subscription items; a management API in another process answered every post after ${rate.delayMs} ms. ` +
       'Two warm-up invocations came first (a warm Lambda has run its code before). The second variant is the same handler posting through the AWS SDK management client (PostToConnectionCommand) instead of the lean path.',
     '',
