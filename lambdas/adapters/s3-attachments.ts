@@ -127,7 +127,9 @@ export function createS3Attachments(options: S3AttachmentOptions): AttachmentSto
     async exists(key) {
       const status = await send('HEAD', key);
       if (status === 200) return true;
-      if (status === 404) return false;
+      // S3 answers a missing key with 403, not 404, to a role that may not list the bucket (this one may not), and a
+      // HEAD carries no error code to tell that from a refused signature: either way no link is signed.
+      if (status === 404 || status === 403) return false;
       throw new Error(`exists: the attachment bucket answered ${status}`);
     },
 
