@@ -234,6 +234,8 @@ describe('deleteMessage with an attachment', () => {
         credentials: { ...credentials!, secretAccessKey: 'guessed' },
       });
       await expect(forger.remove(key)).rejects.toThrow('remove: the attachment bucket answered 403');
+      // A refused HEAD reads as "not there", as S3's 403 for a missing key does: no link is signed on it.
+      expect(await forger.exists(key)).toBe(false);
       expect(await signer.exists(key)).toBe(true);
 
       await signer.remove(key);
