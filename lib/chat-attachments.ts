@@ -10,6 +10,7 @@ export const ATTACHMENT_ACTIONS = [
   's3:PutObjectTagging',
   's3:GetObject',
   's3:DeleteObjectTagging',
+  's3:DeleteObject',
 ] as const;
 
 export interface ChatAttachmentsProps {
@@ -68,8 +69,9 @@ export class ChatAttachments extends Construct {
 
   /**
    * What signing attachments needs, on the rooms' prefix only: PutObject and PutObjectTagging (an upload with its
-   * unsent tag), GetObject (a download), DeleteObjectTagging (marking an upload sent). Nothing lists, deletes or
-   * reads outside rooms/.
+   * unsent tag; a deleted message's file marked unsent again when its removal failed), GetObject (a download, and
+   * checking a file is there), DeleteObjectTagging (marking an upload sent), DeleteObject (removing a deleted
+   * message's file). Nothing lists, or reads or deletes outside rooms/.
    */
   public grantSigning(role: iam.IRole): void {
     role.addToPrincipalPolicy(

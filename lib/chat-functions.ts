@@ -402,8 +402,9 @@ export class ChatFunctions extends Construct {
   }
 
   /**
-   * The message function signs attachment requests (createUpload, getAttachmentUrl, sendMessage's marking): it is
-   * told the bucket and the upload limits, and granted what signing needs on the rooms' prefix only.
+   * The message function signs attachment requests (createUpload, getAttachmentUrl, sendMessage's marking,
+   * deleteMessage's removal): it is told the bucket and the upload limits, and granted what signing needs on the
+   * rooms' prefix only.
    */
   public useAttachments(attachments: ChatAttachments, uploads: { contentTypes?: string[]; maxBytes?: number }): void {
     this.message.addEnvironment('ATTACHMENTS_BUCKET_URL', attachments.bucketUrl);
@@ -414,7 +415,7 @@ export class ChatFunctions extends Construct {
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(attachments.bucket.node.defaultChild as CfnElement)}.Arn>/rooms/*]`,
       reason:
         'Object keys are made per upload (rooms/<room>/<random id>/<name>) at run time; the grant is pinned to ' +
-        'this bucket, its rooms/ prefix and the four object actions signing needs.',
+        'this bucket, its rooms/ prefix and the five object actions signing needs.',
     });
   }
 

@@ -33,6 +33,7 @@ export const CHAT_METRICS = [
   'MessagesReported',
   'ModerationEventsFailed',
   'ConnectionsSwept',
+  'AttachmentRemovalFailures',
 ] as const satisfies readonly MetricName[];
 /** The push function's metrics: on the dashboard when push notifications are deployed. */
 export const PUSH_METRICS = [
@@ -298,9 +299,13 @@ export class ChatMonitoring extends Construct {
             ],
           }),
           new cloudwatch.GraphWidget({
-            title: 'Reports and moderation events',
+            title: 'Reports, moderation events and attachment removals',
             width: 8,
-            left: [chatMetric('MessagesReported'), chatMetric('ModerationEventsFailed')],
+            left: [
+              chatMetric('MessagesReported'),
+              chatMetric('ModerationEventsFailed'),
+              chatMetric('AttachmentRemovalFailures'),
+            ],
           }),
         ],
         ...(pushRow.length > 0 ? [pushRow] : []),

@@ -1,15 +1,17 @@
 // The attachment bucket through SigV4 query signatures (presigned requests), made with the AWS SDK's own signer
-// (@smithy/signature-v4). Clients PUT and GET with them directly; the backend's one call of its own (marking an
-// upload sent: DeleteObjectTagging) is a presigned request too, sent with the SDK's Node HTTP handler. The S3 client
-// itself is not used: it would more than double the message function's bundle for three request shapes.
+// (@smithy/signature-v4). Clients PUT and GET with them directly; the backend's calls of its own (marking an upload
+// sent: DeleteObjectTagging; checking a file is there: HeadObject; removing a deleted message's file: DeleteObject)
+// are presigned requests too, sent with the SDK's Node HTTP handler. The S3 client itself is not used: it would more
+// than double the message function's bundle for these few request shapes.
 // Content-Type and Content-Length are signed headers of the upload, so S3 refuses any other type or size.
+import { createHash } from 'node:crypto';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { Hash } from '@smithy/hash-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AttachmentStorage, SignedRequest } from '../chat/ports.js';
-import { UNSENT_TAGGING } from './attachment-bucket.js';
+import { UNSENT_TAGGING, UNSENT_TAGGING_DOCUMENT } from './attachment-bucket.js';
 
 export interface S3AttachmentOptions {
   /**
@@ -24,7 +26,7 @@ export interface S3AttachmentOptions {
 }
 
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
-const MARK_SENT_TTL_S = 60;
+const OWN_REQUEST_TTL_S = 60;
 
 /** A key's URL path: each segment URI-encoded (keys hold '%' from the encoded room id). */
 export const encodeKeyPath = (key: string): string => key.split('/').map(encodeURIComponent).join('/');
@@ -80,6 +82,24 @@ export function createS3Attachments(options: S3AttachmentOptions): AttachmentSto
     return { signed, url, expiresAt: signingDate.getTime() + expiresInS * 1000 };
   }
 
+  /** The backend's own request, presigned like the clients' and sent at once: its status. */
+  async function send(method: string, key: string, query: Record<string, string> = {}, body?: string): Promise<number> {
+    // A body goes with its MD5, signed (S3 wants a checksum of a tagging document).
+    const headers: Record<string, string> =
+      body === undefined
+        ? {}
+        : {
+            'content-type': 'application/xml',
+            'content-md5': createHash('md5').update(body).digest('base64'),
+            'content-length': String(Buffer.byteLength(body)),
+          };
+    const { signed } = await presign(requestFor(method, key, headers, query), OWN_REQUEST_TTL_S, Object.keys(headers));
+    const { response } = await http.handle(new HttpRequest({ ...signed, body }));
+    // Drain the body so the socket is reused.
+    (response.body as NodeJS.ReadableStream | undefined)?.resume?.();
+    return response.statusCode;
+  }
+
   return {
     async presignUpload(key, file, expiresInS): Promise<SignedRequest> {
       const headers = {
@@ -98,14 +118,32 @@ export function createS3Attachments(options: S3AttachmentOptions): AttachmentSto
     },
 
     async markSent(key) {
-      const { signed } = await presign(requestFor('DELETE', key, {}, { tagging: '' }), MARK_SENT_TTL_S);
-      const { response } = await http.handle(new HttpRequest(signed));
-      const status = response.statusCode;
-      // Drain the body so the socket is reused.
-      (response.body as NodeJS.ReadableStream | undefined)?.resume?.();
+      const status = await send('DELETE', key, { tagging: '' });
       if (status === 204 || status === 200) return true;
       if (status === 404) return false;
       throw new Error(`markSent: the attachment bucket answered ${status}`);
+    },
+
+    async exists(key) {
+      const status = await send('HEAD', key);
+      if (status === 200) return true;
+      // S3 answers a missing key with 403, not 404, to a role that may not list the bucket (this one may not), and a
+      // HEAD carries no error code to tell that from a refused signature: either way no link is signed.
+      if (status === 404 || status === 403) return false;
+      throw new Error(`exists: the attachment bucket answered ${status}`);
+    },
+
+    async markUnsent(key) {
+      const status = await send('PUT', key, { tagging: '' }, UNSENT_TAGGING_DOCUMENT);
+      if (status === 200) return true;
+      if (status === 404) return false;
+      throw new Error(`markUnsent: the attachment bucket answered ${status}`);
+    },
+
+    async remove(key) {
+      // S3 answers 204 whether or not an object was there: a repeated removal is done too.
+      const status = await send('DELETE', key);
+      if (status !== 204 && status !== 200) throw new Error(`remove: the attachment bucket answered ${status}`);
     },
   };
 }

@@ -1,10 +1,11 @@
 // An S3 emulation for the attachment bucket, on the local stack's own HTTP port with path-style URLs:
-// /s3/<bucket>/<key>. It serves what the backend signs and nothing else: PUT (an upload), GET (a download) and
-// DELETE ?tagging (the backend marking an upload sent), each only with a valid SigV4 query signature that has not
+// /s3/<bucket>/<key>. It serves what the backend signs and nothing else: PUT (an upload), GET (a download), and the
+// backend's own DELETE ?tagging (marking an upload sent), HEAD (is the file there), DELETE (a deleted message's
+// file) and PUT ?tagging (marking it unsent again), each only with a valid SigV4 query signature that has not
 // expired (presigned-check.ts), uploads no larger than the stack allows. Objects live in memory, or as files in the
 // stack's data folder (one file for the bytes, one for the content type and tags), so they outlive a restart.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { readBody } from '../http-util.js';
@@ -34,7 +35,7 @@ export interface LocalS3 {
   bucketUrl(httpUrl: string): string;
   /** Serves the request if it is one of the bucket's; false otherwise. */
   handle(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
-  /** The tags of a stored object (tests: an upload is marked unsent until it is sent). */
+  /** The tags of a stored object, undefined when none is (tests: an upload is marked unsent until it is sent). */
   tagsOf(key: string): Promise<string | undefined>;
 }
 
@@ -42,6 +43,24 @@ function sendError(response: ServerResponse, status: number, code: string, messa
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
   response.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
   response.end(body);
+}
+
+const MAX_TAGGING_BYTES = 8 * 1024;
+
+/** A tagging document's tags as the x-amz-tagging header writes them: key=value&... (URL-encoded). */
+function tagsOfDocument(xml: string): string {
+  const tags = [...xml.matchAll(/<Tag>\s*<Key>([^<]*)<\/Key>\s*<Value>([^<]*)<\/Value>\s*<\/Tag>/g)];
+  return tags.map(([, key, value]) => `${encodeURIComponent(key!)}=${encodeURIComponent(value!)}`).join('&');
+}
+
+/** GET's and HEAD's headers: S3 tells how many tags an object has. */
+function headersOf(object: StoredObject): Record<string, string | number> {
+  const tagCount = object.tags === '' ? 0 : object.tags.split('&').length;
+  return {
+    'Content-Type': object.contentType,
+    'Content-Length': object.body.length,
+    ...(tagCount > 0 && { 'x-amz-tagging-count': tagCount }),
+  };
 }
 
 export function createLocalS3(options: LocalS3Options): LocalS3 {
@@ -68,6 +87,32 @@ export function createLocalS3(options: LocalS3Options): LocalS3 {
     await mkdir(folder, { recursive: true });
     await writeFile(fileOf(key), object.body);
     await writeFile(`${fileOf(key)}.json`, JSON.stringify({ key, contentType: object.contentType, tags: object.tags }));
+  }
+
+  async function remove(key: string): Promise<void> {
+    if (!folder) {
+      memory.delete(key);
+      return;
+    }
+    await rm(fileOf(key), { force: true });
+    await rm(`${fileOf(key)}.json`, { force: true });
+  }
+
+  async function putTagging(request: IncomingMessage, response: ServerResponse, key: string): Promise<void> {
+    const { body, tooLarge } = await readBody(request, MAX_TAGGING_BYTES);
+    const md5 = request.headers['content-md5'];
+    if (tooLarge || md5 !== createHash('md5').update(body).digest('base64')) {
+      sendError(response, 400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.');
+      return;
+    }
+    const object = await load(key);
+    if (!object) {
+      sendError(response, 404, 'NoSuchKey', 'The specified key does not exist.');
+      return;
+    }
+    await save(key, { ...object, tags: tagsOfDocument(body.toString('utf8')) });
+    response.writeHead(200, { 'Content-Length': 0 });
+    response.end();
   }
 
   const bucketPrefix = `${S3_PATH_PREFIX}${options.bucket}/`;
@@ -102,6 +147,10 @@ export function createLocalS3(options: LocalS3Options): LocalS3 {
       }
       switch (request.method) {
         case 'PUT': {
+          if (query.has('tagging')) {
+            await putTagging(request, response, key);
+            return true;
+          }
           const declared = Number(request.headers['content-length']);
           if (!Number.isSafeInteger(declared) || declared > options.maxObjectBytes) {
             request.resume();
@@ -129,14 +178,23 @@ export function createLocalS3(options: LocalS3Options): LocalS3 {
             sendError(response, 404, 'NoSuchKey', 'The specified key does not exist.');
             return true;
           }
-          response.writeHead(200, { 'Content-Type': object.contentType, 'Content-Length': object.body.length });
+          response.writeHead(200, headersOf(object));
           response.end(object.body);
+          return true;
+        }
+        case 'HEAD': {
+          const object = await load(key);
+          response.writeHead(object ? 200 : 404, object ? headersOf(object) : {});
+          response.end();
           return true;
         }
         case 'DELETE': {
           request.resume();
           if (!query.has('tagging')) {
-            sendError(response, 403, 'AccessDenied', 'Only DeleteObjectTagging is allowed here');
+            // DeleteObject: 204 whether or not the key held an object, as S3 answers.
+            await remove(key);
+            response.writeHead(204);
+            response.end();
             return true;
           }
           const object = await load(key);

@@ -160,3 +160,106 @@ describe('createUpload', () => {
     },
   );
 });
+
+describe('deleteMessage with an attachment', () => {
+  local.it(
+    "removes the file from the bucket: the earlier link fails, getAttachmentUrl answers NOT_FOUND; only its sender's delete does",
+    async () => {
+      const { client: a } = await local.connectNew('alice');
+      const [bob] = await local.registered('bob');
+      const b = await local.connect(bob!);
+      const room = await local.createRoom(a, [bob!]);
+      const roomId = room.roomId;
+      const bytes = randomBytes(1_000);
+      const upload = await a.ack('createUpload', { roomId, contentType: 'image/png', size: bytes.length });
+      expect((await put(upload.uploadUrl as string, upload.headers as Record<string, string>, bytes)).status).toBe(200);
+      const attachmentUrl = upload.attachmentUrl as string;
+      const key = attachmentUrl.slice('attachment:'.length);
+      const sent = await a.ack('sendMessage', { roomId, clientMessageId: 'pic', content: 'a photo', attachmentUrl });
+      const seq = (sent.message as Message).seq;
+      await a.ack('editMessage', { roomId, seq, content: 'a photo, edited' });
+      const link = await b.ack('getAttachmentUrl', { roomId, attachmentUrl });
+      expect((await fetch(link.url as string)).status).toBe(200);
+
+      // Not bob's message: refused, and the file stays.
+      expect(await b.error('deleteMessage', { roomId, seq })).toMatchObject({ code: 'FORBIDDEN' });
+      expect(await local.stack.attachments.tagsOf(key)).toBe('');
+      expect((await fetch(link.url as string)).status).toBe(200);
+
+      const deleted = await a.ack('deleteMessage', { roomId, seq });
+      expect(deleted.change).toMatchObject({ kind: 'delete', changeOf: seq });
+      expect(await local.stack.attachments.tagsOf(key)).toBeUndefined();
+      const after = await fetch(link.url as string);
+      expect(after.status).toBe(404);
+      expect(await after.text()).toContain('NoSuchKey');
+      expect(await b.error('getAttachmentUrl', { roomId, attachmentUrl })).toEqual(
+        expect.objectContaining({
+          code: 'NOT_FOUND',
+          message: 'attachmentUrl: the file is gone (its message was deleted) or was never uploaded',
+        }),
+      );
+
+      // A repeated delete acks the message as it is and changes nothing; the reference cannot be sent again.
+      const again = await a.ack('deleteMessage', { roomId, seq });
+      expect(again.change).toBeUndefined();
+      expect(again.message).toMatchObject({ seq, deleted: true, content: '' });
+      expect((again.message as Message).attachmentUrl).toBeUndefined();
+      expect(
+        await a.error('sendMessage', { roomId, clientMessageId: 'again', content: 'again', attachmentUrl }),
+      ).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^attachmentUrl: no file was uploaded/) });
+    },
+  );
+
+  local.it(
+    "the bucket's DELETE is signed like every other request, and answers 204 for a key already gone",
+    async () => {
+      const { client: a } = await local.connectNew('alice');
+      const room = await local.createRoom(a, []);
+      const bytes = randomBytes(10);
+      const upload = await a.ack('createUpload', { roomId: room.roomId, contentType: 'image/png', size: bytes.length });
+      expect((await put(upload.uploadUrl as string, upload.headers as Record<string, string>, bytes)).status).toBe(200);
+      const key = (upload.attachmentUrl as string).slice('attachment:'.length);
+      // A GET link used as a DELETE: its signature names GET, so it is refused and the file stays.
+      const { attachmentsBucketUrl, region, credentials } = local.stack.config;
+      const signer = createS3Attachments({ bucketUrl: attachmentsBucketUrl!, region, credentials: credentials! });
+      const readLink = (await signer.presignDownload(key, 900)).url;
+      const misused = await fetch(readLink, { method: 'DELETE' });
+      expect(misused.status).toBe(403);
+      expect(await misused.text()).toContain('SignatureDoesNotMatch');
+      expect(await local.stack.attachments.tagsOf(key)).toBe('chat-upload=unsent');
+      // One signed with another secret: refused too.
+      const forger = createS3Attachments({
+        bucketUrl: attachmentsBucketUrl!,
+        region,
+        credentials: { ...credentials!, secretAccessKey: 'guessed' },
+      });
+      await expect(forger.remove(key)).rejects.toThrow('remove: the attachment bucket answered 403');
+      // A refused HEAD reads as "not there", as S3's 403 for a missing key does: no link is signed on it.
+      expect(await forger.exists(key)).toBe(false);
+      expect(await signer.exists(key)).toBe(true);
+
+      await signer.remove(key);
+      expect(await local.stack.attachments.tagsOf(key)).toBeUndefined();
+      expect(await signer.exists(key)).toBe(false);
+      await signer.remove(key);
+      expect(await signer.markUnsent(key)).toBe(false);
+    },
+  );
+
+  local.it('markUnsent, the fallback of a failed removal, tags a kept file unsent again', async () => {
+    const { client: a } = await local.connectNew('alice');
+    const room = await local.createRoom(a, []);
+    const roomId = room.roomId;
+    const bytes = randomBytes(10);
+    const upload = await a.ack('createUpload', { roomId, contentType: 'image/png', size: bytes.length });
+    expect((await put(upload.uploadUrl as string, upload.headers as Record<string, string>, bytes)).status).toBe(200);
+    const attachmentUrl = upload.attachmentUrl as string;
+    const key = attachmentUrl.slice('attachment:'.length);
+    await a.ack('sendMessage', { roomId, clientMessageId: 'kept', content: 'x', attachmentUrl });
+    expect(await local.stack.attachments.tagsOf(key)).toBe('');
+    const { attachmentsBucketUrl, region, credentials } = local.stack.config;
+    const signer = createS3Attachments({ bucketUrl: attachmentsBucketUrl!, region, credentials: credentials! });
+    expect(await signer.markUnsent(key)).toBe(true);
+    expect(await local.stack.attachments.tagsOf(key)).toBe('chat-upload=unsent');
+  });
+});

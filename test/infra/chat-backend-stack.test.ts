@@ -433,13 +433,13 @@ describe('least privilege', () => {
     }
   });
 
-  it('only the message function may use the attachment bucket: the four object actions signing needs, on rooms/*', () => {
+  it('only the message function may use the attachment bucket: the five object actions signing needs, on rooms/*', () => {
     const s3Of = (name: (typeof CHAT_FUNCTION_NAMES)[number]) =>
       statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('s3:')));
     const [attachments, ...more] = s3Of('message');
     expect(more).toEqual([]);
     expect(actions(attachments!)).toEqual(
-      ['s3:DeleteObjectTagging', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'].sort(),
+      ['s3:DeleteObject', 's3:DeleteObjectTagging', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'].sort(),
     );
     expect(render(attachments!.Resource)).toBe(`\${${bucketId()}.Arn}/rooms/*`);
     for (const name of CHAT_FUNCTION_NAMES.filter((n) => n !== 'message')) expect(s3Of(name), name).toEqual([]);

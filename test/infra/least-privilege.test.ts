@@ -70,7 +70,8 @@ let dynamo: EmbeddedDynamo;
 let bucketServer: Server;
 /**
  * The S3 actions the attachment bucket saw, as IAM names them. Every request was signed by the message function
- * (the clients' PUT and GET with its presigned URLs, its own DeleteObjectTagging), so each counts as its action.
+ * (the clients' PUT and GET with its presigned URLs, its own HEAD, DELETE and DELETE ?tagging), so each counts as
+ * its action.
  */
 const s3Actions = new Set<string>();
 let bucketUrl: string;
@@ -155,10 +156,13 @@ beforeAll(async () => {
     const tagging = /[?&]tagging(=|&|$)/.test(request.url ?? '');
     void bucket.handle(request, response).then(() => {
       if (response.statusCode >= 300) return;
-      if (request.method === 'PUT') s3Actions.add('s3:PutObject');
-      if (request.method === 'PUT' && request.headers['x-amz-tagging']) s3Actions.add('s3:PutObjectTagging');
-      if (request.method === 'GET') s3Actions.add('s3:GetObject');
-      if (request.method === 'DELETE' && tagging) s3Actions.add('s3:DeleteObjectTagging');
+      if (request.method === 'PUT' && !tagging) s3Actions.add('s3:PutObject');
+      if (request.method === 'PUT' && (tagging || request.headers['x-amz-tagging'])) {
+        s3Actions.add('s3:PutObjectTagging');
+      }
+      // HeadObject is allowed by s3:GetObject.
+      if (request.method === 'GET' || request.method === 'HEAD') s3Actions.add('s3:GetObject');
+      if (request.method === 'DELETE') s3Actions.add(tagging ? 's3:DeleteObjectTagging' : 's3:DeleteObject');
     });
   });
   await new Promise<void>((resolve) => bucketServer.listen(0, '127.0.0.1', resolve));
@@ -399,9 +403,19 @@ async function runSession(): Promise<void> {
   });
   expect(put.status).toBe(200);
   const attachmentUrl = upload.attachmentUrl as string;
-  await send(alice1, { action: 'sendMessage', roomId, clientMessageId: 'm-4', content: 'a file', attachmentUrl });
+  const withFile = await send(alice1, {
+    action: 'sendMessage',
+    roomId,
+    clientMessageId: 'm-4',
+    content: 'a file',
+    attachmentUrl,
+  });
   const link = await send(bob1, { action: 'getAttachmentUrl', roomId, attachmentUrl });
   expect((await fetch(link.url as string)).status).toBe(200);
+  // Deleting the message removes its file; the link then reads nothing and no new one is signed.
+  await send(alice1, { action: 'deleteMessage', roomId, seq: (withFile.message as { seq: number }).seq });
+  expect((await fetch(link.url as string)).status).toBe(404);
+  expect((await send(bob1, { action: 'getAttachmentUrl', roomId, attachmentUrl })).code).toBe('NOT_FOUND');
   await send(bob1, { action: 'reportMessage', roomId, seq: 1, reason: 'spam' });
   await send(bob1, { action: 'reportMessage', roomId, seq: 1, reason: 'spam' });
   await send(alice1, { action: 'blockUser', userId: users.erin });

@@ -10,6 +10,7 @@ import type { ActionHandler, ActionOutcome, RequestContext, RuntimeWith } from '
 import { ChatError, badRequest, forbidden, notFound } from '../errors.js';
 import type { RoomRecord } from '../ports.js';
 import { toIsoTime } from '../wire-format.js';
+import { removeAttachment } from './uploads.js';
 
 type ChangeAction = 'editMessage' | 'deleteMessage' | 'react';
 
@@ -112,8 +113,12 @@ export const deleteMessage: ActionHandler<'deleteMessage', 'messages' | 'blocks'
   const deletedNow = await messages.markDeleted(input.roomId, input.seq);
   await messages.removeDeletedContent(input.roomId, input.seq);
   const message = deletedView(target);
-  // Deleted meanwhile by another request: that one tells the room.
+  // Deleted meanwhile by another request: that one tells the room and removes the file.
   if (!deletedNow) return { ack: { message } };
+  // Edits change only the content: the attachment is the one the message was sent with.
+  if (target.attachmentUrl !== undefined) {
+    await removeAttachment(runtime, input.roomId, input.seq, target.attachmentUrl);
+  }
   const change: MessageChange = {
     roomId: input.roomId,
     seq,

@@ -18,6 +18,15 @@ export interface AttachmentStorage {
   presignDownload(key: string, expiresInS: number): Promise<SignedRequest>;
   /** The object was sent in a message: it is kept. False when no object is stored under `key`. */
   markSent(key: string): Promise<boolean>;
+  /** Whether an object is stored under `key` (a file whose message was deleted is not). */
+  exists(key: string): Promise<boolean>;
+  /** Removes the object under `key` (its message was deleted); done also when none is stored there. */
+  remove(key: string): Promise<void>;
+  /**
+   * Marks the object unsent again, so the storage's lifecycle rule removes it within a day: the fallback when
+   * `remove` failed. False when no object is stored under `key`.
+   */
+  markUnsent(key: string): Promise<boolean>;
 }
 
 /** What uploads may be (the stack's configuration) and how long the signed requests last. */

@@ -124,6 +124,8 @@ export type MetricName =
   | 'MessagesReported'
   /** Reports stored whose moderation event could not be published (the report itself is kept). */
   | 'ModerationEventsFailed'
+  /** Files of deleted messages whose removal failed (each is left to the bucket's lifecycle rule, see the log). */
+  | 'AttachmentRemovalFailures'
   /** Connections the sweeper found closed (their $disconnect never arrived) and removed. */
   | 'ConnectionsSwept';
 
