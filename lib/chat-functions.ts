@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { HandlerName } from '../lambdas/protocol/routes.js';
+import { FUNCTION_NAMES, type FunctionName } from '../lambdas/adapters/function-names.js';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -15,31 +16,17 @@ import type { ChatTable } from './chat-table.js';
 import { REDELIVERY_MAX_RECEIVES, RedeliveryQueue } from './chat-redelivery-queue.js';
 import type { FanOutWorker } from './chat-fan-out-worker.js';
 import type { ModerationEventBus } from './chat-moderation-events.js';
-import {
-  MANAGEMENT_ACCESS,
-  MODERATION_EVENTS_ACCESS,
-  TABLE_ACCESS,
-  type TableAccess,
-  type TableUser,
-} from './table-access.js';
+import { MANAGEMENT_ACCESS, MODERATION_EVENTS_ACCESS, TABLE_ACCESS, type TableAccess } from './table-access.js';
 import { capitalize } from './naming.js';
 
 /**
- * The seven Lambda functions: the `$connect` authorizer, the three route handlers of the route table, the
- * redelivery of frames whose posts kept failing (fed by the redelivery queue), the fan-out worker that delivers
- * batches of a large room's recipients (invoked asynchronously by the message function), and the sweeper (run every
- * minute by a schedule).
+ * The seven Lambda functions of this construct: all of FUNCTION_NAMES but the push function, which lib/chat-push.ts
+ * makes when the stack has a platform application.
  */
-export type ChatFunctionName = 'authorizer' | Exclude<TableUser, 'push'>;
-export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
-  'authorizer',
-  'connect',
-  'disconnect',
-  'message',
-  'redelivery',
-  'fanout',
-  'sweeper',
-];
+export type ChatFunctionName = Exclude<FunctionName, 'push'>;
+export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = FUNCTION_NAMES.filter(
+  (name): name is ChatFunctionName => name !== 'push',
+);
 
 /** The functions that post to connections, and so may queue what they could not deliver. */
 const POSTING_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'authorizer');
@@ -106,15 +93,10 @@ export interface FunctionSettings {
   readonly timeout: Duration;
 }
 
-/** The functions of this construct that use the table (the push function, made elsewhere, is not one of them). */
-const CHAT_TABLE_USERS: readonly Exclude<TableUser, 'push'>[] = [
-  'connect',
-  'disconnect',
-  'message',
-  'redelivery',
-  'fanout',
-  'sweeper',
-];
+/** The functions of this construct that use the table (all but the authorizer). */
+const CHAT_TABLE_USERS = CHAT_FUNCTION_NAMES.filter(
+  (name): name is Exclude<ChatFunctionName, 'authorizer'> => name !== 'authorizer',
+);
 
 export interface ChatFunctionSpec {
   /** Names the construct ids (`<Name>`, `<Name>Role`, `<Name>Logs`). */
