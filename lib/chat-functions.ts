@@ -1,12 +1,12 @@
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { HandlerName } from '../lambdas/protocol/routes.js';
+import { FUNCTION_NAMES, type FunctionName } from '../lambdas/adapters/function-names.js';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -15,31 +15,20 @@ import type { ChatTable } from './chat-table.js';
 import { REDELIVERY_MAX_RECEIVES, RedeliveryQueue } from './chat-redelivery-queue.js';
 import type { FanOutWorker } from './chat-fan-out-worker.js';
 import type { ModerationEventBus } from './chat-moderation-events.js';
-import {
-  MANAGEMENT_ACCESS,
-  MODERATION_EVENTS_ACCESS,
-  TABLE_ACCESS,
-  type TableAccess,
-  type TableUser,
-} from './table-access.js';
-import { capitalize } from './naming.js';
+import { MANAGEMENT_ACCESS, MODERATION_EVENTS_ACCESS, TABLE_ACCESS } from './table-access.js';
+import { createChatFunction, grantTableAccess, type FunctionSettings } from './chat-function-factory.js';
+
+// What bench/ reads from here (how the functions are bundled, and on which runtime) lives with the factory now.
+export { CHAT_BUNDLING, CHAT_RUNTIME, ESM_REQUIRE_BANNER, LAMBDA_CREDENTIALS_ALIAS } from './chat-function-factory.js';
 
 /**
- * The seven Lambda functions: the `$connect` authorizer, the three route handlers of the route table, the
- * redelivery of frames whose posts kept failing (fed by the redelivery queue), the fan-out worker that delivers
- * batches of a large room's recipients (invoked asynchronously by the message function), and the sweeper (run every
- * minute by a schedule).
+ * The seven Lambda functions of this construct: all of FUNCTION_NAMES but the push function, which lib/chat-push.ts
+ * makes when the stack has a platform application.
  */
-export type ChatFunctionName = 'authorizer' | Exclude<TableUser, 'push'>;
-export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = [
-  'authorizer',
-  'connect',
-  'disconnect',
-  'message',
-  'redelivery',
-  'fanout',
-  'sweeper',
-];
+export type ChatFunctionName = Exclude<FunctionName, 'push'>;
+export const CHAT_FUNCTION_NAMES: readonly ChatFunctionName[] = FUNCTION_NAMES.filter(
+  (name): name is ChatFunctionName => name !== 'push',
+);
 
 /** The functions that post to connections, and so may queue what they could not deliver. */
 const POSTING_FUNCTIONS = CHAT_FUNCTION_NAMES.filter((name) => name !== 'authorizer');
@@ -50,136 +39,12 @@ const ENDPOINT_FUNCTIONS = ['redelivery', 'fanout', 'sweeper'] as const;
 /** How often the sweeper looks for connections closed without their $disconnect. */
 export const SWEEP_RATE = Duration.minutes(1);
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers', import.meta.url));
 
-/**
- * The newest Node.js runtime this aws-cdk-lib knows; the bundles target it (esbuild's target follows the runtime).
- * Lambda's Node.js 24 runtime has no AWS SDK v2 and runs ESM natively, which the bundles rely on.
- */
-export const CHAT_RUNTIME = lambda.Runtime.NODEJS_24_X;
-
-/**
- * esbuild's ESM output still contains CommonJS dependencies that call `require` (some AWS SDK and Powertools
- * internals); ESM has no `require`, so the banner provides one.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
-
-/**
- * Stands in for the SDK's default credential chain in the bundles (see lambdas/adapters/lambda-credentials.ts for
- * why that is safe on Lambda). Relative: esbuild resolves an alias from its working directory, which for local
- * bundling is the project root.
- */
-export const LAMBDA_CREDENTIALS_ALIAS = '@aws-sdk/credential-provider-node=./lambdas/adapters/lambda-credentials.ts';
-
-/**
- * How all five functions are bundled (also what bench/cold-start measures; `npx tsx bench/cold-start/bundle-load.ts`
- * builds them through NodejsFunction and times the import).
- *
- * Left out on purpose: the SDK's default credential chain (see LAMBDA_CREDENTIALS_ALIAS) and aws-jwt-verify outside
- * the authorizer. What that saved in size and load time: bench/results/2026-11-28-bundle-trim.md.
- */
-export const CHAT_BUNDLING: BundlingOptions = {
-  format: OutputFormat.ESM,
-  banner: ESM_REQUIRE_BANNER,
-  // Prefer packages' ESM builds, which tree-shake; fall back to CommonJS.
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourceMap: true,
-  sourceMapMode: SourceMapMode.DEFAULT,
-  // Source text is in the repository; the map only needs positions, which keeps the zip small.
-  sourcesContent: false,
-  // Bundle the SDK: the version is pinned by package-lock.json instead of whatever the runtime ships.
-  bundleAwsSDK: true,
-  forceDockerBundling: false,
-  esbuildArgs: {
-    '--alias': [LAMBDA_CREDENTIALS_ALIAS],
-    // The bundle is never read by people; its license notes would only add bytes to parse.
-    '--legal-comments': 'none',
-  },
-};
-
-export interface FunctionSettings {
-  readonly description: string;
-  readonly memorySize: number;
-  readonly timeout: Duration;
-}
-
-/** The functions of this construct that use the table (the push function, made elsewhere, is not one of them). */
-const CHAT_TABLE_USERS: readonly Exclude<TableUser, 'push'>[] = [
-  'connect',
-  'disconnect',
-  'message',
-  'redelivery',
-  'fanout',
-  'sweeper',
-];
-
-export interface ChatFunctionSpec {
-  /** Names the construct ids (`<Name>`, `<Name>Role`, `<Name>Logs`). */
-  readonly name: string;
-  readonly entry: string;
-  readonly settings: FunctionSettings;
-  readonly environment: Record<string, string>;
-  readonly logRetention: logs.RetentionDays;
-  readonly removalPolicy: RemovalPolicy;
-  /** What only this function has (the fan-out worker's asynchronous invocation settings). */
-  readonly functionOptions?: Partial<lambda.FunctionOptions>;
-}
-
-/**
- * One function as every chat function is made: its own role (no managed policies: only its own log group, and later
- * what its code uses) and its own log group with a retention, bundled by esbuild like the others.
- */
-export function createChatFunction(
-  scope: Construct,
-  spec: ChatFunctionSpec,
-): { fn: NodejsFunction; role: iam.Role; logGroup: logs.LogGroup } {
-  const logGroup = new logs.LogGroup(scope, `${capitalize(spec.name)}Logs`, {
-    retention: spec.logRetention,
-    removalPolicy: spec.removalPolicy,
-  });
-  // Not AWSLambdaBasicExecutionRole: that one may write to every log group in the account.
-  const role = new iam.Role(scope, `${capitalize(spec.name)}Role`, {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description: `Runs the chat ${spec.name} function`,
-  });
-  logGroup.grantWrite(role);
-  const fn = new NodejsFunction(scope, capitalize(spec.name), {
-    entry: spec.entry,
-    handler: 'handler',
-    projectRoot: REPO_ROOT,
-    depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
-    runtime: CHAT_RUNTIME,
-    architecture: lambda.Architecture.ARM_64,
-    description: spec.settings.description,
-    memorySize: spec.settings.memorySize,
-    timeout: spec.settings.timeout,
-    role,
-    logGroup,
-    environment: spec.environment,
-    bundling: CHAT_BUNDLING,
-    ...spec.functionOptions,
-  });
-  return { fn, role, logGroup };
-}
-
-/** The table actions (and user index queries) one function may use, on this table only. */
-export function grantTableAccess(role: iam.Role, access: TableAccess, table: ChatTable): void {
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid: 'ChatTable', actions: [...access.table], resources: [table.table.tableArn] }),
-  );
-  if (access.userIndex.length > 0) {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ChatTableUserIndex',
-        actions: [...access.userIndex],
-        resources: [table.userIndexArn],
-      }),
-    );
-  }
-}
+/** The functions of this construct that use the table (all but the authorizer). */
+const CHAT_TABLE_USERS = CHAT_FUNCTION_NAMES.filter(
+  (name): name is Exclude<ChatFunctionName, 'authorizer'> => name !== 'authorizer',
+);
 
 // Memory is sized by measurement (bench/cost/function-sizing.ts, report bench/results/2026-12-03-lean-post.md).
 // Lambda gives CPU in proportion to memory, one vCPU at 1,769 MB, and a handler is one Node thread. Work that is

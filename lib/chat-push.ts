@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { platformApplicationArn, PUSH_APPLICATION_VARIABLES } from '../lambdas/adapters/config.js';
 import { SNS_PLATFORM } from '../lambdas/adapters/sns-push-payload.js';
 import type { PushPlatform } from '../lambdas/protocol/index.js';
-import { createChatFunction, grantTableAccess, type FunctionSettings } from './chat-functions.js';
+import { createChatFunction, grantTableAccess, type FunctionSettings } from './chat-function-factory.js';
 import type { ChatTable } from './chat-table.js';
 import { WorkQueue } from './chat-work-queue.js';
 import { PUSH_SNS_ACCESS, TABLE_ACCESS } from './table-access.js';

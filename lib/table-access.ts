@@ -2,13 +2,13 @@
 // constructs so a test can run the real handlers' code paths against an embedded DynamoDB, record the commands they
 // send, and fail when a path needs an action that is not listed here (an AccessDenied that would otherwise first
 // show up in production).
-import type { HandlerName } from '../lambdas/protocol/routes.js';
+import type { FunctionName } from '../lambdas/adapters/function-names.js';
 
 /**
  * The functions that use the table: the three route handlers, the redelivery of queued frames, the fan-out worker,
  * the sweeper, and the push function (deployed only with a platform application).
  */
-export type TableUser = HandlerName | 'redelivery' | 'fanout' | 'sweeper' | 'push';
+export type TableUser = Exclude<FunctionName, 'authorizer'>;
 
 export type DynamoDbAction =
   | 'dynamodb:GetItem'

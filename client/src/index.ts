@@ -1,5 +1,6 @@
 // The chat SDK for browsers, React Native and Node. Wire types come from the protocol module the backend uses.
-export { ChatClient, type RequestArgs, type RequestOptions } from './chat-client.js';
+export { ChatClient } from './chat-client.js';
+export type { RequestArgs, RequestOptions } from './action-methods.js';
 export { ChatError, type ChatErrorCode, type ClientErrorCode } from './chat-error.js';
 export { applyChange } from './apply-change.js';
 export type { Listener } from './emitter.js';

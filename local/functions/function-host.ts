@@ -4,12 +4,8 @@
 // remains for tests that inject faults by handing in objects (those cannot cross to another thread).
 import { Worker } from 'node:worker_threads';
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
-import {
-  createLocalFunctions,
-  functionNamed,
-  type FunctionName,
-  type LocalFunctionOptions,
-} from './local-functions.js';
+import type { FunctionName } from '../../lambdas/adapters/function-names.js';
+import { createLocalFunctions, functionNamed, type LocalFunctionOptions } from './local-functions.js';
 import type { FunctionReply, FunctionRequest, FunctionThreadData } from './function-thread-protocol.js';
 
 export type FunctionPlacement = 'in-process' | 'in-worker';

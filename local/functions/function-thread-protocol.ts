@@ -1,6 +1,6 @@
 // The messages between the local stack and its functions' worker thread.
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
-import type { FunctionName } from './local-functions.js';
+import type { FunctionName } from '../../lambdas/adapters/function-names.js';
 
 export interface FunctionThreadData {
   config: RuntimeConfig;

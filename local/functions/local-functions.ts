@@ -2,6 +2,7 @@
 // placements (on the gateway's thread, or on a thread of their own), so a function added here (another emulated
 // service's consumer, say) runs the same either way.
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
+import { FUNCTION_NAMES, type FunctionName } from '../../lambdas/adapters/function-names.js';
 import { asLoggerPort, createLogger } from '../../lambdas/adapters/logger.js';
 import { createAuthorizerHandler } from '../../lambdas/adapters/authorizer-handler.js';
 import { lambdaFanOutDispatcherFor } from '../../lambdas/adapters/lambda-fan-out-dispatcher.js';
@@ -25,41 +26,28 @@ export interface LocalFunctionOptions {
   overrides?: Partial<Omit<HandlerOverrides, 'verifier'>>;
 }
 
-export const FUNCTION_NAMES = [
-  'authorizer',
-  'connect',
-  'disconnect',
-  'message',
-  'redelivery',
-  'fanout',
-  'push',
-  'sweeper',
-] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
-
 export function createLocalFunctions(
   config: RuntimeConfig,
   options: LocalFunctionOptions,
 ): Map<FunctionName, LocalFunction> {
   const logger = asLoggerPort(createLogger({ logLevel: options.logLevel }));
   const overrides = { logger, ...options.overrides };
-  return new Map<FunctionName, LocalFunction>([
-    ['authorizer', createAuthorizerHandler(config, { logger }) as LocalFunction],
-    ['connect', createConnectHandler(config, overrides) as LocalFunction],
-    ['disconnect', createDisconnectHandler(config, overrides) as LocalFunction],
-    [
-      'message',
-      createMessageFunctionHandler(config, {
-        fanOutDispatcherFor: lambdaFanOutDispatcherFor,
-        ...overrides,
-      }) as LocalFunction,
-    ],
-    ['redelivery', createRedeliveryHandler(config, overrides) as LocalFunction],
-    ['fanout', createFanOutHandler(config, overrides) as LocalFunction],
+  // A Record over FunctionName: a function added to FUNCTION_NAMES and not built here is a compile error.
+  const functions: Record<FunctionName, LocalFunction> = {
+    authorizer: createAuthorizerHandler(config, { logger }) as LocalFunction,
+    connect: createConnectHandler(config, overrides) as LocalFunction,
+    disconnect: createDisconnectHandler(config, overrides) as LocalFunction,
+    message: createMessageFunctionHandler(config, {
+      fanOutDispatcherFor: lambdaFanOutDispatcherFor,
+      ...overrides,
+    }) as LocalFunction,
+    redelivery: createRedeliveryHandler(config, overrides) as LocalFunction,
+    fanout: createFanOutHandler(config, overrides) as LocalFunction,
     // A config without push (a test's own) gets a push function that says so when called.
-    ['push', (config.push ? createPushHandler(config, overrides) : pushNotConfigured) as LocalFunction],
-    ['sweeper', createSweeperHandler(config, overrides) as LocalFunction],
-  ]);
+    push: (config.push ? createPushHandler(config, overrides) : pushNotConfigured) as LocalFunction,
+    sweeper: createSweeperHandler(config, overrides) as LocalFunction,
+  };
+  return new Map(FUNCTION_NAMES.map((name) => [name, functions[name]]));
 }
 
 const pushNotConfigured = async (): Promise<never> => {

@@ -2,13 +2,12 @@
 // client message into a route invocation, enforces API Gateway's frame, message, idle and duration limits, and runs
 // $disconnect exactly once per accepted connection. The @connections management API (management-api.ts) reaches
 // open connections through post/describe/disconnect.
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../lambdas/chat/ports.js';
 import { LIMITS, selectRoute } from '../../lambdas/protocol/index.js';
-import { awsStyleId } from './aws-style-id.js';
 import { decide } from './authorizer-policy.js';
 import {
   buildAuthorizerEvent,
@@ -19,10 +18,10 @@ import {
   type ApiIdentity,
   type AuthorizerContext,
   type HandshakeRequest,
-  type NameValue,
   type WebSocketRouteEvent,
 } from './events.js';
 import { createFrameInspector } from './frame-inspector.js';
+import { describeHandshake, handshakeProblem, refuse } from './handshake.js';
 
 export type AuthorizerFunction = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 export type RouteFunction = (event: WebSocketRouteEvent) => Promise<{ statusCode?: number } | void | undefined>;
@@ -362,52 +361,6 @@ export class WebSocketGateway {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
-}
-
-/** The checks ws makes in handleUpgrade, made before the authorizer runs so a bad handshake never reaches it. */
-function handshakeProblem(request: IncomingMessage): string | undefined {
-  if (request.method !== 'GET') return 'Invalid HTTP method';
-  if (request.headers.upgrade?.toLowerCase() !== 'websocket') return 'Invalid Upgrade header';
-  const key = request.headers['sec-websocket-key'];
-  if (!key || !/^[+/0-9A-Za-z]{22}==$/.test(key)) return 'Missing or invalid Sec-WebSocket-Key header';
-  if (request.headers['sec-websocket-version'] !== '13') return 'Missing or invalid Sec-WebSocket-Version header';
-  return undefined;
-}
-
-function describeHandshake(request: IncomingMessage): HandshakeRequest {
-  // API Gateway keeps the client's header case; rawHeaders still has it.
-  const headers: NameValue[] = [];
-  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2)
-    headers.push([request.rawHeaders[i]!, request.rawHeaders[i + 1]!]);
-  const query = [...new URL(request.url ?? '/', 'http://gateway.invalid').searchParams];
-  const userAgent = request.headers['user-agent'];
-  return {
-    connectionId: awsStyleId(),
-    connectedAt: Date.now(),
-    headers,
-    query,
-    sourceIp: (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-    ...(userAgent !== undefined && { userAgent }),
-  };
-}
-
-/** A real HTTP answer to the upgrade request, as API Gateway gives; the socket never becomes a WebSocket. */
-function refuse(socket: Duplex, status: number, message: string): void {
-  if (socket.destroyed) return;
-  const body = JSON.stringify({ message });
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${status} ${statusText(status)}\r\n` +
-      'Connection: close\r\n' +
-      'Content-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      `x-amzn-RequestId: ${awsStyleId()}\r\n` +
-      `\r\n${body}`,
-  );
-}
-
-function statusText(status: number): string {
-  return STATUS_CODES[status] ?? 'Error';
 }
 
 function closeReasonFor(code: number): string {

@@ -3,7 +3,7 @@
 // under the machine's own, this fails.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { CHAT_RUNTIME } from '../../lib/chat-functions.js';
+import { CHAT_RUNTIME } from '../../lib/chat-function-factory.js';
 
 describe("Lambda's Node.js", () => {
   const lambdaMajor = /^nodejs(\d+)\.x$/.exec(CHAT_RUNTIME.name)?.[1];

@@ -12,7 +12,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { defineChatBackend } from '../../../lib/chat-app.js';
 import type { ChatBackendStack } from '../../../lib/chat-backend-stack.js';
-import { CHAT_BUNDLING, CHAT_RUNTIME } from '../../../lib/chat-functions.js';
+import { CHAT_BUNDLING, CHAT_RUNTIME } from '../../../lib/chat-function-factory.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
