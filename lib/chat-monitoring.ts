@@ -33,6 +33,7 @@ export const CHAT_METRICS = [
   'MessagesReported',
   'ModerationEventsFailed',
   'ConnectionsSwept',
+  'ConnectionsSilent',
 ] as const satisfies readonly MetricName[];
 /** The push function's metrics: on the dashboard when push notifications are deployed. */
 export const PUSH_METRICS = [
@@ -235,6 +236,7 @@ export class ChatMonitoring extends Construct {
               chatMetric('ConnectionsOpened'),
               chatMetric('ConnectionsClosed'),
               chatMetric('ConnectionsSwept'),
+              chatMetric('ConnectionsSilent'),
               apiMetric('ConnectCount').with({ label: 'API Gateway connects' }),
             ],
           }),

@@ -31,7 +31,12 @@ import { startLocalEventBridge, type LocalEventBridge } from './eventbridge/loca
 import { createHttpRoutes } from './http-routes.js';
 import { createAsyncInvoker, type AsyncInvoker, type AsyncInvokerStats } from './lambda/async-invoker.js';
 import { createLambdaInvokeApi } from './lambda/lambda-invoke-api.js';
-import { DEFAULT_FAN_OUT_SETTINGS, type FanOutSettings } from '../lambdas/chat/index.js';
+import {
+  DEFAULT_FAN_OUT_SETTINGS,
+  DEFAULT_HEARTBEAT_POLICY,
+  type FanOutSettings,
+  type HeartbeatPolicy,
+} from '../lambdas/chat/index.js';
 import { sendJson } from './http-util.js';
 import { handleManagementRequest, type ManagementApi } from './management-api.js';
 import { createSigV4Verifier } from './sigv4-verifier.js';
@@ -116,6 +121,11 @@ export interface LocalStackOptions {
    * (milliseconds). Default 0: at the close, which most tests rely on; deployed, 15 s (OFFLINE_GRACE_S).
    */
   offlineGraceMs?: number;
+  /**
+   * The heartbeat a client may declare in hello (bounds) and the sweeper's margin past it (milliseconds); default
+   * the protocol's, 30 s to 9 minutes and 60 s. Tests shorten them.
+   */
+  heartbeat?: Partial<HeartbeatPolicy>;
 }
 
 export interface LocalStack {
@@ -248,6 +258,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
       offlineGraceMs: options.offlineGraceMs ?? 0,
+      ...(options.heartbeat && { heartbeat: { ...DEFAULT_HEARTBEAT_POLICY, ...options.heartbeat } }),
       credentials: LOCAL_CREDENTIALS,
       // The message handler invokes the worker through the real Lambda client, at the stack's own Invoke API.
       fanOutFunctionName: 'fanout',
