@@ -7,6 +7,7 @@ import { uploadFile } from './attachments.js';
 import { ChatState } from './chat-state.js';
 import { Connection } from './connection.js';
 import { Emitter, type Listener } from './emitter.js';
+import { heartbeatFor } from './heartbeat.js';
 import { randomId } from './ids.js';
 import { Outbox } from './outbox.js';
 import type { HistoryPage } from './room-sequencer.js';
@@ -81,6 +82,9 @@ export class ChatClient {
     if (typeof options.getToken !== 'function') throw new TypeError('ChatClient: options.getToken must be a function');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 20_000;
     const pingIntervalMs = options.pingIntervalMs ?? 270_000;
+    const foregroundPingIntervalMs = options.foregroundPingIntervalMs ?? Math.min(60_000, pingIntervalMs);
+    const heartbeatMs =
+      options.declareHeartbeat === false ? undefined : heartbeatFor(pingIntervalMs, foregroundPingIntervalMs);
     this.events = new Emitter<ChatClientEvents>((error) => this.reportListenerError(error));
     this.connection = new Connection(
       {
@@ -88,7 +92,8 @@ export class ChatClient {
         getToken: options.getToken,
         WebSocket: WebSocketClass,
         pingIntervalMs,
-        foregroundPingIntervalMs: options.foregroundPingIntervalMs ?? Math.min(60_000, pingIntervalMs),
+        foregroundPingIntervalMs,
+        ...(heartbeatMs !== undefined && { heartbeatMs }),
         maxConnectionMs: options.maxConnectionMs ?? 6_900_000,
         requestTimeoutMs: this.requestTimeoutMs,
         connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
