@@ -290,7 +290,9 @@ export class Connection {
     this.transport = next;
     this.serve(next);
     // Requests already sent on the old socket get their answers there; then it closes (its end is not reported).
-    old.schedule(() => old.recycle(), this.options.requestTimeoutMs);
+    // It pings no more, so it closes by the time its next ping was due: the heartbeat holds for it too (a request
+    // still waiting by then was sent an interval ago, past its timeout unless the intervals are shorter).
+    old.schedule(() => old.recycle(), Math.min(this.options.requestTimeoutMs, this.untilPingDue(old)));
   }
 
   private onTransportEnd(end: TransportEnd): void {
@@ -333,15 +335,17 @@ export class Connection {
    */
   private keepAlive(transport: Transport): void {
     this.cancelKeepAlive?.();
-    const { foregroundPingIntervalMs, pingIntervalMs, requestTimeoutMs } = this.options;
+    this.cancelKeepAlive = transport.schedule(() => {
+      this.hooks.ping(transport, this.options.requestTimeoutMs).catch(() => undefined);
+      this.keepAlive(transport);
+    }, this.untilPingDue(transport));
+  }
+
+  /** How long until the transport has been silent for the ping interval of the moment. */
+  private untilPingDue(transport: Transport): number {
+    const { foregroundPingIntervalMs, pingIntervalMs } = this.options;
     const intervalMs = this.backoff.foreground ? foregroundPingIntervalMs : pingIntervalMs;
-    this.cancelKeepAlive = transport.schedule(
-      () => {
-        this.hooks.ping(transport, requestTimeoutMs).catch(() => undefined);
-        this.keepAlive(transport);
-      },
-      Math.max(0, transport.lastSentAt + intervalMs - Date.now()),
-    );
+    return Math.max(0, transport.lastSentAt + intervalMs - Date.now());
   }
 
   private setState(state: ConnectionState, delayMs?: number): void {
