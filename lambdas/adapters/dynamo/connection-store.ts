@@ -33,12 +33,8 @@ export function createConnectionStore(table: Table): ConnectionStore {
     async setHeartbeat(connectionId, heartbeatMs) {
       // On the sweep entry alone: the sweeper is its only reader. Conditional, so a connection closed meanwhile does
       // not come back as a stray entry.
-      const update =
-        heartbeatMs === undefined
-          ? { expression: 'REMOVE heartbeatMs' }
-          : { expression: 'SET heartbeatMs = :heartbeatMs', values: { ':heartbeatMs': heartbeatMs } };
       const written = await table.updateIf('setHeartbeat', keys.sweepEntry(connectionId), {
-        update,
+        update: { expression: 'SET heartbeatMs = :heartbeatMs', values: { ':heartbeatMs': heartbeatMs } },
         condition: ITEM_EXISTS,
       });
       return written !== undefined;

@@ -49,8 +49,8 @@ export const hello: ActionHandler<'hello', 'profiles' | 'rooms' | 'messages' | '
   // hello is a client's first frame: a connection a racing broadcast took for gone while it was connecting is
   // restored here, before the rooms' lastSeq is read, so whatever it missed lies within what this ack reports.
   await runtime.connections.restore(requestingConnection(runtime, request));
-  // Every hello says what holds from now on: one without heartbeatMs withdraws an earlier one.
-  await runtime.stores.connections.setHeartbeat(request.connectionId, heartbeatMs);
+  // Written only when declared, so a hello without one costs no write; a later declaration replaces an earlier one.
+  if (heartbeatMs !== undefined) await runtime.stores.connections.setHeartbeat(request.connectionId, heartbeatMs);
   const [profile, page] = await Promise.all([
     loadProfile(runtime.stores.profiles, request.userId),
     roomsPage(runtime, request.userId, undefined),

@@ -33,10 +33,10 @@ export interface ConnectionStore {
   /** Records that the connection's $connect completed at `at`; false (nothing written) when it is gone. */
   markConnectCompleted(connectionId: string, at: number): Promise<boolean>;
   /**
-   * Records the heartbeat the connection declared (undefined: none) where the sweeper reads it; false (nothing
-   * written) when the connection is gone.
+   * Records the heartbeat the connection declared where the sweeper reads it (replacing an earlier one); false
+   * (nothing written) when the connection is gone.
    */
-  setHeartbeat(connectionId: string, heartbeatMs: number | undefined): Promise<boolean>;
+  setHeartbeat(connectionId: string, heartbeatMs: number): Promise<boolean>;
   /** Removes the connection's own items; true when they were there. */
   deleteConnection(userId: string, connectionId: string): Promise<boolean>;
   /** The user's connections whose expiresAt is after `now` (strongly consistent: presence decisions rest on it). */

@@ -28,12 +28,11 @@ export class MemoryConnectionStore implements ConnectionStore {
     return true;
   }
 
-  async setHeartbeat(connectionId: string, heartbeatMs: number | undefined): Promise<boolean> {
+  async setHeartbeat(connectionId: string, heartbeatMs: number): Promise<boolean> {
     await this.table.enter('setHeartbeat');
     const connection = this.table.connections.get(connectionId);
     if (!connection) return false;
-    if (heartbeatMs === undefined) delete connection.heartbeatMs;
-    else connection.heartbeatMs = heartbeatMs;
+    connection.heartbeatMs = heartbeatMs;
     return true;
   }
 

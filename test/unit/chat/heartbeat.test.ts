@@ -41,15 +41,17 @@ describe('isSilentPastHeartbeat', () => {
 });
 
 describe('hello with heartbeatMs', () => {
-  it('stores the declared heartbeat; a later hello changes it, and one without it withdraws it', async () => {
+  it('stores the declared heartbeat; a later declaration replaces it, a hello without one writes nothing', async () => {
     const h = createChatHarness();
     const alice = await h.connect('alice');
     expect((await h.ack(alice, 'hello', { heartbeatMs: 270_000 })).user).toMatchObject({ userId: 'alice' });
     expect(heartbeatOf(h, alice)).toBe(270_000);
     await h.ack(alice, 'hello', { heartbeatMs: 30_000 });
     expect(heartbeatOf(h, alice)).toBe(30_000);
+    // Were it written, this hello would fail (INTERNAL) instead of being acked.
+    h.stores.failNext('setHeartbeat', new Error('a hello without heartbeatMs must not write one'));
     await h.ack(alice, 'hello');
-    expect(heartbeatOf(h, alice)).toBeUndefined();
+    expect(heartbeatOf(h, alice)).toBe(30_000);
   });
 
   it.each([
@@ -108,17 +110,24 @@ describe('the sweeper and declared heartbeats', () => {
     expect(h.eventsOf(bob, 'presence')).toEqual([]);
   });
 
-  it('never closes a silent connection that declared no heartbeat, or withdrew it: the gateway cuts it', async () => {
+  it('never closes a silent connection that declared no heartbeat: the gateway cuts it', async () => {
     const { h, bob, alice } = await aliceWatchedByBob({});
-    const carol = await h.connect('carol');
-    await h.ack(carol, 'hello', { heartbeatMs: HEARTBEAT_MS });
-    await h.ack(carol, 'hello');
     // Nine and a half minutes of silence: within the protocol's "a ping every few minutes".
     h.clock.advance(570_000);
     expect(await h.chat.sweep()).toMatchObject({ removed: 0, silent: 0, failed: 0 });
     expect(h.notifier.closed).toEqual([]);
-    expect(isStored(h, alice) && isStored(h, carol)).toBe(true);
+    expect(isStored(h, alice)).toBe(true);
     expect(h.eventsOf(bob, 'presence')).toEqual([]);
+  });
+
+  it('a connection that declared the longest heartbeat is closed no sooner than the gateway would', async () => {
+    const { h, alice } = await aliceWatchedByBob({ heartbeatMs: DEFAULT_HEARTBEAT_POLICY.maxMs });
+    h.clock.advance(DEFAULT_HEARTBEAT_POLICY.maxMs + MARGIN_MS);
+    expect(await h.chat.sweep()).toMatchObject({ removed: 0, silent: 0 });
+    expect(DEFAULT_HEARTBEAT_POLICY.maxMs + MARGIN_MS).toBe(600_000);
+    h.clock.advance(1);
+    expect(await h.chat.sweep()).toMatchObject({ removed: 1, silent: 1 });
+    expect(h.notifier.closed).toEqual([alice.connectionId]);
   });
 
   it('counts any frame as a heartbeat, not only ping', async () => {
