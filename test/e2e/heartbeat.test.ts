@@ -92,12 +92,12 @@ describe('without a declared heartbeat', () => {
 });
 
 describe('a bad heartbeat', () => {
-  local.each([
+  local.each<[number | string, string]>([
     [999, 'heartbeatMs: must be from 1000 to 3000 (milliseconds)'],
     [3_001, 'heartbeatMs: must be from 1000 to 3000 (milliseconds)'],
     [1_500.5, 'heartbeatMs: expected int'],
     ['2000', 'heartbeatMs: expected number'],
-  ] as const)('hello with heartbeatMs %j is refused naming the field; nothing is declared', async (value, message) => {
+  ])('hello with heartbeatMs %j is refused naming the field; nothing is declared', async (value, message) => {
     const { client } = await local.connectNew('bad');
     expect(await client.error('hello', { heartbeatMs: value })).toMatchObject({ code: 'BAD_REQUEST', message });
     expect(client.isOpen).toBe(true);
