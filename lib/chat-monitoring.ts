@@ -34,6 +34,7 @@ export const CHAT_METRICS = [
   'ModerationEventsFailed',
   'ConnectionsSwept',
   'AttachmentRemovalFailures',
+  'ConnectionsSilent',
 ] as const satisfies readonly MetricName[];
 /** The push function's metrics: on the dashboard when push notifications are deployed. */
 export const PUSH_METRICS = [
@@ -236,6 +237,7 @@ export class ChatMonitoring extends Construct {
               chatMetric('ConnectionsOpened'),
               chatMetric('ConnectionsClosed'),
               chatMetric('ConnectionsSwept'),
+              chatMetric('ConnectionsSilent'),
               apiMetric('ConnectCount').with({ label: 'API Gateway connects' }),
             ],
           }),

@@ -120,8 +120,8 @@ export const PUSH_SNS_ACCESS = {
 
 /**
  * Management API (@connections/{id}) methods each function calls: POST sends a frame, GET asks whether the
- * connection is still open (the sweeper only). DELETE (close a connection) is not used by the chat logic, so no
- * function may call it.
+ * connection is still open and when it last spoke, DELETE closes one silent past its declared heartbeat (both the
+ * sweeper only).
  */
 export type ManagementMethod = 'POST' | 'GET' | 'DELETE';
 
@@ -155,6 +155,6 @@ export const MANAGEMENT_ACCESS: Readonly<Record<TableUser, readonly ManagementMe
   message: ['POST'],
   redelivery: ['POST'],
   fanout: ['POST'],
-  sweeper: ['GET', 'POST'],
+  sweeper: ['GET', 'POST', 'DELETE'],
   push: [],
 };

@@ -2,7 +2,7 @@
 // each emulation that tests read or drive.
 import type { RuntimeConfig } from '../lambdas/adapters/config.js';
 import type { HandlerOverrides } from '../lambdas/adapters/wiring.js';
-import type { FanOutSettings } from '../lambdas/chat/index.js';
+import type { FanOutSettings, HeartbeatPolicy } from '../lambdas/chat/index.js';
 import type { DevTokenIssuer } from './dev-token-issuer.js';
 import type { LocalEventBridge } from './eventbridge/local-eventbridge.js';
 import type { FunctionPlacement } from './functions/function-host.js';
@@ -70,6 +70,11 @@ export interface LocalStackOptions {
    * (milliseconds). Default 0: at the close, which most tests rely on; deployed, 15 s (OFFLINE_GRACE_S).
    */
   offlineGraceMs?: number;
+  /**
+   * The heartbeat a client may declare in hello (bounds) and the sweeper's margin past it (milliseconds); default
+   * the protocol's, 30 s to 9 minutes and 60 s. Tests shorten them.
+   */
+  heartbeat?: Partial<HeartbeatPolicy>;
 }
 
 export interface LocalStack {

@@ -28,7 +28,7 @@ import { startLocalEventBridge, type LocalEventBridge } from './eventbridge/loca
 import { createHttpRoutes } from './http-routes.js';
 import { createAsyncInvoker, type AsyncInvoker } from './lambda/async-invoker.js';
 import { createLambdaInvokeApi } from './lambda/lambda-invoke-api.js';
-import { DEFAULT_FAN_OUT_SETTINGS } from '../lambdas/chat/index.js';
+import { DEFAULT_FAN_OUT_SETTINGS, DEFAULT_HEARTBEAT_POLICY } from '../lambdas/chat/index.js';
 import { sendJson } from './http-util.js';
 import { handleManagementRequest, type ManagementApi } from './management-api.js';
 import { createSigV4Verifier } from './sigv4-verifier.js';
@@ -156,6 +156,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       auth: { mode: 'local', issuer: `${httpUrl}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, jwks: issuer.jwks },
       maxConnectionS,
       offlineGraceMs: options.offlineGraceMs ?? 0,
+      ...(options.heartbeat && { heartbeat: { ...DEFAULT_HEARTBEAT_POLICY, ...options.heartbeat } }),
       credentials: LOCAL_CREDENTIALS,
       // The message handler invokes the worker through the real Lambda client, at the stack's own Invoke API.
       fanOutFunctionName: 'fanout',

@@ -60,9 +60,9 @@ function nodeHttp(options: ManagementHttpOptions): ManagementHttp {
             answer.on('data', (chunk: Buffer) => chunks.push(chunk));
             answer.once('end', () => {
               const status = answer.statusCode ?? 0;
-              if (status >= 200 && status < 300) resolve(status);
-              else
-                reject(managementApiErrorOf(status, headerMap(answer.headers), Buffer.concat(chunks).toString('utf8')));
+              const text = Buffer.concat(chunks).toString('utf8');
+              if (status >= 200 && status < 300) resolve({ status, body: text });
+              else reject(managementApiErrorOf(status, headerMap(answer.headers), text));
             });
           },
         );
@@ -96,14 +96,11 @@ function smithyHandlerHttp(options: ManagementHttpOptions): ManagementHttp {
       const { response } = await handler.handle(await sign(method, connectionId, payload));
       const chunks: Buffer[] = [];
       for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk);
+      const text = Buffer.concat(chunks).toString('utf8');
       if (response.statusCode < 200 || response.statusCode > 299) {
-        throw managementApiErrorOf(
-          response.statusCode,
-          headerMap(response.headers),
-          Buffer.concat(chunks).toString('utf8'),
-        );
+        throw managementApiErrorOf(response.statusCode, headerMap(response.headers), text);
       }
-      return response.statusCode;
+      return { status: response.statusCode, body: text };
     },
     destroy: () => handler.destroy(),
   };

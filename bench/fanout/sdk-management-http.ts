@@ -59,15 +59,19 @@ export function createSdkManagementHttp(options: ManagementHttpOptions & { tuned
   if (options.tuned) tuneManagementClient(client);
   return {
     async call(method, connectionId, payload) {
+      if (method === 'GET') {
+        const answer = await client.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+        // The lean path's answer is the API's JSON: the client's parsed fields are turned back into it.
+        const body = JSON.stringify({ lastActiveAt: answer.LastActiveAt?.toISOString() });
+        return { status: answer.$metadata.httpStatusCode ?? 200, body };
+      }
       const answer =
         method === 'DELETE'
           ? await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }))
-          : method === 'GET'
-            ? await client.send(new GetConnectionCommand({ ConnectionId: connectionId }))
-            : await client.send(
-                new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(payload ?? '', 'utf8') }),
-              );
-      return answer.$metadata.httpStatusCode ?? 200;
+          : await client.send(
+              new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(payload ?? '', 'utf8') }),
+            );
+      return { status: answer.$metadata.httpStatusCode ?? 200, body: '' };
     },
     destroy: () => client.destroy(),
   };

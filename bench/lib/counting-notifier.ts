@@ -1,6 +1,6 @@
 // A Notifier that delivers nothing and remembers what it was asked to post: how many frames of each type and their
 // sizes. The capacity measurements need the chat logic's every post (the gateway bills each) but no network.
-import type { Notifier, PostResult } from '../../lambdas/chat/ports.js';
+import type { GatewayConnection, Notifier, PostResult } from '../../lambdas/chat/ports.js';
 
 export interface FrameTally {
   count: number;
@@ -30,9 +30,9 @@ export class CountingNotifier implements Notifier {
     return 'delivered';
   }
 
-  /** Every connection the bench made is open. */
-  async isOpen(): Promise<boolean> {
-    return true;
+  /** Every connection the bench made is open (and just spoke: none declared a heartbeat anyway). */
+  async describeConnection(): Promise<GatewayConnection | undefined> {
+    return { lastActiveAt: Date.now() };
   }
 
   async close(): Promise<void> {}

@@ -22,7 +22,7 @@ const connectionsByUser = new Map<string, Array<{ connectionId: string; connecte
 let sdkClient: Notifier | undefined;
 const sdkClientNotifier: Notifier = {
   post: (connectionId, payload) => sdkClient!.post(connectionId, payload),
-  isOpen: (connectionId) => sdkClient!.isOpen(connectionId),
+  describeConnection: (connectionId) => sdkClient!.describeConnection(connectionId),
   close: (connectionId) => sdkClient!.close(connectionId),
 };
 

@@ -1,4 +1,5 @@
 import type { ConnectionOptions } from './connection.js';
+import { heartbeatFor } from './heartbeat.js';
 import type { ChatClientOptions, WebSocketConstructor } from './types.js';
 
 /**
@@ -14,12 +15,16 @@ export function connectionOptionsOf(options: ChatClientOptions): ConnectionOptio
   }
   if (typeof options.getToken !== 'function') throw new TypeError('ChatClient: options.getToken must be a function');
   const pingIntervalMs = options.pingIntervalMs ?? 270_000;
+  const foregroundPingIntervalMs = options.foregroundPingIntervalMs ?? Math.min(60_000, pingIntervalMs);
+  const heartbeatMs =
+    options.declareHeartbeat === false ? undefined : heartbeatFor(pingIntervalMs, foregroundPingIntervalMs);
   return {
     url: options.url,
     getToken: options.getToken,
     WebSocket: WebSocketClass,
     pingIntervalMs,
-    foregroundPingIntervalMs: options.foregroundPingIntervalMs ?? Math.min(60_000, pingIntervalMs),
+    foregroundPingIntervalMs,
+    ...(heartbeatMs !== undefined && { heartbeatMs }),
     maxConnectionMs: options.maxConnectionMs ?? 6_900_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 15_000,

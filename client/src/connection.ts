@@ -16,6 +16,8 @@ export interface ConnectionOptions {
   WebSocket: WebSocketConstructor;
   pingIntervalMs: number;
   foregroundPingIntervalMs: number;
+  /** Declared in every hello; the keep-alive never leaves the connection silent longer (see keepAlive). */
+  heartbeatMs?: number;
   maxConnectionMs: number;
   requestTimeoutMs: number;
   connectTimeoutMs: number;
@@ -193,7 +195,7 @@ export class Connection {
   private async sayHello(transport: Transport): Promise<void> {
     const timeoutMs = this.options.requestTimeoutMs;
     try {
-      const hello = await transport.request('hello', {}, timeoutMs);
+      const hello = await transport.request('hello', this.helloFields(), timeoutMs);
       const rooms = [...hello.rooms];
       for (let cursor = hello.cursor; cursor;) {
         const page = await transport.request('listRooms', { cursor }, timeoutMs);
@@ -262,7 +264,7 @@ export class Connection {
     };
     const next: Transport = this.newTransport(token, {
       onOpen: () => {
-        next.request('hello', {}, this.options.requestTimeoutMs).then(
+        next.request('hello', this.helloFields(), this.options.requestTimeoutMs).then(
           () => this.handOver(old, next),
           () => {
             next.drop('hello failed');
@@ -288,7 +290,9 @@ export class Connection {
     this.transport = next;
     this.serve(next);
     // Requests already sent on the old socket get their answers there; then it closes (its end is not reported).
-    old.schedule(() => old.recycle(), this.options.requestTimeoutMs);
+    // It pings no more, so it closes by the time its next ping was due: the heartbeat holds for it too (a request
+    // still waiting by then was sent an interval ago, past its timeout unless the intervals are shorter).
+    old.schedule(() => old.recycle(), Math.min(this.options.requestTimeoutMs, this.untilPingDue(old)));
   }
 
   private onTransportEnd(end: TransportEnd): void {
@@ -318,17 +322,30 @@ export class Connection {
     this.reconnectTimer = undefined;
   }
 
-  /** Pings on the transport's clock: every minute in the foreground, every 4.5 in the background (by default). */
+  private helloFields(): { heartbeatMs?: number } {
+    const { heartbeatMs } = this.options;
+    return heartbeatMs === undefined ? {} : { heartbeatMs };
+  }
+
+  /**
+   * Pings on the transport's clock: every minute in the foreground, every 4.5 in the background (by default). The
+   * wait counts from the last frame sent on the transport, not from now: a hello that took its time, or a switch to
+   * the background just after a ping, never stretches a silence past the interval, so the heartbeat declared in
+   * hello (the longer interval) holds.
+   */
   private keepAlive(transport: Transport): void {
     this.cancelKeepAlive?.();
-    const { foregroundPingIntervalMs, pingIntervalMs, requestTimeoutMs } = this.options;
-    this.cancelKeepAlive = transport.schedule(
-      () => {
-        this.hooks.ping(transport, requestTimeoutMs).catch(() => undefined);
-        this.keepAlive(transport);
-      },
-      this.backoff.foreground ? foregroundPingIntervalMs : pingIntervalMs,
-    );
+    this.cancelKeepAlive = transport.schedule(() => {
+      this.hooks.ping(transport, this.options.requestTimeoutMs).catch(() => undefined);
+      this.keepAlive(transport);
+    }, this.untilPingDue(transport));
+  }
+
+  /** How long until the transport has been silent for the ping interval of the moment. */
+  private untilPingDue(transport: Transport): number {
+    const { foregroundPingIntervalMs, pingIntervalMs } = this.options;
+    const intervalMs = this.backoff.foreground ? foregroundPingIntervalMs : pingIntervalMs;
+    return Math.max(0, transport.lastSentAt + intervalMs - Date.now());
   }
 
   private setState(state: ConnectionState, delayMs?: number): void {

@@ -62,6 +62,7 @@ export class Transport {
   private readonly pending = new Map<string, PendingRequest>();
   private readonly timers = new Set<Timer>();
   private requestCounter = 0;
+  private sentAt = Date.now();
   private opened = false;
   private dead = false;
 
@@ -93,6 +94,11 @@ export class Transport {
     return this.dead;
   }
 
+  /** When the last frame went out (Date.now()); its creation until then. The keep-alive counts from it. */
+  get lastSentAt(): number {
+    return this.sentAt;
+  }
+
   /**
    * Sends an action and resolves with its ack, or rejects with a ChatError: the server's code, DISCONNECTED (not
    * open, or it died before the answer) or TIMEOUT (no answer; the transport is then dropped, since a dead TCP
@@ -120,6 +126,7 @@ export class Transport {
       this.pending.set(requestId, { action, fields, sentAt: Date.now(), timer, resolve: settle, reject });
       try {
         this.socket.send(frame);
+        this.sentAt = Date.now();
       } catch (error) {
         clearTimeout(timer);
         this.pending.delete(requestId);
@@ -133,6 +140,7 @@ export class Transport {
     if (!this.isOpen) return;
     try {
       this.socket.send(JSON.stringify(frame));
+      this.sentAt = Date.now();
     } catch {
       // The close event that follows ends the transport.
     }

@@ -24,7 +24,7 @@ export type ActionName = keyof AckFields;
  * SDK. A type test keeps the two in step.
  */
 export interface ActionFields {
-  hello: Record<string, never>;
+  hello: { heartbeatMs?: number };
   ping: { roomSeqs?: boolean; cursor?: string };
   updateProfile: { displayName?: string; avatarUrl?: string | null };
   createRoom: { name: string; memberIds?: string[] };
@@ -96,6 +96,13 @@ export interface ChatClientOptions {
   pingIntervalMs?: number;
   /** The same while the app is in the foreground, where a lost last message should show up soon. Default 60 s. */
   foregroundPingIntervalMs?: number;
+  /**
+   * Whether hello declares a heartbeat (PROTOCOL.md, hello's `heartbeatMs`): the longer of the two ping intervals,
+   * at least 30 s (none when it is over 9 minutes). The client keeps it: it never stays silent longer while open.
+   * The server then takes a connection silent for that long and a minute for gone (a phone that lost its network),
+   * so by default its user is shown offline within about 7 minutes instead of 10 or more. Default true.
+   */
+  declareHeartbeat?: boolean;
   /**
    * Whether the app starts in the foreground (a user looking at it): quicker retries and tail checks. Report changes
    * with `setForeground`. Default true.

@@ -1,6 +1,7 @@
 // Runtime configuration, read from the environment once per cold start. Every problem is reported with the name of
 // the variable at fault, so a broken deployment fails on its first invocation with a message that says what to fix.
 import { DEFAULT_FAN_OUT_SETTINGS } from '../chat/fan-out-batches.js';
+import type { HeartbeatPolicy } from '../chat/heartbeat.js';
 import { LIMITS, type PushPlatform } from '../protocol/index.js';
 import { SNS_PLATFORM } from './sns-push-payload.js';
 
@@ -45,6 +46,11 @@ export interface RuntimeConfig {
    * (OFFLINE_GRACE_S, default 15 s; 0 announces at the close). Milliseconds, so the local stack's tests can shorten it.
    */
   offlineGraceMs?: number;
+  /**
+   * Local stack and tests only: the heartbeat bounds and margin, shortened so tests need not wait minutes. Deployed,
+   * the protocol's (30 s to 9 minutes, margin 60 s: lambdas/chat/heartbeat.ts).
+   */
+  heartbeat?: HeartbeatPolicy;
   /** Local only (dummy keys for dynalite and the local management API); on AWS the SDK's default chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** The attachment bucket's base URL (ATTACHMENTS_BUCKET_URL); without it uploads are refused. */

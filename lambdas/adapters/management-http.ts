@@ -41,9 +41,15 @@ export interface ManagementHttpOptions {
 /** POST sends a frame, GET asks whether the connection is still open (the sweeper), DELETE closes it. */
 export type ManagementMethod = 'POST' | 'GET' | 'DELETE';
 
+/** A 2xx answer: its status, and its body as text (GET's connection description; empty for the others). */
+export interface ManagementAnswer {
+  status: number;
+  body: string;
+}
+
 export interface ManagementHttp {
-  /** Resolves with the status once the API answered 2xx; rejects with the API's error, a TimeoutError or the socket's error. */
-  call(method: ManagementMethod, connectionId: string, payload?: string): Promise<number>;
+  /** Resolves once the API answered 2xx; rejects with the API's error, a TimeoutError or the socket's error. */
+  call(method: ManagementMethod, connectionId: string, payload?: string): Promise<ManagementAnswer>;
   destroy(): void;
 }
 
@@ -70,12 +76,13 @@ export function createManagementHttp(options: ManagementHttpOptions): Management
   });
   const sign = createManagementRequestSigner(options);
 
-  async function call(method: ManagementMethod, connectionId: string, payload?: string): Promise<number> {
+  async function call(method: ManagementMethod, connectionId: string, payload?: string): Promise<ManagementAnswer> {
     const signed = await sign(method, connectionId, payload);
     // The client writes host and content-length itself, with the values signed.
     const headers = Object.entries(signed.headers).filter(([name]) => name !== 'host' && name !== 'content-length');
     const answer = await client.request(method, signed.path, headers, payload);
-    if (answer.status >= 200 && answer.status < 300) return answer.status;
+    if (answer.status >= 200 && answer.status < 300)
+      return { status: answer.status, body: answer.body.toString('utf8') };
     throw managementApiErrorOf(answer.status, answer.headers, answer.body.toString('utf8'));
   }
 

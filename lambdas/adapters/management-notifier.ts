@@ -2,7 +2,7 @@
 // (management-http.ts), with bounded retries of what may pass. On AWS the endpoint is https://{domainName}/{stage};
 // on the local stack it is the emulator's http:// endpoint. Same code.
 import { PostRetriesExhaustedError } from '../chat/errors.js';
-import type { Notifier, PostResult } from '../chat/ports.js';
+import type { GatewayConnection, Notifier, PostResult } from '../chat/ports.js';
 import { cachedByKey } from './cached-by-key.js';
 import { createManagementHttp, type ManagementHttp } from './management-http.js';
 
@@ -122,12 +122,12 @@ export function notifierOver(
         throw error;
       }
     },
-    async isOpen(connectionId: string): Promise<boolean> {
+    async describeConnection(connectionId: string): Promise<GatewayConnection | undefined> {
       try {
-        await withRetries(() => http.call('GET', connectionId));
-        return true;
+        const answer = await withRetries(() => http.call('GET', connectionId));
+        return gatewayConnectionOf(answer.body);
       } catch (error) {
-        if (isGone(error)) return false;
+        if (isGone(error)) return undefined;
         throw error;
       }
     },
@@ -167,6 +167,21 @@ export function managementEndpointFor(
     );
   }
   return `https://${domainName}/${stage}`;
+}
+
+/**
+ * GetConnection's answer: `{ connectedAt, identity, lastActiveAt }`, times in ISO 8601. An answer without a readable
+ * lastActiveAt still says the connection is open: nothing is decided on a time it did not give.
+ */
+export function gatewayConnectionOf(body: string): GatewayConnection {
+  let lastActiveAt: unknown;
+  try {
+    lastActiveAt = (JSON.parse(body) as { lastActiveAt?: unknown } | null)?.lastActiveAt;
+  } catch {
+    return {};
+  }
+  const at = typeof lastActiveAt === 'string' ? Date.parse(lastActiveAt) : NaN;
+  return Number.isFinite(at) ? { lastActiveAt: at } : {};
 }
 
 function statusOf(error: unknown): number | undefined {

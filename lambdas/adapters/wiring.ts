@@ -239,6 +239,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
     },
     ...(config.fanOut && { fanOut: config.fanOut }),
     ...(config.offlineGraceMs !== undefined && { offlineGraceMs: config.offlineGraceMs }),
+    ...(config.heartbeat && { heartbeat: config.heartbeat }),
     ...overrides.chatConfig,
   };
   const pushJobs = overrides.pushJobs ?? pushJobQueueFor(config, observability.logger);

@@ -44,6 +44,7 @@ export type { RedeliveryOutcome, RedeliveryRequest } from './redelivery.js';
 export type { SweepOutcome } from './service.js';
 export { ChatError, FanOutBatchIncompleteError, PostRetriesExhaustedError } from './errors.js';
 export { DEFAULT_FAN_OUT_SETTINGS, roomSizeBucket, type FanOutSettings } from './fan-out-batches.js';
+export { DEFAULT_HEARTBEAT_POLICY, type HeartbeatPolicy } from './heartbeat.js';
 export { directRoomId } from './actions/rooms.js';
 export { InvalidCursorError } from './ports.js';
 export {

@@ -1,5 +1,6 @@
 // The chat logic's entry points, one per gateway route kind. Handlers (AWS) and the local stack call these.
 import { DEFAULT_FAN_OUT_SETTINGS, type FanOutSettings } from './fan-out-batches.js';
+import { DEFAULT_HEARTBEAT_POLICY, type HeartbeatPolicy } from './heartbeat.js';
 import type {
   AttachmentStorage,
   ChatStores,
@@ -41,6 +42,8 @@ export interface ChatConfig {
    * reconnect within it announces nothing. 0 announces at the close.
    */
   offlineGraceMs: number;
+  /** The heartbeat a client may declare in hello, and how long past it the sweeper waits (heartbeat.ts). */
+  heartbeat: HeartbeatPolicy;
 }
 
 /** createUpload's defaults: images and PDF up to 25 MB. */
@@ -60,6 +63,7 @@ export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   uploads: DEFAULT_UPLOADS,
   fanOut: DEFAULT_FAN_OUT_SETTINGS,
   offlineGraceMs: 15_000,
+  heartbeat: DEFAULT_HEARTBEAT_POLICY,
 };
 
 export interface ChatDeps {
@@ -109,6 +113,8 @@ export interface SweepOutcome {
   checked: number;
   /** Connections found gone (or expired) and removed. */
   removed: number;
+  /** Of those, connections open at the gateway but silent past their declared heartbeat: closed there first. */
+  silent: number;
   /** Leaving users whose grace period had passed: announced offline, or found back online. */
   settled: number;
   /** Rooms told their occupancy after a window in which it changed more than once. */

@@ -9,6 +9,10 @@
 // its user is marked leaving when it was their last. The GET costs no table units; the sweep's reads are about
 // 0.5 units per 4 KB of entries (some 25 connections), plus one Query per shard.
 //
+// A connection whose client declared a heartbeat (heartbeat.ts) and has sent nothing for longer than it and the
+// margin (the GET's lastActiveAt) broke its promise: its network is most likely gone. It is closed at the gateway
+// (DELETE, so a client that is somehow still there hears it and reconnects) and removed as a 410 would remove it.
+//
 // Then the leaving users (whose last connection closed, by a $disconnect, a 410 or this sweep) of each shard: those
 // whose grace period has passed are announced offline unless a connection came back (presence.ts). Last, the rooms
 // whose occupancy changed inside a coalescing window are told their count (occupancy.ts).
@@ -28,6 +32,7 @@ import type {
 import { SWEEP_SHARDS } from './ports/connections.js';
 import type { ConnectionLifecycle } from './connection-lifecycle.js';
 import type { FanOut } from './fan-out.js';
+import { isSilentPastHeartbeat, type HeartbeatPolicy } from './heartbeat.js';
 import { OCCUPANCY_WINDOW_MS, occupancyEvent } from './occupancy.js';
 import type { Presence } from './presence.js';
 import type { SweepOutcome } from './service.js';
@@ -39,12 +44,13 @@ export interface SweeperDeps {
     occupancy: Pick<OccupancyStore, 'listPendingOccupancy' | 'claimPendingOccupancy'>;
   };
   fanOut: Pick<FanOut, 'toRoom'>;
-  notifier: Pick<Notifier, 'isOpen'>;
+  notifier: Pick<Notifier, 'describeConnection' | 'close'>;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
   lifecycle: Pick<ConnectionLifecycle, 'removeGone'>;
   presence: Pick<Presence, 'settleLeaving'>;
+  config: { heartbeat: Pick<HeartbeatPolicy, 'marginMs'> };
 }
 
 const PAGE = 100;
@@ -52,10 +58,16 @@ const PAGE = 100;
 const CONCURRENCY = 20;
 
 export function createSweeper(deps: SweeperDeps): () => Promise<SweepOutcome> {
-  async function isGone(connection: ConnectionRecord): Promise<boolean> {
+  /** 'gone' (410, or expired), 'silent' (open, but silent past its declared heartbeat) or 'open'. */
+  async function stateOf(connection: ConnectionRecord): Promise<'gone' | 'silent' | 'open'> {
     // Past its expiresAt the gateway has closed it for sure: no need to ask.
-    if (connection.expiresAt <= deps.clock.now()) return true;
-    return !(await deps.notifier.isOpen(connection.connectionId));
+    if (connection.expiresAt <= deps.clock.now()) return 'gone';
+    const described = await deps.notifier.describeConnection(connection.connectionId);
+    if (!described) return 'gone';
+    const { heartbeatMs } = connection;
+    return isSilentPastHeartbeat(heartbeatMs, described.lastActiveAt, deps.clock.now(), deps.config.heartbeat)
+      ? 'silent'
+      : 'open';
   }
 
   /** Every item of every page of every shard, `work` on each; a failure is counted and logged, never thrown. */
@@ -87,14 +99,20 @@ export function createSweeper(deps: SweeperDeps): () => Promise<SweepOutcome> {
   }
 
   return async function sweep() {
-    const outcome: SweepOutcome = { checked: 0, removed: 0, settled: 0, occupancyTold: 0, failed: 0 };
+    const outcome: SweepOutcome = { checked: 0, removed: 0, silent: 0, settled: 0, occupancyTold: 0, failed: 0 };
     await eachInShards(
       'connections',
       (shard, cursor) => deps.stores.connections.listSweepShard(shard, { cursor, limit: PAGE }),
       async (connection) => {
         outcome.checked += 1;
-        if (!(await isGone(connection))) return;
-        if ((await deps.lifecycle.removeGone(connection)) === 'removed') outcome.removed += 1;
+        const state = await stateOf(connection);
+        if (state === 'open') return;
+        // Closed first: were its items removed first, the client could go on sending to a connection the backend
+        // no longer counts (its $disconnect then removes nothing that is not already gone).
+        if (state === 'silent') await deps.notifier.close(connection.connectionId);
+        if ((await deps.lifecycle.removeGone(connection)) !== 'removed') return;
+        outcome.removed += 1;
+        if (state === 'silent') outcome.silent += 1;
       },
       outcome,
     );
@@ -120,6 +138,7 @@ export function createSweeper(deps: SweeperDeps): () => Promise<SweepOutcome> {
       outcome,
     );
     if (outcome.removed > 0) deps.metrics.count('ConnectionsSwept', outcome.removed);
+    if (outcome.silent > 0) deps.metrics.count('ConnectionsSilent', outcome.silent);
     return outcome;
   };
 }

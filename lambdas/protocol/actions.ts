@@ -57,7 +57,8 @@ const deviceToken = z.string().check(
 );
 
 export const ACTION_SCHEMAS = {
-  hello: z.object({}),
+  // heartbeatMs: the client promises a frame at least this often (bounds checked by the action: the stack's policy).
+  hello: z.object({ heartbeatMs: z.optional(z.int()) }),
   // roomSeqs: true asks for the lastSeq of the user's rooms, a page at a time (cursor continues).
   ping: z.object({ roomSeqs: z.optional(z.boolean()), cursor: z.optional(cursor) }),
   updateProfile: z.object({

@@ -50,6 +50,9 @@ export const LIMITS = {
   typingTtlMs: 5_000,
   /** A live indicator is re-broadcast when this long has passed since its last broadcast. */
   typingRebroadcastMs: 3_000,
+  /** hello's heartbeatMs: the shortest and the longest heartbeat a client may declare (PROTOCOL.md). */
+  heartbeatMinMs: 30_000,
+  heartbeatMaxMs: 540_000,
   /** API Gateway's connection limits; the local stack's defaults. */
   idleTimeoutS: 600,
   maxConnectionS: 7_200,

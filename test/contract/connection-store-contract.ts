@@ -89,5 +89,34 @@ export function describeConnectionStoreContract(name: string, makeStores: MakeSt
       );
       expect(ours.find((c) => c.connectionId === connections[2]!.connectionId)).toEqual(connections[2]);
     });
+
+    it("keeps a declared heartbeat on the connection's sweep entry, replaces it, and never revives a deleted one", async () => {
+      const userId = uid('user');
+      const connection = { connectionId: uid('conn'), userId, connectedAt: T0, expiresAt: T0 + 7_200_000 };
+      await stores.connections.putConnection(connection);
+      expect(await stores.connections.setHeartbeat(connection.connectionId, 270_000)).toBe(true);
+      expect(await sweepEntryOf(connection.connectionId)).toEqual({ ...connection, heartbeatMs: 270_000 });
+      // The sweeper is its only reader: the connection item and the user's copy do not carry it.
+      expect(await stores.connections.getConnection(connection.connectionId)).toEqual(connection);
+      expect(await stores.connections.listConnections(userId, T0)).toEqual([connection]);
+
+      expect(await stores.connections.setHeartbeat(connection.connectionId, 30_000)).toBe(true);
+      expect(await sweepEntryOf(connection.connectionId)).toEqual({ ...connection, heartbeatMs: 30_000 });
+
+      await stores.connections.deleteConnection(userId, connection.connectionId);
+      expect(await stores.connections.setHeartbeat(connection.connectionId, 60_000)).toBe(false);
+      expect(await sweepEntryOf(connection.connectionId)).toBeUndefined();
+      expect(await stores.connections.getConnection(connection.connectionId)).toBeUndefined();
+    });
+
+    /** The connection as the sweeper reads it, from whichever shard holds it. */
+    async function sweepEntryOf(connectionId: string): Promise<ConnectionRecord | undefined> {
+      for (let shard = 0; shard < SWEEP_SHARDS; shard++) {
+        const entries = await collectPages((cursor) => stores.connections.listSweepShard(shard, { cursor, limit: 50 }));
+        const found = entries.find((entry) => entry.connectionId === connectionId);
+        if (found) return found;
+      }
+      return undefined;
+    }
   });
 }

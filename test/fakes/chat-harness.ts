@@ -151,6 +151,7 @@ export function createChatHarness(
         userId,
         connectedAt: connectOptions.connectedAt ?? clock.now(),
       };
+      notifier.markActive(connection.connectionId, connection.connectedAt);
       await chat.onConnect({
         connectionId: connection.connectionId,
         userId,
@@ -166,6 +167,8 @@ export function createChatHarness(
     },
 
     async send(connection, frame) {
+      // Any frame moves the gateway's lastActiveAt, well-formed or not.
+      notifier.markActive(connection.connectionId, clock.now());
       await chat.onFrame({
         connectionId: connection.connectionId,
         userId: connection.userId,

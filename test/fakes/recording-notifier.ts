@@ -3,7 +3,7 @@
 // refuses a frame over 128 KiB (the post throws, as the real notifier does on a 413), so no unit test can pass with
 // an answer the gateway would never deliver.
 import { LIMITS, type ServerFrame } from '../../lambdas/protocol/index.js';
-import type { Notifier, PostResult } from '../../lambdas/chat/ports.js';
+import type { GatewayConnection, Notifier, PostResult } from '../../lambdas/chat/ports.js';
 
 export type PostOutcome = PostResult | 'threw';
 
@@ -19,6 +19,8 @@ export class RecordingNotifier implements Notifier {
   readonly closed: string[] = [];
   private readonly gone = new Set<string>();
   private readonly failing = new Map<string, Error>();
+  /** When each connection last sent a frame, as the gateway would answer it (see markActive). */
+  private readonly lastActive = new Map<string, number>();
   /** Called at each post before it is recorded; lets a test look at the world as a recipient would. */
   onPost?: (connectionId: string, payload: string) => void | Promise<void>;
 
@@ -29,6 +31,11 @@ export class RecordingNotifier implements Notifier {
   /** The gateway knows the connection (again): a connection it registers once its $connect has returned. */
   markOpen(connectionId: string): void {
     this.gone.delete(connectionId);
+  }
+
+  /** The client sent a frame at `at` (the gateway's lastActiveAt). */
+  markActive(connectionId: string, at: number): void {
+    this.lastActive.set(connectionId, at);
   }
 
   markFailing(connectionId: string, error: Error = new Error(`post to ${connectionId} failed`)): void {
@@ -57,9 +64,11 @@ export class RecordingNotifier implements Notifier {
     return outcome;
   }
 
-  async isOpen(connectionId: string): Promise<boolean> {
+  async describeConnection(connectionId: string): Promise<GatewayConnection | undefined> {
     await Promise.resolve();
-    return !this.gone.has(connectionId);
+    if (this.gone.has(connectionId)) return undefined;
+    const lastActiveAt = this.lastActive.get(connectionId);
+    return lastActiveAt === undefined ? {} : { lastActiveAt };
   }
 
   async close(connectionId: string): Promise<void> {

@@ -478,6 +478,19 @@ async function runSession(): Promise<void> {
   ).toBe(true);
   await invoke('disconnect', bob4);
 
+  // Carol's phone loses its network after her hello declared a heartbeat: the gateway still says open, but she has
+  // been silent for ten minutes. The sweep closes her connection (DELETE) and announces her offline to Bob.
+  const bob5 = await connect('bob');
+  const carol7 = await connect('carol');
+  await send(carol7, { action: 'hello', heartbeatMs: 30_000 });
+  management.lastActiveAt.set(carol7, Date.now() - 600_000);
+  await sweep();
+  expect(management.calls.some((call) => call.method === 'DELETE' && call.connectionId === carol7)).toBe(true);
+  expect(
+    management.framesTo(bob5).some((f) => f.type === 'presence' && f.userId === users.carol && f.isOnline === false),
+  ).toBe(true);
+  await invoke('disconnect', bob5);
+
   // A room over the inline threshold: bob's five other devices (their ids sort first) are served inline, the rest by a
   // worker, which meets Carol's only connection gone, cleans up after it and announces her offline.
   const bobs: string[] = [];

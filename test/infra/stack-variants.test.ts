@@ -63,10 +63,12 @@ describe('a named stage (prod)', () => {
       .filter((s) => s.Sid === 'ManageConnections')
       .flatMap((s) => [s.Resource].flat().map(render));
     // POST for each function that posts (connect, disconnect, message, redelivery, fan-out worker, sweeper), and GET
-    // for the sweeper, which asks whether a connection is still open.
-    expect(resources).toHaveLength(6 + 1);
-    for (const resource of resources) expect(resource).toMatch(/\}\/prod\/(POST|GET)\/@connections\/\*$/);
+    // and DELETE for the sweeper, which asks whether a connection is still open and closes one silent past its
+    // declared heartbeat.
+    expect(resources).toHaveLength(6 + 2);
+    for (const resource of resources) expect(resource).toMatch(/\}\/prod\/(POST|GET|DELETE)\/@connections\/\*$/);
     expect(resources.filter((resource) => resource.includes('/prod/GET/'))).toHaveLength(1);
+    expect(resources.filter((resource) => resource.includes('/prod/DELETE/'))).toHaveLength(1);
   });
 
   it('has no unacknowledged cdk-nag finding', () => {

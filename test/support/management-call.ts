@@ -18,7 +18,7 @@ export async function deleteConnectionOn(httpUrl: string, connectionId: string):
     requestTimeoutMs: 10_000,
   });
   try {
-    return await http.call('DELETE', connectionId);
+    return (await http.call('DELETE', connectionId)).status;
   } catch (error) {
     if (error instanceof ManagementApiError) return error.$metadata.httpStatusCode;
     throw error;

@@ -44,7 +44,7 @@ export const presenceFromItem = (item: Item): PresenceState => ({
 
 /**
  * The connection item, its twin under the user (which lets presence list a user's connections) and its entry in a
- * sweep shard (which lets the sweeper find it).
+ * sweep shard (which lets the sweeper find it, with the heartbeat it reads).
  */
 export function connectionItems(connection: ConnectionRecord): [Item, Item, Item] {
   const fields = {
@@ -57,7 +57,7 @@ export function connectionItems(connection: ConnectionRecord): [Item, Item, Item
   return [
     { ...keys.connection(connection.connectionId), ...fields, ...completed },
     { ...keys.userConnection(connection.userId, connection.connectionId), ...fields },
-    { ...keys.sweepEntry(connection.connectionId), ...fields },
+    { ...keys.sweepEntry(connection.connectionId), ...fields, ...defined({ heartbeatMs: connection.heartbeatMs }) },
   ];
 }
 
@@ -68,6 +68,7 @@ export const connectionFromItem = (item: Item): ConnectionRecord =>
     connectedAt: num(item, 'connectedAt'),
     expiresAt: num(item, EXPIRES_AT_MS),
     connectCompletedAt: optionalNum(item, 'connectCompletedAt'),
+    heartbeatMs: optionalNum(item, 'heartbeatMs'),
   });
 
 /** The room's lastSeq attribute is also its message counter (nextSeq adds to it). */

@@ -1,5 +1,6 @@
 // Connections on the table: CONN#<conn> CONN (the connection, for its owner), USER#<user> CONN#<conn> (the
-// user's connections, for presence across devices) and SWEEP#<shard> CONN#<conn> (for the sweeper), all expiring.
+// user's connections, for presence across devices) and SWEEP#<shard> CONN#<conn> (for the sweeper, with the declared
+// heartbeat), all expiring.
 import type { ConnectionStore } from '../../chat/ports.js';
 import { connectionFromItem, connectionItems } from './codec.js';
 import { SK_PREFIX, keys, userPk } from './keys.js';
@@ -24,6 +25,16 @@ export function createConnectionStore(table: Table): ConnectionStore {
       // Conditional: a connection closed while its $connect ran must not come back as half an item.
       const written = await table.updateIf('markConnectCompleted', keys.connection(connectionId), {
         update: { expression: 'SET connectCompletedAt = :at', values: { ':at': at } },
+        condition: ITEM_EXISTS,
+      });
+      return written !== undefined;
+    },
+
+    async setHeartbeat(connectionId, heartbeatMs) {
+      // On the sweep entry alone: the sweeper is its only reader. Conditional, so a connection closed meanwhile does
+      // not come back as a stray entry.
+      const written = await table.updateIf('setHeartbeat', keys.sweepEntry(connectionId), {
+        update: { expression: 'SET heartbeatMs = :heartbeatMs', values: { ':heartbeatMs': heartbeatMs } },
         condition: ITEM_EXISTS,
       });
       return written !== undefined;

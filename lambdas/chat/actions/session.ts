@@ -2,6 +2,7 @@
 import { LIMITS, type Room } from '../../protocol/index.js';
 import type { ActionHandler, RuntimeWith } from '../context.js';
 import { fitPage, ListBudget } from '../frame-budget.js';
+import { checkedHeartbeat } from '../heartbeat.js';
 import type { RoomRecord } from '../ports.js';
 import { loadProfile, requestingConnection } from '../room-access.js';
 import { sumOf, unreadCountsOf, unreadTotalOf } from '../unread.js';
@@ -38,10 +39,18 @@ async function roomsPage(
   return { ...listed, unreadOfPage: sumOf(unread.values()), pageCursor: page.cursor };
 }
 
-export const hello: ActionHandler<'hello', 'profiles' | 'rooms' | 'messages'> = async (runtime, request) => {
+export const hello: ActionHandler<'hello', 'profiles' | 'rooms' | 'messages' | 'connections'> = async (
+  runtime,
+  request,
+  input,
+) => {
+  // Checked before anything is written: a refused hello changes nothing.
+  const heartbeatMs = checkedHeartbeat(input.heartbeatMs, runtime.config.heartbeat);
   // hello is a client's first frame: a connection a racing broadcast took for gone while it was connecting is
   // restored here, before the rooms' lastSeq is read, so whatever it missed lies within what this ack reports.
   await runtime.connections.restore(requestingConnection(runtime, request));
+  // Written only when declared, so a hello without one costs no write; a later declaration replaces an earlier one.
+  if (heartbeatMs !== undefined) await runtime.stores.connections.setHeartbeat(request.connectionId, heartbeatMs);
   const [profile, page] = await Promise.all([
     loadProfile(runtime.stores.profiles, request.userId),
     roomsPage(runtime, request.userId, undefined),

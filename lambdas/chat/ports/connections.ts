@@ -20,6 +20,11 @@ export interface ConnectionRecord {
    * the connection's own item carries it (getConnection), not the copy listConnections reads.
    */
   connectCompletedAt?: number;
+  /**
+   * The heartbeat the client declared in hello (PROTOCOL.md): it promised a frame at least this often, so a longer
+   * silence means the connection is gone (the sweeper closes it). Only the sweep entry carries it (listSweepShard).
+   */
+  heartbeatMs?: number;
 }
 
 export interface ConnectionStore {
@@ -27,6 +32,11 @@ export interface ConnectionStore {
   getConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** Records that the connection's $connect completed at `at`; false (nothing written) when it is gone. */
   markConnectCompleted(connectionId: string, at: number): Promise<boolean>;
+  /**
+   * Records the heartbeat the connection declared where the sweeper reads it (replacing an earlier one); false
+   * (nothing written) when the connection is gone.
+   */
+  setHeartbeat(connectionId: string, heartbeatMs: number): Promise<boolean>;
   /** Removes the connection's own items; true when they were there. */
   deleteConnection(userId: string, connectionId: string): Promise<boolean>;
   /** The user's connections whose expiresAt is after `now` (strongly consistent: presence decisions rest on it). */

@@ -4,6 +4,12 @@ import type { ReportRecord } from './reports.js';
 
 export type PostResult = 'delivered' | 'gone';
 
+/** An open connection as the gateway describes it. */
+export interface GatewayConnection {
+  /** When the client last sent a frame (epoch ms), if the answer said so readably. */
+  lastActiveAt?: number;
+}
+
 /** Sends frames to connections through the gateway's management API. */
 export interface Notifier {
   /**
@@ -13,10 +19,10 @@ export interface Notifier {
    */
   post(connectionId: string, payload: string): Promise<PostResult>;
   /**
-   * Whether the gateway still knows the connection (GET @connections/{id}: false for 410). Retried like a post;
-   * PostRetriesExhaustedError when the API stays sick.
+   * What the gateway knows of the connection (GET @connections/{id}); undefined when it no longer knows it (410).
+   * Retried like a post; PostRetriesExhaustedError when the API stays sick.
    */
-  isOpen(connectionId: string): Promise<boolean>;
+  describeConnection(connectionId: string): Promise<GatewayConnection | undefined>;
   /** Closes a connection at the gateway (used for connections that must not stay open). */
   close(connectionId: string): Promise<void>;
 }
@@ -127,6 +133,8 @@ export type MetricName =
   /** Files of deleted messages whose removal failed (each is left to the bucket's lifecycle rule, see the log). */
   | 'AttachmentRemovalFailures'
   /** Connections the sweeper found closed (their $disconnect never arrived) and removed. */
-  | 'ConnectionsSwept';
+  | 'ConnectionsSwept'
+  /** Of those, connections the sweeper closed because they were silent past their declared heartbeat. */
+  | 'ConnectionsSilent';
 
 export type { ServerFrame };

@@ -42,7 +42,7 @@ export class FaultInjection {
       if (this.failingOnce.delete(connectionId)) throw new PostRetriesExhaustedError(4, 'server-error');
       return this.realNotifier!.post(connectionId, payload);
     },
-    isOpen: (connectionId: string) => this.realNotifier!.isOpen(connectionId),
+    describeConnection: (connectionId: string) => this.realNotifier!.describeConnection(connectionId),
     close: (connectionId: string) => this.realNotifier!.close(connectionId),
   };
 

@@ -14,7 +14,10 @@ export class MemoryConnectionStore implements ConnectionStore {
   async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
     await this.table.enter('getConnection');
     const connection = this.table.connections.get(connectionId);
-    return connection && copy(connection);
+    if (!connection) return undefined;
+    // Like the DynamoDB store, whose connection item does not carry the heartbeat (its sweep entry does).
+    const { heartbeatMs: _heartbeat, ...own } = connection;
+    return copy(own);
   }
 
   async markConnectCompleted(connectionId: string, at: number): Promise<boolean> {
@@ -22,6 +25,14 @@ export class MemoryConnectionStore implements ConnectionStore {
     const connection = this.table.connections.get(connectionId);
     if (!connection) return false;
     connection.connectCompletedAt = at;
+    return true;
+  }
+
+  async setHeartbeat(connectionId: string, heartbeatMs: number): Promise<boolean> {
+    await this.table.enter('setHeartbeat');
+    const connection = this.table.connections.get(connectionId);
+    if (!connection) return false;
+    connection.heartbeatMs = heartbeatMs;
     return true;
   }
 
@@ -39,8 +50,9 @@ export class MemoryConnectionStore implements ConnectionStore {
       [...this.table.connections.values()]
         .filter((connection) => connection.userId === userId && connection.expiresAt > now)
         .sort((a, b) => (a.connectionId < b.connectionId ? -1 : 1))
-        // Like the DynamoDB store, whose user-side copy of a connection does not carry the $connect mark.
-        .map(({ connectCompletedAt: _mark, ...connection }) => copy(connection))
+        // Like the DynamoDB store, whose user-side copy of a connection carries neither the $connect mark nor the
+        // heartbeat.
+        .map(({ connectCompletedAt: _mark, heartbeatMs: _heartbeat, ...connection }) => copy(connection))
     );
   }
 

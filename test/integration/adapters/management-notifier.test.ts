@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createManagementNotifier,
+  gatewayConnectionOf,
   managementEndpointFor,
   managementNotifierFor,
   type ManagementNotifier,
@@ -157,6 +158,24 @@ describe('createManagementNotifier', () => {
       'DELETE /@connections/c-close',
       'DELETE /@connections/c-gone',
     ]);
+  });
+
+  it('describes a connection with GET /@connections/{id}; undefined once it is gone (410), without retrying', async () => {
+    script.set('/@connections/c-gone', [{ status: 410, errorType: 'GoneException' }]);
+    await expect(notifier.describeConnection('c-gone')).resolves.toBeUndefined();
+    await expect(notifier.describeConnection('c-open')).resolves.toBeDefined();
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'GET /@connections/c-gone',
+      'GET /@connections/c-open',
+    ]);
+  });
+
+  it("reads lastActiveAt from GetConnection's answer, and nothing from an answer without a readable one", () => {
+    const answer = { connectedAt: '2026-12-03T10:00:00.000Z', lastActiveAt: '2026-12-03T10:05:00.000Z' };
+    expect(gatewayConnectionOf(JSON.stringify(answer))).toEqual({ lastActiveAt: Date.parse(answer.lastActiveAt) });
+    for (const body of ['', 'not json', 'null', '{}', '{"lastActiveAt":"yesterday"}', '{"lastActiveAt":12}']) {
+      expect(gatewayConnectionOf(body), body).toEqual({});
+    }
   });
 
   it('reuses keep-alive sockets across posts', async () => {
@@ -322,7 +341,10 @@ describe('every request is signed with SigV4 that verifies', () => {
           headers: request.headers,
           body: Buffer.concat(chunks),
         });
-        response.writeHead(200).end();
+        // GetConnection answers the connection's description, as API Gateway does.
+        response
+          .writeHead(200)
+          .end(request.method === 'GET' ? JSON.stringify({ lastActiveAt: '2026-12-03T11:00:00.000Z' }) : undefined);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -338,7 +360,9 @@ describe('every request is signed with SigV4 that verifies', () => {
       await signed.close('c1=');
       await signed.close('c2=');
       // The sweeper's question: the connection's details, answered 200 while it is open.
-      await expect(signed.isOpen('c3=')).resolves.toBe(true);
+      await expect(signed.describeConnection('c3=')).resolves.toEqual({
+        lastActiveAt: Date.parse('2026-12-03T11:00:00.000Z'),
+      });
       expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual([
         ...Array(3).fill('POST /prod/@connections/L0SM9cOFvHcCIhw%3D'),
         'DELETE /prod/@connections/c1%3D',

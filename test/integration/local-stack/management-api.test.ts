@@ -226,7 +226,8 @@ describe('management API signatures', () => {
     try {
       await expect(notifier.post(connectionId, 'from the notifier')).resolves.toBe('delivered');
       // The sweeper's GET goes the same signed way.
-      await expect(notifier.isOpen(connectionId)).resolves.toBe(true);
+      const described = await notifier.describeConnection(connectionId);
+      expect(described?.lastActiveAt).toEqual(expect.any(Number));
     } finally {
       notifier.destroy();
     }
