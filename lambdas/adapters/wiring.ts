@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createChat, FanOutBatchIncompleteError, type RedeliveryRequest, type SweepOutcome } from '../chat/index.js';
 import type {
+  AttachmentStorage,
   ChatStores,
   Clock,
   FanOutDispatcher,
@@ -33,7 +34,6 @@ import {
   withRetryBudget,
   type RetryBudgetSettings,
 } from './retry-budget.js';
-import { createS3Attachments } from './s3-attachments.js';
 import { redeliveryRequestOf, sqsFrameQueueFor } from './sqs-frame-queue.js';
 import { sqsPushQueueFor } from './sqs-push-queue.js';
 
@@ -65,6 +65,11 @@ export interface HandlerOverrides {
   fanOutDispatcherFor: (options: LambdaFanOutDispatcherOptions) => FanOutDispatcher;
   /** Where reportMessage publishes; none here (see message-handler.ts for the message function's, from config). */
   moderationEvents: ModerationEvents;
+  /**
+   * The attachment bucket; none here (message-handler.ts builds the message function's from
+   * config.attachmentsBucketUrl, so that its S3 signing is bundled into the message function only).
+   */
+  attachments: AttachmentStorage;
 }
 
 export type WebSocketHandler = (event: WebSocketHandlerEvent, context?: Context) => Promise<{ statusCode: number }>;
@@ -243,13 +248,6 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
     ...overrides.chatConfig,
   };
   const pushJobs = overrides.pushJobs ?? pushJobQueueFor(config, observability.logger);
-  const attachments = config.attachmentsBucketUrl
-    ? createS3Attachments({
-        bucketUrl: config.attachmentsBucketUrl,
-        region: config.region,
-        ...(config.credentials ? { credentials: config.credentials } : {}),
-      })
-    : undefined;
   const fanOutDispatcher = handler === 'message' ? fanOutDispatcherOf(config, overrides, observability) : undefined;
   const frameQueue =
     overrides.frameQueue ??
@@ -261,7 +259,7 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
           ...(config.credentials ? { credentials: config.credentials } : {}),
         })
       : undefined);
-  const { moderationEvents } = overrides;
+  const { moderationEvents, attachments } = overrides;
   const build = (notifier: Notifier): ChatService =>
     createChat({
       stores,
