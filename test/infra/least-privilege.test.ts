@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
+import { FUNCTION_NAMES } from '../../lambdas/adapters/function-names.js';
 import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
 import type { WebSocketHandlerEvent } from '../../lambdas/adapters/gateway-events.js';
 import { createMessageFunctionHandler } from '../../lambdas/adapters/message-handler.js';
@@ -54,7 +55,8 @@ import { createLocalS3 } from '../../local/s3/local-s3.js';
 import { startLocalEventBridge, type LocalEventBridge } from '../../local/eventbridge/local-eventbridge.js';
 import { startManagementRecorder, type ManagementRecorder } from './support/management-recorder.js';
 
-const HANDLERS: readonly TableUser[] = ['connect', 'disconnect', 'message', 'redelivery', 'fanout', 'sweeper', 'push'];
+/** Every function but the authorizer (which touches no table): derived from the one list, so a new one is covered. */
+const HANDLERS: readonly TableUser[] = FUNCTION_NAMES.filter((name): name is TableUser => name !== 'authorizer');
 
 interface Observed {
   table: Set<string>;
