@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { HandlerName } from '../lambdas/protocol/routes.js';
+import { SWEEP_TARGET_SHARDS, type SweepEvent } from '../lambdas/adapters/sweep-targets.js';
 import { FUNCTION_NAMES, type FunctionName } from '../lambdas/adapters/function-names.js';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -256,11 +257,18 @@ export class ChatFunctions extends Construct {
       new SqsEventSource(props.redeliveryQueue.queue, { batchSize: 10, reportBatchItemFailures: true }),
     );
 
-    // No retries: a failed sweep is followed by the next one a minute later, which does the same work afresh.
+    // No retries: a failed sweep is followed by the next one a minute later, which does the same work afresh. One
+    // target per part of the sweep shards (lambdas/adapters/sweep-targets.ts): the parts run in parallel.
     this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
       description: 'Runs the chat sweeper',
       schedule: events.Schedule.rate(SWEEP_RATE),
-      targets: [new targets.LambdaFunction(this.sweeper, { retryAttempts: 0 })],
+      targets: SWEEP_TARGET_SHARDS.map(
+        (shards) =>
+          new targets.LambdaFunction(this.sweeper, {
+            retryAttempts: 0,
+            event: events.RuleTargetInput.fromObject({ shards: [...shards] } satisfies SweepEvent),
+          }),
+      ),
     });
 
     for (const handler of CHAT_TABLE_USERS) grantTableAccess(roles[handler], TABLE_ACCESS[handler], props.table);

@@ -1,5 +1,6 @@
 // A scheduled function on the local stack, as an EventBridge rule runs one on AWS: the same handler, invoked with a
-// "Scheduled Event" every `periodMs`. Runs never overlap here (a run that outlasts the period delays the next one),
+// "Scheduled Event" every `periodMs`, or, for a rule whose targets each hand the function an input of their own, once
+// per input, all at once. Runs never overlap here (a run that outlasts the period delays the next one),
 // which for the sweeper only means the local stack is a little gentler than AWS.
 import type { Logger } from '../lambdas/chat/ports.js';
 
@@ -15,7 +16,9 @@ export interface LocalScheduleOptions {
   name: string;
   periodMs: number;
   region: string;
-  invoke: (event: ScheduledEvent) => Promise<unknown>;
+  invoke: (event: ScheduledEvent | object) => Promise<unknown>;
+  /** The targets' inputs (as `RuleTargetInput.fromObject`): each tick invokes the function once with each. */
+  inputs?: readonly object[];
   logger: Logger;
 }
 
@@ -53,10 +56,12 @@ export function startLocalSchedule(options: LocalScheduleOptions): LocalSchedule
   function run(): Promise<void> {
     running = running.then(async () => {
       if (stopped) return;
-      try {
-        await options.invoke(eventNow());
-      } catch (error) {
+      const events = options.inputs ?? [eventNow()];
+      const results = await Promise.allSettled(events.map((event) => options.invoke(event)));
+      for (const result of results) {
+        if (result.status === 'fulfilled') continue;
         // As on AWS: a failed run is logged (and alarmed on there); the next tick comes all the same.
+        const error: unknown = result.reason;
         options.logger.warn('scheduled function failed', {
           rule: options.name,
           error: error instanceof Error ? error.message : String(error),

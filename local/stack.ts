@@ -30,6 +30,7 @@ import { createAsyncInvoker, type AsyncInvoker } from './lambda/async-invoker.js
 import { createLambdaInvokeApi } from './lambda/lambda-invoke-api.js';
 import { DEFAULT_FAN_OUT_SETTINGS, DEFAULT_HEARTBEAT_POLICY } from '../lambdas/chat/index.js';
 import { sendJson } from './http-util.js';
+import { SWEEP_TARGET_SHARDS, type SweepEvent } from '../lambdas/adapters/sweep-targets.js';
 import { handleManagementRequest, type ManagementApi } from './management-api.js';
 import { createSigV4Verifier } from './sigv4-verifier.js';
 import { createLocalS3 } from './s3/local-s3.js';
@@ -237,6 +238,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       periodMs: options.sweepPeriodMs ?? DEFAULT_SWEEP_PERIOD_MS,
       region: LOCAL_REGION,
       invoke: (event) => host.invoke('sweeper', event),
+      // As the deployed rule: one invocation per part of the sweep shards, in parallel.
+      inputs: SWEEP_TARGET_SHARDS.map((shards): SweepEvent => ({ shards: [...shards] })),
       logger: gatewayLogger,
     });
     // Registered only now: until then Node refuses upgrades itself; once stopping, the gateway answers them 503.

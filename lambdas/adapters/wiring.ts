@@ -35,6 +35,7 @@ import {
   type RetryBudgetSettings,
 } from './retry-budget.js';
 import { redeliveryRequestOf, sqsFrameQueueFor } from './sqs-frame-queue.js';
+import { shardsOfSweepEvent } from './sweep-targets.js';
 import { sqsPushQueueFor } from './sqs-push-queue.js';
 
 // The authorizer is not re-exported here: it is imported from ./authorizer-handler.js, so aws-jwt-verify stays out
@@ -184,11 +185,12 @@ export function createSweeperHandler(config: RuntimeConfig, overrides: Partial<H
     throw new ConfigError('MANAGEMENT_ENDPOINT', 'the sweeper needs it (its events do not name the API)');
   }
   const parts = chatPartsFor(config, overrides, 'sweeper');
-  return (_event, context) =>
+  return (event, context) =>
     parts.observability.run(context, {}, () =>
       withRetryBudget(parts.clock.now(), context, parts.retryBudget, async () => {
-        const outcome = await parts.chatFor(NO_GATEWAY_EVENT).sweep();
-        parts.observability.logger.info('sweep done', { ...outcome });
+        const shards = shardsOfSweepEvent(event);
+        const outcome = await parts.chatFor(NO_GATEWAY_EVENT).sweep(shards);
+        parts.observability.logger.info('sweep done', { ...outcome, shards: shards ?? 'all' });
         if (outcome.failed > 0) throw new Error(`sweep: ${outcome.failed} connection(s) or shard(s) not swept`);
         return outcome;
       }),

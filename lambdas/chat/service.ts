@@ -132,6 +132,9 @@ export interface ChatService {
   redeliver(frames: readonly RedeliveryRequest[]): Promise<RedeliveryOutcome>;
   /** A fan-out worker's batch; throws FanOutBatchIncompleteError when it must be tried again (see fan-out.ts). */
   deliverBatch(batch: FanOutBatch): Promise<void>;
-  /** Finds connections closed without their $disconnect and removes them (see sweeper.ts); never throws. */
-  sweep(): Promise<SweepOutcome>;
+  /**
+   * Finds connections closed without their $disconnect and removes them (see sweeper.ts), in the given sweep shards
+   * (default all); never throws.
+   */
+  sweep(shards?: readonly number[]): Promise<SweepOutcome>;
 }

@@ -57,7 +57,10 @@ const PAGE = 100;
 /** Gateway checks in flight at once (well under the 50 sockets of the management client). */
 const CONCURRENCY = 20;
 
-export function createSweeper(deps: SweeperDeps): () => Promise<SweepOutcome> {
+const ALL_SHARDS: readonly number[] = Array.from({ length: SWEEP_SHARDS }, (_, shard) => shard);
+
+/** A sweep of the given shards (default all of them; the schedule splits them across parallel invocations). */
+export function createSweeper(deps: SweeperDeps): (shards?: readonly number[]) => Promise<SweepOutcome> {
   /** 'gone' (410, or expired), 'silent' (open, but silent past its declared heartbeat) or 'open'. */
   async function stateOf(connection: ConnectionRecord): Promise<'gone' | 'silent' | 'open'> {
     // Past its expiresAt the gateway has closed it for sure: no need to ask.
@@ -72,12 +75,13 @@ export function createSweeper(deps: SweeperDeps): () => Promise<SweepOutcome> {
 
   /** Every item of every page of every shard, `work` on each; a failure is counted and logged, never thrown. */
   async function eachInShards<T>(
+    shards: readonly number[],
     what: string,
     listShard: (shard: number, cursor: string | undefined) => Promise<Page<T>>,
     work: (item: T) => Promise<void>,
     outcome: SweepOutcome,
   ): Promise<void> {
-    for (let shard = 0; shard < SWEEP_SHARDS; shard++) {
+    for (const shard of shards) {
       try {
         await forEachPage(
           (cursor) => listShard(shard, cursor),
@@ -98,9 +102,10 @@ export function createSweeper(deps: SweeperDeps): () => Promise<SweepOutcome> {
     }
   }
 
-  return async function sweep() {
+  return async function sweep(shards = ALL_SHARDS) {
     const outcome: SweepOutcome = { checked: 0, removed: 0, silent: 0, settled: 0, occupancyTold: 0, failed: 0 };
     await eachInShards(
+      shards,
       'connections',
       (shard, cursor) => deps.stores.connections.listSweepShard(shard, { cursor, limit: PAGE }),
       async (connection) => {
@@ -118,6 +123,7 @@ export function createSweeper(deps: SweeperDeps): () => Promise<SweepOutcome> {
     );
     // After the connections: a user whose last connection this sweep removed waits for the grace period all the same.
     await eachInShards(
+      shards,
       'leaving users',
       (shard, cursor) => deps.stores.presence.listLeaving(shard, { cursor, limit: PAGE }),
       async (record) => {
@@ -127,6 +133,7 @@ export function createSweeper(deps: SweeperDeps): () => Promise<SweepOutcome> {
     );
     const { occupancy } = deps.stores;
     await eachInShards(
+      shards,
       'occupancy changes',
       (shard, cursor) => occupancy.listPendingOccupancy(shard, { cursor, limit: PAGE }),
       async (roomId) => {

@@ -1,5 +1,7 @@
 // The deployable stack as `npx cdk synth` builds it for the default stage (dev, a new user pool), with the
 // functions really bundled: each property the deployment promises is asserted on the template.
+import { SWEEP_INVOCATIONS } from '../../lambdas/adapters/sweep-targets.js';
+import { SWEEP_SHARDS } from '../../lambdas/chat/ports/connections.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -611,9 +613,15 @@ describe('sweep schedule', () => {
     const [, rule] = rules[0]!;
     expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
     expect(rule.Properties.State).toBe('ENABLED');
-    expect(rule.Properties.Targets).toHaveLength(1);
-    expect(render(rule.Properties.Targets[0].Arn)).toBe(`\${${fnId('sweeper')}.Arn}`);
-    expect(rule.Properties.Targets[0].RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
+    const ruleTargets = rule.Properties.Targets as Array<{ Arn: unknown; RetryPolicy: unknown; Input: string }>;
+    expect(ruleTargets).toHaveLength(SWEEP_INVOCATIONS);
+    for (const target of ruleTargets) {
+      expect(render(target.Arn)).toBe(`\${${fnId('sweeper')}.Arn}`);
+      expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
+    }
+    // Each target hands the sweeper its part of the shards; together they cover every shard exactly once.
+    const shards = ruleTargets.flatMap((target) => (JSON.parse(target.Input) as { shards: number[] }).shards);
+    expect([...shards].sort((a, b) => a - b)).toEqual(Array.from({ length: SWEEP_SHARDS }, (_, shard) => shard));
     const permissions = resourcesOf(synth.template, 'AWS::Lambda::Permission').filter(
       ([, p]) => p.Properties.Principal === 'events.amazonaws.com',
     );
