@@ -63,6 +63,9 @@ describe('ChatClient unread counts', () => {
     const messages = LIMITS.unreadCountMax + 2;
     for (let index = 0; index < messages; index++) {
       await alice.client.request('sendMessage', { roomId, clientMessageId: `bulk-${index}`, content: `${index}` });
+      // Paced under the per-connection frame rate (25 a second past a burst of 60): on a fast stack, more than 100
+      // sends back to back would be refused with RATE_LIMITED.
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await waitFor(() => bob.client.unreadCount(roomId) === LIMITS.unreadCountMax, 'the cap', 20_000);
     const carol = local.user('carol');
