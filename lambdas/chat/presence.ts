@@ -191,8 +191,13 @@ export function createPresence(deps: PresenceDeps): Presence {
         // Keeps liveUntil exact when the longest-lived connection was the one that left, so that a connection that
         // later ends without its close reaching the backend leaves a record that goes stale when it should.
         if (seen) await presence.settlePresence(userId, seen, Math.max(...remaining.map((c) => c.expiresAt)));
-        // The rooms only the closed watch connection heard: the user is still online, but no longer there.
-        if (options.announce) await leaveUnheardRooms(deps, userId, options.watched ?? [], remaining);
+        // The rooms only the closed watch connection heard: the user is still online, but may be gone from them. As
+        // for a last close, not at once: a reconnect racing this close (the app back from the background, a socket
+        // replaced) subscribes to them again within the grace period, and then nobody hears anything.
+        if (options.announce && seen?.watchOnly && options.watched?.length) {
+          if (graceMs > 0) await presence.addLeavingEntry(userId, now);
+          else await leaveUnheardRooms(deps, userId, options.watched, remaining);
+        }
         return;
       }
       if (options.announce) await endTyping(userId, now);

@@ -25,6 +25,17 @@ const UNCHANGED_SINCE = (gen: number) => ({
 const leavingFromItem = (item: Item) => ({ userId: item.userId as string, since: item.since as number });
 
 export function createPresenceStore(table: Table): PresenceStore {
+  async function addLeavingEntry(userId: string, since: number): Promise<void> {
+    // An update, not a put: the functions that close connections may update items.
+    await table.update('addLeavingEntry', keys.leaving(userId), {
+      update: {
+        expression: 'SET userId = :userId, #since = :since',
+        names: SINCE,
+        values: { ':userId': userId, ':since': since },
+      },
+    });
+  }
+
   return {
     async markOnline(userId, liveUntil, options) {
       const online = {
@@ -93,16 +104,12 @@ export function createPresenceStore(table: Table): PresenceStore {
       return written !== undefined;
     },
 
+    addLeavingEntry,
+
     async markLeaving(userId, seen, since) {
       // The entry first: a user marked leaving without one would never be settled, while an entry without the mark
-      // is only dropped by the sweeper. An update, not a put: the functions that close connections may update items.
-      await table.update('markLeaving', keys.leaving(userId), {
-        update: {
-          expression: 'SET userId = :userId, #since = :since',
-          names: SINCE,
-          values: { ':userId': userId, ':since': since },
-        },
-      });
+      // is only dropped by the sweeper.
+      await addLeavingEntry(userId, since);
       const written = await table.updateIf('markLeaving', keys.presence(userId), {
         update: { expression: 'SET #leavingSince = :since', names: LEAVING_SINCE, values: { ':since': since } },
         condition: UNCHANGED_SINCE(seen.gen),

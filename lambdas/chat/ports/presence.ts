@@ -53,6 +53,11 @@ export interface PresenceStore {
    * still online: records that they are leaving since `since`, for the sweeper to find. True when it wrote.
    */
   markLeaving(userId: string, seen: PresenceState, since: number): Promise<boolean>;
+  /**
+   * The sweeper's entry alone, for a user still online whose closed watch connection left rooms that no other
+   * connection of theirs hears: the sweeper looks at those rooms again once the grace period has passed.
+   */
+  addLeavingEntry(userId: string, since: number): Promise<void>;
   /** One page of the users marked leaving in a sweep shard (0 ≤ shard < SWEEP_SHARDS). */
   listLeaving(shard: number, page: PageRequest): Promise<Page<LeavingRecord>>;
   /** Removes the sweeper's entry of a leaving user, unless a later leaving replaced it. */

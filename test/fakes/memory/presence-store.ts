@@ -53,6 +53,11 @@ export class MemoryPresenceStore implements PresenceStore {
     return true;
   }
 
+  async addLeavingEntry(userId: string, since: number): Promise<void> {
+    await this.table.enter('addLeavingEntry');
+    this.table.leaving.set(userId, { userId, since });
+  }
+
   async listLeaving(shard: number, page: PageRequest): Promise<Page<LeavingRecord>> {
     await this.table.enter('listLeaving');
     const entries = [...this.table.leaving.values()]
