@@ -70,6 +70,8 @@ export interface ConnectOptions {
   name?: string;
   connectionId?: string;
   connectedAt?: number;
+  /** Watch mode (the handshake's watch=1). */
+  watch?: boolean;
 }
 
 export type Answer = AckFrame | ErrorFrame;
@@ -157,6 +159,7 @@ export function createChatHarness(
         userId,
         tokenDisplayName: connectOptions.name ?? userId,
         connectedAt: connection.connectedAt,
+        ...(connectOptions.watch && { watch: true }),
       });
       return connection;
     },

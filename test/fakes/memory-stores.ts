@@ -36,6 +36,16 @@ export class MemoryStores implements ChatStores {
     this.table.failNext(method, error);
   }
 
+  /** Runs `step` when `method` is next called, before the call does anything (a request racing it). */
+  interceptNext(method: StoreMethod, step: () => Promise<void>): void {
+    this.table.interceptNext(method, step);
+  }
+
+  /** How many times `method` was called so far. */
+  callsOf(method: StoreMethod): number {
+    return this.table.calls.get(method) ?? 0;
+  }
+
   /** Everything stored, as copies, for assertions on state (e.g. "nothing half-written"). */
   dump(): MemoryDump {
     return this.table.dump();

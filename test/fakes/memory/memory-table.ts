@@ -134,6 +134,14 @@ export class MemoryTable {
   /** key(userId, windowStart): reports counted in that window. */
   readonly reportQuotas = new Map<string, number>();
   private readonly failures = new Map<StoreMethod, Error[]>();
+  private readonly interceptions = new Map<StoreMethod, Array<() => Promise<void>>>();
+  /** How many times each store method was called (what an operation reads and writes, in calls). */
+  readonly calls = new Map<StoreMethod, number>();
+
+  /** Runs `step` when `method` is next called, before it does anything: another request racing that call. */
+  interceptNext(method: StoreMethod, step: () => Promise<void>): void {
+    this.interceptions.set(method, [...(this.interceptions.get(method) ?? []), step]);
+  }
 
   /** Queues a failure for the next call of `method` (see MemoryStores.failNext). */
   failNext(method: StoreMethod, error: Error): void {
@@ -146,6 +154,9 @@ export class MemoryTable {
   async enter(method: StoreMethod): Promise<void> {
     // Always async, like the real store: callers cannot come to depend on synchronous completion.
     await Promise.resolve();
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+    const step = this.interceptions.get(method)?.shift();
+    if (step) await step();
     const error = this.failures.get(method)?.shift();
     if (error) throw error;
   }
