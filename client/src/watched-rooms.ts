@@ -74,7 +74,11 @@ export class WatchedRooms {
     this.rooms.add(roomId);
     // Before connect(), the first connection subscribes it (and its catch-up covers it).
     if (this.deps.isIdle()) return Promise.resolve();
-    const run = this.subscribe(roomId).finally(() => this.pending.delete(roomId));
+    // An unwatchRoom (and a watchRoom after it) meanwhile supersedes this call: it then changes nothing when answered.
+    const isCurrent = () => this.pending.get(roomId) === run;
+    const run: Promise<void> = this.subscribe(roomId, isCurrent).finally(() => {
+      if (this.pending.get(roomId) === run) this.pending.delete(roomId);
+    });
     this.pending.set(roomId, run);
     return run;
   }
@@ -82,6 +86,8 @@ export class WatchedRooms {
   /** Unsubscribes the room and forgets it; a connection lost on the way took the subscription with it. */
   async unwatch(roomId: string): Promise<void> {
     if (!this.enabled || !this.rooms.delete(roomId)) return;
+    // A watchRoom still on its way no longer answers for the room: watching it again starts over.
+    this.pending.delete(roomId);
     this.deps.unheard(roomId);
     if (this.deps.isIdle()) return;
     try {
@@ -115,15 +121,15 @@ export class WatchedRooms {
     }
   }
 
-  private async subscribe(roomId: string): Promise<void> {
+  private async subscribe(roomId: string, isCurrent: () => boolean): Promise<void> {
     try {
       await this.deps.request('subscribe', roomId);
     } catch (error) {
       const connectionLost = error instanceof ChatError && (error.code === 'DISCONNECTED' || error.code === 'TIMEOUT');
-      if (!connectionLost) this.rooms.delete(roomId);
+      if (!connectionLost && isCurrent()) this.rooms.delete(roomId);
       throw error;
     }
-    if (this.rooms.has(roomId)) await this.deps.catchUp(roomId);
+    if (isCurrent()) await this.deps.catchUp(roomId);
   }
 
   private async resubscribeOne(transport: Transport, roomId: string): Promise<void> {
