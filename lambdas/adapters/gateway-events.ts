@@ -18,6 +18,8 @@ export interface WebSocketAuthorizerEvent {
 
 /** A $connect, $disconnect or message-route event (what we read of it). */
 export interface WebSocketHandlerEvent {
+  /** $connect only: the query string of the handshake (the client's choice: data, checked before it is used). */
+  queryStringParameters?: Record<string, string | undefined> | null;
   requestContext: {
     connectionId: string;
     connectedAt?: number;
@@ -67,13 +69,31 @@ function connectedAtOf(event: WebSocketHandlerEvent, now: number): number {
   return typeof connectedAt === 'number' && Number.isFinite(connectedAt) ? connectedAt : now;
 }
 
+/** A handshake asking for something the protocol does not offer: refused with 400, nothing written. */
+export class BadHandshakeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadHandshakeError';
+  }
+}
+
+/** `watch=1` asks for watch mode (PROTOCOL.md); no `watch` for the default; any other value is refused. */
+function watchModeOf(event: WebSocketHandlerEvent): boolean {
+  const watch = event.queryStringParameters?.watch;
+  if (watch === undefined) return false;
+  if (watch === '1') return true;
+  throw new BadHandshakeError('watch: 1 or absent');
+}
+
 export function toConnectRequest(event: WebSocketHandlerEvent, now: number): ConnectRequest {
   const { userId, displayName } = authorizerContextOf(event);
+  const watch = watchModeOf(event);
   return {
     connectionId: connectionIdOf(event),
     userId,
     tokenDisplayName: displayName,
     connectedAt: connectedAtOf(event, now),
+    ...(watch && { watch }),
   };
 }
 

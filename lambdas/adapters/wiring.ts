@@ -22,7 +22,13 @@ import type {
 import { DEFAULT_CHAT_CONFIG, DEFAULT_UPLOADS, type ChatConfig, type ChatService } from '../chat/service.js';
 import { ConfigError, DEFAULT_REDELIVERY_MAX_RECEIVES, type RuntimeConfig } from './config.js';
 import { createDynamoStores } from './dynamo-stores.js';
-import { toConnectRequest, toDisconnectRequest, toFrameRequest, type WebSocketHandlerEvent } from './gateway-events.js';
+import {
+  BadHandshakeError,
+  toConnectRequest,
+  toDisconnectRequest,
+  toFrameRequest,
+  type WebSocketHandlerEvent,
+} from './gateway-events.js';
 import type { TokenVerifier } from './jwt-verifier.js';
 import { fanOutBatchOf } from './fan-out-batch-event.js';
 import type { LambdaFanOutDispatcherOptions } from './lambda-fan-out-dispatcher.js';
@@ -88,9 +94,18 @@ export function createConnectHandler(
   overrides: Partial<HandlerOverrides> = {},
 ): WebSocketHandler {
   // A failed connect (500) refuses the handshake: API Gateway answers the client with the error status.
-  return chatHandler(chatPartsFor(config, overrides, 'connect'), 'connect failed', (chat, event, now) =>
+  const handler = chatHandler(chatPartsFor(config, overrides, 'connect'), 'connect failed', (chat, event, now) =>
     chat.onConnect(toConnectRequest(event, now)),
   );
+  return async (event, context) => {
+    // A query string the protocol does not offer is the client's mistake (400), found before anything is written.
+    try {
+      toConnectRequest(event, 0);
+    } catch (error) {
+      if (error instanceof BadHandshakeError) return { statusCode: 400 };
+    }
+    return handler(event, context);
+  };
 }
 
 export function createDisconnectHandler(

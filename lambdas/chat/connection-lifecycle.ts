@@ -8,8 +8,8 @@
 // record (connectCompletedAt), and a 410 removes nothing while the record says $connect is still running, or
 // completed less than a grace period ago (ChatConfig.connectGraceMs). A connection that truly closed that young is removed by its own
 // $disconnect (or, if that is lost, by a later 410 or its expiry).
-import { forEachPage } from './paging.js';
-import type { ChatStores, Clock, ConnectionRecord, Metrics } from './ports.js';
+import { forEachPage, unique } from './paging.js';
+import type { ChatStores, Clock, ConnectionRecord, Metrics, RemovedConnection } from './ports.js';
 import type { Presence } from './presence.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { subscriptionOf } from './records.js';
@@ -59,9 +59,19 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
   const { profiles, connections, rooms, subscriptions } = deps.stores;
   const { presence } = deps;
 
-  /** Deletes the connection's items and its subscriptions; true when the connection item was there. */
-  async function deleteItemsOf(userId: string, connectionId: string, alsoRoomIds: readonly string[]): Promise<boolean> {
-    const existed = await connections.deleteConnection(userId, connectionId);
+  /** Deletes the connection's items and its subscriptions. */
+  async function deleteItemsOf(
+    userId: string,
+    connectionId: string,
+    alsoRoomIds: readonly string[],
+  ): Promise<RemovedConnection> {
+    const removed = await connections.deleteConnection(userId, connectionId);
+    if (removed.watched) {
+      // A watch connection: only the rooms it subscribed to, whatever the number of its user's rooms.
+      const roomIds = unique([...removed.watched, ...alsoRoomIds]);
+      await subscriptions.deleteSubscriptions(roomIds.map((roomId) => ({ roomId, connectionId })));
+      return removed;
+    }
     // Subscriptions go even when the connection item was already gone: a half-finished earlier clean-up is
     // finished here, and deleting what is not there is invisible.
     const leftover = new Set(alsoRoomIds);
@@ -77,16 +87,16 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
     if (leftover.size > 0) {
       await subscriptions.deleteSubscriptions([...leftover].map((roomId) => ({ roomId, connectionId })));
     }
-    return existed;
+    return removed;
   }
 
   async function remove(userId: string, connectionId: string, alsoRoomIds: readonly string[]): Promise<void> {
     deps.rateLimiter.forget(connectionId);
-    const existed = await deleteItemsOf(userId, connectionId, alsoRoomIds);
+    const { existed, watched } = await deleteItemsOf(userId, connectionId, alsoRoomIds);
     // A second close of the same connection, or a close racing a gone clean-up, announces nothing.
     if (!existed) return;
     deps.metrics.count('ConnectionsClosed');
-    await presence.disconnected(userId, { announce: true });
+    await presence.disconnected(userId, { announce: true, ...(watched && { watched }) });
   }
 
   async function subscribeToEveryRoom(connection: ConnectionRecord): Promise<void> {
@@ -101,8 +111,14 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
   }
 
   return {
-    async open({ connectionId, userId, tokenDisplayName, connectedAt }) {
-      const connection = { connectionId, userId, connectedAt, expiresAt: connectedAt + deps.config.maxConnectionMs };
+    async open({ connectionId, userId, tokenDisplayName, connectedAt, watch }) {
+      const connection: ConnectionRecord = {
+        connectionId,
+        userId,
+        connectedAt,
+        expiresAt: connectedAt + deps.config.maxConnectionMs,
+        ...(watch && { watch: true }),
+      };
       try {
         // Both settle before a failure is acted on: an undo racing a write still in flight would be overtaken by it.
         const written = await Promise.allSettled([
@@ -111,7 +127,8 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps): Connec
         ]);
         const failed = written.find((result) => result.status === 'rejected');
         if (failed) throw failed.reason;
-        await subscribeToEveryRoom(connection);
+        // A watch connection hears the rooms it subscribes to, later: its connect costs the same in any number of rooms.
+        if (!watch) await subscribeToEveryRoom(connection);
         // Written after the connection item: presence decisions read the connections after the presence state.
         await presence.connected(connection);
         // Last: from here on, a 410 after the grace period means the connection is gone.

@@ -31,9 +31,13 @@ export async function markOnlineIn(
   return change?.announce ? [occupancyEvent(roomId, change.onlineCount)] : [];
 }
 
+/**
+ * Online in every room of theirs: a watch-only user (PROTOCOL.md, "Watch mode") is online only in the rooms their
+ * connections subscribe to, so a room they join does not count them until they do.
+ */
 const isOnline = async (stores: Pick<ChatStores, 'presence'>, userId: string, now: number): Promise<boolean> => {
   const state = await stores.presence.getPresence(userId);
-  return state !== undefined && state.online && state.liveUntil > now;
+  return state !== undefined && state.online && state.liveUntil > now && state.watchOnly !== true;
 };
 
 /**

@@ -25,15 +25,15 @@
 // typing indicators (one Query of the byUser index finds them in every room) and tells each room "stopped typing",
 // as an `isTyping: false` would. Several closes racing may each do so; only the one that removed a live indicator
 // broadcasts it.
-import type { OccupancyEvent, PresenceEvent } from '../protocol/index.js';
 import { describeError } from './errors.js';
 import { blockersForBroadcast, excludingBlockers } from './blocking.js';
-import { markOnlineIn } from './occupancy.js';
+import { OCCUPANCY_WINDOW_MS, occupancyEvent } from './occupancy.js';
 import type { FanOut } from './fan-out.js';
-import { forEachPage, settleWithConcurrency } from './paging.js';
-import type { ChatStores, Clock, ConnectionRecord, LeavingRecord, Logger, Metrics } from './ports.js';
+import { collectPages, forEachPage, settleWithConcurrency } from './paging.js';
+import type { ChatStores, Clock, ConnectionRecord, LeavingRecord, Logger, Metrics, PresenceState } from './ports.js';
+import { leaveUnheardRooms, markAndTell, presenceEvent, tellRoom } from './room-presence.js';
 import type { ChatConfig } from './service.js';
-import { toIsoTime, typingStoppedEvent } from './wire-format.js';
+import { typingStoppedEvent } from './wire-format.js';
 
 export interface Presence {
   /** After the connection's items were written: marks the user online, and announces it if this flipped them. */
@@ -42,7 +42,7 @@ export interface Presence {
    * After a connection's items were removed: marks the user offline if none of their connections is left, and
    * (with `announce`) records lastSeenAt and announces it if this flipped them.
    */
-  disconnected(userId: string, options: { announce: boolean }): Promise<void>;
+  disconnected(userId: string, options: { announce: boolean; watched?: readonly string[] }): Promise<void>;
   /**
    * For the sweeper: once the grace period of a leaving user has passed, announces them offline if no connection
    * came back, and drops the entry. 'waiting' while the grace period runs.
@@ -64,17 +64,46 @@ export function createPresence(deps: PresenceDeps): Presence {
   const { clock } = deps;
   const graceMs = deps.config.offlineGraceMs;
 
-  async function goOffline(userId: string, since: number): Promise<void> {
+  async function goOffline(userId: string, since: number, seen: PresenceState | undefined): Promise<void> {
     await profiles.setLastSeen(userId, since);
-    await announce(userId, false, since);
+    if (seen?.watchOnly) await leaveMarkedRooms(userId, since);
+    else await announce(userId, false, since);
+  }
+
+  /**
+   * A user online only in the rooms their watch connections heard went offline: each room where they are marked
+   * hears it (one Query of the byUser index finds them, however many rooms the user has).
+   */
+  async function leaveMarkedRooms(userId: string, since: number): Promise<void> {
+    const blockers = await blockersForBroadcast(deps, userId);
+    try {
+      await forEachPage(
+        (cursor) => deps.stores.occupancy.listMarkedRooms(userId, { cursor, limit: 100 }),
+        async (roomIds) => {
+          await settleWithConcurrency(roomIds, 4, (roomId) =>
+            markAndTell(deps, roomId, userId, false, blockers, since),
+          );
+        },
+      );
+    } catch (error) {
+      deps.metrics.count('FanOutFailures');
+      deps.logger.error('presence announcement failed', { userId, isOnline: false, ...describeError(error) });
+    }
   }
 
   /**
    * Best effort: a failure is logged, never thrown (the connect or disconnect it belongs to has happened). Users who
    * blocked the user hear nothing of it in any room (one read for all the rooms); when that read fails the event is
-   * withheld from everyone. Each room's occupancy mark of the user follows either way (occupancy.ts).
+   * withheld from everyone. Each room's occupancy mark of the user follows either way (occupancy.ts). With
+   * `onlyMarkChanges`, rooms where the mark already was so hear nothing (a watch-only user's rooms that one of their
+   * watch connections hears: they were told already).
    */
-  async function announce(userId: string, isOnline: boolean, lastSeenAt?: number): Promise<void> {
+  async function announce(
+    userId: string,
+    isOnline: boolean,
+    lastSeenAt?: number,
+    onlyMarkChanges = false,
+  ): Promise<void> {
     const blockers = await blockersForBroadcast(deps, userId);
     try {
       await forEachPage(
@@ -82,10 +111,12 @@ export function createPresence(deps: PresenceDeps): Presence {
         async (memberships) => {
           // A few rooms at a time: each room's fan-out already has its own posts in flight.
           await settleWithConcurrency(memberships, 4, async ({ roomId }) => {
-            const event: PresenceEvent = { type: 'presence', roomId, userId, isOnline };
-            if (lastSeenAt !== undefined) event.lastSeenAt = toIsoTime(lastSeenAt);
-            const occupancy = await markOnlineIn(deps.stores, roomId, userId, isOnline, clock.now());
-            await tellRoom(roomId, userId, blockers && event, occupancy, blockers ?? []);
+            const now = clock.now();
+            const change = await deps.stores.occupancy.markOnlineIn(roomId, userId, isOnline, now, OCCUPANCY_WINDOW_MS);
+            if (onlyMarkChanges && !change) return;
+            const occupancy = change?.announce ? [occupancyEvent(roomId, change.onlineCount)] : [];
+            const event = blockers && presenceEvent(roomId, userId, isOnline, lastSeenAt);
+            await tellRoom(deps.fanOut, roomId, userId, event, occupancy, blockers ?? []);
           });
         },
       );
@@ -93,24 +124,6 @@ export function createPresence(deps: PresenceDeps): Presence {
       deps.metrics.count('FanOutFailures');
       deps.logger.error('presence announcement failed', { userId, isOnline, ...describeError(error) });
     }
-  }
-
-  /**
-   * The user's own connections hear neither (the occupancy they can read with getPresence). The presence event is
-   * the user's activity: it skips those who blocked them. The occupancy carries nobody: the whole room hears it. One
-   * broadcast when both go to the same connections.
-   */
-  async function tellRoom(
-    roomId: string,
-    userId: string,
-    event: PresenceEvent | undefined,
-    occupancy: OccupancyEvent[],
-    blockers: readonly string[],
-  ): Promise<void> {
-    const self = { userIds: [userId] };
-    if (event && blockers.length === 0) return deps.fanOut.toRoom(roomId, [event, ...occupancy], self);
-    if (event) await deps.fanOut.toRoom(roomId, event, excludingBlockers(self, blockers));
-    if (occupancy.length > 0) await deps.fanOut.toRoom(roomId, occupancy, self);
   }
 
   /**
@@ -132,11 +145,39 @@ export function createPresence(deps: PresenceDeps): Presence {
     }
   }
 
+  /**
+   * The grace period of a watch-only user ended with them back: the rooms their new connections did not subscribe to
+   * again hear that they left (their marks stayed through the grace period, so the ones subscribed to again heard
+   * nothing).
+   */
+  async function leaveRoomsNotHeardAgain(
+    userId: string,
+    seen: PresenceState,
+    live?: readonly ConnectionRecord[],
+  ): Promise<void> {
+    if (!seen.watchOnly) return;
+    try {
+      const marked = await collectPages((cursor) =>
+        deps.stores.occupancy.listMarkedRooms(userId, { cursor, limit: 100 }),
+      );
+      await leaveUnheardRooms(deps, userId, marked, live);
+    } catch (error) {
+      deps.logger.error('presence announcement failed', { userId, ...describeError(error) });
+    }
+  }
+
   return {
     async connected(connection) {
-      const before = await presence.markOnline(connection.userId, connection.expiresAt);
-      const wasOnline = before !== undefined && before.online && before.liveUntil > clock.now();
+      const now = clock.now();
+      const watch = connection.watch === true;
+      const before = await presence.markOnline(connection.userId, connection.expiresAt, { watch, now });
+      const wasOnline = before !== undefined && before.online && before.liveUntil > now;
+      // A watch connection is online in no room until it subscribes to one (room-presence.ts).
+      if (watch) return;
+      // A connection that hears every room makes a watch-only user online in all of them: the rooms their watch
+      // connections hear were told already.
       if (!wasOnline) await announce(connection.userId, true);
+      else if (before.watchOnly) await announce(connection.userId, true, undefined, true);
     },
 
     async disconnected(userId, options) {
@@ -150,6 +191,8 @@ export function createPresence(deps: PresenceDeps): Presence {
         // Keeps liveUntil exact when the longest-lived connection was the one that left, so that a connection that
         // later ends without its close reaching the backend leaves a record that goes stale when it should.
         if (seen) await presence.settlePresence(userId, seen, Math.max(...remaining.map((c) => c.expiresAt)));
+        // The rooms only the closed watch connection heard: the user is still online, but no longer there.
+        if (options.announce) await leaveUnheardRooms(deps, userId, options.watched ?? [], remaining);
         return;
       }
       if (options.announce) await endTyping(userId, now);
@@ -160,7 +203,7 @@ export function createPresence(deps: PresenceDeps): Presence {
       // No presence item: the user's connections all opened before there was one (a backend upgraded while they
       // were connected), and the last of them is gone.
       const flipped = seen ? await presence.settlePresence(userId, seen) : true;
-      if (flipped && options.announce) await goOffline(userId, now);
+      if (flipped && options.announce) await goOffline(userId, now, seen);
     },
 
     async settleLeaving(record) {
@@ -173,9 +216,12 @@ export function createPresence(deps: PresenceDeps): Presence {
         if (remaining.length > 0) {
           // A connection the mark did not see (its connect failed half way): online after all, and no longer leaving.
           await presence.settlePresence(record.userId, seen, Math.max(...remaining.map((c) => c.expiresAt)));
+          await leaveRoomsNotHeardAgain(record.userId, seen, remaining);
         } else if (await presence.settlePresence(record.userId, seen)) {
-          await goOffline(record.userId, seen.leavingSince);
+          await goOffline(record.userId, seen.leavingSince, seen);
         }
+      } else if (seen?.online) {
+        await leaveRoomsNotHeardAgain(record.userId, seen);
       }
       await presence.forgetLeaving(record);
       return 'settled';

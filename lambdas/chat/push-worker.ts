@@ -1,13 +1,14 @@
 // The push function's work: one job per stored message, taken from the queue a few seconds after the message was
 // sent. It pages through the room's members and pushes to every registered device of each member who is away:
 // not the sender, not one who blocked the sender (a push would show what the socket hides from them), not one who
-// muted the room, not one whose read marker already covers the message, and not one with any live connection at
-// this moment (the job's delay lets a reconnecting member come back first). Each push is
+// muted the room, not one whose read marker already covers the message, and not one with a live connection that
+// hears the room at this moment (the job's delay lets a reconnecting member come back first). Each push is
 // claimed in the store before it is sent, so a job that SQS delivers twice, or that runs again after a failure,
 // never notifies a device twice about one message. A room too large for one run continues in a job of its own.
 import { describeError } from './errors.js';
 import { settleWithConcurrency } from './paging.js';
 import { notificationFor } from './push-notification.js';
+import { hearsRoom } from './ports/connections.js';
 import type {
   ChatStores,
   Clock,
@@ -115,8 +116,10 @@ export function createPushWorker(deps: PushWorkerDeps): PushWorker {
   async function pushToMember(member: MemberRecord, message: Message, now: number): Promise<DeviceResult[]> {
     const devices = (await stores.devices.listDevices(member.userId)).filter((d) => gateway.supports(d.platform));
     if (devices.length === 0) return [];
-    // Any live connection, on any device: the message reached (or will reach) the user in the app.
-    if ((await stores.connections.listConnections(member.userId, now)).length > 0) return [];
+    // A live connection that hears the room, on any device: the message reached (or will reach) the user in the app.
+    // A watch connection hears only the rooms it subscribed to: a user on another screen gets the push.
+    const live = await stores.connections.listConnections(member.userId, now);
+    if (live.some((connection) => hearsRoom(connection, message.roomId))) return [];
     // One badge per user, read only if a push goes out at all.
     let notification: Promise<PushNotification> | undefined;
     const notify = () =>

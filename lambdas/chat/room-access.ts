@@ -60,13 +60,15 @@ export async function liveConnectionsOf(
   return connections;
 }
 
+/** Subscribes the connections that hear every room of their user; watch connections choose their rooms. */
 export async function subscribeConnections(
   subscriptions: SubscriptionStore,
   roomId: string,
   connections: readonly ConnectionRecord[],
 ): Promise<void> {
-  if (connections.length > 0) {
-    await subscriptions.putSubscriptions(connections.map((connection) => subscriptionOf(roomId, connection)));
+  const hearingAll = connections.filter((connection) => connection.watch !== true);
+  if (hearingAll.length > 0) {
+    await subscriptions.putSubscriptions(hearingAll.map((connection) => subscriptionOf(roomId, connection)));
   }
 }
 

@@ -92,6 +92,8 @@ export interface ConnectRequest {
   tokenDisplayName: string;
   /** Epoch ms, API Gateway's requestContext.connectedAt. */
   connectedAt: number;
+  /** The client asked for watch mode (`watch=1` in the query string; PROTOCOL.md, "Watch mode"). */
+  watch?: boolean;
 }
 
 export interface FrameRequest {

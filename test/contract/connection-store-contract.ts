@@ -10,17 +10,60 @@ export function describeConnectionStoreContract(name: string, makeStores: MakeSt
   describe(`ConnectionStore contract: ${name}`, () => {
     const stores = storesPerTest(makeStores);
 
-    it('stores, reads and deletes a connection; deleting twice reports false', async () => {
+    it('stores, reads and deletes a connection; deleting twice reports it gone', async () => {
       const userId = uid('user');
       const connection = { connectionId: uid('conn'), userId, connectedAt: T0, expiresAt: T0 + 7_200_000 };
       await stores.connections.putConnection(connection);
       expect(await stores.connections.getConnection(connection.connectionId)).toEqual(connection);
       expect(await stores.connections.listConnections(userId, T0)).toEqual([connection]);
 
-      expect(await stores.connections.deleteConnection(userId, connection.connectionId)).toBe(true);
+      expect(await stores.connections.deleteConnection(userId, connection.connectionId)).toEqual({ existed: true });
       expect(await stores.connections.getConnection(connection.connectionId)).toBeUndefined();
       expect(await stores.connections.listConnections(userId, T0)).toEqual([]);
-      expect(await stores.connections.deleteConnection(userId, connection.connectionId)).toBe(false);
+      expect(await stores.connections.deleteConnection(userId, connection.connectionId)).toEqual({ existed: false });
+    });
+
+    it('keeps the rooms a watch connection hears on its user-side copy, bounded, and hands them back on delete', async () => {
+      const userId = uid('user');
+      const connection = { connectionId: uid('conn'), userId, connectedAt: T0, expiresAt: T0 + 7_200_000 };
+      const watch = { ...connection, watch: true as const };
+      await stores.connections.putConnection(watch);
+      expect(await stores.connections.getConnection(connection.connectionId)).toEqual(watch);
+      expect(await stores.connections.listConnections(userId, T0)).toEqual([watch]);
+
+      const set = (roomId: string, on: boolean) =>
+        stores.connections.setWatching(userId, connection.connectionId, roomId, on, 2);
+      expect(await set('room#1', true)).toBe('done');
+      expect(await set('room#1', true)).toBe('done');
+      expect(await set('room 2', true)).toBe('done');
+      // A third room passes the bound; one already heard does not.
+      expect(await set('room-3', true)).toBe('full');
+      expect(await set('room 2', true)).toBe('done');
+      const [listed] = await stores.connections.listConnections(userId, T0);
+      expect([...(listed!.watching ?? [])].sort()).toEqual(['room 2', 'room#1']);
+      // Only the user-side copy carries them.
+      expect(await stores.connections.getConnection(connection.connectionId)).toEqual(watch);
+
+      expect(await set('room#1', false)).toBe('done');
+      expect(await set('room-3', true)).toBe('done');
+      expect(await set('never heard', false)).toBe('done');
+      const removed = await stores.connections.deleteConnection(userId, connection.connectionId);
+      expect({ ...removed, watched: [...(removed.watched ?? [])].sort() }).toEqual({
+        existed: true,
+        watched: ['room 2', 'room-3'],
+      });
+      expect(await set('room-4', true)).toBe('gone');
+      expect(await stores.connections.listConnections(userId, T0)).toEqual([]);
+
+      // Its last room removed, a watch connection hears none (and says it is a watch connection).
+      await stores.connections.putConnection(watch);
+      expect(await set('only', true)).toBe('done');
+      expect(await set('only', false)).toBe('done');
+      expect(await stores.connections.listConnections(userId, T0)).toEqual([watch]);
+      expect(await stores.connections.deleteConnection(userId, connection.connectionId)).toEqual({
+        existed: true,
+        watched: [],
+      });
     });
 
     it("marks a connection's $connect completed on its own item only, and never brings back a deleted one", async () => {
@@ -43,7 +86,9 @@ export function describeConnectionStoreContract(name: string, makeStores: MakeSt
     it("does not delete a connection in another user's name", async () => {
       const connection = { connectionId: uid('conn'), userId: uid('owner'), connectedAt: T0, expiresAt: T0 + 1_000 };
       await stores.connections.putConnection(connection);
-      expect(await stores.connections.deleteConnection(uid('intruder'), connection.connectionId)).toBe(false);
+      expect(await stores.connections.deleteConnection(uid('intruder'), connection.connectionId)).toEqual({
+        existed: false,
+      });
       expect(await stores.connections.getConnection(connection.connectionId)).toEqual(connection);
     });
 

@@ -66,5 +66,22 @@ export function describeOccupancyStoreContract(name: string, makeStores: MakeSto
       );
       expect(await stores.occupancy.getOnlineCount(roomId)).toBe(6);
     });
+
+    it("lists the rooms where a user's findable marks are set, page by page, and no other", async () => {
+      const userId = uid('user');
+      const rooms = ['a#1', 'b 2', 'c%3', 'd', 'e'].map((name) => uid(name));
+      for (const roomId of rooms)
+        await stores.occupancy.markOnlineIn(roomId, userId, true, T0, WINDOW, { findable: true });
+      // A mark set without the option is counted but not listed; another user's is not this user's.
+      const plain = uid('plain');
+      await stores.occupancy.markOnlineIn(plain, userId, true, T0, WINDOW);
+      await stores.occupancy.markOnlineIn(rooms[0]!, uid('other'), true, T0, WINDOW, { findable: true });
+      expect(await stores.occupancy.getOnlineCount(plain)).toBe(1);
+      const list = () => collectPages((cursor) => stores.occupancy.listMarkedRooms(userId, { cursor, limit: 2 }));
+      expect((await list()).sort()).toEqual([...rooms].sort());
+      await stores.occupancy.markOnlineIn(rooms[1]!, userId, false, T0, WINDOW);
+      expect((await list()).sort()).toEqual(rooms.filter((_, index) => index !== 1).sort());
+      expect(await stores.occupancy.getOnlineCount(rooms[0]!)).toBe(2);
+    });
   });
 }

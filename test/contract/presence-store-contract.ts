@@ -17,6 +17,44 @@ export function describePresenceStoreContract(name: string, makeStores: MakeStor
       expect(await stores.presence.getPresence(userId)).toEqual({ online: true, gen: 2, liveUntil: T0 + 20 });
     });
 
+    it('a watch connection marks the user watch-only only when it flips them online; any other clears it', async () => {
+      const userId = uid('user');
+      const watch = { watch: true, now: T0 };
+      expect(await stores.presence.markOnline(userId, T0 + 10, watch)).toBeUndefined();
+      expect(await stores.presence.getPresence(userId)).toEqual({
+        online: true,
+        gen: 1,
+        liveUntil: T0 + 10,
+        watchOnly: true,
+      });
+      // A second watch connection: still watch-only.
+      await stores.presence.markOnline(userId, T0 + 20, watch);
+      expect(await stores.presence.getPresence(userId)).toMatchObject({ gen: 2, watchOnly: true });
+      // A connection that hears every room clears it; a later watch connection does not set it again.
+      expect(await stores.presence.markOnline(userId, T0 + 30, { watch: false, now: T0 })).toMatchObject({
+        watchOnly: true,
+      });
+      await stores.presence.markOnline(userId, T0 + 40, watch);
+      expect(await stores.presence.getPresence(userId)).toEqual({ online: true, gen: 4, liveUntil: T0 + 40 });
+
+      // Offline, the user is nobody's watch-only; a stale online (every connection ended unseen) flips too.
+      expect(await stores.presence.settlePresence(userId, (await stores.presence.getPresence(userId))!)).toBe(true);
+      expect(await stores.presence.markOnline(userId, T0 + 50, watch)).toMatchObject({ online: false });
+      expect(await stores.presence.getPresence(userId)).toMatchObject({ watchOnly: true });
+      const other = uid('user');
+      await stores.presence.markOnline(other, T0 + 5);
+      await stores.presence.markOnline(other, T0 + 100, { watch: true, now: T0 + 6 });
+      expect(await stores.presence.getPresence(other)).toEqual({
+        online: true,
+        gen: 2,
+        liveUntil: T0 + 100,
+        watchOnly: true,
+      });
+      const settled = (await stores.presence.getPresence(other))!;
+      expect(await stores.presence.settlePresence(other, settled)).toBe(true);
+      expect(await stores.presence.getPresence(other)).toEqual({ online: false, gen: 2, liveUntil: T0 + 100 });
+    });
+
     it('settlePresence writes only while gen is what was read and the user is online', async () => {
       const userId = uid('user');
       await stores.presence.markOnline(userId, T0 + 10);

@@ -40,6 +40,7 @@ export const presenceFromItem = (item: Item): PresenceState => ({
   gen: optionalNum(item, 'gen') ?? 0,
   liveUntil: optionalNum(item, 'liveUntil') ?? 0,
   ...(typeof item.leavingSince === 'number' && { leavingSince: item.leavingSince }),
+  ...(item.watchOnly === true && { watchOnly: true }),
 });
 
 /**
@@ -52,11 +53,16 @@ export function connectionItems(connection: ConnectionRecord): [Item, Item, Item
     userId: connection.userId,
     connectedAt: connection.connectedAt,
     ...expiryAttributes(connection.expiresAt),
+    ...(connection.watch && { watch: true }),
   };
   const completed = defined({ connectCompletedAt: connection.connectCompletedAt });
   return [
     { ...keys.connection(connection.connectionId), ...fields, ...completed },
-    { ...keys.userConnection(connection.userId, connection.connectionId), ...fields },
+    {
+      ...keys.userConnection(connection.userId, connection.connectionId),
+      ...fields,
+      ...(connection.watching?.length && { watching: new Set(connection.watching) }),
+    },
     { ...keys.sweepEntry(connection.connectionId), ...fields, ...defined({ heartbeatMs: connection.heartbeatMs }) },
   ];
 }
@@ -69,7 +75,17 @@ export const connectionFromItem = (item: Item): ConnectionRecord =>
     expiresAt: num(item, EXPIRES_AT_MS),
     connectCompletedAt: optionalNum(item, 'connectCompletedAt'),
     heartbeatMs: optionalNum(item, 'heartbeatMs'),
+    watch: item.watch === true ? true : undefined,
+    // A string set; DynamoDB keeps no empty set (the last room removed removes the attribute).
+    watching: item.watch === true && item.watching instanceof Set ? [...(item.watching as Set<string>)] : undefined,
   });
+
+/** What a removed user-side connection item says of the rooms it heard. */
+export function watchedRoomsOf(item: Item | undefined): string[] | undefined {
+  if (item === undefined) return undefined;
+  const connection = connectionFromItem(item);
+  return connection.watch ? (connection.watching ?? []) : undefined;
+}
 
 /** The room's lastSeq attribute is also its message counter (nextSeq adds to it). */
 export const roomItem = (room: RoomRecord): Item => ({ ...keys.room(room.roomId), ...room });

@@ -2,8 +2,8 @@
 // user's connections, for presence across devices) and SWEEP#<shard> CONN#<conn> (for the sweeper, with the declared
 // heartbeat), all expiring.
 import type { ConnectionStore } from '../../chat/ports.js';
-import { connectionFromItem, connectionItems } from './codec.js';
-import { SK_PREFIX, keys, userPk } from './keys.js';
+import { connectionFromItem, connectionItems, watchedRoomsOf } from './codec.js';
+import { PK, SK_PREFIX, keys, userPk } from './keys.js';
 import { ITEM_EXISTS, listLive, listSweepShard } from './queries.js';
 import { allWritesSettled, type Table } from './table.js';
 
@@ -40,8 +40,30 @@ export function createConnectionStore(table: Table): ConnectionStore {
       return written !== undefined;
     },
 
+    async setWatching(userId, connectionId, roomId, watching, max) {
+      const room = new Set([roomId]);
+      const written = await table.updateIf('setWatching', keys.userConnection(userId, connectionId), {
+        update: watching
+          ? { expression: 'ADD watching :room', values: { ':room': room } }
+          : { expression: 'DELETE watching :room', values: { ':room': room } },
+        condition: watching
+          ? {
+              // A room already there adds nothing, so it never counts against the bound.
+              expression:
+                'attribute_exists(#pk) AND (attribute_not_exists(watching) OR size(watching) < :max OR contains(watching, :roomId))',
+              names: { '#pk': PK },
+              values: { ':max': max, ':roomId': roomId },
+            }
+          : ITEM_EXISTS,
+      });
+      if (written !== undefined) return 'done';
+      // The condition failed: the connection is gone, or (adding) it hears `max` rooms already.
+      const item = await table.get('setWatching', keys.userConnection(userId, connectionId), true);
+      return item ? 'full' : 'gone';
+    },
+
     async deleteConnection(userId, connectionId) {
-      const [removed] = await allWritesSettled([
+      const [removed, userSide] = await allWritesSettled([
         // Conditional on the owner, so a caller naming the wrong user cannot remove someone else's connection.
         table.remove('deleteConnection', keys.connection(connectionId), {
           expression: 'userId = :userId',
@@ -50,7 +72,8 @@ export function createConnectionStore(table: Table): ConnectionStore {
         table.remove('deleteConnection', keys.userConnection(userId, connectionId)),
         table.remove('deleteConnection', keys.sweepEntry(connectionId)),
       ]);
-      return removed !== undefined;
+      const watched = watchedRoomsOf(userSide);
+      return { existed: removed !== undefined, ...(watched && { watched }) };
     },
 
     async listConnections(userId, now) {

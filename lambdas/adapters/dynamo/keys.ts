@@ -28,6 +28,7 @@ export const SK_PREFIX = {
   subscription: 'SUB#',
   message: 'MSG#',
   typing: 'TYPING#',
+  onlineMark: 'ONLINE#',
   reactor: 'REACT#',
   device: 'DEVICE#',
   block: 'BLOCK#',
@@ -57,7 +58,7 @@ export const keys = {
     key(userPk(userId), `${SK_PREFIX.userConnection}${escapeId(connectionId)}`),
   connection: (connectionId: string) => key(connectionPk(connectionId), 'CONN'),
   occupancy: (roomId: string) => key(roomPk(roomId), 'OCCUPANCY'),
-  onlineMark: (roomId: string, userId: string) => key(roomPk(roomId), `ONLINE#${escapeId(userId)}`),
+  onlineMark: (roomId: string, userId: string) => key(roomPk(roomId), `${SK_PREFIX.onlineMark}${escapeId(userId)}`),
   pendingOccupancy: (roomId: string) =>
     key(sweepPk(sweepShardOf(roomId)), `${SK_PREFIX.pendingOccupancy}${escapeId(roomId)}`),
   leaving: (userId: string) => key(sweepPk(sweepShardOf(userId)), `${SK_PREFIX.leaving}${escapeId(userId)}`),
@@ -101,6 +102,11 @@ export const keys = {
     [GSI_PK]: typistIndexPk(userId),
     [GSI_SK]: roomPk(roomId),
   }),
+  /** The byUser index's keys on an "online here" mark: the rooms a watch-only user is marked in, in one Query. */
+  onlineMarkIndex: (roomId: string, userId: string): ItemKey => ({
+    [GSI_PK]: markedIndexPk(userId),
+    [GSI_SK]: roomPk(roomId),
+  }),
 };
 
 /** FNV-1a of the id (a connection's, or a leaving user's): the same shard for the same id in every process. */
@@ -116,6 +122,7 @@ export function sweepShardOf(id: string, shards = SWEEP_SHARDS): number {
 export const sweepPk = (shard: number): string => `SWEEP#${shard}`;
 
 export const typistIndexPk = (userId: string): string => `TYPIST#${escapeId(userId)}`;
+export const markedIndexPk = (userId: string): string => `MARKED#${escapeId(userId)}`;
 
 /** DynamoDB's TTL attribute in epoch seconds, rounded up so TTL never deletes an item before its logical expiry. */
 export const ttlSeconds = (expiresAtMs: number): number => Math.ceil(expiresAtMs / 1000);

@@ -3,8 +3,8 @@
 // count moves by ADD, so concurrent changes never lose one another. The mark is written with UpdateItem and removed
 // with DeleteItem, which every function that closes connections may call (no PutItem needed).
 import type { OccupancyStore } from '../../chat/ports.js';
-import { PK, SK_PREFIX, keys } from './keys.js';
-import { ITEM_ABSENT, listSweepShard } from './queries.js';
+import { GSI_PK, GSI_SK, PK, SK_PREFIX, keys, markedIndexPk } from './keys.js';
+import { ITEM_ABSENT, listByUserIndex, listSweepShard } from './queries.js';
 import type { Table } from './table.js';
 
 const ONLINE = { '#online': 'online' };
@@ -50,10 +50,17 @@ export function createOccupancyStore(table: Table): OccupancyStore {
   }
 
   return {
-    async markOnlineIn(roomId, userId, online, now, windowMs) {
+    async markOnlineIn(roomId, userId, online, now, windowMs, options) {
+      const index = options?.findable ? keys.onlineMarkIndex(roomId, userId) : undefined;
       const changed = online
         ? (await table.updateIf('markOnlineIn', keys.onlineMark(roomId, userId), {
-            update: { expression: 'SET userId = :userId', values: { ':userId': userId } },
+            update: index
+              ? {
+                  expression: 'SET userId = :userId, roomId = :roomId, #gsiPk = :gsiPk, #gsiSk = :gsiSk',
+                  names: { '#gsiPk': GSI_PK, '#gsiSk': GSI_SK },
+                  values: { ':userId': userId, ':roomId': roomId, ':gsiPk': index[GSI_PK], ':gsiSk': index[GSI_SK] },
+                }
+              : { expression: 'SET userId = :userId', values: { ':userId': userId } },
             condition: ITEM_ABSENT,
           })) !== undefined
         : (await table.remove('markOnlineIn', keys.onlineMark(roomId, userId), {
@@ -61,6 +68,12 @@ export function createOccupancyStore(table: Table): OccupancyStore {
             names: { '#pk': PK },
           })) !== undefined;
       return changed ? changeOnlineCount(roomId, online ? 1 : -1, now, windowMs) : undefined;
+    },
+
+    async listMarkedRooms(userId, page) {
+      return listByUserIndex(table, 'listMarkedRooms', markedIndexPk(userId), SK_PREFIX.onlineMark, page, (item) =>
+        String(item.roomId),
+      );
     },
 
     async getOnlineCount(roomId) {

@@ -14,6 +14,7 @@ const GEN = { '#gen': 'gen' };
 const LIVE_UNTIL = { '#liveUntil': 'liveUntil' };
 const LEAVING_SINCE = { '#leavingSince': 'leavingSince' };
 const SINCE = { '#since': 'since' };
+const WATCH_ONLY = { '#watchOnly': 'watchOnly' };
 /** Only the gen the caller read, and only while online: a connect (or flip) since then wins. */
 const UNCHANGED_SINCE = (gen: number) => ({
   expression: '#gen = :gen AND #online = :true',
@@ -25,13 +26,39 @@ const leavingFromItem = (item: Item) => ({ userId: item.userId as string, since:
 
 export function createPresenceStore(table: Table): PresenceStore {
   return {
-    async markOnline(userId, liveUntil) {
+    async markOnline(userId, liveUntil, options) {
+      const online = {
+        expression: 'SET #online = :true, #liveUntil = :liveUntil ADD #gen :one REMOVE #leavingSince',
+        names: { ...ONLINE, ...LIVE_UNTIL, ...GEN, ...LEAVING_SINCE },
+        values: { ':true': true, ':liveUntil': liveUntil, ':one': 1 },
+      };
+      if (options?.watch) {
+        // A watch connection marks the user watch-only only if it is the one that flips them online: one conditional
+        // write, so a connection that hears every room, racing it, either comes after (and clears the mark) or
+        // finds the user online already.
+        const flipped = await table.updateIf('markOnline', keys.presence(userId), {
+          update: {
+            expression: online.expression.replace('SET ', 'SET #watchOnly = :true, '),
+            names: { ...online.names, ...WATCH_ONLY },
+            values: online.values,
+          },
+          condition: {
+            expression: 'attribute_not_exists(#online) OR #online = :false OR #liveUntil <= :now',
+            names: { ...ONLINE, ...LIVE_UNTIL },
+            values: { ':false': false, ':now': options.now },
+          },
+          returnValues: 'UPDATED_OLD',
+        });
+        if (flipped !== undefined) return Object.keys(flipped).length === 0 ? undefined : presenceFromItem(flipped);
+      }
       const before = await table.update('markOnline', keys.presence(userId), {
-        update: {
-          expression: 'SET #online = :true, #liveUntil = :liveUntil ADD #gen :one REMOVE #leavingSince',
-          names: { ...ONLINE, ...LIVE_UNTIL, ...GEN, ...LEAVING_SINCE },
-          values: { ':true': true, ':liveUntil': liveUntil, ':one': 1 },
-        },
+        update: options?.watch
+          ? online
+          : {
+              expression: `${online.expression}, #watchOnly`,
+              names: { ...online.names, ...WATCH_ONLY },
+              values: online.values,
+            },
         returnValues: 'UPDATED_OLD',
       });
       // UPDATED_OLD of an item that did not exist is empty.
@@ -46,13 +73,19 @@ export function createPresenceStore(table: Table): PresenceStore {
     async settlePresence(userId, seen, liveUntil) {
       const update =
         liveUntil === undefined
-          ? { expression: 'SET #online = :false', names: ONLINE, values: { ':false': false } }
+          ? {
+              expression: 'SET #online = :false REMOVE #watchOnly',
+              names: { ...ONLINE, ...WATCH_ONLY },
+              values: { ':false': false },
+            }
           : { expression: 'SET #liveUntil = :liveUntil', names: LIVE_UNTIL, values: { ':liveUntil': liveUntil } };
       // Online or offline, the user is no longer leaving.
       const written = await table.updateIf('settlePresence', keys.presence(userId), {
         update: {
           ...update,
-          expression: `${update.expression} REMOVE #leavingSince`,
+          expression: update.expression.includes(' REMOVE ')
+            ? `${update.expression}, #leavingSince`
+            : `${update.expression} REMOVE #leavingSince`,
           names: { ...update.names, ...LEAVING_SINCE },
         },
         condition: UNCHANGED_SINCE(seen.gen),

@@ -1,7 +1,8 @@
 // What the stores on the one table share: the common conditions, Query builders and the paging of list methods.
 import type { Page, PageRequest } from '../../chat/ports.js';
 import { assertPageLimit, decodeCursor, encodeCursor, type CursorShape } from './cursor.js';
-import { EXPIRES_AT_MS, PK, SK, roomPk, sweepPk } from './keys.js';
+import { TABLE_SCHEMA } from '../table-schema.js';
+import { EXPIRES_AT_MS, GSI_PK, GSI_SK, PK, SK, roomPk, sweepPk } from './keys.js';
 import { SWEEP_SHARDS } from '../../chat/ports/connections.js';
 import type { Expression, Item, QueryParams, Table } from './table.js';
 
@@ -87,6 +88,39 @@ export function listSweepShard<T>(
     prefixQuery(pk, skPrefix),
     page,
     { [PK]: { equals: pk }, [SK]: { prefix: skPrefix } },
+    fromItem,
+  );
+}
+
+/**
+ * One page of the byUser index under one partition value (a user's memberships, or the rooms a user is marked
+ * online in): items of the table whose sort keys start with `skPrefix`, in room order.
+ */
+export function listByUserIndex<T>(
+  table: Table,
+  operation: string,
+  gsiPk: string,
+  skPrefix: string,
+  page: PageRequest,
+  fromItem: (item: Item) => T,
+): Promise<Page<T>> {
+  return listPage(
+    table,
+    operation,
+    {
+      IndexName: TABLE_SCHEMA.userIndex.name,
+      KeyConditionExpression: '#gsiPk = :gsiPk',
+      ExpressionAttributeNames: { '#gsiPk': GSI_PK },
+      ExpressionAttributeValues: { ':gsiPk': gsiPk },
+    },
+    page,
+    {
+      // A LastEvaluatedKey of an index carries the index's keys and the table's.
+      [GSI_PK]: { equals: gsiPk },
+      [GSI_SK]: { prefix: 'ROOM#' },
+      [PK]: { prefix: 'ROOM#' },
+      [SK]: { prefix: skPrefix },
+    },
     fromItem,
   );
 }

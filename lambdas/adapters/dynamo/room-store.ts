@@ -1,10 +1,9 @@
 // Rooms and members on the table: ROOM#<room> META (the room; lastSeq is the message counter) and
 // ROOM#<room> MEMBER#<user> (membership and read marker; its byUser index keys list a user's rooms).
 import type { MemberRecord, RoomRecord, RoomStore } from '../../chat/ports.js';
-import { TABLE_SCHEMA } from '../table-schema.js';
 import { memberFromItem, memberItem, roomFromItem, roomItem } from './codec.js';
-import { GSI_PK, GSI_SK, PK, SK, SK_PREFIX, keys, roomPk, userPk } from './keys.js';
-import { ITEM_ABSENT, ITEM_EXISTS, listPage, prefixQuery, roomPartitionCursor } from './queries.js';
+import { PK, SK, SK_PREFIX, keys, roomPk, userPk } from './keys.js';
+import { ITEM_ABSENT, ITEM_EXISTS, listByUserIndex, listPage, prefixQuery, roomPartitionCursor } from './queries.js';
 import { allWritesSettled, type Table } from './table.js';
 
 export function createRoomStore(table: Table): RoomStore {
@@ -100,25 +99,7 @@ export function createRoomStore(table: Table): RoomStore {
     },
 
     async listMemberships(userId, page) {
-      return listPage(
-        table,
-        'listMemberships',
-        {
-          IndexName: TABLE_SCHEMA.userIndex.name,
-          KeyConditionExpression: '#gsiPk = :gsiPk',
-          ExpressionAttributeNames: { '#gsiPk': GSI_PK },
-          ExpressionAttributeValues: { ':gsiPk': userPk(userId) },
-        },
-        page,
-        {
-          // A LastEvaluatedKey of an index carries the index's keys and the table's.
-          [GSI_PK]: { equals: userPk(userId) },
-          [GSI_SK]: { prefix: 'ROOM#' },
-          [PK]: { prefix: 'ROOM#' },
-          [SK]: { prefix: SK_PREFIX.member },
-        },
-        memberFromItem,
-      );
+      return listByUserIndex(table, 'listMemberships', userPk(userId), SK_PREFIX.member, page, memberFromItem);
     },
 
     async advanceReadMarker(roomId, userId, seq) {

@@ -6,6 +6,7 @@ import { badRequest } from '../errors.js';
 import { fitPage, ListBudget } from '../frame-budget.js';
 import { mapWithConcurrency, unique } from '../paging.js';
 import type { ConnectionRecord } from '../ports.js';
+import { WATCHED_ROOMS_MAX } from '../ports/connections.js';
 import {
   liveConnectionsOf,
   profileOrPlaceholder,
@@ -94,6 +95,14 @@ export const leaveRoom: ActionHandler<
   // Unsubscribe before the membership goes: if anything fails half way the user is still a member and can retry,
   // and no connection keeps hearing a room its user has left.
   await subscriptions.deleteSubscriptions(connectionIds.map((connectionId) => ({ roomId, connectionId })));
+  // Watch connections that heard the room forget it too, or it would count against their bound and their presence.
+  await Promise.all(
+    connections
+      .filter((connection) => connection.watching?.includes(roomId))
+      .map((connection) =>
+        runtime.stores.connections.setWatching(userId, connection.connectionId, roomId, false, WATCHED_ROOMS_MAX),
+      ),
+  );
   await rooms.removeMember(roomId, userId);
   const typing = await runtime.stores.typing.stopTyping(roomId, userId, now);
 

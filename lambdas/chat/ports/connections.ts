@@ -25,7 +25,32 @@ export interface ConnectionRecord {
    * silence means the connection is gone (the sweeper closes it). Only the sweep entry carries it (listSweepShard).
    */
   heartbeatMs?: number;
+  /**
+   * Watch mode (PROTOCOL.md, "Watch mode"): the connection hears only the rooms it subscribed to, not every room of
+   * its user. Absent on connections that hear every room.
+   */
+  watch?: true;
+  /**
+   * The rooms a watch connection subscribed to (at most WATCHED_ROOMS_MAX). Only the user-side copy carries it
+   * (listConnections): presence and push read there which rooms each connection hears.
+   */
+  watching?: string[];
 }
+
+/** How many rooms one watch connection may hear at once: what its close must clean up stays bounded. */
+export const WATCHED_ROOMS_MAX = 100;
+
+/** What deleteConnection removed. */
+export interface RemovedConnection {
+  /** The connection's own item was there (a second close of the same connection finds it gone). */
+  existed: boolean;
+  /** For a watch connection whose user-side item was still there: the rooms it heard. */
+  watched?: string[];
+}
+
+/** Whether the connection hears the room: every room of its user, or (watch mode) the rooms it subscribed to. */
+export const hearsRoom = (connection: ConnectionRecord, roomId: string): boolean =>
+  connection.watch !== true || (connection.watching ?? []).includes(roomId);
 
 export interface ConnectionStore {
   putConnection(connection: ConnectionRecord): Promise<void>;
@@ -37,8 +62,19 @@ export interface ConnectionStore {
    * (nothing written) when the connection is gone.
    */
   setHeartbeat(connectionId: string, heartbeatMs: number): Promise<boolean>;
-  /** Removes the connection's own items; true when they were there. */
-  deleteConnection(userId: string, connectionId: string): Promise<boolean>;
+  /**
+   * Adds the room to (or removes it from) what a watch connection hears, on its user-side item. 'full' (nothing
+   * written) when adding would pass `max` rooms; 'gone' when the connection's item is not there.
+   */
+  setWatching(
+    userId: string,
+    connectionId: string,
+    roomId: string,
+    watching: boolean,
+    max: number,
+  ): Promise<'done' | 'full' | 'gone'>;
+  /** Removes the connection's own items. */
+  deleteConnection(userId: string, connectionId: string): Promise<RemovedConnection>;
   /** The user's connections whose expiresAt is after `now` (strongly consistent: presence decisions rest on it). */
   listConnections(userId: string, now: number): Promise<ConnectionRecord[]>;
   /** One page of the connections of a sweep shard (0 ≤ shard < SWEEP_SHARDS), expired ones included. */

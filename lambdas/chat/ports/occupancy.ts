@@ -16,7 +16,8 @@ export interface OccupancyChange {
 export interface OccupancyStore {
   /**
    * Sets (or clears) the member's mark in the room; when that changed it, moves the count by one and decides whether
-   * to announce it now. Undefined when the mark already was so.
+   * to announce it now. Undefined when the mark already was so. A mark set `findable` is listed by listMarkedRooms
+   * (the marks of a watch-only user; the others need no index entry, which would cost a write per room).
    */
   markOnlineIn(
     roomId: string,
@@ -24,7 +25,10 @@ export interface OccupancyStore {
     online: boolean,
     now: number,
     windowMs: number,
+    options?: { findable: boolean },
   ): Promise<OccupancyChange | undefined>;
+  /** One page of the rooms where the user's mark is set (for watch-only users, whose marks follow their rooms). */
+  listMarkedRooms(userId: string, page: PageRequest): Promise<Page<string>>;
   /** The room's count (0 when never counted). */
   getOnlineCount(roomId: string): Promise<number>;
   /** One page of the rooms with a change left pending, in a sweep shard (0 ≤ shard < SWEEP_SHARDS). */

@@ -15,6 +15,12 @@ export interface PresenceState {
   liveUntil: number;
   /** When the user's last connection closed, while still online (the grace period before "offline"). */
   leavingSince?: number;
+  /**
+   * Set when a watch connection (PROTOCOL.md, "Watch mode") flipped the user online, cleared by any connection that
+   * hears every room: while set, the user is online only in the rooms their connections subscribed to, each marked
+   * on its own (OccupancyStore.listMarkedRooms finds them).
+   */
+  watchOnly?: boolean;
 }
 
 /** A user marked leaving, as the sweeper finds them. */
@@ -26,9 +32,14 @@ export interface LeavingRecord {
 export interface PresenceStore {
   /**
    * Sets the user online with `liveUntil`, counts a connect and ends any leaving, in one write; returns the state
-   * before it.
+   * before it. A connection that hears every room clears watchOnly; a watch connection (`watch`) sets it only when it
+   * is the one that flips the user online (the user was offline, or online only by a stale record).
    */
-  markOnline(userId: string, liveUntil: number): Promise<PresenceState | undefined>;
+  markOnline(
+    userId: string,
+    liveUntil: number,
+    options?: { watch: boolean; now: number },
+  ): Promise<PresenceState | undefined>;
   /** The user's presence as stored (strongly consistent). */
   getPresence(userId: string): Promise<PresenceState | undefined>;
   /**

@@ -1,6 +1,12 @@
 // Connections in memory.
 import { sweepShardOf } from '../../../lambdas/adapters/dynamo/keys.js';
-import type { ConnectionRecord, ConnectionStore, Page, PageRequest } from '../../../lambdas/chat/ports.js';
+import type {
+  ConnectionRecord,
+  ConnectionStore,
+  Page,
+  PageRequest,
+  RemovedConnection,
+} from '../../../lambdas/chat/ports.js';
 import { copy, pageOf, type MemoryTable } from './memory-table.js';
 
 export class MemoryConnectionStore implements ConnectionStore {
@@ -15,8 +21,9 @@ export class MemoryConnectionStore implements ConnectionStore {
     await this.table.enter('getConnection');
     const connection = this.table.connections.get(connectionId);
     if (!connection) return undefined;
-    // Like the DynamoDB store, whose connection item does not carry the heartbeat (its sweep entry does).
-    const { heartbeatMs: _heartbeat, ...own } = connection;
+    // Like the DynamoDB store, whose connection item carries neither the heartbeat (its sweep entry does) nor the
+    // watched rooms (its user-side copy does).
+    const { heartbeatMs: _heartbeat, watching: _watching, ...own } = connection;
     return copy(own);
   }
 
@@ -36,12 +43,32 @@ export class MemoryConnectionStore implements ConnectionStore {
     return true;
   }
 
-  async deleteConnection(userId: string, connectionId: string): Promise<boolean> {
+  async setWatching(
+    userId: string,
+    connectionId: string,
+    roomId: string,
+    watching: boolean,
+    max: number,
+  ): Promise<'done' | 'full' | 'gone'> {
+    await this.table.enter('setWatching');
+    const connection = this.table.connections.get(connectionId);
+    if (!connection || connection.userId !== userId) return 'gone';
+    const rooms = new Set(connection.watching);
+    if (watching && !rooms.has(roomId) && rooms.size >= max) return 'full';
+    if (watching) rooms.add(roomId);
+    else rooms.delete(roomId);
+    // Like DynamoDB, which keeps no empty set.
+    if (rooms.size > 0) connection.watching = [...rooms];
+    else delete connection.watching;
+    return 'done';
+  }
+
+  async deleteConnection(userId: string, connectionId: string): Promise<RemovedConnection> {
     await this.table.enter('deleteConnection');
     const connection = this.table.connections.get(connectionId);
-    if (!connection || connection.userId !== userId) return false;
+    if (!connection || connection.userId !== userId) return { existed: false };
     this.table.connections.delete(connectionId);
-    return true;
+    return connection.watch ? { existed: true, watched: [...(connection.watching ?? [])] } : { existed: true };
   }
 
   async listConnections(userId: string, now: number): Promise<ConnectionRecord[]> {
@@ -60,7 +87,7 @@ export class MemoryConnectionStore implements ConnectionStore {
     await this.table.enter('listSweepShard');
     const entries = [...this.table.connections.values()]
       .filter((connection) => sweepShardOf(connection.connectionId) === shard)
-      .map(({ connectCompletedAt: _mark, ...connection }): [string, ConnectionRecord] => [
+      .map(({ connectCompletedAt: _mark, watching: _watching, ...connection }): [string, ConnectionRecord] => [
         connection.connectionId,
         connection,
       ]);

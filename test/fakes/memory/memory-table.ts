@@ -26,7 +26,8 @@ export const copy = <T>(value: T): T => structuredClone(value);
 // Ids never contain control characters, so NUL cannot occur inside a component of a composite key.
 export const key = (...parts: string[]): string => parts.join('\u0000');
 
-type CursorScope = 'members' | 'memberships' | 'subscriptions' | 'blocks' | 'sweep' | 'leaving' | 'occupancy';
+type CursorScope =
+  'members' | 'memberships' | 'subscriptions' | 'blocks' | 'sweep' | 'leaving' | 'occupancy' | 'marked';
 
 // The same codec as the DynamoDB store: cursors from another listing or owner are refused the same way.
 const cursorFor = (scope: CursorScope, owner: string, lastKey: string) =>
@@ -97,8 +98,8 @@ export class MemoryTable {
   readonly leaving = new Map<string, LeavingRecord>();
   /** Members online, by roomId. */
   readonly occupancy = new Map<string, { online: number; lastEventAt?: number }>();
-  /** key(roomId, userId) of the members counted online in a room. */
-  readonly onlineMarks = new Set<string>();
+  /** key(roomId, userId) of the members counted online in a room; `findable` marks are listed by user. */
+  readonly onlineMarks = new Map<string, { roomId: string; userId: string; findable: boolean }>();
   /** Rooms whose occupancy change waits for its window: when it was left. */
   readonly pendingOccupancy = new Map<string, number>();
   readonly rooms = new Map<string, RoomRecord>();

@@ -12,11 +12,12 @@ export class MemoryOccupancyStore implements OccupancyStore {
     online: boolean,
     now: number,
     windowMs: number,
+    options?: { findable: boolean },
   ): Promise<OccupancyChange | undefined> {
     await this.table.enter('markOnlineIn');
     const mark = key(roomId, userId);
     if (this.table.onlineMarks.has(mark) === online) return undefined;
-    if (online) this.table.onlineMarks.add(mark);
+    if (online) this.table.onlineMarks.set(mark, { roomId, userId, findable: options?.findable ?? false });
     else this.table.onlineMarks.delete(mark);
     return this.changeOnlineCount(roomId, online ? 1 : -1, now, windowMs);
   }
@@ -27,6 +28,14 @@ export class MemoryOccupancyStore implements OccupancyStore {
     if (this.claim(state, now, windowMs)) return { onlineCount: state.online, announce: true };
     this.table.pendingOccupancy.set(roomId, now);
     return { onlineCount: state.online, announce: false };
+  }
+
+  async listMarkedRooms(userId: string, page: PageRequest): Promise<Page<string>> {
+    await this.table.enter('listMarkedRooms');
+    const entries = [...this.table.onlineMarks.values()]
+      .filter((mark) => mark.findable && mark.userId === userId)
+      .map((mark): [string, string] => [mark.roomId, mark.roomId]);
+    return pageOf(entries, page, 'marked', userId);
   }
 
   async getOnlineCount(roomId: string): Promise<number> {

@@ -6,11 +6,23 @@ import { copy, pageOf, type MemoryTable } from './memory-table.js';
 export class MemoryPresenceStore implements PresenceStore {
   constructor(private readonly table: MemoryTable) {}
 
-  async markOnline(userId: string, liveUntil: number): Promise<PresenceState | undefined> {
+  async markOnline(
+    userId: string,
+    liveUntil: number,
+    options?: { watch: boolean; now: number },
+  ): Promise<PresenceState | undefined> {
     await this.table.enter('markOnline');
     const before = this.table.presence.get(userId);
+    const flips = !before || !before.online || before.liveUntil <= (options?.now ?? 0);
+    // A watch connection keeps watchOnly as it was unless it flips the user; any other connection clears it.
+    const watchOnly = options?.watch ? (flips ? true : before?.watchOnly) : undefined;
     // A new object: leavingSince goes with the connect.
-    this.table.presence.set(userId, { online: true, gen: (before?.gen ?? 0) + 1, liveUntil });
+    this.table.presence.set(userId, {
+      online: true,
+      gen: (before?.gen ?? 0) + 1,
+      liveUntil,
+      ...(watchOnly && { watchOnly: true }),
+    });
     return before && copy(before);
   }
 
@@ -24,8 +36,10 @@ export class MemoryPresenceStore implements PresenceStore {
     await this.table.enter('settlePresence');
     const state = this.unchangedSince(userId, seen);
     if (!state) return false;
-    if (liveUntil === undefined) state.online = false;
-    else state.liveUntil = liveUntil;
+    if (liveUntil === undefined) {
+      state.online = false;
+      delete state.watchOnly;
+    } else state.liveUntil = liveUntil;
     delete state.leavingSince;
     return true;
   }
