@@ -8,8 +8,8 @@ import type { HistoryPage } from './room-sequencer.js';
 import type { Transport } from './transport.js';
 
 const HISTORY_PAGE = LIMITS.historyMaxLimit;
-/** A catch-up page refused for being too fast (or an internal error) is asked for again this many times. */
-const FETCH_RETRIES = 5;
+/** A catch-up request refused for being too fast (or an internal error) is asked again this many times. */
+const REFUSAL_RETRIES = 5;
 
 /**
  * A ping that also asks for the lastSeq of every room of the user (a page of up to 100 rooms per ping): a room
@@ -29,23 +29,32 @@ export async function checkTails(
 }
 
 /** One page of a room's history after `after`, asked for again (after a jittered wait) when refused for a while. */
-export async function fetchPageAfter(
+export function fetchPageAfter(
   connection: Connection,
   roomId: string,
   after: number,
   timeoutMs: number,
 ): Promise<HistoryPage> {
-  for (let attempt = 0; ; attempt++) {
+  return retryingRefusals(async () => {
     if (connection.state !== 'open') throw new ChatError('DISCONNECTED', 'not connected', 'getHistory');
+    const fields = { roomId, after, limit: HISTORY_PAGE };
+    const { messages, changes, hasMore, hiddenSeqs } = await connection.send('getHistory', fields, timeoutMs);
+    return hiddenSeqs ? { messages, changes, hasMore, hiddenSeqs } : { messages, changes, hasMore };
+  });
+}
+
+/**
+ * A request asked again (after a jittered wait) while the server refuses it for a while (RATE_LIMITED, INTERNAL):
+ * catching many rooms up, or subscribing them, at once can meet the rate limit, and a room left behind would stay
+ * behind until the next reconnect.
+ */
+export async function retryingRefusals<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
     try {
-      const fields = { roomId, after, limit: HISTORY_PAGE };
-      const { messages, changes, hasMore, hiddenSeqs } = await connection.send('getHistory', fields, timeoutMs);
-      return hiddenSeqs ? { messages, changes, hasMore, hiddenSeqs } : { messages, changes, hasMore };
+      return await request();
     } catch (error) {
-      // Catching up many rooms at once can meet the rate limit; a room left behind would stay behind until the
-      // next reconnect, so wait and ask again.
       const transient = error instanceof ChatError && (error.code === 'RATE_LIMITED' || error.code === 'INTERNAL');
-      if (!transient || attempt >= FETCH_RETRIES) throw error;
+      if (!transient || attempt >= REFUSAL_RETRIES) throw error;
       await new Promise((resolve) => setTimeout(resolve, jitteredDelayMs(attempt, 250, 5_000)));
     }
   }

@@ -1,7 +1,7 @@
 import { LIMITS } from '../../lambdas/protocol/limits.js';
 import type { Message, Room, User } from '../../lambdas/protocol/objects.js';
 import { ActionMethods, type RequestArgs } from './action-methods.js';
-import { checkTails, fetchPageAfter } from './catch-up-requests.js';
+import { checkTails, fetchPageAfter, retryingRefusals } from './catch-up-requests.js';
 import { ChatError, describeError } from './chat-error.js';
 import { ChatState } from './chat-state.js';
 import { connectionOptionsOf } from './client-options.js';
@@ -21,6 +21,7 @@ import type {
   TypingUser,
 } from './types.js';
 import { TypingSender } from './typing.js';
+import { WatchedRooms } from './watched-rooms.js';
 
 /**
  * A chat connection that survives what mobile networks do to it: it reconnects by itself, keeps unsent messages
@@ -39,7 +40,11 @@ export class ChatClient extends ActionMethods {
     users(roomId: string): TypingUser[];
   };
 
-  /** Who is online: `watch` a room to keep its list (refreshed after every reconnect), `online` reads it. */
+  /**
+   * Who is online: `watch` a room to keep its list (refreshed after every reconnect), `online` reads it. In watch
+   * mode `watch` also watches the room (watchRoom), since only a room heard has presence events; `unwatch` leaves
+   * the room watched (the app may still show it).
+   */
   readonly presence: {
     watch(roomId: string): Promise<User[]>;
     unwatch(roomId: string): void;
@@ -52,6 +57,7 @@ export class ChatClient extends ActionMethods {
   private readonly typingSender: TypingSender;
   private readonly model: ChatState;
   private readonly outbox: Outbox;
+  private readonly watched: WatchedRooms;
   private reportingListenerError = false;
 
   constructor(options: ChatClientOptions) {
@@ -61,6 +67,7 @@ export class ChatClient extends ActionMethods {
     this.events = new Emitter<ChatClientEvents>((error) => this.reportListenerError(error));
     this.connection = new Connection(connectionOptions, {
       welcome: (user, rooms) => this.model.welcome(user, rooms),
+      beforeServing: (transport) => (this.watched.enabled ? this.watched.resubscribe(transport) : undefined),
       opened: () => this.onOpened(),
       ping: (transport, timeoutMs) => checkTails(transport, timeoutMs, (roomSeqs) => this.model.catchUpTails(roomSeqs)),
       ack: (action, fields, ack, sentAt) => {
@@ -86,6 +93,22 @@ export class ChatClient extends ActionMethods {
       readUnread: (roomId, seq) => this.connection.send('markRead', { roomId, seq }, this.requestTimeoutMs),
       gapWaitMs: options.gapWaitMs ?? 2_000,
       resumeSeqs: { ...options.lastSeqs },
+      hears: (roomId) => this.watched.hears(roomId),
+      roomRemoved: (roomId) => this.watched.forget(roomId),
+    });
+    const timeoutMs = this.requestTimeoutMs;
+    this.watched = new WatchedRooms(connectionOptions.watchMode, {
+      request: (action, roomId) =>
+        retryingRefusals(async () => {
+          await this.connection.whenOpen(timeoutMs);
+          return this.connection.sendToBoth(action, { roomId }, timeoutMs);
+        }),
+      subscribeOn: (transport, roomId) => retryingRefusals(() => transport.request('subscribe', { roomId }, timeoutMs)),
+      catchUp: (roomId) => this.model.catchUpRoom(roomId),
+      unheard: (roomId) => this.model.presenceView.unwatch(roomId),
+      notMember: (roomId) => this.model.forgetRoom(roomId),
+      isIdle: () => this.state === 'idle',
+      error: (error) => this.emitError(error),
     });
     this.typingSender = new TypingSender(
       (roomId, isTyping) => {
@@ -255,6 +278,26 @@ export class ChatClient extends ActionMethods {
     return this.model.unread.total;
   }
 
+  /**
+   * Watch mode: the room's events reach this client from now on (the server is asked to `subscribe` this socket
+   * and every later one), and what it missed while not heard is caught up (emitted as `message` and
+   * `messageChanged`) before this resolves. At most 100 rooms at once: one more rejects with BAD_REQUEST, nothing
+   * sent. Without watch mode every room is heard: it resolves at once and sends nothing.
+   */
+  watchRoom(roomId: string): Promise<void> {
+    return this.watched.watch(roomId);
+  }
+
+  /** Watch mode: the room's events stop (`unsubscribe`), and its presence list is no longer kept. */
+  unwatchRoom(roomId: string): Promise<void> {
+    return this.watched.unwatch(roomId);
+  }
+
+  /** The rooms watched (watch mode); always empty without it, where every room is heard. */
+  watchedRooms(): string[] {
+    return this.watched.list();
+  }
+
   async updateProfile(changes: ActionFields['updateProfile']): Promise<User> {
     const { user } = await this.request('updateProfile', changes);
     this.model.me = user;
@@ -263,13 +306,14 @@ export class ChatClient extends ActionMethods {
 
   // ---- Connections and catching up ------------------------------------------------------------------------------
 
-  /** A connection is open: send what waits in the outbox, catch every room up. */
+  /** A connection is open: send what waits in the outbox, catch every room heard up. */
   private onOpened(): void {
     this.outbox.flush();
     void this.model.catchUpAll();
   }
 
   private async watchPresence(roomId: string): Promise<User[]> {
+    if (this.watched.enabled) await this.watched.watch(roomId);
     const view = this.model.presenceView;
     if (!view.isWatched(roomId)) view.replace(roomId, []);
     await this.request('getPresence', { roomId });

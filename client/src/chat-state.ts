@@ -6,6 +6,7 @@ import { ChatError, describeError } from './chat-error.js';
 import type { Emitter } from './emitter.js';
 import { PresenceView } from './presence.js';
 import { RoomSequencer, type HistoryPage, type Sequenced } from './room-sequencer.js';
+import { runLimited } from './run-limited.js';
 import type { Ack, ActionName, ChatClientEvents, RoomSeq } from './types.js';
 import { TypingTracker } from './typing.js';
 import { UnreadCounts } from './unread.js';
@@ -21,6 +22,10 @@ export interface ChatStateDeps {
   gapWaitMs: number;
   /** Where each room's stream resumes (options.lastSeqs). */
   resumeSeqs: Readonly<Record<string, number>>;
+  /** Whether the connection hears the room's events: every room, except in watch mode (see watched-rooms.ts). */
+  hears(roomId: string): boolean;
+  /** The room is gone from the user's rooms (left, here or elsewhere). */
+  roomRemoved(roomId: string): void;
 }
 
 /** Rooms caught up (and presence refreshed) in parallel after a reconnect or a tail check. */
@@ -84,29 +89,59 @@ export class ChatState {
     this.deps.events.emit('roomsChanged', this.rooms());
   }
 
-  /** Catches every room up from the last seq seen and refreshes presence of watched rooms. */
+  /**
+   * Catches every room heard up from the last seq seen and refreshes presence of watched rooms. In watch mode the
+   * rooms not heard are left where they are: hello told their lastSeq and unread count.
+   */
   async catchUpAll(): Promise<void> {
-    const catchUps = [...this.sequencers.values()].map(
-      (sequencer) => () => sequencer.catchUp(this.roomMap.get(sequencer.roomId)?.lastSeq ?? 0),
-    );
-    const refreshes = this.presenceView.watchedRooms().map((roomId) => () => this.deps.readPresence(roomId));
+    const { hears } = this.deps;
+    const catchUps = [...this.sequencers.values()]
+      .filter((sequencer) => hears(sequencer.roomId))
+      .map((sequencer) => () => sequencer.catchUp(this.roomMap.get(sequencer.roomId)?.lastSeq ?? 0));
+    const refreshes = this.presenceView
+      .watchedRooms()
+      .filter(hears)
+      .map((roomId) => () => this.deps.readPresence(roomId));
     await runLimited([...catchUps, ...refreshes], SYNC_CONCURRENCY);
   }
 
   /**
-   * The server's lastSeq of the user's rooms (a tail check): a room that moved past what was emitted lost its
-   * last messages on the way (no later message revealed the gap), so they are read with getHistory.
+   * A room heard again (watch mode's watchRoom): what was stored after its last seq emitted, read whatever the
+   * room's lastSeq says (it may be older than the room). Failures are reported as the sequencer's.
+   */
+  async catchUpRoom(roomId: string): Promise<void> {
+    await this.sequencers
+      .get(roomId)
+      ?.catchUp(Number.POSITIVE_INFINITY)
+      .catch(() => undefined);
+  }
+
+  /** The server says the user is not a member of the room (any more). */
+  forgetRoom(roomId: string): void {
+    this.removeRoom(roomId);
+  }
+
+  /**
+   * The server's lastSeq of the user's rooms (a tail check): a room heard that moved past what was emitted lost
+   * its last messages on the way (no later message revealed the gap), so they are read with getHistory. A room
+   * not heard (watch mode) only takes the new lastSeq, told with `roomsChanged`.
    */
   async catchUpTails(roomSeqs: readonly RoomSeq[]): Promise<void> {
     const behind: RoomSequencer[] = [];
+    let unheardMoved = false;
     for (const { roomId, lastSeq } of roomSeqs) {
       const room = this.roomMap.get(roomId);
       const sequencer = this.sequencers.get(roomId);
       // A room not known here (its roomJoined lost) is picked up by the next hello.
       if (!room || !sequencer) continue;
-      if (lastSeq > room.lastSeq) this.roomMap.set(roomId, { ...room, lastSeq });
-      if (lastSeq > sequencer.lastSeenSeq) behind.push(sequencer);
+      const heard = this.deps.hears(roomId);
+      if (lastSeq > room.lastSeq) {
+        this.roomMap.set(roomId, { ...room, lastSeq });
+        if (!heard) unheardMoved = true;
+      }
+      if (heard && lastSeq > sequencer.lastSeenSeq) behind.push(sequencer);
     }
+    if (unheardMoved) this.deps.events.emit('roomsChanged', this.rooms());
     await runLimited(
       behind.map((sequencer) => () => sequencer.catchUp(this.roomMap.get(sequencer.roomId)?.lastSeq ?? 0)),
       SYNC_CONCURRENCY,
@@ -255,6 +290,7 @@ export class ChatState {
     this.typingTracker.forgetRoom(roomId);
     this.presenceView.unwatch(roomId);
     this.unread.forget(roomId);
+    this.deps.roomRemoved(roomId);
     if (existed && announce) this.deps.events.emit('roomsChanged', this.rooms());
   }
 
@@ -337,16 +373,4 @@ export class ChatState {
       online: this.presenceView.online(roomId),
     });
   }
-}
-
-/** Runs tasks with at most `limit` at a time; failures are left to each task's own handling. */
-async function runLimited(tasks: ReadonlyArray<() => Promise<unknown>>, limit: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const task = tasks[next++]!;
-      await task().catch(() => undefined);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }

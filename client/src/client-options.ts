@@ -30,5 +30,6 @@ export function connectionOptionsOf(options: ChatClientOptions): ConnectionOptio
     connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
     reconnectDelay: options.reconnectDelay,
     foreground: options.foreground ?? true,
+    watchMode: options.watchMode === true,
   };
 }

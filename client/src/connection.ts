@@ -23,11 +23,19 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   reconnectDelay?: BackoffOptions;
   foreground: boolean;
+  /** Every socket asks for watch mode (`&watch=1`): it hears only the rooms it subscribes to. */
+  watchMode: boolean;
 }
 
 export interface ConnectionHooks {
   /** A connection said hello and listed every room; `open` follows. */
   welcome(user: User, rooms: Room[]): void;
+  /**
+   * A new socket said hello (after welcome, for a reconnect): what it must do before it serves, i.e. before `open`
+   * or before a successor takes over (watch mode: subscribe the watched rooms). A promise holds it back until
+   * settled; it never rejects.
+   */
+  beforeServing(transport: Transport): Promise<void> | undefined;
   /** The connection is open (after welcome): flush, catch up. */
   opened(transport: Transport): void;
   /** Time for a ping (keep-alive, or reconnectNow's liveness check) on this transport, within `timeoutMs`. */
@@ -53,7 +61,8 @@ interface OnlineEvents {
  * Ahead of the gateway's 2-hour cut the connection is replaced make-before-break: a successor socket opens and says
  * hello while the old one still serves, then takes over, and the old one closes once its answers are in (a request
  * timeout later). The user always has a connection, so nobody is told they went offline, and no event is missed
- * (the successor is subscribed to every room when it opens; what both sockets deliver is dropped as a repeat).
+ * (the successor is subscribed to every room when it opens, or in watch mode to the watched rooms before it takes
+ * over; what both sockets deliver is dropped as a repeat).
  */
 export class Connection {
   private currentState: ConnectionState = 'idle';
@@ -134,6 +143,16 @@ export class Connection {
     return this.transport.request(action, fields, timeoutMs);
   }
 
+  /**
+   * A request on the connection of the moment that a successor already open must get too (watch mode's subscribe
+   * and unsubscribe): whatever the moment of the takeover, the socket that serves next has it. Only the answer of
+   * the connection of the moment is waited for.
+   */
+  sendToBoth<A extends ActionName>(action: A, fields: Record<string, unknown>, timeoutMs: number): Promise<Ack<A>> {
+    if (this.successor?.isOpen) this.successor.request(action, fields, timeoutMs).catch(() => undefined);
+    return this.send(action, fields, timeoutMs);
+  }
+
   /** A frame nobody waits for, sent only while open. */
   sendAndForget(frame: Record<string, unknown>): void {
     if (this.currentState === 'open') this.transport?.sendAndForget(frame);
@@ -211,6 +230,11 @@ export class Connection {
       transport.drop('hello failed');
       return;
     }
+    const preparing = this.hooks.beforeServing(transport);
+    if (preparing) {
+      await preparing;
+      if (transport.isDead) return;
+    }
     // The server knows this client again: whatever failed before, the next drop starts from the shortest wait.
     this.backoff.reset();
     this.serve(transport);
@@ -222,7 +246,7 @@ export class Connection {
   private newTransport(token: string, hooks: { onOpen(): void; onEnd(end: TransportEnd): void }): Transport {
     return new Transport({
       WebSocket: this.options.WebSocket,
-      url: withToken(this.options.url, token),
+      url: socketUrl(this.options.url, token, this.options.watchMode),
       connectTimeoutMs: this.options.connectTimeoutMs,
       hooks: {
         ...hooks,
@@ -265,7 +289,15 @@ export class Connection {
     const next: Transport = this.newTransport(token, {
       onOpen: () => {
         next.request('hello', this.helloFields(), this.options.requestTimeoutMs).then(
-          () => this.handOver(old, next),
+          () => {
+            const preparing = this.hooks.beforeServing(next);
+            // A successor that dies while preparing has reported its end (fail() above).
+            if (!preparing) this.handOver(old, next);
+            else
+              void preparing.then(() => {
+                if (!next.isDead) this.handOver(old, next);
+              });
+          },
           () => {
             next.drop('hello failed');
             fail();
@@ -356,6 +388,7 @@ export class Connection {
   }
 }
 
-function withToken(url: string, token: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+function socketUrl(url: string, token: string, watchMode: boolean): string {
+  const withToken = `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+  return watchMode ? `${withToken}&watch=1` : withToken;
 }

@@ -133,6 +133,12 @@ export interface ChatClientOptions {
    * was closed. Rooms not listed start at their current lastSeq: older messages are read with getHistory.
    */
   lastSeqs?: Record<string, number>;
+  /**
+   * Watch mode (client/README.md, "Watch mode"): every socket asks the server to deliver only the rooms the app
+   * watches (`watchRoom`), up to 100 at once; the others are known from hello's unread counts and lastSeq, tail
+   * checks and push. For users in many rooms who reconnect often. Default false: every room is heard.
+   */
+  watchMode?: boolean;
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
