@@ -4,7 +4,7 @@ import { runLimited } from './run-limited.js';
 import type { Transport } from './transport.js';
 
 /** The rooms one watch connection may hear at once (the server refuses a subscribe beyond that). */
-export const WATCHED_ROOMS_MAX = 100;
+export const WATCHED_ROOMS_MAX = LIMITS.watchedRoomsMax;
 /** Watched rooms subscribed in parallel on a new socket (the rest of the frame budget goes to catching up). */
 const SUBSCRIBE_CONCURRENCY = 4;
 

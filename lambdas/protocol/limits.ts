@@ -17,6 +17,8 @@ export const LIMITS = {
   /** Devices kept per user for push; registering one more drops the least recently registered. */
   devicesPerUserMax: 20,
   helloRoomsMax: 100,
+  /** Rooms one watch connection (PROTOCOL.md, "Watch mode") hears at once. */
+  watchedRoomsMax: 100,
   /** An emoji of `react`: one grapheme of at most this many UTF-16 code units. */
   emojiMaxLength: 32,
   /** Different emojis one message can carry. */

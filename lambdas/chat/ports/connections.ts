@@ -1,5 +1,6 @@
 // Open WebSocket connections, per connection and per user (presence across devices), and in sweep shards (what
 // the sweeper checks for connections whose close never reached the backend).
+import { LIMITS } from '../../protocol/limits.js';
 import type { Page, PageRequest } from './paging.js';
 
 /**
@@ -38,7 +39,7 @@ export interface ConnectionRecord {
 }
 
 /** How many rooms one watch connection may hear at once: what its close must clean up stays bounded. */
-export const WATCHED_ROOMS_MAX = 100;
+export const WATCHED_ROOMS_MAX = LIMITS.watchedRoomsMax;
 
 /** What deleteConnection removed. */
 export interface RemovedConnection {
