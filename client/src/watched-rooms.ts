@@ -33,6 +33,12 @@ export class WatchedRooms {
   private readonly rooms = new Set<string>();
   /** watchRoom calls still on their way, so a repeat waits for the same answer. */
   private readonly pending = new Map<string, Promise<void>>();
+  /**
+   * The last subscribe or unsubscribe of each room still on its way. The next one for the room waits for its answer:
+   * the backend may run two frames of one socket at once, and an unsubscribe overtaking the subscribe sent after it
+   * would leave a watched room unheard.
+   */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(
     readonly enabled: boolean,
@@ -91,7 +97,7 @@ export class WatchedRooms {
     this.deps.unheard(roomId);
     if (this.deps.isIdle()) return;
     try {
-      await this.deps.request('unsubscribe', roomId);
+      await this.inOrder(roomId, () => this.deps.request('unsubscribe', roomId));
     } catch (error) {
       // No connection (or no membership) means no subscription: the room is not heard, as asked.
       if (!(error instanceof ChatError) || !['DISCONNECTED', 'TIMEOUT', 'FORBIDDEN'].includes(error.code)) throw error;
@@ -123,13 +129,28 @@ export class WatchedRooms {
 
   private async subscribe(roomId: string, isCurrent: () => boolean): Promise<void> {
     try {
-      await this.deps.request('subscribe', roomId);
+      await this.inOrder(roomId, () => this.deps.request('subscribe', roomId));
     } catch (error) {
       const connectionLost = error instanceof ChatError && (error.code === 'DISCONNECTED' || error.code === 'TIMEOUT');
       if (!connectionLost && isCurrent()) this.rooms.delete(roomId);
       throw error;
     }
     if (isCurrent()) await this.deps.catchUp(roomId);
+  }
+
+  /** Sends once the room's previous subscribe or unsubscribe is answered (or failed). */
+  private inOrder<T>(roomId: string, send: () => Promise<T>): Promise<T> {
+    const previous = this.inFlight.get(roomId) ?? Promise.resolve();
+    const sent = previous.then(send, send);
+    const settled = sent.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.set(roomId, settled);
+    void settled.then(() => {
+      if (this.inFlight.get(roomId) === settled) this.inFlight.delete(roomId);
+    });
+    return sent;
   }
 
   private async resubscribeOne(transport: Transport, roomId: string): Promise<void> {

@@ -243,7 +243,10 @@ describe('ChatClient watch mode', () => {
     const first = c.client.watchRoom('a');
     const unwatching = c.client.unwatchRoom('a');
     const again = c.client.watchRoom('a');
-    await c.serve(socket);
+    // One at a time: the backend may run two frames of a socket at once, and the unsubscribe must not overtake.
+    await tick();
+    expect(socket.sent.map(({ action }) => action).filter((action) => action !== 'hello')).toEqual(['subscribe']);
+    for (let round = 0; round < 3; round += 1) await c.serve(socket);
     await Promise.all([first, unwatching, again]);
     expect(socket.sent.map(({ action }) => action).filter((action) => action !== 'hello')).toEqual([
       'subscribe',
