@@ -1,11 +1,15 @@
 // What connecting and disconnecting cost with the offline grace period, the sweeper and occupancy, for a user in 1,
 // 10 and 100 rooms of two (the other member online in each), by DynamoDB's rules, against dynalite: the same
 // scenarios as the capacity bench's connect/disconnect rows (capacity-bench.ts), plus what moved elsewhere.
-//   npx tsx bench/capacity/presence-costs.ts [--runs=3]
+//   npx tsx bench/capacity/presence-costs.ts [--runs=3] [--calls]
 // Rows: the user's first connect; a reconnect within the grace period; the last disconnect (marks the user
 // leaving); the sweep that announces them offline after the grace period (with only these users' connections in the
 // table, so its fixed part, one Query per shard and kind, shows); and the last disconnect with no grace period
 // (offline at once: the flip itself, as a disconnect cost before the grace period existed).
+// Then the same users in watch mode (connections opened with watch=1, PROTOCOL.md): the connect; the subscribe to the
+// one room the screen shows; the last disconnect after watching it; a reconnect within the grace period that
+// subscribes to it again; the sweep's offline; and the disconnect with no grace period.
+// --calls adds each row's requests and units per store method.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
@@ -13,7 +17,7 @@ import { createChat, DEFAULT_CHAT_CONFIG, type ChatService } from '../../lambdas
 import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo } from '../../local/embedded-dynamo.js';
 import { CountingNotifier } from '../lib/counting-notifier.js';
 import { median } from '../lib/stats.js';
-import { createCapacityMeter, totalsOf } from './capacity-meter.js';
+import { createCapacityMeter, totalsOf, type CapacityCharge } from './capacity-meter.js';
 import { roomItems, userIdOf, userItems, writeItems } from './seed.js';
 
 const TABLE = 'bench-presence';
@@ -63,6 +67,8 @@ interface Row {
   write: number;
   requests: number;
   posts: string;
+  /** Requests and read/write units per store method (median run): what the totals are made of. */
+  calls: string;
 }
 const rows: Row[] = [];
 
@@ -74,14 +80,25 @@ interface Steps {
 }
 
 async function measure(label: string, steps: Steps): Promise<void> {
-  const perRun: Array<{ read: number; write: number; requests: number; posts: string }> = [];
+  const perRun: Array<Omit<Row, 'label'>> = [];
   for (let run = 0; run < runs; run++) {
     await steps.prepare?.();
     counting.reset();
     const { tally } = await meter.measure(steps.work);
+    // A refused request would measure the cost of an error: the scenario is wrong, not the backend.
+    if (counting.byType.has('error')) throw new Error(`${label}: the chat answered with an error frame`);
     const totals = totalsOf(tally.charges);
     const posts = [...counting.byType].map(([type, t]) => `${t.count} ${type}`).join(', ') || 'none';
-    perRun.push({ read: totals.readUnits, write: totals.writeUnits, requests: totals.requests, posts });
+    const byMethod = new Map<string, CapacityCharge[]>();
+    for (const charge of tally.charges)
+      byMethod.set(charge.operation, [...(byMethod.get(charge.operation) ?? []), charge]);
+    const calls = [...byMethod]
+      .map(([method, charges]) => {
+        const { requests, readUnits, writeUnits } = totalsOf(charges);
+        return `${method} ×${requests} ${readUnits}/${writeUnits}`;
+      })
+      .join(', ');
+    perRun.push({ read: totals.readUnits, write: totals.writeUnits, requests: totals.requests, posts, calls });
     await steps.cleanup?.();
   }
   const middle = perRun[Math.floor(perRun.length / 2)]!;
@@ -91,22 +108,39 @@ async function measure(label: string, steps: Steps): Promise<void> {
     write: median(perRun.map((r) => r.write)),
     requests: median(perRun.map((r) => r.requests)),
     posts: middle.posts,
+    calls: middle.calls,
   });
 }
 
 let connections = 0;
-for (const count of ROOM_COUNTS) {
+/** One user in `count` rooms, with connections in the default mode or in watch mode. */
+function userOf(count: number, watch: boolean) {
   const userId = joinerOf(count);
-  const label = `user in ${count} room${count === 1 ? '' : 's'}`;
-  const next = () => `conn-${userId}-${(connections += 1)}`;
-  const open = (chat: ChatService, connectionId: string) =>
-    chat.onConnect({ connectionId, userId, tokenDisplayName: userId, connectedAt: clockMs });
-  const close = (chat: ChatService, connectionId: string) => chat.onDisconnect({ connectionId, userId });
-  /** The grace period passes and a sweep announces the user offline. */
-  const settle = async () => {
-    clockMs += GRACE_MS;
-    await graceful.sweep();
+  return {
+    label: `user in ${count} room${count === 1 ? '' : 's'}`,
+    next: () => `conn-${userId}-${(connections += 1)}`,
+    open: (chat: ChatService, connectionId: string) =>
+      chat.onConnect({ connectionId, userId, tokenDisplayName: userId, connectedAt: clockMs, ...(watch && { watch }) }),
+    close: (chat: ChatService, connectionId: string) => chat.onDisconnect({ connectionId, userId }),
+    /** The room the screen shows: a watch connection subscribes to it, as the message route passes the frame. */
+    subscribe: (chat: ChatService, connectionId: string) =>
+      chat.onFrame({
+        connectionId,
+        userId,
+        connectedAt: clockMs,
+        body: JSON.stringify({ action: 'subscribe', requestId: 's-1', roomId: `join-${count}-0` }),
+      }),
   };
+}
+
+/** The grace period passes and a sweep announces the user offline. */
+async function settle(): Promise<void> {
+  clockMs += GRACE_MS;
+  await graceful.sweep();
+}
+
+for (const count of ROOM_COUNTS) {
+  const { label, next, open, close } = userOf(count, false);
   let current = '';
   let previous = '';
   await measure(`connect, ${label} (first connection)`, {
@@ -145,9 +179,63 @@ for (const count of ROOM_COUNTS) {
     work: () => close(immediate, current),
   });
 }
+
+// Watch mode: the same users, their connections opened with watch=1, each watching the one room its screen shows.
+for (const count of ROOM_COUNTS) {
+  const { label, next, open, close, subscribe } = userOf(count, true);
+  let current = '';
+  let previous = '';
+  /** A watch connection that hears its one room. */
+  const watchOne = async (chat: ChatService, connectionId: string) => {
+    await open(chat, connectionId);
+    await subscribe(chat, connectionId);
+  };
+  const closeAndSettle = async () => {
+    await close(graceful, current);
+    await settle();
+  };
+  await measure(`watch: connect, ${label} (first connection)`, {
+    work: () => open(graceful, (current = next())),
+    cleanup: closeAndSettle,
+  });
+  await measure(`watch: subscribe to 1 room, ${label}`, {
+    prepare: () => open(graceful, (current = next())),
+    work: () => subscribe(graceful, current),
+    cleanup: closeAndSettle,
+  });
+  await measure(`watch: disconnect after watching 1 room, ${label} (last connection: marks leaving)`, {
+    prepare: () => watchOne(graceful, (current = next())),
+    work: () => close(graceful, current),
+    cleanup: settle,
+  });
+  await measure(`watch: reconnect within the grace period + re-subscribe to the 1 room, ${label}`, {
+    prepare: async () => {
+      await watchOne(graceful, (previous = next()));
+      await close(graceful, previous);
+    },
+    work: () => watchOne(graceful, (current = next())),
+    cleanup: closeAndSettle,
+  });
+  await measure(`watch: sweep announcing offline after the grace period, ${label} (1 room watched)`, {
+    prepare: async () => {
+      await watchOne(graceful, (current = next()));
+      await close(graceful, current);
+      clockMs += GRACE_MS;
+    },
+    work: () => graceful.sweep(),
+  });
+  await measure(`watch: disconnect after watching 1 room, ${label}, no grace period (offline at once)`, {
+    prepare: () => watchOne(immediate, (current = next())),
+    work: () => close(immediate, current),
+  });
+}
 console.log(`| operation | read units | write units | requests | posts |`);
 console.log(`| --- | --- | --- | --- | --- |`);
 for (const row of rows) console.log(`| ${row.label} | ${row.read} | ${row.write} | ${row.requests} | ${row.posts} |`);
+if (process.argv.includes('--calls')) {
+  console.log(`\n| operation | store method ×requests read/write units (median run) |\n| --- | --- |`);
+  for (const row of rows) console.log(`| ${row.label} | ${row.calls} |`);
+}
 meter.destroy();
 setup.destroy();
 base.destroy();
