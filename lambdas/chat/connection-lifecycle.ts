@@ -1,5 +1,6 @@
-// Connections opening, closing, and found gone. A connection is subscribed to every room of its user when it opens;
-// closing (or being found gone by a post) removes it and its subscriptions the same way, idempotently.
+// Connections opening, closing, and found gone. A connection is subscribed to every room of its user when it opens
+// (a watch connection to none: it subscribes to the rooms it shows, see room-presence.ts); closing (or being found
+// gone by a post) removes it and its subscriptions the same way, idempotently.
 //
 // The $connect race. The gateway cannot post to a connection before its $connect has returned and the gateway has
 // registered it: API Gateway answers 410, as for a connection that is gone. $connect subscribes the connection

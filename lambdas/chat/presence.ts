@@ -21,6 +21,11 @@
 // period finds the user still online and announces nothing: nobody hears anything. A grace period of 0 flips at the
 // close itself.
 //
+// Watch mode: a user whose connections are all watch connections (watchOnly on the presence item) is online only in
+// the rooms those connections hear, each decided by its "online here" mark (room-presence.ts). Their connect tells no
+// room; their offline goes to the rooms where they are marked, found by one Query however many rooms they have; and
+// a grace period that ends with them back tells the rooms they did not subscribe to again that they left.
+//
 // Typing ends with the last connection: a close that lists none of the user's connections left removes their live
 // typing indicators (one Query of the byUser index finds them in every room) and tells each room "stopped typing",
 // as an `isTyping: false` would. Several closes racing may each do so; only the one that removed a live indicator
