@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
-import { createMessageHandler } from '../../lambdas/adapters/wiring.js';
+import { createMessageHandler } from '../../lambdas/adapters/message-handler.js';
 import { embeddedDynamoClientConfig, ensureTable } from '../../local/embedded-dynamo.js';
 import { BENCH_CONTENT, CHAT_TABLE_NAME, silentLogger } from '../capacity/capacity-bench.js';
 import { connectionIdOf, roomItems, subscriberItems, userItems, writeItems } from '../capacity/seed.js';

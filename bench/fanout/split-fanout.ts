@@ -14,7 +14,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RuntimeConfig } from '../../lambdas/adapters/config.js';
 import { ASYNC_INVOKE_MAX_BYTES } from '../../lambdas/adapters/lambda-fan-out-dispatcher.js';
 import { createDynamoStores } from '../../lambdas/adapters/dynamo-stores.js';
-import { createMessageHandler } from '../../lambdas/adapters/wiring.js';
+import { createMessageHandler } from '../../lambdas/adapters/message-handler.js';
 import type { FanOutBatch, FanOutDispatcher, FrameQueue, SubscriptionRecord } from '../../lambdas/chat/ports.js';
 import { embeddedDynamoClientConfig, ensureTable } from '../../local/embedded-dynamo.js';
 import { AWS_PRICES } from '../cost/cost-model.js';

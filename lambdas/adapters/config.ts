@@ -2,7 +2,8 @@
 // the variable at fault, so a broken deployment fails on its first invocation with a message that says what to fix.
 import { DEFAULT_FAN_OUT_SETTINGS } from '../chat/fan-out-batches.js';
 import type { HeartbeatPolicy } from '../chat/heartbeat.js';
-import { LIMITS, type PushPlatform } from '../protocol/index.js';
+import { LIMITS } from '../protocol/limits.js';
+import type { PushPlatform } from '../protocol/index.js';
 import { SNS_PLATFORM } from './sns-push-payload.js';
 
 export type AuthConfig =

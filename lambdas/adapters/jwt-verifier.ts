@@ -19,7 +19,7 @@ import {
 } from 'aws-jwt-verify/error';
 import { SimpleJwksCache, type Jwks } from 'aws-jwt-verify/jwk';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
-import { LIMITS } from '../protocol/index.js';
+import { LIMITS } from '../protocol/limits.js';
 import type { AuthConfig } from './config.js';
 
 export interface VerifiedIdentity {

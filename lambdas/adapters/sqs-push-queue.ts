@@ -4,7 +4,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { Logger, PushJob, PushJobQueue } from '../chat/ports.js';
-import { LIMITS } from '../protocol/index.js';
+import { LIMITS } from '../protocol/limits.js';
 import { cachedByKey } from './cached-by-key.js';
 import { createSqsClient, type SqsQueueTarget } from './sqs-client.js';
 

@@ -6,7 +6,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createChat, FanOutBatchIncompleteError, type RedeliveryRequest, type SweepOutcome } from '../chat/index.js';
+import { createChatCore, type FrameRouterFactory } from '../chat/chat-core.js';
+import { FanOutBatchIncompleteError } from '../chat/errors.js';
+import type { RedeliveryRequest } from '../chat/redelivery.js';
 import type {
   AttachmentStorage,
   ChatStores,
@@ -19,7 +21,13 @@ import type {
   Notifier,
   PushJobQueue,
 } from '../chat/ports.js';
-import { DEFAULT_CHAT_CONFIG, DEFAULT_UPLOADS, type ChatConfig, type ChatService } from '../chat/service.js';
+import {
+  DEFAULT_CHAT_CONFIG,
+  DEFAULT_UPLOADS,
+  type ChatConfig,
+  type ChatService,
+  type SweepOutcome,
+} from '../chat/service.js';
 import { ConfigError, DEFAULT_REDELIVERY_MAX_RECEIVES, type RuntimeConfig } from './config.js';
 import { createDynamoStores } from './dynamo-stores.js';
 import {
@@ -118,12 +126,17 @@ export function createDisconnectHandler(
   );
 }
 
-export function createMessageHandler(
+/**
+ * The message route's handler, with the frame router it is handed: message-handler.ts hands in the router with every
+ * action, which only the message function's bundle then carries.
+ */
+export function createFrameHandler(
   config: RuntimeConfig,
-  overrides: Partial<HandlerOverrides> = {},
+  overrides: Partial<HandlerOverrides>,
+  routeFrames: FrameRouterFactory,
 ): WebSocketHandler {
   // onFrame answers bad input itself (an error frame; the connection stays open) and never throws for it.
-  return chatHandler(chatPartsFor(config, overrides, 'message'), 'frame failed', (chat, event, now) =>
+  return chatHandler(chatPartsFor(config, overrides, 'message', routeFrames), 'frame failed', (chat, event, now) =>
     chat.onFrame(toFrameRequest(event, now)),
   );
 }
@@ -242,7 +255,12 @@ interface ChatParts {
   chatFor(event: WebSocketHandlerEvent): ChatService;
 }
 
-function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides>, handler: string): ChatParts {
+function chatPartsFor(
+  config: RuntimeConfig,
+  overrides: Partial<HandlerOverrides>,
+  handler: string,
+  routeFrames?: FrameRouterFactory,
+): ChatParts {
   if (!overrides.stores && !config.tableName) {
     throw new ConfigError('TABLE_NAME', `the ${handler} handler needs the table (load the config with need "chat")`);
   }
@@ -278,19 +296,22 @@ function chatPartsFor(config: RuntimeConfig, overrides: Partial<HandlerOverrides
       : undefined);
   const { moderationEvents, attachments } = overrides;
   const build = (notifier: Notifier): ChatService =>
-    createChat({
-      stores,
-      notifier,
-      clock,
-      logger: observability.logger,
-      metrics: observability.metrics,
-      config: chatConfig,
-      ...(frameQueue ? { frameQueue } : {}),
-      ...(pushJobs ? { pushJobs } : {}),
-      ...(attachments ? { attachments } : {}),
-      ...(fanOutDispatcher ? { fanOutDispatcher } : {}),
-      ...(moderationEvents ? { moderationEvents } : {}),
-    });
+    createChatCore(
+      {
+        stores,
+        notifier,
+        clock,
+        logger: observability.logger,
+        metrics: observability.metrics,
+        config: chatConfig,
+        ...(frameQueue ? { frameQueue } : {}),
+        ...(pushJobs ? { pushJobs } : {}),
+        ...(attachments ? { attachments } : {}),
+        ...(fanOutDispatcher ? { fanOutDispatcher } : {}),
+        ...(moderationEvents ? { moderationEvents } : {}),
+      },
+      routeFrames,
+    );
   const retryBudget = overrides.retryBudget ?? DEFAULT_RETRY_BUDGET;
 
   if (overrides.notifier) {

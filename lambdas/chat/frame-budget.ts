@@ -3,7 +3,7 @@
 // answer stops early at a byte budget (LIMITS.answerListMaxBytes). Sizes are the UTF-8 bytes of the JSON that goes
 // on the wire, escaping included: a control character takes 6 bytes (\u0001), a quote 2, a non-ASCII character up
 // to 3. String length says nothing about that.
-import { LIMITS } from '../protocol/index.js';
+import { LIMITS } from '../protocol/limits.js';
 import type { Page } from './ports.js';
 
 /** API Gateway's limit for one message to a client. */

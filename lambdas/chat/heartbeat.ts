@@ -9,7 +9,7 @@
 // retransmitted over a poor mobile link, the time between the gateway's lastActiveAt and the sweeper reading it.
 // 1.5 times would leave a 30 s heartbeat 15 s, less than one late timer, and give a 9-minute heartbeat 4.5 minutes,
 // past the gateway's own cut. Heartbeat + 60 s is at most 10 minutes: never later than the gateway.
-import { LIMITS } from '../protocol/index.js';
+import { LIMITS } from '../protocol/limits.js';
 import { badRequest } from './errors.js';
 
 export interface HeartbeatPolicy {

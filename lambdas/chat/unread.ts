@@ -1,7 +1,7 @@
 // Unread counts: the ordinary messages from others after a member's read marker, capped at LIMITS.unreadCountMax
 // ("that many or more"). Every count goes through messages.countUnread, so the room list, hello's total and a push
 // badge agree. A room whose lastSeq is not past the marker is 0 without any read: in a typical room list most are.
-import { LIMITS } from '../protocol/index.js';
+import { LIMITS } from '../protocol/limits.js';
 import { mapWithConcurrency } from './paging.js';
 import type { ChatStores, MemberRecord, MessageStore, RoomRecord, UnreadCount } from './ports.js';
 

@@ -18,8 +18,9 @@ afterAll(removeSynthOutputs);
  * Each function's size ceiling (bytes of index.mjs) and the AWS SDK clients (`@aws-sdk/client-*`) it may carry: the
  * ones it calls, and no other. A Record over FunctionName, so a new function cannot be deployed unmeasured.
  *
- * Measured with bundleHandler: authorizer 85.7 KB (no AWS SDK: it only verifies the token), connect 397.7 KB,
- * disconnect 397.5 KB, redelivery 397.4 KB, fanout 397.6 KB, push 398.3 KB, sweeper 397.0 KB, message 510.0 KB.
+ * Measured with bundleHandler: authorizer 61.0 KB (no AWS SDK: it only verifies the token), connect 349.2 KB,
+ * disconnect 348.7 KB, redelivery 348.6 KB, fanout 348.8 KB, push 376.1 KB, sweeper 348.5 KB, message 518.2 KB
+ * (only the message function carries the frame router, every action and the frame schemas).
  * The chat functions' ceiling is the 400 KB cold-start target itself (bench/cold-start), so growth past it fails
  * here; the message function misses that target and only may not grow further.
  */
@@ -75,6 +76,11 @@ describe('every function bundle', () => {
     expect(inputs.some((input) => input.endsWith('lambdas/adapters/lambda-credentials.ts'))).toBe(callsAws);
     // The token verifier only where tokens are verified.
     expect(inputs.some((input) => input.includes('aws-jwt-verify'))).toBe(name === 'authorizer');
+    // The frame router, every action and the frame schemas only where frames are answered.
+    const answersFrames = name === 'message';
+    expect(inputs.some((input) => input.endsWith('lambdas/chat/router.ts'))).toBe(answersFrames);
+    expect(inputs.some((input) => input.includes('lambdas/chat/actions/'))).toBe(answersFrames);
+    expect(inputs.some((input) => /node_modules\/zod\//.test(input))).toBe(answersFrames);
   });
 });
 

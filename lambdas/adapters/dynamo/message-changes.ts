@@ -7,7 +7,7 @@
 // message in ROOM#<room> REACT#<seq>#<user> (a string set), which answers reactedByMe and makes a reaction
 // idempotent. No transactions: each step is one conditional write, and a step that fails undoes the one before it.
 import type { MessageStore } from '../../chat/ports.js';
-import { LIMITS } from '../../protocol/index.js';
+import { LIMITS } from '../../protocol/limits.js';
 import {
   REACTION_COUNTS,
   changeItem,

@@ -6,7 +6,8 @@ import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeConfig } from '../../../lambdas/adapters/config.js';
 import type { WebSocketHandlerEvent } from '../../../lambdas/adapters/gateway-events.js';
-import { createConnectHandler, createMessageHandler, type WebSocketHandler } from '../../../lambdas/adapters/wiring.js';
+import { createMessageHandler } from '../../../lambdas/adapters/message-handler.js';
+import { createConnectHandler, type WebSocketHandler } from '../../../lambdas/adapters/wiring.js';
 import {
   embeddedDynamoClientConfig,
   ensureTable,
