@@ -5,7 +5,7 @@
 // to, and its user is online only there (room-presence.ts): its subscribe records the room on the connection (at most
 // WATCHED_ROOMS_MAX) and may announce the user in the room; its unsubscribe removes both and may announce them gone.
 import type { ActionHandler, RequestContext, RuntimeWith } from '../context.js';
-import { badRequest } from '../errors.js';
+import { badRequest, ChatError } from '../errors.js';
 import { WATCHED_ROOMS_MAX } from '../ports/connections.js';
 import { subscriptionOf } from '../records.js';
 import { requestingConnection, requireMembership } from '../room-access.js';
@@ -30,15 +30,23 @@ export const subscribe: ActionHandler<'subscribe', SubscriptionStores> = async (
     return { ack: { roomId } };
   }
   // The room is recorded on the connection first: its close removes what it lists, so no subscription outlives it.
-  const recorded = await connections.setWatching(userId, connectionId, roomId, true, WATCHED_ROOMS_MAX);
-  if (recorded === 'full') {
-    throw badRequest(`roomId: a watch connection hears at most ${WATCHED_ROOMS_MAX} rooms at once; unsubscribe first`);
-  }
   try {
+    const recorded = await connections.setWatching(userId, connectionId, roomId, true, WATCHED_ROOMS_MAX);
+    if (recorded === 'full') {
+      throw badRequest(
+        `roomId: a watch connection hears at most ${WATCHED_ROOMS_MAX} rooms at once; unsubscribe first`,
+      );
+    }
     await subscriptions.putSubscriptions([subscription]);
   } catch (error) {
-    // Nothing half-written: the room leaves the connection's list again (best effort; the close removes both).
-    await connections.setWatching(userId, connectionId, roomId, false, WATCHED_ROOMS_MAX).catch(() => undefined);
+    // Nothing half-written (best effort): the subscription, then the room on the connection's list, in case a write
+    // was applied before it failed. A room listed but not heard would keep its user counted there and unpushed.
+    if (!(error instanceof ChatError)) {
+      await subscriptions
+        .deleteSubscriptions([{ roomId, connectionId }])
+        .then(() => connections.setWatching(userId, connectionId, roomId, false, WATCHED_ROOMS_MAX))
+        .catch(() => undefined);
+    }
     throw error;
   }
   return { ack: { roomId }, after: () => enterRoom(runtime, userId, roomId) };

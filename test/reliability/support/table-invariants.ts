@@ -18,6 +18,14 @@ export function brokenInvariants(items: readonly TableItem[], options: Invariant
   const byKey = new Set(live.map((item) => `${String(item.pk)}\u0000${String(item.sk)}`));
   const has = (pk: string, sk: string) => byKey.has(`${pk}\u0000${sk}`);
   const metaRooms = new Set(live.filter((item) => item.sk === 'META').map((item) => String(item.pk)));
+  // Watch connections by escaped connection id: the rooms their user-side item lists.
+  const watchConnections = new Map(
+    live
+      .filter(
+        (item) => String(item.pk).startsWith('USER#') && String(item.sk).startsWith('CONN#') && item.watch === true,
+      )
+      .map((item) => [String(item.sk).slice('CONN#'.length), new Set([...((item.watching as Set<string>) ?? [])])]),
+  );
 
   for (const item of live) {
     const pk = String(item.pk);
@@ -26,6 +34,11 @@ export function brokenInvariants(items: readonly TableItem[], options: Invariant
     if (sk.startsWith('SUB#')) {
       const connectionKey = `CONN#${sk.slice('SUB#'.length)}`;
       if (!has(connectionKey, 'CONN')) problems.push(`subscription without its connection: ${pk} ${sk}`);
+      // A watch connection's close removes the subscriptions of the rooms on its list: one off the list would stay.
+      const userSide = watchConnections.get(sk.slice('SUB#'.length));
+      if (userSide && !userSide.has(String(item.roomId))) {
+        problems.push(`subscription of a watch connection, not on its list: ${pk} ${sk}`);
+      }
       const memberKey = `MEMBER#${escapeId(String(item.userId))}`;
       if (!has(pk, memberKey)) problems.push(`subscription of a non-member: ${pk} ${sk} (user ${String(item.userId)})`);
     }
