@@ -188,7 +188,9 @@ function findingsSection(results: BenchResults, costs: CostRow[] | undefined): s
           'Fine at one hello per connection; worth knowing before anything calls it often.',
       );
     }
-    const connection = (operation: string) => results.capacity?.connections?.find((o) => o.operation === operation);
+    // Results saved before the connect rows had a table of their own keep them among the other operations.
+    const connections = results.capacity.connections ?? results.capacity.operations;
+    const connection = (operation: string) => connections.find((o) => o.operation === operation);
     const connect100 = connection('connect, user in 100 rooms');
     const reconnect100 = connection('reconnect, user in 100 rooms');
     const watch100 = connection('connect (watch mode), user in 100 rooms');
