@@ -10,7 +10,7 @@ import { connectionIdOf, roomItems, writeItems } from './seed.js';
 
 export const JOIN_ROOM_COUNTS = [1, 10, 100] as const;
 /** Fresh users are numbered across calls (the bench measures the scenarios at several totals in one table). */
-let serial = 0;
+let freshUsers = 0;
 
 export const roomsLabel = (count: number): string => `user in ${count} room${count === 1 ? '' : 's'}`;
 
@@ -76,7 +76,7 @@ export async function measureConnectScenarios<Row>(deps: {
     const label = roomsLabel(count);
     /** A new user, seeded with their rooms, with one connection id after another. */
     const fresh = async (watch: boolean) => {
-      const userId = joinerOf(count, (serial += 1));
+      const userId = joinerOf(count, (freshUsers += 1));
       await writeItems(deps.setup, deps.tableName, joinerItems(userId, count, deps.partner, now()));
       let connections = 0;
       return {
