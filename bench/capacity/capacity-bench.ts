@@ -36,13 +36,13 @@ import {
   type CapacityMeter,
   type TallyTotals,
 } from './capacity-meter.js';
+import { joinerItems, joinerOf, measureConnectScenarios } from './connect-scenarios.js';
 import { measureChangeOperations } from './message-changes-bench.js';
 import { connectionIdOf, roomItems, userIdOf, userItems, writeItems } from './seed.js';
 
 export const CHAT_TABLE_NAME = 'bench-chat';
 export const ROOM_SIZES = [2, 10, 100, 1000] as const;
 export const TOTAL_CONNECTIONS = [1000, 10_000] as const;
-const JOIN_ROOM_COUNTS = [1, 10, 100] as const;
 const FILLER_ROOM_SIZE = 10;
 /** Messages seeded in room-10, from seq 1, all by the sender. */
 const HISTORY_LENGTH = 60;
@@ -58,7 +58,8 @@ const UNTHROTTLED = { ...DEFAULT_CHAT_CONFIG, rateLimit: { perSecond: 1e6, burst
 export const roomIdOf = (size: number): string => `room-${size}`;
 const SENDER = userIdOf(0);
 const PARTNER = userIdOf(1);
-const joinerOf = (rooms: number): string => `joiner-${rooms}`;
+/** hello's user in 100 rooms (the connect scenarios seed users of their own, a fresh one per run). */
+const HELLO_USER = joinerOf(100, 0);
 
 export interface MeasuredOperation {
   operation: string;
@@ -92,6 +93,8 @@ export interface DesignComparisonRow {
 export interface CapacityResults {
   runs: number;
   operations: MeasuredOperation[];
+  /** Connect, disconnect, reconnect and watch mode's connect, subscribe and disconnect (connect-scenarios.ts). */
+  connections?: MeasuredOperation[];
   /** sendMessage by total connections and room size. */
   sends: Array<{ totalConnections: number; roomSize: number; measured: MeasuredOperation }>;
   comparison: DesignComparisonRow[];
@@ -132,6 +135,7 @@ export async function runCapacityBench(options: {
   const results: CapacityResults = {
     runs,
     operations: [],
+    connections: [],
     sends: [],
     comparison: [],
     scanConnect: { writeUnits: 0 },
@@ -174,9 +178,16 @@ export async function runCapacityBench(options: {
             `${latency.single.median.toFixed(1)} ms; scan ${scan.readUnits.median} RRU, ${latency.scan.median.toFixed(1)} ms`,
         );
       }
-      results.operations.push(
-        ...(await step(`capacity: connect and disconnect at ${total} connections`, () =>
-          measureConnections(world, runs, total),
+      results.connections!.push(
+        ...(await step(`capacity: connect, disconnect and watch mode at ${total} connections`, () =>
+          measureConnectScenarios({
+            chat: world.meteredChat,
+            setup: world.setup,
+            tableName: CHAT_TABLE_NAME,
+            partner: PARTNER,
+            scenario: `${total} connections`,
+            measure: (operation, scenario, steps) => measureRuns(world, runs, operation, scenario, steps),
+          }),
         )),
       );
       if (total === totals[0])
@@ -273,20 +284,12 @@ async function buildWorld(
   // largest room's members are all the connections the smallest total needs. The sender (user 0) is in them all.
   const largest = Math.max(...roomSizes);
   const items = roomSizes.flatMap((size) => roomItems(roomIdOf(size), range(size).map(userIdOf), connectedAt));
-  // Users who connect in the connect scenarios: each is in 1, 10 or 100 rooms of two, the other member (user 1)
-  // online in all of them.
-  for (const count of JOIN_ROOM_COUNTS) {
-    for (let index = 0; index < count; index++) {
-      const roomId = `join-${count}-${index}`;
-      const pair = roomItems(roomId, [PARTNER, joinerOf(count)], connectedAt);
-      // Only the partner is connected: the joiner's subscription is what connecting writes.
-      items.push(...pair.filter((item) => !String(item.sk).includes(connectionIdOf(joinerOf(count)))));
-    }
-  }
+  // hello's user in 100 rooms of two, the other member (user 1) online in all of them.
+  items.push(...joinerItems(HELLO_USER, 100, PARTNER, connectedAt));
   await writeItems(setup, CHAT_TABLE_NAME, items);
   // room-10's history, more than getHistory's default page of 50; written after the room so its lastSeq wins.
   await writeItems(setup, CHAT_TABLE_NAME, historyItems(roomIdOf(10), HISTORY_LENGTH, connectedAt));
-  progress(`  rooms of ${roomSizes.join(', ')} and the connect scenarios' rooms seeded (largest room: ${largest})`);
+  progress(`  rooms of ${roomSizes.join(', ')} and hello's user's rooms seeded (largest room: ${largest})`);
   return world;
 }
 
@@ -457,36 +460,6 @@ async function timeDesigns(
   return { single: spread(single), scan: spread(scan), scanned };
 }
 
-/** Connect and disconnect for users in 1, 10 and 100 rooms; each one the user's first / last connection. */
-async function measureConnections(world: World, runs: number, total: number): Promise<MeasuredOperation[]> {
-  const chat = world.meteredChat;
-  const measured: MeasuredOperation[] = [];
-  for (const count of JOIN_ROOM_COUNTS) {
-    const userId = joinerOf(count);
-    const label = `user in ${count} room${count === 1 ? '' : 's'}`;
-    const connectionOfRun = (kind: string, run: number) => `conn-${userId}-${total}-${kind}-${run}`;
-    const open = (connectionId: string) =>
-      chat.onConnect({ connectionId, userId, tokenDisplayName: userId, connectedAt: Date.now() });
-    measured.push(
-      await measureRuns(world, runs, `connect, ${label}`, `${total} connections`, {
-        // The previous run's connection is closed first, so every measured connect is the user's first.
-        prepare: async (run) => {
-          if (run > 0) await chat.onDisconnect({ connectionId: connectionOfRun('open', run - 1), userId });
-        },
-        work: (run) => open(connectionOfRun('open', run)),
-      }),
-    );
-    await chat.onDisconnect({ connectionId: connectionOfRun('open', runs - 1), userId });
-    measured.push(
-      await measureRuns(world, runs, `disconnect, ${label}`, `${total} connections`, {
-        prepare: (run) => open(connectionOfRun('close', run)),
-        work: (run) => chat.onDisconnect({ connectionId: connectionOfRun('close', run), userId }),
-      }),
-    );
-  }
-  return measured;
-}
-
 async function measureOtherOperations(
   world: World,
   runs: number,
@@ -526,9 +499,9 @@ async function measureOtherOperations(
     await measureRuns(world, runs, `hello, user in ${roomSizes.length} rooms`, '', {
       work: () => frame(chat, SENDER, JSON.stringify({ action: 'hello', requestId: 'x-1' })),
     }),
-    await withConnection(chat, joinerOf(100), (connectionId) =>
+    await withConnection(chat, HELLO_USER, (connectionId) =>
       measureRuns(world, runs, 'hello, user in 100 rooms', '', {
-        work: () => frame(chat, joinerOf(100), JSON.stringify({ action: 'hello', requestId: 'x-1' }), connectionId),
+        work: () => frame(chat, HELLO_USER, JSON.stringify({ action: 'hello', requestId: 'x-1' }), connectionId),
       }),
     ),
     await measureRuns(world, runs, 'ping', 'no table access', {

@@ -18,10 +18,10 @@ import { embeddedDynamoClientConfig, ensureTable, startEmbeddedDynamo } from '..
 import { CountingNotifier } from '../lib/counting-notifier.js';
 import { median } from '../lib/stats.js';
 import { createCapacityMeter, totalsOf, type CapacityCharge } from './capacity-meter.js';
-import { roomItems, userIdOf, userItems, writeItems } from './seed.js';
+import { joinerActions, joinerItems, joinerOf, JOIN_ROOM_COUNTS, roomsLabel } from './connect-scenarios.js';
+import { userIdOf, userItems, writeItems } from './seed.js';
 
 const TABLE = 'bench-presence';
-const ROOM_COUNTS = [1, 10, 100] as const;
 const GRACE_MS = 15_000;
 const runs = Number(process.argv.find((arg) => arg.startsWith('--runs='))?.slice('--runs='.length) ?? 3);
 
@@ -51,15 +51,12 @@ const graceful = chatWith(GRACE_MS);
 const immediate = chatWith(0);
 
 const PARTNER = userIdOf(1);
-const joinerOf = (rooms: number) => `joiner-${rooms}`;
-const items = userItems([PARTNER], clockMs);
-for (const count of ROOM_COUNTS) {
-  for (let index = 0; index < count; index++) {
-    const pair = roomItems(`join-${count}-${index}`, [PARTNER, joinerOf(count)], clockMs);
-    items.push(...pair.filter((item) => !String(item.sk).includes(`conn-${joinerOf(count)}`)));
-  }
-}
-await writeItems(setup, TABLE, items);
+// One user per room count, the same in every run: each run leaves them offline and settled (the clock is moved past
+// the grace period and the sweep run), so the next run's connect is a first connection again.
+await writeItems(setup, TABLE, [
+  ...userItems([PARTNER], clockMs),
+  ...JOIN_ROOM_COUNTS.flatMap((count) => joinerItems(joinerOf(count, 0), count, PARTNER, clockMs)),
+]);
 
 interface Row {
   label: string;
@@ -115,21 +112,11 @@ async function measure(label: string, steps: Steps): Promise<void> {
 let connections = 0;
 /** One user in `count` rooms, with connections in the default mode or in watch mode. */
 function userOf(count: number, watch: boolean) {
-  const userId = joinerOf(count);
+  const userId = joinerOf(count, 0);
   return {
-    label: `user in ${count} room${count === 1 ? '' : 's'}`,
+    label: roomsLabel(count),
     next: () => `conn-${userId}-${(connections += 1)}`,
-    open: (chat: ChatService, connectionId: string) =>
-      chat.onConnect({ connectionId, userId, tokenDisplayName: userId, connectedAt: clockMs, ...(watch && { watch }) }),
-    close: (chat: ChatService, connectionId: string) => chat.onDisconnect({ connectionId, userId }),
-    /** The room the screen shows: a watch connection subscribes to it, as the message route passes the frame. */
-    subscribe: (chat: ChatService, connectionId: string) =>
-      chat.onFrame({
-        connectionId,
-        userId,
-        connectedAt: clockMs,
-        body: JSON.stringify({ action: 'subscribe', requestId: 's-1', roomId: `join-${count}-0` }),
-      }),
+    ...joinerActions(userId, { watch, now: clock.now }),
   };
 }
 
@@ -139,7 +126,7 @@ async function settle(): Promise<void> {
   await graceful.sweep();
 }
 
-for (const count of ROOM_COUNTS) {
+for (const count of JOIN_ROOM_COUNTS) {
   const { label, next, open, close } = userOf(count, false);
   let current = '';
   let previous = '';
@@ -181,7 +168,7 @@ for (const count of ROOM_COUNTS) {
 }
 
 // Watch mode: the same users, their connections opened with watch=1, each watching the one room its screen shows.
-for (const count of ROOM_COUNTS) {
+for (const count of JOIN_ROOM_COUNTS) {
   const { label, next, open, close, subscribe } = userOf(count, true);
   let current = '';
   let previous = '';

@@ -1,5 +1,6 @@
 // Turns the measurements into the dated Markdown report and its SVG charts. Every figure in the text is computed
 // from the measurements of the same run; the prose around them only explains how to read them.
+import type { MeasuredOperation } from '../capacity/capacity-bench.js';
 import type { CostRow } from '../cost/cost-tables.js';
 import { localCapacitySection } from './local-capacity-section.js';
 import { dollars, kib, num, table, verdict } from './markdown.js';
@@ -187,11 +188,24 @@ function findingsSection(results: BenchResults, costs: CostRow[] | undefined): s
           'Fine at one hello per connection; worth knowing before anything calls it often.',
       );
     }
-    const connect100 = results.capacity.operations.find((o) => o.operation === 'connect, user in 100 rooms');
+    // Results saved before the connect rows had a table of their own keep them among the other operations.
+    const connections = results.capacity.connections ?? results.capacity.operations;
+    const connection = (operation: string) => connections.find((o) => o.operation === operation);
+    const connect100 = connection('connect, user in 100 rooms');
+    const reconnect100 = connection('reconnect, user in 100 rooms');
+    const watch100 = connection('connect (watch mode), user in 100 rooms');
+    const subscribe100 = connection('subscribe to one room (watch mode), user in 100 rooms');
+    const units = (op: MeasuredOperation) =>
+      `${num(op.readUnits.median)} read and ${num(op.writeUnits.median)} write units`;
     if (connect100) {
       findings.push(
-        `4. **Presence costs grow with the user's rooms**: a first connection of a user in 100 rooms costs ${num(connect100.readUnits.median)} read and ${num(connect100.writeUnits.median)} write units (a subscription per room, and a Query of each room's subscribers to announce presence). ` +
-          'A flapping mobile connection of a member of many rooms is the expensive case.',
+        `4. **Presence costs grow with the user's rooms**: a first connection of a user in 100 rooms costs ${units(connect100)} (a subscription per room, and a Query of each room's subscribers to announce presence). ` +
+          (reconnect100
+            ? `A reconnect within the offline grace period (a flapping mobile connection) costs ${units(reconnect100)}: the subscriptions again, no presence. `
+            : '') +
+          (watch100 && subscribe100
+            ? `In watch mode the connect costs ${units(watch100)} whatever the user's rooms, and the room on screen is paid by its subscribe (${units(subscribe100)}).`
+            : ''),
       );
     }
   }
