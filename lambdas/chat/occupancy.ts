@@ -19,17 +19,33 @@ export const occupancyEvent = (roomId: string, onlineCount: number): OccupancyEv
   onlineCount: Math.max(0, onlineCount),
 });
 
-/** Sets or clears the member's mark; the event to broadcast now, if any (inside the window the sweeper tells it). */
-export async function markOnlineIn(
+/**
+ * Sets or clears the member's mark (`findable`: see OccupancyStore.markOnlineIn). `changed` when this call changed it;
+ * `occupancy`, the event to broadcast now, if any (inside the window the sweeper tells it).
+ */
+export async function changeMark(
   stores: Pick<ChatStores, 'occupancy'>,
   roomId: string,
   userId: string,
   online: boolean,
   now: number,
-): Promise<OccupancyEvent[]> {
-  const change = await stores.occupancy.markOnlineIn(roomId, userId, online, now, OCCUPANCY_WINDOW_MS);
-  return change?.announce ? [occupancyEvent(roomId, change.onlineCount)] : [];
+  options?: { findable: boolean },
+): Promise<{ changed: boolean; occupancy: OccupancyEvent[] }> {
+  const change = await stores.occupancy.markOnlineIn(roomId, userId, online, now, OCCUPANCY_WINDOW_MS, options);
+  return {
+    changed: change !== undefined,
+    occupancy: change?.announce ? [occupancyEvent(roomId, change.onlineCount)] : [],
+  };
 }
+
+/** changeMark's event alone. */
+export const markOnlineIn = async (
+  stores: Pick<ChatStores, 'occupancy'>,
+  roomId: string,
+  userId: string,
+  online: boolean,
+  now: number,
+): Promise<OccupancyEvent[]> => (await changeMark(stores, roomId, userId, online, now)).occupancy;
 
 /**
  * Online in every room of theirs: a watch-only user (PROTOCOL.md, "Watch mode") is online only in the rooms their

@@ -32,7 +32,8 @@
 // broadcasts it.
 import { describeError } from './errors.js';
 import { blockersForBroadcast, excludingBlockers } from './blocking.js';
-import { OCCUPANCY_WINDOW_MS, occupancyEvent } from './occupancy.js';
+import { changeMark } from './occupancy.js';
+import { hearsRoom } from './ports/connections.js';
 import type { FanOut } from './fan-out.js';
 import { collectPages, forEachPage, settleWithConcurrency } from './paging.js';
 import type { ChatStores, Clock, ConnectionRecord, LeavingRecord, Logger, Metrics, PresenceState } from './ports.js';
@@ -116,10 +117,8 @@ export function createPresence(deps: PresenceDeps): Presence {
         async (memberships) => {
           // A few rooms at a time: each room's fan-out already has its own posts in flight.
           await settleWithConcurrency(memberships, 4, async ({ roomId }) => {
-            const now = clock.now();
-            const change = await deps.stores.occupancy.markOnlineIn(roomId, userId, isOnline, now, OCCUPANCY_WINDOW_MS);
-            if (onlyMarkChanges && !change) return;
-            const occupancy = change?.announce ? [occupancyEvent(roomId, change.onlineCount)] : [];
+            const { changed, occupancy } = await changeMark(deps.stores, roomId, userId, isOnline, clock.now());
+            if (onlyMarkChanges && !changed) return;
             const event = blockers && presenceEvent(roomId, userId, isOnline, lastSeenAt);
             await tellRoom(deps.fanOut, roomId, userId, event, occupancy, blockers ?? []);
           });
@@ -199,9 +198,10 @@ export function createPresence(deps: PresenceDeps): Presence {
         // The rooms only the closed watch connection heard: the user is still online, but may be gone from them. As
         // for a last close, not at once: a reconnect racing this close (the app back from the background, a socket
         // replaced) subscribes to them again within the grace period, and then nobody hears anything.
-        if (options.announce && seen?.watchOnly && options.watched?.length) {
+        const unheard = (options.watched ?? []).filter((roomId) => !remaining.some((c) => hearsRoom(c, roomId)));
+        if (options.announce && seen?.watchOnly && unheard.length > 0) {
           if (graceMs > 0) await presence.addLeavingEntry(userId, now);
-          else await leaveUnheardRooms(deps, userId, options.watched, remaining);
+          else await leaveUnheardRooms(deps, userId, unheard, remaining);
         }
         return;
       }

@@ -13,7 +13,7 @@ import type { OccupancyEvent, PresenceEvent } from '../protocol/index.js';
 import { blockersForBroadcast, excludingBlockers } from './blocking.js';
 import { describeError } from './errors.js';
 import type { FanOut } from './fan-out.js';
-import { OCCUPANCY_WINDOW_MS, occupancyEvent } from './occupancy.js';
+import { changeMark } from './occupancy.js';
 import { settleWithConcurrency } from './paging.js';
 import { hearsRoom } from './ports/connections.js';
 import type { ChatStores, Clock, ConnectionRecord, Logger, Metrics } from './ports.js';
@@ -77,11 +77,8 @@ export async function markAndTell(
   lastSeenAt?: number,
 ): Promise<boolean> {
   const now = deps.clock.now();
-  const change = await deps.stores.occupancy.markOnlineIn(roomId, userId, isOnline, now, OCCUPANCY_WINDOW_MS, {
-    findable: true,
-  });
-  if (!change) return false;
-  const occupancy = change.announce ? [occupancyEvent(roomId, change.onlineCount)] : [];
+  const { changed, occupancy } = await changeMark(deps.stores, roomId, userId, isOnline, now, { findable: true });
+  if (!changed) return false;
   const event = blockers && presenceEvent(roomId, userId, isOnline, isOnline ? undefined : (lastSeenAt ?? now));
   await tellRoom(deps.fanOut, roomId, userId, event, occupancy, blockers ?? []);
   return true;

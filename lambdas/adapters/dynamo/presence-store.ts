@@ -38,21 +38,16 @@ export function createPresenceStore(table: Table): PresenceStore {
 
   return {
     async markOnline(userId, liveUntil, options) {
-      const online = {
-        expression: 'SET #online = :true, #liveUntil = :liveUntil ADD #gen :one REMOVE #leavingSince',
-        names: { ...ONLINE, ...LIVE_UNTIL, ...GEN, ...LEAVING_SINCE },
-        values: { ':true': true, ':liveUntil': liveUntil, ':one': 1 },
-      };
+      const names = { ...ONLINE, ...LIVE_UNTIL, ...GEN, ...LEAVING_SINCE, ...WATCH_ONLY };
+      const values = { ':true': true, ':liveUntil': liveUntil, ':one': 1 };
+      const online = 'SET #online = :true, #liveUntil = :liveUntil';
+      const counted = 'ADD #gen :one';
       if (options?.watch) {
         // A watch connection marks the user watch-only only if it is the one that flips them online: one conditional
         // write, so a connection that hears every room, racing it, either comes after (and clears the mark) or
         // finds the user online already.
         const flipped = await table.updateIf('markOnline', keys.presence(userId), {
-          update: {
-            expression: online.expression.replace('SET ', 'SET #watchOnly = :true, '),
-            names: { ...online.names, ...WATCH_ONLY },
-            values: online.values,
-          },
+          update: { expression: `${online}, #watchOnly = :true ${counted} REMOVE #leavingSince`, names, values },
           condition: {
             expression: 'attribute_not_exists(#online) OR #online = :false OR #liveUntil <= :now',
             names: { ...ONLINE, ...LIVE_UNTIL },
@@ -62,14 +57,13 @@ export function createPresenceStore(table: Table): PresenceStore {
         });
         if (flipped !== undefined) return Object.keys(flipped).length === 0 ? undefined : presenceFromItem(flipped);
       }
+      // Otherwise watchOnly stays as it is for a watch connection, and goes for any other.
       const before = await table.update('markOnline', keys.presence(userId), {
-        update: options?.watch
-          ? online
-          : {
-              expression: `${online.expression}, #watchOnly`,
-              names: { ...online.names, ...WATCH_ONLY },
-              values: online.values,
-            },
+        update: {
+          expression: `${online} ${counted} REMOVE #leavingSince${options?.watch ? '' : ', #watchOnly'}`,
+          names: options?.watch ? { ...ONLINE, ...LIVE_UNTIL, ...GEN, ...LEAVING_SINCE } : names,
+          values,
+        },
         returnValues: 'UPDATED_OLD',
       });
       // UPDATED_OLD of an item that did not exist is empty.
@@ -82,23 +76,21 @@ export function createPresenceStore(table: Table): PresenceStore {
     },
 
     async settlePresence(userId, seen, liveUntil) {
+      // Online or offline, the user is no longer leaving; offline, nobody's watch-only either.
       const update =
         liveUntil === undefined
           ? {
-              expression: 'SET #online = :false REMOVE #watchOnly',
-              names: { ...ONLINE, ...WATCH_ONLY },
+              expression: 'SET #online = :false REMOVE #leavingSince, #watchOnly',
+              names: { ...ONLINE, ...LEAVING_SINCE, ...WATCH_ONLY },
               values: { ':false': false },
             }
-          : { expression: 'SET #liveUntil = :liveUntil', names: LIVE_UNTIL, values: { ':liveUntil': liveUntil } };
-      // Online or offline, the user is no longer leaving.
+          : {
+              expression: 'SET #liveUntil = :liveUntil REMOVE #leavingSince',
+              names: { ...LIVE_UNTIL, ...LEAVING_SINCE },
+              values: { ':liveUntil': liveUntil },
+            };
       const written = await table.updateIf('settlePresence', keys.presence(userId), {
-        update: {
-          ...update,
-          expression: update.expression.includes(' REMOVE ')
-            ? `${update.expression}, #leavingSince`
-            : `${update.expression} REMOVE #leavingSince`,
-          names: { ...update.names, ...LEAVING_SINCE },
-        },
+        update,
         condition: UNCHANGED_SINCE(seen.gen),
       });
       return written !== undefined;
